@@ -1,0 +1,40 @@
+# Everything runs from a project-local virtual environment in .venv; each target sets up what it
+# needs and is quick when nothing changed. DEBUG=1 builds the Cython with its checks on.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.stamp
+MODE := $(if $(filter-out 0,$(DEBUG)),debug,release)
+BUILD_STAMP := build/.built-$(MODE)
+PYX := $(wildcard engine/systems_cy/*.pyx engine/systems_cy/*.pxd)
+LEVEL ?= game/levels/arena.toml
+
+.PHONY: setup build train test bench clean
+
+setup: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements.txt requirements-nodeps.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt
+	touch $@
+
+build: $(BUILD_STAMP)
+
+$(BUILD_STAMP): $(VENV_STAMP) setup.py $(PYX)
+	@mkdir -p build
+	rm -f build/.built-*
+	DEBUG=$(if $(filter debug,$(MODE)),1,0) $(PY) setup.py -q build_ext --inplace --force
+	touch $@
+
+train: build
+	$(PY) -m learn train $(LEVEL) $(ARGS)
+
+test: build
+	$(PY) -m pytest $(ARGS)
+
+bench: build
+	$(PY) benchmarks/compare.py $(ARGS)
+
+clean:
+	rm -rf build engine/systems_cy/*.c engine/systems_cy/*.so engine/systems_cy/_build.py

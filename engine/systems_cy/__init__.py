@@ -1,0 +1,1 @@
+"""Cython kernels, one system per module; each module exposes `KERNEL`, its checked entry point."""

@@ -1,0 +1,20 @@
+# A fresh random agent order per world and tick, drawn from each world's own RNG state.
+from libc.stdint cimport int32_t, uint64_t
+
+from engine.kernel import Kernel, arg
+from engine.systems_cy.rng cimport shuffle
+
+
+def draw_orders(uint64_t[::1] rng, int32_t[:, ::1] order):
+    """order[w] = a Fisher-Yates permutation of range(agents) from rng[w] (see engine.rng)."""
+    cdef Py_ssize_t w
+    with nogil:
+        for w in range(order.shape[0]):
+            shuffle(&order[w, 0], <int>order.shape[1], &rng[w])
+
+
+KERNEL = Kernel(
+    "draw_orders",
+    draw_orders,
+    [arg("rng", "uint64", "worlds"), arg("order", "int32", "worlds", "agents")],
+)
