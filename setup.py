@@ -32,6 +32,8 @@ extensions = [
         extra_compile_args=["-O0", "-g"] if DEBUG else ["-O3"],
     )
     for path in sorted(glob.glob(os.path.join("engine", "systems_cy", "*.pyx")))
+    # ONLY=combat,energy builds just those modules (for working on one kernel)
+    if not os.environ.get("ONLY") or os.path.basename(path)[:-4] in os.environ["ONLY"].split(",")
 ]
 
 # Let the running code (and tests) know which checks this build has.

@@ -15,11 +15,9 @@ class Position(msgspec.Struct):
     c: int = 0
 
 
-@component(orientation=np.uint8, active=np.uint8, success=np.uint8)
+@component(orientation=np.uint8)
 class Mover(msgspec.Struct):
     orientation: int = 0
-    active: int = 1
-    success: int = 0
 
 
 def random_world(num_worlds, agents, height, width, walls, seed):
@@ -33,13 +31,16 @@ def random_world(num_worlds, agents, height, width, walls, seed):
             r, c = divmod(int(cell), width)
             parts = [Position(r, c)]
             if row < agents:
-                parts.append(Mover(orientation=int(rng.integers(4)), active=int(rng.random() < 0.9)))
+                parts.append(Mover(orientation=int(rng.integers(4))))
             world.spawn(w, *parts)
             grid[w, r, c] = row
     world.flush()
     world.resources.add("grid", grid, per_world=True)
     world.resources.add("actions", np.zeros((num_worlds, agents, 2), np.int32), per_world=True)
     world.resources.add("order", np.zeros((num_worlds, agents), np.int32), per_world=True)
+    # which agents may act this tick (the game's decode step decides; here 90% at random)
+    world.resources.add("active", (rng.random((num_worlds, agents)) < 0.9).astype(np.uint8), per_world=True)
+    world.resources.add("success", np.zeros((num_worlds, agents), np.uint8), per_world=True)
     return world
 
 

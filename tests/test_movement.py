@@ -17,9 +17,9 @@ def kernel_args(world):
         pos_c=p.c,
         orientation=m.orientation,
         actions=world.resources.actions,
-        active=m.active,
+        active=world.resources.active,
         order=world.resources.order,
-        success=m.success,
+        success=world.resources.success,
         move_id=MOVE,
         rotate_id=ROTATE,
     )
@@ -54,17 +54,17 @@ def test_moves_respect_walls_agents_and_bounds():
     p.r[0, :2], p.c[0, :2] = (0, 1), (0, 0)
     grid[0, 0, 0], grid[0, 1, 0] = 0, 1
     m.orientation[0, :2] = 0
-    m.active[...] = 1
+    world.resources.active[...] = 1
     world.resources.order[0] = [0, 1]
     acts = world.resources.actions
     acts[0, 0], acts[0, 1] = (MOVE, 0), (MOVE, 1)  # 0 forward out of the map; 1 backward (down)
     movement.KERNEL(**kernel_args(world))
-    assert (p.r[0, 0], p.c[0, 0]) == (0, 0) and m.success[0, 0] == 0
-    assert (p.r[0, 1], p.c[0, 1]) == (2, 0) and m.success[0, 1] == 1
+    assert (p.r[0, 0], p.c[0, 0]) == (0, 0) and world.resources.success[0, 0] == 0
+    assert (p.r[0, 1], p.c[0, 1]) == (2, 0) and world.resources.success[0, 1] == 1
     acts[0, 0] = (MOVE, 1)  # now 0 can step back into the freed cell
     acts[0, 1] = (ROTATE, 3)
     movement.KERNEL(**kernel_args(world))
-    assert (p.r[0, 0], m.success[0, 0]) == (1, 1) and m.orientation[0, 1] == 3
+    assert (p.r[0, 0], world.resources.success[0, 0]) == (1, 1) and m.orientation[0, 1] == 3
     assert grid[0, 0, 0] == -1 and grid[0, 1, 0] == 0 and grid[0, 2, 0] == 1
 
 

@@ -74,9 +74,11 @@ KERNEL = Kernel(
         arg("pos_c", "int32", "worlds", "rows"),
         arg("orientation", "uint8", "worlds", "rows"),
         arg("actions", "int32", "worlds", "agents", 2),
-        arg("active", "uint8", "worlds", "rows"),
+        arg("active", "uint8", "worlds", "agents"),
         arg("order", "int32", "worlds", "agents"),
-        arg("success", "uint8", "worlds", "rows"),
+        arg("success", "uint8", "worlds", "agents"),
     ],
     scalars=("move_id", "rotate_id"),
 )
+
+KERNELS = {"move": KERNEL}

@@ -18,3 +18,5 @@ KERNEL = Kernel(
     draw_orders,
     [arg("rng", "uint64", "worlds"), arg("order", "int32", "worlds", "agents")],
 )
+
+KERNELS = {"order": KERNEL}

@@ -1,0 +1,50 @@
+"""The observation channel table: one list, from which names and kernel offsets are derived.
+
+Cell channels describe whatever occupies a cell and live in each world's padded feature grid;
+observer channels depend on who looks (kinship, bond) and are written per agent; self channels
+are the observer's own state, written at the centre cell of its window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Features:
+    names: tuple[str, ...]
+    agent: int  # first agent channel: agent, group, energy, frozen, orientation, shield, color
+    inventory: int  # first of num_resources inventory channels (any agent's inventory)
+    wall: int  # 1 wall, 2 block
+    building: int  # type (+1), ready, stock, hp
+    kin: int  # kinship of the seen agent to the observer: 128 + 127 * K, 0 where no agent
+    bond: int  # 1 if the seen agent is bonded to the observer
+    self_: int  # last_action (+1), last_success, last_reward (128 + 10 * r), progress (0..255)
+    cell_channels: int  # channels [0, cell_channels) come from the feature grid
+
+    @property
+    def count(self) -> int:
+        return len(self.names)
+
+
+AGENT_CHANNELS = ("agent", "agent.group", "agent.energy", "agent.frozen", "agent.orientation", "agent.shield", "agent.color")
+BUILDING_CHANNELS = ("building.type", "building.ready", "building.stock", "building.hp")
+SELF_CHANNELS = ("self.last_action", "self.last_success", "self.last_reward", "self.progress")
+
+
+def features(resources: list[str]) -> Features:
+    names = [*AGENT_CHANNELS, *(f"inv.{r}" for r in resources), "wall", *BUILDING_CHANNELS]
+    cell = len(names)
+    names += ["kin", "bond", *SELF_CHANNELS]
+    idx = names.index
+    return Features(
+        names=tuple(names),
+        agent=0,
+        inventory=len(AGENT_CHANNELS),
+        wall=idx("wall"),
+        building=idx("building.type"),
+        kin=idx("kin"),
+        bond=idx("bond"),
+        self_=idx("self.last_action"),
+        cell_channels=cell,
+    )
