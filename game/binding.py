@@ -4,6 +4,7 @@ A kernel argument named
   - like a World resource (`grid`, `intent`, `stats`, ...) gets that array;
   - `<component>_<field>` (`agent_energy`, `inventory_items`) gets that component column;
   - `t_<table>` (`t_b_in`, `t_res_max`) gets that array of `game.state.Tables`;
+  - `alive` gets the World's row-occupancy mask as uint8;
   - anything else is a scalar from `scalars(level, tables)`.
 So a kernel's signature is its documentation of what it reads and writes, and the env, the
 tests and the benchmarks all bind it the same way.
@@ -16,7 +17,7 @@ from typing import Any
 from engine.ecs import World
 from engine.kernel import Kernel
 from game.config import Level
-from game.constants import stat_misc_base
+from game.constants import Act, stat_misc_base
 from game.state import Tables
 
 
@@ -52,6 +53,8 @@ def lookup(name: str, world: World, tab: Tables, extra: dict[str, Any], who: str
         return extra[name]
     if name in world.resources:
         return getattr(world.resources, name)
+    if name == "alive":  # which rows hold an entity; bool viewed as bytes for typed memoryviews
+        return world.alive.view("uint8")
     if name.startswith("t_") and hasattr(tab, name[2:]):
         return getattr(tab, name[2:])
     comp, _, field = name.partition("_")
@@ -62,3 +65,24 @@ def lookup(name: str, world: World, tab: Tables, extra: dict[str, Any], who: str
 
 def bind(kernel: Kernel, world: World, tab: Tables, extra: dict[str, Any]):
     return kernel.bind(**resolve(kernel, world, tab, extra))
+
+
+def kernel_extra(world: World, tab: Tables, base: dict[str, Any]) -> dict[str, Any]:
+    """Scalars and aliases beyond the naming convention."""
+    f = tab.features
+    r = world.resources
+    return {
+        **base,
+        "ch_inventory": f.inventory,
+        "ch_wall": f.wall,
+        "ch_building": f.building,
+        "ch_kin": f.kin,
+        "ch_bond": f.bond,
+        "ch_self": f.self_,
+        # movement.pyx predates the naming convention; it takes decoded intents as `actions`
+        "pos_r": world.column("position", "r"),
+        "pos_c": world.column("position", "c"),
+        "orientation": world.column("agent", "orientation"),
+        "move_id": int(Act.MOVE),
+        "rotate_id": int(Act.ROTATE),
+    }

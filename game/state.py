@@ -193,7 +193,7 @@ def add_state_arrays(world: World, level: Level, tab: Tables, agents: int, heigh
     add("proposal_tick", np.zeros((W, A), np.int32), per_world=True)
     add(
         "feature_grid",
-        np.zeros((W, height + 2 * half, width + 2 * half, tab.features.cell_channels), np.uint8),
+        np.zeros((W, height + 2 * half, width + 2 * half, tab.features.count), np.uint8),
         per_world=True,
     )
 
@@ -256,8 +256,12 @@ def build(level: Level, num_worlds: int, seed: int, name: str = "level"):
     world = World(num_worlds, capacity, COMPONENTS, dims={"num_resources": len(tab.resource_names)}, seed=seed)
     world.resources.add("num_agents", A)
     add_state_arrays(world, level, tab, A, first.height, first.width)
+    half = level.obs.window // 2
+    fg = world.resources.feature_grid
     for w, lay in enumerate(layouts):
         place_layout(world, w, level, tab, lay)
+        # terrain is static: drawn once here, never touched by the observation kernel
+        fg[w, half : half + lay.height, half : half + lay.width, tab.features.wall] = lay.walls
         K = kinship_matrix(level, world["agent"].group[w, :A], seed + w, name)
         world.resources.kin_weight[w] = K
         world.resources.kin_view[w] = kin_view(K)

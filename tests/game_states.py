@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.binding import resolve, scalars
+from game.binding import kernel_extra, resolve, scalars
 from game.constants import NUM_CODES
 from game.level import decode
 from game.state import build
@@ -92,11 +92,26 @@ def differential(kernel, reference, seed: int, steps: int = 1, **over):
     """Run `kernel` and `reference` on two copies of one random state; compare every array."""
     wa, tab, level = random_state(seed, **over)
     wb, _, _ = random_state(seed, **over)
-    extra = scalars(level, tab)
+    extra_a = with_obs(kernel_extra(wa, tab, scalars(level, tab)), wa, level)
+    extra_b = with_obs(kernel_extra(wb, tab, scalars(level, tab)), wb, level)
     for step in range(steps):
-        kernel(**resolve(kernel, wa, tab, extra))
-        reference(**resolve(kernel, wb, tab, extra))
+        kernel(**resolve(kernel, wa, tab, extra_a))
+        reference(**resolve(kernel, wb, tab, extra_b))
         a, b = wa.state_arrays(), wb.state_arrays()
         for name in a:
             np.testing.assert_array_equal(a[name], b[name], err_msg=f"{kernel.name}: '{name}' differs (seed {seed}, step {step})")
+        np.testing.assert_array_equal(extra_a["obs"], extra_b["obs"], err_msg=f"obs differs (seed {seed}, step {step})")
     return wa
+
+
+def with_obs(extra: dict, world, level) -> dict:
+    """Kernel extras plus an observation buffer and the kinship scratch, as the env provides."""
+    A = world.resources.num_agents
+    win = level.obs.window
+    C = world.resources.feature_grid.shape[-1]
+    return {
+        **extra,
+        "obs": np.zeros((world.num_worlds, A, win, win, C), np.uint8),
+        "kin_scratch": np.zeros((world.num_worlds, A), np.int32),
+        "actions": np.zeros((world.num_worlds, A, 2), np.int32),
+    }

@@ -1,0 +1,83 @@
+"""Env throughput figures from one run, with ratios (run: make bench, or python -m benchmarks.compare).
+
+Prints agent-steps/s for 64 worlds x 24 agents on the arena (one process, one core), the
+per-agent cost from 24 to 4,096 agents in one world, the per-system breakdown, memory per agent,
+and, when .venv-mettagrid exists (see benchmarks/mettagrid.md), the C++ mettagrid baseline
+measured in the same run and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from benchmarks.envbench import measure, memory_per_agent, scaled_arena  # noqa: E402
+
+SCALES = [(4, 2, 3), (4, 4, 6), (4, 8, 12), (4, 16, 16), (4, 32, 32)]  # 24 .. 4096 agents in one world
+
+
+def mettagrid(seconds: float) -> dict | None:
+    py = ROOT / ".venv-mettagrid" / "bin" / "python"
+    if not py.exists():
+        return None
+    out = subprocess.run(
+        ["taskset", "-c", "0", str(py), str(ROOT / "benchmarks" / "mettagrid_baseline.py"), "--seconds", str(seconds)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        print(f"mettagrid baseline failed: {out.stderr.strip()[-400:]}")
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seconds", type=float, default=2.0, help="seconds of stepping per measurement")
+    ap.add_argument("--no-scaling", action="store_true", help="skip the 24..4096 agents-per-world sweep")
+    args = ap.parse_args()
+    try:
+        os.sched_setaffinity(0, {0})  # one core, as the goal is stated per core
+    except (AttributeError, OSError):
+        pass
+
+    main_run = measure("arena 64 worlds x 24 agents", seconds=args.seconds)
+    print(f"{main_run.label}: {main_run.sps:,.0f} agent-steps/s ({main_run.steps} steps)")
+    print("\nper-system time (ns per agent-step):")
+    for name, t in main_run.timings.items():
+        print(f"  {t.phase:8s} {name:18s} {t.ns_per_agent:8.1f}")
+    total = sum(t.ns_per_agent for t in main_run.timings.values())
+    print(f"  {'':8s} {'systems total':18s} {total:8.1f}   (step total {1e9 / main_run.sps:.1f})")
+    print(f"\nmemory per agent (state + buffers): {memory_per_agent():,.0f} bytes")
+
+    if not args.no_scaling:
+        print("\nper-agent cost, one world:")
+        base = None
+        for per_room, rows, cols in SCALES:
+            r = measure(f"{per_room * rows * cols} agents", num_worlds=1, seconds=args.seconds / 2,
+                        **scaled_arena(per_room, rows, cols))
+            ns = 1e9 / r.sps
+            base = base or ns
+            print(f"  {r.agents:5d} agents: {r.sps:12,.0f} agent-steps/s  {ns:8.1f} ns/agent  x{ns / base:.2f} of 24")
+
+    ref = mettagrid(args.seconds)
+    if ref is None:
+        print("\nmettagrid: not measured (create .venv-mettagrid as in benchmarks/mettagrid.md)")
+    else:
+        ratio = main_run.sps / ref["agent_steps_per_s"]
+        print(f"\nmettagrid {ref['mettagrid_version']}: {ref['agent_steps_per_s']:,.0f} agent-steps/s ({ref['config']})")
+        print(f"ratio ours / mettagrid: {ratio:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

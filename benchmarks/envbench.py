@@ -1,0 +1,62 @@
+"""Shared env-stepping measurement for the benchmarks (pytest-benchmark and compare.py)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from game import make_env
+
+
+def scaled_arena(agents_per_room: int, rows: int, cols: int) -> dict:
+    """Overrides that turn the arena into rows x cols rooms (same rooms, same contents)."""
+    return {"map": {"params": {"rows": rows, "cols": cols, "agents_per_room": agents_per_room}}}
+
+
+@dataclass
+class Result:
+    label: str
+    agents: int
+    steps: int
+    seconds: float
+    timings: dict
+
+    @property
+    def sps(self) -> float:
+        return self.agents * self.steps / self.seconds
+
+
+def random_actions(env, n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    acts = np.empty((n, env.num_agents, 2), np.int32)
+    acts[..., 0] = rng.integers(0, len(env.action_names), (n, env.num_agents))
+    acts[..., 1] = rng.integers(0, 9, (n, env.num_agents))  # some arguments are out of range: counted failures
+    return acts
+
+
+def measure(label: str, level: str = "arena", num_worlds: int = 64, seconds: float = 2.0, **overrides) -> Result:
+    env = make_env(level, num_worlds=num_worlds, seed=0, **overrides)
+    env.reset()
+    acts = random_actions(env, 256)
+    for i in range(20):  # warm caches and branch predictors
+        env.step(acts[i % 256])
+    env.scheduler.reset_timings()
+    steps = 0
+    t0 = time.perf_counter()
+    while True:
+        env.step(acts[steps % 256])
+        steps += 1
+        if steps % 16 == 0 and time.perf_counter() - t0 >= seconds:
+            break
+    elapsed = time.perf_counter() - t0
+    return Result(label, env.num_agents, steps, elapsed, env.timings())
+
+
+def memory_per_agent(level: str = "arena", num_worlds: int = 64, **overrides) -> float:
+    """Bytes of per-world state plus env buffers, per agent."""
+    env = make_env(level, num_worlds=num_worlds, seed=0, **overrides)
+    state = sum(a.nbytes for a in env.world.state_arrays().values())
+    buffers = sum(b.nbytes for b in (env.observations, env.rewards, env.terminals, env.truncations, env.actions))
+    return (state + buffers) / env.num_agents

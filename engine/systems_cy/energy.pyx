@@ -1,0 +1,47 @@
+# Energy upkeep, once per tick (docs/game_systems.md, 12).
+from libc.stdint cimport int32_t, uint8_t
+
+from engine.kernel import Kernel, arg
+
+
+def energy(int32_t[:, ::1] agent_energy,
+           uint8_t[:, ::1] agent_shield,
+           const int32_t[:, ::1] agent_group,
+           const uint8_t[:, ::1] active,
+           const int32_t[::1] t_upkeep,
+           int shield_upkeep):
+    """Every agent pays its group's upkeep, then its shield's; energy stops at 0, and so does the shield.
+
+    `active` is only read for its shape: agents are rows 0..A-1 with A = active.shape[1] (objects
+    follow and have no energy). Frozen agents pay too: upkeep is the body's, not an action's.
+    Upkeep is not counted in Misc.ENERGY_SPENT, which counts action costs only.
+    """
+    cdef Py_ssize_t nw = agent_energy.shape[0], na = active.shape[1]
+    cdef Py_ssize_t w, a
+    cdef int e
+    with nogil:
+        for w in range(nw):
+            for a in range(na):
+                e = agent_energy[w, a] - t_upkeep[agent_group[w, a]]
+                if agent_shield[w, a]:
+                    e = e - shield_upkeep
+                if e <= 0:
+                    e = 0
+                    agent_shield[w, a] = 0
+                agent_energy[w, a] = e
+
+
+KERNELS = {
+    "energy": Kernel(
+        "energy",
+        energy,
+        [
+            arg("agent_energy", "int32", "worlds", "rows"),
+            arg("agent_shield", "uint8", "worlds", "rows"),
+            arg("agent_group", "int32", "worlds", "rows"),
+            arg("active", "uint8", "worlds", "agents"),
+            arg("t_upkeep", "int32", "groups"),
+        ],
+        scalars=("shield_upkeep",),
+    )
+}

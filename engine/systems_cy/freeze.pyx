@@ -1,0 +1,45 @@
+# The freeze system: frozen agents lose this tick's action and count down one tick.
+# It runs first in the action phase and owns `active`: decode only looks at active agents.
+from libc.stdint cimport int32_t, uint8_t
+
+from engine.kernel import Kernel, arg
+
+# Mirrors game/constants.py (checked by tests/test_freeze.py)
+cdef enum:
+    NUM_CODES = 10
+    STAT_FROZEN = 2 * NUM_CODES
+    MISC_FROZEN_TICKS = 5
+
+
+def freeze(int32_t[:, ::1] agent_frozen,
+           uint8_t[:, ::1] active,
+           int32_t[:, :, ::1] intent,
+           int32_t[:, :, ::1] stats,
+           int stat_misc):
+    cdef Py_ssize_t w, a
+    with nogil:
+        for w in range(active.shape[0]):
+            for a in range(active.shape[1]):
+                if agent_frozen[w, a] > 0:
+                    agent_frozen[w, a] -= 1
+                    active[w, a] = 0
+                    intent[w, a, 0] = -1
+                    stats[w, a, STAT_FROZEN] += 1
+                    stats[w, a, stat_misc + MISC_FROZEN_TICKS] += 1
+                else:
+                    active[w, a] = 1
+
+
+KERNELS = {
+    "freeze": Kernel(
+        "freeze",
+        freeze,
+        [
+            arg("agent_frozen", "int32", "worlds", "rows"),
+            arg("active", "uint8", "worlds", "agents"),
+            arg("intent", "int32", "worlds", "agents", 2),
+            arg("stats", "int32", "worlds", "agents", "stats"),
+        ],
+        scalars=("stat_misc",),
+    )
+}

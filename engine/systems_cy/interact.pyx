@@ -1,0 +1,198 @@
+# Agent-to-neighbour actions: transfer (give one unit), swap (trade cells), color (marker).
+from libc.stdint cimport int32_t, uint8_t
+
+from engine.kernel import Kernel, arg
+from game.constants import DR as _DR, DC as _DC, RES_STATS as _RES_STATS, STAT_RES as _STAT_RES, Act, ResStat
+
+cdef int DR[4]
+cdef int DC[4]
+for _i in range(4):
+    DR[_i] = _DR[_i]
+    DC[_i] = _DC[_i]
+cdef int TRANSFER = Act.TRANSFER
+cdef int SWAP = Act.SWAP
+cdef int COLOR = Act.COLOR
+cdef int STAT_RES = _STAT_RES
+cdef int RES_STATS = _RES_STATS
+cdef int GIVEN = ResStat.GIVEN
+cdef int RECEIVED = ResStat.RECEIVED
+
+
+cdef inline int front(const int32_t[:, :, ::1] grid, const int32_t[:, ::1] pos_r,
+                      const int32_t[:, ::1] pos_c, const uint8_t[:, ::1] orientation,
+                      Py_ssize_t w, int a) noexcept nogil:
+    """The grid code of the cell in front of agent a; out of the map reads as terrain."""
+    cdef int o = orientation[w, a]
+    cdef int r = pos_r[w, a] + DR[o]
+    cdef int c = pos_c[w, a] + DC[o]
+    if r < 0 or r >= grid.shape[1] or c < 0 or c >= grid.shape[2]:
+        return -2
+    return grid[w, r, c]
+
+
+def transfer(const int32_t[:, :, ::1] grid,
+             const int32_t[:, ::1] position_r,
+             const int32_t[:, ::1] position_c,
+             const uint8_t[:, ::1] agent_orientation,
+             int32_t[:, :, ::1] inventory_items,
+             const int32_t[:, :, ::1] intent,
+             const int32_t[:, ::1] order,
+             uint8_t[:, ::1] success,
+             int32_t[:, :, ::1] stats,
+             const int32_t[::1] t_res_max,
+             int inventory_max):
+    """One unit of resource `arg` from the agent to the agent in front, if it fits the receiver's caps.
+
+    A frozen receiver still receives: freezing stops acting, not holding.
+    """
+    cdef Py_ssize_t nw = grid.shape[0], na = intent.shape[1], nr = inventory_items.shape[2]
+    cdef Py_ssize_t w, i, k
+    cdef int a, b, res, total
+    with nogil:
+        for w in range(nw):
+            for i in range(na):
+                a = order[w, i]
+                if intent[w, a, 0] != TRANSFER:
+                    continue
+                success[w, a] = 0
+                res = intent[w, a, 1]
+                # decode already rejects bad arguments; this only keeps the kernel memory-safe
+                if res < 0 or res >= nr or inventory_items[w, a, res] <= 0:
+                    continue
+                b = front(grid, position_r, position_c, agent_orientation, w, a)
+                if b < 0 or b >= na:
+                    continue
+                total = 0
+                for k in range(nr):
+                    total += inventory_items[w, b, k]
+                if inventory_items[w, b, res] >= t_res_max[res] or total >= inventory_max:
+                    continue
+                inventory_items[w, a, res] -= 1
+                inventory_items[w, b, res] += 1
+                stats[w, a, STAT_RES + RES_STATS * res + GIVEN] += 1
+                stats[w, b, STAT_RES + RES_STATS * res + RECEIVED] += 1
+                success[w, a] = 1
+
+
+def swap(int32_t[:, :, ::1] grid,
+         int32_t[:, ::1] position_r,
+         int32_t[:, ::1] position_c,
+         const uint8_t[:, ::1] agent_orientation,
+         const int32_t[:, ::1] agent_frozen,
+         const int32_t[:, ::1] building_kind,
+         const uint8_t[::1] t_b_swappable,
+         const int32_t[:, :, ::1] intent,
+         const int32_t[:, ::1] order,
+         uint8_t[:, ::1] success):
+    """Trade cells with a frozen agent or a swappable object in front."""
+    cdef Py_ssize_t nw = grid.shape[0], na = intent.shape[1]
+    cdef Py_ssize_t w, i
+    cdef int a, b, kind, r, c, tr, tc
+    cdef bint ok
+    with nogil:
+        for w in range(nw):
+            for i in range(na):
+                a = order[w, i]
+                if intent[w, a, 0] != SWAP:
+                    continue
+                success[w, a] = 0
+                b = front(grid, position_r, position_c, agent_orientation, w, a)
+                if b < 0:
+                    continue
+                if b < na:
+                    ok = agent_frozen[w, b] > 0
+                else:
+                    # agent rows carry building_kind 0 (no Building component), hence the row test
+                    kind = building_kind[w, b]
+                    ok = kind >= 0 and t_b_swappable[kind] != 0
+                if not ok:
+                    continue
+                r = position_r[w, a]
+                c = position_c[w, a]
+                tr = position_r[w, b]
+                tc = position_c[w, b]
+                grid[w, r, c] = b
+                grid[w, tr, tc] = a
+                position_r[w, a] = tr
+                position_c[w, a] = tc
+                position_r[w, b] = r
+                position_c[w, b] = c
+                success[w, a] = 1
+
+
+def color(uint8_t[:, ::1] agent_color,
+          const int32_t[:, :, ::1] intent,
+          const int32_t[:, ::1] order,
+          uint8_t[:, ::1] success):
+    """arg 0..3: color +1, -1, x2, //2, clamped to 0..255 (a clamped change still succeeds)."""
+    cdef Py_ssize_t nw = intent.shape[0], na = intent.shape[1]
+    cdef Py_ssize_t w, i
+    cdef int a, op, v
+    with nogil:
+        for w in range(nw):
+            for i in range(na):
+                a = order[w, i]
+                if intent[w, a, 0] != COLOR:
+                    continue
+                op = intent[w, a, 1]
+                v = agent_color[w, a]
+                if op == 0:
+                    v = v + 1
+                elif op == 1:
+                    v = v - 1
+                elif op == 2:
+                    v = v * 2
+                elif op == 3:
+                    v = v // 2
+                else:
+                    success[w, a] = 0
+                    continue
+                agent_color[w, a] = <uint8_t>(0 if v < 0 else (255 if v > 255 else v))
+                success[w, a] = 1
+
+
+KERNELS = {
+    "transfer": Kernel(
+        "transfer",
+        transfer,
+        [
+            arg("grid", "int32", "worlds", "height", "width"),
+            arg("position_r", "int32", "worlds", "rows"),
+            arg("position_c", "int32", "worlds", "rows"),
+            arg("agent_orientation", "uint8", "worlds", "rows"),
+            arg("inventory_items", "int32", "worlds", "rows", "resources"),
+            arg("intent", "int32", "worlds", "agents", 2),
+            arg("order", "int32", "worlds", "agents"),
+            arg("success", "uint8", "worlds", "agents"),
+            arg("stats", "int32", "worlds", "agents", "stats"),
+            arg("t_res_max", "int32", "resources"),
+        ],
+        scalars=("inventory_max",),
+    ),
+    "swap": Kernel(
+        "swap",
+        swap,
+        [
+            arg("grid", "int32", "worlds", "height", "width"),
+            arg("position_r", "int32", "worlds", "rows"),
+            arg("position_c", "int32", "worlds", "rows"),
+            arg("agent_orientation", "uint8", "worlds", "rows"),
+            arg("agent_frozen", "int32", "worlds", "rows"),
+            arg("building_kind", "int32", "worlds", "rows"),
+            arg("t_b_swappable", "uint8", "types"),
+            arg("intent", "int32", "worlds", "agents", 2),
+            arg("order", "int32", "worlds", "agents"),
+            arg("success", "uint8", "worlds", "agents"),
+        ],
+    ),
+    "color": Kernel(
+        "color",
+        color,
+        [
+            arg("agent_color", "uint8", "worlds", "rows"),
+            arg("intent", "int32", "worlds", "agents", 2),
+            arg("order", "int32", "worlds", "agents"),
+            arg("success", "uint8", "worlds", "agents"),
+        ],
+    ),
+}

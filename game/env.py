@@ -1,0 +1,240 @@
+"""GridEnv: the game as a native PufferLib env over many independent worlds.
+
+Specification (see docs/game_systems.md for one tick in detail):
+- Agents: `num_agents = num_worlds * agents_per_world`; agent i is agent `i % A` of world `i // A`.
+- Actions: `MultiDiscrete([len(action_names), max_arg])`, one `(action, argument)` row per agent.
+  An action id out of range is a caller bug (ValueError naming the agent); an argument out of
+  range for its action makes that action fail (counted as `action.invalid_arg`).
+- Observations: uint8 `(window, window, channels)` per agent, egocentric, channels named by
+  `feature_names`.
+- Rewards: change of capped inventory value plus building rewards, mixed by kinship.
+- Episodes: after `max_steps` ticks a world's agents are truncated and the world resets itself
+  (same map, fresh state; its RNG stream continues). No terminals.
+- Infos: a list with one summary dict per `report_interval` steps in which episodes ended.
+- Determinism: world w's map and RNG derive from `seed + w`, so the same level, seed and actions
+  give the same trajectory whatever the batch size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pufferlib
+import gymnasium
+
+from engine import Scheduler
+from game.binding import bind, scalars
+from game.config import Level
+from game.constants import DR
+from game.level import load_level
+from game.state import build
+from game.stats import stat_names, summarize
+from game.systems import install
+from game.binding import kernel_extra
+from engine.systems_cy import observation
+
+ORIENTATIONS = ("up", "down", "left", "right")
+assert len(ORIENTATIONS) == len(DR)
+
+
+class GridEnv(pufferlib.PufferEnv):
+    def __init__(self, level: Level, num_worlds: int = 1, seed: int = 0, buf: Any = None, name: str = "level"):
+        if not isinstance(num_worlds, int) or num_worlds < 1:
+            raise ValueError(f"num_worlds must be an int >= 1, got {num_worlds!r}")
+        self.level = level
+        self.level_name = name
+        self.num_worlds = num_worlds
+        self.seed = seed
+        self._build(seed)
+        tab = self.tables
+        win = level.obs.window
+        self.agents_per_world = self.world.resources.num_agents
+        self.num_agents = num_worlds * self.agents_per_world
+        self.single_observation_space = gymnasium.spaces.Box(0, 255, (win, win, tab.features.count), np.uint8)
+        self.single_action_space = gymnasium.spaces.MultiDiscrete([len(tab.action_names), tab.max_arg])
+        self.render_mode = None
+        super().__init__(buf)
+        self.action_names = list(tab.action_names)
+        self.feature_names = list(tab.features.names)
+        self.resource_names = list(tab.resource_names)
+        self.group_names = list(tab.group_names)
+        self.stat_names = stat_names(self.resource_names)
+        self._bind()
+        self._pending_infos: list[dict[str, Any]] = []
+        self._since_report = 0
+        self.tick = 0
+
+    # ---- construction -----------------------------------------------------------------
+    def _build(self, seed: int) -> None:
+        self.world, self.tables, self.layouts = build(self.level, self.num_worlds, seed, self.level_name)
+        # the reset template: the same build, so world w resets to exactly its first state
+        self.template, _, _ = build(self.level, self.num_worlds, seed, self.level_name)
+
+    def _bind(self) -> None:
+        world, tab, level = self.world, self.tables, self.level
+        W, A = self.num_worlds, self.agents_per_world
+        self._obs = self.observations.reshape(W, A, *self.single_observation_space.shape)
+        if not np.shares_memory(self._obs, self.observations):
+            raise RuntimeError("observation buffer must be C-contiguous so the kernels can write it in place")
+        self._actions = np.zeros((W, A, 2), np.int32)
+        extra = kernel_extra(world, tab, scalars(level, tab))
+        extra.update(obs=self._obs, actions=self._actions, kin_scratch=np.zeros((W, A), np.int32))
+        self.scheduler = Scheduler(world, num_agents=self.num_agents)
+        install(self.scheduler, world, tab, level, extra)
+        self.scheduler.add("episode", self._episode_system, phase="rewards", order=100)
+        # draw the template's initial observation state (feature grid, encoded positions) once
+        t_extra = kernel_extra(self.template, tab, scalars(level, tab))
+        t_extra.update(obs=np.zeros_like(self._obs))
+        bind(observation.KERNELS["observation"], self.template, tab, t_extra)()
+        self._observe = bind(observation.KERNELS["observation"], world, tab, extra)
+
+    # ---- PufferEnv API ----------------------------------------------------------------
+    def reset(self, seed: int | None = None):
+        if seed is not None and seed != self.seed:
+            self.seed = seed
+            self._build(seed)
+            self._bind()
+        else:
+            for w in range(self.num_worlds):
+                self.world.copy_world(w, self.template, w)
+            if seed is not None:  # the same seed replays from the start, randomness included
+                self.world.resources.rng[...] = self.template.resources.rng
+        self.world.tick = 0
+        self.tick = 0
+        self._pending_infos.clear()
+        self._since_report = 0
+        self.rewards[:] = 0
+        self.terminals[:] = False
+        self.truncations[:] = False
+        self._observe()
+        return self.observations, []
+
+    def step(self, actions):
+        a = self._check_actions(actions)
+        np.copyto(self._actions.reshape(-1, 2), a, casting="unsafe")
+        self.truncations[:] = False
+        self.scheduler.tick()
+        self.tick += 1
+        infos = self._report()
+        return self.observations, self.rewards, self.terminals, self.truncations, infos
+
+    def close(self) -> None:
+        pass
+
+    # ---- the episode system (runs inside the tick, after rewards) -----------------------
+    def _episode_system(self, world) -> None:
+        r = world.resources
+        np.copyto(self.rewards, r.reward.reshape(-1))
+        r.episode_tick += 1
+        done = np.flatnonzero(r.episode_tick >= self.level.max_steps)
+        if len(done) == 0:
+            return
+        A = self.agents_per_world
+        for w in done:
+            self.truncations[w * A : (w + 1) * A] = True
+        self._pending_infos.append(self._summary(done))
+        for w in done:
+            world.copy_world(int(w), self.template, int(w))
+
+    def _summary(self, worlds: np.ndarray) -> dict[str, Any]:
+        r = self.world.resources
+        A = self.agents_per_world
+        inv = self.world["inventory"].items[worlds, :A]
+        out = {
+            "episodes": len(worlds),
+            "episode_return": float(r.episode_return[worlds].mean()),
+            "episode_length": int(self.level.max_steps),
+        }
+        heart = self.resource_names.index("heart") if "heart" in self.resource_names else -1
+        if heart >= 0:
+            gained = self.stat_names.index("heart.gained")
+            out["hearts"] = float(r.stats[worlds, :, gained].mean())
+            out["hearts_held"] = float(inv[..., heart].mean())
+        out.update(summarize(r.stats[worlds], self.stat_names))
+        return out
+
+    def _report(self) -> list[dict[str, Any]]:
+        self._since_report += 1
+        if not self._pending_infos or self._since_report < self.level.report_interval:
+            return []
+        infos = self._pending_infos
+        self._pending_infos = []
+        self._since_report = 0
+        if len(infos) == 1:
+            return infos
+        n = sum(i["episodes"] for i in infos)
+        keys = {k for i in infos for k in i}
+        merged = {k: sum(i.get(k, 0) * i["episodes"] for i in infos) / n for k in keys}
+        merged["episodes"] = n
+        return [merged]
+
+    def _check_actions(self, actions) -> np.ndarray:
+        a = np.asarray(actions)
+        if a.shape != (self.num_agents, 2):
+            raise ValueError(
+                f"actions must have shape ({self.num_agents}, 2): one (action, argument) row per agent; "
+                f"got shape {a.shape}"
+            )
+        if a.dtype.kind not in "iu":
+            raise ValueError(f"actions must be integers (int32 preferred), got dtype {a.dtype}")
+        ids = a[:, 0]
+        bad = (ids < 0) | (ids >= len(self.action_names))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            w, k = divmod(i, self.agents_per_world)
+            raise ValueError(
+                f"agent {i} (world {w}, agent {k}): action id {int(ids[i])} is out of range "
+                f"0..{len(self.action_names) - 1} ({', '.join(self.action_names)})"
+            )
+        if a.dtype != np.int32:
+            a = np.clip(a, np.iinfo(np.int32).min, np.iinfo(np.int32).max)
+        return a
+
+    # ---- inspection -------------------------------------------------------------------
+    def inspect_agent(self, i: int) -> dict[str, Any]:
+        if not 0 <= i < self.num_agents:
+            raise IndexError(f"agent {i} out of range 0..{self.num_agents - 1}")
+        w, k = divmod(i, self.agents_per_world)
+        world = self.world
+        ag, pos = world["agent"], world["position"]
+        r = world.resources
+        partners = [
+            int(p) for p, until in zip(r.bond_partner[w, k], r.bond_until[w, k]) if p >= 0 and until > r.episode_tick[w]
+        ]
+        return {
+            "agent": i,
+            "world": w,
+            "index": k,
+            "position": (int(pos.r[w, k]), int(pos.c[w, k])),
+            "orientation": ORIENTATIONS[int(ag.orientation[w, k])],
+            "energy": int(ag.energy[w, k]),
+            "max_energy": int(ag.max_energy[w, k]),
+            "inventory": {n: int(v) for n, v in zip(self.resource_names, world["inventory"].items[w, k])},
+            "frozen": int(ag.frozen[w, k]),
+            "shield": bool(ag.shield[w, k]),
+            "color": int(ag.color[w, k]),
+            "group": self.group_names[int(ag.group[w, k])],
+            "bonds": partners,
+            "episode_return": float(r.episode_return[w, k]),
+            "last_action": self.action_names[r.last_action[w, k]] if r.last_action[w, k] >= 0 else None,
+            "last_success": bool(r.success[w, k]),
+        }
+
+    def state_hash(self, worlds=None) -> str:
+        return self.world.state_hash(worlds)
+
+    def timings(self):
+        return self.scheduler.timings()
+
+
+def make_env(level_path: str | Path | Level, num_worlds: int = 1, seed: int = 0, buf: Any = None, **overrides) -> GridEnv:
+    """The env over `num_worlds` worlds of a level file (or a Level); overrides merge onto the
+    level's TOML tables, e.g. `make_env("arena", max_steps=200, combat={"damage": 5})`."""
+    if isinstance(level_path, Level):
+        level, name = level_path, level_path.name or "level"
+    else:
+        level = load_level(level_path, overrides or None)
+        name = Path(level_path).name
+    return GridEnv(level, num_worlds=num_worlds, seed=seed, buf=buf, name=name)
