@@ -55,19 +55,9 @@ class Action(Base):
 
 
 def _actions() -> dict[str, Action]:
-    # Resolution order: shield and attack before anything moves (GAME_RULES.md).
-    return {
-        "noop": Action(cost=0, priority=90),
-        "move": Action(cost=1, priority=50),
-        "rotate": Action(cost=0, priority=60),
-        "use": Action(cost=0, priority=30),
-        "attack": Action(cost=10, priority=20),
-        "shield": Action(cost=0, priority=10),
-        "transfer": Action(cost=0, priority=35),
-        "swap": Action(cost=1, priority=40),
-        "color": Action(cost=0, priority=70),
-        "mate": Action(cost=10, priority=80),
-    }
+    from game.defaults import ACTIONS
+
+    return {name: Action(**a) for name, a in ACTIONS.items()}
 
 
 class Group(Base):

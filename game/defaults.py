@@ -35,7 +35,22 @@ BUILDINGS = {
 }
 
 
+# Resolution order: shield and attack before anything moves (GAME_RULES.md).
+ACTIONS = {
+    "noop": {"cost": 0, "priority": 90},
+    "move": {"cost": 1, "priority": 50},
+    "rotate": {"cost": 0, "priority": 60},
+    "use": {"cost": 0, "priority": 30},
+    "attack": {"cost": 10, "priority": 20},
+    "shield": {"cost": 0, "priority": 10},
+    "transfer": {"cost": 0, "priority": 35},
+    "swap": {"cost": 1, "priority": 40},
+    "color": {"cost": 0, "priority": 70},
+    "mate": {"cost": 10, "priority": 80},
+}
+
+
 def defaults() -> dict:
     import copy
 
-    return copy.deepcopy({"resources": RESOURCES, "buildings": BUILDINGS})
+    return copy.deepcopy({"resources": RESOURCES, "buildings": BUILDINGS, "actions": ACTIONS})

@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import pufferlib
 import gymnasium
@@ -127,10 +128,11 @@ class GridEnv(pufferlib.PufferEnv):
     def _episode_system(self, world) -> None:
         r = world.resources
         np.copyto(self.rewards, r.reward.reshape(-1))
-        r.episode_tick += 1
-        done = np.flatnonzero(r.episode_tick >= self.level.max_steps)
-        if len(done) == 0:
+        ticks = r.episode_tick
+        np.add(ticks, 1, out=ticks)
+        if ticks.max() < self.level.max_steps:
             return
+        done = np.flatnonzero(ticks >= self.level.max_steps)
         A = self.agents_per_world
         for w in done:
             self.truncations[w * A : (w + 1) * A] = True
@@ -234,6 +236,10 @@ def make_env(level_path: str | Path | Level, num_worlds: int = 1, seed: int = 0,
     level's TOML tables, e.g. `make_env("arena", max_steps=200, combat={"damage": 5})`."""
     if isinstance(level_path, Level):
         level, name = level_path, level_path.name or "level"
+        if overrides:
+            from game.level import decode, merge
+
+            level = decode(merge(msgspec.to_builtins(level), overrides), name)
     else:
         level = load_level(level_path, overrides or None)
         name = Path(level_path).name

@@ -25,7 +25,10 @@ def kinship_matrix(level: Level, agent_groups: np.ndarray, seed: int, name: str 
         return ((1.0 - k.share) * np.eye(n) + k.share * same / size).astype(np.float32)
     if k.mode == "clans":
         groups = list(level.groups.values())
-        fam = np.array([g.family if g.family >= 0 else i for i, g in enumerate(groups)])[agent_groups]
+        # family -1: every agent is its own family; clan -1: the group's team
+        own = -1 - np.arange(n)
+        fam = np.where(np.array([g.family for g in groups])[agent_groups] >= 0,
+                       np.array([g.family for g in groups])[agent_groups], own)
         clan = np.array([g.clan if g.clan >= 0 else t for g, t in zip(groups, group_ids(level))])[agent_groups]
         K = (
             k.family_weight * (fam[:, None] == fam[None, :])

@@ -7,6 +7,7 @@ from engine.systems_cy.rng cimport shuffle
 
 # Mirrors game/constants.py (checked by tests/test_decode.py)
 cdef enum:
+    ACT_NOOP = 0
     NUM_CODES = 10
     STAT_BAD_ARG = 2 * NUM_CODES + 1
     STAT_NO_ENERGY = 2 * NUM_CODES + 2
@@ -56,6 +57,8 @@ def decode(const int32_t[:, :, ::1] actions,
                 stats[w, a, stat_misc + MISC_ENERGY_SPENT] += cost
                 intent[w, a, 0] = code
                 active[w, a] = 1
+                if code == ACT_NOOP:
+                    success[w, a] = 1  # nothing to resolve: doing nothing always works
 
 
 def tally(const int32_t[:, :, ::1] intent, const uint8_t[:, ::1] success, int32_t[:, :, ::1] stats):

@@ -6,7 +6,7 @@
 #  3. observer-dependent channels (kin, bond) for agents inside the window, and the observer's
 #     own channels at the centre cell.
 # Channel offsets come from game/features.py through the `ch_*` scalars.
-from libc.stdint cimport int32_t, uint8_t
+from libc.stdint cimport int32_t, uint8_t, uint64_t
 from libc.string cimport memcpy, memset
 
 from engine.kernel import Kernel, arg
@@ -18,6 +18,18 @@ cdef inline uint8_t sat(long v) noexcept nogil:
     if v > 255:
         return 255
     return <uint8_t>v
+
+
+cdef inline void copy_bytes(uint8_t* dst, const uint8_t* src, Py_ssize_t n) noexcept nogil:
+    # A window row is a few hundred bytes: an inlined word loop the compiler vectorizes beats a
+    # libc memcpy call per row. memcpy per word keeps it free of aliasing/alignment UB.
+    cdef Py_ssize_t x
+    cdef uint64_t word
+    for x in range(0, n - 7, 8):
+        memcpy(&word, src + x, 8)
+        memcpy(dst + x, &word, 8)
+    for x in range(n - n % 8, n):
+        dst[x] = src[x]
 
 
 cdef inline void mark_agent(uint8_t* out, Py_ssize_t k, int other, Py_ssize_t w, int tick,
@@ -113,7 +125,7 @@ def observe(const int32_t[:, :, ::1] grid,
                 r = position_r[w, k]
                 c = position_c[w, k]
                 for i in range(win):
-                    memcpy(&obs[w, k, i, 0, 0], &feature_grid[w, r + i, c, 0], win * nch)
+                    copy_bytes(&obs[w, k, i, 0, 0], &feature_grid[w, r + i, c, 0], win * nch)
                 # 3. observer channels. Few agents: test each one against the window; many: scan
                 # the window's grid cells. Either way the cost per observer is at most win^2.
                 if na <= win * win:
