@@ -11,10 +11,13 @@ from tests.reference import movement as ref_movement
 from tests.reference import observation as ref_observation
 
 
+# window 11: few agents for the window, each is tested against it; window 3: more agents (10)
+# than window cells (9), so the kernel scans the window instead
+@pytest.mark.parametrize("window", [11, 3])
 @pytest.mark.parametrize("seed", range(30))
-def test_incremental_encoding_matches_from_scratch_reference(seed):
-    wa, tab, level = random_state(seed)
-    wb, _, _ = random_state(seed)
+def test_incremental_encoding_matches_from_scratch_reference(seed, window):
+    wa, tab, level = random_state(seed, obs={"window": window})
+    wb, _, _ = random_state(seed, obs={"window": window})
     ea = with_obs(kernel_extra(wa, tab, scalars(level, tab)), wa, level)
     eb = with_obs(kernel_extra(wb, tab, scalars(level, tab)), wb, level)
     rng_a, rng_b = np.random.default_rng(seed), np.random.default_rng(seed)

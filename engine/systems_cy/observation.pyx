@@ -75,7 +75,7 @@ def observe(const int32_t[:, :, ::1] grid,
     cdef Py_ssize_t nw = obs.shape[0], na = obs.shape[1], win = obs.shape[2], nch = obs.shape[4]
     cdef Py_ssize_t rows = alive.shape[1], nres = inventory_items.shape[2], nb = bond_partner.shape[2]
     cdef Py_ssize_t h = grid.shape[1], wd = grid.shape[2], half = win // 2
-    cdef Py_ssize_t w, e, i, j, k, r, c, rr, cc
+    cdef Py_ssize_t w, e, i, j, k, r, c
     cdef int kind, occ, tick
     cdef bint live, moved
     cdef uint8_t* cell
@@ -136,16 +136,12 @@ def observe(const int32_t[:, :, ::1] grid,
                             mark_agent(&obs[w, k, i, j, 0], k, <int>e, w, tick, kin_view, bond_partner,
                                        bond_until, ch_kin, ch_bond)
                 else:
+                    # the window just copied says where agents are (channel 0, in L1 now); only
+                    # those cells need the grid, to learn which agent it is
                     for i in range(win):
-                        rr = r - half + i
-                        if rr < 0 or rr >= h:
-                            continue
                         for j in range(win):
-                            cc = c - half + j
-                            if cc < 0 or cc >= wd:
-                                continue
-                            occ = grid[w, rr, cc]
-                            if <unsigned int>occ < <unsigned int>na:
+                            if obs[w, k, i, j, 0]:
+                                occ = grid[w, r - half + i, c - half + j]
                                 mark_agent(&obs[w, k, i, j, 0], k, occ, w, tick, kin_view, bond_partner,
                                            bond_until, ch_kin, ch_bond)
                 out = &obs[w, k, half, half, 0]
