@@ -55,8 +55,8 @@ def measure(label: str, level: str = "arena", num_worlds: int = 64, seconds: flo
 
 
 def memory_per_agent(level: str = "arena", num_worlds: int = 64, **overrides) -> float:
-    """Bytes of per-world state plus env buffers, per agent."""
+    """Bytes of per-world state (the live worlds and their reset template) plus env buffers, per agent."""
     env = make_env(level, num_worlds=num_worlds, seed=0, **overrides)
-    state = sum(a.nbytes for a in env.world.state_arrays().values())
+    state = sum(a.nbytes for w in (env.world, env.template) for a in w.state_arrays().values())
     buffers = sum(b.nbytes for b in (env.observations, env.rewards, env.terminals, env.truncations, env.actions))
     return (state + buffers) / env.num_agents

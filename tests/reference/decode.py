@@ -30,6 +30,8 @@ def decode(actions, t_action_code, t_arg_count, t_cost, agent_group, agent_energ
             stats[w, a, stat_misc + Misc.ENERGY_SPENT] += cost
             intent[w, a, 0] = code
             active[w, a] = 1
+            if code == 0:  # noop
+                success[w, a] = 1
 
 
 def tally(intent, success, stats):
