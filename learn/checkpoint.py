@@ -1,0 +1,138 @@
+"""Checkpoints: one torch file per save, written atomically, with what a resume needs.
+
+A checkpoint holds the model and optimizer state, the RNG states (torch, numpy, python), the
+step counters, the resolved config, the policy name and the level's spaces (observation shape
+and channel names, action dims and names), so that loading it into a different level fails
+with a message rather than a shape error deep inside torch.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+FORMAT = "learn.checkpoint"
+VERSION = 1
+_NAME = re.compile(r"^ckpt_(\d+)\.pt$")
+
+
+class CheckpointError(Exception):
+    """A checkpoint that cannot be used: missing, truncated, foreign, or for other spaces."""
+
+
+def spaces_of(env) -> dict[str, Any]:
+    """What a policy depends on in an env (a vector env or a game env)."""
+    driver = getattr(env, "driver_env", env)
+    return {
+        "obs_shape": [int(x) for x in env.single_observation_space.shape],
+        "action_nvec": [int(x) for x in env.single_action_space.nvec],
+        "feature_names": list(getattr(driver, "feature_names", [])),
+        "action_names": list(getattr(driver, "action_names", [])),
+    }
+
+
+def check_spaces(saved: dict[str, Any], current: dict[str, Any], level: str, path: str | Path) -> None:
+    diffs = []
+    for key, what in (("obs_shape", "observation shape"), ("action_nvec", "action dims"),
+                      ("feature_names", "observation channels"), ("action_names", "actions")):
+        if saved.get(key) != current.get(key):
+            diffs.append(f"{what}: checkpoint {saved.get(key)} vs level {current.get(key)}")
+    if diffs:
+        raise CheckpointError(f"level {level} does not match checkpoint {path}:\n  " + "\n  ".join(diffs))
+
+
+def rng_state() -> dict[str, Any]:
+    np_state = np.random.get_state()
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
+        "python": [list(x) if isinstance(x, tuple) else x for x in random.getstate()],
+    }
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    if state.get("cuda") and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    name, keys, *rest = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
+    py = state["python"]
+    random.setstate((py[0], tuple(py[1]), py[2]))
+
+
+def checkpoint_dir(run_dir: str | Path) -> Path:
+    return Path(run_dir) / "checkpoints"
+
+
+def list_checkpoints(run_dir: str | Path) -> list[Path]:
+    """The run's checkpoints, oldest first (by global step)."""
+    d = checkpoint_dir(run_dir)
+    if not d.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in d.iterdir() if (m := _NAME.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def save_checkpoint(run_dir: str | Path, payload: dict[str, Any], step: int, keep: int) -> Path:
+    """Write `payload` as ckpt_<step>.pt: to a temporary file, fsync, then rename into place,
+    so a kill at any moment leaves either the old set of checkpoints or the new one. Then
+    delete all but the newest `keep`."""
+    d = checkpoint_dir(run_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / f"ckpt_{step:012d}.pt"
+    tmp = d / f".{path.name}.tmp"
+    with open(tmp, "wb") as f:
+        torch.save({"format": FORMAT, "version": VERSION, **payload}, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(d)
+    for old in list_checkpoints(run_dir)[:-keep]:
+        old.unlink(missing_ok=True)
+    return path
+
+
+def _fsync_dir(d: Path) -> None:
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load and validate a checkpoint; CheckpointError with a plain message if it is unusable."""
+    p = Path(path)
+    if not p.is_file():
+        raise CheckpointError(f"checkpoint {p} does not exist")
+    try:
+        data = torch.load(p, map_location=map_location, weights_only=True)
+    except Exception as e:  # torch raises several types for a damaged zip or pickle
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise CheckpointError(f"checkpoint {p} is truncated or not a torch file ({first[:200]})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CheckpointError(f"{p} is not a checkpoint written by `python -m learn train`")
+    if data.get("version") != VERSION:
+        raise CheckpointError(f"checkpoint {p} has format version {data.get('version')}, expected {VERSION}")
+    missing = [k for k in ("model", "optimizer", "spaces", "config", "policy", "global_step") if k not in data]
+    if missing:
+        raise CheckpointError(f"checkpoint {p} is incomplete: missing {', '.join(missing)}")
+    return data
+
+
+def run_dir_of(checkpoint: str | Path) -> Path:
+    """The run directory a checkpoint belongs to (run/checkpoints/ckpt_*.pt -> run)."""
+    p = Path(checkpoint).resolve().parent
+    return p.parent if p.name == "checkpoints" else p

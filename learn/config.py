@@ -1,0 +1,134 @@
+"""The training configuration: one msgspec Struct, loaded from TOML plus command-line overrides.
+
+Precedence, lowest first: the defaults below, a TOML file (`--config FILE`, or the run's own
+`config.toml` when resuming), then command-line flags. Every field has a default and a
+description (shown by `python -m learn train --help`).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+
+class ConfigError(ValueError):
+    """A config file or override that cannot be used; the message says which field and why."""
+
+
+def _f(description: str, **kw: Any) -> msgspec.Meta:
+    return msgspec.Meta(description=description, **kw)
+
+
+class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Everything a training run needs; the resolved copy is saved as `config.toml` in the run."""
+
+    # ---- what to train on ------------------------------------------------------------------
+    level: Annotated[str, _f("Level TOML file to train on.")] = "game/levels/arena.toml"
+    total_steps: Annotated[int, _f("Agent-steps to train for (summed over all agents).", ge=1)] = 20_000_000
+    num_worlds: Annotated[int, _f("Worlds simulated by each env (agents = worlds * agents per world).", ge=1)] = 32
+    num_envs: Annotated[int, _f("Env objects in the vector (each with num_worlds worlds).", ge=1)] = 1
+    vector: Annotated[
+        Literal["serial", "multiprocessing"], _f("pufferlib.vector backend for the envs.")
+    ] = "serial"
+    num_workers: Annotated[int, _f("Worker processes for the multiprocessing backend (0 = num_envs).", ge=0)] = 0
+    max_steps: Annotated[int, _f("Episode length override (0 = the level's own max_steps).", ge=0)] = 0
+    seed: Annotated[int, _f("Seed for the envs (world w of env e gets seed + e + w) and for torch.")] = 0
+    device: Annotated[str, _f('Torch device: "auto" (cuda if available, else cpu), "cpu", "cuda", "cuda:1"...')] = (
+        "auto"
+    )
+    torch_threads: Annotated[int, _f("torch CPU threads (0 = all cores).", ge=0)] = 0
+
+    # ---- the policy ------------------------------------------------------------------------
+    policy: Annotated[str, _f('Registered policy name: "cnn" (default, feed-forward) or "lstm".')] = "cnn"
+    hidden: Annotated[int, _f("Width of the policy's hidden layers.", ge=8)] = 128
+
+    # ---- PPO -------------------------------------------------------------------------------
+    horizon: Annotated[int, _f("Env steps per rollout, per agent; also the LSTM's BPTT length.", ge=2)] = 64
+    learning_rate: Annotated[float, _f("Adam learning rate.", gt=0)] = 1e-3
+    anneal_lr: Annotated[bool, _f("Decay the learning rate linearly to 0 over total_steps.")] = False
+    adam_eps: Annotated[float, _f("Adam epsilon.", gt=0)] = 1e-5
+    gamma: Annotated[float, _f("Discount factor.", ge=0, le=1)] = 0.99
+    gae_lambda: Annotated[float, _f("GAE lambda.", ge=0, le=1)] = 0.95
+    clip: Annotated[float, _f("PPO ratio clip.", gt=0)] = 0.2
+    clip_vloss: Annotated[bool, _f("Clip the value loss around the rollout's values.")] = True
+    ent_coef: Annotated[float, _f("Entropy bonus coefficient.", ge=0)] = 0.01
+    vf_coef: Annotated[float, _f("Value loss coefficient.", ge=0)] = 0.5
+    max_grad_norm: Annotated[float, _f("Gradient norm clip.", gt=0)] = 0.5
+    update_epochs: Annotated[int, _f("Passes over each rollout.", ge=1)] = 1
+    minibatches: Annotated[int, _f("Minibatches per pass (split over agents, whole sequences).", ge=1)] = 4
+    norm_adv: Annotated[bool, _f("Normalize advantages per minibatch.")] = True
+    target_kl: Annotated[float, _f("Stop the passes early when approx KL exceeds this (0 = never).", ge=0)] = 0.0
+
+    # ---- the run ---------------------------------------------------------------------------
+    run_dir: Annotated[str, _f('Run directory; "" = runs/<level>-<time>.')] = ""
+    checkpoint_interval: Annotated[int, _f("Epochs between checkpoints (one is always written at the end).", ge=1)] = (
+        50
+    )
+    keep_checkpoints: Annotated[int, _f("Checkpoints kept in the run (oldest deleted first).", ge=1)] = 3
+    resume: Annotated[bool, _f("Continue the run in run_dir from its last checkpoint.")] = False
+    quiet: Annotated[bool, _f("No progress bar and no summary (for scripts).")] = False
+
+
+FIELD_DOCS: dict[str, str] = {}
+for _name, _typ in TrainConfig.__annotations__.items():
+    _meta = [m for m in getattr(eval(_typ, globals()) if isinstance(_typ, str) else _typ, "__metadata__", ())]
+    FIELD_DOCS[_name] = next((m.description for m in _meta if isinstance(m, msgspec.Meta)), "")
+
+
+def to_dict(config: TrainConfig) -> dict[str, Any]:
+    return msgspec.to_builtins(config)
+
+
+def from_dict(data: dict[str, Any], where: str = "config") -> TrainConfig:
+    try:
+        return msgspec.convert(data, TrainConfig)
+    except msgspec.ValidationError as e:
+        raise ConfigError(f"{where}: {e}") from None
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """Defaults, then the TOML file at `path` (if any), then `overrides` (None values ignored)."""
+    data: dict[str, Any] = read_toml(path) if path is not None else {}
+    data.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return from_dict(data, str(path) if path else "config")
+
+
+def dumps(config: TrainConfig) -> str:
+    """The config as TOML, one commented line per field."""
+    lines = []
+    for name, value in to_dict(config).items():
+        lines.append(f"# {FIELD_DOCS.get(name, '')}")
+        lines.append(msgspec.toml.encode({name: value}).decode().strip())
+    return "\n".join(lines) + "\n"
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r}: CUDA is not available on this machine (use --device cpu or auto)")
+    return device
+
+
+def default_run_dir(level: str) -> str:
+    return str(Path("runs") / f"{Path(level).stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A config TOML file as a dict, checked against TrainConfig (ConfigError names the file)."""
+    p = Path(path)
+    try:
+        data = msgspec.toml.decode(p.read_bytes())
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: config file not found") from None
+    except msgspec.DecodeError as e:
+        raise ConfigError(f"{p}: not valid TOML: {e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: expected a TOML table")
+    from_dict(data, str(p))
+    return data

@@ -1,0 +1,121 @@
+"""Evaluation of a checkpoint on a level: mean return, hearts, per-agent returns, a replay.
+
+Episode e runs in world e of a batch of worlds (the worlds of one env step in lockstep and
+reset together after max_steps), seeded so that episode e's world has seed `seed + e`. The
+replay of episode 0 is an .npz holding the level path, the seed, the actions (T, agents, 2)
+and the state hash of that world after the last action: re-running
+`game.make_env(level, num_worlds=1, seed=seed)` with those actions reproduces the hash.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+import game
+from learn import checkpoint as ckpt
+from learn.policy import greedy_actions, make_policy, sample_actions
+from learn.stats import write_eval
+
+
+def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4, seed: int | None = None,
+             device: str = "cpu", greedy: bool = False, max_worlds: int = 16, max_steps: int = 0,
+             run_dir: str | Path | None = None) -> dict[str, Any]:
+    """Run `episodes` episodes of the checkpoint's policy on `level`; checkpoint=None runs the
+    uniform random policy instead (the baseline a learning test compares against), and writes
+    its results only if `run_dir` is given."""
+    if not Path(level).is_file():
+        raise ckpt.CheckpointError(f"level file {level} not found")
+    data = ckpt.load_checkpoint(checkpoint, map_location=device) if checkpoint is not None else None
+    cfg = data["config"] if data else {}
+    seed = int(cfg.get("seed", 0)) if seed is None else seed
+    overrides: dict[str, Any] = {"report_interval": 1}
+    if max_steps or cfg.get("max_steps"):
+        overrides["max_steps"] = max_steps or cfg["max_steps"]
+    policy = None
+    returns, hearts, agent_rows = [], [], []
+    replay = None
+    done_eps = 0
+    while done_eps < episodes:
+        k = min(max_worlds, episodes - done_eps)
+        env = game.make_env(str(level), num_worlds=k, seed=seed + done_eps, **overrides)
+        if data is None:
+            nvec = torch.as_tensor(env.single_action_space.nvec)
+            policy = _UniformPolicy(nvec)
+        if policy is None:
+            ckpt.check_spaces(data["spaces"], ckpt.spaces_of(env), str(level), checkpoint)
+            policy = make_policy(data["policy"], data["spaces"]["obs_shape"], data["spaces"]["action_nvec"],
+                                 hidden=int(cfg.get("hidden", 128))).to(device)
+            try:
+                policy.load_state_dict(data["model"])
+            except (RuntimeError, KeyError) as e:
+                raise ckpt.CheckpointError(f"checkpoint {checkpoint} does not fit its policy: {str(e)[:300]}") from None
+            policy.eval()
+        A, T = env.agents_per_world, env.level.max_steps
+        obs, _ = env.reset()
+        state = policy.initial_state(env.num_agents, device)
+        ep_return = np.zeros(env.num_agents, np.float64)
+        first_actions = np.zeros((T, A, 2), np.int32) if replay is None else None
+        info_hearts = []
+        for t in range(T):
+            with torch.no_grad():
+                logits, _, state = policy(torch.from_numpy(obs).to(device), state)
+                act = greedy_actions(logits) if greedy else sample_actions(logits)[0]
+            a = act.to(torch.int32).cpu().numpy()
+            if first_actions is not None:
+                first_actions[t] = a[:A]
+            obs, rew, _, _, infos = env.step(a)
+            ep_return += rew
+            info_hearts += [(i.get("hearts", 0.0), i.get("episodes", 1)) for i in infos]
+        if first_actions is not None:
+            replay = dict(level=str(level), seed=seed, actions=first_actions, state_hash=env.state_hash([0]),
+                          max_steps=T, agents_per_world=A)
+        per_world = ep_return.reshape(k, A)
+        returns += list(per_world.mean(1))
+        for w in range(k):
+            agent_rows += [(done_eps + w, a, float(per_world[w, a])) for a in range(A)]
+        n = sum(e for _, e in info_hearts)
+        hearts.append((sum(h * e for h, e in info_hearts) / n if n else 0.0, k))
+        done_eps += k
+        env.close()
+
+    step = int(data["global_step"]) if data else 0
+    summary = {
+        "episodes": episodes,
+        "mean_return": float(np.mean(returns)),
+        "std_return": float(np.std(returns)),
+        "hearts_per_agent": float(sum(h * k for h, k in hearts) / episodes),
+        "greedy": float(greedy),
+        "seed": float(seed),
+    }
+    result = {**summary, "step": step, "agent_returns": agent_rows}
+    if run_dir is None and checkpoint is None:
+        return result
+    out_dir = Path(run_dir) if run_dir else ckpt.run_dir_of(checkpoint)
+    (out_dir / "replays").mkdir(parents=True, exist_ok=True)
+    eval_id = f"eval-{step}-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**6:06d}"
+    replay_path = out_dir / "replays" / f"{eval_id}-ep0.npz"
+    tmp = replay_path.with_name(f".{replay_path.name}.tmp.npz")
+    np.savez_compressed(tmp, checkpoint=str(checkpoint or "random"), **replay)
+    tmp.replace(replay_path)
+    write_eval(out_dir, eval_id, str(checkpoint or "random"), str(level), step, summary, agent_rows)
+    return {**result, "eval_id": eval_id, "replay": str(replay_path), "run_dir": str(out_dir)}
+
+
+class _UniformPolicy(torch.nn.Module):
+    """Zero logits for every action dimension: uniform random actions."""
+
+    def __init__(self, nvec: torch.Tensor):
+        super().__init__()
+        self.nvec = [int(n) for n in nvec]
+
+    def initial_state(self, batch, device="cpu"):
+        return None
+
+    def forward(self, obs, state=None):
+        B = obs.shape[0]
+        return [torch.zeros(B, n, device=obs.device) for n in self.nvec], torch.zeros(B, device=obs.device), None

@@ -1,0 +1,195 @@
+"""Policies: a registry, a lean CNN (the default) and an LSTM variant.
+
+A policy maps a batch of uint8 observations (B, window, window, channels) to one set of logits
+per action dimension (MultiDiscrete) and a value. Recurrent policies also take and return a
+state. Register your own with `@register_policy("name")`; the class is built as
+`cls(obs_shape, action_nvec, **kwargs)` and must provide `forward(obs, state) -> (logits, value,
+state)` where `logits` is a list of (B, n_i) tensors and `value` is (B,), plus
+`initial_state(batch, device)` (None for feed-forward policies).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+POLICIES: dict[str, type[nn.Module]] = {}
+
+
+def register_policy(name: str) -> Callable[[type[nn.Module]], type[nn.Module]]:
+    """Class decorator: make a policy class selectable as `policy = "name"` in the config."""
+
+    def deco(cls: type[nn.Module]) -> type[nn.Module]:
+        if name in POLICIES and POLICIES[name] is not cls:
+            raise ValueError(f"policy {name!r} is already registered ({POLICIES[name].__qualname__})")
+        POLICIES[name] = cls
+        cls.policy_name = name
+        return cls
+
+    return deco
+
+
+def make_policy(name: str, obs_shape: tuple[int, ...], action_nvec: tuple[int, ...], **kwargs) -> nn.Module:
+    if name not in POLICIES:
+        raise ValueError(f"unknown policy {name!r}; registered: {', '.join(sorted(POLICIES))}")
+    return POLICIES[name](tuple(obs_shape), tuple(int(n) for n in action_nvec), **kwargs)
+
+
+def _init(layer: nn.Module, gain: float = 2**0.5) -> nn.Module:
+    nn.init.orthogonal_(layer.weight, gain)
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
+class Encoder(nn.Module):
+    """Observation window -> feature vector, cheap on a CPU (few FLOPs and small activations).
+
+    - Each channel is scaled by 1 / (the largest value seen in it so far): a buffer that the
+      trainer raises between epochs (`update_obs_scale`), so features of any range arrive near
+      [0, 1]; the scale is folded into the first layer's weights and travels with checkpoints.
+    - The first layer is one 3x3 stride-2 conv straight over the raw channels (11x11 -> 5x5,
+      every cell covered): it needs no gradient for its input, and no full-resolution
+      activation is ever stored, which is what made a 1x1 embedding layer slow on a CPU.
+    - Then a linear layer over the flattened 5x5 map. The agent's own centre cell (its
+      inventory, energy, last action...) is embedded apart and joined before the last layer.
+    """
+
+    def __init__(self, obs_shape: tuple[int, int, int], conv: int = 16, hidden: int = 128, self_dim: int = 32):
+        super().__init__()
+        h, w, c = obs_shape
+        self.centre = (h // 2, w // 2)
+        self.register_buffer("obs_max", torch.ones(c))
+        self.conv = _init(nn.Conv2d(c, conv, 3, stride=2))
+        oh, ow = (h - 3) // 2 + 1, (w - 3) // 2 + 1
+        self.fc = _init(nn.Linear(conv * oh * ow, hidden))
+        self.self_fc = _init(nn.Linear(c, self_dim))
+        self.out = _init(nn.Linear(hidden + self_dim, hidden))
+        self.out_dim = hidden
+
+    @torch.no_grad()
+    def update_obs_scale(self, obs: torch.Tensor) -> None:
+        """Raise the per-channel maxima to cover a batch of raw observations (..., C)."""
+        seen = obs.reshape(-1, obs.shape[-1]).amax(0).to(self.obs_max)
+        torch.maximum(self.obs_max, seen, out=self.obs_max)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        inv = 1.0 / self.obs_max
+        x = obs.float()  # (B, H, W, C)
+        me = x[:, self.centre[0], self.centre[1], :] * inv
+        # NHWC data viewed as NCHW is channels_last: no copy, and the fast conv layout on CPU
+        weight = self.conv.weight * inv.view(1, -1, 1, 1)
+        x = F.relu(F.conv2d(x.permute(0, 3, 1, 2), weight, self.conv.bias, stride=2))
+        x = F.relu(self.fc(x.flatten(1)))
+        me = F.relu(self.self_fc(me))
+        return F.relu(self.out(torch.cat([x, me], 1)))
+
+
+class Heads(nn.Module):
+    """One categorical head per MultiDiscrete dimension (a single fused linear) and a critic."""
+
+    def __init__(self, hidden: int, action_nvec: tuple[int, ...]):
+        super().__init__()
+        self.nvec = list(action_nvec)
+        self.actor = _init(nn.Linear(hidden, sum(self.nvec)), 0.01)
+        self.critic = _init(nn.Linear(hidden, 1), 1.0)
+
+    def forward(self, h: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        return list(self.actor(h).split(self.nvec, 1)), self.critic(h).squeeze(1)
+
+
+@register_policy("cnn")
+class CNNPolicy(nn.Module):
+    """The default: `Encoder` then the heads; feed-forward."""
+
+    recurrent = False
+
+    def __init__(self, obs_shape, action_nvec, hidden: int = 128):
+        super().__init__()
+        self.encoder = Encoder(obs_shape, hidden=hidden)
+        self.heads = Heads(hidden, action_nvec)
+
+    def initial_state(self, batch: int, device: torch.device | str = "cpu"):
+        return None
+
+    def update_obs_scale(self, obs: torch.Tensor) -> None:
+        self.encoder.update_obs_scale(obs)
+
+    def forward(self, obs: torch.Tensor, state=None):
+        logits, value = self.heads(self.encoder(obs))
+        return logits, value, None
+
+
+@register_policy("lstm")
+class LSTMPolicy(nn.Module):
+    """`Encoder`, then an LSTM cell (state per agent, zeroed at episode starts), then the heads.
+
+    `forward` takes one step: obs (B, ...) and state (h, c), each (B, hidden). `forward_sequence`
+    takes (T, B, ...) observations with `starts` (T, B) marking the first step of an episode.
+    """
+
+    recurrent = True
+
+    def __init__(self, obs_shape, action_nvec, hidden: int = 128):
+        super().__init__()
+        self.hidden = hidden
+        self.encoder = Encoder(obs_shape, hidden=hidden)
+        self.cell = nn.LSTMCell(hidden, hidden)
+        for name, p in self.cell.named_parameters():
+            if "bias" in name:
+                nn.init.zeros_(p)
+            else:
+                nn.init.orthogonal_(p, 1.0)
+        self.heads = Heads(hidden, action_nvec)
+
+    def initial_state(self, batch: int, device: torch.device | str = "cpu"):
+        z = torch.zeros(batch, self.hidden, device=device)
+        return (z, z.clone())
+
+    def update_obs_scale(self, obs: torch.Tensor) -> None:
+        self.encoder.update_obs_scale(obs)
+
+    def forward(self, obs: torch.Tensor, state):
+        h, c = self.cell(self.encoder(obs), state)
+        logits, value = self.heads(h)
+        return logits, value, (h, c)
+
+    def forward_sequence(self, obs: torch.Tensor, starts: torch.Tensor, state):
+        T, B = obs.shape[:2]
+        z = self.encoder(obs.reshape(T * B, *obs.shape[2:])).reshape(T, B, -1)
+        keep = (~starts).to(z.dtype).unsqueeze(-1)
+        h, c = state
+        outs = []
+        for t in range(T):
+            h, c = self.cell(z[t], (h * keep[t], c * keep[t]))
+            outs.append(h)
+        logits, value = self.heads(torch.stack(outs).reshape(T * B, -1))
+        return logits, value, (h, c)
+
+
+def sample_actions(logits: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sample one action per dimension (Gumbel-max) -> (actions (B, D) int64, log-prob (B,))."""
+    acts, logp = [], 0
+    for lg in logits:
+        lp = F.log_softmax(lg, 1)
+        u = torch.rand_like(lp).clamp_(1e-20, 1.0)
+        a = (lp - torch.log(-torch.log(u))).argmax(1)
+        acts.append(a)
+        logp = logp + lp.gather(1, a.unsqueeze(1)).squeeze(1)
+    return torch.stack(acts, 1), logp
+
+
+def evaluate_actions(logits: list[torch.Tensor], actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Log-prob (B,) of given actions (B, D) and the summed entropy (B,) of the dimensions."""
+    logp, ent = 0, 0
+    for i, lg in enumerate(logits):
+        lp = F.log_softmax(lg, 1)
+        logp = logp + lp.gather(1, actions[:, i : i + 1]).squeeze(1)
+        ent = ent - (lp.exp() * lp).sum(1)
+    return logp, ent
+
+
+def greedy_actions(logits: list[torch.Tensor]) -> torch.Tensor:
+    return torch.stack([lg.argmax(1) for lg in logits], 1)

@@ -1,0 +1,145 @@
+"""PPO: rollout storage, GAE, and the clipped-objective update. Algorithm only, no plumbing.
+
+Shapes: T = horizon (env steps per rollout), N = agents in the vector. Storage row t holds the
+observation the policy saw at step t, what it did, and what came back:
+- `rewards[t]`, `dones[t]`: the reward for action t, and whether the episode ended with it
+  (terminal or truncation; a truncated world has already reset, so there is nothing to
+  bootstrap from and truncation is treated like an end).
+- `starts[t]`: obs t is the first of an episode (= dones[t-1]); recurrent policies zero their
+  state there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from learn.policy import evaluate_actions
+
+
+class Rollout:
+    """Preallocated storage for one rollout of T steps over N agents (on the training device)."""
+
+    def __init__(self, T: int, N: int, obs_shape, num_action_dims: int, device, state=None):
+        self.T, self.N = T, N
+        z = dict(device=device)
+        self.obs = torch.zeros((T, N, *obs_shape), dtype=torch.uint8, **z)
+        self.actions = torch.zeros((T, N, num_action_dims), dtype=torch.int64, **z)
+        self.logprobs = torch.zeros((T, N), **z)
+        self.values = torch.zeros((T, N), **z)
+        self.rewards = torch.zeros((T, N), **z)
+        self.dones = torch.zeros((T, N), **z)
+        self.starts = torch.zeros((T, N), dtype=torch.bool, **z)
+        self.advantages = torch.zeros((T, N), **z)
+        self.returns = torch.zeros((T, N), **z)
+        self.initial_state = state  # recurrent state at step 0 (None for feed-forward policies)
+
+
+def compute_gae(rewards, values, dones, next_value, gamma: float, lam: float):
+    """Generalized advantage estimation as a reverse scan over time, vectorized over agents.
+
+    rewards, values, dones: (T, N); next_value: (N,) the value of the obs after step T-1.
+    Returns (advantages, returns), each (T, N). Works on numpy arrays or torch tensors.
+    """
+    T = rewards.shape[0]
+    xp_zeros = torch.zeros_like if isinstance(rewards, torch.Tensor) else np.zeros_like
+    adv = xp_zeros(rewards)
+    nonterminal = 1.0 - dones
+    next_values = values[1:] if T > 1 else values[:0]
+    # delta_t = r_t + gamma * V(s_{t+1}) * (1 - done_t) - V(s_t), all t at once
+    delta = rewards - values
+    delta[:-1] += gamma * next_values * nonterminal[:-1]
+    delta[-1] += gamma * next_value * nonterminal[-1]
+    decay = gamma * lam * nonterminal
+    last = 0.0
+    for t in range(T - 1, -1, -1):  # the only loop: over time, each step a vector over agents
+        last = delta[t] + decay[t] * last
+        adv[t] = last
+    return adv, adv + values
+
+
+def explained_variance(pred: torch.Tensor, target: torch.Tensor) -> float:
+    var = target.var()
+    return float("nan") if var == 0 else float(1 - (target - pred).var() / var)
+
+
+@dataclass
+class PPOSettings:
+    clip: float = 0.2
+    clip_vloss: bool = True
+    ent_coef: float = 0.01
+    vf_coef: float = 0.5
+    max_grad_norm: float = 0.5
+    update_epochs: int = 1
+    minibatches: int = 4
+    norm_adv: bool = True
+    target_kl: float = 0.0
+
+
+def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout, s: PPOSettings, generator=None):
+    """One PPO update (s.update_epochs passes of s.minibatches minibatches) on a filled rollout
+    whose advantages and returns are computed. Returns the mean losses, with stable names."""
+    T, N = ro.T, ro.N
+    recurrent = getattr(policy, "recurrent", False)
+    # feed-forward: shuffle single samples; recurrent: shuffle agents, keep whole sequences
+    units = N if recurrent else T * N
+    mb_size = max(1, units // s.minibatches)
+    flat = None if recurrent else dict(
+        obs=ro.obs.reshape(T * N, *ro.obs.shape[2:]),
+        actions=ro.actions.reshape(T * N, -1),
+        logprobs=ro.logprobs.reshape(-1),
+        values=ro.values.reshape(-1),
+        advantages=ro.advantages.reshape(-1),
+        returns=ro.returns.reshape(-1),
+    )
+    sums = dict(policy=0.0, value=0.0, entropy=0.0, approx_kl=0.0, clipfrac=0.0)
+    n = 0
+    for _ in range(s.update_epochs):
+        perm = torch.randperm(units, generator=generator).to(ro.obs.device)
+        for start in range(0, units - mb_size + 1, mb_size):
+            idx = perm[start : start + mb_size]
+            if recurrent:
+                state = tuple(x[idx] for x in ro.initial_state)
+                logits, newvalue, _ = policy.forward_sequence(ro.obs[:, idx], ro.starts[:, idx], state)
+                actions = ro.actions[:, idx].reshape(-1, ro.actions.shape[-1])
+                old_logp, old_v = ro.logprobs[:, idx].reshape(-1), ro.values[:, idx].reshape(-1)
+                adv, ret = ro.advantages[:, idx].reshape(-1), ro.returns[:, idx].reshape(-1)
+            else:
+                logits, newvalue, _ = policy(flat["obs"][idx])
+                actions = flat["actions"][idx]
+                old_logp, old_v = flat["logprobs"][idx], flat["values"][idx]
+                adv, ret = flat["advantages"][idx], flat["returns"][idx]
+            newlogp, entropy = evaluate_actions(logits, actions)
+            logratio = newlogp - old_logp
+            ratio = logratio.exp()
+            with torch.no_grad():
+                approx_kl = ((ratio - 1) - logratio).mean()
+                clipfrac = ((ratio - 1).abs() > s.clip).float().mean()
+            if s.norm_adv and adv.numel() > 1:
+                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+            pg_loss = torch.max(-adv * ratio, -adv * ratio.clamp(1 - s.clip, 1 + s.clip)).mean()
+            if s.clip_vloss:
+                v_clipped = old_v + (newvalue - old_v).clamp(-s.clip, s.clip)
+                v_loss = 0.5 * torch.max((newvalue - ret) ** 2, (v_clipped - ret) ** 2).mean()
+            else:
+                v_loss = 0.5 * ((newvalue - ret) ** 2).mean()
+            ent = entropy.mean()
+            loss = pg_loss - s.ent_coef * ent + s.vf_coef * v_loss
+
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(policy.parameters(), s.max_grad_norm)
+            optimizer.step()
+
+            for k, v in (("policy", pg_loss), ("value", v_loss), ("entropy", ent), ("approx_kl", approx_kl),
+                         ("clipfrac", clipfrac)):
+                sums[k] += float(v.detach())
+            n += 1
+        if s.target_kl and sums["approx_kl"] / max(n, 1) > s.target_kl:
+            break
+    out = {f"losses/{k}": v / max(n, 1) for k, v in sums.items()}
+    out["losses/explained_variance"] = explained_variance(ro.values.reshape(-1), ro.returns.reshape(-1))
+    return out

@@ -1,0 +1,381 @@
+"""The training loop: envs from pufferlib.vector, the policy, PPO, and the run directory.
+
+`train(config) -> summary` is the whole thing; `Trainer` exposes the pieces (one `epoch()`, the
+policy, the storage) for tests, benchmarks and notebooks. An epoch is one rollout of
+`horizon` steps over every agent, then one PPO update, then logging and maybe a checkpoint.
+Time is split into four named phases: env (stepping the vector), inference (the policy in the
+rollout, sampling, copies to and from the env buffers), learn (GAE and the update) and other.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pufferlib.vector
+import torch
+
+import game
+from learn import checkpoint as ckpt
+from learn.config import ConfigError, TrainConfig, default_run_dir, dumps, resolve_device, to_dict
+from learn.policy import make_policy, sample_actions
+from learn.ppo import PPOSettings, Rollout, compute_gae, ppo_update
+from learn.stats import RunStats
+
+PHASES = ("env", "inference", "learn", "other")
+
+
+def env_creator(level_path: str, num_worlds: int, buf=None, seed: int = 0, **overrides):
+    """Env i of a vector: pufferlib passes seed = base + i; its worlds get seeds
+    (base + i) * num_worlds + w, so no two worlds of a vector share a seed. A later
+    reset(seed=s) (the multiprocessing backend sends one) keeps that mapping."""
+    env = game.make_env(level_path, num_worlds=num_worlds, seed=seed * num_worlds, buf=buf, **overrides)
+    reset = env.reset
+    env.reset = lambda seed=None: reset(None if seed is None else seed * num_worlds)
+    return env
+
+
+def make_vecenv(config: TrainConfig):
+    overrides = {"max_steps": config.max_steps} if config.max_steps else {}
+    kwargs = dict(level_path=config.level, num_worlds=config.num_worlds, **overrides)
+    if config.vector == "serial":
+        return pufferlib.vector.make(env_creator, backend=pufferlib.vector.Serial, num_envs=config.num_envs,
+                                     env_kwargs=kwargs, seed=config.seed)
+    workers = config.num_workers or config.num_envs
+    return pufferlib.vector.make(env_creator, backend=pufferlib.vector.Multiprocessing, num_envs=config.num_envs,
+                                 num_workers=workers, batch_size=config.num_envs, env_kwargs=kwargs,
+                                 seed=config.seed)
+
+
+class Timer:
+    """Seconds per named phase; `with timer("env"): ...`."""
+
+    def __init__(self):
+        self.total = dict.fromkeys(PHASES, 0.0)
+        self._phase = None
+
+    def __call__(self, phase: str):
+        self._phase = phase
+        return self
+
+    def __enter__(self):
+        self._t0 = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.total[self._phase] += time.perf_counter() - self._t0
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig):
+        self.config = c = config
+        if not Path(c.level).is_file():
+            raise ConfigError(f"level file {c.level} not found")
+        if c.torch_threads:
+            torch.set_num_threads(c.torch_threads)
+        self.device = torch.device(resolve_device(c.device))
+        random.seed(c.seed)
+        np.random.seed(c.seed)
+        torch.manual_seed(c.seed)
+
+        self.run_dir = Path(c.run_dir or default_run_dir(c.level))
+        resume_from = None
+        if c.resume:
+            found = ckpt.list_checkpoints(self.run_dir)
+            if not found:
+                raise ckpt.CheckpointError(f"--resume: no checkpoint in {self.run_dir / 'checkpoints'}")
+            resume_from = found[-1]
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.config = c = _replace(c, run_dir=str(self.run_dir), resume=False)
+        _write_atomic(self.run_dir / "config.toml", dumps(c))
+
+        self.vecenv = make_vecenv(c)
+        self.spaces = ckpt.spaces_of(self.vecenv)
+        self.N = self.vecenv.num_agents
+        self.policy = make_policy(c.policy, self.spaces["obs_shape"], self.spaces["action_nvec"],
+                                  hidden=c.hidden).to(self.device)
+        self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=c.learning_rate, eps=c.adam_eps)
+        self.ppo = PPOSettings(clip=c.clip, clip_vloss=c.clip_vloss, ent_coef=c.ent_coef, vf_coef=c.vf_coef,
+                               max_grad_norm=c.max_grad_norm, update_epochs=c.update_epochs,
+                               minibatches=c.minibatches, norm_adv=c.norm_adv, target_kl=c.target_kl)
+        self.global_step = 0
+        self.epoch = 0
+        self.resumed_from = None
+        if resume_from is not None:
+            self._restore(resume_from)
+
+        self.storage = Rollout(c.horizon, self.N, self.spaces["obs_shape"], len(self.spaces["action_nvec"]),
+                               self.device)
+        self.state = self.policy.initial_state(self.N, self.device)
+        self.actions_np = np.zeros((self.N, len(self.spaces["action_nvec"])), np.int32)
+        self.timer = Timer()
+        self.stats = RunStats(self.run_dir)
+        self.last_metrics: dict[str, float] = {}
+        self.episode_return = float("nan")
+        self.hearts = float("nan")
+        self.episodes_seen = 0
+
+        self.vecenv.async_reset(c.seed)
+        obs = self.vecenv.recv()[0]
+        self.next_obs = torch.from_numpy(obs)
+        self.next_start = torch.ones(self.N, dtype=torch.bool, device=self.device)
+        if resume_from is None:
+            self.policy.update_obs_scale(self.next_obs.to(self.device))
+
+    # ---- checkpoints ---------------------------------------------------------------------
+    def _restore(self, path: Path) -> None:
+        data = ckpt.load_checkpoint(path, map_location=self.device)
+        ckpt.check_spaces(data["spaces"], self.spaces, self.config.level, path)
+        if data["policy"] != self.config.policy:
+            raise ckpt.CheckpointError(f"checkpoint {path} is for policy {data['policy']!r}, "
+                                       f"config says {self.config.policy!r}")
+        try:
+            self.policy.load_state_dict(data["model"])
+            self.optimizer.load_state_dict(data["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as e:
+            raise ckpt.CheckpointError(f"checkpoint {path} does not fit this policy: {str(e)[:300]}") from None
+        ckpt.set_rng_state(data["rng"])
+        self.global_step = int(data["global_step"])
+        self.epoch = int(data["epoch"])
+        self.resumed_from = str(path)
+
+    def save(self) -> Path:
+        payload = dict(model=self.policy.state_dict(), optimizer=self.optimizer.state_dict(), rng=ckpt.rng_state(),
+                       global_step=self.global_step, epoch=self.epoch, config=to_dict(self.config),
+                       policy=self.config.policy, spaces=self.spaces)
+        return ckpt.save_checkpoint(self.run_dir, payload, self.global_step, self.config.keep_checkpoints)
+
+    # ---- one epoch -----------------------------------------------------------------------
+    def rollout(self) -> list[dict[str, Any]]:
+        ro, timer, dev = self.storage, self.timer, self.device
+        infos: list[dict[str, Any]] = []
+        if self.state is not None:
+            ro.initial_state = tuple(x.clone() for x in self.state)
+        for t in range(ro.T):
+            with timer("inference"), torch.no_grad():
+                ro.obs[t].copy_(self.next_obs, non_blocking=True)
+                ro.starts[t] = self.next_start
+                state = self.state
+                if state is not None:
+                    keep = (~self.next_start).float().unsqueeze(1)
+                    state = (state[0] * keep, state[1] * keep)
+                logits, value, self.state = self.policy(ro.obs[t], state)
+                action, logp = sample_actions(logits)
+                ro.actions[t] = action
+                ro.logprobs[t] = logp
+                ro.values[t] = value
+                self.actions_np[:] = action.cpu().numpy()
+            with timer("env"):
+                self.vecenv.send(self.actions_np)
+                obs, rewards, terminals, truncations, _, step_infos, _, _ = self.vecenv.recv()
+            with timer("inference"):
+                ro.rewards[t].copy_(torch.from_numpy(rewards))
+                done = torch.from_numpy(terminals | truncations).to(dev)
+                ro.dones[t] = done
+                self.next_start = done
+                self.next_obs = torch.from_numpy(obs)
+                infos.extend(step_infos)
+        return infos
+
+    def learn(self) -> dict[str, float]:
+        ro, c = self.storage, self.config
+        with torch.no_grad():
+            state = self.state
+            if state is not None:
+                keep = (~self.next_start).float().unsqueeze(1)
+                state = (state[0] * keep, state[1] * keep)
+            next_value = self.policy(self.next_obs.to(self.device), state)[1]
+            adv, ret = compute_gae(ro.rewards, ro.values, ro.dones, next_value, c.gamma, c.gae_lambda)
+            ro.advantages.copy_(adv)
+            ro.returns.copy_(ret)
+        if c.anneal_lr:
+            for g in self.optimizer.param_groups:
+                g["lr"] = c.learning_rate * max(0.0, 1 - self.global_step / c.total_steps)
+        metrics = ppo_update(self.policy, self.optimizer, ro, self.ppo)
+        # widen the observation scale only between updates, so a rollout and its update agree
+        self.policy.update_obs_scale(ro.obs[:: max(1, ro.T // 8)])
+        return metrics
+
+    def epoch_once(self) -> dict[str, float]:
+        t0 = time.perf_counter()
+        before = dict(self.timer.total)
+        infos = self.rollout()
+        with self.timer("learn"):
+            metrics = self.learn()
+        with self.timer("other"):
+            steps = self.storage.T * self.N
+            self.global_step += steps
+            self.epoch += 1
+            n_ep = sum(int(i.get("episodes", 1)) for i in infos)
+            if n_ep:
+                self.episode_return = _weighted(infos, "episode_return")
+                self.hearts = _weighted(infos, "hearts")
+                self.episodes_seen += n_ep
+            dt = time.perf_counter() - t0
+            metrics.update({
+                "charts/SPS": steps / dt,
+                "charts/episode_return": self.episode_return,
+                "charts/hearts": self.hearts,
+                "charts/episodes": n_ep,
+                "charts/learning_rate": self.optimizer.param_groups[0]["lr"],
+            })
+            for p in PHASES:
+                metrics[f"timing/{p}"] = self.timer.total[p] - before[p]
+            self.stats.write_epoch(self.epoch, self.global_step, metrics, infos)
+            if self.epoch % self.config.checkpoint_interval == 0:
+                self.save()
+        # 'other' for this epoch includes its own logging; fix up the share after the fact
+        metrics["timing/other"] = self.timer.total["other"] - before["other"]
+        self.last_metrics = metrics
+        return metrics
+
+    # ---- the whole run -------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        c = self.config
+        start_step, t0 = self.global_step, time.perf_counter()
+        progress = None if c.quiet else _Progress(c.total_steps, self.global_step)
+        last_ckpt = None
+        try:
+            while self.global_step < c.total_steps:
+                m = self.epoch_once()
+                if progress:
+                    progress.update(self.global_step, m)
+            last_ckpt = self.save()
+        except KeyboardInterrupt:
+            last_ckpt = self.save()
+            raise
+        finally:
+            if progress:
+                progress.stop()
+            self.close()
+        wall = time.perf_counter() - t0
+        total = sum(self.timer.total.values()) or 1.0
+        summary = {
+            "run_dir": str(self.run_dir),
+            "checkpoint": str(last_ckpt) if last_ckpt else None,
+            "resumed_from": self.resumed_from,
+            "global_step": self.global_step,
+            "epochs": self.epoch,
+            "steps_this_session": self.global_step - start_step,
+            "wall_s": wall,
+            "SPS": (self.global_step - start_step) / wall if wall > 0 else 0.0,
+            "episode_return": self.episode_return,
+            "hearts": self.hearts,
+            "episodes": self.episodes_seen,
+            "phase_share": {p: self.timer.total[p] / total for p in PHASES},
+            "phase_s": dict(self.timer.total),
+            "last_metrics": self.last_metrics,
+            "device": str(self.device),
+        }
+        if not c.quiet:
+            print_summary(summary)
+        return summary
+
+    def close(self) -> None:
+        if getattr(self, "stats", None) is not None:
+            self.stats.close()
+            self.stats = None
+        if getattr(self, "vecenv", None) is not None:
+            self.vecenv.close()
+            self.vecenv = None
+
+    # ---- the policy's own compute bound ----------------------------------------------------
+    def measure_bound(self, repeats: int = 1) -> dict[str, float]:
+        """Inference over the last rollout (in env-step chunks) plus one PPO update of that
+        same batch, on copies of the policy and optimizer: no env and no plumbing."""
+        ro = self.storage
+        policy = copy.deepcopy(self.policy)
+        opt = torch.optim.Adam(policy.parameters(), lr=self.config.learning_rate, eps=self.config.adam_eps)
+        opt.load_state_dict(self.optimizer.state_dict())
+        samples = ro.T * ro.N
+        best_inf = best_upd = float("inf")
+        for _ in range(repeats):
+            state = policy.initial_state(ro.N, self.device)
+            _sync(self.device)
+            t0 = time.perf_counter()
+            with torch.no_grad():
+                for t in range(ro.T):
+                    logits, _, state = policy(ro.obs[t], state)
+                    sample_actions(logits)
+            _sync(self.device)
+            best_inf = min(best_inf, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            ppo_update(policy, opt, ro, self.ppo)
+            _sync(self.device)
+            best_upd = min(best_upd, time.perf_counter() - t0)
+        return {"samples": samples, "inference_sps": samples / best_inf, "update_sps": samples / best_upd,
+                "bound_sps": samples / (best_inf + best_upd)}
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _weighted(infos: list[dict[str, Any]], key: str) -> float:
+    num = sum(float(i[key]) * int(i.get("episodes", 1)) for i in infos if key in i)
+    den = sum(int(i.get("episodes", 1)) for i in infos if key in i)
+    return num / den if den else float("nan")
+
+
+def _replace(config: TrainConfig, **changes) -> TrainConfig:
+    import msgspec
+
+    return msgspec.structs.replace(config, **changes)
+
+
+class _Progress:
+    def __init__(self, total: int, done: int):
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.p = Progress(
+            TextColumn("[bold]train"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"),
+            TextColumn("{task.fields[sps]:>8,.0f} SPS"), TextColumn("return {task.fields[ret]}"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+        )
+        self.task = self.p.add_task("train", total=total, completed=done, sps=0.0, ret="-")
+        self.p.start()
+
+    def update(self, step: int, m: dict[str, float]) -> None:
+        ret = m.get("charts/episode_return", float("nan"))
+        self.p.update(self.task, completed=step, sps=m.get("charts/SPS", 0.0),
+                      ret="-" if ret != ret else f"{ret:.3f}")
+
+    def stop(self) -> None:
+        self.p.stop()
+
+
+def print_summary(s: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="training summary", show_header=False)
+    t.add_row("run", s["run_dir"])
+    t.add_row("steps", f"{s['global_step']:,} ({s['epochs']} epochs)")
+    t.add_row("SPS", f"{s['SPS']:,.0f} on {s['device']}")
+    t.add_row("episode return", f"{s['episode_return']:.4f}")
+    t.add_row("hearts / agent / episode", f"{s['hearts']:.4f}")
+    t.add_row("time share", "  ".join(f"{k} {v:.0%}" for k, v in s["phase_share"].items()))
+    lm = s.get("last_metrics") or {}
+    for k in ("losses/policy", "losses/value", "losses/entropy", "losses/approx_kl", "losses/explained_variance"):
+        if k in lm:
+            t.add_row(k, f"{lm[k]:.4f}")
+    t.add_row("checkpoint", str(s["checkpoint"]))
+    Console().print(t)
+
+
+def train(config: TrainConfig) -> dict[str, Any]:
+    """Train as configured; returns a summary dict (steps, SPS, return, hearts, phase shares,
+    run directory, last checkpoint). Raises ConfigError / CheckpointError for bad input."""
+    trainer = Trainer(config)
+    return trainer.run()

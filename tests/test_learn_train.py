@@ -1,0 +1,181 @@
+"""A real (tiny) training run: run directory, checkpoints, resume, stats, faults, eval."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+import torch
+
+import game
+from learn import checkpoint as ckpt
+from learn.__main__ import main
+from learn.config import load_config
+from learn.evaluate import evaluate
+from learn.train import train
+
+LEVEL = "game/levels/arena.toml"
+# 1 world x 24 agents, 16-step rollouts, 20-step episodes: ~1 s an epoch on one core
+TINY = dict(level=LEVEL, num_worlds=1, horizon=16, max_steps=20, minibatches=2, checkpoint_interval=2,
+            keep_checkpoints=2, quiet=True, torch_threads=1, device="cpu")
+EPOCH = 24 * 16
+
+
+def tiny(run_dir, **kw):
+    return load_config(overrides={**TINY, "run_dir": str(run_dir), **kw})
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("learn") / "run"
+    summary = train(tiny(run_dir, total_steps=5 * EPOCH))
+    return run_dir, summary
+
+
+def _db(run_dir, sql):
+    con = duckdb.connect(str(Path(run_dir) / "stats.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_run_directory(run):
+    run_dir, s = run
+    assert s["global_step"] == 5 * EPOCH and s["epochs"] == 5
+    assert s["SPS"] > 0 and set(s["phase_share"]) == {"env", "inference", "learn", "other"}
+    assert (run_dir / "config.toml").is_file()
+    assert load_config(run_dir / "config.toml").run_dir == str(run_dir)
+    lines = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [x["epoch"] for x in lines] == [1, 2, 3, 4, 5]
+    for k in ("losses/policy", "losses/value", "losses/entropy", "losses/approx_kl", "losses/clipfrac",
+              "losses/explained_variance", "charts/SPS", "charts/episode_return", "charts/hearts"):
+        assert k in lines[-1], k
+    # checkpoints at epochs 2, 4 and the end (5); only the last two kept; no temporary files
+    names = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
+    assert names == [f"ckpt_{4 * EPOCH:012d}.pt", f"ckpt_{5 * EPOCH:012d}.pt"]
+    assert s["checkpoint"].endswith(names[-1])
+    # episodes of 20 steps end during the run, and their stats reach DuckDB
+    assert s["episodes"] > 0 and np.isfinite(s["episode_return"])
+    assert _db(run_dir, "SELECT count(DISTINCT epoch) FROM metrics")[0][0] == 5
+    stats = dict(_db(run_dir, "SELECT name, count(*) FROM episodes GROUP BY name"))
+    assert stats.get("episode_return", 0) > 0 and stats.get("hearts", 0) > 0
+
+
+def test_checkpoint_contents(run):
+    run_dir, _ = run
+    data = ckpt.load_checkpoint(ckpt.list_checkpoints(run_dir)[-1])
+    assert data["global_step"] == 5 * EPOCH and data["epoch"] == 5 and data["policy"] == "cnn"
+    env = game.make_env(LEVEL, num_worlds=1)
+    assert data["spaces"] == ckpt.spaces_of(env)
+    assert {"torch", "numpy", "python"} <= set(data["rng"]) and data["optimizer"]["state"]
+
+
+def test_resume_continues_the_run(run, tmp_path):
+    src, _ = run
+    run_dir = tmp_path / "resumed"
+    (run_dir / "checkpoints").mkdir(parents=True)
+    last = ckpt.list_checkpoints(src)[-1]
+    (run_dir / "checkpoints" / last.name).write_bytes(last.read_bytes())
+    s = train(tiny(run_dir, total_steps=7 * EPOCH, resume=True))
+    assert s["resumed_from"].endswith(last.name)
+    assert s["global_step"] == 7 * EPOCH and s["epochs"] == 7 and s["steps_this_session"] == 2 * EPOCH
+    lines = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [x["epoch"] for x in lines] == [6, 7]
+
+
+def test_corrupt_and_foreign_checkpoints_exit_2(run, tmp_path, capsys):
+    run_dir, _ = run
+    good = ckpt.list_checkpoints(run_dir)[-1].read_bytes()
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(good[: len(good) // 2])
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a checkpoint at all")
+    for path, words in ((truncated, "truncated"), (foreign, "not a checkpoint"), (garbage, "truncated"),
+                        (tmp_path / "missing.pt", "does not exist")):
+        assert main(["eval", str(path), LEVEL, "--episodes", "1"]) == 2
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err, err
+
+
+def test_level_with_other_spaces_is_refused(run, tmp_path, capsys):
+    run_dir, _ = run
+    level = tmp_path / "small_window.toml"
+    level.write_text(Path(LEVEL).read_text() + "\n[obs]\nwindow = 7\n")
+    assert main(["eval", str(ckpt.list_checkpoints(run_dir)[-1]), str(level), "--episodes", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "does not match" in err and "observation shape" in err
+    # resuming a run on that level is refused the same way
+    assert main(["train", str(level), "--run-dir", str(run_dir), "--resume", "--quiet"]) == 2
+    assert "does not match" in capsys.readouterr().err
+
+
+def test_eval_writes_stats_and_a_replay_that_replays(run):
+    run_dir, _ = run
+    r = evaluate(ckpt.list_checkpoints(run_dir)[-1], LEVEL, episodes=2, max_steps=12)
+    assert r["episodes"] == 2 and np.isfinite(r["mean_return"]) and r["hearts_per_agent"] >= 0
+    rows = dict(_db(run_dir, f"SELECT name, value FROM evals WHERE eval_id = '{r['eval_id']}'"))
+    assert rows["mean_return"] == pytest.approx(r["mean_return"])
+    assert _db(run_dir, f"SELECT count(*) FROM eval_agents WHERE eval_id = '{r['eval_id']}'")[0][0] == 2 * 24
+    rep = np.load(r["replay"])
+    assert str(rep["level"]) == LEVEL and rep["actions"].shape == (12, 24, 2) and rep["actions"].dtype == np.int32
+    env = game.make_env(str(rep["level"]), num_worlds=1, seed=int(rep["seed"]), max_steps=int(rep["max_steps"]))
+    env.reset()
+    for a in rep["actions"]:
+        env.step(a)
+    assert env.state_hash() == str(rep["state_hash"])
+
+
+def test_lstm_policy_trains(tmp_path):
+    s = train(tiny(tmp_path / "lstm", policy="lstm", total_steps=2 * EPOCH, checkpoint_interval=1))
+    assert s["global_step"] == 2 * EPOCH
+    assert np.isfinite(s["last_metrics"]["losses/value"])
+    data = ckpt.load_checkpoint(s["checkpoint"])
+    assert data["policy"] == "lstm"
+
+
+def test_sigkill_then_resume_keeps_committed_stats(tmp_path):
+    run_dir = tmp_path / "killed"
+    args = [sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(run_dir), "--quiet",
+            "--total-steps", str(10**7), "--num-worlds", "1", "--horizon", "16", "--max-steps", "20",
+            "--checkpoint-interval", "2", "--torch-threads", "1", "--device", "cpu"]
+    proc = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and len(ckpt.list_checkpoints(run_dir)) < 2:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            time.sleep(0.2)
+        assert len(ckpt.list_checkpoints(run_dir)) >= 2
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    committed = _db(run_dir, "SELECT count(*) FROM metrics")[0][0]
+    epochs_before = _db(run_dir, "SELECT max(epoch) FROM metrics")[0][0]
+    assert committed > 0
+    assert not list((run_dir / "checkpoints").glob(".*.tmp")), "a temporary checkpoint was left in place"
+    last = ckpt.load_checkpoint(ckpt.list_checkpoints(run_dir)[-1])
+    s = train(tiny(run_dir, total_steps=last["global_step"] + EPOCH, resume=True))
+    assert s["global_step"] == last["global_step"] + EPOCH
+    # nothing committed before the kill is lost; the resumed epochs are a new segment
+    assert _db(run_dir, "SELECT count(*) FROM metrics WHERE segment = 0")[0][0] == committed
+    assert _db(run_dir, "SELECT max(epoch) FROM metrics WHERE segment = 0")[0][0] == epochs_before
+    assert _db(run_dir, "SELECT DISTINCT epoch FROM metrics WHERE segment = 1") == [(last["epoch"] + 1,)]
+
+
+def test_random_baseline_for_learning_tests():
+    r = evaluate(None, LEVEL, episodes=2, max_steps=10)
+    assert r["episodes"] == 2 and np.isfinite(r["mean_return"]) and "replay" not in r
+
+
+def test_multiprocessing_backend(tmp_path):
+    s = train(tiny(tmp_path / "mp", vector="multiprocessing", num_envs=2, total_steps=2 * 2 * EPOCH))
+    assert s["global_step"] == 2 * 2 * EPOCH
