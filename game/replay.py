@@ -1,0 +1,273 @@
+"""Replays: the level, the seed and the actions; the engine is deterministic, so that is enough.
+
+A replay file is an `.npz` (numpy zip, no pickles) with these keys:
+
+| key | what |
+| --- | --- |
+| `format`, `version` | `"game.replay"` and `VERSION`; another version is refused with a clear error |
+| `level` | the level path as given when recording (`game/levels/arena.toml`, or a name like `arena`) |
+| `level_sha256` | sha256 of the level file's bytes when recorded |
+| `level_config_hash` | sha256 of the fully resolved level (base levels and defaults merged) |
+| `seed` | the env seed (world 0 of `make_env(level, num_worlds=1, seed=seed)`) |
+| `actions` | int32 `(T, agents_per_world, 2)`: one `(action, argument)` row per agent per tick |
+| `state_hash` | `env.state_hash([0])` after the last action |
+| `max_steps`, `agents_per_world` | the episode length used and the agent count |
+| `overrides` | JSON of the level overrides the env was made with (e.g. `{"max_steps": 200}`) |
+| `meta` | JSON of anything else (`checkpoint`, `recorded_by`, ...) |
+
+Files written by `learn/evaluate.py` before this module (keys `level`, `seed`, `actions`,
+`state_hash`, `checkpoint`, `max_steps`, `agents_per_world`, no `format`) load as version 0:
+they have no level hash, so a changed level is caught only by the final state hash.
+
+`save_replay` writes atomically (temporary file in the same folder, fsync, `os.replace`).
+`load_replay` raises `ReplayError` with a plain message for a missing, truncated or foreign
+file. `check_level` raises `ReplayError` when the level file is gone or its content changed
+since recording. `verify_replay` re-simulates and compares the final state hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT = "game.replay"
+VERSION = 1
+REQUIRED = ("level", "seed", "actions", "state_hash")
+
+
+class ReplayError(ValueError):
+    """A replay that cannot be used: missing, corrupt, another format version, or another level."""
+
+
+@dataclass
+class Replay:
+    path: str
+    level: str
+    seed: int
+    actions: np.ndarray  # (T, A, 2) int32
+    state_hash: str
+    version: int = VERSION
+    level_sha256: str = ""
+    level_config_hash: str = ""
+    max_steps: int = 0
+    agents_per_world: int = 0
+    overrides: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ticks(self) -> int:
+        return int(self.actions.shape[0])
+
+    def env_overrides(self) -> dict[str, Any]:
+        out = dict(self.overrides)
+        if self.max_steps and "max_steps" not in out:
+            out["max_steps"] = int(self.max_steps)
+        return out
+
+
+@dataclass
+class Verification:
+    ok: bool
+    expected: str
+    actual: str
+    ticks: int
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+# ---- level identity ----------------------------------------------------------------------
+def resolve_level(level: str | Path, relative_to: str | Path | None = None) -> Path:
+    """The level file: as given, else next to `relative_to` (the replay), else in game/levels."""
+    from game.level import LevelError, resolve_path
+
+    p = Path(level)
+    if not p.exists() and relative_to is not None and not p.is_absolute():
+        cand = Path(relative_to).parent / p
+        if cand.exists():
+            return cand
+    try:
+        return resolve_path(p)
+    except LevelError:
+        raise ReplayError(f"level {level} not found") from None
+
+
+def level_file_hash(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def level_config_hash(path: str | Path) -> str:
+    """Hash of the resolved level (its base levels and the defaults merged in), so an edit of a
+    base level counts and an edit of a comment does not."""
+    import msgspec
+
+    from game.level import load_level
+
+    return hashlib.sha256(msgspec.json.encode(load_level(path))).hexdigest()
+
+
+# ---- save / load -------------------------------------------------------------------------
+def save_replay(path: str | Path, level_path: str | Path, seed: int, actions, state_hash: str,
+                **meta: Any) -> Path:
+    """Write a replay atomically. `actions` is `(T, agents, 2)`. Keyword arguments `max_steps`,
+    `agents_per_world` and `overrides` (a dict) have their own keys; the rest goes into `meta`
+    (JSON-serialisable values only)."""
+    a = np.asarray(actions)
+    if a.ndim != 3 or a.shape[2] != 2 or a.dtype.kind not in "iu":
+        raise ReplayError(f"actions must be an integer array (T, agents, 2), got {a.dtype} {a.shape}")
+    a = a.astype(np.int32, copy=False)
+    overrides = dict(meta.pop("overrides", None) or {})
+    max_steps = int(meta.pop("max_steps", 0) or overrides.get("max_steps", 0) or 0)
+    apw = int(meta.pop("agents_per_world", 0) or a.shape[1])
+    lp = resolve_level(level_path)
+    try:
+        meta_json = json.dumps(meta, default=str)
+        over_json = json.dumps(overrides)
+    except TypeError as e:
+        raise ReplayError(f"replay metadata must be JSON-serialisable: {e}") from None
+    payload = dict(
+        format=np.array(FORMAT),
+        version=np.array(VERSION, np.int64),
+        level=np.array(str(level_path)),
+        level_sha256=np.array(level_file_hash(lp)),
+        level_config_hash=np.array(level_config_hash(lp)),
+        seed=np.array(int(seed), np.int64),
+        actions=a,
+        state_hash=np.array(str(state_hash)),
+        max_steps=np.array(max_steps, np.int64),
+        agents_per_world=np.array(apw, np.int64),
+        overrides=np.array(over_json),
+        meta=np.array(meta_json),
+    )
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out
+
+
+def _scalar(z, key: str, kind: type, default: Any = None) -> Any:
+    if key not in z.files:
+        return default
+    v = z[key]
+    if v.shape != ():
+        raise ReplayError(f"key '{key}' should be a scalar, got shape {v.shape}")
+    return kind(v.item())
+
+
+def load_replay(path: str | Path) -> Replay:
+    p = Path(path)
+    if not p.is_file():
+        raise ReplayError(f"replay {p} does not exist")
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            files = set(z.files)
+            fmt = _scalar(z, "format", str, None)
+            if fmt is not None and fmt != FORMAT:
+                raise ReplayError(f"{p} is not a replay (format '{fmt}', expected '{FORMAT}')")
+            version = _scalar(z, "version", int, 0)
+            if version > VERSION or version < 0:
+                raise ReplayError(
+                    f"replay {p} has format version {version}; this version of the game reads versions 0..{VERSION}"
+                )
+            missing = [k for k in REQUIRED if k not in files]
+            if missing:
+                raise ReplayError(f"{p} is not a replay: missing key(s) {', '.join(missing)}")
+            actions = np.asarray(z["actions"])
+            rep = Replay(
+                path=str(p),
+                level=_scalar(z, "level", str),
+                seed=_scalar(z, "seed", int),
+                actions=actions,
+                state_hash=_scalar(z, "state_hash", str),
+                version=version,
+                level_sha256=_scalar(z, "level_sha256", str, ""),
+                level_config_hash=_scalar(z, "level_config_hash", str, ""),
+                max_steps=_scalar(z, "max_steps", int, 0),
+                agents_per_world=_scalar(z, "agents_per_world", int, 0),
+                overrides=json.loads(_scalar(z, "overrides", str, "{}")),
+                meta=json.loads(_scalar(z, "meta", str, "{}")),
+            )
+            if "checkpoint" in files:  # learn/evaluate.py's key
+                rep.meta.setdefault("checkpoint", _scalar(z, "checkpoint", str))
+    except ReplayError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, json.JSONDecodeError) as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ReplayError(f"replay {p} is corrupt or truncated ({first[:200]})") from None
+    if actions.ndim != 3 or actions.shape[2] != 2 or actions.dtype.kind not in "iu":
+        raise ReplayError(f"replay {p}: actions must be integers (T, agents, 2), got {actions.dtype} {actions.shape}")
+    rep.actions = actions.astype(np.int32, copy=False)
+    if rep.agents_per_world and rep.agents_per_world != actions.shape[1]:
+        raise ReplayError(f"replay {p}: actions are for {actions.shape[1]} agents but agents_per_world is {rep.agents_per_world}")
+    return rep
+
+
+def check_level(rep: Replay) -> Path:
+    """The replay's level file, or ReplayError if it is missing or differs from the recorded one."""
+    try:
+        lp = resolve_level(rep.level, rep.path)
+    except ReplayError:
+        raise ReplayError(f"replay {rep.path} was recorded on level {rep.level}, which is not found") from None
+    if rep.level_config_hash:
+        try:
+            now = level_config_hash(lp)
+        except ValueError as e:  # LevelError
+            raise ReplayError(f"replay {rep.path}: its level {lp} no longer loads: {e}") from None
+        if now != rep.level_config_hash:
+            file_note = ""
+            if rep.level_sha256 and level_file_hash(lp) != rep.level_sha256:
+                file_note = f" (file sha256 {rep.level_sha256[:12]} when recorded, {level_file_hash(lp)[:12]} now)"
+            raise ReplayError(
+                f"replay {rep.path} was recorded on another version of level {rep.level}: the level's "
+                f"content changed since{file_note}; it cannot be re-simulated on {lp}. "
+                f"Restore the level file as it was, or record the replay again."
+            )
+    return lp
+
+
+def make_replay_env(rep: Replay, check: bool = True):
+    """A fresh, reset env for the replay (world 0 is the replayed world)."""
+    import game
+
+    lp = check_level(rep) if check else resolve_level(rep.level, rep.path)
+    env = game.make_env(str(lp), num_worlds=1, seed=rep.seed, **rep.env_overrides())
+    if env.agents_per_world != rep.actions.shape[1]:
+        raise ReplayError(
+            f"replay {rep.path} has actions for {rep.actions.shape[1]} agents, but level {rep.level} has "
+            f"{env.agents_per_world}: it was recorded on another level"
+        )
+    env.reset()
+    return env
+
+
+def verify_replay(replay: Replay | str | Path, check: bool = True) -> Verification:
+    """Re-simulate the replay from its level and seed; compare the final state hash."""
+    rep = replay if isinstance(replay, Replay) else load_replay(replay)
+    env = make_replay_env(rep, check=check)
+    for t in range(rep.ticks):
+        env.step(rep.actions[t])
+    actual = env.state_hash([0])
+    env.close()
+    return Verification(actual == rep.state_hash, rep.state_hash, actual, rep.ticks)
+
+
+__all__ = [
+    "FORMAT", "VERSION", "Replay", "ReplayError", "Verification", "check_level", "level_config_hash",
+    "level_file_hash", "load_replay", "make_replay_env", "resolve_level", "save_replay", "verify_replay",
+]

@@ -1,0 +1,111 @@
+"""game.replay: save/load round trip, clear errors, re-simulation to the recorded state hash."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+import game
+from game.replay import ReplayError, check_level, load_replay, save_replay, verify_replay
+
+LEVEL = "game/levels/arena.toml"
+
+
+def _play(level=LEVEL, ticks=40, seed=3, max_steps=30):
+    env = game.make_env(level, num_worlds=1, seed=seed, max_steps=max_steps)
+    env.reset()
+    rng = np.random.default_rng(seed)
+    acts = []
+    n = len(env.action_names)
+    for _ in range(ticks):  # crosses an episode end (the world resets itself)
+        a = np.stack([rng.integers(0, n, env.num_agents), rng.integers(0, 4, env.num_agents)], 1).astype(np.int32)
+        env.step(a)
+        acts.append(a)
+    return env, np.stack(acts)
+
+
+def test_round_trip_and_verify(tmp_path):
+    env, acts = _play()
+    p = save_replay(tmp_path / "r.npz", LEVEL, 3, acts, env.state_hash([0]), max_steps=30, note="hi")
+    assert [x.name for x in tmp_path.iterdir()] == ["r.npz"]  # no temporary file left behind
+    rep = load_replay(p)
+    assert rep.ticks == 40 and rep.seed == 3 and rep.max_steps == 30 and rep.meta["note"] == "hi"
+    assert np.array_equal(rep.actions, acts)
+    v = verify_replay(rep)
+    assert v.ok and v.actual == env.state_hash([0]) and v.ticks == 40
+
+
+def test_tampered_hash_or_actions_fail_verification(tmp_path):
+    env, acts = _play()
+    save_replay(tmp_path / "a.npz", LEVEL, 3, acts, "0" * 32, max_steps=30)
+    assert not verify_replay(tmp_path / "a.npz").ok
+    acts2 = acts.copy()
+    acts2[-1, :] = (2, 3)  # everyone rotates right on the last tick (after the episode reset at 30)
+    save_replay(tmp_path / "b.npz", LEVEL, 3, acts2, env.state_hash([0]), max_steps=30)
+    v = verify_replay(tmp_path / "b.npz")
+    assert not v.ok and v.expected == env.state_hash([0])
+
+
+def test_missing_corrupt_and_foreign_files(tmp_path):
+    with pytest.raises(ReplayError, match="does not exist"):
+        load_replay(tmp_path / "nope.npz")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 this is not a zip")
+    with pytest.raises(ReplayError, match="corrupt or truncated"):
+        load_replay(bad)
+    env, acts = _play(ticks=5)
+    good = save_replay(tmp_path / "good.npz", LEVEL, 3, acts, env.state_hash([0]), max_steps=30)
+    trunc = tmp_path / "trunc.npz"
+    trunc.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(ReplayError, match="corrupt or truncated"):
+        load_replay(trunc)
+    other = tmp_path / "other.npz"
+    np.savez(other, weights=np.zeros(3))
+    with pytest.raises(ReplayError, match="missing key"):
+        load_replay(other)
+
+
+def test_other_format_version_is_refused(tmp_path):
+    env, acts = _play(ticks=3)
+    p = save_replay(tmp_path / "r.npz", LEVEL, 3, acts, env.state_hash([0]), max_steps=30)
+    z = dict(np.load(p))
+    z["version"] = np.array(99)
+    np.savez(tmp_path / "v99.npz", **z)
+    with pytest.raises(ReplayError, match="format version 99"):
+        load_replay(tmp_path / "v99.npz")
+
+
+def test_replay_of_another_level_version_is_a_clear_error(tmp_path):
+    lvl = tmp_path / "mine.toml"
+    shutil.copy(LEVEL, lvl)
+    env, acts = _play(level=str(lvl), ticks=10)
+    p = save_replay(tmp_path / "r.npz", str(lvl), 3, acts, env.state_hash([0]), max_steps=30)
+    assert verify_replay(p).ok
+    # a comment does not change the level: still fine
+    lvl.write_text(lvl.read_text() + "\n# just a comment\n")
+    assert verify_replay(p).ok
+    # a real edit does
+    lvl.write_text(lvl.read_text().replace("mine = 10", "mine = 9"))
+    with pytest.raises(ReplayError, match="another version of level"):
+        verify_replay(p)
+    lvl.unlink()
+    with pytest.raises(ReplayError, match="not found"):
+        check_level(load_replay(p))
+
+
+def test_replay_on_a_level_with_other_agents_is_a_clear_error(tmp_path):
+    env, acts = _play(ticks=3)
+    p = save_replay(tmp_path / "r.npz", LEVEL, 3, acts[:, :5], "x", max_steps=30)
+    with pytest.raises(ReplayError, match="actions for 5 agents"):
+        verify_replay(p, check=False)
+
+
+def test_learn_evaluate_files_still_load(tmp_path):
+    """The keys learn/evaluate.py writes (no format/version/level hash) load as version 0."""
+    env, acts = _play(ticks=30, max_steps=30)
+    p = tmp_path / "eval.npz"
+    np.savez_compressed(p, checkpoint="runs/x/ckpt.pt", level=LEVEL, seed=3, actions=acts,
+                        state_hash=env.state_hash([0]), max_steps=30, agents_per_world=acts.shape[1])
+    rep = load_replay(p)
+    assert rep.version == 0 and rep.meta["checkpoint"] == "runs/x/ckpt.pt"
+    assert verify_replay(rep).ok

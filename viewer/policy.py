@@ -1,0 +1,165 @@
+"""Policies the viewer can run for the agents nobody drives: `obs (N, win, win, C) -> actions (N, 2)`.
+
+`load_policy(spec, env)` accepts:
+- `random` (the default): a random valid (action, argument) per agent, biased to moving;
+- `forager`: a small scripted policy (use the building in front when it is ready, else wander);
+- a checkpoint file written by `python -m learn train` (needs torch; loaded through
+  `learn.checkpoint.load_checkpoint` and `learn.policy.make_policy`, sampled like `learn.evaluate`);
+- `module:factory`: `factory(env)` must return a callable `obs -> actions`.
+Any callable `obs -> actions` can also be passed to `Session` directly.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from game.constants import Act
+
+
+class PolicyError(ValueError):
+    pass
+
+
+def _arg_counts(env) -> np.ndarray:
+    """Valid argument count per env action id."""
+    tab = env.tables
+    return np.array([int(tab.arg_count[c]) for c in tab.action_code], np.int64)
+
+
+class RandomPolicy:
+    """Random valid actions; moves and rotations are likelier so that the world looks alive."""
+
+    name = "random"
+    WEIGHT = {"noop": 1.0, "move": 5.0, "rotate": 3.0, "use": 3.0, "attack": 0.3, "shield": 0.2,
+              "transfer": 0.3, "swap": 0.3, "color": 0.3, "mate": 0.2}
+
+    def __init__(self, env, seed: int = 0):
+        self.rng = np.random.default_rng(seed)
+        self.nargs = _arg_counts(env)
+        w = np.array([self.WEIGHT.get(a, 1.0) for a in env.action_names])
+        self.p = w / w.sum()
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:
+        n = obs.shape[0]
+        a = self.rng.choice(len(self.p), size=n, p=self.p)
+        arg = (self.rng.random(n) * self.nargs[a]).astype(np.int64)
+        return np.stack([a, arg], 1).astype(np.int32)
+
+
+class ForagerPolicy:
+    """Scripted: use the building in front when the observation says it is ready, else wander."""
+
+    name = "forager"
+
+    def __init__(self, env, seed: int = 0):
+        self.rng = np.random.default_rng(seed)
+        names = env.action_names
+        self.ids = {n: names.index(n) for n in ("noop", "move", "rotate", "use") if n in names}
+        f = env.feature_names
+        self.btype, self.bready = f.index("building.type"), f.index("building.ready")
+        self.orient = f.index("agent.orientation")
+        self.half = env.single_observation_space.shape[0] // 2
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:
+        n, h = obs.shape[0], self.half
+        orient = np.clip(obs[:, h, h, self.orient].astype(np.int64), 0, 3)  # the observer's own facing
+        dr = np.array([-1, 1, 0, 0])[orient]
+        dc = np.array([0, 0, -1, 1])[orient]
+        front = obs[np.arange(n), h + dr, h + dc]
+        ready = (front[:, self.btype] > 0) & (front[:, self.bready] > 0)
+        out = np.zeros((n, 2), np.int32)
+        u = self.rng.random(n)
+        move = u < 0.7
+        out[move, 0] = self.ids.get("move", 0)
+        rot = ~move
+        out[rot, 0] = self.ids.get("rotate", 0)
+        out[rot, 1] = self.rng.integers(0, 4, rot.sum())
+        if "use" in self.ids:
+            out[ready, 0] = self.ids["use"]
+            out[ready, 1] = 0
+        return out
+
+
+class CheckpointPolicy:
+    """A policy from a `learn` checkpoint (feed-forward or LSTM), sampled as learn.evaluate does."""
+
+    def __init__(self, path: str | Path, env, greedy: bool = False, device: str = "cpu"):
+        try:
+            import torch  # noqa: F401
+
+            from learn import checkpoint as ckpt
+            from learn.policy import make_policy
+        except ImportError as e:
+            raise PolicyError(f"loading a checkpoint needs torch and the learn package: {e}") from None
+        try:
+            data = ckpt.load_checkpoint(path, map_location=device)
+            ckpt.check_spaces(data["spaces"], ckpt.spaces_of(env), env.level_name, path)
+        except ckpt.CheckpointError as e:
+            raise PolicyError(str(e)) from None
+        cfg = data.get("config", {})
+        sp = data["spaces"]
+        self.model = make_policy(data["policy"], sp["obs_shape"], sp["action_nvec"], hidden=int(cfg.get("hidden", 128)))
+        try:
+            self.model.load_state_dict(data["model"])
+        except (RuntimeError, KeyError) as e:
+            raise PolicyError(f"checkpoint {path} does not fit its policy: {str(e)[:300]}") from None
+        self.model.eval()
+        self.name = f"checkpoint {Path(path).name}"
+        self.greedy, self.device = greedy, device
+        self.state = None
+        self.batch = 0
+
+    def reset(self) -> None:
+        self.state = None
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:
+        import torch
+
+        from learn.policy import greedy_actions, sample_actions
+
+        if self.state is None or self.batch != obs.shape[0]:
+            self.batch = obs.shape[0]
+            self.state = self.model.initial_state(self.batch, self.device)
+        with torch.no_grad():
+            logits, _, self.state = self.model(torch.from_numpy(np.ascontiguousarray(obs)).to(self.device), self.state)
+            act = greedy_actions(logits) if self.greedy else sample_actions(logits)[0]
+        return act.to(torch.int32).cpu().numpy()
+
+
+def load_policy(spec: str | Callable | None, env, seed: int = 0) -> Callable[[np.ndarray], np.ndarray]:
+    if spec is None or spec == "random":
+        return RandomPolicy(env, seed)
+    if callable(spec):
+        return spec
+    if spec == "forager":
+        return ForagerPolicy(env, seed)
+    p = Path(spec)
+    if p.exists():
+        return CheckpointPolicy(p, env)
+    if ":" in spec and not p.suffix:
+        mod, _, attr = spec.partition(":")
+        try:
+            factory: Any = getattr(importlib.import_module(mod), attr)
+        except (ImportError, AttributeError) as e:
+            raise PolicyError(f"policy {spec}: {e}") from None
+        pol = factory(env)
+        if not callable(pol):
+            raise PolicyError(f"policy {spec}: {attr}(env) must return a callable obs -> actions")
+        return pol
+    raise PolicyError(
+        f"policy {spec}: no such checkpoint file (use a path to a checkpoint, 'random', 'forager' or module:factory)"
+    )
+
+
+def check_actions(actions: Any, n: int, who: str = "policy") -> np.ndarray:
+    a = np.asarray(actions)
+    if a.shape != (n, 2):
+        raise PolicyError(f"{who} returned actions of shape {a.shape}, expected ({n}, 2)")
+    return a.astype(np.int32, copy=False)
+
+
+NOOP = int(Act.NOOP)
