@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 import game
+from game.replay import save_replay
 from learn import checkpoint as ckpt
 from learn.policy import greedy_actions, make_policy, sample_actions
 from learn.stats import write_eval
@@ -99,9 +100,8 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
     (out_dir / "replays").mkdir(parents=True, exist_ok=True)
     eval_id = f"eval-{step}-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**6:06d}"
     replay_path = out_dir / "replays" / f"{eval_id}-ep0.npz"
-    tmp = replay_path.with_name(f".{replay_path.name}.tmp.npz")
-    np.savez_compressed(tmp, checkpoint=str(checkpoint or "random"), **replay)
-    tmp.replace(replay_path)
+    save_replay(replay_path, replay.pop("level"), replay.pop("seed"), replay.pop("actions"), replay.pop("state_hash"),
+                checkpoint=str(checkpoint or "random"), **replay)
     write_eval(out_dir, eval_id, str(checkpoint or "random"), str(level), step, summary, agent_rows)
     return {**result, "eval_id": eval_id, "replay": str(replay_path), "run_dir": str(out_dir)}
 
