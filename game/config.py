@@ -49,6 +49,8 @@ class Building(Base):
 
 
 class Action(Base):
+    """An action's settings. Disabling an action removes it from the action space."""
+
     enabled: Annotated[bool, doc("whether the action is in the action space")] = True
     cost: Annotated[int, doc("energy the action costs; paid even when it then fails", ge=0)] = 0
     priority: Annotated[int, doc("resolution order; lower resolves first")] = 0
@@ -73,6 +75,8 @@ class Group(Base):
 
 
 class Combat(Base):
+    """The `attack` and `shield` actions: what a hit does and what a shield costs."""
+
     damage: Annotated[int, doc("energy a shield absorbs per hit, and hp a building loses", ge=0)] = 10
     freeze_duration: Annotated[int, doc("ticks a hit agent stays frozen", ge=0)] = 10
     consume_laser: Annotated[bool, doc("attacks need and consume one `laser` item")] = False
@@ -102,6 +106,8 @@ class Kinship(Base):
 
 
 class Mate(Base):
+    """Mate selection: mutual `mate` proposals form a bond that adds kinship between the partners."""
+
     window: Annotated[int, doc("ticks within which two mutual proposals form a bond", ge=1)] = 5
     cost: Annotated[int, doc("energy each partner pays when a bond forms", ge=0)] = 10
     share: Annotated[float, doc("kinship weight added between partners while bonded", ge=-1, le=1)] = 0.5
@@ -110,10 +116,18 @@ class Mate(Base):
 
 
 class Observation(Base):
-    window: Annotated[int, doc("side of the egocentric square window; odd", ge=1, le=63)] = 11
+    """What each agent sees: an egocentric square window of feature channels.
+
+    The channels are fixed by the resources (see `python -m game describe LEVEL` for the list);
+    levels that keep the default resources share one observation space.
+    """
+
+    window: Annotated[int, doc("side of the egocentric square window; odd and at least 1", le=63)] = 11
 
 
 class Agent(Base):
+    """Settings shared by every agent, whatever its group."""
+
     inventory_max: Annotated[int, doc("total items an agent may hold", ge=0)] = 50
 
 
@@ -125,9 +139,17 @@ class MapConfig(Base):
         dict[str, str],
         doc("character -> 'wall', 'empty', a building name, or 'agent.GROUP'"),
     ] = {}
-    generator: Annotated[str, doc("generator name when `ascii` is empty (e.g. 'rooms')")] = ""
-    params: Annotated[dict[str, Any], doc("generator parameters")] = {}
-    fixed: Annotated[bool, doc("true: every episode reuses the map of the first reset; false: a fresh map per episode")] = True
+    generator: Annotated[
+        str, doc("generator name when `ascii` is empty: 'rooms', 'scatter', 'maze', 'compose' or 'ascii'")
+    ] = ""
+    params: Annotated[dict[str, Any], doc("generator parameters (see the generator's table)")] = {}
+    seed: Annotated[
+        int,
+        doc("-1: each world's map is drawn from the env seed (seed + world); >= 0: every world gets the map of this seed", ge=-1),
+    ] = -1
+    fixed: Annotated[
+        bool, doc("true: every episode of a world reuses its first map; false: a fresh map per episode")
+    ] = True
 
 
 class Level(Base):
@@ -143,10 +165,10 @@ class Level(Base):
     groups: Annotated[dict[str, Group], doc("agent groups by name")] = msgspec.field(
         default_factory=lambda: {"agent": Group()}
     )
-    agent: Agent = msgspec.field(default_factory=Agent)
-    combat: Combat = msgspec.field(default_factory=Combat)
-    kinship: Kinship = msgspec.field(default_factory=Kinship)
-    mate: Mate = msgspec.field(default_factory=Mate)
-    obs: Observation = msgspec.field(default_factory=Observation)
-    map: MapConfig = msgspec.field(default_factory=MapConfig)
+    agent: Annotated[Agent, doc("settings shared by all agents")] = msgspec.field(default_factory=Agent)
+    combat: Annotated[Combat, doc("attack and shield rules")] = msgspec.field(default_factory=Combat)
+    kinship: Annotated[Kinship, doc("how rewards are shared between agents")] = msgspec.field(default_factory=Kinship)
+    mate: Annotated[Mate, doc("mate selection (bonds)")] = msgspec.field(default_factory=Mate)
+    obs: Annotated[Observation, doc("the observation window")] = msgspec.field(default_factory=Observation)
+    map: Annotated[MapConfig, doc("the map: ASCII or a generator")] = msgspec.field(default_factory=MapConfig)
     systems: Annotated[dict[str, bool], doc("enable (true) or disable (false) engine systems by name")] = {}

@@ -2,6 +2,13 @@
 
 Errors name the file and the TOML path: `arena.toml: $.buildings.mine.cooldown: Expected int,
 got str`.
+
+Inheritance: `base = "arena.toml"` (a path relative to the level's own file, or a name in
+`game/levels/`) merges this level onto its base table by table; a cycle of bases is an error.
+One exception: a level that sets `map.generator` or `map.ascii` brings a new map, so its `[map]`
+table replaces the base's instead of merging into it (old generator parameters never leak in).
+
+`dump_level(level)` writes a resolved level back to TOML; loading that text gives an equal Level.
 """
 
 from __future__ import annotations
@@ -67,14 +74,23 @@ def load_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     base_path = (p.parent / base) if not Path(base).is_absolute() else Path(base)
     if not base_path.exists():
         base_path = resolve_path(base)
-    return merge(load_raw(base_path, (*_seen, p)), raw)
+    return merge_level(load_raw(base_path, (*_seen, p)), raw)
+
+
+def merge_level(base: dict, over: dict) -> dict:
+    """`merge`, except that an `over` map with its own generator or ASCII map replaces `base`'s."""
+    out = merge(base, over)
+    m = over.get("map")
+    if isinstance(m, dict) and ("generator" in m or "ascii" in m):
+        out["map"] = dict(m)
+    return out
 
 
 def decode(raw: dict, name: str) -> Level:
     try:
         level = msgspec.convert(merge(defaults(), raw), Level)
     except msgspec.ValidationError as exc:
-        raise LevelError(f"{name}: {_path_first(str(exc))}") from None
+        raise LevelError(f"{name}: {_explain(str(exc))}") from None
     from game.validate import check_level  # semantic checks beyond types
 
     check_level(level, name)
@@ -85,13 +101,77 @@ def load_level(path: str | Path, overrides: dict[str, Any] | None = None) -> Lev
     p = resolve_path(path)
     raw = load_raw(p)
     if overrides:
-        raw = merge(raw, overrides)
+        raw = merge_level(raw, overrides)
     return decode(raw, p.name)
 
 
-def _path_first(msg: str) -> str:
-    # msgspec says "Expected `int`, got `str` - at `$.a.b`"; lead with the path, as users scan for it
+def parse_level(text: str, name: str = "<string>") -> Level:
+    """A level from TOML text (a `base` is looked up in `game/levels/` or the working directory)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LevelError(f"{name}: not valid TOML: {exc}") from None
+    base = raw.pop("base", None)
+    if base is not None:
+        if not isinstance(base, str):
+            raise LevelError(f"{name}: $.base: expected a level path (str), got {type(base).__name__}")
+        raw = merge_level(load_raw(base), raw)
+    return decode(raw, name)
+
+
+def to_table(obj: Any) -> Any:
+    """A Level (or any part of it) as plain TOML-ready data, every field written out."""
+    if isinstance(obj, msgspec.Struct):
+        return {f: to_table(getattr(obj, f)) for f in obj.__struct_fields__}
+    if isinstance(obj, dict):
+        return {k: to_table(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_table(v) for v in obj]
+    return obj
+
+
+def dump_level(level: Level) -> str:
+    """The resolved level as TOML text (no `base`: everything is written out)."""
+    import tomli_w
+
+    return tomli_w.dumps(to_table(level), multiline_strings=True)
+
+
+def _explain(msg: str, root: type = Level) -> str:
+    """msgspec says "Expected `int`, got `str` - at `$.a.b`"; lead with the path, as users scan
+    for it, and turn "unknown field" into the field's own path plus the fields that exist."""
+    text, path = msg, "$"
     if " - at `" in msg:
         text, path = msg.rsplit(" - at `", 1)
-        return f"{path.rstrip('`')}: {text}"
-    return msg
+        path = path.rstrip("`")
+    if text.startswith("Object contains unknown field `"):
+        field = text[len("Object contains unknown field `") :].rstrip("`")
+        known = _fields_at(path, root)
+        hint = f"; expected one of: {', '.join(known)}" if known else ""
+        return f"{path}.{field}: unknown field{hint}"
+    return f"{path}: {text}"
+
+
+def _fields_at(path: str, root: type = Level) -> list[str]:
+    """Field names of the Struct at a TOML path like `$.groups.red` (empty if not a Struct)."""
+    import re
+    import typing
+
+    tp: Any = root
+    for seg in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
+        key = seg[0]
+        while typing.get_origin(tp) is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+            tp = typing.get_type_hints(tp, include_extras=True).get(key)
+        elif typing.get_origin(tp) in (dict, list):
+            tp = typing.get_args(tp)[-1]
+        else:
+            return []
+        if tp is None:
+            return []
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        return list(tp.__struct_fields__)
+    return []

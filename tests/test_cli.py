@@ -1,0 +1,124 @@
+"""`python -m game`: validate, render, describe, new, docs."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from game.__main__ import DOCS_PATH, main, reference_text
+from game.level import load_level
+from game.maps import make_layout
+from game.render import GROUP_COLORS, TERRAIN, tile_color
+
+
+def test_validate_many_levels(capsys):
+    assert main(["validate", "arena", "maze", "game/levels/harvest.toml"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("ok: ") == 3
+
+
+def test_validate_reports_each_bad_level_and_exits_2(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("max_steps = 0\n")
+    assert main(["validate", "arena", str(bad), str(tmp_path / "missing.toml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2
+    assert err[0].startswith("error: bad.toml: $.max_steps: Expected `int` >= 1")
+    assert "missing.toml: no such level file" in err[1]
+
+
+def test_bad_toml_syntax(tmp_path, capsys):
+    f = tmp_path / "broken.toml"
+    f.write_text("[map\n")
+    assert main(["validate", str(f)]) == 2
+    assert capsys.readouterr().err.startswith("error: broken.toml: not valid TOML")
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["render"])
+    assert exc.value.code == 2
+
+
+def test_render_draws_the_tile_look(tmp_path, capsys):
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    out = tmp_path / "h.png"
+    assert main(["render", "harvest", "-o", str(out), "--tile", "10", "--no-key"]) == 0
+    img = pygame.image.load(str(out))
+    level = load_level("harvest")
+    lay = make_layout(level, 0)
+    assert img.get_size() == (lay.width * 10, lay.height * 10)
+    assert tuple(img.get_at((0, 0)))[:3] == TERRAIN  # the corner is wall
+    name, r, c = lay.objects[0]
+    assert tuple(img.get_at((c * 10 + 2, r * 10 + 5)))[:3] == tile_color(name)
+    # agents: disc in the group's colour (harvest's group is 'team': the first palette colour)
+    _, r, c = lay.agents[0]
+    assert tuple(img.get_at((c * 10 + 5, r * 10 + 8)))[:3] == list(GROUP_COLORS.values())[0]
+
+
+def test_render_default_output_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", "maze"]) == 0
+    assert (tmp_path / "maze.png").exists()
+
+
+def test_describe_shows_config_spaces_and_features(capsys):
+    assert main(["describe", "harvest"]) == 0
+    out = capsys.readouterr().out
+    assert "observation space: (11, 11, 24) uint8" in out
+    assert "action space: MultiDiscrete([10, 9])" in out
+    assert "inv.heart" in out and "self.progress" in out
+    assert "# resolved config" in out and 'name = "harvest"' in out and "[buildings.mine]" in out
+
+
+def test_new_writes_a_valid_commented_template(tmp_path, capsys):
+    assert main(["new", "mylevel", "-o", str(tmp_path)]) == 0
+    f = tmp_path / "mylevel.toml"
+    text = f.read_text()
+    assert text.startswith("# mylevel:") and text.count("#") > 20
+    level = load_level(f)
+    assert level.name == "mylevel"
+    assert main(["validate", str(f)]) == 0
+    # the template keeps the library's spaces
+    from game.env import make_env
+
+    assert make_env(f).single_observation_space == make_env("arena").single_observation_space
+    capsys.readouterr()
+    assert main(["new", "mylevel", "-o", str(tmp_path)]) == 2  # never overwrites
+    assert "already exists" in capsys.readouterr().err
+    assert main(["new", "mylevel", "-o", str(tmp_path), "--force"]) == 0
+
+
+def test_committed_reference_equals_the_generated_text():
+    assert DOCS_PATH.read_text() == reference_text(), "docs/levels.md is stale: run `python -m game docs`"
+
+
+def test_reference_covers_every_field():
+    import msgspec
+
+    from game.config import Level
+    from game.mapgen import GENERATORS
+
+    text = reference_text()
+    for cls in [Level, *(g.params for g in GENERATORS.values())]:
+        for f in cls.__struct_fields__:
+            assert f"| `{f}` |" in text
+    assert msgspec.inspect  # (the schema's docs come from Meta descriptions)
+    for name in ("arena", "harvest", "maze"):
+        assert f"### {name}\n" in text
+
+
+def test_docs_check_and_write(tmp_path, capsys):
+    assert main(["docs", "--check"]) == 0
+    out = tmp_path / "levels.md"
+    assert main(["docs", "-o", str(out)]) == 0
+    assert out.read_text() == reference_text()
+    out.write_text("old")
+    assert main(["docs", "--check", "-o", str(out)]) == 2
