@@ -9,7 +9,8 @@ Specification (see docs/game_systems.md for one tick in detail):
   `feature_names`.
 - Rewards: change of capped inventory value plus building rewards, mixed by kinship.
 - Episodes: after `max_steps` ticks a world's agents are truncated and the world resets itself
-  (same map, fresh state; its RNG stream continues). No terminals.
+  (a fresh state on the same map, or on a fresh map when the level's `map.fixed` is false; its
+  RNG stream continues). No terminals.
 - Infos: a list with one summary dict per `report_interval` steps in which episodes ended.
 - Determinism: world w's map and RNG derive from `seed + w`, so the same level, seed and actions
   give the same trajectory whatever the batch size.
@@ -30,6 +31,7 @@ from game.binding import bind, scalars
 from game.config import Level
 from game.constants import DR
 from game.level import load_level
+from game.maps import episode_seed
 from game.state import build
 from game.stats import stat_names, summarize
 from game.systems import install
@@ -72,6 +74,7 @@ class GridEnv(pufferlib.PufferEnv):
         self.world, self.tables, self.layouts = build(self.level, self.num_worlds, seed, self.level_name)
         # the reset template: the same build, so world w resets to exactly its first state
         self.template, _, _ = build(self.level, self.num_worlds, seed, self.level_name)
+        self.episodes = np.zeros(self.num_worlds, np.int64)  # episodes finished, per world
 
     def _bind(self) -> None:
         world, tab, level = self.world, self.tables, self.level
@@ -93,9 +96,11 @@ class GridEnv(pufferlib.PufferEnv):
 
     # ---- PufferEnv API ----------------------------------------------------------------
     def reset(self, seed: int | None = None):
-        if seed is not None and seed != self.seed:
-            self.seed = seed
-            self._build(seed)
+        fresh_maps_drawn = not self.level.map.fixed and self.episodes.any()
+        if (seed is not None and seed != self.seed) or fresh_maps_drawn:
+            # a new seed, or templates that moved on to later maps: start again from episode 0
+            self.seed = self.seed if seed is None else seed
+            self._build(self.seed)
             self._bind()
         else:
             for w in range(self.num_worlds):
@@ -138,7 +143,24 @@ class GridEnv(pufferlib.PufferEnv):
             self.truncations[w * A : (w + 1) * A] = True
         self._pending_infos.append(self._summary(done))
         for w in done:
+            self.episodes[w] += 1
+            if not self.level.map.fixed:
+                self._next_map(int(w))
             world.copy_world(int(w), self.template, int(w))
+
+    def _next_map(self, w: int) -> None:
+        """Put a fresh map for world w's next episode into the reset template.
+
+        The kinship matrix stays (a random one is drawn once per world, not per episode). The
+        new map's entities have never been drawn, so the observation kernel draws them all.
+        """
+        seed = episode_seed(self.seed, w, int(self.episodes[w]))
+        one, _, (layout,) = build(self.level, 1, seed, self.level_name, capacity=self.template.capacity)
+        t = self.template.resources
+        kin_weight, kin_view = t.kin_weight[w].copy(), t.kin_view[w].copy()
+        self.template.copy_world(w, one, 0)
+        t.kin_weight[w], t.kin_view[w] = kin_weight, kin_view
+        self.layouts[w] = layout
 
     def _summary(self, worlds: np.ndarray) -> dict[str, Any]:
         r = self.world.resources

@@ -42,10 +42,12 @@ def episode_seed(seed: int, world: int, episode: int) -> int:
     """The map seed of `world`'s `episode`-th episode (0 = the first) for an env seeded `seed`.
 
     Episode 0 is `seed + world`, the seed `game.state.build` uses, so a level switched from
-    fixed to fresh maps keeps its first map; later episodes hash (seed, world, episode)."""
+    fixed to fresh maps keeps its first map; later episodes hash (seed + world, episode), so world
+    k of an env seeded s sees the same maps as world 0 of an env seeded s + k."""
     if episode == 0:
         return seed + world
-    return int(np.random.SeedSequence([seed & 0xFFFFFFFF, world, episode, 0x6D6170]).generate_state(2, np.uint64)[0] >> 1)
+    base = (seed + world) & 0xFFFFFFFFFFFFFFFF
+    return int(np.random.SeedSequence([base, episode, 0x6D6170]).generate_state(2, np.uint64)[0] >> 1)
 
 
 def make_layout(level: Level, seed: int) -> MapLayout:

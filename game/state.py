@@ -237,9 +237,10 @@ class BuildError(ValueError):
     pass
 
 
-def build(level: Level, num_worlds: int, seed: int, name: str = "level"):
+def build(level: Level, num_worlds: int, seed: int, name: str = "level", capacity: int | None = None):
     """A World holding `num_worlds` worlds of `level`; world w's map comes from seed + w.
 
+    `capacity` fixes the rows per world (so a later map can be copied into an existing World).
     Returns (world, tables, layouts).
     """
     from game.kinship import kin_view, kinship_matrix
@@ -252,7 +253,10 @@ def build(level: Level, num_worlds: int, seed: int, name: str = "level"):
         if (lay.height, lay.width, len(lay.agents)) != (first.height, first.width, len(first.agents)):
             raise BuildError(f"{name}: world {w}'s map differs in size or agent count from world 0's")
     A = len(first.agents)
-    capacity = A + max(max(len(lay.objects) for lay in layouts), 1)
+    need = A + max(max(len(lay.objects) for lay in layouts), 1)
+    if capacity is not None and need > capacity:
+        raise BuildError(f"{name}: this map has {need - A} objects, more than the {capacity - A} its env was built for")
+    capacity = capacity or need
     world = World(num_worlds, capacity, COMPONENTS, dims={"num_resources": len(tab.resource_names)}, seed=seed)
     world.resources.add("num_agents", A)
     add_state_arrays(world, level, tab, A, first.height, first.width)
