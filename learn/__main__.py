@@ -1,6 +1,6 @@
 """Command line: `python -m learn train LEVEL [...]`, `python -m learn eval CHECKPOINT LEVEL`,
-`python -m learn bench LEVEL`. Bad input (config, level, checkpoint) exits with status 2 and a
-one-line message, no traceback."""
+`python -m learn bench LEVEL`, `python -m learn monitor RUN_DIR`. Bad input (config, level,
+checkpoint) exits with status 2 and a one-line message, no traceback."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("level", nargs="?", help="level TOML (default: the config's, or the resumed run's)")
     tr.add_argument("--config", help="TOML file with TrainConfig fields")
     tr.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    tr.add_argument("--monitor", action="store_true",
+                    help="train in a child process and follow it in the TUI monitor (log in RUN_DIR/train.log)")
     _add_config_flags(tr)
     ev = sub.add_parser("eval", help="evaluate a checkpoint on a level")
     ev.add_argument("checkpoint")
@@ -52,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     be.add_argument("--epochs", type=int, default=5)
     be.add_argument("--config", help="TOML file with TrainConfig fields")
     _add_config_flags(be)
+    mo = sub.add_parser("monitor", help="follow a training run (live or finished) in a terminal dashboard")
+    mo.add_argument("run_dir", help="the run directory (holding metrics.jsonl, stats.duckdb)")
+    mo.add_argument("--interval", type=float, default=1.0, help="seconds between reads of the run's files")
     return ap
 
 
@@ -81,7 +86,40 @@ def _train(args) -> int:
     if args.dry_run:
         print(dumps(config), end="")
         return 0
+    if args.monitor:
+        return _train_with_monitor(config, args.argv)
     train(config)
+    return 0
+
+
+def _train_with_monitor(config: TrainConfig, argv: list[str]) -> int:
+    """The trainer in a child process (so the TUI never slows it), the monitor in this one."""
+    import os
+    import subprocess
+
+    from learn.config import default_run_dir
+    from learn.monitor import run_monitor
+
+    if not Path(config.level).is_file():
+        raise ConfigError(f"level file {config.level} not found")
+    run_dir = Path(config.run_dir or default_run_dir(config.level))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    child = [a for a in argv if a != "--monitor"] + ["--run-dir", str(run_dir), "--quiet"]
+    with open(run_dir / "train.log", "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "learn", *child], stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True, cwd=os.getcwd())
+    run_monitor(run_dir, proc=proc)
+    if proc.poll() is None:
+        print(f"training continues in the background (pid {proc.pid}); log: {run_dir / 'train.log'}\n"
+              f"follow it again with: python -m learn monitor {run_dir}", file=sys.stderr)
+        return 0
+    return proc.returncode
+
+
+def _monitor(args) -> int:
+    from learn.monitor import run_monitor
+
+    run_monitor(args.run_dir, interval=args.interval)
     return 0
 
 
@@ -136,9 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     from game import LevelError
     from learn.checkpoint import CheckpointError
 
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
+    args.argv = argv
     try:
-        return {"train": _train, "eval": _eval, "bench": _bench}[args.command](args)
+        return {"train": _train, "eval": _eval, "bench": _bench, "monitor": _monitor}[args.command](args)
     except (ConfigError, CheckpointError, LevelError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -49,10 +50,14 @@ class RunStats:
         self._log = open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8")
 
     def write_epoch(self, epoch: int, step: int, metrics: dict[str, Any], infos: Iterable[dict[str, Any]]) -> None:
-        """One epoch: a line in metrics.jsonl and one committed DuckDB transaction."""
+        """One epoch: a line in metrics.jsonl and one committed DuckDB transaction. The line also
+        carries the epoch's episode stats (`episode/<name>`, episode-weighted means) so that the
+        monitor can show them without opening the database while the trainer holds it."""
+        infos = list(infos)
         now = time.time()
         line = {"segment": self.segment, "epoch": epoch, "step": step, "time": now}
         line.update({k: _num(v) for k, v in metrics.items()})
+        line.update({f"episode/{k}": v for k, v in episode_means(infos).items()})
         self._log.write(json.dumps(line) + "\n")
         self._log.flush()
         mrows = [(self.segment, epoch, step, now, k, _num(v)) for k, v in metrics.items()]
@@ -81,6 +86,39 @@ class RunStats:
         self.close()
 
 
+def episode_means(infos: Iterable[dict[str, Any]]) -> dict[str, float]:
+    """Each info stat's mean over all the episodes that ended, weighted by each info's
+    `episodes`; a stat missing from an info counts as 0 there (infos carry non-zero stats only)."""
+    num: dict[str, float] = {}
+    total = 0
+    for info in infos:
+        n = int(info.get("episodes", 1))
+        total += n
+        for k, v in info.items():
+            f = _num(v)
+            if k != "episodes" and f is not None:
+                num[k] = num.get(k, 0.0) + f * n
+    return {k: v / total for k, v in num.items()} if total else {}
+
+
+def process_identity() -> dict[str, Any]:
+    """This process as the monitor checks it: pid, host and start time (guards against pid reuse)."""
+    import socket
+
+    import psutil
+
+    return {"pid": os.getpid(), "host": socket.gethostname(), "pid_created": psutil.Process().create_time()}
+
+
+def write_status(run_dir: str | Path, **fields: Any) -> None:
+    """`status.json`: the trainer's state ("running", "finished", "interrupted", "failed"), its
+    process identity and times; written to a temporary file and renamed into place."""
+    path = Path(run_dir) / "status.json"
+    tmp = path.with_name(".status.json.tmp")
+    tmp.write_text(json.dumps(fields, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def write_eval(run_dir: str | Path, eval_id: str, checkpoint: str, level: str, step: int,
                summary: dict[str, float], agent_returns: list[tuple[int, int, float]]) -> None:
     con = duckdb.connect(str(Path(run_dir) / "stats.duckdb"))
@@ -93,6 +131,56 @@ def write_eval(run_dir: str | Path, eval_id: str, checkpoint: str, level: str, s
         if agent_returns:
             con.executemany("INSERT INTO eval_agents VALUES (?, ?, ?, ?)",
                             [(eval_id, e, a, float(r)) for e, a, r in agent_returns])
+        con.commit()
+    finally:
+        con.close()
+
+
+# ---- evaluation suites (learn/suites.py; columns documented in docs/evaluation.md) -----------
+SUITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS suite_runs (
+    run_id VARCHAR, time DOUBLE, suite VARCHAR, policy VARCHAR, policy_kind VARCHAR, checkpoint VARCHAR,
+    step BIGINT, version VARCHAR, code_version VARCHAR, episodes INTEGER, max_steps INTEGER, greedy BOOLEAN,
+    host VARCHAR, wall_s DOUBLE);
+CREATE TABLE IF NOT EXISTS suite_episodes (
+    run_id VARCHAR, suite VARCHAR, policy VARCHAR, level VARCHAR, level_file VARCHAR, episode INTEGER,
+    seed BIGINT, agents INTEGER, steps INTEGER,
+    mean_return DOUBLE, hearts DOUBLE, hearts_held DOUBLE, ore_gained DOUBLE, battery_gained DOUBLE,
+    attack_kin DOUBLE, attack_non_kin DOUBLE, kin_attack_share DOUBLE, attacked_by_kin DOUBLE,
+    attacked_by_non_kin DOUBLE, freezes DOUBLE, stolen DOUBLE, given DOUBLE, given_kin DOUBLE,
+    given_non_kin DOUBLE, bonds_formed DOUBLE, bonds_kept DOUBLE, top_group_heart_share DOUBLE,
+    frozen_ticks DOUBLE);
+CREATE TABLE IF NOT EXISTS suite_groups (
+    run_id VARCHAR, suite VARCHAR, level VARCHAR, level_file VARCHAR, episode INTEGER, seed BIGINT,
+    group_name VARCHAR, agents INTEGER, hearts DOUBLE, heart_share DOUBLE, mean_return DOUBLE,
+    attack_kin DOUBLE, attack_non_kin DOUBLE, given DOUBLE, given_kin DOUBLE);
+CREATE TABLE IF NOT EXISTS suite_stats (
+    run_id VARCHAR, level VARCHAR, episode INTEGER, name VARCHAR, value DOUBLE);
+"""
+SUITE_TABLES = ("suite_runs", "suite_episodes", "suite_groups", "suite_stats")
+
+
+def _insert_dicts(con, table: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    cols = list(rows[0])
+    con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [[r[c] for c in cols] for r in rows])
+
+
+def write_suite(db: str | Path, run: dict[str, Any], episodes: list[dict[str, Any]], groups: list[dict[str, Any]],
+                stats: list[tuple]) -> None:
+    """One suite run (learn/suites.py) into `db`, in one transaction."""
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(SUITE_SCHEMA)
+        con.begin()
+        _insert_dicts(con, "suite_runs", [run])
+        _insert_dicts(con, "suite_episodes", episodes)
+        _insert_dicts(con, "suite_groups", groups)
+        if stats:
+            con.executemany("INSERT INTO suite_stats VALUES (?, ?, ?, ?, ?)", stats)
         con.commit()
     finally:
         con.close()

@@ -25,7 +25,7 @@ from learn import checkpoint as ckpt
 from learn.config import ConfigError, TrainConfig, default_run_dir, dumps, resolve_device, to_dict
 from learn.policy import make_policy, sample_actions
 from learn.ppo import PPOSettings, Rollout, compute_gae, ppo_update
-from learn.stats import RunStats
+from learn.stats import RunStats, process_identity, write_status
 
 PHASES = ("env", "inference", "learn", "other")
 
@@ -124,6 +124,7 @@ class Trainer:
         self.episode_return = float("nan")
         self.hearts = float("nan")
         self.episodes_seen = 0
+        self._engine_ns: dict[str, int] = {}
 
         self.vecenv.async_reset(c.seed)
         obs = self.vecenv.recv()[0]
@@ -231,6 +232,7 @@ class Trainer:
             })
             for p in PHASES:
                 metrics[f"timing/{p}"] = self.timer.total[p] - before[p]
+            metrics.update(self._engine_timings())
             self.stats.write_epoch(self.epoch, self.global_step, metrics, infos)
             if self.epoch % self.config.checkpoint_interval == 0:
                 self.save()
@@ -239,25 +241,51 @@ class Trainer:
         self.last_metrics = metrics
         return metrics
 
+    def _engine_timings(self) -> dict[str, float]:
+        """Seconds each engine system ran this epoch, summed over the in-process envs, as
+        `engine/<phase>.<system>` (none for the multiprocessing backend: its envs are elsewhere)."""
+        now: dict[str, int] = {}
+        for env in getattr(self.vecenv, "envs", None) or []:
+            timings = getattr(env, "timings", None)
+            for t in (timings() if timings else {}).values():
+                key = f"engine/{t.phase}.{t.name}"
+                now[key] = now.get(key, 0) + t.total_ns
+        out = {k: max(0, v - self._engine_ns.get(k, 0)) / 1e9 for k, v in now.items()}
+        self._engine_ns = now
+        return out
+
     # ---- the whole run -------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         c = self.config
         start_step, t0 = self.global_step, time.perf_counter()
+        status = dict(state="running", **process_identity(), started=time.time(), level=c.level,
+                      total_steps=c.total_steps, start_step=start_step)
+        write_status(self.run_dir, **status)
         progress = None if c.quiet else _Progress(c.total_steps, self.global_step)
         last_ckpt = None
+        error = None
         try:
             while self.global_step < c.total_steps:
                 m = self.epoch_once()
                 if progress:
                     progress.update(self.global_step, m)
             last_ckpt = self.save()
+            status["state"] = "finished"
         except KeyboardInterrupt:
             last_ckpt = self.save()
+            status["state"] = "interrupted"
+            raise
+        except BaseException as e:
+            error = f"{type(e).__name__}: {e}"[:500]
             raise
         finally:
             if progress:
                 progress.stop()
             self.close()
+            # after close(): a monitor that sees the final state may open the database
+            if status["state"] == "running":
+                status.update(state="failed", error=error)
+            write_status(self.run_dir, **status, ended=time.time(), global_step=self.global_step)
         wall = time.perf_counter() - t0
         total = sum(self.timer.total.values()) or 1.0
         summary = {

@@ -1,0 +1,165 @@
+"""Per-episode records and the cooperation metrics computed from them.
+
+The env's infos carry means over every episode that ended in a step, and a world resets inside
+`step()`, so per-episode (and per-agent, per-group) detail is captured by an `EpisodeRecorder`:
+two systems added to the env's scheduler, both outside the game's kernels.
+
+- `eval.transfers` (actions phase, right after the `transfer` kernel): for each agent whose
+  transfer succeeded this tick, the receiver is the agent in the cell in front of the giver at
+  that moment; one unit is counted as given to kin if `kin_weight[giver, receiver] > 0` (the same
+  rule the attack stats use), else to non-kin. The stats counters carry `<resource>.given` but
+  not the kin split, which is why this listener exists.
+- `eval.capture` (rewards phase, after kinship, before the env's episode system resets the world):
+  on a world's last tick, copies its stats, returns, groups, kinship, live bonds and transfers.
+
+`episode_metrics(record, ...)` turns one record into the row of the `suite_episodes` table
+(per agent-episode means) and the rows of `suite_groups` (one per group); see docs/evaluation.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from game.constants import DC as _DC, DR as _DR, Act
+
+DR, DC = np.array(_DR), np.array(_DC)
+
+# the per-episode columns of suite_episodes that come from here, in table order, with their meaning
+COOP_COLUMNS = {
+    "mean_return": "episode return per agent (after kinship mixing)",
+    "hearts": "hearts gained (made) per agent",
+    "hearts_held": "hearts held per agent at the end",
+    "ore_gained": "ore mined per agent",
+    "battery_gained": "batteries made per agent",
+    "attack_kin": "attacks on kin (K > 0) per agent",
+    "attack_non_kin": "attacks on non-kin (K <= 0) per agent",
+    "kin_attack_share": "attack_kin / (attack_kin + attack_non_kin); NULL without attacks",
+    "attacked_by_kin": "times attacked by kin per agent",
+    "attacked_by_non_kin": "times attacked by non-kin per agent",
+    "freezes": "hits that froze the victim, per agent",
+    "stolen": "items stolen from frozen victims per agent",
+    "given": "items transferred to another agent per agent (all resources)",
+    "given_kin": "items transferred to kin per agent",
+    "given_non_kin": "items transferred to non-kin per agent",
+    "bonds_formed": "bonds formed per agent (a bond counts for both partners)",
+    "bonds_kept": "bonds still live at the end per agent",
+    "top_group_heart_share": "largest share of the episode's hearts made by one group; NULL without hearts",
+    "frozen_ticks": "ticks frozen per agent",
+}
+
+
+class EpisodeRecorder:
+    """Attach to a GridEnv before `reset()`; `records` fills with one dict per finished episode."""
+
+    def __init__(self, env):
+        self.env = env
+        w = env.world
+        self.A = env.agents_per_world
+        self.records: list[dict[str, Any]] = []
+        self.given_kin = np.zeros((env.num_worlds, self.A), np.int64)
+        self.given_non_kin = np.zeros((env.num_worlds, self.A), np.int64)
+        sched = env.scheduler
+        if "transfer" in sched.order:
+            order = sched._systems["transfer"].order
+            sched.add("eval.transfers", self._transfers, phase="actions", order=order + 1)
+        sched.add("eval.capture", self._capture, phase="rewards", order=99)
+        self._pos, self._agent = w["position"], w["agent"]
+
+    def _transfers(self, world) -> None:
+        r = world.resources
+        A = self.A
+        mask = (r.intent[:, :, 0] == int(Act.TRANSFER)) & (r.success[:, :A] > 0)
+        if not mask.any():
+            return
+        ws, ks = np.nonzero(mask)
+        o = self._agent.orientation[ws, ks].astype(np.int64)
+        tr = self._pos.r[ws, ks] + DR[o]
+        tc = self._pos.c[ws, ks] + DC[o]
+        recv = r.grid[ws, tr, tc]
+        ok = (recv >= 0) & (recv < A)
+        ws, ks, recv = ws[ok], ks[ok], recv[ok]
+        kin = r.kin_weight[ws, ks, recv] > 0
+        np.add.at(self.given_kin, (ws[kin], ks[kin]), 1)
+        np.add.at(self.given_non_kin, (ws[~kin], ks[~kin]), 1)
+
+    def _capture(self, world) -> None:
+        r = world.resources
+        T = self.env.level.max_steps
+        done = np.flatnonzero(r.episode_tick + 1 >= T)
+        A = self.A
+        for w in done:
+            tick = int(r.episode_tick[w])
+            live = (r.bond_partner[w] >= 0) & (r.bond_until[w] > tick)
+            self.records.append({
+                "world": int(w),
+                "stats": r.stats[w].copy(),
+                "returns": r.episode_return[w].astype(np.float64).copy(),
+                "groups": self._agent.group[w, :A].astype(np.int64).copy(),
+                "inventory": world["inventory"].items[w, :A].copy(),
+                "bonds_kept": live.sum(1),
+                "given_kin": self.given_kin[w].copy(),
+                "given_non_kin": self.given_non_kin[w].copy(),
+            })
+            self.given_kin[w] = 0
+            self.given_non_kin[w] = 0
+
+
+def episode_metrics(rec: dict[str, Any], stat_names: list[str], resource_names: list[str],
+                    group_names: list[str]) -> tuple[dict[str, float | None], list[dict[str, Any]], dict[str, float]]:
+    """(the episode's metrics, one row per group, every stat's mean per agent)."""
+    S = rec["stats"].astype(np.float64)  # (A, stats)
+    idx = {n: i for i, n in enumerate(stat_names)}
+
+    def per_agent(name: str) -> np.ndarray:
+        return S[:, idx[name]] if name in idx else np.zeros(len(S))
+
+    A = len(S)
+    hearts = per_agent("heart.gained")
+    given = sum(per_agent(f"{r}.given") for r in resource_names)
+    stolen = sum(per_agent(f"{r}.stolen") for r in resource_names)
+    ak, an = per_agent("attack.kin").sum(), per_agent("attack.non_kin").sum()
+    hres = resource_names.index("heart") if "heart" in resource_names else -1
+    groups = rec["groups"]
+    group_rows = []
+    total_hearts = hearts.sum()
+    for g in np.unique(groups):
+        m = groups == g
+        group_rows.append({
+            "group_name": group_names[int(g)] if int(g) < len(group_names) else str(int(g)),
+            "agents": int(m.sum()),
+            "hearts": float(hearts[m].sum()),
+            "heart_share": float(hearts[m].sum() / total_hearts) if total_hearts > 0 else None,
+            "mean_return": float(rec["returns"][m].mean()),
+            "attack_kin": float(per_agent("attack.kin")[m].sum()),
+            "attack_non_kin": float(per_agent("attack.non_kin")[m].sum()),
+            "given": float(given[m].sum()),
+            "given_kin": float(rec["given_kin"][m].sum()),
+        })
+    shares = [g["heart_share"] for g in group_rows if g["heart_share"] is not None]
+    m = {
+        "mean_return": float(rec["returns"].mean()),
+        "hearts": float(hearts.mean()),
+        "hearts_held": float(rec["inventory"][:, hres].mean()) if hres >= 0 else 0.0,
+        "ore_gained": float(per_agent("ore.gained").mean()),
+        "battery_gained": float(per_agent("battery.gained").mean()),
+        "attack_kin": float(ak / A),
+        "attack_non_kin": float(an / A),
+        "kin_attack_share": float(ak / (ak + an)) if ak + an > 0 else None,
+        "attacked_by_kin": float(per_agent("attacked.by_kin").mean()),
+        "attacked_by_non_kin": float(per_agent("attacked.by_non_kin").mean()),
+        "freezes": float(per_agent("freeze.caused").mean()),
+        "stolen": float(stolen.mean()),
+        "given": float(given.mean()),
+        "given_kin": float(rec["given_kin"].mean()),
+        "given_non_kin": float(rec["given_non_kin"].mean()),
+        "bonds_formed": float(per_agent("bonds.formed").mean()),
+        "bonds_kept": float(rec["bonds_kept"].mean()),
+        "top_group_heart_share": max(shares) if shares else None,
+        "frozen_ticks": float(per_agent("status.frozen.ticks").mean()),
+    }
+    assert list(m) == list(COOP_COLUMNS)
+    means = S.mean(0)
+    stats = {n: float(v) for n, v in zip(stat_names, means) if v != 0}
+    return m, group_rows, stats

@@ -1,0 +1,303 @@
+"""The scorecard: policies by suite (mean and 95% CI), per level, and the cooperation metrics,
+read from one or more DuckDB files written by the suite runner; plus a PNG chart.
+
+`python -m learn scorecard RUN_OR_DB... [--png FILE]`: each argument is a run directory (its
+`stats.duckdb`) or a `.duckdb` file. The files are ATTACHed read-only and their suite tables
+are read as one (`UNION ALL BY NAME`, so files written by different versions, with more or fewer
+columns, still combine); `merge(out, inputs)` writes them into one file instead.
+
+Confidence intervals: the mean over episodes (each episode's value is already a mean over its
+agents) +- t(0.975, n-1) * sd / sqrt(n); a suite pools the episodes of all its levels.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+import duckdb
+
+from learn.stats import SUITE_SCHEMA, SUITE_TABLES
+
+# t(0.975, df) for df 1..30; beyond, 1.96 + 2.5 / df is within 0.002 of the exact value
+_T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+         2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+         2.045, 2.042]
+
+COOP_SHOWN = {
+    "hearts": "hearts",
+    "attack_kin": "atk kin",
+    "attack_non_kin": "atk non-kin",
+    "kin_attack_share": "kin share",
+    "given": "given",
+    "given_kin": "given kin",
+    "given_non_kin": "given non-kin",
+    "top_group_heart_share": "top group hearts",
+    "bonds_formed": "bonds formed",
+    "bonds_kept": "bonds kept",
+}
+
+
+class ScorecardError(ValueError):
+    """No usable input (missing file, no suite results)."""
+
+
+def t975(df: int) -> float:
+    if df < 1:
+        return float("nan")
+    return _T975[df - 1] if df <= 30 else 1.96 + 2.5 / df
+
+
+def mean_ci(values: Iterable[float | None]) -> tuple[float, float, int]:
+    """(mean, half-width of the 95% CI, n) over the non-NULL values; half-width NaN when n < 2."""
+    xs = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    n = len(xs)
+    if n == 0:
+        return float("nan"), float("nan"), 0
+    m = sum(xs) / n
+    if n < 2:
+        return m, float("nan"), n
+    sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (n - 1))
+    return m, t975(n - 1) * sd / math.sqrt(n), n
+
+
+def resolve_db(path: str | Path) -> Path:
+    p = Path(path)
+    if p.is_dir():
+        p = p / "stats.duckdb"
+    if not p.is_file():
+        raise ScorecardError(f"{path}: no such run directory or DuckDB file")
+    return p
+
+
+def connect(paths: Iterable[str | Path]) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with every input ATTACHed read-only (as src0, src1, ...) and one
+    view per suite table over all of them, plus a `source` column naming the file."""
+    paths = [resolve_db(p) for p in paths]
+    if not paths:
+        raise ScorecardError("no input: give run directories or .duckdb files")
+    con = duckdb.connect()
+    have: dict[str, list[str]] = {t: [] for t in SUITE_TABLES}
+    for i, p in enumerate(paths):
+        try:
+            con.execute(f"ATTACH '{_sql_str(str(p))}' AS src{i} (READ_ONLY)")
+        except duckdb.Error as e:
+            raise ScorecardError(f"{p}: cannot open as DuckDB ({str(e).splitlines()[0][:200]})") from None
+        tables = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = ?", [f"src{i}"]).fetchall()}
+        for t in SUITE_TABLES:
+            if t in tables:
+                have[t].append(f"SELECT *, '{_sql_str(str(p))}' AS source FROM src{i}.{t}")
+    if not have["suite_episodes"]:
+        raise ScorecardError(f"no suite results in {', '.join(map(str, paths))} "
+                             "(write some with: python -m learn eval CHECKPOINT --suite NAME)")
+    empty = duckdb.connect()
+    empty.execute(SUITE_SCHEMA)
+    for t, selects in have.items():
+        if selects:
+            con.execute(f"CREATE TEMP VIEW {t} AS " + " UNION ALL BY NAME ".join(selects))
+        else:  # an empty view with the current columns
+            cols = ", ".join(f"CAST(NULL AS {ty}) AS {c}" for c, ty in empty.execute(
+                f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{t}' "
+                "ORDER BY ordinal_position").fetchall())
+            con.execute(f"CREATE TEMP VIEW {t} AS SELECT {cols}, '' AS source WHERE false")
+    empty.close()
+    return con
+
+
+def _sql_str(s: str) -> str:
+    return s.replace("'", "''")
+
+
+def merge(out: str | Path, inputs: Iterable[str | Path]) -> dict[str, int]:
+    """Write the suite tables of every input into the DuckDB file `out` (created or appended to;
+    runs already there, by run_id, are skipped). Returns the rows added per table."""
+    inputs = list(inputs)
+    src = connect(inputs)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    dst = duckdb.connect(str(out))
+    try:
+        dst.execute(SUITE_SCHEMA)
+        known = {r[0] for r in dst.execute("SELECT run_id FROM suite_runs").fetchall()}
+        added = {}
+        dst.begin()
+        for t in SUITE_TABLES:
+            cols = [r[0] for r in dst.execute(
+                f"SELECT column_name FROM information_schema.columns WHERE table_name = '{t}' "
+                "ORDER BY ordinal_position").fetchall()]
+            src_cols = {d[0] for d in src.execute(f"SELECT * FROM {t} LIMIT 0").description}
+            sel = ", ".join(c if c in src_cols else "NULL" for c in cols)
+            rows = [r for r in src.execute(f"SELECT run_id, {sel} FROM {t}").fetchall() if r[0] not in known]
+            if rows:
+                dst.executemany(f"INSERT INTO {t} VALUES ({', '.join('?' * len(cols))})", [r[1:] for r in rows])
+            added[t] = len(rows)
+        dst.commit()
+    finally:
+        dst.close()
+        src.close()
+    return added
+
+
+def scorecard(paths: Iterable[str | Path], metric: str = "mean_return") -> dict[str, Any]:
+    """The numbers behind the printed tables and the chart."""
+    con = connect(paths)
+    try:
+        cols = {d[0] for d in con.execute("SELECT * FROM suite_episodes LIMIT 0").description}
+        if metric not in cols:
+            raise ScorecardError(f"unknown metric {metric!r}; columns: {', '.join(sorted(cols))}")
+        rows = con.execute(f"SELECT policy, suite, level, {metric}, "
+                           + ", ".join(c if c in cols else "NULL" for c in COOP_SHOWN)
+                           + " FROM suite_episodes ORDER BY policy, suite, level, episode").fetchall()
+        runs = con.execute("SELECT DISTINCT policy, version, code_version, source FROM suite_runs "
+                           "ORDER BY policy").fetchall()
+    finally:
+        con.close()
+    policies = list(dict.fromkeys(r[0] for r in rows))
+    suites = list(dict.fromkeys(r[1] for r in rows))
+    levels = list(dict.fromkeys((r[1], r[2]) for r in rows))
+
+    def cell(sel):
+        return mean_ci(r[3] for r in rows if sel(r))
+
+    by_suite = {(p, s): cell(lambda r: r[0] == p and r[1] == s) for p in policies for s in suites}
+    by_level = {(p, lv): cell(lambda r: r[0] == p and (r[1], r[2]) == lv) for p in policies for lv in levels}
+    coop = {}
+    for p in policies:
+        for lv in levels:
+            sel = [r for r in rows if r[0] == p and (r[1], r[2]) == lv]
+            if sel:
+                coop[(p, lv)] = {k: mean_ci(r[4 + i] for r in sel) for i, k in enumerate(COOP_SHOWN)}
+    return dict(metric=metric, policies=policies, suites=suites, levels=levels, by_suite=by_suite,
+                by_level=by_level, coop=coop, runs=runs)
+
+
+def _fmt(m: float, h: float, n: int, digits: int = 3) -> str:
+    if n == 0:
+        return "-"
+    if math.isnan(h):
+        return f"{m:.{digits}f} (n={n})"
+    return f"{m:.{digits}f} ± {h:.{digits}f}"
+
+
+def print_scorecard(sc: dict[str, Any], console=None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(width=200)
+    t = Table(title=f"{sc['metric']} per agent-episode by suite: mean ± 95% CI")
+    t.add_column("policy")
+    for s in sc["suites"]:
+        t.add_column(s, justify="right")
+    for p in sc["policies"]:
+        t.add_row(p, *[_fmt(*sc["by_suite"][(p, s)]) for s in sc["suites"]])
+    console.print(t)
+    t = Table(title=f"{sc['metric']} by level: mean ± 95% CI")
+    t.add_column("suite")
+    t.add_column("level")
+    for p in sc["policies"]:
+        t.add_column(p, justify="right")
+    for lv in sc["levels"]:
+        t.add_row(lv[0], lv[1], *[_fmt(*sc["by_level"][(p, lv)]) for p in sc["policies"]])
+    console.print(t)
+    t = Table(title="cooperation per agent-episode (means; shares are fractions of the episode's total)")
+    t.add_column("level")
+    t.add_column("policy")
+    for label in COOP_SHOWN.values():
+        t.add_column(label, justify="right")
+    for lv in sc["levels"]:
+        for p in sc["policies"]:
+            c = sc["coop"].get((p, lv))
+            if c:
+                t.add_row(lv[1], p, *[("-" if c[k][2] == 0 else f"{c[k][0]:.2f}") for k in COOP_SHOWN])
+    console.print(t)
+
+
+# ---- the chart (pygame: no matplotlib needed) ------------------------------------------------
+PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
+           (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+
+
+def _panel(surf, font, rect, title, groups, series, colors) -> None:
+    """Grouped bars: `groups` x labels; `series` {name: [(mean, half, n) per group]}."""
+    import pygame
+
+    x0, y0, w, h = rect
+    surf.blit(font.render(title, True, (0, 0, 0)), (x0, y0))
+    top, bottom, left = y0 + 24, y0 + h - 34, x0 + 56
+    vals = [m + (0 if math.isnan(hw) else hw) for s in series.values() for m, hw, n in s if n]
+    lows = [m - (0 if math.isnan(hw) else hw) for s in series.values() for m, hw, n in s if n]
+    vmax = max(vals + [1e-9])
+    vmin = min(lows + [0.0])
+    span = (vmax - vmin) or 1.0
+
+    def y(v):
+        return bottom - (v - vmin) / span * (bottom - top)
+
+    pygame.draw.line(surf, (0, 0, 0), (left, top), (left, bottom))
+    for k in range(5):
+        v = vmin + span * k / 4
+        pygame.draw.line(surf, (225, 225, 225), (left + 1, y(v)), (x0 + w, y(v)))
+        lab = font.render(f"{v:.3g}", True, (60, 60, 60))
+        surf.blit(lab, (left - 6 - lab.get_width(), y(v) - 7))
+    pygame.draw.line(surf, (0, 0, 0), (left, y(0)), (x0 + w, y(0)))
+    ng, ns = max(len(groups), 1), max(len(series), 1)
+    gw = (x0 + w - left) / ng
+    bw = max(2.0, gw * 0.8 / ns)
+    for gi, g in enumerate(groups):
+        for si, (name, vals_) in enumerate(series.items()):
+            m, hw, n = vals_[gi]
+            if not n:
+                continue
+            bx = left + gi * gw + gw * 0.1 + si * bw
+            r = pygame.Rect(int(bx), int(min(y(m), y(0))), max(1, int(bw) - 2), max(1, int(abs(y(m) - y(0)))))
+            pygame.draw.rect(surf, colors[name], r)
+            if not math.isnan(hw):
+                cx = int(bx + bw / 2 - 1)
+                pygame.draw.line(surf, (0, 0, 0), (cx, y(m - hw)), (cx, y(m + hw)), 1)
+                for v in (m - hw, m + hw):
+                    pygame.draw.line(surf, (0, 0, 0), (cx - 3, y(v)), (cx + 3, y(v)), 1)
+        lab = font.render(str(g), True, (0, 0, 0))
+        surf.blit(lab, (left + gi * gw + gw / 2 - lab.get_width() / 2, bottom + 6))
+
+
+def write_chart(sc: dict[str, Any], path: str | Path, width: int = 1100) -> Path:
+    """Panels: the metric by suite; then, for the levels with kin structure (kinship, cooperation,
+    competition suites, or all levels when none), attacks on non-kin, attacks on kin, hearts."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    pygame.font.init()
+    font = pygame.font.Font(None, 18)
+    big = pygame.font.Font(None, 24)
+    policies = sc["policies"]
+    colors = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(policies)}
+    coop_levels = [lv for lv in sc["levels"] if lv[0] in ("kinship", "cooperation", "competition")] or sc["levels"]
+    panels = [(f"{sc['metric']} per agent-episode by suite (95% CI)", sc["suites"],
+               {p: [sc["by_suite"][(p, s)] for s in sc["suites"]] for p in policies})]
+    for key, title in (("attack_non_kin", "attacks on non-kin per agent-episode"),
+                       ("attack_kin", "attacks on kin per agent-episode"),
+                       ("hearts", "hearts made per agent-episode")):
+        panels.append((title, [lv[1] for lv in coop_levels],
+                       {p: [sc["coop"].get((p, lv), {}).get(key, (0.0, float("nan"), 0)) for lv in coop_levels]
+                        for p in policies}))
+    ph = 230
+    height = 50 + ph * len(panels) + 10
+    surf = pygame.Surface((width, height))
+    surf.fill((255, 255, 255))
+    # legend
+    x = 10
+    for p in policies:
+        pygame.draw.rect(surf, colors[p], pygame.Rect(x, 14, 14, 14))
+        lab = big.render(p, True, (0, 0, 0))
+        surf.blit(lab, (x + 18, 12))
+        x += lab.get_width() + 40
+    for i, (title, groups, series) in enumerate(panels):
+        _panel(surf, font, (10, 50 + i * ph, width - 20, ph - 10), title, groups, series, colors)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pygame.image.save(surf, str(path))
+    return path

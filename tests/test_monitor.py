@@ -1,0 +1,352 @@
+"""The TUI monitor against real run directories: a finished tiny training run, a run written while
+the app follows it, a trainer killed mid-run, and missing, empty or corrupt directories."""
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from textual.widgets import DataTable, Static, TabbedContent
+
+from learn.config import load_config
+from learn.monitor.app import HelpScreen, MonitorApp
+from learn.monitor.data import RunReader, fmt
+from learn.monitor.widgets import LinePlot, RunHeader
+from learn.train import train
+
+LEVEL = "game/levels/arena.toml"
+ROOT = Path(__file__).resolve().parents[1]
+# 2 worlds x 24 agents, 16-step rollouts, 20-step episodes: an epoch is 768 agent-steps
+TINY = dict(level=LEVEL, num_worlds=2, horizon=16, max_steps=20, minibatches=2, checkpoint_interval=3,
+            keep_checkpoints=1, quiet=True, torch_threads=1, device="cpu")
+EPOCH = 48 * 16
+SIZE = (140, 44)
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("monitor") / "finished"
+    train(load_config(overrides={**TINY, "run_dir": str(run_dir), "total_steps": 6 * EPOCH}))
+    return run_dir
+
+
+def lines_of(run_dir):
+    return [json.loads(x) for x in (Path(run_dir) / "metrics.jsonl").read_text().splitlines()]
+
+
+def drive(app, script, size=SIZE):
+    """Run `script(pilot)` against the app headless."""
+
+    async def main():
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await script(pilot)
+
+    asyncio.run(main())
+
+
+async def wait_for(pilot, cond, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await pilot.pause(0.05)
+
+
+def header(app) -> str:
+    return str(app.query_one(RunHeader).content)
+
+
+def cell(app, table, row, col) -> str:
+    return str(app.query_one("#" + table, DataTable).get_cell(row, col))
+
+
+def message(app) -> str:
+    return str(app.query_one("#message", Static).content)
+
+
+def panels_shown(app) -> bool:
+    return app.query_one("#panels", TabbedContent).display and not app.query_one("#message", Static).display
+
+
+def close(a, b):
+    return float(a) == pytest.approx(b, rel=2e-3, abs=1e-12)
+
+
+def test_finished_run_shows_the_numbers_in_its_files(finished):
+    lines = lines_of(finished)
+    last = lines[-1]
+    with_episodes = [x for x in lines if x.get("charts/episodes")]
+    app = MonitorApp(finished)
+
+    async def script(pilot):
+        snap = app.snapshot
+        assert snap.state == "finished" and snap.source == "stats.duckdb" and not snap.warnings
+        h = header(app)
+        assert "FINISHED" in h and "finished" in h and LEVEL in h
+        assert f"{6 * EPOCH:,} / {6 * EPOCH:,}" in h and "epoch 6" in h
+        # the overview and loss plots end on the logged values
+        assert close(app.query_one("#plot-return", LinePlot).last, last["charts/episode_return"])
+        assert close(app.query_one("#plot-hearts", LinePlot).last, last["charts/hearts"])
+        for key in ("policy", "value", "entropy", "approx_kl", "clipfrac", "explained_variance"):
+            plot = app.query_one(f"#plot-{key}", LinePlot)
+            assert len(plot.data[1]) == 6 and close(plot.last, last[f"losses/{key}"]), key
+            assert fmt(plot.last) in plot.border_subtitle
+        assert cell(app, "summary", "losses/entropy", "last") == fmt(last["losses/entropy"])
+        # the time split: trainer phases and the engine's systems
+        for p in ("env", "inference", "learn"):
+            assert close(cell(app, "phases", p, "last epoch s"), last[f"timing/{p}"]), p
+            assert close(cell(app, "phases", p, "run total s"), sum(x[f"timing/{p}"] for x in lines)), p
+        assert close(cell(app, "engine", "actions.move", "last epoch ms"), 1000 * last["engine/actions.move"])
+        assert cell(app, "engine", "observe.observation", "phase") == "observe"
+        # game stats: the last epoch in which episodes ended
+        ep = with_episodes[-1]
+        assert close(cell(app, "actions", "move", "success"), ep.get("episode/action.move.success", 0.0))
+        assert close(cell(app, "actions", "attack", "failed"), ep.get("episode/action.attack.failed", 0.0))
+        assert close(cell(app, "social", "energy.spent", "last"), ep["episode/energy.spent"])
+        assert close(cell(app, "social", "attack.kin", "last"), ep.get("episode/attack.kin", 0.0))
+        n = sum(x["charts/episodes"] for x in with_episodes)
+        mean = sum(x["episode/energy.spent"] * x["charts/episodes"] for x in with_episodes) / n
+        assert close(cell(app, "social", "energy.spent", "run mean"), mean)
+        assert close(cell(app, "resources", "ore", "made"), ep.get("episode/ore.gained", 0.0))
+
+    drive(app, script)
+
+
+def test_duckdb_and_metrics_log_agree(finished):
+    """A finished run is read from DuckDB; the same epochs are in the log the live view tails."""
+    from learn.monitor.data import read_duckdb
+
+    db = read_duckdb(finished / "stats.duckdb")
+    log = lines_of(finished)
+    assert [r["epoch"] for r in db] == [x["epoch"] for x in log]
+    for r, x in zip(db, log):
+        for k, v in x.items():
+            if isinstance(v, float):
+                assert r.get(k, 0.0) == pytest.approx(v, rel=1e-9, abs=1e-12), k
+
+
+def test_key_bindings(finished):
+    app = MonitorApp(finished)
+
+    async def script(pilot):
+        tabs = app.query_one("#panels", TabbedContent)
+        assert tabs.active == "overview"
+        for key, panel in (("2", "losses"), ("3", "time"), ("4", "game"), ("1", "overview")):
+            await pilot.press(key)
+            assert tabs.active == panel
+        await pilot.press("right_square_bracket")
+        assert tabs.active == "losses"
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert tabs.active == "game"
+        await pilot.press("p")
+        assert app.paused and "PAUSED" in header(app)
+        await pilot.press("space")
+        assert not app.paused and "follow on" in header(app)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("q")  # closes the help, not the app
+        assert not isinstance(app.screen, HelpScreen) and app.return_code is None
+        await pilot.press("question_mark", "escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0
+
+    drive(app, script)
+
+
+def _status(run_dir, **fields):
+    (Path(run_dir) / "status.json").write_text(json.dumps(fields))
+
+
+def test_a_run_being_written_is_followed(finished, tmp_path):
+    src = lines_of(finished)
+    raw = (finished / "metrics.jsonl").read_text().splitlines(keepends=True)
+    run_dir = tmp_path / "live"
+    run_dir.mkdir()
+    shutil.copy(finished / "config.toml", run_dir / "config.toml")
+    # this test's process plays the trainer: alive, on this host
+    me = psutil.Process()
+    _status(run_dir, state="running", pid=me.pid, host=socket.gethostname(), pid_created=me.create_time(),
+            started=src[0]["time"] - 1, total_steps=6 * EPOCH, level=LEVEL)
+    log = run_dir / "metrics.jsonl"
+    log.write_text("".join(raw[:3]))
+    app = MonitorApp(run_dir, interval=0.05)
+
+    def append(text):
+        with open(log, "a") as f:
+            f.write(text)
+
+    async def script(pilot):
+        assert app.snapshot.state == "running" and app.snapshot.source == "metrics.jsonl"
+        h = header(app)
+        assert "RUNNING" in h and f"{3 * EPOCH:,} / {6 * EPOCH:,}" in h and "ETA -" not in h
+        assert cell(app, "summary", "losses/value", "last") == fmt(src[2]["losses/value"])
+        # half a line: the trainer is mid-write; nothing changes and nothing is reported corrupt
+        half = len(raw[3]) // 2
+        append(raw[3][:half])
+        n = app.refreshes
+        await wait_for(pilot, lambda: app.refreshes > n + 2)
+        assert app.snapshot.epoch == 3 and not app.snapshot.warnings
+        append(raw[3][half:])
+        await wait_for(pilot, lambda: app.snapshot.epoch == 4)
+        assert cell(app, "summary", "losses/value", "last") == fmt(src[3]["losses/value"])
+        assert len(app.query_one("#plot-value", LinePlot).data[1]) == 4
+        # paused: the view stays on epoch 4 while the log grows
+        await pilot.press("p")
+        append(raw[4])
+        await pilot.pause(0.3)
+        assert app.snapshot.epoch == 4 and "PAUSED" in header(app)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.snapshot.epoch == 5)
+        assert f"{5 * EPOCH:,} / {6 * EPOCH:,}" in header(app)
+        # following goes on behind the help screen
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        n = app.refreshes
+        await wait_for(pilot, lambda: app.refreshes > n + 2)
+        await pilot.press("escape")
+        # a damaged line is skipped and reported; the next good one still arrives
+        append("{this is not json\n" + raw[5])
+        await wait_for(pilot, lambda: app.snapshot.epoch == 6)
+        assert "1 corrupt line" in header(app)
+        # the trainer writes its final record
+        _status(run_dir, state="finished", pid=me.pid, host=socket.gethostname(), started=src[0]["time"] - 1,
+                ended=src[-1]["time"], total_steps=6 * EPOCH, level=LEVEL)
+        await wait_for(pilot, lambda: app.snapshot.state == "finished")
+        assert "FINISHED" in header(app)
+
+    drive(app, script)
+
+
+def test_resumed_segment_replaces_the_rerun_epochs(tmp_path):
+    rows = [{"segment": 0, "epoch": e, "step": 100 * e, "time": float(e), "losses/value": float(e)}
+            for e in range(1, 6)]
+    rows += [{"segment": 1, "epoch": e, "step": 100 * e, "time": 10.0 + e, "losses/value": 10.0 + e}
+             for e in range(5, 8)]  # resumed from the checkpoint at epoch 4
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    snap = RunReader(tmp_path).refresh()
+    assert snap.series("losses/value") == ([100, 200, 300, 400, 500, 600, 700], [1, 2, 3, 4, 15, 16, 17])
+    assert snap.state == "unknown" and "no status.json" in snap.state_detail
+
+
+def test_killed_trainer_shows_as_crashed(tmp_path):
+    run_dir = tmp_path / "killed"
+    args = [sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(run_dir), "--quiet",
+            "--total-steps", str(10**7), "--num-worlds", "1", "--horizon", "16", "--max-steps", "20",
+            "--torch-threads", "1", "--device", "cpu"]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    app = MonitorApp(run_dir, interval=0.05)
+
+    async def script(pilot):
+        try:
+            await wait_for(pilot, lambda: app.snapshot.epoch >= 2, timeout=120)
+            assert app.snapshot.state == "running" and "RUNNING" in header(app)
+            assert f"trainer pid {proc.pid}" in header(app)
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        await wait_for(pilot, lambda: app.snapshot.state == "crashed")
+        h = header(app)
+        assert "CRASHED" in h and f"pid {proc.pid} is gone without a final record" in h
+        assert panels_shown(app)  # what it logged before the kill is still shown
+
+    drive(app, script)
+
+
+def test_trainer_error_shows_as_crashed(finished, tmp_path):
+    run_dir = tmp_path / "failed"
+    shutil.copytree(finished, run_dir)
+    status = json.loads((run_dir / "status.json").read_text())
+    _status(run_dir, **{**status, "state": "failed", "error": "RuntimeError: CUDA out of memory"})
+    app = MonitorApp(run_dir)
+
+    async def script(pilot):
+        assert "CRASHED" in header(app) and "CUDA out of memory" in header(app)
+
+    drive(app, script)
+
+
+def test_missing_empty_and_corrupt_dirs_give_a_message(tmp_path, finished):
+    cases = {}
+    cases["missing"] = (tmp_path / "nope", "does not exist")
+    (tmp_path / "empty").mkdir()
+    cases["empty"] = (tmp_path / "empty", "is empty")
+    bad = tmp_path / "corrupt"
+    bad.mkdir()
+    (bad / "config.toml").write_bytes(b"\x00\xff[[[ not toml")
+    (bad / "metrics.jsonl").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00garbage\n{\"half\": \n")
+    (bad / "stats.duckdb").write_bytes(os.urandom(4096))
+    (bad / "status.json").write_text("{")
+    cases["corrupt"] = (bad, "holds no readable epoch records")
+    afile = tmp_path / "a_file"
+    afile.write_text("x")
+    cases["file"] = (afile, "is not a directory")
+
+    for name, (path, words) in cases.items():
+        app = MonitorApp(path)
+
+        async def script(pilot, words=words, name=name):
+            assert words in message(app), (name, message(app))
+            assert not panels_shown(app), name
+            await pilot.press("2", "p", "question_mark", "escape")  # keys still work, nothing raises
+
+        drive(app, script)
+
+
+def test_corrupt_database_falls_back_to_the_log(finished, tmp_path):
+    run_dir = tmp_path / "baddb"
+    shutil.copytree(finished, run_dir)
+    (run_dir / "stats.duckdb").write_bytes(os.urandom(8192))
+    app = MonitorApp(run_dir)
+
+    async def script(pilot):
+        snap = app.snapshot
+        assert snap.state == "finished" and snap.source == "metrics.jsonl" and snap.epoch == 6
+        assert "stats.duckdb could not be read" in header(app) and panels_shown(app)
+
+    drive(app, script)
+
+
+def test_an_empty_dir_fills_in(finished, tmp_path):
+    run_dir = tmp_path / "later"
+    run_dir.mkdir()
+    app = MonitorApp(run_dir, interval=0.05)
+
+    async def script(pilot):
+        assert "is empty" in message(app)
+        for name in ("config.toml", "stats.duckdb", "metrics.jsonl", "status.json"):
+            shutil.copy(finished / name, run_dir / name)
+        await wait_for(pilot, lambda: panels_shown(app))
+        assert app.snapshot.state == "finished" and app.snapshot.epoch == 6
+
+    drive(app, script)
+
+
+def test_train_with_monitor_flag(tmp_path, monkeypatch):
+    """`train --monitor` runs the trainer as a child and hands the monitor its process."""
+    import learn.monitor
+    from learn.__main__ import main
+
+    seen = {}
+
+    def fake_monitor(run_dir, proc=None, interval=1.0):
+        seen["run_dir"], seen["code"] = Path(run_dir), proc.wait(timeout=120)
+        seen["state"] = RunReader(run_dir, proc=proc).refresh().state
+
+    monkeypatch.setattr(learn.monitor, "run_monitor", fake_monitor)
+    run_dir = tmp_path / "flag"
+    monkeypatch.chdir(ROOT)
+    code = main(["train", LEVEL, "--monitor", "--run-dir", str(run_dir), "--total-steps", str(2 * 384),
+                 "--num-worlds", "1", "--horizon", "16", "--max-steps", "20", "--torch-threads", "1",
+                 "--device", "cpu"])
+    assert code == 0 and seen == {"run_dir": run_dir, "code": 0, "state": "finished"}
+    assert (run_dir / "train.log").is_file() and len(lines_of(run_dir)) == 2
