@@ -18,6 +18,11 @@ import numpy as np
 
 _ids = itertools.count()
 
+# Wrappers registered with esper, by esper context. esper holds only weak references and, when
+# one dies, cleans up against whichever esper world is current; keeping the wrappers here (not
+# only on the Signals object, which may die in a garbage cycle) means they die only in close().
+_REGISTERED: dict[str, list] = {}
+
 Listener = Callable[[int, int, int], None]
 
 
@@ -55,6 +60,7 @@ class Signals:
             listener(world, entity, value)
 
         self._listeners[name][listener] = wrapper
+        _REGISTERED.setdefault(self._context, []).append(wrapper)
         with self._active():
             esper.set_handler(name, wrapper)
         self.enabled[kind] = 1
@@ -65,6 +71,9 @@ class Signals:
         if wrapper is not None:
             with self._active():
                 esper.remove_handler(name, wrapper)
+            kept = _REGISTERED.get(self._context, [])
+            if wrapper in kept:
+                kept.remove(wrapper)
         if not self._listeners[name]:
             self.enabled[kind] = 0
 
@@ -75,6 +84,7 @@ class Signals:
                 self.disconnect(name, listener)
         if self._context in esper.list_worlds() and esper.current_world != self._context:
             esper.delete_world(self._context)
+        _REGISTERED.pop(self._context, None)
 
     def __del__(self) -> None:
         try:

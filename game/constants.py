@@ -91,3 +91,15 @@ def stat_misc_base(num_resources: int) -> int:
 
 def num_stats(num_resources: int) -> int:
     return stat_misc_base(num_resources) + len(Misc)
+
+
+class Signal(IntEnum):
+    """Game signals kernels emit (world, entity, value) for Python listeners (`GridEnv.on`)."""
+
+    AGENT_FROZEN = 0  # entity: the frozen agent, value: the attacker
+    BUILDING_DESTROYED = 1  # entity: the building's row, value: the attacker
+    BOND_FORMED = 2  # entity: the proposer completing the bond, value: its partner
+    EPISODE_END = 3  # entity: -1, value: the episode's length (emitted by the env)
+
+
+SIGNAL_NAMES = tuple(s.name.lower() for s in Signal)

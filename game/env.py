@@ -64,6 +64,7 @@ class GridEnv(pufferlib.PufferEnv):
         self.resource_names = list(tab.resource_names)
         self.group_names = list(tab.group_names)
         self.stat_names = stat_names(self.resource_names)
+        self._listeners: list[tuple[str, Any]] = []
         self._bind()
         self._pending_infos: list[dict[str, Any]] = []
         self._since_report = 0
@@ -85,7 +86,10 @@ class GridEnv(pufferlib.PufferEnv):
         self._actions = np.zeros((W, A, 2), np.int32)
         extra = kernel_extra(world, tab, scalars(level, tab))
         extra.update(obs=self._obs, actions=self._actions, kin_scratch=np.zeros((W, A), np.int32))
-        self.scheduler = Scheduler(world, num_agents=self.num_agents)
+        self.signals = world.resources.signals
+        for name, listener in self._listeners:
+            self.signals.connect(name, listener)
+        self.scheduler = Scheduler(world, signals=self.signals, num_agents=self.num_agents)
         install(self.scheduler, world, tab, level, extra)
         self.scheduler.add("episode", self._episode_system, phase="rewards", order=100)
         # draw the template's initial observation state (feature grid, encoded positions) once
@@ -141,6 +145,7 @@ class GridEnv(pufferlib.PufferEnv):
         A = self.agents_per_world
         for w in done:
             self.truncations[w * A : (w + 1) * A] = True
+            self.signals.emit("episode_end", int(w), -1, int(ticks[w]))
         self._pending_infos.append(self._summary(done))
         for w in done:
             self.episodes[w] += 1
@@ -215,6 +220,15 @@ class GridEnv(pufferlib.PufferEnv):
         if a.dtype != np.int32:
             a = np.clip(a, np.iinfo(np.int32).min, np.iinfo(np.int32).max)
         return a
+
+    # ---- signals ----------------------------------------------------------------------
+    def on(self, signal: str, listener) -> None:
+        """Call `listener(world, entity, value)` at the end of each tick for every `signal`:
+        agent_frozen (entity frozen, value attacker), building_destroyed (row, attacker),
+        bond_formed (agent, partner), episode_end (-1, episode length). Unheard signals cost
+        nothing: kernels skip them."""
+        self.signals.connect(signal, listener)
+        self._listeners.append((signal, listener))
 
     # ---- inspection -------------------------------------------------------------------
     def inspect_agent(self, i: int) -> dict[str, Any]:

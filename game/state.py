@@ -16,8 +16,9 @@ import msgspec
 import numpy as np
 
 from engine.ecs import World, component
+from engine.signals import Signals
 from game.config import Level
-from game.constants import ACTION_NAMES, EMPTY, NUM_CODES, TERRAIN_WALL, Act, num_stats
+from game.constants import ACTION_NAMES, EMPTY, NUM_CODES, SIGNAL_NAMES, TERRAIN_WALL, Act, num_stats
 from game.features import Features, features
 from game.maps import MapLayout
 
@@ -260,6 +261,11 @@ def build(level: Level, num_worlds: int, seed: int, name: str = "level", capacit
     world = World(num_worlds, capacity, COMPONENTS, dims={"num_resources": len(tab.resource_names)}, seed=seed)
     world.resources.add("num_agents", A)
     add_state_arrays(world, level, tab, A, first.height, first.width)
+    # kernels bind the signal arrays by name; the env dispatches them to listeners
+    signals = world.resources.add("signals", Signals(SIGNAL_NAMES))
+    world.resources.add("signal_buffer", signals.buffer)
+    world.resources.add("signal_count", signals.count)
+    world.resources.add("signal_enabled", signals.enabled)
     half = level.obs.window // 2
     fg = world.resources.feature_grid
     for w, lay in enumerate(layouts):

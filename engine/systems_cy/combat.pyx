@@ -1,7 +1,8 @@
 # Shield toggling and attacks (docs/game_systems.md, items 3 and 4), all worlds in one call.
-from libc.stdint cimport int32_t, uint8_t
+from libc.stdint cimport int32_t, int64_t, uint8_t
 
 from engine.kernel import Kernel, arg
+from engine.systems_cy.signals cimport emit
 
 # Copies of game/constants.py (Act, STAT_RES, RES_STATS, ResStat, Misc), so the loops touch no
 # Python object; tests/test_combat.py checks them against the originals through CONSTANTS.
@@ -23,6 +24,8 @@ cdef enum:
     MISC_FREEZES_CAUSED = 9
     MISC_BUILDINGS_DESTROYED = 10
     ATTACK_ARGS = 9
+    SIGNAL_AGENT_FROZEN = 0
+    SIGNAL_BUILDING_DESTROYED = 1
 
 CONSTANTS = {
     "ACT_ATTACK": ACT_ATTACK,
@@ -42,6 +45,8 @@ CONSTANTS = {
     "MISC_FREEZES_CAUSED": MISC_FREEZES_CAUSED,
     "MISC_BUILDINGS_DESTROYED": MISC_BUILDINGS_DESTROYED,
     "ATTACK_ARGS": ATTACK_ARGS,
+    "SIGNAL_AGENT_FROZEN": SIGNAL_AGENT_FROZEN,
+    "SIGNAL_BUILDING_DESTROYED": SIGNAL_BUILDING_DESTROYED,
 }
 
 # Per orientation (0 up, 1 down, 2 left, 3 right): the step ahead (DR, DC) and the step to the
@@ -96,6 +101,9 @@ def attack(int32_t[:, :, ::1] grid,
            int32_t[:, :, ::1] stats,
            const float[:, :, ::1] kin_weight,
            const int32_t[::1] t_res_max,
+           int32_t[:, ::1] signal_buffer,
+           int64_t[::1] signal_count,
+           const uint8_t[::1] signal_enabled,
            int damage,
            int freeze_duration,
            int consume_laser,
@@ -169,6 +177,7 @@ def attack(int32_t[:, :, ::1] grid,
                                 stats[w, a, STAT_RES + RES_STATS * k + RES_STOLEN] += n
                                 stats[w, t, STAT_RES + RES_STATS * k + RES_LOST] += n
                         stats[w, a, stat_misc + MISC_FREEZES_CAUSED] += 1
+                        emit(signal_buffer, signal_count, signal_enabled, SIGNAL_AGENT_FROZEN, <int>w, t, a)
                     success[w, a] = 1
                 elif building_hp[w, t] > 0:
                     building_hp[w, t] -= damage
@@ -178,6 +187,7 @@ def attack(int32_t[:, :, ::1] grid,
                         building_kind[w, t] = -1
                         grid[w, r, c] = -1
                         stats[w, a, stat_misc + MISC_BUILDINGS_DESTROYED] += 1
+                        emit(signal_buffer, signal_count, signal_enabled, SIGNAL_BUILDING_DESTROYED, <int>w, t, a)
                     stats[w, a, stat_misc + MISC_ATTACK_BUILDING] += 1
                     success[w, a] = 1
 
@@ -214,6 +224,9 @@ KERNELS = {
             arg("stats", "int32", "worlds", "agents", "stats"),
             arg("kin_weight", "float32", "worlds", "agents", "agents"),
             arg("t_res_max", "int32", "resources"),
+            arg("signal_buffer", "int32", "signal_capacity", 4),
+            arg("signal_count", "int64", 1),
+            arg("signal_enabled", "uint8", "signal_kinds"),
         ],
         scalars=("damage", "freeze_duration", "consume_laser", "steal", "laser", "armor", "stat_misc",
                  "inventory_max"),

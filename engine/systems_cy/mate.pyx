@@ -1,8 +1,9 @@
 # Mate proposals and bonds (docs/game_systems.md item 10), all worlds in one call.
-from libc.stdint cimport int32_t, uint8_t
+from libc.stdint cimport int32_t, int64_t, uint8_t
 
 from engine.kernel import Kernel, arg
-from game.constants import DC as _DC, DR as _DR, Act, Misc
+from engine.systems_cy.signals cimport emit
+from game.constants import DC as _DC, DR as _DR, Act, Misc, Signal
 
 cdef int DR[4]
 cdef int DC[4]
@@ -11,6 +12,7 @@ for _i in range(4):
     DC[_i] = _DC[_i]
 cdef int MATE = Act.MATE
 cdef int BONDS_FORMED = Misc.BONDS_FORMED
+cdef int SIGNAL_BOND_FORMED = Signal.BOND_FORMED
 
 
 cdef inline int free_slot(const int32_t[:, :, ::1] bond_until, Py_ssize_t w, int a, int tick) noexcept nogil:
@@ -45,6 +47,9 @@ def mate(const int32_t[:, :, ::1] grid,
          int32_t[:, :, ::1] bond_partner,
          int32_t[:, :, ::1] bond_until,
          const int32_t[::1] episode_tick,
+         int32_t[:, ::1] signal_buffer,
+         int64_t[::1] signal_count,
+         const uint8_t[::1] signal_enabled,
          int mate_window,
          int mate_cost,
          int mate_duration,
@@ -98,6 +103,7 @@ def mate(const int32_t[:, :, ::1] grid,
                 proposal[w, b] = -1
                 stats[w, a, stat_misc + BONDS_FORMED] += 1
                 stats[w, b, stat_misc + BONDS_FORMED] += 1
+                emit(signal_buffer, signal_count, signal_enabled, SIGNAL_BOND_FORMED, <int>w, a, b)
 
 
 KERNELS = {
@@ -119,6 +125,9 @@ KERNELS = {
             arg("bond_partner", "int32", "worlds", "agents", "bonds"),
             arg("bond_until", "int32", "worlds", "agents", "bonds"),
             arg("episode_tick", "int32", "worlds"),
+            arg("signal_buffer", "int32", "signal_capacity", 4),
+            arg("signal_count", "int64", 1),
+            arg("signal_enabled", "uint8", "signal_kinds"),
         ],
         scalars=("mate_window", "mate_cost", "mate_duration", "stat_misc"),
     ),

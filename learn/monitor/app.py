@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
@@ -196,7 +197,12 @@ class MonitorApp(App[None]):
     # ---- data ---------------------------------------------------------------------------
     def poll(self) -> None:
         if not self.paused and self.main.is_attached:  # not while the app shuts down
-            self.reload()
+            try:
+                self.reload()
+            except NoMatches:
+                # a poll that races the app's shutdown or a screen change finds no widgets;
+                # the next poll redraws everything
+                pass
 
     def reload(self) -> None:
         try:

@@ -1,6 +1,6 @@
 """Plain-Python reference for engine/systems_cy/combat.pyx: docs/game_systems.md items 3 and 4."""
 
-from game.constants import DR, DC, RES_STATS, STAT_RES, Act, Misc, ResStat
+from game.constants import DR, DC, RES_STATS, STAT_RES, Act, Misc, ResStat, Signal
 
 # The attacker's right, per orientation: of up is +c, of down -c, of left -r, of right +r.
 RIGHT = ((0, 1), (0, -1), (-1, 0), (1, 0))
@@ -28,9 +28,20 @@ def target_cell(r, c, orientation, argv):
     return r + d * DR[orientation] + s * rr, c + d * DC[orientation] + s * rc
 
 
+def emit(buf, count, enabled, kind, w, e, v):
+    """engine/systems_cy/signals.pxd's emit: append if someone listens; count the overflow."""
+    if not enabled[kind]:
+        return
+    n = int(count[0])
+    if n < len(buf):
+        buf[n] = (kind, w, e, v)
+    count[0] = n + 1
+
+
 def attack(grid, intent, order, success, position_r, position_c, agent_orientation, agent_energy,
            agent_shield, agent_frozen, inventory_items, building_kind, building_hp, stats, kin_weight,
-           t_res_max, damage, freeze_duration, consume_laser, steal, laser, armor, stat_misc, inventory_max):
+           t_res_max, signal_buffer, signal_count, signal_enabled, damage, freeze_duration, consume_laser, steal,
+           laser, armor, stat_misc, inventory_max):
     nw, h, wd = grid.shape
     na = intent.shape[1]
     nres = inventory_items.shape[2]
@@ -84,6 +95,7 @@ def attack(grid, intent, order, success, position_r, position_c, agent_orientati
                                 st[res_stat(a, k, ResStat.STOLEN)] += n
                                 st[res_stat(t, k, ResStat.LOST)] += n
                     st[a, stat_misc + Misc.FREEZES_CAUSED] += 1
+                    emit(signal_buffer, signal_count, signal_enabled, Signal.AGENT_FROZEN, w, t, a)
                 success[w, a] = 1
             elif building_hp[w, t] > 0:
                 building_hp[w, t] -= damage
@@ -92,5 +104,6 @@ def attack(grid, intent, order, success, position_r, position_c, agent_orientati
                     building_kind[w, t] = -1
                     grid[w, r, c] = -1
                     st[a, stat_misc + Misc.BUILDINGS_DESTROYED] += 1
+                    emit(signal_buffer, signal_count, signal_enabled, Signal.BUILDING_DESTROYED, w, t, a)
                 st[a, stat_misc + Misc.ATTACK_BUILDING] += 1
                 success[w, a] = 1

@@ -1,12 +1,14 @@
 """Plain-Python reference for engine/systems_cy/mate.pyx (docs/game_systems.md item 10)."""
 
-from game.constants import Act, Misc
+from game.constants import Act, Misc, Signal
+from tests.reference.combat import emit
 from tests.reference.interact import front
 
 
 def mate(
     grid, position_r, position_c, agent_orientation, agent_energy, intent, order, success, stats,
     proposal, proposal_tick, bond_partner, bond_until, episode_tick,
+    signal_buffer, signal_count, signal_enabled,
     mate_window, mate_cost, mate_duration, stat_misc,
 ):
     A = intent.shape[1]
@@ -41,3 +43,4 @@ def mate(
                 bond_until[w, x, s] = tick + mate_duration
                 proposal[w, x] = -1
                 stats[w, x, stat_misc + Misc.BONDS_FORMED] += 1
+            emit(signal_buffer, signal_count, signal_enabled, Signal.BOND_FORMED, w, a, b)
