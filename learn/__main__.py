@@ -1,6 +1,7 @@
 """Command line: `python -m learn train LEVEL [...]`, `python -m learn eval CHECKPOINT LEVEL`,
-`python -m learn bench LEVEL`, `python -m learn monitor RUN_DIR`. Bad input (config, level,
-checkpoint) exits with status 2 and a one-line message, no traceback."""
+`python -m learn bench LEVEL`, `python -m learn monitor RUN_DIR`, `python -m learn eval CHECKPOINT
+--suite NAME` (or `--policy random|scripted`), `python -m learn scorecard RUN_OR_DB...`. Bad input
+(config, level, checkpoint, suite) exits with status 2 and a one-line message, no traceback."""
 
 from __future__ import annotations
 
@@ -40,15 +41,29 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--monitor", action="store_true",
                     help="train in a child process and follow it in the TUI monitor (log in RUN_DIR/train.log)")
     _add_config_flags(tr)
-    ev = sub.add_parser("eval", help="evaluate a checkpoint on a level")
-    ev.add_argument("checkpoint")
-    ev.add_argument("level")
-    ev.add_argument("--episodes", type=int, default=4)
+    ev = sub.add_parser("eval", help="evaluate a checkpoint (or a baseline) on a level or an eval suite")
+    ev.add_argument("checkpoint", nargs="?", help="checkpoint file (or 'random' / 'scripted'; see --policy)")
+    ev.add_argument("level", nargs="?", help="level TOML (or use --suite)")
+    ev.add_argument("--suite", help="named eval suite (learn/suites.py), or 'all'; results go to DuckDB")
+    ev.add_argument("--policy", help="random | scripted: a baseline instead of a checkpoint")
+    ev.add_argument("--out", help="suite results: DuckDB file or directory (default: the checkpoint's run, "
+                                  "or runs/baselines)")
+    ev.add_argument("--label", help="suite results: the policy's name in the tables (default: RUN@STEP)")
+    ev.add_argument("--max-worlds", type=int, default=16, help="suite: worlds stepped together per batch")
+    ev.add_argument("--episodes", type=int, default=None, help="episodes per level (default: 4, or the suite's)")
     ev.add_argument("--seed", type=int, default=None, help="default: the training seed")
     ev.add_argument("--device", default="cpu")
     ev.add_argument("--greedy", action="store_true", help="argmax actions instead of sampling")
     ev.add_argument("--max-steps", type=int, default=0, help="episode length override (0 = as trained)")
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
+    sc = sub.add_parser("scorecard", help="policies by suite (mean, 95%% CI), cooperation metrics and a PNG chart")
+    sc.add_argument("sources", nargs="+", metavar="RUN_OR_DB", help="run directories or .duckdb files")
+    sc.add_argument("--png", default="scorecard.png", help="chart file to write ('' for none)")
+    sc.add_argument("--metric", default="mean_return", help="suite_episodes column to score by")
+    sc.add_argument("--merge", metavar="OUT", help="also merge the inputs' suite tables into this DuckDB file")
+    sc.add_argument("--json", action="store_true", help="print the numbers as JSON instead of tables")
+    sc.add_argument("--all-runs", action="store_true",
+                    help="pool every run (default: each policy's latest run per level)")
     be = sub.add_parser("bench", help="end-to-end SPS, phase shares and the policy's compute bound")
     be.add_argument("level", nargs="?")
     be.add_argument("--epochs", type=int, default=5)
@@ -126,6 +141,11 @@ def _monitor(args) -> int:
 def _eval(args) -> int:
     from learn.evaluate import evaluate
 
+    if args.suite or args.policy or args.checkpoint in ("random", "scripted"):
+        return _eval_suite(args)
+    if not args.checkpoint or not args.level:
+        raise ConfigError("eval needs CHECKPOINT LEVEL, CHECKPOINT --suite NAME, or --policy random|scripted")
+    args.episodes = args.episodes or 4
     r = evaluate(args.checkpoint, args.level, episodes=args.episodes, seed=args.seed, device=args.device,
                  greedy=args.greedy, max_steps=args.max_steps)
     if args.json:
@@ -139,6 +159,62 @@ def _eval(args) -> int:
         for k in ("episodes", "mean_return", "std_return", "hearts_per_agent", "replay", "run_dir"):
             t.add_row(k, f"{r[k]:.4f}" if isinstance(r[k], float) else str(r[k]))
         Console().print(t)
+    return 0
+
+
+def _eval_suite(args) -> int:
+    from learn.baselines import make_eval_policy
+    from learn.checkpoint import run_dir_of
+    from learn.suites import level_suite, run_suite
+
+    spec, level = args.policy, args.level
+    if spec is None:
+        spec = args.checkpoint
+    elif args.checkpoint is not None:  # `eval --policy scripted LEVEL`: the one positional is the level
+        if level is not None:
+            raise ConfigError("give either a CHECKPOINT or --policy, not both")
+        level = args.checkpoint
+    if not spec:
+        raise ConfigError("eval --suite needs a CHECKPOINT or --policy random|scripted")
+    if spec not in ("random", "scripted") and args.policy:
+        raise ConfigError(f"--policy must be random or scripted, got {spec!r} (give a checkpoint as CHECKPOINT)")
+    if bool(args.suite) == bool(level):
+        raise ConfigError("give either a LEVEL or --suite NAME")
+    policy = make_eval_policy(spec, device=args.device, greedy=args.greedy, seed=args.seed or 0, label=args.label)
+    suite = args.suite or level_suite(level)
+    out = args.out or (str(run_dir_of(spec)) if policy.kind == "checkpoint" else "runs/baselines")
+    say = None if args.json else (lambda m: print(m, file=sys.stderr))
+    r = run_suite(policy, suite, out, episodes=args.episodes, max_steps=args.max_steps, max_worlds=args.max_worlds,
+                  suite_name=None if args.suite else Path(level).stem, greedy=args.greedy, progress=say)
+    if args.json:
+        print(json.dumps(r, indent=1))
+    else:
+        print(f"{r['policy']} on suite {r['suite']}: {r['episodes']} episodes, mean return {r['mean_return']:.4f}; "
+              f"results in {r['db']} (run {r['run_id']})")
+    return 0
+
+
+def _scorecard(args) -> int:
+    from learn.scorecard import merge, print_scorecard, scorecard, write_chart
+
+    sc = scorecard(args.sources, metric=args.metric, all_runs=args.all_runs)
+    if args.merge:
+        added = merge(args.merge, args.sources)
+        print(f"merged into {args.merge}: " + ", ".join(f"{k} +{v}" for k, v in added.items()), file=sys.stderr)
+    if args.png:
+        write_chart(sc, args.png)
+    if args.json:
+        out = {"metric": sc["metric"], "by_suite": [dict(policy=p, suite=s, mean=m, ci95=h, n=n)
+                                                    for (p, s), (m, h, n) in sc["by_suite"].items() if n],
+               "by_level": [dict(policy=p, suite=lv[0], level=lv[1], mean=m, ci95=h, n=n)
+                            for (p, lv), (m, h, n) in sc["by_level"].items() if n],
+               "coop": [dict(policy=p, suite=lv[0], level=lv[1], **{k: v[0] for k, v in c.items()})
+                        for (p, lv), c in sc["coop"].items()]}
+        print(json.dumps(out, indent=1, default=lambda x: None))
+    else:
+        print_scorecard(sc)
+        if args.png:
+            print(f"chart: {args.png}")
     return 0
 
 
@@ -173,13 +249,16 @@ def _bench(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     from game import LevelError
     from learn.checkpoint import CheckpointError
+    from learn.scorecard import ScorecardError
+    from learn.suites import SuiteError
 
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
     args.argv = argv
     try:
-        return {"train": _train, "eval": _eval, "bench": _bench, "monitor": _monitor}[args.command](args)
-    except (ConfigError, CheckpointError, LevelError) as e:
+        return {"train": _train, "eval": _eval, "bench": _bench, "monitor": _monitor,
+                "scorecard": _scorecard}[args.command](args)
+    except (ConfigError, CheckpointError, LevelError, SuiteError, ScorecardError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

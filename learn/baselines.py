@@ -179,7 +179,7 @@ class ScriptedPolicy(EvalPolicy):
         found, ti, tj, tdist = self._nearest(btype == want[:, None, None], not_ready)
         # fall back: the next useful building in sight (a mine, or a generator with ore)
         fb = np.zeros_like(btype, dtype=bool)
-        for name in ("mine", "generator") if True else ():
+        for name in ("mine", "generator"):
             if name in self.bid:
                 m = btype == self.bid[name]
                 if name == "generator":
@@ -218,7 +218,8 @@ class CheckpointPolicy(EvalPolicy):
 
     kind = "checkpoint"
 
-    def __init__(self, path: str | Path, device: str = "cpu", greedy: bool = False, label: str | None = None):
+    def __init__(self, path: str | Path, device: str = "cpu", greedy: bool = False, label: str | None = None,
+                 seed: int = 0):
         import torch
 
         from learn import checkpoint as ckpt
@@ -229,6 +230,7 @@ class CheckpointPolicy(EvalPolicy):
         self.checkpoint = str(path)
         self.step = int(self.data["global_step"])
         self.device, self.greedy = device, greedy
+        self.seed, self._resets = seed, 0
         cfg = self.data["config"]
         self.name = label or f"{ckpt.run_dir_of(path).name}@{self.step}"
         self.net = make_policy(self.data["policy"], self.data["spaces"]["obs_shape"],
@@ -246,6 +248,9 @@ class CheckpointPolicy(EvalPolicy):
         ckpt.check_spaces(self.data["spaces"], ckpt.spaces_of(env), level, self.checkpoint)
 
     def reset(self, num_agents: int) -> None:
+        # sampling draws from torch's global RNG: seed it per batch so a suite run repeats exactly
+        self.torch.manual_seed(self.seed * 100_003 + self._resets)
+        self._resets += 1
         self.state = self.net.initial_state(num_agents, self.device)
 
     def act(self, obs: np.ndarray) -> np.ndarray:
@@ -265,7 +270,7 @@ def make_eval_policy(spec: str, device: str = "cpu", greedy: bool = False, seed:
     elif spec == "scripted":
         p = ScriptedPolicy(seed)
     else:
-        return CheckpointPolicy(spec, device=device, greedy=greedy, label=label)
+        return CheckpointPolicy(spec, device=device, greedy=greedy, label=label, seed=seed)
     if label:
         p.name = label
     return p

@@ -141,16 +141,27 @@ def merge(out: str | Path, inputs: Iterable[str | Path]) -> dict[str, int]:
     return added
 
 
-def scorecard(paths: Iterable[str | Path], metric: str = "mean_return") -> dict[str, Any]:
-    """The numbers behind the printed tables and the chart."""
+LATEST = """
+WITH runs AS (SELECT DISTINCT e.run_id, e.policy, e.level, r.time FROM suite_episodes e
+              JOIN suite_runs r ON e.run_id = r.run_id),
+     latest AS (SELECT policy, level, arg_max(run_id, time) AS run_id FROM runs GROUP BY policy, level)
+SELECT e.* FROM suite_episodes e JOIN latest l ON e.run_id = l.run_id AND e.policy = l.policy AND e.level = l.level
+"""
+
+
+def scorecard(paths: Iterable[str | Path], metric: str = "mean_return", all_runs: bool = False) -> dict[str, Any]:
+    """The numbers behind the printed tables and the chart. Each policy is scored on each level
+    by its most recent run there (re-running an eval replaces its old numbers); `all_runs`
+    pools every run instead."""
     con = connect(paths)
     try:
         cols = {d[0] for d in con.execute("SELECT * FROM suite_episodes LIMIT 0").description}
         if metric not in cols:
             raise ScorecardError(f"unknown metric {metric!r}; columns: {', '.join(sorted(cols))}")
+        src = "suite_episodes" if all_runs else f"({LATEST})"
         rows = con.execute(f"SELECT policy, suite, level, {metric}, "
                            + ", ".join(c if c in cols else "NULL" for c in COOP_SHOWN)
-                           + " FROM suite_episodes ORDER BY policy, suite, level, episode").fetchall()
+                           + f" FROM {src} ORDER BY policy, suite, level, episode").fetchall()
         runs = con.execute("SELECT DISTINCT policy, version, code_version, source FROM suite_runs "
                            "ORDER BY policy").fetchall()
     finally:
@@ -177,6 +188,8 @@ def scorecard(paths: Iterable[str | Path], metric: str = "mean_return") -> dict[
 def _fmt(m: float, h: float, n: int, digits: int = 3) -> str:
     if n == 0:
         return "-"
+    if m != 0 and abs(m) < 0.01:  # small scores keep their significant digits
+        digits = 5
     if math.isnan(h):
         return f"{m:.{digits}f} (n={n})"
     return f"{m:.{digits}f} ± {h:.{digits}f}"
@@ -211,7 +224,7 @@ def print_scorecard(sc: dict[str, Any], console=None) -> None:
         for p in sc["policies"]:
             c = sc["coop"].get((p, lv))
             if c:
-                t.add_row(lv[1], p, *[("-" if c[k][2] == 0 else f"{c[k][0]:.2f}") for k in COOP_SHOWN])
+                t.add_row(lv[1], p, *[("-" if c[k][2] == 0 else f"{c[k][0]:.3f}") for k in COOP_SHOWN])
     console.print(t)
 
 
@@ -227,14 +240,14 @@ def _panel(surf, font, rect, title, groups, series, colors) -> None:
     x0, y0, w, h = rect
     surf.blit(font.render(title, True, (0, 0, 0)), (x0, y0))
     top, bottom, left = y0 + 24, y0 + h - 34, x0 + 56
+    # the axis covers the means and the upper whiskers; lower whiskers are clipped at the axis
     vals = [m + (0 if math.isnan(hw) else hw) for s in series.values() for m, hw, n in s if n]
-    lows = [m - (0 if math.isnan(hw) else hw) for s in series.values() for m, hw, n in s if n]
     vmax = max(vals + [1e-9])
-    vmin = min(lows + [0.0])
+    vmin = min([m for s in series.values() for m, hw, n in s if n] + [0.0])
     span = (vmax - vmin) or 1.0
 
     def y(v):
-        return bottom - (v - vmin) / span * (bottom - top)
+        return bottom - (max(v, vmin) - vmin) / span * (bottom - top)
 
     pygame.draw.line(surf, (0, 0, 0), (left, top), (left, bottom))
     for k in range(5):
@@ -268,7 +281,11 @@ def write_chart(sc: dict[str, Any], path: str | Path, width: int = 1100) -> Path
     competition suites, or all levels when none), attacks on non-kin, attacks on kin, hearts."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import pygame
+    import warnings
+
+    with warnings.catch_warnings():  # pygame's own use of the deprecated pkg_resources
+        warnings.simplefilter("ignore")
+        import pygame
 
     pygame.font.init()
     font = pygame.font.Font(None, 18)
@@ -276,8 +293,12 @@ def write_chart(sc: dict[str, Any], path: str | Path, width: int = 1100) -> Path
     policies = sc["policies"]
     colors = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(policies)}
     coop_levels = [lv for lv in sc["levels"] if lv[0] in ("kinship", "cooperation", "competition")] or sc["levels"]
-    panels = [(f"{sc['metric']} per agent-episode by suite (95% CI)", sc["suites"],
-               {p: [sc["by_suite"][(p, s)] for s in sc["suites"]] for p in policies})]
+    if len(sc["suites"]) > 1:
+        panels = [(f"{sc['metric']} per agent-episode by suite (95% CI)", sc["suites"],
+                   {p: [sc["by_suite"][(p, s)] for s in sc["suites"]] for p in policies})]
+    else:  # one suite: its levels
+        panels = [(f"{sc['metric']} per agent-episode by level (95% CI)", [lv[1] for lv in sc["levels"]],
+                   {p: [sc["by_level"][(p, lv)] for lv in sc["levels"]] for p in policies})]
     for key, title in (("attack_non_kin", "attacks on non-kin per agent-episode"),
                        ("attack_kin", "attacks on kin per agent-episode"),
                        ("hearts", "hearts made per agent-episode")):

@@ -1,0 +1,157 @@
+"""The suite runner: suites, batched episodes, the DuckDB rows, the kin split of transfers, the CLI."""
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+import torch
+
+import game
+from learn.__main__ import main
+from learn.baselines import RandomPolicy, ScriptedPolicy
+from learn.coop import COOP_COLUMNS, EpisodeRecorder, episode_metrics
+from learn.suites import SUITES, SuiteError, SuiteLevel, get_suite, run_entry, run_suite
+from learn.train import train
+from learn.config import load_config
+
+TINY_LEVEL = "tests/levels/tiny_harvest.toml"
+
+
+def test_suites_defined():
+    for name in ("navigation", "maze", "foraging", "cooperation", "competition", "kinship", "harvest", "all"):
+        assert get_suite(name)
+    names = [e.name for e in SUITES["all"]]
+    assert len(names) == len(set(names))
+    assert set(names) == {e.name for s, es in SUITES.items() if s != "all" for e in es}
+    for e in SUITES["all"]:
+        assert Path(e.path()).is_file()
+        game.make_env(e.path(), num_worlds=1, seed=e.seed, **e.overrides)  # every entry loads
+    with pytest.raises(SuiteError, match="unknown suite 'nope'"):
+        get_suite("nope")
+    assert game.make_env(get_suite("kinship")[1].path(), **get_suite("kinship")[1].overrides).level.kinship.mode == "none"
+
+
+def test_batched_episodes_and_seeds():
+    e = SuiteLevel("harvest", "harvest.toml", 50)
+    eps = run_entry(RandomPolicy(0), e, episodes=5, max_steps=12, max_worlds=2)
+    assert [x["episode"] for x in eps] == [0, 1, 2, 3, 4]
+    assert [x["seed"] for x in eps] == [50, 51, 52, 53, 54]
+    assert all(x["steps"] == 12 and x["agents"] == 4 for x in eps)
+
+
+def test_run_suite_writes_rows(tmp_path):
+    db = tmp_path / "s.duckdb"
+    r = run_suite(ScriptedPolicy(0), "all", db, episodes=2, max_steps=16, max_worlds=2)
+    assert r["episodes"] == 2 * len(SUITES["all"])
+    con = duckdb.connect(str(db), read_only=True)
+    (n,) = con.execute("SELECT count(*) FROM suite_episodes").fetchone()
+    assert n == 2 * len(SUITES["all"])
+    rows = con.execute("SELECT DISTINCT suite, level FROM suite_episodes ORDER BY ALL").fetchall()
+    # a run of `all` scores each level under its own suite
+    assert ("kinship", "kinship_none") in rows and ("harvest", "harvest") in rows
+    run = con.execute("SELECT suite, policy, policy_kind, version, episodes, max_steps FROM suite_runs").fetchall()
+    assert run == [("all", "scripted", "baseline", "1", n, 16)]
+    cols = [d[0] for d in con.execute("SELECT * FROM suite_episodes LIMIT 0").description]
+    assert cols[-len(COOP_COLUMNS):] == list(COOP_COLUMNS)
+    # group rows: one per group and episode; their hearts add up to the episode's
+    bad = con.execute("""SELECT e.level, e.episode FROM suite_episodes e JOIN
+        (SELECT run_id, level, episode, sum(hearts) h, sum(agents) a FROM suite_groups GROUP BY ALL) g
+        USING (run_id, level, episode) WHERE abs(g.h - e.hearts * e.agents) > 1e-6 OR g.a != e.agents""").fetchall()
+    assert bad == []
+    assert con.execute("SELECT count(DISTINCT name) FROM suite_stats").fetchone()[0] > 5
+    con.close()
+
+
+def test_transfer_kin_split(tmp_path):
+    lv = tmp_path / "give.toml"
+    lv.write_text('''
+name = "give"
+max_steps = 6
+[groups.red]
+[groups.blue]
+[kinship]
+mode = "teams"
+[map]
+ascii = """
+######
+#RrB.#
+######
+"""
+[map.legend]
+R = "agent.red"
+r = "agent.red"
+B = "agent.blue"
+''')
+    env = game.make_env(str(lv), num_worlds=2, seed=0)
+    rec = EpisodeRecorder(env)
+    env.reset()
+    ore = env.resource_names.index("ore")
+    env.world["inventory"].items[:, :3, ore] = 5
+    A = env.agents_per_world
+    act = {n: i for i, n in enumerate(env.action_names)}
+    face_right = np.tile([act["rotate"], 3], (env.num_agents, 1)).astype(np.int32)
+    give = np.tile([act["transfer"], ore], (env.num_agents, 1)).astype(np.int32)
+    give[2::A] = (act["noop"], 0)  # the blue agent (row 2) keeps its ore
+    env.step(face_right)
+    for _ in range(env.level.max_steps - 1):
+        env.step(give)
+    assert len(rec.records) == 2
+    for r in rec.records:
+        m, groups, _ = episode_metrics(r, env.stat_names, env.resource_names, env.group_names)
+        # red 0 gives to red 1 (kin) and red 1 to blue 2 (non-kin), 5 ticks each
+        assert r["given_kin"].tolist() == [5, 0, 0] and r["given_non_kin"].tolist() == [0, 5, 0]
+        assert m["given"] == pytest.approx(10 / 3) and m["given_kin"] == pytest.approx(5 / 3)
+        assert m["given_kin"] + m["given_non_kin"] == pytest.approx(m["given"])
+        assert {g["group_name"]: g["agents"] for g in groups} == {"red": 2, "blue": 1}
+
+
+@pytest.fixture(scope="module")
+def tiny_ckpt(tmp_path_factory):
+    run = tmp_path_factory.mktemp("suite") / "run"
+    cfg = load_config(overrides=dict(level=TINY_LEVEL, num_worlds=2, horizon=16, minibatches=1, total_steps=64,
+                                     quiet=True, torch_threads=1, device="cpu", run_dir=str(run)))
+    return Path(train(cfg)["checkpoint"])
+
+
+def test_cli_suite_eval(tmp_path, tiny_ckpt, capsys):
+    out = tmp_path / "base.duckdb"
+    assert main(["eval", "--policy", "scripted", "--suite", "harvest", "--episodes", "2", "--max-steps", "32",
+                 "--out", str(out)]) == 0
+    assert main(["eval", "random", "--suite", "harvest", "--episodes", "2", "--max-steps", "32",
+                 "--out", str(out)]) == 0
+    assert main(["eval", "--policy", "scripted", TINY_LEVEL, "--episodes", "3", "--out", str(out)]) == 0
+    # a checkpoint: results go to its run directory by default
+    assert main(["eval", str(tiny_ckpt), "--suite", "harvest", "--episodes", "2", "--max-steps", "32"]) == 0
+    con = duckdb.connect(str(out), read_only=True)
+    got = con.execute("SELECT policy, level, count(*) FROM suite_episodes GROUP BY ALL ORDER BY ALL").fetchall()
+    con.close()
+    assert got == [("random", "harvest", 2), ("scripted", "harvest", 2), ("scripted", "tiny_harvest", 3)]
+    con = duckdb.connect(str(tiny_ckpt.parent.parent / "stats.duckdb"), read_only=True)
+    pol, kind, ck, step = con.execute("SELECT policy, policy_kind, checkpoint, step FROM suite_runs").fetchone()
+    con.close()
+    assert kind == "checkpoint" and ck == str(tiny_ckpt) and step == 64 and pol == f"run@{step}"
+
+
+def test_cli_errors(tmp_path, tiny_ckpt, capsys):
+    def err(argv):
+        code = main(argv)
+        return code, capsys.readouterr().err
+
+    code, msg = err(["eval", "--policy", "scripted", "--suite", "nope"])
+    assert code == 2 and "unknown suite 'nope'" in msg and "kinship" in msg
+    code, msg = err(["eval", str(tmp_path / "missing.pt"), "--suite", "harvest"])
+    assert code == 2 and "does not exist" in msg
+    code, msg = err(["eval", "--policy", "greedy", "--suite", "harvest"])
+    assert code == 2 and "--policy must be random or scripted" in msg
+    code, msg = err(["eval", "--policy", "scripted"])
+    assert code == 2 and "LEVEL or --suite" in msg
+    # a checkpoint whose spaces do not fit the level: trained with a 7x7 window
+    lv = tmp_path / "small_window.toml"
+    lv.write_text('base = "harvest.toml"\n[obs]\nwindow = 7\n')
+    cfg = load_config(overrides=dict(level=str(lv), num_worlds=1, horizon=8, minibatches=1, total_steps=32,
+                                     quiet=True, torch_threads=1, device="cpu", run_dir=str(tmp_path / "w7")))
+    ck = train(cfg)["checkpoint"]
+    code, msg = err(["eval", ck, "--suite", "harvest", "--episodes", "1", "--out", str(tmp_path / "x.duckdb")])
+    assert code == 2 and "does not match checkpoint" in msg and "observation shape" in msg
+    assert not (tmp_path / "x.duckdb").exists()  # checked before any episode ran
