@@ -4,6 +4,11 @@ A checkpoint holds the model and optimizer state, the RNG states (torch, numpy, 
 step counters, the resolved config, the policy name and the level's spaces (observation shape
 and channel names, action dims and names), so that loading it into a different level fails
 with a message rather than a shape error deep inside torch.
+
+A distributed run (torchrun, learn/distributed.py) writes the same file from rank 0 alone, plus
+`world_size`. Its model, optimizer and step counters are global (identical on every rank), so
+any number of ranks can resume it; its RNG states are rank 0's, and are restored only by a
+single-process resume (distributed ranks re-seed from the seed, their rank and the step).
 """
 
 from __future__ import annotations

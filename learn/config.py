@@ -71,6 +71,15 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     resume: Annotated[bool, _f("Continue the run in run_dir from its last checkpoint.")] = False
     quiet: Annotated[bool, _f("No progress bar and no summary (for scripts).")] = False
 
+    # ---- distributed (only under torchrun; see docs/distributed.md) ---------------------------
+    backend: Annotated[
+        Literal["auto", "gloo", "nccl"],
+        _f('torch.distributed backend under torchrun: "auto" (nccl on CUDA, gloo on CPU), "gloo" or "nccl".'),
+    ] = "auto"
+    dist_timeout: Annotated[
+        float, _f("Seconds a collective waits for the other ranks before the job fails (a hung rank).", gt=0)
+    ] = 300.0
+
 
 FIELD_DOCS: dict[str, str] = {}
 for _name, _typ in TrainConfig.__annotations__.items():

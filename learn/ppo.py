@@ -79,9 +79,12 @@ class PPOSettings:
     target_kl: float = 0.0
 
 
-def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout, s: PPOSettings, generator=None):
+def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout, s: PPOSettings, generator=None,
+               kl_mean=None):
     """One PPO update (s.update_epochs passes of s.minibatches minibatches) on a filled rollout
-    whose advantages and returns are computed. Returns the mean losses, with stable names."""
+    whose advantages and returns are computed. Returns the mean losses, with stable names.
+    `kl_mean` (data-parallel training) maps this rank's mean approx KL to the mean over ranks,
+    so that every rank takes the same target_kl early stop (and the same number of steps)."""
     T, N = ro.T, ro.N
     recurrent = getattr(policy, "recurrent", False)
     # feed-forward: shuffle single samples; recurrent: shuffle agents, keep whole sequences
@@ -138,8 +141,10 @@ def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout,
                          ("clipfrac", clipfrac)):
                 sums[k] += float(v.detach())
             n += 1
-        if s.target_kl and sums["approx_kl"] / max(n, 1) > s.target_kl:
-            break
+        if s.target_kl:
+            kl = sums["approx_kl"] / max(n, 1)
+            if (kl_mean(kl) if kl_mean else kl) > s.target_kl:
+                break
     out = {f"losses/{k}": v / max(n, 1) for k, v in sums.items()}
     out["losses/explained_variance"] = explained_variance(ro.values.reshape(-1), ro.returns.reshape(-1))
     return out

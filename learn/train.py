@@ -5,6 +5,10 @@ policy, the storage) for tests, benchmarks and notebooks. An epoch is one rollou
 `horizon` steps over every agent, then one PPO update, then logging and maybe a checkpoint.
 Time is split into four named phases: env (stepping the vector), inference (the policy in the
 rollout, sampling, copies to and from the env buffers), learn (GAE and the update) and other.
+
+Under torchrun (`torchrun --nproc_per_node N -m learn train ...`) every rank runs a Trainer on
+its own envs; learn/distributed.py holds the data-parallel parts (DDP, reductions, rank 0 as
+the only writer). See docs/distributed.md.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import torch
 
 import game
 from learn import checkpoint as ckpt
+from learn import distributed
 from learn.config import ConfigError, TrainConfig, default_run_dir, dumps, resolve_device, to_dict
 from learn.policy import make_policy, sample_actions
 from learn.ppo import PPOSettings, Rollout, compute_gae, ppo_update
@@ -40,16 +45,23 @@ def env_creator(level_path: str, num_worlds: int, buf=None, seed: int = 0, **ove
     return env
 
 
-def make_vecenv(config: TrainConfig):
+def env_seed(config: TrainConfig, rank: int = 0) -> int:
+    """The vector seed of a rank: seed + rank * num_envs, so that env i of rank r has seed
+    seed + r * num_envs + i and no two ranks (nor envs, nor worlds) share a world seed."""
+    return config.seed + rank * config.num_envs
+
+
+def make_vecenv(config: TrainConfig, rank: int = 0):
     overrides = {"max_steps": config.max_steps} if config.max_steps else {}
     kwargs = dict(level_path=config.level, num_worlds=config.num_worlds, **overrides)
+    seed = env_seed(config, rank)
     if config.vector == "serial":
         return pufferlib.vector.make(env_creator, backend=pufferlib.vector.Serial, num_envs=config.num_envs,
-                                     env_kwargs=kwargs, seed=config.seed)
+                                     env_kwargs=kwargs, seed=seed)
     workers = config.num_workers or config.num_envs
     return pufferlib.vector.make(env_creator, backend=pufferlib.vector.Multiprocessing, num_envs=config.num_envs,
                                  num_workers=workers, batch_size=config.num_envs, env_kwargs=kwargs,
-                                 seed=config.seed)
+                                 seed=seed)
 
 
 class Timer:
@@ -83,23 +95,25 @@ class Trainer:
             raise ConfigError(f"level file {c.level} not found")
         if c.torch_threads:
             torch.set_num_threads(c.torch_threads)
-        self.device = torch.device(resolve_device(c.device))
-        random.seed(c.seed)
-        np.random.seed(c.seed)
-        torch.manual_seed(c.seed)
+        self.device = torch.device(distributed.device_for(resolve_device(c.device)))
+        # under torchrun: join the process group; rank 0's config is everyone's
+        self.dist = distributed.setup(c.backend, self.device, c.dist_timeout)
+        self.rank = self.dist.rank
+        if self.dist.enabled:
+            self.config = c = distributed.broadcast(self.dist, c)
+        _seed_all(c.seed + self.rank)
 
-        self.run_dir = Path(c.run_dir or default_run_dir(c.level))
-        resume_from = None
-        if c.resume:
-            found = ckpt.list_checkpoints(self.run_dir)
-            if not found:
-                raise ckpt.CheckpointError(f"--resume: no checkpoint in {self.run_dir / 'checkpoints'}")
-            resume_from = found[-1]
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        # rank 0 alone names the run, finds the checkpoint and writes files; the others get both
+        run_dir = c.run_dir or default_run_dir(c.level)
+        self.run_dir = Path(distributed.broadcast(self.dist, run_dir))
+        resume = self._find_resume() if c.resume else None
+        if self.dist.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
         self.config = c = _replace(c, run_dir=str(self.run_dir), resume=False)
-        _write_atomic(self.run_dir / "config.toml", dumps(c))
+        if self.dist.is_main:
+            _write_atomic(self.run_dir / "config.toml", dumps(c))
 
-        self.vecenv = make_vecenv(c)
+        self.vecenv = make_vecenv(c, self.rank)
         self.spaces = ckpt.spaces_of(self.vecenv)
         self.N = self.vecenv.num_agents
         self.policy = make_policy(c.policy, self.spaces["obs_shape"], self.spaces["action_nvec"],
@@ -111,31 +125,52 @@ class Trainer:
         self.global_step = 0
         self.epoch = 0
         self.resumed_from = None
-        if resume_from is not None:
-            self._restore(resume_from)
+        if resume is not None:
+            self._restore(*resume)
+        # the module PPO trains: the policy, or the policy in DDP (which broadcasts rank 0's weights)
+        self.train_policy = distributed.wrap_policy(self.dist, self.policy, self.device)
 
         self.storage = Rollout(c.horizon, self.N, self.spaces["obs_shape"], len(self.spaces["action_nvec"]),
                                self.device)
         self.state = self.policy.initial_state(self.N, self.device)
         self.actions_np = np.zeros((self.N, len(self.spaces["action_nvec"])), np.int32)
         self.timer = Timer()
-        self.stats = RunStats(self.run_dir)
+        self.stats = RunStats(self.run_dir) if self.dist.is_main else None
         self.last_metrics: dict[str, float] = {}
         self.episode_return = float("nan")
         self.hearts = float("nan")
         self.episodes_seen = 0
         self._engine_ns: dict[str, int] = {}
 
-        self.vecenv.async_reset(c.seed)
+        self.vecenv.async_reset(env_seed(c, self.rank))
         obs = self.vecenv.recv()[0]
         self.next_obs = torch.from_numpy(obs)
         self.next_start = torch.ones(self.N, dtype=torch.bool, device=self.device)
-        if resume_from is None:
+        if resume is None:
             self.policy.update_obs_scale(self.next_obs.to(self.device))
+            distributed.sync_obs_scale(self.dist, self.policy)
 
     # ---- checkpoints ---------------------------------------------------------------------
-    def _restore(self, path: Path) -> None:
-        data = ckpt.load_checkpoint(path, map_location=self.device)
+    def _find_resume(self) -> tuple[Path, dict[str, Any]]:
+        """The run's last checkpoint, loaded. Distributed: rank 0 reads it and broadcasts the
+        contents (the other ranks need not see the run directory); an error reaches every rank."""
+        found = err = data = None
+        if self.dist.is_main:
+            try:
+                found = ckpt.list_checkpoints(self.run_dir)
+                if not found:
+                    raise ckpt.CheckpointError(f"--resume: no checkpoint in {self.run_dir / 'checkpoints'}")
+                found = found[-1]
+                data = ckpt.load_checkpoint(found, map_location="cpu" if self.dist.enabled else self.device)
+            except ckpt.CheckpointError as e:
+                err = str(e)
+        if self.dist.enabled:
+            found, data, err = distributed.broadcast(self.dist, (found, data, err))
+        if err:
+            raise ckpt.CheckpointError(err)
+        return Path(found), data
+
+    def _restore(self, path: Path, data: dict[str, Any]) -> None:
         ckpt.check_spaces(data["spaces"], self.spaces, self.config.level, path)
         if data["policy"] != self.config.policy:
             raise ckpt.CheckpointError(f"checkpoint {path} is for policy {data['policy']!r}, "
@@ -145,15 +180,23 @@ class Trainer:
             self.optimizer.load_state_dict(data["optimizer"])
         except (RuntimeError, ValueError, KeyError) as e:
             raise ckpt.CheckpointError(f"checkpoint {path} does not fit this policy: {str(e)[:300]}") from None
-        ckpt.set_rng_state(data["rng"])
         self.global_step = int(data["global_step"])
         self.epoch = int(data["epoch"])
         self.resumed_from = str(path)
+        if self.dist.enabled:
+            # the checkpoint holds rank 0's RNG only: each rank re-seeds from (seed, rank, step)
+            _seed_all(self.config.seed * 1_000_003 + self.rank * 7_919 + self.global_step)
+        else:
+            ckpt.set_rng_state(data["rng"])
 
-    def save(self) -> Path:
+    def save(self) -> Path | None:
+        """A checkpoint (rank 0 only; other ranks return None). No collectives in here: rank 0
+        also saves on Ctrl-C, when the other ranks may be gone."""
+        if not self.dist.is_main:
+            return None
         payload = dict(model=self.policy.state_dict(), optimizer=self.optimizer.state_dict(), rng=ckpt.rng_state(),
                        global_step=self.global_step, epoch=self.epoch, config=to_dict(self.config),
-                       policy=self.config.policy, spaces=self.spaces)
+                       policy=self.config.policy, spaces=self.spaces, world_size=self.dist.world_size)
         return ckpt.save_checkpoint(self.run_dir, payload, self.global_step, self.config.keep_checkpoints)
 
     # ---- one epoch -----------------------------------------------------------------------
@@ -202,9 +245,11 @@ class Trainer:
         if c.anneal_lr:
             for g in self.optimizer.param_groups:
                 g["lr"] = c.learning_rate * max(0.0, 1 - self.global_step / c.total_steps)
-        metrics = ppo_update(self.policy, self.optimizer, ro, self.ppo)
+        kl_mean = (lambda kl: distributed.all_mean(self.dist, kl, self.device)) if self.dist.enabled else None
+        metrics = ppo_update(self.train_policy, self.optimizer, ro, self.ppo, kl_mean=kl_mean)
         # widen the observation scale only between updates, so a rollout and its update agree
         self.policy.update_obs_scale(ro.obs[:: max(1, ro.T // 8)])
+        distributed.sync_obs_scale(self.dist, self.policy)
         return metrics
 
     def epoch_once(self) -> dict[str, float]:
@@ -214,7 +259,10 @@ class Trainer:
         with self.timer("learn"):
             metrics = self.learn()
         with self.timer("other"):
-            steps = self.storage.T * self.N
+            local_steps = steps = self.storage.T * self.N
+            local_episodes = sum(int(i.get("episodes", 1)) for i in infos)
+            if self.dist.enabled:
+                steps, infos, metrics = self._reduce_epoch(local_steps, infos, metrics)
             self.global_step += steps
             self.epoch += 1
             n_ep = sum(int(i.get("episodes", 1)) for i in infos)
@@ -233,13 +281,31 @@ class Trainer:
             for p in PHASES:
                 metrics[f"timing/{p}"] = self.timer.total[p] - before[p]
             metrics.update(self._engine_timings())
-            self.stats.write_epoch(self.epoch, self.global_step, metrics, infos)
+            if self.dist.enabled:
+                metrics["dist/world_size"] = self.dist.world_size
+            if self.stats is not None:
+                self.stats.write_epoch(self.epoch, self.global_step, metrics, infos)
             if self.epoch % self.config.checkpoint_interval == 0:
                 self.save()
         # 'other' for this epoch includes its own logging; fix up the share after the fact
         metrics["timing/other"] = self.timer.total["other"] - before["other"]
         self.last_metrics = metrics
+        distributed.debug_epoch(self.dist, self.policy, self.epoch, self.global_step, local_steps=local_steps,
+                                local_episodes=local_episodes, env_seed=env_seed(self.config, self.rank))
         return metrics
+
+    def _reduce_epoch(self, steps: int, infos: list[dict[str, Any]], metrics: dict[str, float]):
+        """All ranks' epoch stats: steps summed, episode infos pooled (so episode counts add up
+        and episode means are weighted by episodes over all ranks), losses averaged over ranks.
+        Timings and engine timings stay rank 0's own."""
+        parts = distributed.all_gather(self.dist, (steps, infos, metrics))
+        steps = sum(p[0] for p in parts)
+        infos = [i for p in parts for i in p[1]]
+        out = dict(metrics)
+        for k in metrics:
+            vals = [float(p[2][k]) for p in parts if k in p[2] and np.isfinite(float(p[2][k]))]
+            out[k] = sum(vals) / len(vals) if vals else float("nan")
+        return steps, infos, out
 
     def _engine_timings(self) -> dict[str, float]:
         """Seconds each engine system ran this epoch, summed over the in-process envs, as
@@ -257,13 +323,18 @@ class Trainer:
     # ---- the whole run -------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         c = self.config
+        main = self.dist.is_main
         start_step, t0 = self.global_step, time.perf_counter()
         status = dict(state="running", **process_identity(), started=time.time(), level=c.level,
                       total_steps=c.total_steps, start_step=start_step)
-        write_status(self.run_dir, **status)
-        progress = None if c.quiet else _Progress(c.total_steps, self.global_step)
+        if self.dist.enabled:
+            status.update(world_size=self.dist.world_size, backend=self.dist.backend)
+        if main:
+            write_status(self.run_dir, **status)
+        progress = None if c.quiet or not main else _Progress(c.total_steps, self.global_step)
         last_ckpt = None
         error = None
+        sigterm = distributed.SigtermGuard(self.dist)
         try:
             while self.global_step < c.total_steps:
                 m = self.epoch_once()
@@ -276,16 +347,20 @@ class Trainer:
             status["state"] = "interrupted"
             raise
         except BaseException as e:
-            error = f"{type(e).__name__}: {e}"[:500]
+            error = distributed.explain(self.dist, e)
             raise
         finally:
+            sigterm.shield()
             if progress:
                 progress.stop()
             self.close()
             # after close(): a monitor that sees the final state may open the database
             if status["state"] == "running":
                 status.update(state="failed", error=error)
-            write_status(self.run_dir, **status, ended=time.time(), global_step=self.global_step)
+            if main:
+                write_status(self.run_dir, **status, ended=time.time(), global_step=self.global_step)
+            distributed.shutdown(self.dist, ok=status["state"] == "finished")
+            sigterm.restore()
         wall = time.perf_counter() - t0
         total = sum(self.timer.total.values()) or 1.0
         summary = {
@@ -304,8 +379,10 @@ class Trainer:
             "phase_s": dict(self.timer.total),
             "last_metrics": self.last_metrics,
             "device": str(self.device),
+            "rank": self.rank,
+            "world_size": self.dist.world_size,
         }
-        if not c.quiet:
+        if not c.quiet and main:
             print_summary(summary)
         return summary
 
@@ -356,6 +433,12 @@ def _weighted(infos: list[dict[str, Any]], key: str) -> float:
     return num / den if den else float("nan")
 
 
+def _seed_all(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
 def _replace(config: TrainConfig, **changes) -> TrainConfig:
     import msgspec
 
@@ -404,6 +487,12 @@ def print_summary(s: dict[str, Any]) -> None:
 
 def train(config: TrainConfig) -> dict[str, Any]:
     """Train as configured; returns a summary dict (steps, SPS, return, hearts, phase shares,
-    run directory, last checkpoint). Raises ConfigError / CheckpointError for bad input."""
+    run directory, last checkpoint). Raises ConfigError / CheckpointError for bad input.
+    Under torchrun every rank calls this; each returns its own summary (checkpoint None but on
+    rank 0), and a failing rank's traceback is recorded for torchrun's error summary."""
+    return distributed.record(_train)(config)
+
+
+def _train(config: TrainConfig) -> dict[str, Any]:
     trainer = Trainer(config)
     return trainer.run()

@@ -1,0 +1,287 @@
+"""Data-parallel training with torch.distributed: `torchrun --nproc_per_node N -m learn train ...`.
+
+Each process (rank) runs the whole trainer on its own envs; the policy is wrapped in
+DistributedDataParallel for the PPO update, so gradients are averaged over ranks and the
+parameters stay identical. Only rank 0 writes the run directory (config.toml, status.json,
+metrics.jsonl, stats.duckdb, checkpoints). See docs/distributed.md.
+
+Everything here is a no-op in a plain `python -m learn train` process (`DistContext.enabled`
+is False): `setup()` joins a process group only when torchrun's environment (WORLD_SIZE, RANK,
+MASTER_ADDR...) is present.
+
+Test-only hooks, read from the environment (documented in docs/distributed.md):
+- LEARN_DIST_DEBUG_DIR=DIR: each rank appends one JSON line per epoch to DIR/rank<R>.jsonl
+  (pid, epoch, global step, its own steps and episodes, its env seed, a checksum of the
+  parameters and buffers).
+- LEARN_DIST_FAIL_RANK=R, LEARN_DIST_FAIL_EPOCH=E, LEARN_DIST_FAIL_MODE=raise|exit|hang: rank R
+  fails right after its epoch E (raises, exits at once with status 3, or hangs).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import inspect
+import json
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+BACKENDS = ("auto", "gloo", "nccl")
+
+
+class RankTerminated(Exception):
+    """This rank got SIGTERM: torchrun stops the surviving workers when one of them failed."""
+
+
+@dataclass
+class DistContext:
+    enabled: bool = False
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+    backend: str = ""
+    owns_group: bool = False  # we called init_process_group (so we destroy it)
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def under_torchrun() -> bool:
+    return "WORLD_SIZE" in os.environ and "RANK" in os.environ and "MASTER_ADDR" in os.environ
+
+
+def resolve_backend(backend: str, device: torch.device) -> str:
+    if backend not in BACKENDS:
+        from learn.config import ConfigError
+
+        raise ConfigError(f"backend {backend!r}: expected one of {', '.join(BACKENDS)}")
+    if backend == "auto":
+        return "nccl" if device.type == "cuda" else "gloo"
+    return backend
+
+
+def rank_device(device: str, local_rank: int) -> str:
+    """Under torchrun, "cuda" (or "auto" resolved to cuda) means this rank's own GPU, cuda:LOCAL_RANK;
+    an explicit "cuda:K" is kept as given."""
+    return f"cuda:{local_rank}" if device == "cuda" else device
+
+
+def device_for(device: str) -> str:
+    """The device of this process: under torchrun with more than one rank, `rank_device`."""
+    if under_torchrun() and int(os.environ["WORLD_SIZE"]) > 1:
+        return rank_device(device, int(os.environ.get("LOCAL_RANK", 0)))
+    return device
+
+
+def setup(backend: str, device: torch.device, timeout_s: float) -> DistContext:
+    """Join the process group torchrun describes (or the one already initialized); a disabled
+    context when not launched by torchrun."""
+    if dist.is_available() and dist.is_initialized():
+        return DistContext(enabled=dist.get_world_size() > 1, rank=dist.get_rank(),
+                           world_size=dist.get_world_size(), local_rank=int(os.environ.get("LOCAL_RANK", 0)),
+                           backend=str(dist.get_backend()))
+    if not under_torchrun():
+        return DistContext()
+    world = int(os.environ["WORLD_SIZE"])
+    local_rank = int(os.environ.get("LOCAL_RANK", 0))
+    if world <= 1:
+        return DistContext(local_rank=local_rank)
+    be = resolve_backend(backend, device)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    kw = dict(backend=be, timeout=datetime.timedelta(seconds=timeout_s))
+    if be == "nccl":
+        kw["device_id"] = device  # eager init, binds the communicator to this rank's GPU
+    try:
+        dist.init_process_group(**kw)
+    except TypeError:  # older torch without device_id
+        kw.pop("device_id", None)
+        dist.init_process_group(**kw)
+    return DistContext(enabled=True, rank=dist.get_rank(), world_size=dist.get_world_size(),
+                       local_rank=local_rank, backend=be, owns_group=True)
+
+
+def shutdown(ctx: DistContext, ok: bool) -> None:
+    """Leave the process group. After a failure the group is left alone: peers may be gone and
+    the process is about to exit anyway."""
+    if ctx.owns_group and ok and dist.is_initialized():
+        try:
+            dist.destroy_process_group()
+        except Exception:
+            pass
+        ctx.owns_group = False
+
+
+# ---- collectives on small Python objects -----------------------------------------------------
+def broadcast(ctx: DistContext, obj: Any, src: int = 0) -> Any:
+    """`obj` from rank `src` on every rank (pickled; for small things: configs, paths, checkpoints)."""
+    if not ctx.enabled:
+        return obj
+    box = [obj if ctx.rank == src else None]
+    dist.broadcast_object_list(box, src=src)
+    return box[0]
+
+
+def all_gather(ctx: DistContext, obj: Any) -> list[Any]:
+    """Every rank's `obj`, in rank order."""
+    if not ctx.enabled:
+        return [obj]
+    out: list[Any] = [None] * ctx.world_size
+    dist.all_gather_object(out, obj)
+    return out
+
+
+def all_mean(ctx: DistContext, x: float, device: torch.device) -> float:
+    """The mean of a float over ranks (used to agree on PPO's early stop)."""
+    if not ctx.enabled:
+        return x
+    t = torch.tensor([x], dtype=torch.float64, device=device)
+    dist.all_reduce(t)
+    return float(t) / ctx.world_size
+
+
+def sync_obs_scale(ctx: DistContext, policy: nn.Module) -> None:
+    """The encoder's per-channel observation maxima grow from each rank's own observations;
+    take the max over ranks so that every rank normalizes the same way."""
+    if not ctx.enabled:
+        return
+    for name, buf in policy.named_buffers():
+        if name.endswith("obs_max"):
+            dist.all_reduce(buf, op=dist.ReduceOp.MAX)
+
+
+# ---- the DDP wrapper ---------------------------------------------------------------------------
+class _Dispatch(nn.Module):
+    """DDP only hooks `forward`; recurrent PPO calls `forward_sequence`. This routes both
+    through one forward so both get their gradients all-reduced."""
+
+    def __init__(self, policy: nn.Module):
+        super().__init__()
+        self.policy = policy
+
+    def forward(self, *args, sequence: bool = False):
+        return self.policy.forward_sequence(*args) if sequence else self.policy(*args)
+
+
+class PolicyDDP(nn.parallel.DistributedDataParallel):
+    """A policy in DDP that still looks like a policy to `ppo_update` (`recurrent`,
+    `forward_sequence`). Buffers are not broadcast on every forward: the only buffer (obs_max)
+    is kept equal by `sync_obs_scale`."""
+
+    def __init__(self, policy: nn.Module, device: torch.device):
+        ids = [device] if device.type == "cuda" else None
+        # newer torch renames broadcast_buffers (deprecated) to forward_sync_buffers
+        params = inspect.signature(nn.parallel.DistributedDataParallel.__init__).parameters
+        key = "forward_sync_buffers" if "forward_sync_buffers" in params else "broadcast_buffers"
+        no_sync = {key: False}
+        super().__init__(_Dispatch(policy), device_ids=ids, **no_sync)
+
+    @property
+    def recurrent(self) -> bool:
+        return bool(getattr(self.module.policy, "recurrent", False))
+
+    def forward_sequence(self, obs, starts, state):
+        return self(obs, starts, state, sequence=True)
+
+
+def wrap_policy(ctx: DistContext, policy: nn.Module, device: torch.device) -> nn.Module:
+    """The module the PPO update trains: the policy itself, or the policy in DDP. DDP's
+    constructor broadcasts rank 0's parameters and buffers, so all ranks start equal."""
+    return PolicyDDP(policy, device) if ctx.enabled else policy
+
+
+# ---- failure handling --------------------------------------------------------------------------
+class SigtermGuard:
+    """Turns torchrun's SIGTERM (sent to the surviving workers when one of them failed) into an
+    exception, so the trainer's `finally` runs and rank 0 marks the run failed. `shield()`
+    ignores SIGTERM while that `finally` writes status.json (torchrun escalates to SIGKILL after
+    its grace period anyway); `restore()` puts the previous handler back."""
+
+    def __init__(self, ctx: DistContext):
+        self.ctx, self.old = ctx, None
+        if not ctx.enabled:
+            return
+        try:
+            self.old = signal.signal(signal.SIGTERM, self._raise)
+        except ValueError:  # not the main thread
+            self.old = None
+
+    def _raise(self, signum, frame):
+        raise RankTerminated(f"rank {self.ctx.rank} got signal {signum} from torchrun: another rank failed "
+                             "or the job was stopped")
+
+    def shield(self) -> None:
+        if self.old is not None:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def restore(self) -> None:
+        if self.old is not None:
+            signal.signal(signal.SIGTERM, self.old)
+            self.old = None
+
+
+def record(fn: Callable) -> Callable:
+    """torchrun's error recorder: a failing rank's traceback appears in torchrun's summary."""
+    if not under_torchrun():
+        return fn
+    from torch.distributed.elastic.multiprocessing.errors import record as _record
+
+    return _record(fn)
+
+
+def explain(ctx: DistContext, e: BaseException) -> str:
+    """A one-line reason for status.json, naming the likely cause of a collective's failure."""
+    msg = f"{type(e).__name__}: {e}".strip()
+    if ctx.enabled and not isinstance(e, RankTerminated) and _is_comm_error(e):
+        msg = (f"rank {ctx.rank}: a collective failed or timed out; another rank probably died or hung "
+               f"({msg})")
+    return msg[:500]
+
+
+def _is_comm_error(e: BaseException) -> bool:
+    names = {c.__name__ for c in type(e).__mro__}
+    text = str(e)
+    return bool(names & {"DistError", "DistBackendError", "DistNetworkError"}) or any(
+        w in text for w in ("Connection closed", "Connection reset", "Timed out", "timed out", "NCCL"))
+
+
+# ---- test hooks --------------------------------------------------------------------------------
+def state_checksum(state: dict[str, torch.Tensor]) -> str:
+    """sha256 over a state dict's names and values (as float64): equal iff the weights are."""
+    h = hashlib.sha256()
+    for name, t in state.items():
+        h.update(name.encode())
+        h.update(t.detach().to("cpu", torch.float64).contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def debug_epoch(ctx: DistContext, policy: nn.Module, epoch: int, global_step: int, **local: Any) -> None:
+    """Test hooks after each epoch: the per-rank record (with this rank's own `local` numbers),
+    then maybe an injected failure."""
+    out = os.environ.get("LEARN_DIST_DEBUG_DIR")
+    if out:
+        rec = dict(rank=ctx.rank, world_size=ctx.world_size, pid=os.getpid(), epoch=epoch,
+                   global_step=global_step, checksum=state_checksum(policy.state_dict()), time=time.time(), **local)
+        Path(out).mkdir(parents=True, exist_ok=True)
+        with open(Path(out) / f"rank{ctx.rank}.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(rec) + "\n")
+    fail_rank = os.environ.get("LEARN_DIST_FAIL_RANK")
+    fail_epoch = int(os.environ.get("LEARN_DIST_FAIL_EPOCH", 2))
+    if fail_rank is None or int(fail_rank) != ctx.rank or epoch != fail_epoch:
+        return
+    mode = os.environ.get("LEARN_DIST_FAIL_MODE", "raise")
+    if mode == "exit":
+        os._exit(3)
+    if mode == "hang":
+        while True:
+            time.sleep(3600)
+    raise RuntimeError(f"injected failure on rank {ctx.rank} after epoch {epoch} (LEARN_DIST_FAIL_RANK)")
