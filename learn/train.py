@@ -474,8 +474,9 @@ def print_summary(s: dict[str, Any]) -> None:
     t.add_row("run", s["run_dir"])
     t.add_row("steps", f"{s['global_step']:,} ({s['epochs']} epochs)")
     t.add_row("SPS", f"{s['SPS']:,.0f} on {s['device']}")
-    t.add_row("episode return", f"{s['episode_return']:.4f}")
-    t.add_row("hearts / agent / episode", f"{s['hearts']:.4f}")
+    none_yet = "- (no episode has ended yet)"
+    t.add_row("episode return", none_yet if np.isnan(s["episode_return"]) else f"{s['episode_return']:.4f}")
+    t.add_row("hearts / agent / episode", none_yet if np.isnan(s["hearts"]) else f"{s['hearts']:.4f}")
     t.add_row("time share", "  ".join(f"{k} {v:.0%}" for k, v in s["phase_share"].items()))
     lm = s.get("last_metrics") or {}
     for k in ("losses/policy", "losses/value", "losses/entropy", "losses/approx_kl", "losses/explained_variance"):
