@@ -83,6 +83,8 @@ class Misc(IntEnum):
     FREEZES_CAUSED = 9
     BUILDINGS_DESTROYED = 10
     REWARD_BUILDING = 11  # reward paid by buildings, in milli-units
+    GIVEN_KIN = 12  # units transferred to kin (kin_weight > 0), any resource
+    GIVEN_NON_KIN = 13  # units transferred to non-kin
 
 
 def stat_misc_base(num_resources: int) -> int:

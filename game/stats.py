@@ -19,6 +19,8 @@ _MISC_NAMES = {
     Misc.FREEZES_CAUSED: "freeze.caused",
     Misc.BUILDINGS_DESTROYED: "building.destroyed",
     Misc.REWARD_BUILDING: "reward.building_milli",
+    Misc.GIVEN_KIN: "given.kin",
+    Misc.GIVEN_NON_KIN: "given.non_kin",
 }
 
 

@@ -2,15 +2,10 @@
 
 The env's infos carry means over every episode that ended in a step, and a world resets inside
 `step()`, so per-episode (and per-agent, per-group) detail is captured by an `EpisodeRecorder`:
-two systems added to the env's scheduler, both outside the game's kernels.
-
-- `eval.transfers` (actions phase, right after the `transfer` kernel): for each agent whose
-  transfer succeeded this tick, the receiver is the agent in the cell in front of the giver at
-  that moment; one unit is counted as given to kin if `kin_weight[giver, receiver] > 0` (the same
-  rule the attack stats use), else to non-kin. The stats counters carry `<resource>.given` but
-  not the kin split, which is why this listener exists.
-- `eval.capture` (rewards phase, after kinship, before the env's episode system resets the world):
-  on a world's last tick, copies its stats, returns, groups, kinship, live bonds and transfers.
+a system added to the env's scheduler (rewards phase, after kinship, before the env's episode
+system resets the world) copies a world's stats, returns, groups, inventory and live bonds on
+its last tick. Transfers to kin and to non-kin come from the transfer kernel's own counters
+(`given.kin`, `given.non_kin`: kin means `kin_weight[giver, receiver] > 0`, as for attacks).
 
 `episode_metrics(record, ...)` turns one record into the row of the `suite_episodes` table
 (per agent-episode means) and the rows of `suite_groups` (one per group); see docs/evaluation.md.
@@ -22,9 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from game.constants import DC as _DC, DR as _DR, Act
-
-DR, DC = np.array(_DR), np.array(_DC)
 
 # the per-episode columns of suite_episodes that come from here, in table order, with their meaning
 COOP_COLUMNS = {
@@ -58,31 +50,8 @@ class EpisodeRecorder:
         w = env.world
         self.A = env.agents_per_world
         self.records: list[dict[str, Any]] = []
-        self.given_kin = np.zeros((env.num_worlds, self.A), np.int64)
-        self.given_non_kin = np.zeros((env.num_worlds, self.A), np.int64)
-        sched = env.scheduler
-        if "transfer" in sched.order:
-            order = sched._systems["transfer"].order
-            sched.add("eval.transfers", self._transfers, phase="actions", order=order + 1)
-        sched.add("eval.capture", self._capture, phase="rewards", order=99)
-        self._pos, self._agent = w["position"], w["agent"]
-
-    def _transfers(self, world) -> None:
-        r = world.resources
-        A = self.A
-        mask = (r.intent[:, :, 0] == int(Act.TRANSFER)) & (r.success[:, :A] > 0)
-        if not mask.any():
-            return
-        ws, ks = np.nonzero(mask)
-        o = self._agent.orientation[ws, ks].astype(np.int64)
-        tr = self._pos.r[ws, ks] + DR[o]
-        tc = self._pos.c[ws, ks] + DC[o]
-        recv = r.grid[ws, tr, tc]
-        ok = (recv >= 0) & (recv < A)
-        ws, ks, recv = ws[ok], ks[ok], recv[ok]
-        kin = r.kin_weight[ws, ks, recv] > 0
-        np.add.at(self.given_kin, (ws[kin], ks[kin]), 1)
-        np.add.at(self.given_non_kin, (ws[~kin], ks[~kin]), 1)
+        env.scheduler.add("eval.capture", self._capture, phase="rewards", order=99)
+        self._agent = w["agent"]
 
     def _capture(self, world) -> None:
         r = world.resources
@@ -99,11 +68,7 @@ class EpisodeRecorder:
                 "groups": self._agent.group[w, :A].astype(np.int64).copy(),
                 "inventory": world["inventory"].items[w, :A].copy(),
                 "bonds_kept": live.sum(1),
-                "given_kin": self.given_kin[w].copy(),
-                "given_non_kin": self.given_non_kin[w].copy(),
             })
-            self.given_kin[w] = 0
-            self.given_non_kin[w] = 0
 
 
 def episode_metrics(rec: dict[str, Any], stat_names: list[str], resource_names: list[str],
@@ -118,6 +83,7 @@ def episode_metrics(rec: dict[str, Any], stat_names: list[str], resource_names: 
     A = len(S)
     hearts = per_agent("heart.gained")
     given = sum(per_agent(f"{r}.given") for r in resource_names)
+    given_kin, given_non_kin = per_agent("given.kin"), per_agent("given.non_kin")
     stolen = sum(per_agent(f"{r}.stolen") for r in resource_names)
     ak, an = per_agent("attack.kin").sum(), per_agent("attack.non_kin").sum()
     hres = resource_names.index("heart") if "heart" in resource_names else -1
@@ -135,7 +101,7 @@ def episode_metrics(rec: dict[str, Any], stat_names: list[str], resource_names: 
             "attack_kin": float(per_agent("attack.kin")[m].sum()),
             "attack_non_kin": float(per_agent("attack.non_kin")[m].sum()),
             "given": float(given[m].sum()),
-            "given_kin": float(rec["given_kin"][m].sum()),
+            "given_kin": float(given_kin[m].sum()),
         })
     shares = [g["heart_share"] for g in group_rows if g["heart_share"] is not None]
     m = {
@@ -152,8 +118,8 @@ def episode_metrics(rec: dict[str, Any], stat_names: list[str], resource_names: 
         "freezes": float(per_agent("freeze.caused").mean()),
         "stolen": float(stolen.mean()),
         "given": float(given.mean()),
-        "given_kin": float(rec["given_kin"].mean()),
-        "given_non_kin": float(rec["given_non_kin"].mean()),
+        "given_kin": float(given_kin.mean()),
+        "given_non_kin": float(given_non_kin.mean()),
         "bonds_formed": float(per_agent("bonds.formed").mean()),
         "bonds_kept": float(rec["bonds_kept"].mean()),
         "top_group_heart_share": max(shares) if shares else None,

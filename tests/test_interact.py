@@ -5,7 +5,7 @@ import pytest
 
 from engine.systems_cy.interact import KERNELS
 from game.binding import resolve, scalars
-from game.constants import RES_STATS, STAT_RES, Act, ResStat
+from game.constants import RES_STATS, STAT_RES, Act, Misc, ResStat, stat_misc_base
 from tests.game_states import differential, random_state
 from tests.reference import interact as ref
 
@@ -98,7 +98,22 @@ def test_transfer_moves_exactly_one_unit_and_counts_it():
     assert world.resources.success[0, 0] == 1
     diff = world.resources.stats[0] - stats_before
     assert diff[0, res_stat(0, ResStat.GIVEN)] == 1 and diff[1, res_stat(0, ResStat.RECEIVED)] == 1
-    assert np.count_nonzero(diff) == 2
+    kin = world.resources.kin_weight[0, 0, 1] > 0
+    misc = stat_misc_base(len(tab.resource_names))
+    assert diff[0, misc + (Misc.GIVEN_KIN if kin else Misc.GIVEN_NON_KIN)] == 1
+    assert np.count_nonzero(diff) == 3
+
+
+@pytest.mark.parametrize("weight, counter", [(0.3, "GIVEN_KIN"), (0.0, "GIVEN_NON_KIN"), (-0.2, "GIVEN_NON_KIN")])
+def test_transfer_counts_kin_and_non_kin_receivers(weight, counter):
+    world, tab, level = transfer_scene([3, 1, 0, 0, 0, 0], [2, 0, 4, 0, 0, 0])
+    world.resources.kin_weight[0, 0, 1] = weight
+    misc = stat_misc_base(len(tab.resource_names))
+    before = world.resources.stats[0, 0, misc + np.array([Misc.GIVEN_KIN, Misc.GIVEN_NON_KIN])].copy()
+    run("transfer", world, tab, level)
+    after = world.resources.stats[0, 0, misc + np.array([Misc.GIVEN_KIN, Misc.GIVEN_NON_KIN])]
+    expected = [1, 0] if counter == "GIVEN_KIN" else [0, 1]
+    assert (after - before).tolist() == expected
 
 
 @pytest.mark.parametrize(
@@ -118,7 +133,7 @@ def test_transfer_respects_the_receivers_caps(receiver, ok):
     items = world["inventory"].items[0]
     assert world.resources.success[0, 0] == ok
     assert items[0, 0] == 1 - ok and items[1, 0] == receiver[0] + ok
-    assert np.count_nonzero(world.resources.stats[0] - stats_before) == 2 * ok
+    assert np.count_nonzero(world.resources.stats[0] - stats_before) == 3 * ok  # given, received, kin split
 
 
 def test_transfer_fails_without_the_resource_or_without_an_agent_in_front():

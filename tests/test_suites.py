@@ -100,7 +100,9 @@ B = "agent.blue"
     for r in rec.records:
         m, groups, _ = episode_metrics(r, env.stat_names, env.resource_names, env.group_names)
         # red 0 gives to red 1 (kin) and red 1 to blue 2 (non-kin), 5 ticks each
-        assert r["given_kin"].tolist() == [5, 0, 0] and r["given_non_kin"].tolist() == [0, 5, 0]
+        stat = {n: i for i, n in enumerate(env.stat_names)}
+        assert r["stats"][:, stat["given.kin"]].tolist() == [5, 0, 0]
+        assert r["stats"][:, stat["given.non_kin"]].tolist() == [0, 5, 0]
         assert m["given"] == pytest.approx(10 / 3) and m["given_kin"] == pytest.approx(5 / 3)
         assert m["given_kin"] + m["given_non_kin"] == pytest.approx(m["given"])
         assert {g["group_name"]: g["agents"] for g in groups} == {"red": 2, "blue": 1}

@@ -2,7 +2,7 @@
 from libc.stdint cimport int32_t, uint8_t
 
 from engine.kernel import Kernel, arg
-from game.constants import DR as _DR, DC as _DC, RES_STATS as _RES_STATS, STAT_RES as _STAT_RES, Act, ResStat
+from game.constants import DR as _DR, DC as _DC, RES_STATS as _RES_STATS, STAT_RES as _STAT_RES, Act, Misc, ResStat
 
 cdef int DR[4]
 cdef int DC[4]
@@ -16,6 +16,8 @@ cdef int STAT_RES = _STAT_RES
 cdef int RES_STATS = _RES_STATS
 cdef int GIVEN = ResStat.GIVEN
 cdef int RECEIVED = ResStat.RECEIVED
+cdef int GIVEN_KIN = Misc.GIVEN_KIN
+cdef int GIVEN_NON_KIN = Misc.GIVEN_NON_KIN
 
 
 cdef inline int front(const int32_t[:, :, ::1] grid, const int32_t[:, ::1] pos_r,
@@ -39,9 +41,13 @@ def transfer(const int32_t[:, :, ::1] grid,
              const int32_t[:, ::1] order,
              uint8_t[:, ::1] success,
              int32_t[:, :, ::1] stats,
+             const float[:, :, ::1] kin_weight,
              const int32_t[::1] t_res_max,
-             int inventory_max):
+             int inventory_max,
+             int stat_misc):
     """One unit of resource `arg` from the agent to the agent in front, if it fits the receiver's caps.
+    The giver's `given.kin` / `given.non_kin` counter says whether the receiver is kin (K > 0),
+    the same rule as the attack stats.
 
     A frozen receiver still receives: freezing stops acting, not holding.
     """
@@ -71,6 +77,7 @@ def transfer(const int32_t[:, :, ::1] grid,
                 inventory_items[w, b, res] += 1
                 stats[w, a, STAT_RES + RES_STATS * res + GIVEN] += 1
                 stats[w, b, STAT_RES + RES_STATS * res + RECEIVED] += 1
+                stats[w, a, stat_misc + (GIVEN_KIN if kin_weight[w, a, b] > 0 else GIVEN_NON_KIN)] += 1
                 success[w, a] = 1
 
 
@@ -165,9 +172,10 @@ KERNELS = {
             arg("order", "int32", "worlds", "agents"),
             arg("success", "uint8", "worlds", "agents"),
             arg("stats", "int32", "worlds", "agents", "stats"),
+            arg("kin_weight", "float32", "worlds", "agents", "agents"),
             arg("t_res_max", "int32", "resources"),
         ],
-        scalars=("inventory_max",),
+        scalars=("inventory_max", "stat_misc"),
     ),
     "swap": Kernel(
         "swap",

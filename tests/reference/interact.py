@@ -1,6 +1,6 @@
 """Plain-Python reference for engine/systems_cy/interact.pyx (docs/game_systems.md items 6, 7, 9)."""
 
-from game.constants import DC, DR, RES_STATS, STAT_RES, Act, ResStat
+from game.constants import DC, DR, RES_STATS, STAT_RES, Act, Misc, ResStat
 
 TERRAIN = -2
 
@@ -15,7 +15,7 @@ def front(grid, position_r, position_c, agent_orientation, w, a):
 
 def transfer(
     grid, position_r, position_c, agent_orientation, inventory_items, intent, order, success, stats,
-    t_res_max, inventory_max,
+    kin_weight, t_res_max, inventory_max, stat_misc,
 ):
     A, R = intent.shape[1], inventory_items.shape[2]
     for w in range(grid.shape[0]):
@@ -35,6 +35,8 @@ def transfer(
             inventory_items[w, b, res] += 1
             stats[w, a, STAT_RES + RES_STATS * res + ResStat.GIVEN] += 1
             stats[w, b, STAT_RES + RES_STATS * res + ResStat.RECEIVED] += 1
+            kin = kin_weight[w, a, b] > 0
+            stats[w, a, stat_misc + (Misc.GIVEN_KIN if kin else Misc.GIVEN_NON_KIN)] += 1
             success[w, a] = 1
 
 
