@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.stamp
 MODE := $(if $(filter-out 0,$(DEBUG)),debug,release)
 BUILD_STAMP := build/.built-$(MODE)
-PYX := $(wildcard engine/systems_cy/*.pyx engine/systems_cy/*.pxd)
+PYX := $(wildcard engine/systems_cy/*.pyx engine/systems_cy/*.pxd) engine/systems_cy/stepgen.py
 LEVEL ?= game/levels/arena.toml
 
 .PHONY: setup build train test bench clean
@@ -37,4 +37,4 @@ bench: build
 	$(PY) benchmarks/compare.py $(ARGS)
 
 clean:
-	rm -rf build engine/systems_cy/*.c engine/systems_cy/*.so engine/systems_cy/_build.py
+	rm -rf build engine/systems_cy/*.c engine/systems_cy/*.so engine/systems_cy/_build.py engine/systems_cy/*_steps.pxi

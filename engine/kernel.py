@@ -4,6 +4,10 @@ A kernel declares each array argument's dtype and symbolic shape. `bind()` check
 (dtype, rank, C-contiguity, and that symbolic dims agree across arguments) and returns a
 zero-argument callable, so the check is paid when a system is set up, not every tick. Kernels
 mutate the World's arrays in place, which is why binding them once is sound.
+
+A Cython kernel's `fn` is its generated Step class (engine/systems_cy/step.pyx): binding makes
+the Step, which holds the typed memoryviews, so a Pipeline runs it with a C call. Any other
+callable is bound with `functools.partial`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from functools import partial
 from typing import Any, Callable
 
 import numpy as np
+
+from engine.systems_cy.step import Step
 
 
 class KernelArgumentError(TypeError):
@@ -73,6 +79,8 @@ class Kernel:
     def bind(self, **kwargs: Any) -> Callable[[], Any]:
         self.check(**kwargs)
         ordered = [kwargs[a.name] for a in self.args] + [kwargs[s] for s in self.scalars]
+        if isinstance(self.fn, type) and issubclass(self.fn, Step):
+            return self.fn(*ordered)
         return partial(self.fn, *ordered)
 
     def __call__(self, **kwargs: Any) -> Any:

@@ -62,15 +62,7 @@ class Building(msgspec.Struct):
     regen_timer: int = 0
 
 
-@component(r=np.int32, c=np.int32)
-class Encoded(msgspec.Struct):
-    """Where the observation kernel last drew this entity (-1: nowhere)."""
-
-    r: int = -1
-    c: int = -1
-
-
-COMPONENTS = [Position, Agent, Inventory, Building, Encoded]
+COMPONENTS = [Position, Agent, Inventory, Building]
 
 
 @dataclass
@@ -171,7 +163,6 @@ def tables(level: Level) -> Tables:
 def add_state_arrays(world: World, level: Level, tab: Tables, agents: int, height: int, width: int) -> None:
     """Allocate every per-world array the systems use (zeros; `place_layout` fills them)."""
     W, A, R = world.num_worlds, agents, len(tab.resource_names)
-    half = level.obs.window // 2
     mb = level.mate.max_bonds
     add = world.resources.add
     add("grid", np.full((W, height, width), EMPTY, np.int32), per_world=True)
@@ -192,11 +183,19 @@ def add_state_arrays(world: World, level: Level, tab: Tables, agents: int, heigh
     add("bond_until", np.zeros((W, A, mb), np.int32), per_world=True)
     add("proposal", np.full((W, A), -1, np.int32), per_world=True)  # agent proposed to, or -1
     add("proposal_tick", np.zeros((W, A), np.int32), per_world=True)
-    add(
-        "feature_grid",
-        np.zeros((W, height + 2 * half, width + 2 * half, tab.features.count), np.uint8),
-        per_world=True,
-    )
+
+
+def scratch_arrays(world: World, channels: int) -> dict[str, np.ndarray]:
+    """Work space the kernels write and read within one call: not state (never copied or hashed).
+
+    `cell_records` holds one observation cell per row plus the terrain-wall and empty cells the
+    observation kernel copies from; `kin_scratch` is the kinship kernel's per-agent work list.
+    """
+    W, A = world.num_worlds, world.resources.num_agents
+    return {
+        "kin_scratch": np.zeros((W, A), np.int32),
+        "cell_records": np.zeros((world.capacity + 2, -(-channels // 32) * 32), np.uint8),
+    }
 
 
 def place_layout(world: World, w: int, level: Level, tab: Tables, layout: MapLayout) -> None:
@@ -214,7 +213,6 @@ def place_layout(world: World, w: int, level: Level, tab: Tables, layout: MapLay
             Position(r, c),
             Agent(group=gid[gname], energy=g.start_energy, max_energy=g.max_energy),
             Inventory([0] * R),
-            Encoded(),
         )
         grid[w, r, c] = e.row
     for bname, r, c in layout.objects:
@@ -223,7 +221,6 @@ def place_layout(world: World, w: int, level: Level, tab: Tables, layout: MapLay
             w,
             Position(r, c),
             Building(kind=t, stock=int(tab.b_max_stock[t]), hp=int(tab.b_hp[t])),
-            Encoded(),
         )
         grid[w, r, c] = e.row
     world.flush()
@@ -266,12 +263,8 @@ def build(level: Level, num_worlds: int, seed: int, name: str = "level", capacit
     world.resources.add("signal_buffer", signals.buffer)
     world.resources.add("signal_count", signals.count)
     world.resources.add("signal_enabled", signals.enabled)
-    half = level.obs.window // 2
-    fg = world.resources.feature_grid
     for w, lay in enumerate(layouts):
         place_layout(world, w, level, tab, lay)
-        # terrain is static: drawn once here, never touched by the observation kernel
-        fg[w, half : half + lay.height, half : half + lay.width, tab.features.wall] = lay.walls
         K = kinship_matrix(level, world["agent"].group[w, :A], seed + w, name)
         world.resources.kin_weight[w] = K
         world.resources.kin_view[w] = kin_view(K)

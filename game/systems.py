@@ -6,12 +6,12 @@ specification of each.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from engine import Scheduler
 from engine.ecs import World
 from engine.systems_cy import buildings, combat, cooldown, decode, energy, freeze, interact, inventory_reward
-from engine.systems_cy import kinship, mate, movement, observation
+from engine.systems_cy import episode, kinship, mate, movement, observation
 from game.binding import bind
 from game.config import Level
 from game.constants import Act
@@ -36,8 +36,7 @@ def _movement_args(world: World, extra: dict[str, Any]) -> dict[str, Any]:
 
 def install(sched: Scheduler, world: World, tab: Tables, level: Level, extra: dict[str, Any]) -> None:
     def add(module, name: str, phase: str, order: int, args: dict[str, Any] | None = None) -> None:
-        fn = bind(module.KERNELS[name], world, tab, args or extra)
-        sched.add(name, _system(fn), phase=phase, order=order)
+        sched.add(name, bind(module.KERNELS[name], world, tab, args or extra), phase=phase, order=order)
 
     add(freeze, "freeze", "actions", -20)
     add(decode, "decode", "actions", -10)
@@ -56,8 +55,8 @@ def install(sched: Scheduler, world: World, tab: Tables, level: Level, extra: di
     sched.configure(level.systems)
 
 
-def _system(fn: Callable[[], Any]) -> Callable[[World], None]:
-    def run(world: World) -> None:
-        fn()
 
-    return run
+def add_episode(sched: Scheduler, world: World, tab: Tables, extra: dict[str, Any]) -> None:
+    """The episode clock, after the rewards; `extra` carries the env's reward and truncation
+    buffers and the per-world `ended` flags (the env adds them)."""
+    sched.add("episode", bind(episode.KERNELS["episode"], world, tab, extra), phase="rewards", order=100)

@@ -12,7 +12,7 @@ import numpy as np
 from game.binding import kernel_extra, resolve, scalars
 from game.constants import NUM_CODES
 from game.level import decode
-from game.state import build
+from game.state import build, scratch_arrays, tables
 
 BUILDINGS = ["mine", "generator", "charger", "altar", "armory", "lasery", "lab", "factory", "temple", "block", "wall"]
 
@@ -108,10 +108,11 @@ def with_obs(extra: dict, world, level) -> dict:
     """Kernel extras plus an observation buffer and the kinship scratch, as the env provides."""
     A = world.resources.num_agents
     win = level.obs.window
-    C = world.resources.feature_grid.shape[-1]
+    C = tables(level).features.count
     return {
         **extra,
         "obs": np.zeros((world.num_worlds, A, win, win, C), np.uint8),
-        "kin_scratch": np.zeros((world.num_worlds, A), np.int32),
+        **scratch_arrays(world, C),
+        "stream_obs": 0,
         "actions": np.zeros((world.num_worlds, A, 2), np.int32),
     }

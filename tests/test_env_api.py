@@ -298,3 +298,17 @@ def test_make_env_with_a_level_object_does_not_drop_overrides():
     except (TypeError, ValueError):
         return  # refusing is fine
     assert env.level.max_steps == 5
+
+
+def test_strided_int32_actions_accepted_and_equal_to_contiguous():
+    e1, e2 = make_env(LEVEL, seed=2), make_env(LEVEL, seed=2)
+    e1.reset()
+    e2.reset()
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        a = random_actions(rng, e1).astype(np.int32)
+        wide = np.zeros((e1.num_agents, 4), np.int32)
+        wide[:, ::2] = a  # every other column: not C-contiguous
+        o1 = e1.step(a)[0].copy()
+        o2 = e2.step(wide[:, ::2])[0]
+        np.testing.assert_array_equal(o1, o2)

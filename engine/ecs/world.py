@@ -198,6 +198,8 @@ class World:
 
     def flush(self) -> tuple[int, int]:
         """Apply queued spawns and despawns. Returns (spawned, despawned)."""
+        if not self._pending_spawn and not self._pending_despawn:
+            return 0, 0  # the usual tick: nothing queued
         spawned = despawned = 0
         for entity, values in self._pending_spawn:
             w, r, _ = entity

@@ -1,6 +1,7 @@
 # The `use` action: an agent runs the recipe of the building in front of it (docs/game_systems.md, 5).
 from libc.math cimport rint
 from libc.stdint cimport int32_t, uint8_t
+from engine.systems_cy.step cimport Step
 
 from engine.kernel import Kernel, arg
 from game.constants import RES_STATS as _RES_STATS, STAT_RES as _STAT_RES, Act, Misc, ResStat
@@ -18,31 +19,31 @@ cdef int USED = ResStat.USED
 cdef int REWARD_BUILDING = Misc.REWARD_BUILDING
 
 
-def use(const int32_t[:, :, ::1] grid,
-        const int32_t[:, ::1] position_r,
-        const int32_t[:, ::1] position_c,
-        const uint8_t[:, ::1] agent_orientation,
-        int32_t[:, ::1] agent_energy,
-        const int32_t[:, ::1] agent_max_energy,
-        int32_t[:, :, ::1] inventory_items,
-        const int32_t[:, ::1] building_kind,
-        int32_t[:, ::1] building_cooldown,
-        int32_t[:, ::1] building_stock,
-        const int32_t[:, :, ::1] intent,
-        const int32_t[:, ::1] order,
-        uint8_t[:, ::1] success,
-        int32_t[:, :, ::1] stats,
-        float[:, ::1] raw_reward,
-        const int32_t[:, ::1] t_b_in,
-        const int32_t[::1] t_b_in_energy,
-        const int32_t[:, ::1] t_b_out,
-        const int32_t[::1] t_b_out_energy,
-        const float[::1] t_b_reward,
-        const int32_t[::1] t_b_cooldown,
-        const uint8_t[::1] t_b_usable,
-        const int32_t[::1] t_res_max,
-        int inventory_max,
-        int stat_misc):
+cdef int use(const int32_t[:, :, ::1] grid,
+             const int32_t[:, ::1] position_r,
+             const int32_t[:, ::1] position_c,
+             const uint8_t[:, ::1] agent_orientation,
+             int32_t[:, ::1] agent_energy,
+             const int32_t[:, ::1] agent_max_energy,
+             int32_t[:, :, ::1] inventory_items,
+             const int32_t[:, ::1] building_kind,
+             int32_t[:, ::1] building_cooldown,
+             int32_t[:, ::1] building_stock,
+             const int32_t[:, :, ::1] intent,
+             const int32_t[:, ::1] order,
+             uint8_t[:, ::1] success,
+             int32_t[:, :, ::1] stats,
+             float[:, ::1] raw_reward,
+             const int32_t[:, ::1] t_b_in,
+             const int32_t[::1] t_b_in_energy,
+             const int32_t[:, ::1] t_b_out,
+             const int32_t[::1] t_b_out_energy,
+             const float[::1] t_b_reward,
+             const int32_t[::1] t_b_cooldown,
+             const uint8_t[::1] t_b_usable,
+             const int32_t[::1] t_res_max,
+             int inventory_max,
+             int stat_misc) except -1:
     """Every agent whose intent is `use`, in `order`, tries the building in front (see the spec)."""
     cdef Py_ssize_t nw = grid.shape[0], h = grid.shape[1], wd = grid.shape[2]
     cdef Py_ssize_t na = intent.shape[1], nr = inventory_items.shape[2]
@@ -105,12 +106,16 @@ def use(const int32_t[:, :, ::1] grid,
                 if building_stock[w, row] > 0:
                     building_stock[w, row] -= 1
                 success[w, a] = 1
+    return 0
+
+
+include "buildings_steps.pxi"
 
 
 KERNELS = {
     "use": Kernel(
         "use",
-        use,
+        use_step,
         [
             arg("grid", "int32", "worlds", "height", "width"),
             arg("position_r", "int32", "worlds", "rows"),

@@ -1,5 +1,6 @@
 # Shield toggling and attacks (docs/game_systems.md, items 3 and 4), all worlds in one call.
 from libc.stdint cimport int32_t, int64_t, uint8_t
+from engine.systems_cy.step cimport Step
 
 from engine.kernel import Kernel, arg
 from engine.systems_cy.signals cimport emit
@@ -61,11 +62,11 @@ RR[:] = [0, 0, -1, 1]
 RC[:] = [1, -1, 0, 0]
 
 
-def shield(const int32_t[:, :, ::1] intent,
-           uint8_t[:, ::1] success,
-           const int32_t[:, ::1] agent_energy,
-           uint8_t[:, ::1] agent_shield,
-           int shield_upkeep):
+cdef int shield(const int32_t[:, :, ::1] intent,
+                uint8_t[:, ::1] success,
+                const int32_t[:, ::1] agent_energy,
+                uint8_t[:, ::1] agent_shield,
+                int shield_upkeep) except -1:
     """Toggle the shield of every agent whose intent is `shield`: on needs energy >= upkeep."""
     cdef Py_ssize_t nw = intent.shape[0], na = intent.shape[1]
     cdef Py_ssize_t w, a
@@ -83,35 +84,36 @@ def shield(const int32_t[:, :, ::1] intent,
                     success[w, a] = 1
                 else:
                     success[w, a] = 0
+    return 0
 
 
-def attack(int32_t[:, :, ::1] grid,
-           const int32_t[:, :, ::1] intent,
-           const int32_t[:, ::1] order,
-           uint8_t[:, ::1] success,
-           const int32_t[:, ::1] position_r,
-           const int32_t[:, ::1] position_c,
-           const uint8_t[:, ::1] agent_orientation,
-           int32_t[:, ::1] agent_energy,
-           uint8_t[:, ::1] agent_shield,
-           int32_t[:, ::1] agent_frozen,
-           int32_t[:, :, ::1] inventory_items,
-           int32_t[:, ::1] building_kind,
-           int32_t[:, ::1] building_hp,
-           int32_t[:, :, ::1] stats,
-           const float[:, :, ::1] kin_weight,
-           const int32_t[::1] t_res_max,
-           int32_t[:, ::1] signal_buffer,
-           int64_t[::1] signal_count,
-           const uint8_t[::1] signal_enabled,
-           int damage,
-           int freeze_duration,
-           int consume_laser,
-           int steal,
-           int laser,
-           int armor,
-           int stat_misc,
-           int inventory_max):
+cdef int attack(int32_t[:, :, ::1] grid,
+                const int32_t[:, :, ::1] intent,
+                const int32_t[:, ::1] order,
+                uint8_t[:, ::1] success,
+                const int32_t[:, ::1] position_r,
+                const int32_t[:, ::1] position_c,
+                const uint8_t[:, ::1] agent_orientation,
+                int32_t[:, ::1] agent_energy,
+                uint8_t[:, ::1] agent_shield,
+                int32_t[:, ::1] agent_frozen,
+                int32_t[:, :, ::1] inventory_items,
+                int32_t[:, ::1] building_kind,
+                int32_t[:, ::1] building_hp,
+                int32_t[:, :, ::1] stats,
+                const float[:, :, ::1] kin_weight,
+                const int32_t[::1] t_res_max,
+                int32_t[:, ::1] signal_buffer,
+                int64_t[::1] signal_count,
+                const uint8_t[::1] signal_enabled,
+                int damage,
+                int freeze_duration,
+                int consume_laser,
+                int steal,
+                int laser,
+                int armor,
+                int stat_misc,
+                int inventory_max) except -1:
     """Resolve the attacks of all agents whose intent is `attack`, in `order` per world."""
     cdef Py_ssize_t nw = grid.shape[0], h = grid.shape[1], wd = grid.shape[2]
     cdef Py_ssize_t na = intent.shape[1], nres = inventory_items.shape[2]
@@ -190,12 +192,16 @@ def attack(int32_t[:, :, ::1] grid,
                         emit(signal_buffer, signal_count, signal_enabled, SIGNAL_BUILDING_DESTROYED, <int>w, t, a)
                     stats[w, a, stat_misc + MISC_ATTACK_BUILDING] += 1
                     success[w, a] = 1
+    return 0
+
+
+include "combat_steps.pxi"
 
 
 KERNELS = {
     "shield": Kernel(
         "shield",
-        shield,
+        shield_step,
         [
             arg("intent", "int32", "worlds", "agents", 2),
             arg("success", "uint8", "worlds", "agents"),
@@ -206,7 +212,7 @@ KERNELS = {
     ),
     "attack": Kernel(
         "attack",
-        attack,
+        attack_step,
         [
             arg("grid", "int32", "worlds", "height", "width"),
             arg("intent", "int32", "worlds", "agents", 2),

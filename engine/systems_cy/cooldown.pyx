@@ -1,17 +1,18 @@
 # Building cooldowns and stock regeneration, once per tick (docs/game_systems.md, 13).
 from libc.stdint cimport int32_t, uint8_t
+from engine.systems_cy.step cimport Step
 
 from engine.kernel import Kernel, arg
 
 
-def cooldown(const int32_t[:, ::1] building_kind,
-             int32_t[:, ::1] building_cooldown,
-             int32_t[:, ::1] building_stock,
-             int32_t[:, ::1] building_regen_timer,
-             const uint8_t[:, ::1] active,
-             const uint8_t[:, ::1] alive,
-             const int32_t[::1] t_b_regen,
-             const int32_t[::1] t_b_max_stock):
+cdef int cooldown(const int32_t[:, ::1] building_kind,
+                  int32_t[:, ::1] building_cooldown,
+                  int32_t[:, ::1] building_stock,
+                  int32_t[:, ::1] building_regen_timer,
+                  const uint8_t[:, ::1] active,
+                  const uint8_t[:, ::1] alive,
+                  const int32_t[::1] t_b_regen,
+                  const int32_t[::1] t_b_max_stock) except -1:
     """Count every building's cooldown down to 0 and regenerate its limited stock up to the max.
 
     `active` is only read for its shape: it tells the number of agents A, and objects are rows
@@ -36,12 +37,16 @@ def cooldown(const int32_t[:, ::1] building_kind,
                     if building_regen_timer[w, row] >= regen:
                         building_stock[w, row] += 1
                         building_regen_timer[w, row] = 0
+    return 0
+
+
+include "cooldown_steps.pxi"
 
 
 KERNELS = {
     "cooldown": Kernel(
         "cooldown",
-        cooldown,
+        cooldown_step,
         [
             arg("building_kind", "int32", "worlds", "rows"),
             arg("building_cooldown", "int32", "worlds", "rows"),

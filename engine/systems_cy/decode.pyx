@@ -1,6 +1,7 @@
 # The action system's bookends: `decode` turns env actions into intents (checking argument and
 # energy, paying costs, drawing the per-tick agent order); `tally` counts successes at the end.
 from libc.stdint cimport int32_t, uint8_t, uint64_t
+from engine.systems_cy.step cimport Step
 
 from engine.kernel import Kernel, arg
 from engine.systems_cy.rng cimport shuffle
@@ -14,21 +15,21 @@ cdef enum:
     MISC_ENERGY_SPENT = 6
 
 
-def decode(const int32_t[:, :, ::1] actions,
-           const int32_t[::1] t_action_code,
-           const int32_t[::1] t_arg_count,
-           const int32_t[:, ::1] t_cost,
-           const int32_t[:, ::1] agent_group,
-           int32_t[:, ::1] agent_energy,
-           uint8_t[:, ::1] active,
-           int32_t[:, :, ::1] intent,
-           uint8_t[:, ::1] success,
-           int32_t[:, ::1] last_action,
-           float[:, ::1] raw_reward,
-           int32_t[:, :, ::1] stats,
-           uint64_t[::1] rng,
-           int32_t[:, ::1] order,
-           int stat_misc):
+cdef int decode(const int32_t[:, :, ::1] actions,
+                const int32_t[::1] t_action_code,
+                const int32_t[::1] t_arg_count,
+                const int32_t[:, ::1] t_cost,
+                const int32_t[:, ::1] agent_group,
+                int32_t[:, ::1] agent_energy,
+                uint8_t[:, ::1] active,
+                int32_t[:, :, ::1] intent,
+                uint8_t[:, ::1] success,
+                int32_t[:, ::1] last_action,
+                float[:, ::1] raw_reward,
+                int32_t[:, :, ::1] stats,
+                uint64_t[::1] rng,
+                int32_t[:, ::1] order,
+                int stat_misc) except -1:
     """Env action ids must already be in range (the env checks them, naming the agent)."""
     cdef Py_ssize_t nw = actions.shape[0], na = actions.shape[1], w, a
     cdef int code, argv, cost
@@ -59,9 +60,10 @@ def decode(const int32_t[:, :, ::1] actions,
                 active[w, a] = 1
                 if code == ACT_NOOP:
                     success[w, a] = 1  # nothing to resolve: doing nothing always works
+    return 0
 
 
-def tally(const int32_t[:, :, ::1] intent, const uint8_t[:, ::1] success, int32_t[:, :, ::1] stats):
+cdef int tally(const int32_t[:, :, ::1] intent, const uint8_t[:, ::1] success, int32_t[:, :, ::1] stats) except -1:
     cdef Py_ssize_t w, a
     cdef int code
     with nogil:
@@ -70,12 +72,34 @@ def tally(const int32_t[:, :, ::1] intent, const uint8_t[:, ::1] success, int32_
                 code = intent[w, a, 0]
                 if code >= 0:
                     stats[w, a, 2 * code + 1 - success[w, a]] += 1
+    return 0
+
+
+def load_actions(const int32_t[:, ::1] src, int32_t[:, :, ::1] dst, int num_actions):
+    """Copy the env's (agents, 2) int32 actions into the (worlds, agents, 2) buffer `decode`
+    reads; returns the first agent whose action id is outside [0, num_actions), or -1."""
+    cdef Py_ssize_t i, n = src.shape[0], per = dst.shape[1]
+    cdef Py_ssize_t bad = -1
+    cdef int32_t a
+    if n != dst.shape[0] * per or src.shape[1] != 2:
+        raise ValueError(f"load_actions: actions of shape ({n}, {src.shape[1]}) for {dst.shape[0] * per} agents")
+    with nogil:
+        for i in range(n):
+            a = src[i, 0]
+            if bad < 0 and (a < 0 or a >= num_actions):
+                bad = i
+            dst[i // per, i % per, 0] = a
+            dst[i // per, i % per, 1] = src[i, 1]
+    return bad
+
+
+include "decode_steps.pxi"
 
 
 KERNELS = {
     "decode": Kernel(
         "decode",
-        decode,
+        decode_step,
         [
             arg("actions", "int32", "worlds", "agents", 2),
             arg("t_action_code", "int32", "num_actions"),
@@ -96,7 +120,7 @@ KERNELS = {
     ),
     "tally": Kernel(
         "tally",
-        tally,
+        tally_step,
         [
             arg("intent", "int32", "worlds", "agents", 2),
             arg("success", "uint8", "worlds", "agents"),

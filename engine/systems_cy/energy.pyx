@@ -1,15 +1,16 @@
 # Energy upkeep, once per tick (docs/game_systems.md, 12).
 from libc.stdint cimport int32_t, uint8_t
+from engine.systems_cy.step cimport Step
 
 from engine.kernel import Kernel, arg
 
 
-def energy(int32_t[:, ::1] agent_energy,
-           uint8_t[:, ::1] agent_shield,
-           const int32_t[:, ::1] agent_group,
-           const uint8_t[:, ::1] active,
-           const int32_t[::1] t_upkeep,
-           int shield_upkeep):
+cdef int energy(int32_t[:, ::1] agent_energy,
+                uint8_t[:, ::1] agent_shield,
+                const int32_t[:, ::1] agent_group,
+                const uint8_t[:, ::1] active,
+                const int32_t[::1] t_upkeep,
+                int shield_upkeep) except -1:
     """Every agent pays its group's upkeep, then its shield's; energy stops at 0, and so does the shield.
 
     `active` is only read for its shape: agents are rows 0..A-1 with A = active.shape[1] (objects
@@ -29,12 +30,16 @@ def energy(int32_t[:, ::1] agent_energy,
                     e = 0
                     agent_shield[w, a] = 0
                 agent_energy[w, a] = e
+    return 0
+
+
+include "energy_steps.pxi"
 
 
 KERNELS = {
     "energy": Kernel(
         "energy",
-        energy,
+        energy_step,
         [
             arg("agent_energy", "int32", "worlds", "rows"),
             arg("agent_shield", "uint8", "worlds", "rows"),

@@ -1,6 +1,7 @@
 # The freeze system: frozen agents lose this tick's action and count down one tick.
 # It runs first in the action phase and owns `active`: decode only looks at active agents.
 from libc.stdint cimport int32_t, uint8_t
+from engine.systems_cy.step cimport Step
 
 from engine.kernel import Kernel, arg
 
@@ -11,11 +12,11 @@ cdef enum:
     MISC_FROZEN_TICKS = 5
 
 
-def freeze(int32_t[:, ::1] agent_frozen,
-           uint8_t[:, ::1] active,
-           int32_t[:, :, ::1] intent,
-           int32_t[:, :, ::1] stats,
-           int stat_misc):
+cdef int freeze(int32_t[:, ::1] agent_frozen,
+                uint8_t[:, ::1] active,
+                int32_t[:, :, ::1] intent,
+                int32_t[:, :, ::1] stats,
+                int stat_misc) except -1:
     cdef Py_ssize_t w, a
     with nogil:
         for w in range(active.shape[0]):
@@ -28,12 +29,16 @@ def freeze(int32_t[:, ::1] agent_frozen,
                     stats[w, a, stat_misc + MISC_FROZEN_TICKS] += 1
                 else:
                     active[w, a] = 1
+    return 0
+
+
+include "freeze_steps.pxi"
 
 
 KERNELS = {
     "freeze": Kernel(
         "freeze",
-        freeze,
+        freeze_step,
         [
             arg("agent_frozen", "int32", "worlds", "rows"),
             arg("active", "uint8", "worlds", "agents"),

@@ -1,5 +1,6 @@
 # Agent-to-neighbour actions: transfer (give one unit), swap (trade cells), color (marker).
 from libc.stdint cimport int32_t, uint8_t
+from engine.systems_cy.step cimport Step
 
 from engine.kernel import Kernel, arg
 from game.constants import DR as _DR, DC as _DC, RES_STATS as _RES_STATS, STAT_RES as _STAT_RES, Act, Misc, ResStat
@@ -32,19 +33,19 @@ cdef inline int front(const int32_t[:, :, ::1] grid, const int32_t[:, ::1] pos_r
     return grid[w, r, c]
 
 
-def transfer(const int32_t[:, :, ::1] grid,
-             const int32_t[:, ::1] position_r,
-             const int32_t[:, ::1] position_c,
-             const uint8_t[:, ::1] agent_orientation,
-             int32_t[:, :, ::1] inventory_items,
-             const int32_t[:, :, ::1] intent,
-             const int32_t[:, ::1] order,
-             uint8_t[:, ::1] success,
-             int32_t[:, :, ::1] stats,
-             const float[:, :, ::1] kin_weight,
-             const int32_t[::1] t_res_max,
-             int inventory_max,
-             int stat_misc):
+cdef int transfer(const int32_t[:, :, ::1] grid,
+                  const int32_t[:, ::1] position_r,
+                  const int32_t[:, ::1] position_c,
+                  const uint8_t[:, ::1] agent_orientation,
+                  int32_t[:, :, ::1] inventory_items,
+                  const int32_t[:, :, ::1] intent,
+                  const int32_t[:, ::1] order,
+                  uint8_t[:, ::1] success,
+                  int32_t[:, :, ::1] stats,
+                  const float[:, :, ::1] kin_weight,
+                  const int32_t[::1] t_res_max,
+                  int inventory_max,
+                  int stat_misc) except -1:
     """One unit of resource `arg` from the agent to the agent in front, if it fits the receiver's caps.
     The giver's `given.kin` / `given.non_kin` counter says whether the receiver is kin (K > 0),
     the same rule as the attack stats.
@@ -79,18 +80,19 @@ def transfer(const int32_t[:, :, ::1] grid,
                 stats[w, b, STAT_RES + RES_STATS * res + RECEIVED] += 1
                 stats[w, a, stat_misc + (GIVEN_KIN if kin_weight[w, a, b] > 0 else GIVEN_NON_KIN)] += 1
                 success[w, a] = 1
+    return 0
 
 
-def swap(int32_t[:, :, ::1] grid,
-         int32_t[:, ::1] position_r,
-         int32_t[:, ::1] position_c,
-         const uint8_t[:, ::1] agent_orientation,
-         const int32_t[:, ::1] agent_frozen,
-         const int32_t[:, ::1] building_kind,
-         const uint8_t[::1] t_b_swappable,
-         const int32_t[:, :, ::1] intent,
-         const int32_t[:, ::1] order,
-         uint8_t[:, ::1] success):
+cdef int swap(int32_t[:, :, ::1] grid,
+              int32_t[:, ::1] position_r,
+              int32_t[:, ::1] position_c,
+              const uint8_t[:, ::1] agent_orientation,
+              const int32_t[:, ::1] agent_frozen,
+              const int32_t[:, ::1] building_kind,
+              const uint8_t[::1] t_b_swappable,
+              const int32_t[:, :, ::1] intent,
+              const int32_t[:, ::1] order,
+              uint8_t[:, ::1] success) except -1:
     """Trade cells with a frozen agent or a swappable object in front."""
     cdef Py_ssize_t nw = grid.shape[0], na = intent.shape[1]
     cdef Py_ssize_t w, i
@@ -125,12 +127,13 @@ def swap(int32_t[:, :, ::1] grid,
                 position_r[w, b] = r
                 position_c[w, b] = c
                 success[w, a] = 1
+    return 0
 
 
-def color(uint8_t[:, ::1] agent_color,
-          const int32_t[:, :, ::1] intent,
-          const int32_t[:, ::1] order,
-          uint8_t[:, ::1] success):
+cdef int color(uint8_t[:, ::1] agent_color,
+               const int32_t[:, :, ::1] intent,
+               const int32_t[:, ::1] order,
+               uint8_t[:, ::1] success) except -1:
     """arg 0..3: color +1, -1, x2, //2, clamped to 0..255 (a clamped change still succeeds)."""
     cdef Py_ssize_t nw = intent.shape[0], na = intent.shape[1]
     cdef Py_ssize_t w, i
@@ -156,12 +159,16 @@ def color(uint8_t[:, ::1] agent_color,
                     continue
                 agent_color[w, a] = <uint8_t>(0 if v < 0 else (255 if v > 255 else v))
                 success[w, a] = 1
+    return 0
+
+
+include "interact_steps.pxi"
 
 
 KERNELS = {
     "transfer": Kernel(
         "transfer",
-        transfer,
+        transfer_step,
         [
             arg("grid", "int32", "worlds", "height", "width"),
             arg("position_r", "int32", "worlds", "rows"),
@@ -179,7 +186,7 @@ KERNELS = {
     ),
     "swap": Kernel(
         "swap",
-        swap,
+        swap_step,
         [
             arg("grid", "int32", "worlds", "height", "width"),
             arg("position_r", "int32", "worlds", "rows"),
@@ -195,7 +202,7 @@ KERNELS = {
     ),
     "color": Kernel(
         "color",
-        color,
+        color_step,
         [
             arg("agent_color", "uint8", "worlds", "rows"),
             arg("intent", "int32", "worlds", "agents", 2),

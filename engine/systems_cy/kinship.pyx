@@ -2,19 +2,20 @@
 # Raw rewards are sparse (most agents earn nothing on most ticks), so only non-zero raw rewards
 # are visited: O(A * nonzero) instead of O(A^2).
 from libc.stdint cimport int32_t
+from engine.systems_cy.step cimport Step
 
 from engine.kernel import Kernel, arg
 
 
-def kinship(const float[:, ::1] raw_reward,
-            const float[:, :, ::1] kin_weight,
-            const int32_t[:, :, ::1] bond_partner,
-            const int32_t[:, :, ::1] bond_until,
-            const int32_t[::1] episode_tick,
-            int32_t[:, ::1] kin_scratch,
-            float[:, ::1] reward,
-            float[:, ::1] episode_return,
-            float mate_share):
+cdef int kinship(const float[:, ::1] raw_reward,
+                 const float[:, :, ::1] kin_weight,
+                 const int32_t[:, :, ::1] bond_partner,
+                 const int32_t[:, :, ::1] bond_until,
+                 const int32_t[::1] episode_tick,
+                 int32_t[:, ::1] kin_scratch,
+                 float[:, ::1] reward,
+                 float[:, ::1] episode_return,
+                 float mate_share) except -1:
     cdef Py_ssize_t nw = raw_reward.shape[0], na = raw_reward.shape[1], nb = bond_partner.shape[2]
     cdef Py_ssize_t w, i, j, k, nnz
     cdef float acc
@@ -37,12 +38,16 @@ def kinship(const float[:, ::1] raw_reward,
                         acc = acc + mate_share * raw_reward[w, p]
                 reward[w, i] = acc
                 episode_return[w, i] += acc
+    return 0
+
+
+include "kinship_steps.pxi"
 
 
 KERNELS = {
     "kinship": Kernel(
         "kinship",
-        kinship,
+        kinship_step,
         [
             arg("raw_reward", "float32", "worlds", "agents"),
             arg("kin_weight", "float32", "worlds", "agents", "agents"),

@@ -1,5 +1,6 @@
 # Mate proposals and bonds (docs/game_systems.md item 10), all worlds in one call.
 from libc.stdint cimport int32_t, int64_t, uint8_t
+from engine.systems_cy.step cimport Step
 
 from engine.kernel import Kernel, arg
 from engine.systems_cy.signals cimport emit
@@ -33,27 +34,27 @@ cdef inline bint bonded(const int32_t[:, :, ::1] bond_partner, const int32_t[:, 
     return False
 
 
-def mate(const int32_t[:, :, ::1] grid,
-         const int32_t[:, ::1] position_r,
-         const int32_t[:, ::1] position_c,
-         const uint8_t[:, ::1] agent_orientation,
-         int32_t[:, ::1] agent_energy,
-         const int32_t[:, :, ::1] intent,
-         const int32_t[:, ::1] order,
-         uint8_t[:, ::1] success,
-         int32_t[:, :, ::1] stats,
-         int32_t[:, ::1] proposal,
-         int32_t[:, ::1] proposal_tick,
-         int32_t[:, :, ::1] bond_partner,
-         int32_t[:, :, ::1] bond_until,
-         const int32_t[::1] episode_tick,
-         int32_t[:, ::1] signal_buffer,
-         int64_t[::1] signal_count,
-         const uint8_t[::1] signal_enabled,
-         int mate_window,
-         int mate_cost,
-         int mate_duration,
-         int stat_misc):
+cdef int mate(const int32_t[:, :, ::1] grid,
+              const int32_t[:, ::1] position_r,
+              const int32_t[:, ::1] position_c,
+              const uint8_t[:, ::1] agent_orientation,
+              int32_t[:, ::1] agent_energy,
+              const int32_t[:, :, ::1] intent,
+              const int32_t[:, ::1] order,
+              uint8_t[:, ::1] success,
+              int32_t[:, :, ::1] stats,
+              int32_t[:, ::1] proposal,
+              int32_t[:, ::1] proposal_tick,
+              int32_t[:, :, ::1] bond_partner,
+              int32_t[:, :, ::1] bond_until,
+              const int32_t[::1] episode_tick,
+              int32_t[:, ::1] signal_buffer,
+              int64_t[::1] signal_count,
+              const uint8_t[::1] signal_enabled,
+              int mate_window,
+              int mate_cost,
+              int mate_duration,
+              int stat_misc) except -1:
     """Agent a proposes to the agent b in front; a bond forms when b's standing proposal is a.
 
     With no agent in front the action fails and a's earlier proposal stands. A bond that cannot
@@ -104,12 +105,16 @@ def mate(const int32_t[:, :, ::1] grid,
                 stats[w, a, stat_misc + BONDS_FORMED] += 1
                 stats[w, b, stat_misc + BONDS_FORMED] += 1
                 emit(signal_buffer, signal_count, signal_enabled, SIGNAL_BOND_FORMED, <int>w, a, b)
+    return 0
+
+
+include "mate_steps.pxi"
 
 
 KERNELS = {
     "mate": Kernel(
         "mate",
-        mate,
+        mate_step,
         [
             arg("grid", "int32", "worlds", "height", "width"),
             arg("position_r", "int32", "worlds", "rows"),

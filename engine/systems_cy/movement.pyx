@@ -1,6 +1,7 @@
 # Movement and rotation for all agents of all worlds in one call.
 # Checks (bounds, wraparound, initialization) are set by setup.py: off normally, on with DEBUG=1.
 from libc.stdint cimport int32_t, uint8_t
+from engine.systems_cy.step cimport Step
 
 from engine.kernel import Kernel, arg
 
@@ -11,16 +12,16 @@ DR[:] = [-1, 1, 0, 0]
 DC[:] = [0, 0, -1, 1]
 
 
-def move_rotate(int32_t[:, :, ::1] grid,
-                int32_t[:, ::1] pos_r,
-                int32_t[:, ::1] pos_c,
-                uint8_t[:, ::1] orientation,
-                const int32_t[:, :, ::1] actions,
-                const uint8_t[:, ::1] active,
-                const int32_t[:, ::1] order,
-                uint8_t[:, ::1] success,
-                int move_id,
-                int rotate_id):
+cdef int move_rotate(int32_t[:, :, ::1] grid,
+                     int32_t[:, ::1] pos_r,
+                     int32_t[:, ::1] pos_c,
+                     uint8_t[:, ::1] orientation,
+                     const int32_t[:, :, ::1] actions,
+                     const uint8_t[:, ::1] active,
+                     const int32_t[:, ::1] order,
+                     uint8_t[:, ::1] success,
+                     int move_id,
+                     int rotate_id) except -1:
     """Apply `move` and `rotate` actions of agents (rows 0..A-1), in `order` per world.
 
     actions[w, a] = (action id, argument). Only agents with active[w, a] act (the caller has
@@ -63,11 +64,12 @@ def move_rotate(int32_t[:, :, ::1] grid,
                     pos_r[w, a] = nr
                     pos_c[w, a] = nc
                     success[w, a] = 1
+    return 0
 
 
 KERNEL = Kernel(
     "move_rotate",
-    move_rotate,
+    move_rotate_step,
     [
         arg("grid", "int32", "worlds", "height", "width"),
         arg("pos_r", "int32", "worlds", "rows"),
@@ -80,5 +82,9 @@ KERNEL = Kernel(
     ],
     scalars=("move_id", "rotate_id"),
 )
+
+
+include "movement_steps.pxi"
+
 
 KERNELS = {"move": KERNEL}

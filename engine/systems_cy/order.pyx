@@ -3,19 +3,23 @@ from libc.stdint cimport int32_t, uint64_t
 
 from engine.kernel import Kernel, arg
 from engine.systems_cy.rng cimport shuffle
+from engine.systems_cy.step cimport Step
 
 
-def draw_orders(uint64_t[::1] rng, int32_t[:, ::1] order):
+cdef int draw_orders(uint64_t[::1] rng, int32_t[:, ::1] order) except -1:
     """order[w] = a Fisher-Yates permutation of range(agents) from rng[w] (see engine.rng)."""
     cdef Py_ssize_t w
     with nogil:
         for w in range(order.shape[0]):
             shuffle(&order[w, 0], <int>order.shape[1], &rng[w])
+    return 0
 
+
+include "order_steps.pxi"
 
 KERNEL = Kernel(
     "draw_orders",
-    draw_orders,
+    draw_orders_step,
     [arg("rng", "uint64", "worlds"), arg("order", "int32", "worlds", "agents")],
 )
 
