@@ -37,13 +37,9 @@ from game.stats import stat_names, summarize
 from game.systems import add_episode, install
 from game.binding import kernel_extra
 from engine.systems_cy import observation
-from engine.systems_cy.decode import load_actions
+from engine.systems_cy.decode import ActionLoader
 
 ORIENTATIONS = ("up", "down", "left", "right")
-# Observation buffers larger than this are written around the cache (non-temporal stores): at
-# that size they are evicted before the trainer reads them anyway, and writing through the cache
-# would first read every line in. Measured on the 4,096-agent world (12 MB of observations).
-STREAM_OBS_BYTES = 8 << 20
 assert len(ORIENTATIONS) == len(DR)
 
 
@@ -87,12 +83,12 @@ class GridEnv(pufferlib.PufferEnv):
         W, A = self.num_worlds, self.agents_per_world
         self._obs = self._buffer_view(self.observations, "observations")
         self._actions = np.zeros((W, A, 2), np.int32)
+        self._load_actions = ActionLoader(self._actions, len(tab.action_names)).load
         extra = kernel_extra(world, tab, scalars(level, tab))
         extra.update(obs=self._obs, actions=self._actions, **scratch_arrays(world, tab.features.count))
         self._ended = np.zeros(W, np.uint8)
         self._ended_count = np.zeros(1, np.int32)
         extra.update(
-            stream_obs=int(self._obs.nbytes > STREAM_OBS_BYTES),
             env_rewards=self._buffer_view(self.rewards, "rewards"),
             env_truncations=self._buffer_view(self.truncations.view(np.uint8), "truncations"),
             ended=self._ended,
@@ -139,7 +135,7 @@ class GridEnv(pufferlib.PufferEnv):
 
     def step(self, actions):
         try:  # the usual case, int32 (agents, 2): copied and range-checked in one C loop
-            bad = load_actions(actions, self._actions, len(self.action_names))
+            bad = self._load_actions(actions)
         except (TypeError, ValueError):  # another dtype, shape or layout: checked in numpy
             bad = -1
             np.copyto(self._actions.reshape(-1, 2), self._check_actions(actions), casting="unsafe")

@@ -113,6 +113,5 @@ def with_obs(extra: dict, world, level) -> dict:
         **extra,
         "obs": np.zeros((world.num_worlds, A, win, win, C), np.uint8),
         **scratch_arrays(world, C),
-        "stream_obs": 0,
         "actions": np.zeros((world.num_worlds, A, 2), np.int32),
     }

@@ -86,17 +86,6 @@ def test_feature_table_matches_kernel_layout():
     assert f.names[f.self_ :] == ("self.last_action", "self.last_success", "self.last_reward", "self.progress")
 
 
-def test_streamed_output_equals_cached_output():
-    world, tab, level = random_state(7)
-    extra = with_obs(kernel_extra(world, tab, scalars(level, tab)), world, level)
-    kernel = observation.KERNELS["observation"]
-    kernel(**resolve(kernel, world, tab, extra))
-    cached = extra["obs"].copy()
-    extra["obs"][...] = 99
-    kernel(**resolve(kernel, world, tab, {**extra, "stream_obs": 1}))
-    np.testing.assert_array_equal(extra["obs"], cached)
-
-
 def test_record_table_of_the_wrong_size_is_refused():
     world, tab, level = random_state(7)
     extra = with_obs(kernel_extra(world, tab, scalars(level, tab)), world, level)

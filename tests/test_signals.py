@@ -64,3 +64,17 @@ def test_signal_listeners_do_not_touch_the_default_esper_world():
     sig.emit("a", 0, 0, 0)
     sig.dispatch()
     assert esper.current_world == before
+
+
+def test_signals_buffered_when_the_last_listener_leaves_are_not_delivered_later():
+    sig = Signals(["hit", "miss"])
+    got = []
+    first = lambda w, e, v: got.append(("first", v))  # noqa: E731
+    later = lambda w, e, v: got.append(("later", v))  # noqa: E731
+    sig.connect("hit", first)
+    sig.emit("hit", 0, 1, 5)
+    sig.disconnect("hit", first)
+    assert sig.dispatch() == 0 and sig.count[0] == 0
+    sig.connect("hit", later)
+    sig.emit("hit", 0, 1, 6)
+    assert sig.dispatch() == 1 and got == [("later", 6)]

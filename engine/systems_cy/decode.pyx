@@ -75,22 +75,32 @@ cdef int tally(const int32_t[:, :, ::1] intent, const uint8_t[:, ::1] success, i
     return 0
 
 
-def load_actions(const int32_t[:, ::1] src, int32_t[:, :, ::1] dst, int num_actions):
-    """Copy the env's (agents, 2) int32 actions into the (worlds, agents, 2) buffer `decode`
-    reads; returns the first agent whose action id is outside [0, num_actions), or -1."""
-    cdef Py_ssize_t i, n = src.shape[0], per = dst.shape[1]
-    cdef Py_ssize_t bad = -1
-    cdef int32_t a
-    if n != dst.shape[0] * per or src.shape[1] != 2:
-        raise ValueError(f"load_actions: actions of shape ({n}, {src.shape[1]}) for {dst.shape[0] * per} agents")
-    with nogil:
+cdef class ActionLoader:
+    """Copies the env's (agents, 2) int32 actions into the (worlds, agents, 2) buffer `decode`
+    reads, checking action ids in the same loop; the target is bound once."""
+
+    cdef int32_t[:, :, ::1] dst
+    cdef int num_actions
+
+    def __init__(self, int32_t[:, :, ::1] dst, int num_actions):
+        self.dst = dst
+        self.num_actions = num_actions
+
+    def load(self, const int32_t[:, ::1] src):
+        """Returns the first agent whose action id is outside [0, num_actions), or -1. Raises
+        ValueError (or TypeError) for anything but a C-contiguous int32 (agents, 2) array."""
+        cdef Py_ssize_t i, n = src.shape[0], per = self.dst.shape[1]
+        cdef Py_ssize_t bad = -1
+        cdef int32_t a
+        if n != self.dst.shape[0] * per or src.shape[1] != 2:
+            raise ValueError(f"actions of shape ({n}, {src.shape[1]}) for {self.dst.shape[0] * per} agents")
         for i in range(n):
             a = src[i, 0]
-            if bad < 0 and (a < 0 or a >= num_actions):
+            if bad < 0 and (a < 0 or a >= self.num_actions):
                 bad = i
-            dst[i // per, i % per, 0] = a
-            dst[i // per, i % per, 1] = src[i, 1]
-    return bad
+            self.dst[i // per, i % per, 0] = a
+            self.dst[i // per, i % per, 1] = src[i, 1]
+        return bad
 
 
 include "decode_steps.pxi"

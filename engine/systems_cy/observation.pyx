@@ -7,20 +7,21 @@
 #     channels (kin, bond) on top;
 #  3. the observer's own channels at the centre cell.
 # Reading the int32 occupancy grid (4 bytes a cell) instead of a dense padded feature grid (one
-# byte per channel a cell) keeps the working set cache-resident even for worlds of thousands of
-# agents; the only large traffic left is writing the observation buffer itself.
+# byte per channel a cell) keeps the working set small even for worlds of thousands of agents;
+# the large traffic left is writing the observation buffer itself. (Streaming that buffer past
+# the cache with non-temporal stores was measured and lost to writing it in place, at 4,096
+# agents too.)
 # Channel offsets come from game/features.py through the `ch_*` scalars.
-from libc.stdint cimport int32_t, uint8_t, uint64_t
+from libc.stdint cimport int32_t, uint8_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
+
 from engine.systems_cy.step cimport Step
 
 
 cdef extern from "copy.h":
     void copy_records(uint8_t* cell, const int32_t* codes, Py_ssize_t n, Py_ssize_t nch,
                       const uint8_t* records, Py_ssize_t stride) noexcept nogil
-    void stream_copy(uint8_t* dst, const uint8_t* src, size_t n) noexcept nogil
-    void stream_fence() noexcept nogil
 
 from engine.kernel import Kernel, arg
 
@@ -31,6 +32,16 @@ cdef inline uint8_t sat(long v) noexcept nogil:
     if v > 255:
         return 255
     return <uint8_t>v
+
+
+cdef inline void mark(uint8_t* cell, uint8_t kin, int32_t seen, const int32_t* partner, const int32_t* until,
+                      Py_ssize_t nb, int32_t tick, int ch_kin, int ch_bond) noexcept nogil:
+    """The observer channels of an agent in view: kinship, and whether it is a live bond."""
+    cdef Py_ssize_t b
+    cell[ch_kin] = kin
+    for b in range(nb):
+        if partner[b] == seen and until[b] > tick:
+            cell[ch_bond] = 1
 
 
 DEF CHUNK = 32  # record stride granule: one AVX register
@@ -63,7 +74,7 @@ cdef int observe(const int32_t[:, :, ::1] grid,
                  uint8_t[:, ::1] cell_records,
                  uint8_t[:, :, :, :, ::1] obs,
                  int ch_inventory, int ch_wall, int ch_building, int ch_kin, int ch_bond, int ch_self,
-                 int max_steps, int stream_obs) except -1:
+                 int max_steps) except -1:
     cdef Py_ssize_t nw = obs.shape[0], na = obs.shape[1], win = obs.shape[2], nch = obs.shape[4]
     cdef Py_ssize_t rows = alive.shape[1], nres = inventory_items.shape[2], nb = bond_partner.shape[2]
     cdef Py_ssize_t h = grid.shape[1], wd = grid.shape[2], half = win // 2
@@ -75,12 +86,13 @@ cdef int observe(const int32_t[:, :, ::1] grid,
     cdef uint8_t* records
     cdef Py_ssize_t wbytes = win * win * nch
     cdef Py_ssize_t stride = (nch + CHUNK - 1) // CHUNK * CHUNK
-    # each window is assembled in this small, L1-resident buffer, then copied out whole: the
-    # output buffer is rarely in cache, and one wide copy per window writes it faster than many
-    # narrow per-cell stores that each wait on a cache miss
-    cdef uint8_t* tmp = <uint8_t*>malloc(wbytes + stride)  # + the last cell's spill
+    # the buffer's last window is assembled here, then copied out: its last cell's spill would
+    # run past the end of the buffer (maybe into another env's part of a shared one); every
+    # other window is written in place, its spill landing in the next window
+    cdef uint8_t* tmp = <uint8_t*>malloc(wbytes + stride)
     cdef uint8_t* rec
     cdef uint8_t* base
+    cdef bint direct
     cdef uint8_t* cell
     if cell_records.shape[0] != rows + 2 or cell_records.shape[1] != stride:
         raise ValueError(f"observation: cell_records must have shape ({rows + 2}, {stride}) (rows + 2, channels "
@@ -127,7 +139,8 @@ cdef int observe(const int32_t[:, :, ::1] grid,
             for k in range(na):
                 r = position_r[w, k] - half  # grid row of window row 0
                 c = position_c[w, k] - half
-                base = tmp
+                direct = not (w == nw - 1 and k == na - 1)
+                base = &obs[w, k, 0, 0, 0] if direct else tmp
                 i0 = max(0, -r)
                 i1 = min(win, h - r)
                 j0 = max(0, -c)
@@ -138,28 +151,32 @@ cdef int observe(const int32_t[:, :, ::1] grid,
                 until = &bond_until[w, k, 0]
                 for i in range(i0, i1):
                     grow = &grid[w, r + i, c]
-                    cell = base + (i * win + j0) * nch
-                    copy_records(cell, grow + j0, j1 - j0, nch, records, stride)
-                    for j in range(j0, j1):
-                        occ = grow[j]
-                        if <size_t>occ < <size_t>na:  # an agent: the observer channels
-                            cell = base + (i * win + j) * nch
-                            cell[ch_kin] = kin_view[w, k, occ]
-                            for b in range(nb):
-                                if partner[b] == occ and until[b] > tick:
-                                    cell[ch_bond] = 1
+                    copy_records(base + (i * win + j0) * nch, grow + j0, j1 - j0, nch, records, stride)
+                # observer channels of the agents in view. Few agents: test each against the
+                # window; many: scan the window's cells for agents. Either way at most win^2.
+                if na <= win * win:
+                    for e in range(na):
+                        i = position_r[w, e] - r
+                        j = position_c[w, e] - c
+                        if 0 <= i < win and 0 <= j < win and grid[w, r + i, c + j] == e:
+                            mark(base + (i * win + j) * nch, kin_view[w, k, e], e, partner, until, nb, tick,
+                                 ch_kin, ch_bond)
+                else:
+                    for i in range(i0, i1):
+                        grow = &grid[w, r + i, c]
+                        for j in range(j0, j1):
+                            occ = grow[j]
+                            if <size_t>occ < <size_t>na:
+                                mark(base + (i * win + j) * nch, kin_view[w, k, occ], occ, partner, until, nb,
+                                     tick, ch_kin, ch_bond)
                 # 3. the observer's own channels
                 cell = base + (half * win + half) * nch
                 cell[ch_self] = sat(last_action[w, k] + 1)
                 cell[ch_self + 1] = success[w, k]
                 cell[ch_self + 2] = sat(<long>(128 + 64 * reward[w, k]))
                 cell[ch_self + 3] = sat(<long>tick * 255 // max_steps)
-                if stream_obs:
-                    stream_copy(&obs[w, k, 0, 0, 0], tmp, wbytes)
-                else:
+                if not direct:
                     memcpy(&obs[w, k, 0, 0, 0], tmp, wbytes)
-        if stream_obs:
-            stream_fence()
     free(tmp)
     return 0
 
@@ -199,6 +216,6 @@ KERNELS = {
             arg("cell_records", "uint8", "records", "record_bytes"),
             arg("obs", "uint8", "worlds", "agents", "window", "window", "channels"),
         ],
-        scalars=("ch_inventory", "ch_wall", "ch_building", "ch_kin", "ch_bond", "ch_self", "max_steps", "stream_obs"),
+        scalars=("ch_inventory", "ch_wall", "ch_building", "ch_kin", "ch_bond", "ch_self", "max_steps"),
     )
 }

@@ -13,7 +13,7 @@ def observe(grid, alive, position_r, position_c, agent_group, agent_orientation,
             agent_frozen, agent_color, inventory_items, building_kind, building_cooldown, building_stock,
             building_hp, t_b_usable, t_b_swappable, kin_view, bond_partner, bond_until, episode_tick, last_action,
             success, reward, cell_records, obs, ch_inventory, ch_wall, ch_building, ch_kin, ch_bond, ch_self,
-            max_steps, stream_obs):
+            max_steps):
     W, A, win = obs.shape[:3]
     half = win // 2
     H, Wd = grid.shape[1:]
