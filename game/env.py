@@ -38,6 +38,7 @@ from game.systems import add_episode, install
 from game.binding import kernel_extra
 from engine.systems_cy import observation
 from engine.systems_cy.decode import ActionLoader
+from engine.systems_cy.step import When
 
 ORIENTATIONS = ("up", "down", "left", "right")
 assert len(ORIENTATIONS) == len(DR)
@@ -100,7 +101,7 @@ class GridEnv(pufferlib.PufferEnv):
         self.scheduler = Scheduler(world, signals=self.signals, num_agents=self.num_agents)
         install(self.scheduler, world, tab, level, extra)
         add_episode(self.scheduler, world, tab, extra)
-        self.scheduler.add("episode_end", self._end_episodes, phase="rewards", order=101)
+        self.scheduler.add("episode_end", When(self._ended_count, self._end_episodes), phase="rewards", order=101)
         self._observe = bind(observation.KERNELS["observation"], world, tab, extra)
 
     def _buffer_view(self, buf: np.ndarray, name: str) -> np.ndarray:
@@ -150,9 +151,8 @@ class GridEnv(pufferlib.PufferEnv):
         pass
 
     # ---- episode ends (after the episode kernel, only on ticks where a world's episode ended) --
-    def _end_episodes(self, world) -> None:
-        if not self._ended_count[0]:
-            return
+    def _end_episodes(self) -> None:
+        world = self.world
         ticks = world.resources.episode_tick
         done = np.flatnonzero(self._ended)
         for w in done:

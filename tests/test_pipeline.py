@@ -5,7 +5,7 @@ import pytest
 
 from engine import Scheduler, World
 from engine.systems_cy import order
-from engine.systems_cy.step import Pipeline, Step
+from engine.systems_cy.step import Pipeline, Step, When
 from engine.systems_cy.stepgen import arguments, render
 from game import make_env
 from tests.movement_world import Position
@@ -91,12 +91,25 @@ def test_pipeline_rejects_what_it_cannot_run():
         Pipeline([step], [1, 1])
 
 
-def test_every_game_kernel_runs_as_a_step():
-    # a kernel that fell back to a Python call would cost microseconds per tick per system
+def test_every_game_system_runs_as_a_step():
+    # a system that fell back to a Python call would cost microseconds per tick and split the
+    # pipeline
     env = make_env("arena")
     fns = {name: env.scheduler._get(name).fn for name in env.scheduler.order}
-    python = sorted(name for name, fn in fns.items() if not isinstance(fn, Step))
-    assert python == ["episode_end"]
+    assert [name for name, fn in fns.items() if not isinstance(fn, Step)] == []
+
+
+def test_when_calls_python_only_on_flagged_ticks():
+    world, s = scheduler()
+    flag = np.zeros(1, np.int32)
+    calls = []
+    s.add("raise_flag", lambda w: flag.__setitem__(0, w.tick % 3 == 2), phase="world")
+    s.add("on_flag", When(flag, lambda: calls.append(world.tick)), phase="rewards")
+    s.tick(9)
+    assert calls == [2, 5, 8]
+    assert s.timings()["on_flag"].calls == 9  # it ran (as a C test) every tick
+    with pytest.raises(TypeError, match="callable"):
+        When(flag, 3)
 
 
 def test_stepgen_reads_typed_arguments_across_lines_and_comments():

@@ -147,11 +147,11 @@ cdef int observe(const int32_t[:, :, ::1] grid,
                 j1 = min(win, wd - c)
                 if i0 > 0 or j0 > 0 or i1 < win or j1 < win:  # the window reaches past the map
                     memset(base, 0, wbytes)
-                partner = &bond_partner[w, k, 0]
-                until = &bond_until[w, k, 0]
+                partner = &bond_partner[w, k, 0] if nb else NULL
+                until = &bond_until[w, k, 0] if nb else NULL
                 for i in range(i0, i1):
-                    grow = &grid[w, r + i, c]
-                    copy_records(base + (i * win + j0) * nch, grow + j0, j1 - j0, nch, records, stride)
+                    grow = &grid[w, r + i, c + j0]  # the row's first cell inside the map
+                    copy_records(base + (i * win + j0) * nch, grow, j1 - j0, nch, records, stride)
                 # observer channels of the agents in view. Few agents: test each against the
                 # window; many: scan the window's cells for agents. Either way at most win^2.
                 if na <= win * win:
@@ -163,9 +163,9 @@ cdef int observe(const int32_t[:, :, ::1] grid,
                                  ch_kin, ch_bond)
                 else:
                     for i in range(i0, i1):
-                        grow = &grid[w, r + i, c]
+                        grow = &grid[w, r + i, c + j0]
                         for j in range(j0, j1):
-                            occ = grow[j]
+                            occ = grow[j - j0]
                             if <size_t>occ < <size_t>na:
                                 mark(base + (i * win + j) * nch, kin_view[w, k, occ], occ, partner, until, nb,
                                      tick, ch_kin, ch_bond)

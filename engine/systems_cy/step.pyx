@@ -4,7 +4,7 @@
 # so running it costs a C call instead of a Python call that validates every buffer again (a
 # Python call to a kernel of 28 arrays costs ~6 us; the Step ~50 ns). This is what makes a
 # world of 24 agents cost about as much per agent as 64 of them.
-from libc.stdint cimport int64_t
+from libc.stdint cimport int32_t, int64_t
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
 import numpy as np
@@ -18,6 +18,26 @@ cdef class Step:
 
     def __call__(self, world=None):
         self.run()
+
+
+cdef class When(Step):
+    """A Python callable as a Step that runs only on ticks where `flag[0]` is non-zero (which an
+    earlier kernel sets): rare Python work, such as resetting the worlds whose episode ended,
+    without a Python call on every other tick or a break in the Pipeline."""
+
+    cdef const int32_t[::1] flag
+    cdef object fn
+
+    def __init__(self, const int32_t[::1] flag, fn):
+        if not callable(fn):
+            raise TypeError(f"When needs a callable, got {type(fn).__name__}")
+        self.flag = flag
+        self.fn = fn
+
+    cdef int run(self) except -1:
+        if self.flag[0] != 0:
+            self.fn()
+        return 0
 
 
 cdef inline int64_t now_ns() noexcept nogil:
