@@ -34,7 +34,7 @@ from game.level import load_level
 from game.maps import episode_seed
 from game.state import build, scratch_arrays
 from game.stats import stat_names, summarize
-from game.systems import add_episode, install
+from game.systems import install
 from game.binding import kernel_extra
 from engine.systems_cy import observation
 from engine.systems_cy.decode import ActionLoader
@@ -86,10 +86,12 @@ class GridEnv(pufferlib.PufferEnv):
         self._actions = np.zeros((W, A, 2), np.int32)
         self._load_actions = ActionLoader(self._actions, len(tab.action_names)).load
         extra = kernel_extra(world, tab, scalars(level, tab))
-        extra.update(obs=self._obs, actions=self._actions, **scratch_arrays(world, tab.features.count))
         self._ended = np.zeros(W, np.uint8)
         self._ended_count = np.zeros(1, np.int32)
         extra.update(
+            **scratch_arrays(world, tab.features.count),
+            obs=self._obs,
+            actions=self._actions,
             env_rewards=self._buffer_view(self.rewards, "rewards"),
             env_truncations=self._buffer_view(self.truncations.view(np.uint8), "truncations"),
             ended=self._ended,
@@ -100,7 +102,6 @@ class GridEnv(pufferlib.PufferEnv):
             self.signals.connect(name, listener)
         self.scheduler = Scheduler(world, signals=self.signals, num_agents=self.num_agents)
         install(self.scheduler, world, tab, level, extra)
-        add_episode(self.scheduler, world, tab, extra)
         self.scheduler.add("episode_end", When(self._ended_count, self._end_episodes), phase="rewards", order=101)
         self._observe = bind(observation.KERNELS["observation"], world, tab, extra)
 
@@ -140,8 +141,8 @@ class GridEnv(pufferlib.PufferEnv):
         except (TypeError, ValueError):  # another dtype, shape or layout: checked in numpy
             bad = -1
             np.copyto(self._actions.reshape(-1, 2), self._check_actions(actions), casting="unsafe")
-        if bad >= 0:
-            self._check_actions(actions)  # raises, naming the agent; no state has changed
+        if bad >= 0:  # only the action buffer was written: no state has changed
+            raise self._bad_action(bad, int(actions[bad, 0]))
         self.scheduler.tick()
         self.tick += 1
         infos = self._report()
@@ -209,6 +210,13 @@ class GridEnv(pufferlib.PufferEnv):
         merged["episodes"] = n
         return [merged]
 
+    def _bad_action(self, i: int, action: int) -> ValueError:
+        w, k = divmod(i, self.agents_per_world)
+        return ValueError(
+            f"agent {i} (world {w}, agent {k}): action id {action} is out of range "
+            f"0..{len(self.action_names) - 1} ({', '.join(self.action_names)})"
+        )
+
     def _check_actions(self, actions) -> np.ndarray:
         a = np.asarray(actions)
         if a.shape != (self.num_agents, 2):
@@ -222,11 +230,7 @@ class GridEnv(pufferlib.PufferEnv):
         bad = (ids < 0) | (ids >= len(self.action_names))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            w, k = divmod(i, self.agents_per_world)
-            raise ValueError(
-                f"agent {i} (world {w}, agent {k}): action id {int(ids[i])} is out of range "
-                f"0..{len(self.action_names) - 1} ({', '.join(self.action_names)})"
-            )
+            raise self._bad_action(i, int(ids[i]))
         if a.dtype != np.int32:
             a = np.clip(a, np.iinfo(np.int32).min, np.iinfo(np.int32).max)
         return a

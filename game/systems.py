@@ -51,12 +51,8 @@ def install(sched: Scheduler, world: World, tab: Tables, level: Level, extra: di
     add(cooldown, "cooldown", "world", 10)
     add(inventory_reward, "inventory_reward", "rewards", 0)
     add(kinship, "kinship", "rewards", 10)
+    add(episode, "episode", "rewards", 100)  # extra carries the env's reward and truncation buffers
     add(observation, "observation", "observe", 0)
     sched.configure(level.systems)
 
 
-
-def add_episode(sched: Scheduler, world: World, tab: Tables, extra: dict[str, Any]) -> None:
-    """The episode clock, after the rewards; `extra` carries the env's reward and truncation
-    buffers and the per-world `ended` flags (the env adds them)."""
-    sched.add("episode", bind(episode.KERNELS["episode"], world, tab, extra), phase="rewards", order=100)
