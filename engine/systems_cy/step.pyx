@@ -2,8 +2,8 @@
 #
 # A kernel's typed-memoryview arguments are acquired once, when its Step is made (Kernel.bind),
 # so running it costs a C call instead of a Python call that validates every buffer again (a
-# Python call to a kernel of 28 arrays costs ~6 us; the Step ~50 ns). This is what makes a
-# world of 24 agents cost about as much per agent as 64 of them.
+# Python call to a kernel of 28 arrays costs ~6 us; the Step ~50 ns). This is what brought a
+# lone world of 24 agents from ~11x to ~1.5x the per-agent cost of a batch of 64 worlds.
 from libc.stdint cimport int32_t, int64_t
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
