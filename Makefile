@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.stamp
 MODE := $(if $(filter-out 0,$(DEBUG)),debug,release)
 BUILD_STAMP := build/.built-$(MODE)
-PYX := $(wildcard engine/systems_cy/*.pyx engine/systems_cy/*.pxd) engine/systems_cy/stepgen.py
+PYX := $(wildcard engine/systems_cy/*.pyx engine/systems_cy/*.pxd engine/systems_cy/*.h) engine/systems_cy/stepgen.py
 LEVEL ?= game/levels/arena.toml
 
 .PHONY: setup build train test bench clean

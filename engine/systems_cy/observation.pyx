@@ -44,7 +44,8 @@ cdef inline void mark(uint8_t* cell, uint8_t kin, int32_t seen, const int32_t* p
             cell[ch_bond] = 1
 
 
-DEF CHUNK = 32  # record stride granule: one AVX register
+cdef enum:
+    CHUNK = 32  # record stride granule: one AVX register
 
 
 cdef int observe(const int32_t[:, :, ::1] grid,
@@ -89,7 +90,7 @@ cdef int observe(const int32_t[:, :, ::1] grid,
     # the buffer's last window is assembled here, then copied out: its last cell's spill would
     # run past the end of the buffer (maybe into another env's part of a shared one); every
     # other window is written in place, its spill landing in the next window
-    cdef uint8_t* tmp = <uint8_t*>malloc(wbytes + stride)
+    cdef uint8_t* tmp
     cdef uint8_t* rec
     cdef uint8_t* base
     cdef bint direct
@@ -97,6 +98,7 @@ cdef int observe(const int32_t[:, :, ::1] grid,
     if cell_records.shape[0] != rows + 2 or cell_records.shape[1] != stride:
         raise ValueError(f"observation: cell_records must have shape ({rows + 2}, {stride}) (rows + 2, channels "
                          f"rounded up to {CHUNK}), got ({cell_records.shape[0]}, {cell_records.shape[1]})")
+    tmp = <uint8_t*>malloc(wbytes + stride)
     if tmp == NULL:
         raise MemoryError("observation: no memory for a window")
     records = &cell_records[0, 0]  # record of grid code q at records[(q + 2) * stride], q = -2 .. rows - 1
