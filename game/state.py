@@ -17,6 +17,7 @@ import numpy as np
 
 from engine.ecs import World, component
 from engine.signals import Signals
+from engine.systems_cy.observation import record_bytes
 from game.config import Level
 from game.constants import ACTION_NAMES, EMPTY, NUM_CODES, SIGNAL_NAMES, TERRAIN_WALL, Act, num_stats
 from game.features import Features, features
@@ -194,7 +195,7 @@ def scratch_arrays(world: World, channels: int) -> dict[str, np.ndarray]:
     W, A = world.num_worlds, world.resources.num_agents
     return {
         "kin_scratch": np.zeros((W, A), np.int32),
-        "cell_records": np.zeros((world.capacity + 2, -(-channels // 32) * 32), np.uint8),
+        "cell_records": np.zeros((world.capacity + 2, record_bytes(channels)), np.uint8),
     }
 
 

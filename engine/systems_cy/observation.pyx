@@ -48,6 +48,11 @@ cdef enum:
     CHUNK = 32  # record stride granule: one AVX register
 
 
+cpdef Py_ssize_t record_bytes(Py_ssize_t channels):
+    """Bytes per record of the `cell_records` table: the channels, padded to whole CHUNKs."""
+    return (channels + CHUNK - 1) // CHUNK * CHUNK
+
+
 cdef int observe(const int32_t[:, :, ::1] grid,
                  const uint8_t[:, ::1] alive,
                  const int32_t[:, ::1] position_r,
@@ -86,7 +91,7 @@ cdef int observe(const int32_t[:, :, ::1] grid,
     cdef const int32_t* until
     cdef uint8_t* records
     cdef Py_ssize_t wbytes = win * win * nch
-    cdef Py_ssize_t stride = (nch + CHUNK - 1) // CHUNK * CHUNK
+    cdef Py_ssize_t stride = record_bytes(nch)
     # the buffer's last window is assembled here, then copied out: its last cell's spill would
     # run past the end of the buffer (maybe into another env's part of a shared one); every
     # other window is written in place, its spill landing in the next window
