@@ -21,4 +21,21 @@ static inline void copy_records(uint8_t *cell, const int32_t *codes, ptrdiff_t n
     }
 }
 
+/* Asks for the grid rows of a window (rows r .. r + win - 1, columns c .. c + win - 1, clipped
+   to the h x w map) to be brought into cache. The windows of one tick visit the grid in
+   observer order, which for big worlds is not an order the hardware prefetchers follow: once a
+   world's grid no longer stays in cache between ticks, each window row is a miss. Asked a few
+   observers ahead, those misses overlap the work on the windows in between. */
+static inline void prefetch_window(const int32_t *grid, ptrdiff_t h, ptrdiff_t w, ptrdiff_t r, ptrdiff_t c,
+                                   ptrdiff_t win) {
+    ptrdiff_t r0 = r < 0 ? 0 : r, r1 = r + win > h ? h : r + win;
+    ptrdiff_t c0 = c < 0 ? 0 : c, c1 = (c + win > w ? w : c + win) - 1;
+    if (c1 < c0)
+        return;
+    for (ptrdiff_t i = r0; i < r1; i++) {
+        __builtin_prefetch(grid + i * w + c0);
+        __builtin_prefetch(grid + i * w + c1);
+    }
+}
+
 #endif

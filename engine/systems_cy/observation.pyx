@@ -22,6 +22,9 @@ from engine.systems_cy.step cimport Step
 cdef extern from "copy.h":
     void copy_records(uint8_t* cell, const int32_t* codes, Py_ssize_t n, Py_ssize_t nch,
                       const uint8_t* records, Py_ssize_t stride) noexcept nogil
+    void prefetch_window(const int32_t* grid, Py_ssize_t h, Py_ssize_t w, Py_ssize_t r, Py_ssize_t c,
+                         Py_ssize_t win) noexcept nogil
+    void prefetch "__builtin_prefetch"(const void* p) noexcept nogil
 
 from engine.kernel import Kernel, arg
 
@@ -46,6 +49,10 @@ cdef inline void mark(uint8_t* cell, uint8_t kin, int32_t seen, const int32_t* p
 
 cdef enum:
     CHUNK = 32  # record stride granule: one AVX register
+    # how many observers ahead the grid rows of a window are prefetched: measured 2-16 on the
+    # 4,096-agent world under a busy neighbour, 2-8 about equal (1,380 -> 650-700 ns/agent), 4
+    # also best for 64 worlds of 24
+    AHEAD = 4
 
 
 cpdef Py_ssize_t record_bytes(Py_ssize_t channels):
@@ -144,6 +151,11 @@ cdef int observe(const int32_t[:, :, ::1] grid,
                 rec[ch_building + 3] = sat(building_hp[w, e])
             # 2. windows
             for k in range(na):
+                if k + AHEAD < na:
+                    prefetch_window(&grid[w, 0, 0], h, wd, position_r[w, k + AHEAD] - half,
+                                    position_c[w, k + AHEAD] - half, win)
+                    # the agents an observer sees are mostly its neighbours in agent order
+                    prefetch(&kin_view[w, k + AHEAD, k + AHEAD])
                 r = position_r[w, k] - half  # grid row of window row 0
                 c = position_c[w, k] - half
                 direct = not (w == nw - 1 and k == na - 1)
