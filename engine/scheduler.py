@@ -189,11 +189,11 @@ class Scheduler:
         for run in self._runs or ():
             if isinstance(run, tuple):
                 pipeline, systems = run
+                ns = pipeline.ns
                 for i, s in enumerate(systems):
-                    s.total_ns += int(pipeline.ns[i])
+                    s.total_ns += int(ns[i])
                     s.calls += int(pipeline.calls[i])
-                pipeline.ns[:] = 0
-                pipeline.calls[:] = 0
+                pipeline.reset_timings()
 
     # ---- delayed effects ----------------------------------------------------------------
     def after(self, ticks: int, fn: Callable[..., Any], *args: Any) -> None:

@@ -57,6 +57,27 @@ def test_a_pipeline_equals_calling_its_steps_in_order():
     assert pipeline.calls.tolist() == [1, 1] and (pipeline.ns >= 0).all()
 
 
+def test_pipeline_times_steps_in_nanoseconds_and_resets():
+    # the Pipeline counts in the CPU's time-stamp counter where it has one and converts to ns
+    # at read time: a step that sleeps 20 ms must read as about 20 ms, not as counter ticks
+    import time
+
+    flag = np.ones(1, np.int32)
+    sleeper = When(flag, lambda: time.sleep(0.02))
+    pipeline = Pipeline([sleeper, sleeper], [1, 2])
+    t0 = time.perf_counter_ns()
+    for tick in range(3):  # the second step runs on ticks 0 and 2
+        pipeline.run(tick)
+    wall = time.perf_counter_ns() - t0
+    ns = pipeline.ns
+    assert ns.dtype == np.int64 and pipeline.calls.tolist() == [3, 2]
+    # five sleeps of 20 ms, all inside the wall time around them (raw counts would be ~GHz x s)
+    assert 0.099e9 <= ns.sum() <= wall * 1.01, (ns, wall)
+    assert ns[0] >= 0.059e9 and ns[1] >= 0.039e9, ns
+    pipeline.reset_timings()
+    assert pipeline.ns.tolist() == [0, 0] and pipeline.calls.tolist() == [0, 0]
+
+
 def test_every_n_ticks_enable_disable_and_timings_hold_for_steps():
     world, s = scheduler()
     step, rng, _ = shuffler()
