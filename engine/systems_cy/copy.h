@@ -9,16 +9,31 @@
    records[(codes[j] + 2) * stride]. A record is its cell's channels padded with zeros to
    `stride` (a multiple of 32), so each copy spills zeros into the next cell, which is either
    written next or must be zero; the caller leaves `stride` bytes of room after the last cell.
-   The common stride of 32 gets one fixed-size copy the compiler keeps in two registers. */
-static inline void copy_records(uint8_t *cell, const int32_t *codes, ptrdiff_t n, ptrdiff_t nch,
-                                const uint8_t *records, ptrdiff_t stride) {
-    if (stride == 32) {
-        for (ptrdiff_t j = 0; j < n; j++, cell += nch)
-            memcpy(cell, records + (ptrdiff_t)(codes[j] + 2) * 32, 32);
-    } else {
-        for (ptrdiff_t j = 0; j < n; j++, cell += nch)
-            memcpy(cell, records + (ptrdiff_t)(codes[j] + 2) * stride, (size_t)stride);
+   The common stride of 32 gets one fixed-size copy the compiler keeps in two registers.
+   The same loop lists the agents met (codes 0 .. na - 1), so the observer channels need no
+   second pass over the window: cell `first + j` and its code go to found_cell / found_code at
+   index `found` (the count so far; the new count is returned). A branch, not a branch-free
+   write of every cell: when the window's stores miss the cache (big worlds), one more store
+   per cell cost more than the mispredictions (measured: 4,096 agents 463 vs 745 ns/agent). */
+#define ENGINE_COPY_RECORDS_LOOP(SIZE)                                                     \
+    for (ptrdiff_t j = 0; j < n; j++, cell += nch) {                                       \
+        int32_t code = codes[j];                                                           \
+        memcpy(cell, records + (ptrdiff_t)(code + 2) * (SIZE), (size_t)(SIZE));            \
+        if ((uint32_t)code < na) {                                                         \
+            found_cell[found] = first + (int32_t)j;                                        \
+            found_code[found++] = code;                                                    \
+        }                                                                                  \
     }
+
+static inline ptrdiff_t copy_records(uint8_t *cell, const int32_t *codes, ptrdiff_t n, ptrdiff_t nch,
+                                     const uint8_t *records, ptrdiff_t stride, uint32_t na, int32_t first,
+                                     int32_t *found_cell, int32_t *found_code, ptrdiff_t found) {
+    if (stride == 32) {
+        ENGINE_COPY_RECORDS_LOOP(32)
+    } else {
+        ENGINE_COPY_RECORDS_LOOP(stride)
+    }
+    return found;
 }
 
 /* Asks for the grid rows of a window (rows r .. r + win - 1, columns c .. c + win - 1, clipped

@@ -2,9 +2,9 @@
 #  1. every row's cell channels are encoded once into a record table, with two more records in
 #     front: a terrain wall (grid code -2) and an empty cell (-1);
 #  2. each window cell inside the map is then one fixed-size copy of the record its grid code
-#     names, with no branch on what is there (walls, entities and empty floor come in patterns
-#     no branch predictor learns); cells outside the map are zero. Agents seen get the observer
-#     channels (kin, bond) on top;
+#     names, with no branch on whether it is a wall, a building or floor (they come in patterns
+#     no branch predictor learns); cells outside the map are zero. The same loop lists the agents
+#     it meets, which then get the observer channels (kin, bond) on top;
 #  3. the observer's own channels at the centre cell.
 # Reading the int32 occupancy grid (4 bytes a cell) instead of a dense padded feature grid (one
 # byte per channel a cell) keeps the working set small even for worlds of thousands of agents;
@@ -12,7 +12,7 @@
 # the cache with non-temporal stores was measured and lost to writing it in place, at 4,096
 # agents too.)
 # Channel offsets come from game/features.py through the `ch_*` scalars.
-from libc.stdint cimport int32_t, uint8_t
+from libc.stdint cimport int32_t, uint8_t, uint32_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
@@ -20,8 +20,9 @@ from engine.systems_cy.step cimport Step
 
 
 cdef extern from "copy.h":
-    void copy_records(uint8_t* cell, const int32_t* codes, Py_ssize_t n, Py_ssize_t nch,
-                      const uint8_t* records, Py_ssize_t stride) noexcept nogil
+    Py_ssize_t copy_records(uint8_t* cell, const int32_t* codes, Py_ssize_t n, Py_ssize_t nch,
+                            const uint8_t* records, Py_ssize_t stride, uint32_t na, int32_t first,
+                            int32_t* found_cell, int32_t* found_code, Py_ssize_t found) noexcept nogil
     void prefetch_window(const int32_t* grid, Py_ssize_t h, Py_ssize_t w, Py_ssize_t r, Py_ssize_t c,
                          Py_ssize_t win) noexcept nogil
     void prefetch "__builtin_prefetch"(const void* p) noexcept nogil
@@ -110,8 +111,15 @@ cdef int observe(const int32_t[:, :, ::1] grid,
     if cell_records.shape[0] != rows + 2 or cell_records.shape[1] != stride:
         raise ValueError(f"observation: cell_records must have shape ({rows + 2}, {stride}) (rows + 2, channels "
                          f"rounded up to {CHUNK}), got ({cell_records.shape[0]}, {cell_records.shape[1]})")
+    # the agents met in a window: cell index and agent
+    cdef int32_t* found_cell = <int32_t*>malloc(win * win * sizeof(int32_t))
+    cdef int32_t* found_code = <int32_t*>malloc(win * win * sizeof(int32_t))
+    cdef Py_ssize_t nfound, f
     tmp = <uint8_t*>malloc(wbytes + stride)
-    if tmp == NULL:
+    if tmp == NULL or found_cell == NULL or found_code == NULL:
+        free(tmp)
+        free(found_cell)
+        free(found_code)
         raise MemoryError("observation: no memory for a window")
     records = &cell_records[0, 0]  # record of grid code q at records[(q + 2) * stride], q = -2 .. rows - 1
     with nogil:
@@ -168,26 +176,16 @@ cdef int observe(const int32_t[:, :, ::1] grid,
                     memset(base, 0, wbytes)
                 partner = &bond_partner[w, k, 0] if nb else NULL
                 until = &bond_until[w, k, 0] if nb else NULL
+                nfound = 0
                 for i in range(i0, i1):
                     grow = &grid[w, r + i, c + j0]  # the row's first cell inside the map
-                    copy_records(base + (i * win + j0) * nch, grow, j1 - j0, nch, records, stride)
-                # observer channels of the agents in view. Few agents: test each against the
-                # window; many: scan the window's cells for agents. Either way at most win^2.
-                if na <= win * win:
-                    for e in range(na):
-                        i = position_r[w, e] - r
-                        j = position_c[w, e] - c
-                        if 0 <= i < win and 0 <= j < win and grid[w, r + i, c + j] == e:
-                            mark(base + (i * win + j) * nch, kin_view[w, k, e], e, partner, until, nb, tick,
-                                 ch_kin, ch_bond)
-                else:
-                    for i in range(i0, i1):
-                        grow = &grid[w, r + i, c + j0]
-                        for j in range(j0, j1):
-                            occ = grow[j - j0]
-                            if <size_t>occ < <size_t>na:
-                                mark(base + (i * win + j) * nch, kin_view[w, k, occ], occ, partner, until, nb,
-                                     tick, ch_kin, ch_bond)
+                    nfound = copy_records(base + (i * win + j0) * nch, grow, j1 - j0, nch, records, stride,
+                                          <uint32_t>na, <int32_t>(i * win + j0), found_cell, found_code, nfound)
+                # observer channels (kinship, bond) of the agents the copy met
+                for f in range(nfound):
+                    occ = found_code[f]
+                    mark(base + found_cell[f] * nch, kin_view[w, k, occ], occ, partner, until, nb, tick,
+                         ch_kin, ch_bond)
                 # 3. the observer's own channels
                 cell = base + (half * win + half) * nch
                 cell[ch_self] = sat(last_action[w, k] + 1)
@@ -197,6 +195,8 @@ cdef int observe(const int32_t[:, :, ::1] grid,
                 if not direct:
                     memcpy(&obs[w, k, 0, 0, 0], tmp, wbytes)
     free(tmp)
+    free(found_cell)
+    free(found_code)
     return 0
 
 
