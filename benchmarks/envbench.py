@@ -36,22 +36,36 @@ def random_actions(env, n: int, seed: int = 0) -> np.ndarray:
     return acts
 
 
+class Stepper:
+    """An env stepping random valid actions; `run(seconds)` measures it (warm caches first)."""
+
+    def __init__(self, label: str, level: str = "arena", num_worlds: int = 64, **overrides):
+        self.label = label
+        self.env = make_env(level, num_worlds=num_worlds, seed=0, **overrides)
+        self.env.reset()
+        self.acts = random_actions(self.env, 256)
+        self.steps = 0
+
+    def run(self, seconds: float) -> Result:
+        env, acts = self.env, self.acts
+        for _ in range(20):  # warm caches and branch predictors
+            env.step(acts[self.steps % 256])
+            self.steps += 1
+        env.scheduler.reset_timings()
+        steps = 0
+        t0 = time.perf_counter()
+        while True:
+            env.step(acts[self.steps % 256])
+            self.steps += 1
+            steps += 1
+            if steps % 16 == 0 and time.perf_counter() - t0 >= seconds:
+                break
+        elapsed = time.perf_counter() - t0
+        return Result(self.label, env.num_agents, steps, elapsed, env.timings())
+
+
 def measure(label: str, level: str = "arena", num_worlds: int = 64, seconds: float = 2.0, **overrides) -> Result:
-    env = make_env(level, num_worlds=num_worlds, seed=0, **overrides)
-    env.reset()
-    acts = random_actions(env, 256)
-    for i in range(20):  # warm caches and branch predictors
-        env.step(acts[i % 256])
-    env.scheduler.reset_timings()
-    steps = 0
-    t0 = time.perf_counter()
-    while True:
-        env.step(acts[steps % 256])
-        steps += 1
-        if steps % 16 == 0 and time.perf_counter() - t0 >= seconds:
-            break
-    elapsed = time.perf_counter() - t0
-    return Result(label, env.num_agents, steps, elapsed, env.timings())
+    return Stepper(label, level, num_worlds, **overrides).run(seconds)
 
 
 def memory_per_agent(level: str = "arena", num_worlds: int = 64, **overrides) -> float:
