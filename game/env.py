@@ -145,7 +145,8 @@ class GridEnv(pufferlib.PufferEnv):
             raise self._bad_action(bad, int(actions[bad, 0]))
         self.scheduler.tick()
         self.tick += 1
-        infos = self._report()
+        self._since_report += 1
+        infos = self._report() if self._pending_infos else []  # most steps end no episode
         return self.observations, self.rewards, self.terminals, self.truncations, infos
 
     def close(self) -> None:
@@ -196,7 +197,6 @@ class GridEnv(pufferlib.PufferEnv):
         return out
 
     def _report(self) -> list[dict[str, Any]]:
-        self._since_report += 1
         if not self._pending_infos or self._since_report < self.level.report_interval:
             return []
         infos = self._pending_infos
