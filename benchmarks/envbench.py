@@ -52,16 +52,17 @@ class Stepper:
             env.step(acts[self.steps % 256])
             self.steps += 1
         env.scheduler.reset_timings()
-        steps = 0
+        first = self.steps
+        i = first
         t0 = time.perf_counter()
         while True:
-            env.step(acts[self.steps % 256])
-            self.steps += 1
-            steps += 1
-            if steps % 16 == 0 and time.perf_counter() - t0 >= seconds:
+            env.step(acts[i % 256])
+            i += 1
+            if (i - first) % 16 == 0 and time.perf_counter() - t0 >= seconds:
                 break
         elapsed = time.perf_counter() - t0
-        return Result(self.label, env.num_agents, steps, elapsed, env.timings())
+        self.steps = i
+        return Result(self.label, env.num_agents, i - first, elapsed, env.timings())
 
 
 def measure(label: str, level: str = "arena", num_worlds: int = 64, seconds: float = 2.0, **overrides) -> Result:
