@@ -49,63 +49,62 @@ cdef int use(const int32_t[:, :, ::1] grid,
     cdef Py_ssize_t na = intent.shape[1], nr = inventory_items.shape[2]
     cdef Py_ssize_t w, i, r
     cdef int a, o, br, bc, row, kind, total, have, ok, gives, e
-    with nogil:
-        for w in range(nw):
-            for i in range(na):
-                a = order[w, i]
-                if intent[w, a, 0] != USE:
-                    continue
-                success[w, a] = 0
-                o = agent_orientation[w, a]
-                br = position_r[w, a] + DR[o]
-                bc = position_c[w, a] + DC[o]
-                if br < 0 or br >= h or bc < 0 or bc >= wd:
-                    continue
-                row = grid[w, br, bc]
-                # Rows below na are agents: their building columns are unused zeros, not a kind-0 building.
-                if row < na:
-                    continue
-                kind = building_kind[w, row]
-                if kind < 0 or not t_b_usable[kind]:
-                    continue
-                if building_cooldown[w, row] != 0 or building_stock[w, row] == 0:
-                    continue
-                if agent_energy[w, a] < t_b_in_energy[kind]:
-                    continue
-                # Only what the recipe gives can break a cap, checked once the inputs are taken (a
-                # temple gives back a heart it takes, so it needs room for 4, not 5).
-                ok = 1
-                gives = 0
-                total = 0
-                for r in range(nr):
-                    have = inventory_items[w, a, r] - t_b_in[kind, r]
-                    if have < 0:
+    for w in range(nw):
+        for i in range(na):
+            a = order[w, i]
+            if intent[w, a, 0] != USE:
+                continue
+            success[w, a] = 0
+            o = agent_orientation[w, a]
+            br = position_r[w, a] + DR[o]
+            bc = position_c[w, a] + DC[o]
+            if br < 0 or br >= h or bc < 0 or bc >= wd:
+                continue
+            row = grid[w, br, bc]
+            # Rows below na are agents: their building columns are unused zeros, not a kind-0 building.
+            if row < na:
+                continue
+            kind = building_kind[w, row]
+            if kind < 0 or not t_b_usable[kind]:
+                continue
+            if building_cooldown[w, row] != 0 or building_stock[w, row] == 0:
+                continue
+            if agent_energy[w, a] < t_b_in_energy[kind]:
+                continue
+            # Only what the recipe gives can break a cap, checked once the inputs are taken (a
+            # temple gives back a heart it takes, so it needs room for 4, not 5).
+            ok = 1
+            gives = 0
+            total = 0
+            for r in range(nr):
+                have = inventory_items[w, a, r] - t_b_in[kind, r]
+                if have < 0:
+                    ok = 0
+                if t_b_out[kind, r] > 0:
+                    gives = 1
+                    have = have + t_b_out[kind, r]
+                    if have > t_res_max[r]:
                         ok = 0
-                    if t_b_out[kind, r] > 0:
-                        gives = 1
-                        have = have + t_b_out[kind, r]
-                        if have > t_res_max[r]:
-                            ok = 0
-                    total += have
-                if not ok or (gives and total > inventory_max):
-                    continue
-                for r in range(nr):
-                    inventory_items[w, a, r] += t_b_out[kind, r] - t_b_in[kind, r]
-                    stats[w, a, STAT_RES + RES_STATS * r + USED] += t_b_in[kind, r]
-                    stats[w, a, STAT_RES + RES_STATS * r + GAINED] += t_b_out[kind, r]
-                e = agent_energy[w, a] - t_b_in_energy[kind]
-                if t_b_out_energy[kind] > 0:
-                    e = e + t_b_out_energy[kind]
-                    if e > agent_max_energy[w, a]:
-                        e = agent_max_energy[w, a]
-                agent_energy[w, a] = e
-                raw_reward[w, a] += t_b_reward[kind]
-                # rint rounds half to even, like Python's round() in the reference.
-                stats[w, a, stat_misc + REWARD_BUILDING] += <int32_t>rint(<double>t_b_reward[kind] * 1000.0)
-                building_cooldown[w, row] = t_b_cooldown[kind]
-                if building_stock[w, row] > 0:
-                    building_stock[w, row] -= 1
-                success[w, a] = 1
+                total += have
+            if not ok or (gives and total > inventory_max):
+                continue
+            for r in range(nr):
+                inventory_items[w, a, r] += t_b_out[kind, r] - t_b_in[kind, r]
+                stats[w, a, STAT_RES + RES_STATS * r + USED] += t_b_in[kind, r]
+                stats[w, a, STAT_RES + RES_STATS * r + GAINED] += t_b_out[kind, r]
+            e = agent_energy[w, a] - t_b_in_energy[kind]
+            if t_b_out_energy[kind] > 0:
+                e = e + t_b_out_energy[kind]
+                if e > agent_max_energy[w, a]:
+                    e = agent_max_energy[w, a]
+            agent_energy[w, a] = e
+            raw_reward[w, a] += t_b_reward[kind]
+            # rint rounds half to even, like Python's round() in the reference.
+            stats[w, a, stat_misc + REWARD_BUILDING] += <int32_t>rint(<double>t_b_reward[kind] * 1000.0)
+            building_cooldown[w, row] = t_b_cooldown[kind]
+            if building_stock[w, row] > 0:
+                building_stock[w, row] -= 1
+            success[w, a] = 1
     return 0
 
 

@@ -71,19 +71,18 @@ cdef int shield(const int32_t[:, :, ::1] intent,
     cdef Py_ssize_t nw = intent.shape[0], na = intent.shape[1]
     cdef Py_ssize_t w, a
     # Toggles never touch another agent, so the per-tick order cannot matter and is not read.
-    with nogil:
-        for w in range(nw):
-            for a in range(na):
-                if intent[w, a, 0] != ACT_SHIELD:
-                    continue
-                if agent_shield[w, a]:
-                    agent_shield[w, a] = 0
-                    success[w, a] = 1
-                elif agent_energy[w, a] >= shield_upkeep:
-                    agent_shield[w, a] = 1
-                    success[w, a] = 1
-                else:
-                    success[w, a] = 0
+    for w in range(nw):
+        for a in range(na):
+            if intent[w, a, 0] != ACT_SHIELD:
+                continue
+            if agent_shield[w, a]:
+                agent_shield[w, a] = 0
+                success[w, a] = 1
+            elif agent_energy[w, a] >= shield_upkeep:
+                agent_shield[w, a] = 1
+                success[w, a] = 1
+            else:
+                success[w, a] = 0
     return 0
 
 
@@ -119,79 +118,78 @@ cdef int attack(int32_t[:, :, ::1] grid,
     cdef Py_ssize_t na = intent.shape[1], nres = inventory_items.shape[2]
     cdef Py_ssize_t w, i, k
     cdef int a, t, o, argv, d, s, r, c, kin, total, room, n
-    with nogil:
-        for w in range(nw):
-            for i in range(na):
-                a = order[w, i]
-                if intent[w, a, 0] != ACT_ATTACK:
+    for w in range(nw):
+        for i in range(na):
+            a = order[w, i]
+            if intent[w, a, 0] != ACT_ATTACK:
+                continue
+            success[w, a] = 0
+            argv = intent[w, a, 1]
+            # decode never lets these through; failing here keeps C's and Python's
+            # division of negatives out of the result.
+            if argv < 0 or argv >= ATTACK_ARGS:
+                continue
+            if consume_laser:
+                # A level that asks for lasers without a laser resource can never attack.
+                if laser < 0 or inventory_items[w, a, laser] <= 0:
                     continue
-                success[w, a] = 0
-                argv = intent[w, a, 1]
-                # decode never lets these through; failing here keeps C's and Python's
-                # division of negatives out of the result.
-                if argv < 0 or argv >= ATTACK_ARGS:
+                inventory_items[w, a, laser] -= 1
+                stats[w, a, STAT_RES + RES_STATS * laser + RES_USED] += 1
+            o = agent_orientation[w, a]
+            d = 1 + argv // 3
+            s = argv % 3 - 1
+            r = position_r[w, a] + d * DR[o] + s * RR[o]
+            c = position_c[w, a] + d * DC[o] + s * RC[o]
+            if r < 0 or r >= h or c < 0 or c >= wd:
+                continue
+            t = grid[w, r, c]
+            if t < 0:
+                continue
+            if t < na:
+                # An attack on an already frozen agent has no effect at all, stats included.
+                if agent_frozen[w, t] > 0:
                     continue
-                if consume_laser:
-                    # A level that asks for lasers without a laser resource can never attack.
-                    if laser < 0 or inventory_items[w, a, laser] <= 0:
-                        continue
-                    inventory_items[w, a, laser] -= 1
-                    stats[w, a, STAT_RES + RES_STATS * laser + RES_USED] += 1
-                o = agent_orientation[w, a]
-                d = 1 + argv // 3
-                s = argv % 3 - 1
-                r = position_r[w, a] + d * DR[o] + s * RR[o]
-                c = position_c[w, a] + d * DC[o] + s * RC[o]
-                if r < 0 or r >= h or c < 0 or c >= wd:
-                    continue
-                t = grid[w, r, c]
-                if t < 0:
-                    continue
-                if t < na:
-                    # An attack on an already frozen agent has no effect at all, stats included.
-                    if agent_frozen[w, t] > 0:
-                        continue
-                    kin = kin_weight[w, a, t] > 0
-                    stats[w, a, stat_misc + (MISC_ATTACK_KIN if kin else MISC_ATTACK_NON_KIN)] += 1
-                    stats[w, t, stat_misc + (MISC_ATTACKED_BY_KIN if kin else MISC_ATTACKED_BY_NON_KIN)] += 1
-                    if agent_shield[w, t]:
-                        agent_energy[w, t] = max(agent_energy[w, t] - damage, 0)
-                        stats[w, t, stat_misc + MISC_SHIELD_ABSORBED] += 1
-                    elif armor >= 0 and inventory_items[w, t, armor] > 0:
-                        inventory_items[w, t, armor] -= 1
-                        stats[w, t, STAT_RES + RES_STATS * armor + RES_DESTROYED] += 1
-                    else:
-                        # "shield off" of the spec: it already is, on this branch.
-                        agent_frozen[w, t] = freeze_duration
-                        agent_energy[w, t] = 0
-                        if steal:
-                            total = 0
-                            for k in range(nres):
-                                total = total + inventory_items[w, a, k]
-                            for k in range(nres):
-                                room = min(t_res_max[k] - inventory_items[w, a, k], inventory_max - total)
-                                n = min(inventory_items[w, t, k], room)
-                                if n <= 0:
-                                    continue
-                                inventory_items[w, t, k] -= n
-                                inventory_items[w, a, k] += n
-                                total = total + n
-                                stats[w, a, STAT_RES + RES_STATS * k + RES_STOLEN] += n
-                                stats[w, t, STAT_RES + RES_STATS * k + RES_LOST] += n
-                        stats[w, a, stat_misc + MISC_FREEZES_CAUSED] += 1
-                        emit(signal_buffer, signal_count, signal_enabled, SIGNAL_AGENT_FROZEN, <int>w, t, a)
-                    success[w, a] = 1
-                elif building_hp[w, t] > 0:
-                    building_hp[w, t] -= damage
-                    if building_hp[w, t] <= 0:
-                        # The row stays allocated so the row layout is fixed for the episode.
-                        building_hp[w, t] = 0
-                        building_kind[w, t] = -1
-                        grid[w, r, c] = -1
-                        stats[w, a, stat_misc + MISC_BUILDINGS_DESTROYED] += 1
-                        emit(signal_buffer, signal_count, signal_enabled, SIGNAL_BUILDING_DESTROYED, <int>w, t, a)
-                    stats[w, a, stat_misc + MISC_ATTACK_BUILDING] += 1
-                    success[w, a] = 1
+                kin = kin_weight[w, a, t] > 0
+                stats[w, a, stat_misc + (MISC_ATTACK_KIN if kin else MISC_ATTACK_NON_KIN)] += 1
+                stats[w, t, stat_misc + (MISC_ATTACKED_BY_KIN if kin else MISC_ATTACKED_BY_NON_KIN)] += 1
+                if agent_shield[w, t]:
+                    agent_energy[w, t] = max(agent_energy[w, t] - damage, 0)
+                    stats[w, t, stat_misc + MISC_SHIELD_ABSORBED] += 1
+                elif armor >= 0 and inventory_items[w, t, armor] > 0:
+                    inventory_items[w, t, armor] -= 1
+                    stats[w, t, STAT_RES + RES_STATS * armor + RES_DESTROYED] += 1
+                else:
+                    # "shield off" of the spec: it already is, on this branch.
+                    agent_frozen[w, t] = freeze_duration
+                    agent_energy[w, t] = 0
+                    if steal:
+                        total = 0
+                        for k in range(nres):
+                            total = total + inventory_items[w, a, k]
+                        for k in range(nres):
+                            room = min(t_res_max[k] - inventory_items[w, a, k], inventory_max - total)
+                            n = min(inventory_items[w, t, k], room)
+                            if n <= 0:
+                                continue
+                            inventory_items[w, t, k] -= n
+                            inventory_items[w, a, k] += n
+                            total = total + n
+                            stats[w, a, STAT_RES + RES_STATS * k + RES_STOLEN] += n
+                            stats[w, t, STAT_RES + RES_STATS * k + RES_LOST] += n
+                    stats[w, a, stat_misc + MISC_FREEZES_CAUSED] += 1
+                    emit(signal_buffer, signal_count, signal_enabled, SIGNAL_AGENT_FROZEN, <int>w, t, a)
+                success[w, a] = 1
+            elif building_hp[w, t] > 0:
+                building_hp[w, t] -= damage
+                if building_hp[w, t] <= 0:
+                    # The row stays allocated so the row layout is fixed for the episode.
+                    building_hp[w, t] = 0
+                    building_kind[w, t] = -1
+                    grid[w, r, c] = -1
+                    stats[w, a, stat_misc + MISC_BUILDINGS_DESTROYED] += 1
+                    emit(signal_buffer, signal_count, signal_enabled, SIGNAL_BUILDING_DESTROYED, <int>w, t, a)
+                stats[w, a, stat_misc + MISC_ATTACK_BUILDING] += 1
+                success[w, a] = 1
     return 0
 
 

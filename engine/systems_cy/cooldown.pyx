@@ -22,21 +22,20 @@ cdef int cooldown(const int32_t[:, ::1] building_kind,
     cdef Py_ssize_t na = active.shape[1]
     cdef Py_ssize_t w, row
     cdef int kind, regen
-    with nogil:
-        for w in range(nw):
-            for row in range(na, rows):
-                kind = building_kind[w, row]
-                if kind < 0 or not alive[w, row]:
-                    continue
-                if building_cooldown[w, row] > 0:
-                    building_cooldown[w, row] -= 1
-                regen = t_b_regen[kind]
-                # The timer stands still while the stock is full, and restarts after each unit.
-                if regen > 0 and 0 <= building_stock[w, row] < t_b_max_stock[kind]:
-                    building_regen_timer[w, row] += 1
-                    if building_regen_timer[w, row] >= regen:
-                        building_stock[w, row] += 1
-                        building_regen_timer[w, row] = 0
+    for w in range(nw):
+        for row in range(na, rows):
+            kind = building_kind[w, row]
+            if kind < 0 or not alive[w, row]:
+                continue
+            if building_cooldown[w, row] > 0:
+                building_cooldown[w, row] -= 1
+            regen = t_b_regen[kind]
+            # The timer stands still while the stock is full, and restarts after each unit.
+            if regen > 0 and 0 <= building_stock[w, row] < t_b_max_stock[kind]:
+                building_regen_timer[w, row] += 1
+                if building_regen_timer[w, row] >= regen:
+                    building_stock[w, row] += 1
+                    building_regen_timer[w, row] = 0
     return 0
 
 

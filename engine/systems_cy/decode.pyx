@@ -33,45 +33,43 @@ cdef int decode(const int32_t[:, :, ::1] actions,
     """Env action ids must already be in range (the env checks them, naming the agent)."""
     cdef Py_ssize_t nw = actions.shape[0], na = actions.shape[1], w, a
     cdef int code, argv, cost
-    with nogil:
-        for w in range(nw):
-            shuffle(&order[w, 0], <int>na, &rng[w])
-            for a in range(na):
-                success[w, a] = 0
-                raw_reward[w, a] = 0
-                last_action[w, a] = actions[w, a, 0]
-                if not active[w, a]:
-                    continue  # frozen: the freeze system already cleared the intent
-                code = t_action_code[actions[w, a, 0]]
-                argv = actions[w, a, 1]
-                intent[w, a, 0] = -1
-                intent[w, a, 1] = argv
-                active[w, a] = 0
-                if argv < 0 or argv >= t_arg_count[code]:
-                    stats[w, a, STAT_BAD_ARG] += 1
-                    continue
-                cost = t_cost[agent_group[w, a], code]
-                if cost > agent_energy[w, a]:
-                    stats[w, a, STAT_NO_ENERGY] += 1
-                    continue
-                agent_energy[w, a] -= cost
-                stats[w, a, stat_misc + MISC_ENERGY_SPENT] += cost
-                intent[w, a, 0] = code
-                active[w, a] = 1
-                if code == ACT_NOOP:
-                    success[w, a] = 1  # nothing to resolve: doing nothing always works
+    for w in range(nw):
+        shuffle(&order[w, 0], <int>na, &rng[w])
+        for a in range(na):
+            success[w, a] = 0
+            raw_reward[w, a] = 0
+            last_action[w, a] = actions[w, a, 0]
+            if not active[w, a]:
+                continue  # frozen: the freeze system already cleared the intent
+            code = t_action_code[actions[w, a, 0]]
+            argv = actions[w, a, 1]
+            intent[w, a, 0] = -1
+            intent[w, a, 1] = argv
+            active[w, a] = 0
+            if argv < 0 or argv >= t_arg_count[code]:
+                stats[w, a, STAT_BAD_ARG] += 1
+                continue
+            cost = t_cost[agent_group[w, a], code]
+            if cost > agent_energy[w, a]:
+                stats[w, a, STAT_NO_ENERGY] += 1
+                continue
+            agent_energy[w, a] -= cost
+            stats[w, a, stat_misc + MISC_ENERGY_SPENT] += cost
+            intent[w, a, 0] = code
+            active[w, a] = 1
+            if code == ACT_NOOP:
+                success[w, a] = 1  # nothing to resolve: doing nothing always works
     return 0
 
 
 cdef int tally(const int32_t[:, :, ::1] intent, const uint8_t[:, ::1] success, int32_t[:, :, ::1] stats) except -1:
     cdef Py_ssize_t w, a
     cdef int code
-    with nogil:
-        for w in range(intent.shape[0]):
-            for a in range(intent.shape[1]):
-                code = intent[w, a, 0]
-                if code >= 0:
-                    stats[w, a, 2 * code + 1 - success[w, a]] += 1
+    for w in range(intent.shape[0]):
+        for a in range(intent.shape[1]):
+            code = intent[w, a, 0]
+            if code >= 0:
+                stats[w, a, 2 * code + 1 - success[w, a]] += 1
     return 0
 
 

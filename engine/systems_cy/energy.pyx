@@ -20,16 +20,15 @@ cdef int energy(int32_t[:, ::1] agent_energy,
     cdef Py_ssize_t nw = agent_energy.shape[0], na = active.shape[1]
     cdef Py_ssize_t w, a
     cdef int e
-    with nogil:
-        for w in range(nw):
-            for a in range(na):
-                e = agent_energy[w, a] - t_upkeep[agent_group[w, a]]
-                if agent_shield[w, a]:
-                    e = e - shield_upkeep
-                if e <= 0:
-                    e = 0
-                    agent_shield[w, a] = 0
-                agent_energy[w, a] = e
+    for w in range(nw):
+        for a in range(na):
+            e = agent_energy[w, a] - t_upkeep[agent_group[w, a]]
+            if agent_shield[w, a]:
+                e = e - shield_upkeep
+            if e <= 0:
+                e = 0
+                agent_shield[w, a] = 0
+            agent_energy[w, a] = e
     return 0
 
 

@@ -17,16 +17,15 @@ cdef int episode(int32_t[::1] episode_tick,
     cdef Py_ssize_t w, a
     cdef int32_t count = 0
     cdef uint8_t done
-    with nogil:
-        for w in range(episode_tick.shape[0]):
-            episode_tick[w] += 1
-            done = episode_tick[w] >= max_steps
-            ended[w] = done
-            count += done
-            for a in range(reward.shape[1]):
-                env_rewards[w, a] = reward[w, a]
-                env_truncations[w, a] = done
-        ended_count[0] = count
+    for w in range(episode_tick.shape[0]):
+        episode_tick[w] += 1
+        done = episode_tick[w] >= max_steps
+        ended[w] = done
+        count += done
+        for a in range(reward.shape[1]):
+            env_rewards[w, a] = reward[w, a]
+            env_truncations[w, a] = done
+    ended_count[0] = count
     return 0
 
 

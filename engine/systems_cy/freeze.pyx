@@ -18,17 +18,16 @@ cdef int freeze(int32_t[:, ::1] agent_frozen,
                 int32_t[:, :, ::1] stats,
                 int stat_misc) except -1:
     cdef Py_ssize_t w, a
-    with nogil:
-        for w in range(active.shape[0]):
-            for a in range(active.shape[1]):
-                if agent_frozen[w, a] > 0:
-                    agent_frozen[w, a] -= 1
-                    active[w, a] = 0
-                    intent[w, a, 0] = -1
-                    stats[w, a, STAT_FROZEN] += 1
-                    stats[w, a, stat_misc + MISC_FROZEN_TICKS] += 1
-                else:
-                    active[w, a] = 1
+    for w in range(active.shape[0]):
+        for a in range(active.shape[1]):
+            if agent_frozen[w, a] > 0:
+                agent_frozen[w, a] -= 1
+                active[w, a] = 0
+                intent[w, a, 0] = -1
+                stats[w, a, STAT_FROZEN] += 1
+                stats[w, a, stat_misc + MISC_FROZEN_TICKS] += 1
+            else:
+                active[w, a] = 1
     return 0
 
 

@@ -55,31 +55,30 @@ cdef int transfer(const int32_t[:, :, ::1] grid,
     cdef Py_ssize_t nw = grid.shape[0], na = intent.shape[1], nr = inventory_items.shape[2]
     cdef Py_ssize_t w, i, k
     cdef int a, b, res, total
-    with nogil:
-        for w in range(nw):
-            for i in range(na):
-                a = order[w, i]
-                if intent[w, a, 0] != TRANSFER:
-                    continue
-                success[w, a] = 0
-                res = intent[w, a, 1]
-                # decode already rejects bad arguments; this only keeps the kernel memory-safe
-                if res < 0 or res >= nr or inventory_items[w, a, res] <= 0:
-                    continue
-                b = front(grid, position_r, position_c, agent_orientation, w, a)
-                if b < 0 or b >= na:
-                    continue
-                total = 0
-                for k in range(nr):
-                    total += inventory_items[w, b, k]
-                if inventory_items[w, b, res] >= t_res_max[res] or total >= inventory_max:
-                    continue
-                inventory_items[w, a, res] -= 1
-                inventory_items[w, b, res] += 1
-                stats[w, a, STAT_RES + RES_STATS * res + GIVEN] += 1
-                stats[w, b, STAT_RES + RES_STATS * res + RECEIVED] += 1
-                stats[w, a, stat_misc + (GIVEN_KIN if kin_weight[w, a, b] > 0 else GIVEN_NON_KIN)] += 1
-                success[w, a] = 1
+    for w in range(nw):
+        for i in range(na):
+            a = order[w, i]
+            if intent[w, a, 0] != TRANSFER:
+                continue
+            success[w, a] = 0
+            res = intent[w, a, 1]
+            # decode already rejects bad arguments; this only keeps the kernel memory-safe
+            if res < 0 or res >= nr or inventory_items[w, a, res] <= 0:
+                continue
+            b = front(grid, position_r, position_c, agent_orientation, w, a)
+            if b < 0 or b >= na:
+                continue
+            total = 0
+            for k in range(nr):
+                total += inventory_items[w, b, k]
+            if inventory_items[w, b, res] >= t_res_max[res] or total >= inventory_max:
+                continue
+            inventory_items[w, a, res] -= 1
+            inventory_items[w, b, res] += 1
+            stats[w, a, STAT_RES + RES_STATS * res + GIVEN] += 1
+            stats[w, b, STAT_RES + RES_STATS * res + RECEIVED] += 1
+            stats[w, a, stat_misc + (GIVEN_KIN if kin_weight[w, a, b] > 0 else GIVEN_NON_KIN)] += 1
+            success[w, a] = 1
     return 0
 
 
@@ -98,35 +97,34 @@ cdef int swap(int32_t[:, :, ::1] grid,
     cdef Py_ssize_t w, i
     cdef int a, b, kind, r, c, tr, tc
     cdef bint ok
-    with nogil:
-        for w in range(nw):
-            for i in range(na):
-                a = order[w, i]
-                if intent[w, a, 0] != SWAP:
-                    continue
-                success[w, a] = 0
-                b = front(grid, position_r, position_c, agent_orientation, w, a)
-                if b < 0:
-                    continue
-                if b < na:
-                    ok = agent_frozen[w, b] > 0
-                else:
-                    # agent rows carry building_kind 0 (no Building component), hence the row test
-                    kind = building_kind[w, b]
-                    ok = kind >= 0 and t_b_swappable[kind] != 0
-                if not ok:
-                    continue
-                r = position_r[w, a]
-                c = position_c[w, a]
-                tr = position_r[w, b]
-                tc = position_c[w, b]
-                grid[w, r, c] = b
-                grid[w, tr, tc] = a
-                position_r[w, a] = tr
-                position_c[w, a] = tc
-                position_r[w, b] = r
-                position_c[w, b] = c
-                success[w, a] = 1
+    for w in range(nw):
+        for i in range(na):
+            a = order[w, i]
+            if intent[w, a, 0] != SWAP:
+                continue
+            success[w, a] = 0
+            b = front(grid, position_r, position_c, agent_orientation, w, a)
+            if b < 0:
+                continue
+            if b < na:
+                ok = agent_frozen[w, b] > 0
+            else:
+                # agent rows carry building_kind 0 (no Building component), hence the row test
+                kind = building_kind[w, b]
+                ok = kind >= 0 and t_b_swappable[kind] != 0
+            if not ok:
+                continue
+            r = position_r[w, a]
+            c = position_c[w, a]
+            tr = position_r[w, b]
+            tc = position_c[w, b]
+            grid[w, r, c] = b
+            grid[w, tr, tc] = a
+            position_r[w, a] = tr
+            position_c[w, a] = tc
+            position_r[w, b] = r
+            position_c[w, b] = c
+            success[w, a] = 1
     return 0
 
 
@@ -138,27 +136,26 @@ cdef int color(uint8_t[:, ::1] agent_color,
     cdef Py_ssize_t nw = intent.shape[0], na = intent.shape[1]
     cdef Py_ssize_t w, i
     cdef int a, op, v
-    with nogil:
-        for w in range(nw):
-            for i in range(na):
-                a = order[w, i]
-                if intent[w, a, 0] != COLOR:
-                    continue
-                op = intent[w, a, 1]
-                v = agent_color[w, a]
-                if op == 0:
-                    v = v + 1
-                elif op == 1:
-                    v = v - 1
-                elif op == 2:
-                    v = v * 2
-                elif op == 3:
-                    v = v // 2
-                else:
-                    success[w, a] = 0
-                    continue
-                agent_color[w, a] = <uint8_t>(0 if v < 0 else (255 if v > 255 else v))
-                success[w, a] = 1
+    for w in range(nw):
+        for i in range(na):
+            a = order[w, i]
+            if intent[w, a, 0] != COLOR:
+                continue
+            op = intent[w, a, 1]
+            v = agent_color[w, a]
+            if op == 0:
+                v = v + 1
+            elif op == 1:
+                v = v - 1
+            elif op == 2:
+                v = v * 2
+            elif op == 3:
+                v = v // 2
+            else:
+                success[w, a] = 0
+                continue
+            agent_color[w, a] = <uint8_t>(0 if v < 0 else (255 if v > 255 else v))
+            success[w, a] = 1
     return 0
 
 

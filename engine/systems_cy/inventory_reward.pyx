@@ -13,18 +13,17 @@ cdef int inventory_reward(const int32_t[:, :, ::1] inventory_items,
                           float[:, ::1] raw_reward) except -1:
     cdef Py_ssize_t w, a, r
     cdef float v, x
-    with nogil:
-        for w in range(held.shape[0]):
-            for a in range(held.shape[1]):
-                v = 0
-                for r in range(t_res_reward.shape[0]):
-                    if t_res_reward[r] != 0:
-                        x = t_res_reward[r] * inventory_items[w, a, r]
-                        if x > t_res_reward_max[r]:
-                            x = t_res_reward_max[r]
-                        v += x
-                raw_reward[w, a] += v - held[w, a]
-                held[w, a] = v
+    for w in range(held.shape[0]):
+        for a in range(held.shape[1]):
+            v = 0
+            for r in range(t_res_reward.shape[0]):
+                if t_res_reward[r] != 0:
+                    x = t_res_reward[r] * inventory_items[w, a, r]
+                    if x > t_res_reward_max[r]:
+                        x = t_res_reward_max[r]
+                    v += x
+            raw_reward[w, a] += v - held[w, a]
+            held[w, a] = v
     return 0
 
 

@@ -20,24 +20,23 @@ cdef int kinship(const float[:, ::1] raw_reward,
     cdef Py_ssize_t w, i, j, k, nnz
     cdef float acc
     cdef int p
-    with nogil:
-        for w in range(nw):
-            nnz = 0
-            for j in range(na):
-                if raw_reward[w, j] != 0:
-                    kin_scratch[w, nnz] = <int32_t>j
-                    nnz += 1
-            for i in range(na):
-                acc = 0
-                for k in range(nnz):
-                    j = kin_scratch[w, k]
-                    acc = acc + kin_weight[w, i, j] * raw_reward[w, j]
-                for k in range(nb):
-                    p = bond_partner[w, i, k]
-                    if p >= 0 and bond_until[w, i, k] > episode_tick[w]:
-                        acc = acc + mate_share * raw_reward[w, p]
-                reward[w, i] = acc
-                episode_return[w, i] += acc
+    for w in range(nw):
+        nnz = 0
+        for j in range(na):
+            if raw_reward[w, j] != 0:
+                kin_scratch[w, nnz] = <int32_t>j
+                nnz += 1
+        for i in range(na):
+            acc = 0
+            for k in range(nnz):
+                j = kin_scratch[w, k]
+                acc = acc + kin_weight[w, i, j] * raw_reward[w, j]
+            for k in range(nb):
+                p = bond_partner[w, i, k]
+                if p >= 0 and bond_until[w, i, k] > episode_tick[w]:
+                    acc = acc + mate_share * raw_reward[w, p]
+            reward[w, i] = acc
+            episode_return[w, i] += acc
     return 0
 
 

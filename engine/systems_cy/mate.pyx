@@ -64,47 +64,46 @@ cdef int mate(const int32_t[:, :, ::1] grid,
     cdef Py_ssize_t nw = grid.shape[0], na = intent.shape[1]
     cdef Py_ssize_t w, i
     cdef int a, b, o, r, c, tick, sa, sb
-    with nogil:
-        for w in range(nw):
-            tick = episode_tick[w]
-            for i in range(na):
-                a = order[w, i]
-                if intent[w, a, 0] != MATE:
-                    continue
-                success[w, a] = 0
-                o = agent_orientation[w, a]
-                r = position_r[w, a] + DR[o]
-                c = position_c[w, a] + DC[o]
-                if r < 0 or r >= grid.shape[1] or c < 0 or c >= grid.shape[2]:
-                    continue
-                b = grid[w, r, c]
-                if b < 0 or b >= na:
-                    continue
-                proposal[w, a] = b
-                proposal_tick[w, a] = tick
-                success[w, a] = 1
-                if proposal[w, b] != a or tick - proposal_tick[w, b] >= mate_window:
-                    continue
-                if (bonded(bond_partner, bond_until, w, a, b, tick)
-                        or bonded(bond_partner, bond_until, w, b, a, tick)):
-                    continue
-                if agent_energy[w, a] < mate_cost or agent_energy[w, b] < mate_cost:
-                    continue
-                sa = free_slot(bond_until, w, a, tick)
-                sb = free_slot(bond_until, w, b, tick)
-                if sa < 0 or sb < 0:
-                    continue
-                agent_energy[w, a] -= mate_cost
-                agent_energy[w, b] -= mate_cost
-                bond_partner[w, a, sa] = b
-                bond_partner[w, b, sb] = a
-                bond_until[w, a, sa] = tick + mate_duration
-                bond_until[w, b, sb] = tick + mate_duration
-                proposal[w, a] = -1
-                proposal[w, b] = -1
-                stats[w, a, stat_misc + BONDS_FORMED] += 1
-                stats[w, b, stat_misc + BONDS_FORMED] += 1
-                emit(signal_buffer, signal_count, signal_enabled, SIGNAL_BOND_FORMED, <int>w, a, b)
+    for w in range(nw):
+        tick = episode_tick[w]
+        for i in range(na):
+            a = order[w, i]
+            if intent[w, a, 0] != MATE:
+                continue
+            success[w, a] = 0
+            o = agent_orientation[w, a]
+            r = position_r[w, a] + DR[o]
+            c = position_c[w, a] + DC[o]
+            if r < 0 or r >= grid.shape[1] or c < 0 or c >= grid.shape[2]:
+                continue
+            b = grid[w, r, c]
+            if b < 0 or b >= na:
+                continue
+            proposal[w, a] = b
+            proposal_tick[w, a] = tick
+            success[w, a] = 1
+            if proposal[w, b] != a or tick - proposal_tick[w, b] >= mate_window:
+                continue
+            if (bonded(bond_partner, bond_until, w, a, b, tick)
+                    or bonded(bond_partner, bond_until, w, b, a, tick)):
+                continue
+            if agent_energy[w, a] < mate_cost or agent_energy[w, b] < mate_cost:
+                continue
+            sa = free_slot(bond_until, w, a, tick)
+            sb = free_slot(bond_until, w, b, tick)
+            if sa < 0 or sb < 0:
+                continue
+            agent_energy[w, a] -= mate_cost
+            agent_energy[w, b] -= mate_cost
+            bond_partner[w, a, sa] = b
+            bond_partner[w, b, sb] = a
+            bond_until[w, a, sa] = tick + mate_duration
+            bond_until[w, b, sb] = tick + mate_duration
+            proposal[w, a] = -1
+            proposal[w, b] = -1
+            stats[w, a, stat_misc + BONDS_FORMED] += 1
+            stats[w, b, stat_misc + BONDS_FORMED] += 1
+            emit(signal_buffer, signal_count, signal_enabled, SIGNAL_BOND_FORMED, <int>w, a, b)
     return 0
 
 

@@ -33,37 +33,36 @@ cdef int move_rotate(int32_t[:, :, ::1] grid,
     cdef Py_ssize_t na = actions.shape[1]
     cdef Py_ssize_t w, i
     cdef int a, act, argv, o, r, c, nr, nc, sign
-    with nogil:
-        for w in range(nw):
-            for i in range(na):
-                a = order[w, i]
-                if not active[w, a]:
-                    continue
-                act = actions[w, a, 0]
-                argv = actions[w, a, 1]
-                if act == rotate_id:
-                    if 0 <= argv < 4:
-                        orientation[w, a] = <uint8_t>argv
-                        success[w, a] = 1
-                    else:
-                        success[w, a] = 0
-                elif act == move_id:
-                    success[w, a] = 0
-                    if argv != 0 and argv != 1:
-                        continue
-                    sign = 1 - 2 * argv
-                    o = orientation[w, a]
-                    r = pos_r[w, a]
-                    c = pos_c[w, a]
-                    nr = r + sign * DR[o]
-                    nc = c + sign * DC[o]
-                    if nr < 0 or nr >= h or nc < 0 or nc >= wd or grid[w, nr, nc] != -1:
-                        continue
-                    grid[w, r, c] = -1
-                    grid[w, nr, nc] = a
-                    pos_r[w, a] = nr
-                    pos_c[w, a] = nc
+    for w in range(nw):
+        for i in range(na):
+            a = order[w, i]
+            if not active[w, a]:
+                continue
+            act = actions[w, a, 0]
+            argv = actions[w, a, 1]
+            if act == rotate_id:
+                if 0 <= argv < 4:
+                    orientation[w, a] = <uint8_t>argv
                     success[w, a] = 1
+                else:
+                    success[w, a] = 0
+            elif act == move_id:
+                success[w, a] = 0
+                if argv != 0 and argv != 1:
+                    continue
+                sign = 1 - 2 * argv
+                o = orientation[w, a]
+                r = pos_r[w, a]
+                c = pos_c[w, a]
+                nr = r + sign * DR[o]
+                nc = c + sign * DC[o]
+                if nr < 0 or nr >= h or nc < 0 or nc >= wd or grid[w, nr, nc] != -1:
+                    continue
+                grid[w, r, c] = -1
+                grid[w, nr, nc] = a
+                pos_r[w, a] = nr
+                pos_c[w, a] = nc
+                success[w, a] = 1
     return 0
 
 

@@ -9,9 +9,8 @@ from engine.systems_cy.step cimport Step
 cdef int draw_orders(uint64_t[::1] rng, int32_t[:, ::1] order) except -1:
     """order[w] = a Fisher-Yates permutation of range(agents) from rng[w] (see engine.rng)."""
     cdef Py_ssize_t w
-    with nogil:
-        for w in range(order.shape[0]):
-            shuffle(&order[w, 0], <int>order.shape[1], &rng[w])
+    for w in range(order.shape[0]):
+        shuffle(&order[w, 0], <int>order.shape[1], &rng[w])
     return 0
 
 
