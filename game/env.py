@@ -136,9 +136,10 @@ class GridEnv(pufferlib.PufferEnv):
         return self.observations, []
 
     def step(self, actions):
-        try:  # the usual case, int32 (agents, 2): copied and range-checked in one C loop
-            bad = self._load_actions(actions)
-        except (TypeError, ValueError):  # another dtype, shape or layout: checked in numpy
+        # the usual case, a C-contiguous int32 (agents, 2) array: copied and range-checked in one
+        # C loop; anything else (-2) is checked and converted in numpy
+        bad = self._load_actions(actions)
+        if bad == -2:
             bad = -1
             np.copyto(self._actions.reshape(-1, 2), self._check_actions(actions), casting="unsafe")
         if bad >= 0:  # only the action buffer was written: no state has changed

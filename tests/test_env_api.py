@@ -163,6 +163,23 @@ def test_int64_actions_accepted_and_equal_to_int32():
         np.testing.assert_array_equal(o1, o2)
 
 
+def test_byte_swapped_and_list_actions_equal_native_int32():
+    # only native, aligned, C-contiguous int32 arrays take the C loader; the rest go through
+    # numpy and must give the same steps (a byte-swapped array read raw would be nonsense ids)
+    envs = [make_env(LEVEL, seed=2) for _ in range(3)]
+    for e in envs:
+        e.reset()
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        a = random_actions(rng, envs[0]).astype(np.int32)
+        o1 = envs[0].step(a)[0].copy()
+        o2 = envs[1].step(a.astype(">i4"))[0].copy()
+        o3 = envs[2].step(a.tolist())[0]
+        np.testing.assert_array_equal(o1, o2)
+        np.testing.assert_array_equal(o1, o3)
+    assert envs[0].state_hash() == envs[1].state_hash() == envs[2].state_hash()
+
+
 def test_bad_num_worlds():
     with pytest.raises(ValueError, match="num_worlds"):
         make_env(LEVEL, num_worlds=0)

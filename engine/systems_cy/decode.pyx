@@ -1,7 +1,10 @@
 # The action system's bookends: `decode` turns env actions into intents (checking argument and
 # energy, paying costs, drawing the per-tick agent order); `tally` counts successes at the end.
 from libc.stdint cimport int32_t, uint8_t, uint64_t
+cimport numpy as cnp
 from engine.systems_cy.step cimport Step
+
+cnp.import_array()
 
 from engine.kernel import Kernel, arg
 from engine.systems_cy.rng cimport shuffle
@@ -84,20 +87,31 @@ cdef class ActionLoader:
         self.dst = dst
         self.num_actions = num_actions
 
-    def load(self, const int32_t[:, ::1] src):
-        """Returns the first agent whose action id is outside [0, num_actions), or -1. Raises
-        ValueError (or TypeError) for anything but a C-contiguous int32 (agents, 2) array."""
-        cdef Py_ssize_t i, n = src.shape[0], per = self.dst.shape[1]
+    def load(self, src):
+        """Returns the first agent whose action id is outside [0, num_actions), -1 when all are
+        valid, or -2 without reading anything when `src` is not an aligned, native-order,
+        C-contiguous int32 numpy array of shape (agents, 2) (the caller then checks and converts
+        it). The layout is read from the array header, not through a typed memoryview, whose
+        acquisition cost ~0.4 us per step, a tenth of a lone small world's fixed cost."""
+        cdef cnp.ndarray a
+        cdef Py_ssize_t i, n = self.dst.shape[0] * self.dst.shape[1], per = self.dst.shape[1]
         cdef Py_ssize_t bad = -1
-        cdef int32_t a
-        if n != self.dst.shape[0] * per or src.shape[1] != 2:
-            raise ValueError(f"actions of shape ({n}, {src.shape[1]}) for {self.dst.shape[0] * per} agents")
+        cdef const int32_t* s
+        cdef int32_t act
+        if type(src) is not cnp.ndarray:
+            return -2
+        a = <cnp.ndarray>src
+        # ISCARRAY_RO: C-contiguous, aligned and in native byte order
+        if (cnp.PyArray_TYPE(a) != cnp.NPY_INT32 or not cnp.PyArray_ISCARRAY_RO(a) or cnp.PyArray_NDIM(a) != 2
+                or cnp.PyArray_DIM(a, 0) != n or cnp.PyArray_DIM(a, 1) != 2):
+            return -2
+        s = <const int32_t*>cnp.PyArray_DATA(a)
         for i in range(n):
-            a = src[i, 0]
-            if bad < 0 and (a < 0 or a >= self.num_actions):
+            act = s[2 * i]
+            if bad < 0 and (act < 0 or act >= self.num_actions):
                 bad = i
-            self.dst[i // per, i % per, 0] = a
-            self.dst[i // per, i % per, 1] = src[i, 1]
+            self.dst[i // per, i % per, 0] = act
+            self.dst[i // per, i % per, 1] = s[2 * i + 1]
         return bad
 
 
