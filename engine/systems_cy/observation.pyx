@@ -92,7 +92,7 @@ cdef int observe(const int32_t[:, :, ::1] grid,
     cdef Py_ssize_t nw = obs.shape[0], na = obs.shape[1], win = obs.shape[2], nch = obs.shape[4]
     cdef Py_ssize_t rows = alive.shape[1], nres = inventory_items.shape[2], nb = bond_partner.shape[2]
     cdef Py_ssize_t h = grid.shape[1], wd = grid.shape[2], half = win // 2
-    cdef Py_ssize_t w, e, i, j, k, b, r, c, i0, i1, j0, j1
+    cdef Py_ssize_t w, e, i, k, r, c, i0, i1, j0, j1
     cdef int32_t occ, tick, kind, stock
     cdef const int32_t* grow
     cdef const int32_t* partner
