@@ -151,33 +151,36 @@ def test_action_id_out_of_range_names_the_agent(bad):
     assert env.state_hash() == h
 
 
+def assert_layouts_step_alike(layouts, steps: int, action_seed: int) -> None:
+    """Envs given the same actions in different layouts (each a function of the native int32
+    array) see identical observations and end in the same state."""
+    envs = [make_env(LEVEL, seed=2) for _ in layouts]
+    for e in envs:
+        e.reset()
+    rng = np.random.default_rng(action_seed)
+    for _ in range(steps):
+        a = random_actions(rng, envs[0])
+        obs = [e.step(layout(a))[0].copy() for e, layout in zip(envs, layouts)]
+        for o in obs[1:]:
+            np.testing.assert_array_equal(obs[0], o)
+    assert len({e.state_hash() for e in envs}) == 1
+
+
+def every_other_column(a: np.ndarray) -> np.ndarray:
+    wide = np.zeros((a.shape[0], 4), np.int32)
+    wide[:, ::2] = a
+    return wide[:, ::2]  # not C-contiguous
+
+
 def test_int64_actions_accepted_and_equal_to_int32():
-    e1, e2 = make_env(LEVEL, seed=2), make_env(LEVEL, seed=2)
-    e1.reset()
-    e2.reset()
-    rng = np.random.default_rng(3)
-    for _ in range(10):
-        a = random_actions(rng, e1)
-        o1 = e1.step(a)[0].copy()
-        o2 = e2.step(a.astype(np.int64))[0]
-        np.testing.assert_array_equal(o1, o2)
+    assert_layouts_step_alike([lambda a: a, lambda a: a.astype(np.int64)], steps=10, action_seed=3)
 
 
 def test_byte_swapped_and_list_actions_equal_native_int32():
     # only native, aligned, C-contiguous int32 arrays take the C loader; the rest go through
     # numpy and must give the same steps (a byte-swapped array read raw would be nonsense ids)
-    envs = [make_env(LEVEL, seed=2) for _ in range(3)]
-    for e in envs:
-        e.reset()
-    rng = np.random.default_rng(5)
-    for _ in range(5):
-        a = random_actions(rng, envs[0]).astype(np.int32)
-        o1 = envs[0].step(a)[0].copy()
-        o2 = envs[1].step(a.astype(">i4"))[0].copy()
-        o3 = envs[2].step(a.tolist())[0]
-        np.testing.assert_array_equal(o1, o2)
-        np.testing.assert_array_equal(o1, o3)
-    assert envs[0].state_hash() == envs[1].state_hash() == envs[2].state_hash()
+    assert_layouts_step_alike([lambda a: a, lambda a: a.astype(">i4"), lambda a: a.tolist()], steps=5,
+                              action_seed=5)
 
 
 def test_bad_num_worlds():
@@ -318,14 +321,4 @@ def test_make_env_with_a_level_object_does_not_drop_overrides():
 
 
 def test_strided_int32_actions_accepted_and_equal_to_contiguous():
-    e1, e2 = make_env(LEVEL, seed=2), make_env(LEVEL, seed=2)
-    e1.reset()
-    e2.reset()
-    rng = np.random.default_rng(4)
-    for _ in range(5):
-        a = random_actions(rng, e1).astype(np.int32)
-        wide = np.zeros((e1.num_agents, 4), np.int32)
-        wide[:, ::2] = a  # every other column: not C-contiguous
-        o1 = e1.step(a)[0].copy()
-        o2 = e2.step(wide[:, ::2])[0]
-        np.testing.assert_array_equal(o1, o2)
+    assert_layouts_step_alike([lambda a: a, every_other_column], steps=5, action_seed=4)
