@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable
 
 from engine.ecs.world import World
 from engine.signals import Signals
-from engine.systems_cy.step import Pipeline, Step
+from engine.systems_cy.step import Pipeline, Step, Ticker
 
 PHASES: tuple[str, ...] = ("actions", "world", "rewards", "observe")
 
@@ -88,7 +88,20 @@ class Scheduler:
         self._plan: list[System] | None = None
         self._runs: list[System | tuple[Pipeline, list[System]]] | None = None
         self._delayed: list[_Delayed] = []
-        self.ticks_run = 0
+        self._ticker = Ticker(self)
+
+    @property
+    def ticker(self) -> Ticker:
+        """The compiled tick loop, for a caller in C that ticks every step (an env's step)."""
+        return self._ticker
+
+    @property
+    def ticks_run(self) -> int:
+        return self._ticker.ticks_run
+
+    @ticks_run.setter
+    def ticks_run(self, n: int) -> None:
+        self._ticker.ticks_run = n
 
     # ---- registration -------------------------------------------------------------------
     def add(
@@ -208,29 +221,23 @@ class Scheduler:
 
     # ---- running ------------------------------------------------------------------------
     def tick(self, n: int = 1) -> None:
-        # this loop is the fixed cost of every env step (a lone small world feels it): no
-        # method call that the usual tick (one Pipeline, nothing queued) does not need
-        world = self.world
-        signals = self.signals
+        """Runs n ticks (the loop is compiled: engine/systems_cy/step.pyx, Ticker)."""
+        self._ticker.tick(n)
+
+    def _run_due(self, t: int) -> None:
+        """The delayed effects due at tick t, in the order they were scheduled."""
         delayed = self._delayed
-        for _ in range(n):
-            t = world.tick
-            while delayed and delayed[0].tick <= t:
-                d = heapq.heappop(delayed)
-                d.fn(world, *d.args)
-            for run in self._runs if self._runs is not None else self._running():
-                if type(run) is tuple:
-                    run[0].run(t)
-                elif t % run.every_n_ticks == 0:
-                    t0 = time.perf_counter_ns()
-                    run.fn(world)
-                    run.total_ns += time.perf_counter_ns() - t0
-                    run.calls += 1
-            world.flush()
-            if signals is not None:
-                signals.dispatch()
-            world.tick = t + 1
-            self.ticks_run += 1
+        while delayed and delayed[0].tick <= t:
+            d = heapq.heappop(delayed)
+            d.fn(self.world, *d.args)
+
+    def _run_system(self, run: System, t: int) -> None:
+        """A system that is a plain callable, timed."""
+        if t % run.every_n_ticks == 0:
+            t0 = time.perf_counter_ns()
+            run.fn(self.world)
+            run.total_ns += time.perf_counter_ns() - t0
+            run.calls += 1
 
     # ---- profiling ----------------------------------------------------------------------
     def timings(self) -> dict[str, Timing]:

@@ -37,7 +37,7 @@ from game.stats import stat_names, summarize
 from game.systems import install
 from game.binding import kernel_extra
 from engine.systems_cy import observation
-from engine.systems_cy.decode import ActionLoader
+from engine.systems_cy.envstep import ActionLoader, EnvStep
 from engine.systems_cy.step import When
 
 ORIENTATIONS = ("up", "down", "left", "right")
@@ -67,10 +67,8 @@ class GridEnv(pufferlib.PufferEnv):
         self.group_names = list(tab.group_names)
         self.stat_names = stat_names(self.resource_names)
         self._listeners: list[tuple[str, Any]] = []
+        self._pending_infos: list[dict[str, Any]] = []  # one list for the env's life (EnvStep holds it)
         self._bind()
-        self._pending_infos: list[dict[str, Any]] = []
-        self._since_report = 0
-        self.tick = 0
 
     # ---- construction -----------------------------------------------------------------
     def _build(self, seed: int) -> None:
@@ -84,7 +82,7 @@ class GridEnv(pufferlib.PufferEnv):
         W, A = self.num_worlds, self.agents_per_world
         self._obs = self._buffer_view(self.observations, "observations")
         self._actions = np.zeros((W, A, 2), np.int32)
-        self._load_actions = ActionLoader(self._actions, len(tab.action_names)).load
+        loader = ActionLoader(self._actions, len(tab.action_names))
         extra = kernel_extra(world, tab, scalars(level, tab))
         self._ended = np.zeros(W, np.uint8)
         self._ended_count = np.zeros(1, np.int32)
@@ -103,6 +101,9 @@ class GridEnv(pufferlib.PufferEnv):
         self.scheduler = Scheduler(world, signals=self.signals, num_agents=self.num_agents)
         install(self.scheduler, world, tab, level, extra)
         self.scheduler.add("episode_end", When(self._ended_count, self._end_episodes), phase="rewards", order=101)
+        buffers = (self.observations, self.rewards, self.terminals, self.truncations)
+        self._step = EnvStep(loader, self.scheduler.ticker, buffers, self._pending_infos, self._report,
+                             self._other_actions)
         self._observe = bind(observation.KERNELS["observation"], world, tab, extra)
 
     def _buffer_view(self, buf: np.ndarray, name: str) -> np.ndarray:
@@ -136,19 +137,35 @@ class GridEnv(pufferlib.PufferEnv):
         return self.observations, []
 
     def step(self, actions):
-        # the usual case, a C-contiguous int32 (agents, 2) array: copied and range-checked in one
-        # C loop; anything else (-2) is checked and converted in numpy
-        bad = self._load_actions(actions)
-        if bad == -2:
-            bad = -1
-            np.copyto(self._actions.reshape(-1, 2), self._check_actions(actions), casting="unsafe")
-        if bad >= 0:  # only the action buffer was written: no state has changed
-            raise self._bad_action(bad, int(actions[bad, 0]))
-        self.scheduler.tick()
-        self.tick += 1
-        self._since_report += 1
-        infos = self._report() if self._pending_infos else []  # most steps end no episode
-        return self.observations, self.rewards, self.terminals, self.truncations, infos
+        # in C (engine/systems_cy/envstep.pyx): a C-contiguous int32 (agents, 2) array is copied
+        # and range-checked in one loop, then the tick runs; anything else goes through
+        # _other_actions first
+        return self._step(actions)
+
+    def _other_actions(self, actions, code: int) -> None:
+        """Actions the C loader did not take: another layout (-2; checked and converted in
+        numpy), or a bad action id at agent `code` (only the action buffer was written: no
+        state has changed)."""
+        if code >= 0:
+            raise self._bad_action(code, int(actions[code, 0]))
+        np.copyto(self._actions.reshape(-1, 2), self._check_actions(actions), casting="unsafe")
+
+    @property
+    def tick(self) -> int:
+        """Steps since the last reset."""
+        return self._step.tick
+
+    @tick.setter
+    def tick(self, n: int) -> None:
+        self._step.tick = n
+
+    @property
+    def _since_report(self) -> int:
+        return self._step.since_report
+
+    @_since_report.setter
+    def _since_report(self, n: int) -> None:
+        self._step.since_report = n
 
     def close(self) -> None:
         pass
@@ -200,8 +217,8 @@ class GridEnv(pufferlib.PufferEnv):
     def _report(self) -> list[dict[str, Any]]:
         if not self._pending_infos or self._since_report < self.level.report_interval:
             return []
-        infos = self._pending_infos
-        self._pending_infos = []
+        infos = self._pending_infos.copy()
+        self._pending_infos.clear()
         self._since_report = 0
         if len(infos) == 1:
             return infos

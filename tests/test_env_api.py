@@ -129,6 +129,7 @@ def test_float_actions_rejected():
     with pytest.raises(ValueError, match="integer"):
         env.step(np.zeros((env.num_agents, 2), np.float32))
     assert env.state_hash() == h, "a rejected step changes nothing"
+    assert env.tick == 0 and env.world.tick == 0
 
 
 @pytest.mark.parametrize("shape", [(24,), (24, 3), (23, 2), (25, 2), (2, 24), (1, 24, 2)])
@@ -149,6 +150,23 @@ def test_action_id_out_of_range_names_the_agent(bad):
     with pytest.raises(ValueError, match=r"agent 29 \(world 1, agent 5\)"):
         env.step(a)
     assert env.state_hash() == h
+    assert env.tick == 0 and env.world.tick == 0
+    a[29, 0] = 0  # the env steps on as usual afterwards
+    env.step(a)
+    assert env.tick == 1 and env.world.tick == 1
+
+
+def test_steps_are_counted_and_reset_clears_the_count():
+    env = make_env(LEVEL, seed=0)
+    env.reset()
+    for _ in range(3):
+        env.step(np.zeros((env.num_agents, 2), np.int32))
+    assert env.tick == 3 and env.world.tick == 3 and env.scheduler.ticks_run == 3
+    env.reset()
+    assert env.tick == 0 and env.world.tick == 0
+    env.reset(seed=7)  # a new seed builds a new world and step core
+    env.step(np.zeros((env.num_agents, 2), np.int32))
+    assert env.tick == 1 and env.world.tick == 1
 
 
 def assert_layouts_step_alike(layouts, steps: int, action_seed: int) -> None:

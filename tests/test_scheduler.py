@@ -105,6 +105,44 @@ def test_timings_are_recorded_per_system():
     assert s.timings()["busy"].calls == 0
 
 
+def test_a_failing_system_stops_its_tick_and_the_next_tick_runs():
+    world, s = make()
+    log = []
+    s.add("first", lambda w: log.append(w.tick), phase="actions")
+
+    failed = []
+
+    def fails_once(w):
+        if w.tick == 1 and not failed:
+            failed.append(1)
+            raise RuntimeError("boom")
+
+    s.add("fails", fails_once, phase="world")
+    s.add("last", lambda w: log.append(-w.tick), phase="observe")
+    s.tick()
+    with pytest.raises(RuntimeError, match="boom"):
+        s.tick()
+    assert world.tick == 1 and s.ticks_run == 1 and log == [0, 0, 1]
+    s.tick()  # the tick that failed runs again from its start
+    assert world.tick == 2 and s.ticks_run == 2 and log == [0, 0, 1, 1, -1]
+
+
+def test_a_system_may_change_the_plan_during_a_tick():
+    world, s = make()
+    seen = []
+
+    def switch(w):
+        seen.append("switch")
+        s.disable("switch")
+        s.enable("late")
+
+    s.add("switch", switch, phase="actions")
+    s.add("late", lambda w: seen.append("late"), phase="observe", enabled=False)
+    s.tick(2)
+    # the tick that changed the plan finishes on the old plan; the next runs the new one
+    assert seen == ["switch", "late"]
+
+
 def test_decorator_registration():
     world, s = make()
 

@@ -1,10 +1,7 @@
 # The action system's bookends: `decode` turns env actions into intents (checking argument and
 # energy, paying costs, drawing the per-tick agent order); `tally` counts successes at the end.
 from libc.stdint cimport int32_t, uint8_t, uint64_t
-cimport numpy as cnp
 from engine.systems_cy.step cimport Step
-
-cnp.import_array()
 
 from engine.kernel import Kernel, arg
 from engine.systems_cy.rng cimport shuffle
@@ -74,45 +71,6 @@ cdef int tally(const int32_t[:, :, ::1] intent, const uint8_t[:, ::1] success, i
             if code >= 0:
                 stats[w, a, 2 * code + 1 - success[w, a]] += 1
     return 0
-
-
-cdef class ActionLoader:
-    """Copies the env's (agents, 2) int32 actions into the (worlds, agents, 2) buffer `decode`
-    reads, checking action ids in the same loop; the target is bound once."""
-
-    cdef int32_t[:, :, ::1] dst
-    cdef int num_actions
-
-    def __init__(self, int32_t[:, :, ::1] dst, int num_actions):
-        self.dst = dst
-        self.num_actions = num_actions
-
-    def load(self, src):
-        """Returns the first agent whose action id is outside [0, num_actions), -1 when all are
-        valid, or -2 without reading anything when `src` is not an aligned, native-order,
-        C-contiguous int32 numpy array of shape (agents, 2) (the caller then checks and converts
-        it). The layout is read from the array header, not through a typed memoryview, whose
-        acquisition cost ~0.4 us per step, a tenth of a lone small world's fixed cost."""
-        cdef cnp.ndarray a
-        cdef Py_ssize_t i, n = self.dst.shape[0] * self.dst.shape[1], per = self.dst.shape[1]
-        cdef Py_ssize_t bad = -1
-        cdef const int32_t* s
-        cdef int32_t act
-        if type(src) is not cnp.ndarray:
-            return -2
-        a = <cnp.ndarray>src
-        # ISCARRAY_RO: C-contiguous, aligned and in native byte order
-        if (cnp.PyArray_TYPE(a) != cnp.NPY_INT32 or not cnp.PyArray_ISCARRAY_RO(a) or cnp.PyArray_NDIM(a) != 2
-                or cnp.PyArray_DIM(a, 0) != n or cnp.PyArray_DIM(a, 1) != 2):
-            return -2
-        s = <const int32_t*>cnp.PyArray_DATA(a)
-        for i in range(n):
-            act = s[2 * i]
-            if bad < 0 and (act < 0 or act >= self.num_actions):
-                bad = i
-            self.dst[i // per, i % per, 0] = act
-            self.dst[i // per, i % per, 1] = s[2 * i + 1]
-        return bad
 
 
 include "decode_steps.pxi"
