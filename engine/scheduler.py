@@ -77,11 +77,11 @@ class Scheduler:
         signals: Signals | None = None,
         num_agents: int | None = None,
     ):
-        self.world = world
+        self._world = world
         self.phases = tuple(phases)
         if len(set(self.phases)) != len(self.phases) or not self.phases:
             raise SchedulerError(f"phases must be a non-empty list of unique names, got {self.phases}")
-        self.signals = signals
+        self._signals = signals
         self.num_agents = num_agents if num_agents is not None else world.num_worlds * world.capacity
         self._systems: dict[str, System] = {}
         self._seq = itertools.count()
@@ -89,6 +89,15 @@ class Scheduler:
         self._runs: list[System | tuple[Pipeline, list[System]]] | None = None
         self._delayed: list[_Delayed] = []
         self._ticker = Ticker(self)
+
+    # read-only: the compiled tick loop keeps them (and the World's spawn queues) from the start
+    @property
+    def world(self) -> World:
+        return self._world
+
+    @property
+    def signals(self) -> Signals | None:
+        return self._signals
 
     @property
     def ticker(self) -> Ticker:

@@ -127,6 +127,15 @@ def test_a_failing_system_stops_its_tick_and_the_next_tick_runs():
     assert world.tick == 2 and s.ticks_run == 2 and log == [0, 0, 1, 1, -1]
 
 
+def test_world_and_signals_are_fixed_for_the_schedulers_life():
+    world, s = make()  # the compiled tick loop keeps both (and the World's queues)
+    with pytest.raises(AttributeError):
+        s.world = World(1, 4, [Position])
+    with pytest.raises(AttributeError):
+        s.signals = None
+    assert s.world is world
+
+
 def test_a_system_may_change_the_plan_during_a_tick():
     world, s = make()
     seen = []
