@@ -30,6 +30,7 @@ from engine import Scheduler
 from game.binding import bind, scalars
 from game.config import Level
 from game.constants import DR
+from game.kinship import KIN_ARRAYS
 from game.level import load_level
 from game.maps import episode_seed
 from game.state import build, scratch_arrays
@@ -187,14 +188,15 @@ class GridEnv(pufferlib.PufferEnv):
     def _next_map(self, w: int) -> None:
         """Put a fresh map for world w's next episode into the reset template.
 
-        The kinship matrix stays (a random one is drawn once per world, not per episode).
+        The kinship (game/kinship.py) stays (a random one is drawn once per world, not per episode).
         """
         seed = episode_seed(self.seed, w, int(self.episodes[w]))
         one, _, (layout,) = build(self.level, 1, seed, self.level_name, capacity=self.template.capacity)
         t = self.template.resources
-        kin_weight, kin_view = t.kin_weight[w].copy(), t.kin_view[w].copy()
+        kin = {name: getattr(t, name)[w].copy() for name in KIN_ARRAYS}
         self.template.copy_world(w, one, 0)
-        t.kin_weight[w], t.kin_view[w] = kin_weight, kin_view
+        for name, value in kin.items():
+            getattr(t, name)[w] = value
         self.layouts[w] = layout
 
     def _summary(self, worlds: np.ndarray) -> dict[str, Any]:

@@ -1,6 +1,11 @@
-"""The kinship matrix K of a world, from the level's `[kinship]` table.
+"""Kinship of a world in class form, from the level's `[kinship]` table.
 
 Agent i's reward is `sum_j K[i, j] * r[j]` (plus live mate bonds, see docs/game_systems.md).
+K is kept as agent -> class, a class x class matrix of the weight between two different agents
+and a per-class weight of an agent on itself: `K[i, j] = weight[cls[i], cls[j]]` for i != j and
+`K[i, i] = self_weight[cls[i]]`. Teams and clans are blocks, so their classes are the level's
+groups and a world of 4,096 agents keeps a few bytes of kinship per agent; `random` and
+`matrix` give every agent its own class (dense, as K itself).
 """
 
 from __future__ import annotations
@@ -11,32 +16,48 @@ from game.config import Level
 from game.level import LevelError
 from game.state import group_ids
 
+# the per-world arrays that hold K; a world's next map keeps them (K is drawn once per world)
+KIN_ARRAYS = ("kin_class", "kin_weight", "kin_self", "kin_view", "kin_self_view")
 
-def kinship_matrix(level: Level, agent_groups: np.ndarray, seed: int, name: str = "level") -> np.ndarray:
-    """K for one world whose agent i belongs to group index `agent_groups[i]`."""
+
+def class_count(level: Level, agents: int) -> int:
+    """How many kinship classes a world of `agents` agents of `level` has."""
+    mode = level.kinship.mode
+    if mode == "none":
+        return 1
+    if mode in ("teams", "clans"):
+        return len(level.groups)
+    return agents
+
+
+def kinship_classes(level: Level, agent_groups: np.ndarray, seed: int, name: str = "level"):
+    """(class per agent int32, weight between classes float32 (C, C), weight on self float32 (C,)).
+
+    `agent_groups[i]` is the index of agent i's group in the level's groups.
+    """
     k = level.kinship
     n = len(agent_groups)
     if k.mode == "none":
-        return np.eye(n, dtype=np.float32)
-    teams = group_ids(level)[agent_groups]
+        return np.zeros(n, np.int32), np.zeros((1, 1), np.float32), np.ones(1, np.float32)
     if k.mode == "teams":
+        teams = group_ids(level)
         same = teams[:, None] == teams[None, :]
-        size = same.sum(axis=1, keepdims=True)
-        return ((1.0 - k.share) * np.eye(n) + k.share * same / size).astype(np.float32)
+        # agents per team, counted in this world; a group with no agent here never meets anyone
+        size = np.maximum(np.bincount(agent_groups, minlength=len(teams))[None, :] @ same.T, 1).ravel()
+        weight = k.share * same / size[:, None]
+        self_weight = (1.0 - k.share) + k.share / size
+        return _form(agent_groups, weight, self_weight)
     if k.mode == "clans":
         groups = list(level.groups.values())
-        # family -1: every agent is its own family; clan -1: the group's team
-        own = -1 - np.arange(n)
-        fam = np.where(np.array([g.family for g in groups])[agent_groups] >= 0,
-                       np.array([g.family for g in groups])[agent_groups], own)
-        clan = np.array([g.clan if g.clan >= 0 else t for g, t in zip(groups, group_ids(level))])[agent_groups]
-        K = (
-            k.family_weight * (fam[:, None] == fam[None, :])
+        fam = np.array([g.family for g in groups])
+        clan = np.array([g.clan if g.clan >= 0 else t for g, t in zip(groups, group_ids(level))])
+        # family -1: every agent is its own family, so two such agents never share one
+        weight = (
+            k.family_weight * ((fam[:, None] == fam[None, :]) & (fam[:, None] >= 0))
             + k.clan_weight * (clan[:, None] == clan[None, :])
             + k.hive_weight
         )
-        np.fill_diagonal(K, 1.0)
-        return K.astype(np.float32)
+        return _form(agent_groups, weight, np.ones(len(groups)))
     if k.mode == "random":
         rng = np.random.default_rng([seed, 0x6B696E])
         if k.distribution == "uniform":
@@ -46,7 +67,7 @@ def kinship_matrix(level: Level, agent_groups: np.ndarray, seed: int, name: str 
         K = np.triu(draw, 1)
         K = K + K.T
         np.fill_diagonal(K, 1.0)
-        return K.astype(np.float32)
+        return _form(np.arange(n), K, np.ones(n))
     # matrix
     K = np.asarray(k.matrix, dtype=np.float32)
     if K.shape != (n, n):
@@ -54,6 +75,35 @@ def kinship_matrix(level: Level, agent_groups: np.ndarray, seed: int, name: str 
             f"{name}: $.kinship.matrix: expected {n}x{n} weights (one row and column per agent), got "
             f"{len(k.matrix)} rows" + (f" of {len(k.matrix[0])}" if k.matrix else "")
         )
+    return _form(np.arange(n), K, np.diagonal(K))
+
+
+def _form(cls, weight, self_weight):
+    return np.asarray(cls, np.int32), np.asarray(weight, np.float32), np.asarray(self_weight, np.float32)
+
+
+def set_kinship(resources, w: int, cls: np.ndarray, weight: np.ndarray, self_weight: np.ndarray) -> None:
+    """Write world w's kinship (class form) and its observation bytes."""
+    resources.kin_class[w] = cls
+    resources.kin_weight[w] = weight
+    resources.kin_self[w] = self_weight
+    resources.kin_view[w] = kin_view(weight)
+    resources.kin_self_view[w] = kin_view(self_weight)
+
+
+def kin_row(resources, w: int, i: int) -> np.ndarray:
+    """Row i of world w's K: agent i's weight on each agent's reward."""
+    cls = resources.kin_class[w]
+    row = resources.kin_weight[w, cls[i]][cls]
+    row[i] = resources.kin_self[w, cls[i]]
+    return row
+
+
+def dense(resources, w: int) -> np.ndarray:
+    """World w's kinship as the A x A matrix K (for display and tests; the kernels use the classes)."""
+    cls = resources.kin_class[w]
+    K = resources.kin_weight[w][cls[:, None], cls[None, :]]
+    np.fill_diagonal(K, resources.kin_self[w][cls])
     return K
 
 

@@ -163,6 +163,7 @@ def tables(level: Level) -> Tables:
 
 def add_state_arrays(world: World, level: Level, tab: Tables, agents: int, height: int, width: int) -> None:
     """Allocate every per-world array the systems use (zeros; `place_layout` fills them)."""
+    from game.kinship import class_count
     W, A, R = world.num_worlds, agents, len(tab.resource_names)
     mb = level.mate.max_bonds
     add = world.resources.add
@@ -178,8 +179,13 @@ def add_state_arrays(world: World, level: Level, tab: Tables, agents: int, heigh
     add("reward", np.zeros((W, A), np.float32), per_world=True)  # after kinship mixing
     add("episode_return", np.zeros((W, A), np.float32), per_world=True)
     add("stats", np.zeros((W, A, num_stats(R)), np.int32), per_world=True)
-    add("kin_weight", np.zeros((W, A, A), np.float32), per_world=True)  # K without bonds
-    add("kin_view", np.zeros((W, A, A), np.uint8), per_world=True)  # 128 + 127 K, clipped
+    # K without bonds, in class form (game/kinship.py): K[i, j] = kin_weight[cls i, cls j], i != j
+    C = class_count(level, A)
+    add("kin_class", np.zeros((W, A), np.int32), per_world=True)
+    add("kin_weight", np.zeros((W, C, C), np.float32), per_world=True)
+    add("kin_self", np.zeros((W, C), np.float32), per_world=True)  # K[i, i] by class
+    add("kin_view", np.zeros((W, C, C), np.uint8), per_world=True)  # 128 + 127 K, clipped
+    add("kin_self_view", np.zeros((W, C), np.uint8), per_world=True)
     add("bond_partner", np.full((W, A, mb), -1, np.int32), per_world=True)
     add("bond_until", np.zeros((W, A, mb), np.int32), per_world=True)
     add("proposal", np.full((W, A), -1, np.int32), per_world=True)  # agent proposed to, or -1
@@ -190,11 +196,14 @@ def scratch_arrays(world: World, channels: int) -> dict[str, np.ndarray]:
     """Work space the kernels write and read within one call: not state (never copied or hashed).
 
     `cell_records` holds one observation cell per row plus the terrain-wall and empty cells the
-    observation kernel copies from; `kin_scratch` is the kinship kernel's per-agent work list.
+    observation kernel copies from; `kin_scratch`, `kin_sum` and `kin_mixed` are the kinship
+    kernel's per-class work lists.
     """
-    W, A = world.num_worlds, world.resources.num_agents
+    W, C = world.num_worlds, world.resources.kin_weight.shape[1]
     return {
-        "kin_scratch": np.zeros((W, A), np.int32),
+        "kin_scratch": np.zeros((W, C), np.int32),
+        "kin_sum": np.zeros((W, C), np.float32),
+        "kin_mixed": np.zeros((W, C), np.float32),
         "cell_records": np.zeros((world.capacity + 2, record_bytes(channels)), np.uint8),
     }
 
@@ -242,7 +251,7 @@ def build(level: Level, num_worlds: int, seed: int, name: str = "level", capacit
     `capacity` fixes the rows per world (so a later map can be copied into an existing World).
     Returns (world, tables, layouts).
     """
-    from game.kinship import kin_view, kinship_matrix
+    from game.kinship import kinship_classes, set_kinship
     from game.maps import make_layout
 
     tab = tables(level)
@@ -266,7 +275,5 @@ def build(level: Level, num_worlds: int, seed: int, name: str = "level", capacit
     world.resources.add("signal_enabled", signals.enabled)
     for w, lay in enumerate(layouts):
         place_layout(world, w, level, tab, lay)
-        K = kinship_matrix(level, world["agent"].group[w, :A], seed + w, name)
-        world.resources.kin_weight[w] = K
-        world.resources.kin_view[w] = kin_view(K)
+        set_kinship(world.resources, w, *kinship_classes(level, world["agent"].group[w, :A], seed + w, name))
     return world, tab, layouts

@@ -5,7 +5,7 @@ The env's infos carry means over every episode that ended in a step, and a world
 a system added to the env's scheduler (rewards phase, after kinship, before the env's episode
 system resets the world) copies a world's stats, returns, groups, inventory and live bonds on
 its last tick. Transfers to kin and to non-kin come from the transfer kernel's own counters
-(`given.kin`, `given.non_kin`: kin means `kin_weight[giver, receiver] > 0`, as for attacks).
+(`given.kin`, `given.non_kin`: kin means `K[giver, receiver] > 0`, as for attacks).
 
 `episode_metrics(record, ...)` turns one record into the row of the `suite_episodes` table
 (per agent-episode means) and the rows of `suite_groups` (one per group); see docs/evaluation.md.

@@ -104,6 +104,13 @@ def differential(kernel, reference, seed: int, steps: int = 1, **over):
     return wa
 
 
+def run_kernel(kernel, world, tab, level, **extra) -> dict:
+    """Run `kernel` once on `world` with the env's extras (and `extra`); returns its arguments."""
+    args = resolve(kernel, world, tab, {**with_obs(kernel_extra(world, tab, scalars(level, tab)), world, level), **extra})
+    kernel(**args)
+    return args
+
+
 def with_obs(extra: dict, world, level) -> dict:
     """Kernel extras plus an observation buffer and the kinship scratch, as the env provides."""
     A = world.resources.num_agents

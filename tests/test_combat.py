@@ -100,9 +100,9 @@ def scene():
     r.success[0] = 0
     r.stats[0] = 0
     r.order[0] = np.arange(A)
-    r.kin_weight[0] = 0
-    r.kin_weight[0, :5, :5] = 0.25
-    r.kin_weight[0, 5:, 5:] = 0.25
+    # kin: agents 0-4 to each other, and 5-9 (two classes, K 0.25 within, 0 across)
+    r.kin_class[0] = np.arange(A) >= 5
+    r.kin_weight[0] = [[0.25, 0], [0, 0.25]]
     ag.frozen[0], ag.shield[0], ag.energy[0], ag.orientation[0] = 0, 0, 100, 0
     world["inventory"].items[0] = 0
     return world, tab, level

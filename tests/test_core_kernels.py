@@ -5,20 +5,15 @@ import pytest
 
 from engine.systems_cy import decode, freeze, inventory_reward, kinship
 from game import constants as C
-from game.binding import kernel_extra, resolve, scalars
-from tests.game_states import differential, random_state, with_obs
+from game.binding import resolve, scalars
+from tests.game_states import differential, random_state
+from tests.game_states import run_kernel as run
 from tests.reference import decode as ref_decode
 from tests.reference import freeze as ref_freeze
 from tests.reference import inventory_reward as ref_inventory_reward
 from tests.reference import kinship as ref_kinship
 
 SEEDS = range(30)
-
-
-def run(kernel, world, tab, level, **extra):
-    args = resolve(kernel, world, tab, {**with_obs(kernel_extra(world, tab, scalars(level, tab)), world, level), **extra})
-    kernel(**args)
-    return args
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -58,7 +53,7 @@ def test_inventory_reward_matches_reference(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("mode", ["teams", "random", "clans"])
+@pytest.mark.parametrize("mode", ["teams", "random", "clans", "none"])
 def test_kinship_matches_reference(seed, mode):
     differential(kinship.KERNELS["kinship"], ref_kinship.kinship, seed, steps=2, kinship={"mode": mode})
 
@@ -138,6 +133,22 @@ def test_team_kinship_reproduces_group_reward_pct():
     others = np.flatnonzero(team != team[0])
     assert (r.reward[0, others] == 0).all()
     assert r.reward[0].sum() == pytest.approx(1.0)  # sharing moves reward, it creates none
+
+
+def test_a_class_whose_rewards_cancel_still_weights_each_agent_own_reward():
+    # two team mates earn +1 and -1: the team's sum is 0, so no class is mixed at all, yet each
+    # agent keeps (1 - share) of its own reward: K[i, i] - K[i, j] = 1 - share
+    world, tab, level = random_state(3, kinship={"mode": "teams", "share": 0.5})
+    r = world.resources
+    team = world["agent"].group[0, : r.num_agents]
+    a, b = np.flatnonzero(team == team[0])[:2]
+    r.raw_reward[...] = 0
+    r.bond_partner[...] = -1
+    r.raw_reward[0, a], r.raw_reward[0, b] = 1.0, -1.0
+    run(kinship.KERNELS["kinship"], world, tab, level)
+    assert r.reward[0, a] == pytest.approx(0.5) and r.reward[0, b] == pytest.approx(-0.5)
+    others = np.setdiff1d(np.arange(r.num_agents), [a, b])
+    assert (r.reward[0, others] == 0).all()
 
 
 def test_live_bonds_share_reward_and_expired_ones_do_not():

@@ -6,6 +6,7 @@ import pytest
 from engine.systems_cy.interact import KERNELS
 from game.binding import resolve, scalars
 from game.constants import RES_STATS, STAT_RES, Act, Misc, ResStat, stat_misc_base
+from game.kinship import kin_row
 from tests.game_states import differential, random_state
 from tests.reference import interact as ref
 
@@ -98,7 +99,7 @@ def test_transfer_moves_exactly_one_unit_and_counts_it():
     assert world.resources.success[0, 0] == 1
     diff = world.resources.stats[0] - stats_before
     assert diff[0, res_stat(0, ResStat.GIVEN)] == 1 and diff[1, res_stat(0, ResStat.RECEIVED)] == 1
-    kin = world.resources.kin_weight[0, 0, 1] > 0
+    kin = kin_row(world.resources, 0, 0)[1] > 0
     misc = stat_misc_base(len(tab.resource_names))
     assert diff[0, misc + (Misc.GIVEN_KIN if kin else Misc.GIVEN_NON_KIN)] == 1
     assert np.count_nonzero(diff) == 3
@@ -107,7 +108,10 @@ def test_transfer_moves_exactly_one_unit_and_counts_it():
 @pytest.mark.parametrize("weight, counter", [(0.3, "GIVEN_KIN"), (0.0, "GIVEN_NON_KIN"), (-0.2, "GIVEN_NON_KIN")])
 def test_transfer_counts_kin_and_non_kin_receivers(weight, counter):
     world, tab, level = transfer_scene([3, 1, 0, 0, 0, 0], [2, 0, 4, 0, 0, 0])
-    world.resources.kin_weight[0, 0, 1] = weight
+    r = world.resources
+    r.kin_class[0, :2] = (0, 1)
+    r.kin_weight[0, 0, 1] = weight
+    assert kin_row(r, 0, 0)[1] == np.float32(weight)
     misc = stat_misc_base(len(tab.resource_names))
     before = world.resources.stats[0, 0, misc + np.array([Misc.GIVEN_KIN, Misc.GIVEN_NON_KIN])].copy()
     run("transfer", world, tab, level)

@@ -6,6 +6,7 @@ import pytest
 from engine.systems_cy import movement, observation
 from game.binding import kernel_extra, resolve, scalars
 from game.constants import Act
+from game.kinship import kin_row, kin_view
 from tests.game_states import random_state, scramble, with_obs
 from tests.reference import movement as ref_movement
 from tests.reference import observation as ref_observation
@@ -63,7 +64,7 @@ def test_observer_sees_itself_its_kin_and_its_bond():
     assert me[f.self_] == 4 and me[f.self_ + 1] == 1 and me[f.self_ + 2] == 192
     assert me[f.self_ + 3] == 25 * 255 // level.max_steps
     n = int((ag.group[0, : r.num_agents] == ag.group[0, 0]).sum())
-    assert me[f.kin] == r.kin_view[0, 0, 0] == round(128 + 127 * (0.5 + 0.5 / n))  # K[i, i] under team sharing
+    assert me[f.kin] == kin_view(kin_row(r, 0, 0))[0] == round(128 + 127 * (0.5 + 0.5 / n))  # K[i, i] under team sharing
     # a team mate bonded to agent 0, placed right next to it
     mate = int(np.flatnonzero(ag.group[0, : r.num_agents] == ag.group[0, 0])[1])
     pr, pc = world["position"].r[0, 0], world["position"].c[0, 0]
@@ -73,7 +74,7 @@ def test_observer_sees_itself_its_kin_and_its_bond():
     mr, mc = world["position"].r[0, mate], world["position"].c[0, mate]
     i, j = half + mr - pr, half + mc - pc
     if 0 <= i < level.obs.window and 0 <= j < level.obs.window:
-        assert seen[i, j, f.bond] == 1 and seen[i, j, f.kin] == r.kin_view[0, 0, mate]
+        assert seen[i, j, f.bond] == 1 and seen[i, j, f.kin] == kin_view(kin_row(r, 0, 0))[mate]
     assert seen[..., f.bond].sum() == (1 if 0 <= i < level.obs.window and 0 <= j < level.obs.window else 0)
 
 

@@ -11,6 +11,7 @@ import pygame
 import pytest
 
 import game
+from game.kinship import kin_row
 from game.replay import load_replay, verify_replay
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -196,7 +197,7 @@ def test_panel_shows_the_agents_real_state():
     assert "last action: shield(0)  succeeded" in text
     assert f"position {info['position'][0]},{info['position'][1]}  facing {info['orientation']}" in text
     # the kinship row: team kinship with share 0.5 gives 0.5/6 to the 5 team mates
-    K = env.world.resources.kin_weight[0, 0]
+    K = kin_row(env.world.resources, 0, 0)
     mates = [j for j in range(1, env.agents_per_world) if K[j] > 0]
     assert f"{K[mates[0]]:+.3f}: " + ",".join(map(str, mates)) in text
     stats = app.session.episode_stats()

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 import pygame
 
+from game.kinship import kin_row
 from viewer.render import BAD, CONTROL, DIM, GOOD, PANEL_BG, SELECT, TEXT, Camera, Renderer, group_color
 
 PANEL_W = 330
@@ -481,7 +482,7 @@ class App:
                     surf.blit(self.renderer.text(line, 20, col), (12, y))
                 y += 19 if line else 8
             # kinship strip: one cell per agent, brightness = K
-            info_kin = s.env.world.resources.kin_weight[0, s.selected]
+            info_kin = kin_row(s.env.world.resources, 0, s.selected)
             n = len(info_kin)
             cw = max(1, min(12, (self.panel.width - 24) // max(n, 1)))
             y += 6

@@ -18,6 +18,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from game.kinship import kin_row
+
 SNAPSHOT_EVERY = 50
 
 # Episode stats shown in the panel: label -> stat name (summed over the world's agents).
@@ -202,7 +204,7 @@ class Session:
         env = self.env
         info = env.inspect_agent(i)
         r = env.world.resources
-        info["kin_row"] = [float(x) for x in r.kin_weight[0, i]]
+        info["kin_row"] = [float(x) for x in kin_row(r, 0, i)]
         info["reward_so_far"] = info["episode_return"]
         a, arg = (int(x) for x in self.last_actions[i])
         info["last_action_arg"] = arg if a >= 0 else None

@@ -100,6 +100,7 @@ cdef int attack(int32_t[:, :, ::1] grid,
                 int32_t[:, ::1] building_kind,
                 int32_t[:, ::1] building_hp,
                 int32_t[:, :, ::1] stats,
+                const int32_t[:, ::1] kin_class,
                 const float[:, :, ::1] kin_weight,
                 const int32_t[::1] t_res_max,
                 int32_t[:, ::1] signal_buffer,
@@ -149,7 +150,7 @@ cdef int attack(int32_t[:, :, ::1] grid,
                 # An attack on an already frozen agent has no effect at all, stats included.
                 if agent_frozen[w, t] > 0:
                     continue
-                kin = kin_weight[w, a, t] > 0
+                kin = kin_weight[w, kin_class[w, a], kin_class[w, t]] > 0
                 stats[w, a, stat_misc + (MISC_ATTACK_KIN if kin else MISC_ATTACK_NON_KIN)] += 1
                 stats[w, t, stat_misc + (MISC_ATTACKED_BY_KIN if kin else MISC_ATTACKED_BY_NON_KIN)] += 1
                 if agent_shield[w, t]:
@@ -226,7 +227,8 @@ KERNELS = {
             arg("building_kind", "int32", "worlds", "rows"),
             arg("building_hp", "int32", "worlds", "rows"),
             arg("stats", "int32", "worlds", "agents", "stats"),
-            arg("kin_weight", "float32", "worlds", "agents", "agents"),
+            arg("kin_class", "int32", "worlds", "agents"),
+            arg("kin_weight", "float32", "worlds", "kin_classes", "kin_classes"),
             arg("t_res_max", "int32", "resources"),
             arg("signal_buffer", "int32", "signal_capacity", 4),
             arg("signal_count", "int64", 1),

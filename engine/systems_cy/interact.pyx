@@ -42,6 +42,7 @@ cdef int transfer(const int32_t[:, :, ::1] grid,
                   const int32_t[:, ::1] order,
                   uint8_t[:, ::1] success,
                   int32_t[:, :, ::1] stats,
+                  const int32_t[:, ::1] kin_class,
                   const float[:, :, ::1] kin_weight,
                   const int32_t[::1] t_res_max,
                   int inventory_max,
@@ -55,6 +56,7 @@ cdef int transfer(const int32_t[:, :, ::1] grid,
     cdef Py_ssize_t nw = grid.shape[0], na = intent.shape[1], nr = inventory_items.shape[2]
     cdef Py_ssize_t w, i, k
     cdef int a, b, res, total
+    cdef bint kin
     for w in range(nw):
         for i in range(na):
             a = order[w, i]
@@ -77,7 +79,8 @@ cdef int transfer(const int32_t[:, :, ::1] grid,
             inventory_items[w, b, res] += 1
             stats[w, a, STAT_RES + RES_STATS * res + GIVEN] += 1
             stats[w, b, STAT_RES + RES_STATS * res + RECEIVED] += 1
-            stats[w, a, stat_misc + (GIVEN_KIN if kin_weight[w, a, b] > 0 else GIVEN_NON_KIN)] += 1
+            kin = kin_weight[w, kin_class[w, a], kin_class[w, b]] > 0
+            stats[w, a, stat_misc + (GIVEN_KIN if kin else GIVEN_NON_KIN)] += 1
             success[w, a] = 1
     return 0
 
@@ -176,7 +179,8 @@ KERNELS = {
             arg("order", "int32", "worlds", "agents"),
             arg("success", "uint8", "worlds", "agents"),
             arg("stats", "int32", "worlds", "agents", "stats"),
-            arg("kin_weight", "float32", "worlds", "agents", "agents"),
+            arg("kin_class", "int32", "worlds", "agents"),
+            arg("kin_weight", "float32", "worlds", "kin_classes", "kin_classes"),
             arg("t_res_max", "int32", "resources"),
         ],
         scalars=("inventory_max", "stat_misc"),

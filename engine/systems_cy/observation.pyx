@@ -78,7 +78,9 @@ cdef int observe(const int32_t[:, :, ::1] grid,
                  const int32_t[:, ::1] building_hp,
                  const uint8_t[::1] t_b_usable,
                  const uint8_t[::1] t_b_swappable,
+                 const int32_t[:, ::1] kin_class,
                  const uint8_t[:, :, ::1] kin_view,
+                 const uint8_t[:, ::1] kin_self_view,
                  const int32_t[:, :, ::1] bond_partner,
                  const int32_t[:, :, ::1] bond_until,
                  const int32_t[::1] episode_tick,
@@ -93,7 +95,7 @@ cdef int observe(const int32_t[:, :, ::1] grid,
     cdef Py_ssize_t rows = alive.shape[1], nres = inventory_items.shape[2], nb = bond_partner.shape[2]
     cdef Py_ssize_t h = grid.shape[1], wd = grid.shape[2], half = win // 2
     cdef Py_ssize_t w, e, i, k, r, c, i0, i1, j0, j1
-    cdef int32_t occ, tick, kind, stock
+    cdef int32_t occ, tick, kind, stock, ck
     cdef const int32_t* grow
     cdef const int32_t* partner
     cdef const int32_t* until
@@ -162,8 +164,10 @@ cdef int observe(const int32_t[:, :, ::1] grid,
                 if k + AHEAD < na:
                     prefetch_window(&grid[w, 0, 0], h, wd, position_r[w, k + AHEAD] - half,
                                     position_c[w, k + AHEAD] - half, win)
-                    # the agents an observer sees are mostly its neighbours in agent order
-                    prefetch(&kin_view[w, k + AHEAD, k + AHEAD])
+                    # the agents an observer sees are mostly its neighbours in agent order (this
+                    # matters where every agent is its own kinship class, as in `random`)
+                    ck = kin_class[w, k + AHEAD]
+                    prefetch(&kin_view[w, ck, ck])
                 r = position_r[w, k] - half  # grid row of window row 0
                 c = position_c[w, k] - half
                 direct = not (w == nw - 1 and k == na - 1)
@@ -182,10 +186,12 @@ cdef int observe(const int32_t[:, :, ::1] grid,
                     nfound = copy_records(base + (i * win + j0) * nch, grow, j1 - j0, nch, records, stride,
                                           <uint32_t>na, <int32_t>(i * win + j0), found_cell, found_code, nfound)
                 # observer channels (kinship, bond) of the agents the copy met
+                ck = kin_class[w, k]
                 for f in range(nfound):
                     occ = found_code[f]
-                    mark(base + found_cell[f] * nch, kin_view[w, k, occ], occ, partner, until, nb, tick,
-                         ch_kin, ch_bond)
+                    mark(base + found_cell[f] * nch,
+                         kin_self_view[w, ck] if occ == k else kin_view[w, ck, kin_class[w, occ]],
+                         occ, partner, until, nb, tick, ch_kin, ch_bond)
                 # 3. the observer's own channels
                 cell = base + (half * win + half) * nch
                 cell[ch_self] = sat(last_action[w, k] + 1)
@@ -225,7 +231,9 @@ KERNELS = {
             arg("building_hp", "int32", "worlds", "rows"),
             arg("t_b_usable", "uint8", "types"),
             arg("t_b_swappable", "uint8", "types"),
-            arg("kin_view", "uint8", "worlds", "agents", "agents"),
+            arg("kin_class", "int32", "worlds", "agents"),
+            arg("kin_view", "uint8", "worlds", "kin_classes", "kin_classes"),
+            arg("kin_self_view", "uint8", "worlds", "kin_classes"),
             arg("bond_partner", "int32", "worlds", "agents", "bonds"),
             arg("bond_until", "int32", "worlds", "agents", "bonds"),
             arg("episode_tick", "int32", "worlds"),

@@ -39,7 +39,7 @@ def emit(buf, count, enabled, kind, w, e, v):
 
 
 def attack(grid, intent, order, success, position_r, position_c, agent_orientation, agent_energy,
-           agent_shield, agent_frozen, inventory_items, building_kind, building_hp, stats, kin_weight,
+           agent_shield, agent_frozen, inventory_items, building_kind, building_hp, stats, kin_class, kin_weight,
            t_res_max, signal_buffer, signal_count, signal_enabled, damage, freeze_duration, consume_laser, steal,
            laser, armor, stat_misc, inventory_max):
     nw, h, wd = grid.shape
@@ -72,7 +72,7 @@ def attack(grid, intent, order, success, position_r, position_c, agent_orientati
             if t < na:
                 if agent_frozen[w, t] > 0:
                     continue
-                kin = kin_weight[w, a, t] > 0
+                kin = kin_weight[w, kin_class[w, a], kin_class[w, t]] > 0
                 st[a, stat_misc + (Misc.ATTACK_KIN if kin else Misc.ATTACK_NON_KIN)] += 1
                 st[t, stat_misc + (Misc.ATTACKED_BY_KIN if kin else Misc.ATTACKED_BY_NON_KIN)] += 1
                 if agent_shield[w, t]:

@@ -15,7 +15,7 @@ def front(grid, position_r, position_c, agent_orientation, w, a):
 
 def transfer(
     grid, position_r, position_c, agent_orientation, inventory_items, intent, order, success, stats,
-    kin_weight, t_res_max, inventory_max, stat_misc,
+    kin_class, kin_weight, t_res_max, inventory_max, stat_misc,
 ):
     A, R = intent.shape[1], inventory_items.shape[2]
     for w in range(grid.shape[0]):
@@ -35,7 +35,7 @@ def transfer(
             inventory_items[w, b, res] += 1
             stats[w, a, STAT_RES + RES_STATS * res + ResStat.GIVEN] += 1
             stats[w, b, STAT_RES + RES_STATS * res + ResStat.RECEIVED] += 1
-            kin = kin_weight[w, a, b] > 0
+            kin = kin_weight[w, kin_class[w, a], kin_class[w, b]] > 0
             stats[w, a, stat_misc + (Misc.GIVEN_KIN if kin else Misc.GIVEN_NON_KIN)] += 1
             success[w, a] = 1
 
