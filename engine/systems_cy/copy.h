@@ -48,6 +48,15 @@ static inline ptrdiff_t copy_records(uint8_t *cell, const int32_t *codes, ptrdif
     return found;
 }
 
+/* Zeroes one record: a fixed-size store for the common stride of 32 (a variable-size memset
+   is a library call, once for every row of the world every tick). */
+static inline void clear_record(uint8_t *rec, ptrdiff_t stride) {
+    if (stride == 32)
+        memset(rec, 0, 32);
+    else
+        memset(rec, 0, (size_t)stride);
+}
+
 /* Asks for the grid rows of a window (rows r .. r + win - 1, columns c .. c + win - 1, clipped
    to the h x w map) to be brought into cache. The windows of one tick visit the grid in
    observer order, which for big worlds is not an order the hardware prefetchers follow: once a

@@ -23,6 +23,7 @@ cdef extern from "copy.h":
     Py_ssize_t copy_records(uint8_t* cell, const int32_t* codes, Py_ssize_t n, Py_ssize_t nch,
                             const uint8_t* records, Py_ssize_t stride, uint32_t na, int32_t first,
                             int32_t* found_cell, int32_t* found_code, Py_ssize_t found) noexcept nogil
+    void clear_record(uint8_t* rec, Py_ssize_t stride) noexcept nogil
     void prefetch_window(const int32_t* grid, Py_ssize_t h, Py_ssize_t w, Py_ssize_t r, Py_ssize_t c,
                          Py_ssize_t win) noexcept nogil
     void prefetch "__builtin_prefetch"(const void* p) noexcept nogil
@@ -134,7 +135,7 @@ cdef int observe(const int32_t[:, :, ::1] grid,
             records[ch_wall] = 1
             for e in range(rows):
                 rec = records + (e + 2) * stride
-                memset(rec, 0, stride)
+                clear_record(rec, stride)
                 if not alive[w, e]:
                     continue
                 if e < na:
