@@ -59,15 +59,7 @@ def kinship_classes(level: Level, agent_groups: np.ndarray, seed: int, name: str
         )
         return _form(agent_groups, weight, np.ones(len(groups)))
     if k.mode == "random":
-        rng = np.random.default_rng([seed, 0x6B696E])
-        if k.distribution == "uniform":
-            draw = rng.uniform(k.low, k.high, size=(n, n))
-        else:
-            draw = np.clip(rng.normal(k.mean, k.std, size=(n, n)), -1.0, 1.0)
-        K = np.triu(draw, 1)
-        K = K + K.T
-        np.fill_diagonal(K, 1.0)
-        return _form(np.arange(n), K, np.ones(n))
+        return _form(np.arange(n), random_matrix(level, n, seed), np.ones(n))
     # matrix
     K = np.asarray(k.matrix, dtype=np.float32)
     if K.shape != (n, n):
@@ -76,6 +68,20 @@ def kinship_classes(level: Level, agent_groups: np.ndarray, seed: int, name: str
             f"{len(k.matrix)} rows" + (f" of {len(k.matrix[0])}" if k.matrix else "")
         )
     return _form(np.arange(n), K, np.diagonal(K))
+
+
+def random_matrix(level: Level, n: int, seed: int) -> np.ndarray:
+    """`random` kinship's K: symmetric, off-diagonal weights drawn from the seed, 1 on the diagonal."""
+    k = level.kinship
+    rng = np.random.default_rng([seed, 0x6B696E])
+    if k.distribution == "uniform":
+        draw = rng.uniform(k.low, k.high, size=(n, n))
+    else:
+        draw = np.clip(rng.normal(k.mean, k.std, size=(n, n)), -1.0, 1.0)
+    K = np.triu(draw, 1)
+    K = K + K.T
+    np.fill_diagonal(K, 1.0)
+    return K
 
 
 def _form(cls, weight, self_weight):

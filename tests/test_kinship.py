@@ -4,9 +4,9 @@ where teams and clans make it blocks, and the kernel's per-class mixing on edge 
 import numpy as np
 import pytest
 
-from game.env import make_env
 from engine.systems_cy import kinship
-from game.kinship import dense, kin_row, kin_view
+from game.env import make_env
+from game.kinship import KIN_ARRAYS, dense, kin_row, kin_view
 from tests.game_states import random_state, run_kernel
 from tests.reference.kinship import kinship_matrix
 
@@ -18,8 +18,8 @@ CASES = {
     "teams": ("kinship_teams", {}),
     "teams, share 0.8": ("arena", {"kinship": {"mode": "teams", "share": 0.8}}),
     "clans": ("kinship_clans", {}),
-    "clans, one family per agent": ("arena", {"kinship": {"mode": "clans", "family_weight": 0.5, "clan_weight": 0.2,
-                                                         "hive_weight": 0.1}}),
+    "clans, one family per agent": (
+        "arena", {"kinship": {"mode": "clans", "family_weight": 0.5, "clan_weight": 0.2, "hive_weight": 0.1}}),
     "random": ("kinship_random", {}),
     "random normal": ("arena", {"kinship": {"mode": "random", "distribution": "normal", "std": 0.6}}),
     "matrix": ("arena", {"kinship": {"mode": "matrix", "matrix": MATRIX.tolist()}}),
@@ -48,8 +48,26 @@ def test_block_kinship_costs_bytes_per_agent_not_a_row():
     env = make_env("arena", num_worlds=1, map={"params": {"rows": 32, "cols": 32, "agents_per_room": 4}})
     r = env.world.resources
     assert env.num_agents == 4096
-    kin = sum(getattr(r, n).nbytes for n in ("kin_class", "kin_weight", "kin_self", "kin_view", "kin_self_view"))
+    kin = sum(getattr(r, name).nbytes for name in KIN_ARRAYS)
     assert kin / env.num_agents < 8
+
+
+@pytest.mark.parametrize("case", ["random", "teams"])
+def test_a_worlds_kinship_outlives_its_maps(case):
+    # fresh maps each episode (map.fixed false): K is drawn once per world and stays with it
+    level, over = CASES[case]
+    env = make_env(level, num_worlds=2, seed=3, max_steps=4, map={"fixed": False}, **over)
+    env.reset()
+    r = env.world.resources
+    before = [dense(r, w) for w in range(2)]
+    first = env.world.resources.grid.copy()
+    for _ in range(9):  # two episode ends
+        env.step(np.zeros((env.num_agents, 2), np.int32))
+    assert (env.episodes == 2).all() and not np.array_equal(r.grid, first), "new maps were made"
+    for w in range(2):
+        np.testing.assert_array_equal(dense(r, w), before[w])
+        np.testing.assert_array_equal(dense(env.template.resources, w), before[w])
+    assert not np.array_equal(before[0], before[1]) or case == "teams"
 
 
 @pytest.mark.parametrize("seed", range(5))

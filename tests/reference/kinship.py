@@ -1,8 +1,11 @@
 import numpy as np
 
+from game.kinship import random_matrix
+from game.state import group_ids
 
-def kinship(raw_reward, kin_class, kin_weight, kin_self, bond_partner, bond_until, episode_tick, kin_scratch, kin_sum,
-            kin_mixed, reward, episode_return, mate_share):
+
+def kinship(raw_reward, kin_class, kin_weight, kin_self, bond_partner, bond_until, episode_tick, kin_scratch,
+            kin_sum, kin_mixed, reward, episode_return, mate_share):
     """Per agent: K[i, j] * raw[j] summed per class of j (the kernel's float32 order), then bonds."""
     W, A = raw_reward.shape
     C = kin_weight.shape[1]
@@ -35,8 +38,6 @@ def kinship(raw_reward, kin_class, kin_weight, kin_self, bond_partner, bond_unti
 def kinship_matrix(level, agent_groups, seed):
     """K of one world as the dense A x A matrix, straight from docs/levels.md's rules (the form the
     env kept before the class form): checks game/kinship.py's classes."""
-    from game.state import group_ids
-
     k = level.kinship
     n = len(agent_groups)
     if k.mode == "none":
@@ -52,17 +53,11 @@ def kinship_matrix(level, agent_groups, seed):
         family = np.array([g.family for g in groups])[agent_groups]
         fam = np.where(family >= 0, family, own)
         clan = np.array([g.clan if g.clan >= 0 else t for g, t in zip(groups, group_ids(level))])[agent_groups]
-        K = k.family_weight * (fam[:, None] == fam[None, :]) + k.clan_weight * (clan[:, None] == clan[None, :]) + k.hive_weight
+        K = (k.family_weight * (fam[:, None] == fam[None, :])
+             + k.clan_weight * (clan[:, None] == clan[None, :])
+             + k.hive_weight)
         np.fill_diagonal(K, 1.0)
         return K.astype(np.float32)
-    if k.mode == "random":
-        rng = np.random.default_rng([seed, 0x6B696E])
-        if k.distribution == "uniform":
-            draw = rng.uniform(k.low, k.high, size=(n, n))
-        else:
-            draw = np.clip(rng.normal(k.mean, k.std, size=(n, n)), -1.0, 1.0)
-        K = np.triu(draw, 1)
-        K = K + K.T
-        np.fill_diagonal(K, 1.0)
-        return K.astype(np.float32)
+    if k.mode == "random":  # the draw itself is game/kinship.py's (tests check its symmetry and seeding)
+        return random_matrix(level, n, seed).astype(np.float32)
     return np.asarray(k.matrix, dtype=np.float32)

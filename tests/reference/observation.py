@@ -12,8 +12,8 @@ def sat(v):
 def observe(grid, alive, position_r, position_c, agent_group, agent_orientation, agent_energy, agent_shield,
             agent_frozen, agent_color, inventory_items, building_kind, building_cooldown, building_stock,
             building_hp, t_b_usable, t_b_swappable, kin_class, kin_view, kin_self_view, bond_partner, bond_until,
-            episode_tick, last_action, success, reward, cell_records, obs, ch_inventory, ch_wall, ch_building, ch_kin, ch_bond, ch_self,
-            max_steps):
+            episode_tick, last_action, success, reward, cell_records, obs, ch_inventory, ch_wall, ch_building,
+            ch_kin, ch_bond, ch_self, max_steps):
     W, A, win = obs.shape[:3]
     half = win // 2
     H, Wd = grid.shape[1:]
@@ -38,7 +38,8 @@ def observe(grid, alive, position_r, position_c, agent_group, agent_orientation,
                             for q in range(inventory_items.shape[2]):
                                 cell[ch_inventory + q] = sat(inventory_items[w, e, q])
                         mine = kin_class[w, k]
-                        cell[ch_kin] = kin_self_view[w, mine] if e == k else kin_view[w, mine, kin_class[w, e]]
+                        seen = kin_self_view[w, mine] if e == k else kin_view[w, mine, kin_class[w, e]]
+                        cell[ch_kin] = seen
                         bonded = any(p == e and u > episode_tick[w] for p, u in zip(bond_partner[w, k], bond_until[w, k]))
                         if bonded:
                             cell[ch_bond] = 1
