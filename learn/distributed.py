@@ -245,11 +245,25 @@ def record(fn: Callable) -> Callable:
 
 def explain(ctx: DistContext, e: BaseException) -> str:
     """A one-line reason for status.json, naming the likely cause of a collective's failure."""
+    e = _terminated_cause(e) or e
     msg = f"{type(e).__name__}: {e}".strip()
     if ctx.enabled and not isinstance(e, RankTerminated) and _is_comm_error(e):
         msg = (f"rank {ctx.rank}: a collective failed or timed out; another rank probably died or hung "
                f"({msg})")
     return msg[:500]
+
+
+def _terminated_cause(e: BaseException) -> RankTerminated | None:
+    """The RankTerminated behind `e`, if any: a SIGTERM that lands inside a native call (a DuckDB
+    query writing stats) comes back as that library's own error ("Query interrupted") with the
+    guard's RankTerminated as its cause."""
+    seen: set[int] = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, RankTerminated):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
 
 
 def _is_comm_error(e: BaseException) -> bool:

@@ -16,7 +16,7 @@ import torch.distributed as dist
 
 from learn import checkpoint as ckpt
 from learn.config import load_config
-from learn.distributed import state_checksum
+from learn.distributed import DistContext, SigtermGuard, explain, state_checksum
 from learn.train import env_seed, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,6 +153,28 @@ def test_dead_rank_stops_the_job_then_resumes_with_other_rank_counts(tmp_path):
     assert status["state"] == "finished" and status["start_step"] == one["global_step"]
     segments = [(x["segment"], x["epoch"]) for x in metrics_lines(run_dir)]
     assert segments[-3:] == [(1, one["epoch"]), (2, one["epoch"] + 1), (2, one["epoch"] + 2)]
+
+
+def test_sigterm_inside_a_duckdb_query_is_reported_as_the_signal():
+    # torchrun's SIGTERM can land while rank 0 writes stats: DuckDB then raises its own
+    # "Query interrupted", and status.json must still say another rank failed
+    import signal
+    import threading
+
+    ctx = DistContext(enabled=True, rank=0, world_size=2)
+    guard = SigtermGuard(ctx)
+    con = duckdb.connect()
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    timer.start()
+    try:
+        with pytest.raises(BaseException) as info:
+            con.execute("select count(*) from range(100000000000) a, range(10) b").fetchall()
+    finally:
+        timer.join()
+        guard.restore()
+    assert "Query interrupted" in str(info.value)
+    assert "another rank failed" in explain(ctx, info.value)
+    assert explain(ctx, RuntimeError("Query interrupted")) == "RuntimeError: Query interrupted"
 
 
 def test_hung_rank_times_out(tmp_path):
