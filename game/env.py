@@ -4,7 +4,9 @@ Specification (see docs/game_systems.md for one tick in detail):
 - Agents: `num_agents = num_worlds * agents_per_world`; agent i is agent `i % A` of world `i // A`.
 - Actions: `MultiDiscrete([len(action_names), max_arg])`, one `(action, argument)` row per agent.
   An action id out of range is a caller bug (ValueError naming the agent); an argument out of
-  range for its action makes that action fail (counted as `action.invalid_arg`).
+  range for its action makes that action fail (counted as `action.invalid_arg`). The valid pairs
+  alone, one per row, are `flat_actions` (named by `flat_action_names`: `move_forward`,
+  `attack_4`...), the list learners choose from (game/action_table.py).
 - Observations: uint8 `(window, window, channels)` per agent, egocentric, channels named by
   `feature_names`.
 - Rewards: change of capped inventory value plus building rewards, mixed by kinship.
@@ -27,6 +29,7 @@ import pufferlib
 import gymnasium
 
 from engine import Scheduler
+from game.action_table import flat_actions
 from game.binding import bind, scalars
 from game.config import Level
 from game.constants import DR
@@ -63,6 +66,8 @@ class GridEnv(pufferlib.PufferEnv):
         self.render_mode = None
         super().__init__(buf)
         self.action_names = list(tab.action_names)
+        self.flat_actions, self.flat_action_names = flat_actions(tab.action_names, tab.action_code, tab.arg_count,
+                                                                 tab.resource_names)
         self.feature_names = list(tab.features.names)
         self.resource_names = list(tab.resource_names)
         self.group_names = list(tab.group_names)

@@ -15,7 +15,7 @@ import msgspec
 
 from learn.config import FIELD_DOCS, ConfigError, TrainConfig, dumps, from_dict, read_toml, to_dict
 
-_NOT_FLAGS = {"level"}
+_NOT_FLAGS = {"level", "curriculum"}
 
 
 def _add_config_flags(p: argparse.ArgumentParser) -> None:
@@ -29,6 +29,17 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
             p.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=help_)
         else:
             p.add_argument(flag, dest=name, type=type(default), default=None, metavar=name.upper(), help=help_)
+    p.add_argument("--curriculum", dest="curriculum", type=_curriculum_flag, default=None, metavar="LEVEL:WEIGHT,...",
+                   help=FIELD_DOCS["curriculum"])
+
+
+def _curriculum_flag(text: str) -> list[dict[str, Any]]:
+    from learn.curriculum import CurriculumError, parse_curriculum
+
+    try:
+        return [{"level": e.level, "weight": e.weight} for e in parse_curriculum(text)]
+    except CurriculumError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -220,46 +220,32 @@ class CheckpointPolicy(EvalPolicy):
 
     def __init__(self, path: str | Path, device: str = "cpu", greedy: bool = False, label: str | None = None,
                  seed: int = 0):
-        import torch
-
         from learn import checkpoint as ckpt
-        from learn.policy import make_policy
 
-        self.torch = torch
         self.data = ckpt.load_checkpoint(path, map_location=device)
         self.checkpoint = str(path)
         self.step = int(self.data["global_step"])
         self.device, self.greedy = device, greedy
         self.seed, self._resets = seed, 0
-        cfg = self.data["config"]
         self.name = label or f"{ckpt.run_dir_of(path).name}@{self.step}"
-        self.net = make_policy(self.data["policy"], self.data["spaces"]["obs_shape"],
-                               self.data["spaces"]["action_nvec"], hidden=int(cfg.get("hidden", 128))).to(device)
-        try:
-            self.net.load_state_dict(self.data["model"])
-        except (RuntimeError, KeyError) as e:
-            raise CheckpointError(f"checkpoint {path} does not fit its policy: {str(e)[:300]}") from None
-        self.net.eval()
+        self.agent = None
 
     def bind(self, env, level: str = "") -> None:
-        from learn import checkpoint as ckpt
+        from learn.agent import Agent
 
         super().bind(env, level)
-        ckpt.check_spaces(self.data["spaces"], ckpt.spaces_of(env), level, self.checkpoint)
+        self.agent = Agent(self.data, env, self.checkpoint, level, device=self.device, greedy=self.greedy)
 
     def reset(self, num_agents: int) -> None:
+        import torch
+
         # sampling draws from torch's global RNG: seed it per batch so a suite run repeats exactly
-        self.torch.manual_seed(self.seed * 100_003 + self._resets)
+        torch.manual_seed(self.seed * 100_003 + self._resets)
         self._resets += 1
-        self.state = self.net.initial_state(num_agents, self.device)
+        self.agent.reset(num_agents)
 
     def act(self, obs: np.ndarray) -> np.ndarray:
-        from learn.policy import greedy_actions, sample_actions
-
-        with self.torch.no_grad():
-            logits, _, self.state = self.net(self.torch.from_numpy(obs).to(self.device), self.state)
-            a = greedy_actions(logits) if self.greedy else sample_actions(logits)[0]
-        return a.to(self.torch.int32).cpu().numpy()
+        return self.agent.act(obs)
 
 
 def make_eval_policy(spec: str, device: str = "cpu", greedy: bool = False, seed: int = 0,

@@ -2,8 +2,10 @@
 
 A checkpoint holds the model and optimizer state, the RNG states (torch, numpy, python), the
 step counters, the resolved config, the policy name and the level's spaces (observation shape
-and channel names, action dims and names), so that loading it into a different level fails
-with a message rather than a shape error deep inside torch.
+and channel names, action dims and names, and the flat action list the policy's head ranges
+over), so that loading it into a different level fails with a message rather than a shape error
+deep inside torch. Version 1 checkpoints (policies with one head per MultiDiscrete dimension)
+are refused with a message saying so.
 
 A distributed run (torchrun, learn/distributed.py) writes the same file from rank 0 alone, plus
 `world_size`. Its model, optimizer and step counters are global (identical on every rank), so
@@ -23,7 +25,7 @@ import numpy as np
 import torch
 
 FORMAT = "learn.checkpoint"
-VERSION = 1
+VERSION = 2  # 2: one head over the flat action list (1: a head per MultiDiscrete dimension)
 _NAME = re.compile(r"^ckpt_(\d+)\.pt$")
 
 
@@ -39,13 +41,15 @@ def spaces_of(env) -> dict[str, Any]:
         "action_nvec": [int(x) for x in env.single_action_space.nvec],
         "feature_names": list(getattr(driver, "feature_names", [])),
         "action_names": list(getattr(driver, "action_names", [])),
+        "flat_action_names": list(getattr(driver, "flat_action_names", [])),
     }
 
 
 def check_spaces(saved: dict[str, Any], current: dict[str, Any], level: str, path: str | Path) -> None:
     diffs = []
     for key, what in (("obs_shape", "observation shape"), ("action_nvec", "action dims"),
-                      ("feature_names", "observation channels"), ("action_names", "actions")):
+                      ("feature_names", "observation channels"), ("action_names", "actions"),
+                      ("flat_action_names", "flat action list")):
         if saved.get(key) != current.get(key):
             diffs.append(f"{what}: checkpoint {saved.get(key)} vs level {current.get(key)}")
     if diffs:
@@ -129,6 +133,9 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise CheckpointError(f"checkpoint {p} is truncated or not a torch file ({first[:200]})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointError(f"{p} is not a checkpoint written by `python -m learn train`")
+    if data.get("version") == 1:
+        raise CheckpointError(f"checkpoint {p} was made for the MultiDiscrete (action, argument) policy heads of an "
+                              f"earlier version; policies now choose from the flat action list: retrain it")
     if data.get("version") != VERSION:
         raise CheckpointError(f"checkpoint {p} has format version {data.get('version')}, expected {VERSION}")
     missing = [k for k in ("model", "optimizer", "spaces", "config", "policy", "global_step") if k not in data]

@@ -22,13 +22,32 @@ def _f(description: str, **kw: Any) -> msgspec.Meta:
     return msgspec.Meta(description=description, **kw)
 
 
+class CurriculumLevel(msgspec.Struct, forbid_unknown_fields=True):
+    """One level of a curriculum (`[[curriculum]]` tables in a config TOML)."""
+
+    level: str
+    weight: Annotated[float, msgspec.Meta(gt=0)] = 1.0
+
+
 class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Everything a training run needs; the resolved copy is saved as `config.toml` in the run."""
 
     # ---- what to train on ------------------------------------------------------------------
-    level: Annotated[str, _f("Level TOML file to train on.")] = "game/levels/arena.toml"
+    level: Annotated[str, _f("Level TOML file to train on (with a curriculum: the level the run is scored on).")] = (
+        "game/levels/arena.toml"
+    )
+    curriculum: Annotated[
+        list[CurriculumLevel],
+        _f('Levels to train on, with weights (learn/curriculum.py); on the command line "a.toml:1,b.toml:3". '
+           "Empty: train on `level` alone."),
+    ] = []
+    curriculum_sampler: Annotated[
+        Literal["learning_progress", "weights"],
+        _f("How a curriculum picks each episode's level: by learning progress, or by the plain weights."),
+    ] = "learning_progress"
     total_steps: Annotated[int, _f("Agent-steps to train for (summed over all agents).", ge=1)] = 20_000_000
-    num_worlds: Annotated[int, _f("Worlds simulated by each env (agents = worlds * agents per world).", ge=1)] = 32
+    num_worlds: Annotated[int, _f("Worlds simulated by each env (agents = worlds * agents per world; with a curriculum, "
+                                      "worlds of its most crowded level).", ge=1)] = 32
     num_envs: Annotated[int, _f("Env objects in the vector (each with num_worlds worlds).", ge=1)] = 1
     vector: Annotated[
         Literal["serial", "multiprocessing"], _f("pufferlib.vector backend for the envs.")
@@ -44,6 +63,9 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # ---- the policy ------------------------------------------------------------------------
     policy: Annotated[str, _f('Registered policy name: "cnn" (default, feed-forward) or "lstm".')] = "cnn"
     hidden: Annotated[int, _f("Width of the policy's hidden layers.", ge=8)] = 128
+    egocentric: Annotated[
+        bool, _f("Turn each observation so the agent's facing is up (learn/egocentric.py).")
+    ] = False
 
     # ---- PPO -------------------------------------------------------------------------------
     horizon: Annotated[int, _f("Env steps per rollout, per agent; also the LSTM's BPTT length.", ge=2)] = 64
@@ -70,6 +92,10 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     keep_checkpoints: Annotated[int, _f("Checkpoints kept in the run (oldest deleted first).", ge=1)] = 3
     resume: Annotated[bool, _f("Continue the run in run_dir from its last checkpoint.")] = False
     quiet: Annotated[bool, _f("No progress bar and no summary (for scripts).")] = False
+    reference: Annotated[
+        bool, _f("Score the random and scripted baselines on the level first (cached; learn/reference.py), "
+                 "shown beside the run's return in the summary and the monitor.")
+    ] = True
 
     # ---- distributed (only under torchrun; see docs/distributed.md) ---------------------------
     backend: Annotated[

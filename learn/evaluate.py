@@ -19,7 +19,7 @@ import torch
 import game
 from game.replay import save_replay
 from learn import checkpoint as ckpt
-from learn.policy import greedy_actions, make_policy, sample_actions
+from learn.agent import Agent
 from learn.stats import write_eval
 
 
@@ -37,7 +37,7 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
     overrides: dict[str, Any] = {"report_interval": 1}
     if max_steps or cfg.get("max_steps"):
         overrides["max_steps"] = max_steps or cfg["max_steps"]
-    policy = None
+    agent = None
     returns, hearts, agent_rows = [], [], []
     replay = None
     done_eps = 0
@@ -45,28 +45,17 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
         k = min(max_worlds, episodes - done_eps)
         env = game.make_env(str(level), num_worlds=k, seed=seed + done_eps, **overrides)
         if data is None:
-            nvec = torch.as_tensor(env.single_action_space.nvec)
-            policy = _UniformPolicy(nvec)
-        if policy is None:
-            ckpt.check_spaces(data["spaces"], ckpt.spaces_of(env), str(level), checkpoint)
-            policy = make_policy(data["policy"], data["spaces"]["obs_shape"], data["spaces"]["action_nvec"],
-                                 hidden=int(cfg.get("hidden", 128))).to(device)
-            try:
-                policy.load_state_dict(data["model"])
-            except (RuntimeError, KeyError) as e:
-                raise ckpt.CheckpointError(f"checkpoint {checkpoint} does not fit its policy: {str(e)[:300]}") from None
-            policy.eval()
+            agent = _UniformPolicy(env.single_action_space.nvec)
+        elif agent is None:
+            agent = Agent(data, env, checkpoint, str(level), device=device, greedy=greedy)
         A, T = env.agents_per_world, env.level.max_steps
         obs, _ = env.reset()
-        state = policy.initial_state(env.num_agents, device)
+        agent.reset(env.num_agents)
         ep_return = np.zeros(env.num_agents, np.float64)
         first_actions = np.zeros((T, A, 2), np.int32) if replay is None else None
         info_hearts = []
         for t in range(T):
-            with torch.no_grad():
-                logits, _, state = policy(torch.from_numpy(obs).to(device), state)
-                act = greedy_actions(logits) if greedy else sample_actions(logits)[0]
-            a = act.to(torch.int32).cpu().numpy()
+            a = agent.act(obs)
             if first_actions is not None:
                 first_actions[t] = a[:A]
             obs, rew, _, _, infos = env.step(a)
@@ -106,16 +95,15 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
     return {**result, "eval_id": eval_id, "replay": str(replay_path), "run_dir": str(out_dir)}
 
 
-class _UniformPolicy(torch.nn.Module):
-    """Zero logits for every action dimension: uniform random actions."""
+class _UniformPolicy:
+    """Uniform random actions over the env's MultiDiscrete space (torch's global RNG)."""
 
-    def __init__(self, nvec: torch.Tensor):
-        super().__init__()
-        self.nvec = [int(n) for n in nvec]
+    def __init__(self, nvec):
+        self.nvec = torch.as_tensor(np.asarray(nvec, np.int64))
 
-    def initial_state(self, batch, device="cpu"):
-        return None
+    def reset(self, num_agents: int) -> None:
+        pass
 
-    def forward(self, obs, state=None):
-        B = obs.shape[0]
-        return [torch.zeros(B, n, device=obs.device) for n in self.nvec], torch.zeros(B, device=obs.device), None
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        u = torch.rand(obs.shape[0], len(self.nvec))
+        return (u * self.nvec).to(torch.int32).clamp_max_(self.nvec.to(torch.int32) - 1).numpy()

@@ -1,20 +1,24 @@
 """Policies: a registry, a lean CNN (the default) and an LSTM variant.
 
-A policy maps a batch of uint8 observations (B, window, window, channels) to one set of logits
-per action dimension (MultiDiscrete) and a value. Recurrent policies also take and return a
-state. Register your own with `@register_policy("name")`; the class is built as
-`cls(obs_shape, action_nvec, **kwargs)` and must provide `forward(obs, state) -> (logits, value,
-state)` where `logits` is a list of (B, n_i) tensors and `value` is (B,), plus
-`initial_state(batch, device)` (None for feed-forward policies).
+A policy maps a batch of uint8 observations (B, window, window, channels) to logits over the
+level's flat action list (`env.flat_actions`: every valid (action, argument) pair once, see
+game/action_table.py) and a value. Recurrent policies also take and return a state. Register
+your own with `@register_policy("name")`; the class is built as `cls(spaces, **kwargs)`, where
+`spaces` is the level's `learn.checkpoint.spaces_of` dict (obs_shape, feature_names,
+flat_action_names...) and kwargs are `policy_kwargs(config)`, and must provide `forward(obs, state) -> (logits, value, state)` where `logits` is
+(B, num_actions) and `value` is (B,), plus `initial_state(batch, device)` (None for feed-forward
+policies). learn/agent.py turns chosen indices into the env's (action, argument) rows.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from learn.egocentric import EgoFrame
 
 POLICIES: dict[str, type[nn.Module]] = {}
 
@@ -32,10 +36,15 @@ def register_policy(name: str) -> Callable[[type[nn.Module]], type[nn.Module]]:
     return deco
 
 
-def make_policy(name: str, obs_shape: tuple[int, ...], action_nvec: tuple[int, ...], **kwargs) -> nn.Module:
+def make_policy(name: str, spaces: dict[str, Any], **kwargs) -> nn.Module:
     if name not in POLICIES:
         raise ValueError(f"unknown policy {name!r}; registered: {', '.join(sorted(POLICIES))}")
-    return POLICIES[name](tuple(obs_shape), tuple(int(n) for n in action_nvec), **kwargs)
+    return POLICIES[name](spaces, **kwargs)
+
+
+def policy_kwargs(config: dict[str, Any]) -> dict[str, Any]:
+    """The policy's keyword arguments from a (resolved or saved) training config."""
+    return dict(hidden=int(config.get("hidden", 128)), egocentric=bool(config.get("egocentric", False)))
 
 
 def _init(layer: nn.Module, gain: float = 2**0.5) -> nn.Module:
@@ -88,16 +97,15 @@ class Encoder(nn.Module):
 
 
 class Heads(nn.Module):
-    """One categorical head per MultiDiscrete dimension (a single fused linear) and a critic."""
+    """One categorical head over the flat action list, and a critic."""
 
-    def __init__(self, hidden: int, action_nvec: tuple[int, ...]):
+    def __init__(self, hidden: int, num_actions: int):
         super().__init__()
-        self.nvec = list(action_nvec)
-        self.actor = _init(nn.Linear(hidden, sum(self.nvec)), 0.01)
+        self.actor = _init(nn.Linear(hidden, num_actions), 0.01)
         self.critic = _init(nn.Linear(hidden, 1), 1.0)
 
-    def forward(self, h: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
-        return list(self.actor(h).split(self.nvec, 1)), self.critic(h).squeeze(1)
+    def forward(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.actor(h), self.critic(h).squeeze(1)
 
 
 @register_policy("cnn")
@@ -106,10 +114,11 @@ class CNNPolicy(nn.Module):
 
     recurrent = False
 
-    def __init__(self, obs_shape, action_nvec, hidden: int = 128):
+    def __init__(self, spaces: dict[str, Any], hidden: int = 128, egocentric: bool = False):
         super().__init__()
-        self.encoder = Encoder(obs_shape, hidden=hidden)
-        self.heads = Heads(hidden, action_nvec)
+        self.frame = _frame(spaces, egocentric)
+        self.encoder = Encoder(tuple(spaces["obs_shape"]), hidden=hidden)
+        self.heads = Heads(hidden, len(spaces["flat_action_names"]))
 
     def initial_state(self, batch: int, device: torch.device | str = "cpu"):
         return None
@@ -118,8 +127,9 @@ class CNNPolicy(nn.Module):
         self.encoder.update_obs_scale(obs)
 
     def forward(self, obs: torch.Tensor, state=None):
+        obs, facing = _into_frame(self.frame, obs)
         logits, value = self.heads(self.encoder(obs))
-        return logits, value, None
+        return _out_of_frame(self.frame, logits, facing), value, None
 
 
 @register_policy("lstm")
@@ -132,17 +142,18 @@ class LSTMPolicy(nn.Module):
 
     recurrent = True
 
-    def __init__(self, obs_shape, action_nvec, hidden: int = 128):
+    def __init__(self, spaces: dict[str, Any], hidden: int = 128, egocentric: bool = False):
         super().__init__()
         self.hidden = hidden
-        self.encoder = Encoder(obs_shape, hidden=hidden)
+        self.frame = _frame(spaces, egocentric)
+        self.encoder = Encoder(tuple(spaces["obs_shape"]), hidden=hidden)
         self.cell = nn.LSTMCell(hidden, hidden)
         for name, p in self.cell.named_parameters():
             if "bias" in name:
                 nn.init.zeros_(p)
             else:
                 nn.init.orthogonal_(p, 1.0)
-        self.heads = Heads(hidden, action_nvec)
+        self.heads = Heads(hidden, len(spaces["flat_action_names"]))
 
     def initial_state(self, batch: int, device: torch.device | str = "cpu"):
         z = torch.zeros(batch, self.hidden, device=device)
@@ -152,13 +163,15 @@ class LSTMPolicy(nn.Module):
         self.encoder.update_obs_scale(obs)
 
     def forward(self, obs: torch.Tensor, state):
+        obs, facing = _into_frame(self.frame, obs)
         h, c = self.cell(self.encoder(obs), state)
         logits, value = self.heads(h)
-        return logits, value, (h, c)
+        return _out_of_frame(self.frame, logits, facing), value, (h, c)
 
     def forward_sequence(self, obs: torch.Tensor, starts: torch.Tensor, state):
         T, B = obs.shape[:2]
-        z = self.encoder(obs.reshape(T * B, *obs.shape[2:])).reshape(T, B, -1)
+        flat, facing = _into_frame(self.frame, obs.reshape(T * B, *obs.shape[2:]))
+        z = self.encoder(flat).reshape(T, B, -1)
         keep = (~starts).to(z.dtype).unsqueeze(-1)
         h, c = state
         outs = []
@@ -166,30 +179,39 @@ class LSTMPolicy(nn.Module):
             h, c = self.cell(z[t], (h * keep[t], c * keep[t]))
             outs.append(h)
         logits, value = self.heads(torch.stack(outs).reshape(T * B, -1))
-        return logits, value, (h, c)
+        return _out_of_frame(self.frame, logits, facing), value, (h, c)
 
 
-def sample_actions(logits: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sample one action per dimension (Gumbel-max) -> (actions (B, D) int64, log-prob (B,))."""
-    acts, logp = [], 0
-    for lg in logits:
-        lp = F.log_softmax(lg, 1)
-        u = torch.rand_like(lp).clamp_(1e-20, 1.0)
-        a = (lp - torch.log(-torch.log(u))).argmax(1)
-        acts.append(a)
-        logp = logp + lp.gather(1, a.unsqueeze(1)).squeeze(1)
-    return torch.stack(acts, 1), logp
+def _frame(spaces: dict[str, Any], egocentric: bool) -> EgoFrame | None:
+    if not egocentric:
+        return None
+    return EgoFrame(tuple(spaces["obs_shape"]), spaces["feature_names"], spaces["flat_action_names"])
 
 
-def evaluate_actions(logits: list[torch.Tensor], actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Log-prob (B,) of given actions (B, D) and the summed entropy (B,) of the dimensions."""
-    logp, ent = 0, 0
-    for i, lg in enumerate(logits):
-        lp = F.log_softmax(lg, 1)
-        logp = logp + lp.gather(1, actions[:, i : i + 1]).squeeze(1)
-        ent = ent - (lp.exp() * lp).sum(1)
-    return logp, ent
+def _into_frame(frame: EgoFrame | None, obs: torch.Tensor):
+    if frame is None:
+        return obs, None
+    facing = frame.facing(obs)
+    return frame.rotate(obs, facing), facing
 
 
-def greedy_actions(logits: list[torch.Tensor]) -> torch.Tensor:
-    return torch.stack([lg.argmax(1) for lg in logits], 1)
+def _out_of_frame(frame: EgoFrame | None, logits: torch.Tensor, facing):
+    return logits if frame is None else frame.to_absolute(logits, facing)
+
+
+def sample_actions(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sample one action index per row (Gumbel-max) -> (actions (B,) int64, log-prob (B,))."""
+    lp = F.log_softmax(logits, 1)
+    u = torch.rand_like(lp).clamp_(1e-20, 1.0)
+    a = (lp - torch.log(-torch.log(u))).argmax(1)
+    return a, lp.gather(1, a.unsqueeze(1)).squeeze(1)
+
+
+def evaluate_actions(logits: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Log-prob (B,) of given action indices (B,) and the entropy (B,) of the distribution."""
+    lp = F.log_softmax(logits, 1)
+    return lp.gather(1, actions.unsqueeze(1)).squeeze(1), -(lp.exp() * lp).sum(1)
+
+
+def greedy_actions(logits: torch.Tensor) -> torch.Tensor:
+    return logits.argmax(1)

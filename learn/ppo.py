@@ -23,11 +23,11 @@ from learn.policy import evaluate_actions
 class Rollout:
     """Preallocated storage for one rollout of T steps over N agents (on the training device)."""
 
-    def __init__(self, T: int, N: int, obs_shape, num_action_dims: int, device, state=None):
+    def __init__(self, T: int, N: int, obs_shape, device, state=None):
         self.T, self.N = T, N
         z = dict(device=device)
         self.obs = torch.zeros((T, N, *obs_shape), dtype=torch.uint8, **z)
-        self.actions = torch.zeros((T, N, num_action_dims), dtype=torch.int64, **z)
+        self.actions = torch.zeros((T, N), dtype=torch.int64, **z)  # indices into the flat action list
         self.logprobs = torch.zeros((T, N), **z)
         self.values = torch.zeros((T, N), **z)
         self.rewards = torch.zeros((T, N), **z)
@@ -92,7 +92,7 @@ def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout,
     mb_size = max(1, units // s.minibatches)
     flat = None if recurrent else dict(
         obs=ro.obs.reshape(T * N, *ro.obs.shape[2:]),
-        actions=ro.actions.reshape(T * N, -1),
+        actions=ro.actions.reshape(-1),
         logprobs=ro.logprobs.reshape(-1),
         values=ro.values.reshape(-1),
         advantages=ro.advantages.reshape(-1),
@@ -107,7 +107,7 @@ def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout,
             if recurrent:
                 state = tuple(x[idx] for x in ro.initial_state)
                 logits, newvalue, _ = policy.forward_sequence(ro.obs[:, idx], ro.starts[:, idx], state)
-                actions = ro.actions[:, idx].reshape(-1, ro.actions.shape[-1])
+                actions = ro.actions[:, idx].reshape(-1)
                 old_logp, old_v = ro.logprobs[:, idx].reshape(-1), ro.values[:, idx].reshape(-1)
                 adv, ret = ro.advantages[:, idx].reshape(-1), ro.returns[:, idx].reshape(-1)
             else:

@@ -64,7 +64,8 @@ class RunStats:
         erows = []
         for info in infos:
             n = int(info.get("episodes", 1))
-            erows += [(self.segment, epoch, step, now, n, k, _num(v)) for k, v in info.items() if k != "episodes"]
+            erows += [(self.segment, epoch, step, now, n, k, _num(v)) for k, v in info.items()
+                      if k != "episodes" and not isinstance(v, str)]  # a curriculum's "level" is in the metrics
         self.con.begin()
         try:
             self.con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)", mrows)

@@ -28,8 +28,9 @@ import game
 from learn import checkpoint as ckpt
 from learn import distributed
 from learn.config import ConfigError, TrainConfig, default_run_dir, dumps, resolve_device, to_dict
-from learn.policy import make_policy, sample_actions
+from learn.policy import make_policy, policy_kwargs, sample_actions
 from learn.ppo import PPOSettings, Rollout, compute_gae, ppo_update
+from learn.reference import FAILED_ACTION_WARNING, baseline_scores, failed_action_share, verdict
 from learn.stats import RunStats, process_identity, write_status
 
 PHASES = ("env", "inference", "learn", "other")
@@ -51,15 +52,35 @@ def env_seed(config: TrainConfig, rank: int = 0) -> int:
     return config.seed + rank * config.num_envs
 
 
+def curriculum_env_creator(entries: list[dict[str, Any]], num_worlds: int, sampler: str, buf=None, seed: int = 0,
+                           **overrides):
+    """Env i of a curriculum vector: `num_worlds` worlds of its most crowded level (every level
+    fills as many agents); seeds as env_creator's."""
+    from learn.curriculum import CurriculumEnv, Entry
+
+    es = [Entry(e["level"], float(e["weight"])) for e in entries]
+    agents = num_worlds * max(game.make_env(e.level, num_worlds=1, **overrides).agents_per_world for e in es)
+    env = CurriculumEnv(es, agents, seed=seed * num_worlds, buf=buf, sampler=sampler, **overrides)
+    reset = env.reset
+    env.reset = lambda seed=None: reset(None if seed is None else seed * num_worlds)
+    return env
+
+
 def make_vecenv(config: TrainConfig, rank: int = 0):
     overrides = {"max_steps": config.max_steps} if config.max_steps else {}
-    kwargs = dict(level_path=config.level, num_worlds=config.num_worlds, **overrides)
+    if config.curriculum:
+        creator = curriculum_env_creator
+        kwargs = dict(entries=to_dict(config)["curriculum"], num_worlds=config.num_worlds,
+                      sampler=config.curriculum_sampler, **overrides)
+    else:
+        creator = env_creator
+        kwargs = dict(level_path=config.level, num_worlds=config.num_worlds, **overrides)
     seed = env_seed(config, rank)
     if config.vector == "serial":
-        return pufferlib.vector.make(env_creator, backend=pufferlib.vector.Serial, num_envs=config.num_envs,
+        return pufferlib.vector.make(creator, backend=pufferlib.vector.Serial, num_envs=config.num_envs,
                                      env_kwargs=kwargs, seed=seed)
     workers = config.num_workers or config.num_envs
-    return pufferlib.vector.make(env_creator, backend=pufferlib.vector.Multiprocessing, num_envs=config.num_envs,
+    return pufferlib.vector.make(creator, backend=pufferlib.vector.Multiprocessing, num_envs=config.num_envs,
                                  num_workers=workers, batch_size=config.num_envs, env_kwargs=kwargs,
                                  seed=seed)
 
@@ -93,6 +114,10 @@ class Trainer:
         self.config = c = config
         if not Path(c.level).is_file():
             raise ConfigError(f"level file {c.level} not found")
+        if c.curriculum:
+            from learn.curriculum import Entry, check_entries
+
+            check_entries([Entry(e.level, e.weight) for e in c.curriculum])
         if c.torch_threads:
             torch.set_num_threads(c.torch_threads)
         self.device = torch.device(distributed.device_for(resolve_device(c.device)))
@@ -116,8 +141,8 @@ class Trainer:
         self.vecenv = make_vecenv(c, self.rank)
         self.spaces = ckpt.spaces_of(self.vecenv)
         self.N = self.vecenv.num_agents
-        self.policy = make_policy(c.policy, self.spaces["obs_shape"], self.spaces["action_nvec"],
-                                  hidden=c.hidden).to(self.device)
+        self.pairs = torch.as_tensor(self.vecenv.driver_env.flat_actions, dtype=torch.int32)
+        self.policy = make_policy(c.policy, self.spaces, **policy_kwargs(to_dict(c))).to(self.device)
         self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=c.learning_rate, eps=c.adam_eps)
         self.ppo = PPOSettings(clip=c.clip, clip_vloss=c.clip_vloss, ent_coef=c.ent_coef, vf_coef=c.vf_coef,
                                max_grad_norm=c.max_grad_norm, update_epochs=c.update_epochs,
@@ -130,15 +155,17 @@ class Trainer:
         # the module PPO trains: the policy, or the policy in DDP (which broadcasts rank 0's weights)
         self.train_policy = distributed.wrap_policy(self.dist, self.policy, self.device)
 
-        self.storage = Rollout(c.horizon, self.N, self.spaces["obs_shape"], len(self.spaces["action_nvec"]),
-                               self.device)
+        self.storage = Rollout(c.horizon, self.N, self.spaces["obs_shape"], self.device)
         self.state = self.policy.initial_state(self.N, self.device)
-        self.actions_np = np.zeros((self.N, len(self.spaces["action_nvec"])), np.int32)
+        self.actions_np = np.zeros((self.N, 2), np.int32)  # the env's (action, argument) rows
         self.timer = Timer()
         self.stats = RunStats(self.run_dir) if self.dist.is_main else None
         self.last_metrics: dict[str, float] = {}
         self.episode_return = float("nan")
         self.hearts = float("nan")
+        self.first_return = float("nan")  # the first epoch's episode return that there was
+        self.failed_share = float("nan")  # share of actions that failed (invalid argument, no energy)
+        self.reference: dict[str, Any] = {}
         self.episodes_seen = 0
         self._engine_ns: dict[str, int] = {}
 
@@ -218,7 +245,7 @@ class Trainer:
                 ro.actions[t] = action
                 ro.logprobs[t] = logp
                 ro.values[t] = value
-                self.actions_np[:] = action.cpu().numpy()
+                self.actions_np[:] = self.pairs[action.cpu()].numpy()
             with timer("env"):
                 self.vecenv.send(self.actions_np)
                 obs, rewards, terminals, truncations, _, step_infos, _, _ = self.vecenv.recv()
@@ -266,15 +293,20 @@ class Trainer:
             self.global_step += steps
             self.epoch += 1
             n_ep = sum(int(i.get("episodes", 1)) for i in infos)
+            metrics.update(_per_level(infos))
             if n_ep:
                 self.episode_return = _weighted(infos, "episode_return")
                 self.hearts = _weighted(infos, "hearts")
+                self.failed_share = _weighted_share(infos)
                 self.episodes_seen += n_ep
+                if self.first_return != self.first_return:
+                    self.first_return = self.episode_return
             dt = time.perf_counter() - t0
             metrics.update({
                 "charts/SPS": steps / dt,
                 "charts/episode_return": self.episode_return,
                 "charts/hearts": self.hearts,
+                "charts/failed_actions": self.failed_share,
                 "charts/episodes": n_ep,
                 "charts/learning_rate": self.optimizer.param_groups[0]["lr"],
             })
@@ -329,6 +361,10 @@ class Trainer:
                       total_steps=c.total_steps, start_step=start_step)
         if self.dist.enabled:
             status.update(world_size=self.dist.world_size, backend=self.dist.backend)
+        if main and c.reference and not self.reference:
+            self.reference = baseline_scores(c.level, c.max_steps)
+        if self.reference:
+            status["reference"] = dict(self.reference)
         if main:
             write_status(self.run_dir, **status)
         progress = None if c.quiet or not main else _Progress(c.total_steps, self.global_step)
@@ -338,6 +374,9 @@ class Trainer:
         try:
             while self.global_step < c.total_steps:
                 m = self.epoch_once()
+                if main and "first_return" not in status and self.first_return == self.first_return:
+                    status["first_return"] = self.first_return  # for the monitor's reference line
+                    write_status(self.run_dir, **status)
                 if progress:
                     progress.update(self.global_step, m)
             last_ckpt = self.save()
@@ -374,6 +413,9 @@ class Trainer:
             "SPS": (self.global_step - start_step) / wall if wall > 0 else 0.0,
             "episode_return": self.episode_return,
             "hearts": self.hearts,
+            "first_return": self.first_return,
+            "failed_action_share": self.failed_share,
+            "baselines": dict(self.reference),
             "episodes": self.episodes_seen,
             "phase_share": {p: self.timer.total[p] / total for p in PHASES},
             "phase_s": dict(self.timer.total),
@@ -433,6 +475,29 @@ def _weighted(infos: list[dict[str, Any]], key: str) -> float:
     return num / den if den else float("nan")
 
 
+def _per_level(infos: list[dict[str, Any]]) -> dict[str, float]:
+    """A curriculum's episodes by level: `level/<name>/episode_return`, `.../hearts`, `.../episodes`."""
+    by: dict[str, list[dict[str, Any]]] = {}
+    for i in infos:
+        if "level" in i:
+            by.setdefault(str(i["level"]), []).append(i)
+    out = {}
+    for name, group in sorted(by.items()):
+        out[f"level/{name}/episode_return"] = _weighted(group, "episode_return")
+        out[f"level/{name}/hearts"] = _weighted(group, "hearts")
+        out[f"level/{name}/episodes"] = float(sum(int(i.get("episodes", 1)) for i in group))
+        # the sampler's probability of the level when these episodes ended
+        out[f"level/{name}/p"] = _weighted([i for i in infos if f"curriculum.{name}" in i], f"curriculum.{name}")
+    return out
+
+
+def _weighted_share(infos: list[dict[str, Any]]) -> float:
+    pairs = [(failed_action_share(i), int(i.get("episodes", 1))) for i in infos]
+    pairs = [(f, n) for f, n in pairs if f is not None]
+    den = sum(n for _, n in pairs)
+    return sum(f * n for f, n in pairs) / den if den else float("nan")
+
+
 def _seed_all(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -477,11 +542,22 @@ def print_summary(s: dict[str, Any]) -> None:
     none_yet = "- (no episode has ended yet)"
     t.add_row("episode return", none_yet if np.isnan(s["episode_return"]) else f"{s['episode_return']:.4f}")
     t.add_row("hearts / agent / episode", none_yet if np.isnan(s["hearts"]) else f"{s['hearts']:.4f}")
+    for name, b in (s.get("baselines") or {}).items():
+        t.add_row(f"{name} baseline", "- (cannot play this level)" if b is None else
+                  f"return {b['mean_return']:.4g}, hearts {b['hearts_per_agent']:.4g}")
+    if not np.isnan(s["first_return"]):
+        t.add_row("first epoch's return", f"{s['first_return']:.4g}")
+    if s.get("baselines") or not np.isnan(s["first_return"]):
+        t.add_row("verdict", verdict(s["episode_return"], s["first_return"], s.get("baselines") or {}))
+    share = s.get("failed_action_share", float("nan"))
+    if share == share:
+        line = f"{share:.0%} (invalid argument or not enough energy)"
+        t.add_row("failed actions", f"[bold red]WARNING: {line}[/]" if share > FAILED_ACTION_WARNING else line)
     t.add_row("time share", "  ".join(f"{k} {v:.0%}" for k, v in s["phase_share"].items()))
     lm = s.get("last_metrics") or {}
     for k in ("losses/policy", "losses/value", "losses/entropy", "losses/approx_kl", "losses/explained_variance"):
         if k in lm:
-            t.add_row(k, f"{lm[k]:.4f}")
+            t.add_row(k, f"{lm[k]:.4g}")
     t.add_row("checkpoint", str(s["checkpoint"]))
     Console().print(t)
 

@@ -2,3 +2,8 @@ import os
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import tempfile
+
+# baseline scores (learn/reference.py) are cached per level: keep the suite's cache apart from the user's
+os.environ.setdefault("KINSHIP_GRID_CACHE", tempfile.mkdtemp(prefix="kinship-grid-cache-"))

@@ -9,3 +9,18 @@ def test_overhead_script_measures_the_three_levels_of_a_step(capsys):
     assert all(ns > 0 for ns in out.values())
     printed = capsys.readouterr().out
     assert "one world of 24 agents" in printed and "env.step above the tick" in printed
+
+
+def test_time_to_skill_reports_each_target_and_seed(capsys):
+    from benchmarks import time_to_skill
+
+    out = time_to_skill.main(["--level", "tests/levels/tiny_harvest.toml", "--seeds", "0,1", "--max-steps", "1536",
+                              "--targets", "0,5", "--", "--num-worlds", "4", "--horizon", "16",
+                              "--torch-threads", "1"])
+    assert set(out) == {0, 1}
+    for r in out.values():
+        steps, seconds = r["reached"][0.0]  # no hearts on this level: 0 is met at the first episode's end
+        assert steps == 64 * 4 and seconds > 0
+        assert r["reached"][5.0] is None and r["steps"] == 1536
+    printed = capsys.readouterr().out
+    assert "0 heart(s): reached by 2/2 seeds" in printed and "5 heart(s): reached by 0/2 seeds" in printed

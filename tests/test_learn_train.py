@@ -106,6 +106,42 @@ def test_corrupt_and_foreign_checkpoints_exit_2(run, tmp_path, capsys):
         assert words in err and "Traceback" not in err, err
 
 
+def test_checkpoints_of_the_multidiscrete_heads_are_refused(run, tmp_path, capsys):
+    """A version-1 checkpoint (a head per MultiDiscrete dimension) is refused by name, not by a
+    shape error inside torch, wherever a checkpoint is read."""
+    run_dir, _ = run
+    data = torch.load(ckpt.list_checkpoints(run_dir)[-1], weights_only=True)
+    data["version"] = 1
+    old = tmp_path / "old.pt"
+    torch.save(data, old)
+    assert main(["eval", str(old), LEVEL, "--episodes", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "MultiDiscrete" in err and "retrain" in err and "Traceback" not in err
+    from viewer.policy import PolicyError, load_policy
+
+    with pytest.raises(PolicyError, match="MultiDiscrete"):
+        load_policy(str(old), game.make_env(LEVEL, num_worlds=1))
+
+
+def test_policies_choose_from_the_flat_action_list(run):
+    """The trained policy's head spans the flat action list, and its actions are valid pairs."""
+    run_dir, _ = run
+    data = ckpt.load_checkpoint(ckpt.list_checkpoints(run_dir)[-1])
+    env = game.make_env(LEVEL, num_worlds=1, seed=2)
+    assert data["spaces"]["flat_action_names"] == env.flat_action_names
+    assert data["model"]["heads.actor.weight"].shape[0] == len(env.flat_actions)
+    from learn.agent import Agent
+
+    agent = Agent(data, env, "ckpt")
+    obs, _ = env.reset()
+    valid = {tuple(p) for p in env.flat_actions.tolist()}
+    for _ in range(10):
+        a = agent.act(obs)
+        assert a.dtype == np.int32 and a.shape == (env.num_agents, 2)
+        assert {tuple(r) for r in a.tolist()} <= valid
+        obs, *_ = env.step(a)
+
+
 def test_level_with_other_spaces_is_refused(run, tmp_path, capsys):
     run_dir, _ = run
     level = tmp_path / "small_window.toml"

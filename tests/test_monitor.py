@@ -350,3 +350,37 @@ def test_train_with_monitor_flag(tmp_path, monkeypatch):
                  "--device", "cpu"])
     assert code == 0 and seen == {"run_dir": run_dir, "code": 0, "state": "finished"}
     assert (run_dir / "train.log").is_file() and len(lines_of(run_dir)) == 2
+
+
+def test_reference_points_and_the_failed_action_warning(finished, tmp_path):
+    status = json.loads((finished / "status.json").read_text())
+    ref = status["reference"]
+    assert set(ref) == {"random", "scripted"} and "first_return" in status
+    app = MonitorApp(finished)
+
+    async def script(pilot):
+        h = header(app)
+        assert "reference" in h and f"random {ref['random']['mean_return']:.4g}" in h
+        assert f"first epoch {status['first_return']:.4g}" in h
+        assert close(cell(app, "summary", "reference/scripted", "last"), ref["scripted"]["mean_return"])
+        assert close(cell(app, "summary", "reference/first", "last"), status["first_return"])
+        last = lines_of(finished)[-1]
+        assert close(cell(app, "summary", "charts/failed_actions", "last"), last["charts/failed_actions"])
+        assert ("WARNING" in h) == (last["charts/failed_actions"] > 1 / 3)
+
+    drive(app, script)
+    # a run whose actions mostly fail says so in its header; a curriculum's levels get rows
+    run_dir = tmp_path / "failing"
+    run_dir.mkdir()
+    shutil.copy(finished / "config.toml", run_dir / "config.toml")
+    line = dict(lines_of(finished)[-1], **{"charts/failed_actions": 0.6, "level/harvest/episode_return": 0.25})
+    (run_dir / "metrics.jsonl").write_text(json.dumps(line) + "\n")
+    _status(run_dir, state="finished", started=line["time"] - 1, ended=line["time"], total_steps=6 * EPOCH,
+            level=LEVEL)
+    app = MonitorApp(run_dir)
+
+    async def script2(pilot):
+        assert "WARNING: 60% of actions fail" in header(app)
+        assert cell(app, "summary", "level/harvest/episode_return", "last") == fmt(0.25)
+
+    drive(app, script2)

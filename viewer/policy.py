@@ -4,7 +4,7 @@
 - `random` (the default): a random valid (action, argument) per agent, biased to moving;
 - `forager`: a small scripted policy (use the building in front when it is ready, else wander);
 - a checkpoint file written by `python -m learn train` (needs torch; loaded through
-  `learn.checkpoint.load_checkpoint` and `learn.policy.make_policy`, sampled like `learn.evaluate`);
+  `learn.checkpoint.load_checkpoint` and `learn.agent.Agent`, sampled like `learn.evaluate`);
 - `module:factory`: `factory(env)` must return a callable `obs -> actions`.
 Any callable `obs -> actions` can also be passed to `Session` directly.
 """
@@ -24,12 +24,6 @@ class PolicyError(ValueError):
     pass
 
 
-def _arg_counts(env) -> np.ndarray:
-    """Valid argument count per env action id."""
-    tab = env.tables
-    return np.array([int(tab.arg_count[c]) for c in tab.action_code], np.int64)
-
-
 class RandomPolicy:
     """Random valid actions; moves and rotations are likelier so that the world looks alive."""
 
@@ -39,15 +33,14 @@ class RandomPolicy:
 
     def __init__(self, env, seed: int = 0):
         self.rng = np.random.default_rng(seed)
-        self.nargs = _arg_counts(env)
-        w = np.array([self.WEIGHT.get(a, 1.0) for a in env.action_names])
+        self.pairs = env.flat_actions
+        ids = self.pairs[:, 0]
+        # an action's weight is shared among its valid arguments
+        w = np.array([self.WEIGHT.get(env.action_names[a], 1.0) for a in ids]) / np.bincount(ids)[ids]
         self.p = w / w.sum()
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
-        n = obs.shape[0]
-        a = self.rng.choice(len(self.p), size=n, p=self.p)
-        arg = (self.rng.random(n) * self.nargs[a]).astype(np.int64)
-        return np.stack([a, arg], 1).astype(np.int32)
+        return self.pairs[self.rng.choice(len(self.p), size=obs.shape[0], p=self.p)]
 
 
 class ForagerPolicy:
@@ -89,45 +82,22 @@ class CheckpointPolicy:
 
     def __init__(self, path: str | Path, env, greedy: bool = False, device: str = "cpu"):
         try:
-            import torch  # noqa: F401
-
             from learn import checkpoint as ckpt
-            from learn.policy import make_policy
+            from learn.agent import Agent
         except ImportError as e:
             raise PolicyError(f"loading a checkpoint needs torch and the learn package: {e}") from None
         try:
-            data = ckpt.load_checkpoint(path, map_location=device)
-            ckpt.check_spaces(data["spaces"], ckpt.spaces_of(env), env.level_name, path)
+            self.agent = Agent(ckpt.load_checkpoint(path, map_location=device), env, path, env.level_name,
+                               device=device, greedy=greedy)
         except ckpt.CheckpointError as e:
             raise PolicyError(str(e)) from None
-        cfg = data.get("config", {})
-        sp = data["spaces"]
-        self.model = make_policy(data["policy"], sp["obs_shape"], sp["action_nvec"], hidden=int(cfg.get("hidden", 128)))
-        try:
-            self.model.load_state_dict(data["model"])
-        except (RuntimeError, KeyError) as e:
-            raise PolicyError(f"checkpoint {path} does not fit its policy: {str(e)[:300]}") from None
-        self.model.eval()
         self.name = f"checkpoint {Path(path).name}"
-        self.greedy, self.device = greedy, device
-        self.state = None
-        self.batch = 0
 
     def reset(self) -> None:
-        self.state = None
+        self.agent.batch = 0  # a fresh state at the next call
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
-        import torch
-
-        from learn.policy import greedy_actions, sample_actions
-
-        if self.state is None or self.batch != obs.shape[0]:
-            self.batch = obs.shape[0]
-            self.state = self.model.initial_state(self.batch, self.device)
-        with torch.no_grad():
-            logits, _, self.state = self.model(torch.from_numpy(np.ascontiguousarray(obs)).to(self.device), self.state)
-            act = greedy_actions(logits) if self.greedy else sample_actions(logits)[0]
-        return act.to(torch.int32).cpu().numpy()
+        return self.agent.act(obs)
 
 
 def load_policy(spec: str | Callable | None, env, seed: int = 0) -> Callable[[np.ndarray], np.ndarray]:

@@ -32,6 +32,7 @@ SUMMARY = (
     ("SPS (epoch)", "charts/SPS"),
     ("learning rate", "charts/learning_rate"),
     ("episodes (epoch)", "charts/episodes"),
+    ("failed actions (share)", "charts/failed_actions"),
 ) + LOSSES
 PHASE_DOC = {
     "env": "stepping the envs (the engine)",
@@ -231,8 +232,14 @@ class MonitorApp(App[None]):
 
     def _summary(self, s: Snapshot) -> None:
         rows = []
-        for label, key in SUMMARY:
+        levels = sorted(k for k in s.last if k.startswith("level/"))  # a curriculum's levels
+        for label, key in SUMMARY + tuple((k[len("level/"):].replace("/", " "), k) for k in levels):
             rows.append((key, [label, _num(s.last.get(key)), Text(sparkline(s.series(key)[1]), style="cyan")]))
+        for name, b in s.reference.items():
+            rows.append((f"reference/{name}", [f"{name} baseline return",
+                                               _num(b.get("mean_return") if isinstance(b, dict) else None), Text("")]))
+        if s.first_return is not None:
+            rows.append(("reference/first", ["first epoch's return", _num(s.first_return), Text("")]))
         _fill(self.main.query_one("#summary", DataTable), rows)
 
     def _time(self, s: Snapshot) -> None:

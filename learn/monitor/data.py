@@ -49,6 +49,10 @@ class Snapshot:
     started: float | None = None
     ended: float | None = None
     now: float = 0.0
+    # reference points from status.json (learn/reference.py): baseline scores on the level and
+    # the run's first epoch's return
+    reference: dict[str, Any] = field(default_factory=dict)
+    first_return: float | None = None
 
     # ---- derived numbers (the header and the panels use these) --------------------------
     @property
@@ -394,6 +398,8 @@ class RunReader:
         total = cfg.get("total_steps", st.get("total_steps"))
         snap.total_steps = int(total) if isinstance(total, (int, float)) else None
         snap.started = st.get("started")
+        snap.reference = st.get("reference") if isinstance(st.get("reference"), dict) else {}
+        snap.first_return = st.get("first_return") if isinstance(st.get("first_return"), (int, float)) else None
         snap.ended = st.get("ended") if st.get("state") != "running" else None
 
         new, restart = self.tail.read()

@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from learn.monitor.data import Snapshot, fmt, fmt_duration, fmt_steps
+from learn.reference import FAILED_ACTION_WARNING
 
 # braille dot bits, [column][row] within one 2x4 cell
 _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
@@ -173,6 +174,23 @@ class RunHeader(Static):
         t.append(str(s.epoch))
         t.append("  episodes ", style="dim")
         t.append(f"{s.episodes_total:,}")
+        if s.reference or s.first_return is not None:
+            t.append("\n")
+            t.append("reference ", style="dim")
+            for name, b in s.reference.items():
+                t.append(f"{name} ", style="dim")
+                t.append("-" if not isinstance(b, dict) else f"{b.get('mean_return', float('nan')):.4g}")
+                t.append("  ")
+            t.append("first epoch ", style="dim")
+            t.append("-" if s.first_return is None else f"{s.first_return:.4g}")
+            t.append("  now ", style="dim")
+            ret = s.last.get("charts/episode_return")
+            t.append("-" if ret is None else f"{ret:.4g}")
+        failed = s.last.get("charts/failed_actions")
+        if failed is not None and failed > FAILED_ACTION_WARNING:
+            t.append("\n")
+            t.append(f"WARNING: {failed:.0%} of actions fail (invalid argument or not enough energy)",
+                     style="bold red")
         if s.state_detail:
             t.append("\n")
             t.append(s.state_detail, style="red" if s.state == "crashed" else "dim")
