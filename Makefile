@@ -7,7 +7,9 @@ VENV_STAMP := $(VENV)/.stamp
 MODE := $(if $(filter-out 0,$(DEBUG)),debug,release)
 BUILD_STAMP := build/.built-$(MODE)
 PYX := $(wildcard engine/systems_cy/*.pyx engine/systems_cy/*.pxd engine/systems_cy/*.h) engine/systems_cy/stepgen.py
-LEVEL ?= game/levels/arena.toml
+# `make train` trains the default recipe (a curriculum to the arena); LEVEL=path trains one level
+RECIPE ?= recipes/arena.toml
+LEVEL ?=
 
 .PHONY: setup build train test bench clean
 
@@ -28,7 +30,7 @@ $(BUILD_STAMP): $(VENV_STAMP) setup.py $(PYX)
 	touch $@
 
 train: build
-	$(PY) -m learn train $(LEVEL) $(ARGS)
+	$(PY) -m learn train $(if $(LEVEL),$(LEVEL),--config $(RECIPE)) $(ARGS)
 
 test: build
 	$(PY) -m pytest $(ARGS)

@@ -66,17 +66,19 @@ def explained_variance(pred: torch.Tensor, target: torch.Tensor) -> float:
     return float("nan") if var == 0 else float(1 - (target - pred).var() / var)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PPOSettings:
-    clip: float = 0.2
-    clip_vloss: bool = True
-    ent_coef: float = 0.01
-    vf_coef: float = 0.5
-    max_grad_norm: float = 0.5
-    update_epochs: int = 1
-    minibatches: int = 4
-    norm_adv: bool = True
-    target_kl: float = 0.0
+    """The update's settings; their defaults live in one place, learn.config.TrainConfig."""
+
+    clip: float
+    clip_vloss: bool
+    ent_coef: float
+    vf_coef: float
+    max_grad_norm: float
+    update_epochs: int
+    minibatches: int
+    norm_adv: bool
+    target_kl: float
 
 
 def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout, s: PPOSettings, generator=None,

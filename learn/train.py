@@ -144,9 +144,7 @@ class Trainer:
         self.pairs = torch.as_tensor(self.vecenv.driver_env.flat_actions, dtype=torch.int32)
         self.policy = make_policy(c.policy, self.spaces, **policy_kwargs(to_dict(c))).to(self.device)
         self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=c.learning_rate, eps=c.adam_eps)
-        self.ppo = PPOSettings(clip=c.clip, clip_vloss=c.clip_vloss, ent_coef=c.ent_coef, vf_coef=c.vf_coef,
-                               max_grad_norm=c.max_grad_norm, update_epochs=c.update_epochs,
-                               minibatches=c.minibatches, norm_adv=c.norm_adv, target_kl=c.target_kl)
+        self.ppo = PPOSettings(**{f: getattr(c, f) for f in PPOSettings.__dataclass_fields__})
         self.global_step = 0
         self.epoch = 0
         self.resumed_from = None
@@ -542,6 +540,12 @@ def print_summary(s: dict[str, Any]) -> None:
     none_yet = "- (no episode has ended yet)"
     t.add_row("episode return", none_yet if np.isnan(s["episode_return"]) else f"{s['episode_return']:.4f}")
     t.add_row("hearts / agent / episode", none_yet if np.isnan(s["hearts"]) else f"{s['hearts']:.4f}")
+    lm = s.get("last_metrics") or {}
+    for k in sorted(k for k in lm if k.startswith("level/") and k.endswith("/episode_return")):
+        name = k.split("/")[1]
+        if lm[k] == lm[k]:
+            t.add_row(f"  on {name}", f"return {lm[k]:.4g}, hearts {lm.get(f'level/{name}/hearts', float('nan')):.4g}"
+                                      f" (curriculum p {lm.get(f'level/{name}/p', float('nan')):.2f}, last epoch)")
     for name, b in (s.get("baselines") or {}).items():
         t.add_row(f"{name} baseline", "- (cannot play this level)" if b is None else
                   f"return {b['mean_return']:.4g}, hearts {b['hearts_per_agent']:.4g}")
@@ -554,7 +558,6 @@ def print_summary(s: dict[str, Any]) -> None:
         line = f"{share:.0%} (invalid argument or not enough energy)"
         t.add_row("failed actions", f"[bold red]WARNING: {line}[/]" if share > FAILED_ACTION_WARNING else line)
     t.add_row("time share", "  ".join(f"{k} {v:.0%}" for k, v in s["phase_share"].items()))
-    lm = s.get("last_metrics") or {}
     for k in ("losses/policy", "losses/value", "losses/entropy", "losses/approx_kl", "losses/explained_variance"):
         if k in lm:
             t.add_row(k, f"{lm[k]:.4g}")

@@ -1,10 +1,14 @@
-"""PPO learns: on a tiny level, a short training run clearly beats the random policy.
+"""PPO learns: on a tiny level, 100k agent-steps with the trainer's defaults beat the random
+policy by a wide margin, for every seed tested.
 
-Fixed seeds and one torch thread make the run deterministic, so this is not flaky; it takes
-about 20 s on two cores.
+Learning is a claim about seeds: the test runs several, and none is picked because it learns
+(seeds 0-9 all learn; docs/training.md has the figures). Floating-point paths differ between
+CPUs, so no seed's exact trajectory is assumed, only the margin over random. About 15 s a seed.
 """
 
 from pathlib import Path
+
+import pytest
 
 from learn.config import load_config
 from learn.evaluate import evaluate
@@ -13,9 +17,10 @@ from learn.train import train
 LEVEL = str(Path(__file__).parent / "levels" / "tiny_harvest.toml")
 
 
-def test_trained_policy_beats_random_by_a_wide_margin(tmp_path):
-    cfg = load_config(overrides=dict(level=LEVEL, total_steps=100_000, num_worlds=16, seed=1, run_dir=str(tmp_path),
-                                     quiet=True, horizon=32, torch_threads=1))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_trained_policy_beats_random_by_a_wide_margin(tmp_path, seed):
+    cfg = load_config(overrides=dict(level=LEVEL, total_steps=100_000, seed=seed, run_dir=str(tmp_path), quiet=True,
+                                     reference=False))
     summary = train(cfg)
     trained = evaluate(summary["checkpoint"], LEVEL, episodes=16, seed=100)
     random = evaluate(None, LEVEL, episodes=16, seed=100)

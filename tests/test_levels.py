@@ -15,7 +15,8 @@ from game.__main__ import main
 from game.env import make_env
 from game.level import LEVELS_DIR, LevelError, dump_level, load_level, parse_level
 
-LEVELS = sorted(p.stem for p in LEVELS_DIR.glob("*.toml"))
+# the library, and the training levels of the curricula (game/levels/training/)
+LEVELS = sorted(str(p.relative_to(LEVELS_DIR).with_suffix("")) for p in LEVELS_DIR.rglob("*.toml"))
 REQUIRED = {
     "arena", "arena_combat", "navigation", "maze", "harvest", "cooperation", "competition",
     "kinship_teams", "kinship_random", "kinship_clans", "mate",
@@ -38,7 +39,7 @@ def test_level_is_documented_at_its_top(name):
 @pytest.mark.parametrize("name", LEVELS)
 def test_level_validates_renders_and_runs_1000_random_steps(name, tmp_path, capsys):
     assert main(["validate", name]) == 0
-    png = tmp_path / f"{name}.png"
+    png = tmp_path / f"{Path(name).name}.png"
     assert main(["render", name, "-o", str(png), "--tile", "4"]) == 0
     assert png.stat().st_size > 100
     env = make_env(name, num_worlds=1, seed=1)
