@@ -137,3 +137,18 @@ def test_curriculum_from_the_command_line_and_a_config_file(tmp_path, capsys):
     f.write_text('[[curriculum]]\nlevel = "nope.toml"\n')
     assert main(["train", "--config", str(f), "--total-steps", "10", "--run-dir", str(tmp_path / "r")]) == 2
     assert "nope.toml not found" in capsys.readouterr().err
+
+
+def test_the_default_recipe_builds(tmp_path):
+    """recipes/arena.toml (what `make train` runs) resolves, and its levels fit one curriculum env."""
+    from learn.config import read_toml
+    from learn.train import make_vecenv
+
+    cfg = load_config("recipes/arena.toml", overrides=dict(run_dir=str(tmp_path), num_envs=1))
+    assert cfg.level == "game/levels/arena.toml" and cfg.curriculum
+    assert cfg.level in [e.level for e in cfg.curriculum]
+    assert read_toml("recipes/arena.toml")["total_steps"] == cfg.total_steps
+    vec = make_vecenv(cfg)
+    env = vec.envs[0]
+    assert env.num_agents == cfg.num_worlds * 24 and env.level_names == [Path(e.level).stem for e in cfg.curriculum]
+    vec.close()
