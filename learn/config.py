@@ -80,7 +80,14 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     vf_coef: Annotated[float, _f("Value loss coefficient.", ge=0)] = 0.5
     max_grad_norm: Annotated[float, _f("Gradient norm clip.", gt=0)] = 0.5
     update_epochs: Annotated[int, _f("Passes over each rollout (4: docs/training.md has the A/B).", ge=1)] = 4
-    minibatches: Annotated[int, _f("Minibatches per pass (split over agents, whole sequences).", ge=1)] = 4
+    minibatch_size: Annotated[
+        int, _f("Samples per gradient step: each pass cuts the rollout into horizon * agents / this minibatches.",
+                ge=1)
+    ] = 2048
+    minibatches: Annotated[
+        int, _f("Minibatches per pass, overriding minibatch_size (0 = from minibatch_size; recurrent policies "
+                "split over agents, whole sequences).", ge=0)
+    ] = 0
     norm_adv: Annotated[bool, _f("Normalize advantages per minibatch.")] = True
     target_kl: Annotated[float, _f("Stop the passes early when approx KL exceeds this (0 = never).", ge=0)] = 0.0
 

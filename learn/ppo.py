@@ -77,13 +77,23 @@ class PPOSettings:
     max_grad_norm: float
     update_epochs: int
     minibatches: int
+    minibatch_size: int
     norm_adv: bool
     target_kl: float
 
 
+def minibatch_count(s: PPOSettings, T: int, N: int) -> int:
+    """`s.minibatches` if set, else as many as make minibatches of about `s.minibatch_size`
+    samples: a fixed sample count per gradient step, so a level with six times the agents gets
+    six times the steps per pass (the compute per sample is the same either way)."""
+    if s.minibatches:
+        return s.minibatches
+    return max(1, round(T * N / s.minibatch_size))
+
+
 def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout, s: PPOSettings, generator=None,
                kl_mean=None):
-    """One PPO update (s.update_epochs passes of s.minibatches minibatches) on a filled rollout
+    """One PPO update (s.update_epochs passes over the rollout in minibatches) on a filled rollout
     whose advantages and returns are computed. Returns the mean losses, with stable names.
     `kl_mean` (data-parallel training) maps this rank's mean approx KL to the mean over ranks,
     so that every rank takes the same target_kl early stop (and the same number of steps)."""
@@ -91,7 +101,7 @@ def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout,
     recurrent = getattr(policy, "recurrent", False)
     # feed-forward: shuffle single samples; recurrent: shuffle agents, keep whole sequences
     units = N if recurrent else T * N
-    mb_size = max(1, units // s.minibatches)
+    mb_size = max(1, units // minibatch_count(s, T, N))
     flat = None if recurrent else dict(
         obs=ro.obs.reshape(T * N, *ro.obs.shape[2:]),
         actions=ro.actions.reshape(-1),

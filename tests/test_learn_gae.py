@@ -46,3 +46,17 @@ def test_done_cuts_the_bootstrap():
     adv, _ = compute_gae(rewards, values, dones, np.array([10.0]), 0.5, 1.0)
     assert adv[0, 0] == 1.0  # the episode ended at step 0: nothing flows back from step 1
     assert adv[1, 0] == 1.0 + 0.5 * 10.0
+
+
+def test_minibatches_follow_the_sample_count_unless_set():
+    from learn.config import TrainConfig
+    from learn.ppo import PPOSettings, minibatch_count
+
+    c = TrainConfig()
+    s = PPOSettings(**{f: getattr(c, f) for f in PPOSettings.__dataclass_fields__})
+    assert s.minibatches == 0 and s.minibatch_size == 2048
+    assert minibatch_count(s, 64, 128) == 4  # harvest: 32 worlds x 4 agents
+    assert minibatch_count(s, 64, 768) == 24  # the arena: 32 worlds x 24 agents, the same samples per step
+    assert minibatch_count(s, 16, 8) == 1  # a rollout smaller than one minibatch is one
+    s.minibatches = 3
+    assert minibatch_count(s, 64, 768) == 3
