@@ -1,9 +1,9 @@
 """Curricula: training on a set of levels with weights, and a learning-progress sampler.
 
-A curriculum is a list of (level, weight). `CurriculumEnv` is one PufferLib env over a fixed
-number of agents that plays one of its levels at a time: each level is a game env of
-`agents / agents_per_world` worlds (so every level fills the same agent slots), and all of
-them write into the same buffers. The worlds of a game env start together and are truncated
+A curriculum is a list of (level, weight). `CurriculumEnv` is one PufferLib env over the agents
+of `num_worlds` worlds of its most crowded level that plays one of its levels at a time: each
+level is a game env of `agents / agents_per_world` worlds (so every level fills the same agent
+slots), and all of them write into the same buffers. The worlds of a game env start together and are truncated
 together after the level's `max_steps` (no level has terminals), so that step is the episode
 boundary for all of them: there the sampler draws the next episode's level. A vector of
 several CurriculumEnvs (`num_envs`) mixes levels within one batch.
@@ -138,19 +138,21 @@ def _spaces(env) -> dict[str, Any]:
 
 
 class CurriculumEnv(pufferlib.PufferEnv):
-    """One env over `num_agents` agent slots that plays its curriculum's levels in turn."""
+    """One env over the agents of `num_worlds` worlds of its most crowded level, playing its
+    curriculum's levels in turn (each level with as many worlds as fill those agents)."""
 
-    def __init__(self, entries: list[Entry], num_agents: int, seed: int = 0, buf: Any = None,
+    def __init__(self, entries: list[Entry], num_worlds: int, seed: int = 0, buf: Any = None,
                  sampler: str = "learning_progress", **overrides):
         check_entries(entries)
         if sampler not in SAMPLERS:
             raise CurriculumError(f"curriculum sampler {sampler!r}: use one of {', '.join(SAMPLERS)}")
         self.entries = list(entries)
         self.level_names = [e.name for e in entries]
-        first = game.make_env(entries[0].level, num_worlds=1, **overrides)
+        probes = [game.make_env(e.level, num_worlds=1, **overrides) for e in entries]
+        first = probes[0]
         self.single_observation_space = first.single_observation_space
         self.single_action_space = first.single_action_space
-        self.num_agents = int(num_agents)
+        self.num_agents = int(num_worlds) * max(p.agents_per_world for p in probes)
         self.feature_names, self.action_names = first.feature_names, first.action_names
         self.flat_actions, self.flat_action_names = first.flat_actions, first.flat_action_names
         self.resource_names = first.resource_names
@@ -162,8 +164,7 @@ class CurriculumEnv(pufferlib.PufferEnv):
         overrides = {**overrides, "report_interval": 1}
         want = _spaces(first)
         self.envs = []
-        for i, e in enumerate(entries):
-            probe = first if i == 0 else game.make_env(e.level, num_worlds=1, **overrides)
+        for i, (e, probe) in enumerate(zip(entries, probes)):
             got = _spaces(probe)
             diff = [f"{k}: {want[k]} vs {got[k]}" for k in want if want[k] != got[k]]
             if diff:
@@ -172,8 +173,8 @@ class CurriculumEnv(pufferlib.PufferEnv):
             A = probe.agents_per_world
             if self.num_agents % A:
                 raise CurriculumError(f"curriculum: level {e.level} has {A} agents per world, which does not divide "
-                                      f"the {self.num_agents} agents of each env (make num_worlds x agents a "
-                                      f"multiple of every level's agents per world)")
+                                      f"the {self.num_agents} agents of each env ({num_worlds} worlds of the most "
+                                      f"crowded level): make num_worlds such that they do")
             self.envs.append(game.make_env(e.level, num_worlds=self.num_agents // A, seed=_level_seed(seed, i),
                                            buf=shared, **overrides))
         self.seed = seed

@@ -59,8 +59,7 @@ def curriculum_env_creator(entries: list[dict[str, Any]], num_worlds: int, sampl
     from learn.curriculum import CurriculumEnv, Entry
 
     es = [Entry(e["level"], float(e["weight"])) for e in entries]
-    agents = num_worlds * max(game.make_env(e.level, num_worlds=1, **overrides).agents_per_world for e in es)
-    env = CurriculumEnv(es, agents, seed=seed * num_worlds, buf=buf, sampler=sampler, **overrides)
+    env = CurriculumEnv(es, num_worlds, seed=seed * num_worlds, buf=buf, sampler=sampler, **overrides)
     reset = env.reset
     env.reset = lambda seed=None: reset(None if seed is None else seed * num_worlds)
     return env

@@ -57,7 +57,7 @@ def test_parse_curriculum():
 
 
 def _env(seed=0, entries=((TINY, 1.0), (HARVEST, 1.0)), **kw):
-    return CurriculumEnv([Entry(l, w) for l, w in entries], 8, seed=seed, sampler="weights", max_steps=16, **kw)
+    return CurriculumEnv([Entry(l, w) for l, w in entries], 2, seed=seed, sampler="weights", max_steps=16, **kw)
 
 
 def test_levels_switch_only_at_episode_boundaries_and_keep_the_last_step():
@@ -102,8 +102,8 @@ def test_mismatched_levels_are_refused_by_name(tmp_path):
     small.write_text(Path(TINY).read_text() + "\n[obs]\nwindow = 7\n")
     with pytest.raises(CurriculumError, match=r"small_window.toml does not share the spaces.*observation shape"):
         _env(entries=((TINY, 1), (str(small), 1)))
-    with pytest.raises(CurriculumError, match=r"harvest.toml has 4 agents per world, which does not divide the 6"):
-        CurriculumEnv([Entry(TINY), Entry(HARVEST)], 6)
+    with pytest.raises(CurriculumError, match=r"harvest.toml has 4 agents per world, which does not divide the 6 "):
+        CurriculumEnv([Entry(HARVEST), Entry("game/levels/navigation.toml")], 1)  # 6 agents a world
     with pytest.raises(CurriculumError, match="not found"):
         _env(entries=((TINY, 1), ("nope.toml", 1)))
     with pytest.raises(CurriculumError, match="twice"):

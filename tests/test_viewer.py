@@ -288,3 +288,20 @@ def test_bad_replay_on_the_command_line_is_one_line(tmp_path):
     r = subprocess.run([sys.executable, "-m", "viewer", "replay", str(bad)], cwd=ROOT, capture_output=True,
                        text=True, timeout=60, env={**os.environ, "SDL_VIDEODRIVER": "dummy"})
     assert r.returncode == 1 and "corrupt or truncated" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_spectate_a_trained_checkpoint(tmp_path):
+    """A checkpoint from the trainer drives every agent in spectate mode with valid actions."""
+    from learn.config import load_config
+    from learn.train import train
+    from viewer.policy import load_policy
+
+    ck = train(load_config(overrides=dict(level=LEVEL, num_worlds=1, horizon=8, total_steps=24 * 8 * 2, quiet=True,
+                                          reference=False, torch_threads=1, run_dir=str(tmp_path / "run"))))["checkpoint"]
+    env = game.make_env(LEVEL, num_worlds=1, seed=1)
+    app = make_app(mode="spectate", policy=load_policy(ck, env))
+    valid = {tuple(p) for p in app.session.env.flat_actions.tolist()}
+    for _ in range(5):
+        press(app, pygame.K_PERIOD)
+        assert {tuple(a) for a in app.session.last_actions.tolist()} <= valid
+    assert app.session.tick == 5
