@@ -163,6 +163,9 @@ class Trainer:
         self.first_return = float("nan")  # the first epoch's episode return that there was
         self.failed_share = float("nan")  # share of actions that failed (invalid argument, no energy)
         self.reference: dict[str, Any] = {}
+        # a curriculum's levels: the last epoch's figures of each, from the last epoch in which one
+        # of its episodes ended (the scored level's own return is what the verdict compares)
+        self.levels: dict[str, dict[str, float]] = {}
         self.episodes_seen = 0
         self._engine_ns: dict[str, int] = {}
 
@@ -290,7 +293,12 @@ class Trainer:
             self.global_step += steps
             self.epoch += 1
             n_ep = sum(int(i.get("episodes", 1)) for i in infos)
-            metrics.update(_per_level(infos))
+            per_level = _per_level(infos)
+            metrics.update(per_level)
+            for key, value in per_level.items():
+                _, name, what = key.split("/")
+                self.levels.setdefault(name, {})[what] = value
+                self.levels[name]["step"] = float(self.global_step)
             if n_ep:
                 self.episode_return = _weighted(infos, "episode_return")
                 self.hearts = _weighted(infos, "hearts")
@@ -413,6 +421,8 @@ class Trainer:
             "first_return": self.first_return,
             "failed_action_share": self.failed_share,
             "baselines": dict(self.reference),
+            "levels": {k: dict(v) for k, v in self.levels.items()},
+            "scored_level": Path(c.level).stem if c.curriculum else None,
             "episodes": self.episodes_seen,
             "phase_share": {p: self.timer.total[p] / total for p in PHASES},
             "phase_s": dict(self.timer.total),
@@ -537,26 +547,29 @@ def print_summary(s: dict[str, Any]) -> None:
     t.add_row("steps", f"{s['global_step']:,} ({s['epochs']} epochs)")
     t.add_row("SPS", f"{s['SPS']:,.0f} on {s['device']}")
     none_yet = "- (no episode has ended yet)"
-    t.add_row("episode return", none_yet if np.isnan(s["episode_return"]) else f"{s['episode_return']:.4f}")
-    t.add_row("hearts / agent / episode", none_yet if np.isnan(s["hearts"]) else f"{s['hearts']:.4f}")
-    lm = s.get("last_metrics") or {}
-    for k in sorted(k for k in lm if k.startswith("level/") and k.endswith("/episode_return")):
-        name = k.split("/")[1]
-        if lm[k] == lm[k]:
-            t.add_row(f"  on {name}", f"return {lm[k]:.4g}, hearts {lm.get(f'level/{name}/hearts', float('nan')):.4g}"
-                                      f" (curriculum p {lm.get(f'level/{name}/p', float('nan')):.2f}, last epoch)")
+    every = " (all levels)" if s.get("scored_level") else ""
+    t.add_row("episode return" + every, none_yet if np.isnan(s["episode_return"]) else f"{s['episode_return']:.4f}")
+    t.add_row("hearts / agent / episode" + every, none_yet if np.isnan(s["hearts"]) else f"{s['hearts']:.4f}")
+    levels, scored = s.get("levels") or {}, s.get("scored_level")
+    for name, v in levels.items():
+        t.add_row(f"  on {name}", f"return {v['episode_return']:.4g}, hearts {v.get('hearts', float('nan')):.4g} "
+                                  f"(curriculum p {v.get('p', float('nan')):.2f}; at step {int(v['step']):,})")
     for name, b in (s.get("baselines") or {}).items():
         t.add_row(f"{name} baseline", "- (cannot play this level)" if b is None else
                   f"return {b['mean_return']:.4g}, hearts {b['hearts_per_agent']:.4g}")
     if not np.isnan(s["first_return"]):
         t.add_row("first epoch's return", f"{s['first_return']:.4g}")
-    if s.get("baselines") or not np.isnan(s["first_return"]):
+    if scored:  # a curriculum: the baselines are the scored level's, so is the return they meet
+        own = (levels.get(scored) or {}).get("episode_return", float("nan"))
+        t.add_row("verdict", f"on {scored}: " + verdict(own, float("nan"), s.get("baselines") or {}))
+    elif s.get("baselines") or not np.isnan(s["first_return"]):
         t.add_row("verdict", verdict(s["episode_return"], s["first_return"], s.get("baselines") or {}))
     share = s.get("failed_action_share", float("nan"))
     if share == share:
         line = f"{share:.0%} (invalid argument or not enough energy)"
         t.add_row("failed actions", f"[bold red]WARNING: {line}[/]" if share > FAILED_ACTION_WARNING else line)
     t.add_row("time share", "  ".join(f"{k} {v:.0%}" for k, v in s["phase_share"].items()))
+    lm = s.get("last_metrics") or {}
     for k in ("losses/policy", "losses/value", "losses/entropy", "losses/approx_kl", "losses/explained_variance"):
         if k in lm:
             t.add_row(k, f"{lm[k]:.4g}")

@@ -110,11 +110,19 @@ def test_mismatched_levels_are_refused_by_name(tmp_path):
         _env(entries=((TINY, 1), (TINY, 2)))
 
 
-def test_a_curriculum_run_logs_each_level(tmp_path):
+def test_a_curriculum_run_logs_each_level(tmp_path, capsys):
+    from learn.train import print_summary
+
     cfg = load_config(overrides=dict(level=HARVEST, curriculum=[{"level": TINY}, {"level": HARVEST, "weight": 2}],
                                      num_envs=2, num_worlds=2, horizon=16, max_steps=16, total_steps=8 * 16 * 8,
-                                     quiet=True, reference=False, torch_threads=1, run_dir=str(tmp_path / "run")))
-    train(cfg)
+                                     quiet=True, torch_threads=1, run_dir=str(tmp_path / "run")))
+    s = train(cfg)
+    # the summary scores the run on its level: that level's own return meets its baselines
+    assert s["scored_level"] == "harvest" and set(s["levels"]) == {"tiny_harvest", "harvest"}
+    assert s["levels"]["harvest"]["episode_return"] == s["levels"]["harvest"]["episode_return"]
+    print_summary(s)
+    out = capsys.readouterr().out
+    assert "(all levels)" in out and "on harvest:" in out and "on tiny_harvest" in out
     lines = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     keys = set().union(*lines)
     for name in ("tiny_harvest", "harvest"):
