@@ -142,6 +142,12 @@ class GridEnv(pufferlib.PufferEnv):
         self._observe()
         return self.observations, []
 
+    def observe(self) -> np.ndarray:
+        """Write the current observations into the buffer again (for an env that shares its
+        buffers with others, as a curriculum's levels do) and return it."""
+        self._observe()
+        return self.observations
+
     def step(self, actions):
         # in C (engine/systems_cy/envstep.pyx): a C-contiguous int32 (agents, 2) array is copied
         # and range-checked in one loop, then the tick runs; anything else goes through

@@ -180,6 +180,7 @@ class CurriculumEnv(pufferlib.PufferEnv):
         self.seed = seed
         self.sampler = SAMPLERS[sampler]([e.weight for e in entries], np.random.default_rng(seed))
         self.current = 0
+        self.started: set[int] = set()  # levels that have played since the last reset
 
     @property
     def env(self):
@@ -194,6 +195,7 @@ class CurriculumEnv(pufferlib.PufferEnv):
                 env.reset(_level_seed(seed, i))
         self.current = self.sampler.sample()
         self.env.reset()
+        self.started = {self.current}
         return self.observations, []
 
     def step(self, actions):
@@ -205,14 +207,19 @@ class CurriculumEnv(pufferlib.PufferEnv):
                 self.sampler.update(self.current, float(info["episode_return"]))
             info.update({f"curriculum.{n}": p for n, p in self.probabilities().items()})
         if self.truncations.all():
-            # the episode boundary of every world: the next episode may be on another level.
-            # The reset writes the new level's first observations; the last step's rewards and
+            # the episode boundary of every world: the next episode may be on another level. A
+            # level played before left its worlds reset at its own last boundary (on their next
+            # maps), so it only writes its observations again; the last step's rewards and
             # truncations stay what they were.
             nxt = self.sampler.sample()
             if nxt != self.current:
                 rewards = self.rewards.copy()
                 self.current = nxt
-                self.env.reset()
+                if nxt in self.started:
+                    self.env.observe()
+                else:
+                    self.env.reset()
+                    self.started.add(nxt)
                 self.rewards[:] = rewards
                 self.truncations[:] = True
         return self.observations, self.rewards, self.terminals, self.truncations, infos

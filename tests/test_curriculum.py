@@ -81,6 +81,24 @@ def test_levels_switch_only_at_episode_boundaries_and_keep_the_last_step():
     assert switches > 0 and set(levels) == {0, 1}
 
 
+def test_a_level_resumes_its_own_episodes_when_it_comes_back():
+    """Switching back to a level goes on with its worlds' next episodes (arena_rooms draws a
+    fresh map each episode: a reset there would start its map sequence again from episode 0)."""
+    env = CurriculumEnv([Entry(HARVEST), Entry("game/levels/training/arena_rooms.toml")], 1, seed=2,
+                        sampler="weights", max_steps=16)
+    env.reset()
+    rng = np.random.default_rng(3)
+    played = [0, 0]
+    for _ in range(16 * 16):
+        before = env.current
+        _, _, _, trunc, infos = env.step(env.flat_actions[rng.integers(0, len(env.flat_actions), 8)])
+        if trunc.all():
+            played[before] += 1
+    assert min(played) >= 2
+    for i, env_i in enumerate(env.envs):
+        assert int(env_i.episodes.min()) == played[i]  # no episode count started again from 0
+
+
 def test_the_same_seed_and_actions_give_the_same_run():
     runs = []
     for _ in range(2):
