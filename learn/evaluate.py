@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 import game
 from game.replay import save_replay
 from learn import checkpoint as ckpt
 from learn.agent import Agent
+from learn.baselines import RandomPolicy
 from learn.stats import write_eval
 
 
@@ -45,7 +45,8 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
         k = min(max_worlds, episodes - done_eps)
         env = game.make_env(str(level), num_worlds=k, seed=seed + done_eps, **overrides)
         if data is None:
-            agent = _UniformPolicy(env.single_action_space.nvec)
+            agent = agent or RandomPolicy(seed)
+            agent.bind(env, str(level))
         elif agent is None:
             agent = Agent(data, env, checkpoint, str(level), device=device, greedy=greedy)
         A, T = env.agents_per_world, env.level.max_steps
@@ -93,17 +94,3 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
                 checkpoint=str(checkpoint or "random"), **replay)
     write_eval(out_dir, eval_id, str(checkpoint or "random"), str(level), step, summary, agent_rows)
     return {**result, "eval_id": eval_id, "replay": str(replay_path), "run_dir": str(out_dir)}
-
-
-class _UniformPolicy:
-    """Uniform random actions over the env's MultiDiscrete space (torch's global RNG)."""
-
-    def __init__(self, nvec):
-        self.nvec = torch.as_tensor(np.asarray(nvec, np.int64))
-
-    def reset(self, num_agents: int) -> None:
-        pass
-
-    def act(self, obs: np.ndarray) -> np.ndarray:
-        u = torch.rand(obs.shape[0], len(self.nvec))
-        return (u * self.nvec).to(torch.int32).clamp_max_(self.nvec.to(torch.int32) - 1).numpy()
