@@ -15,10 +15,11 @@ LEVEL ?=
 
 setup: $(VENV_STAMP)
 
-$(VENV_STAMP): requirements.txt requirements-nodeps.txt
+$(VENV_STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt
+	KINSHIP_GRID_EDITABLE=1 $(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 build: $(BUILD_STAMP)

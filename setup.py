@@ -12,9 +12,18 @@ import os
 import sys
 from pathlib import Path
 
+from setuptools import setup
+
+if os.environ.get("KINSHIP_GRID_EDITABLE"):
+    # `make setup` installs the project into .venv in editable mode for its import paths and the
+    # `kgrid` command only; the kernels are built in place by `make build` (next to their sources,
+    # where the editable install finds them), so there is nothing to compile here.
+    setup()
+    sys.exit(0)
+
 import numpy as np
 from Cython.Build import cythonize
-from setuptools import Extension, setup
+from setuptools import Extension
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "engine", "systems_cy"))
 from stepgen import generate  # noqa: E402  (a plain module; engine/ itself needs the build)

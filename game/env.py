@@ -48,6 +48,10 @@ ORIENTATIONS = ("up", "down", "left", "right")
 assert len(ORIENTATIONS) == len(DR)
 
 
+class EnvStateError(RuntimeError):
+    """step() on an env that was never reset, or that was closed."""
+
+
 class GridEnv(pufferlib.PufferEnv):
     def __init__(self, level: Level, num_worlds: int = 1, seed: int = 0, buf: Any = None, name: str = "level"):
         if not isinstance(num_worlds, int) or num_worlds < 1:
@@ -56,6 +60,7 @@ class GridEnv(pufferlib.PufferEnv):
         self.level_name = name
         self.num_worlds = num_worlds
         self.seed = seed
+        self._life = "new"  # -> "ready" at reset(), "closed" at close(): step() needs "ready"
         self._build(seed)
         tab = self.tables
         win = level.obs.window
@@ -140,6 +145,7 @@ class GridEnv(pufferlib.PufferEnv):
         self.terminals[:] = False
         self.truncations[:] = False
         self._observe()
+        self._life = "ready"
         return self.observations, []
 
     def observe(self) -> np.ndarray:
@@ -149,6 +155,9 @@ class GridEnv(pufferlib.PufferEnv):
         return self.observations
 
     def step(self, actions):
+        if self._life != "ready":
+            raise EnvStateError(f"{self.level_name}: step() {'after close()' if self._life == 'closed' else 'before reset()'}"
+                                f"{'' if self._life == 'closed' else ': call env.reset() first'}")
         # in C (engine/systems_cy/envstep.pyx): a C-contiguous int32 (agents, 2) array is copied
         # and range-checked in one loop, then the tick runs; anything else goes through
         # _other_actions first
@@ -180,7 +189,7 @@ class GridEnv(pufferlib.PufferEnv):
         self._step.since_report = n
 
     def close(self) -> None:
-        pass
+        self._life = "closed"
 
     # ---- episode ends (after the episode kernel, only on ticks where a world's episode ended) --
     def _end_episodes(self) -> None:

@@ -13,6 +13,7 @@ table replaces the base's instead of merging into it (old generator parameters n
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from game.config import Level
 from game.defaults import defaults
 
 LEVELS_DIR = Path(__file__).parent / "levels"
+PROJECT_DIR = Path(__file__).parent.parent  # where the paths of the shipped recipes start
 
 
 class LevelError(ValueError):
@@ -41,9 +43,11 @@ def merge(base: dict, over: dict) -> dict:
 
 
 def resolve_path(path: str | Path) -> Path:
+    """A level file from a path, a name in game/levels (`arena`), or a path inside the project
+    (`game/levels/arena.toml`, as the recipes write them) from any working directory."""
     p = Path(path)
     if not p.exists() and not p.is_absolute():
-        for candidate in (LEVELS_DIR / p, LEVELS_DIR / f"{p}.toml"):
+        for candidate in (LEVELS_DIR / p, LEVELS_DIR / f"{p}.toml", PROJECT_DIR / p):
             if candidate.exists():
                 return candidate
     if not p.exists():
@@ -86,7 +90,21 @@ def merge_level(base: dict, over: dict) -> dict:
     return out
 
 
+def _non_finite(data: Any, path: str = "$"):
+    """TOML paths of the nan / inf numbers in raw level data (TOML allows both literals)."""
+    if isinstance(data, float) and not math.isfinite(data):
+        yield path, data
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            yield from _non_finite(v, f"{path}.{k}")
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _non_finite(v, f"{path}[{i}]")
+
+
 def decode(raw: dict, name: str) -> Level:
+    for path, value in _non_finite(raw):  # a nan reward would train to NaN losses, silently
+        raise LevelError(f"{name}: {path}: {value} is not a finite number; give a finite value")
     try:
         level = msgspec.convert(merge(defaults(), raw), Level)
     except msgspec.ValidationError as exc:

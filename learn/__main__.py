@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from learn.config import FIELD_DOCS, ConfigError, TrainConfig, dumps, from_dict, read_toml, to_dict
+from learn.config import FIELD_DOCS, ConfigError, NonFiniteError, TrainConfig, dumps, from_dict, read_toml, to_dict
 
 _NOT_FLAGS = {"level", "curriculum"}
 
@@ -53,12 +53,14 @@ def _parser() -> argparse.ArgumentParser:
                     help="train in a child process and follow it in the TUI monitor (log in RUN_DIR/train.log)")
     _add_config_flags(tr)
     ev = sub.add_parser("eval", help="evaluate a checkpoint (or a baseline) on a level or an eval suite")
-    ev.add_argument("checkpoint", nargs="?", help="checkpoint file (or 'random' / 'scripted'; see --policy)")
+    ev.add_argument("checkpoint", nargs="?", help="checkpoint file, a run directory (its latest checkpoint) or "
+                                                  "RUN_DIR@STEP (or 'random' / 'scripted'; see --policy)")
     ev.add_argument("level", nargs="?", help="level TOML (or use --suite)")
     ev.add_argument("--suite", help="named eval suite (learn/suites.py), or 'all'; results go to DuckDB")
     ev.add_argument("--policy", help="random | scripted: a baseline instead of a checkpoint")
     ev.add_argument("--out", help="suite results: DuckDB file or directory (default: the checkpoint's run, "
-                                  "or runs/baselines)")
+                                  "or DATA_DIR/baselines for a baseline: $KINSHIP_GRID_DATA, else "
+                                  "$XDG_DATA_HOME/kinship-grid, else ~/.local/share/kinship-grid)")
     ev.add_argument("--label", help="suite results: the policy's name in the tables (default: RUN@STEP)")
     ev.add_argument("--max-worlds", type=int, default=16, help="suite: worlds stepped together per batch")
     ev.add_argument("--episodes", type=int, default=None, help="episodes per level (default: 4, or the suite's)")
@@ -96,13 +98,25 @@ def resolve_train_config(args: argparse.Namespace) -> TrainConfig:
         run_dir = flags.get("run_dir")
         if not run_dir:
             raise ConfigError("--resume needs --run-dir (the run to continue)")
-        saved = Path(run_dir) / "config.toml"
-        if saved.is_file():
-            data.update(read_toml(saved))
+        data.update(_saved_config(Path(run_dir)))
     if args.config:
         data.update(read_toml(args.config))
     data.update(flags)
     return from_dict(data, args.config or "command line")
+
+
+def _saved_config(run_dir: Path) -> dict[str, Any]:
+    """The config a run was trained with: its config.toml, else the one its latest checkpoint
+    carries (never the defaults: a resumed run must go on as it was)."""
+    from learn import checkpoint as ckpt
+
+    saved = run_dir / "config.toml"
+    if saved.is_file():
+        return read_toml(saved)
+    found = ckpt.list_checkpoints(run_dir)
+    if not found:
+        raise ConfigError(f"--resume: {run_dir} holds neither config.toml nor a checkpoint to continue")
+    return dict(ckpt.load_checkpoint(found[-1])["config"])
 
 
 def _train(args) -> int:
@@ -123,11 +137,10 @@ def _train_with_monitor(config: TrainConfig, argv: list[str]) -> int:
     import os
     import subprocess
 
-    from learn.config import default_run_dir
+    from learn.config import default_run_dir, level_file
     from learn.monitor import run_monitor
 
-    if not Path(config.level).is_file():
-        raise ConfigError(f"level file {config.level} not found")
+    level_file(config.level)
     run_dir = Path(config.run_dir or default_run_dir(config.level))
     run_dir.mkdir(parents=True, exist_ok=True)
     child = [a for a in argv if a != "--monitor"] + ["--run-dir", str(run_dir), "--quiet"]
@@ -176,6 +189,7 @@ def _eval(args) -> int:
 def _eval_suite(args) -> int:
     from learn.baselines import make_eval_policy
     from learn.checkpoint import run_dir_of
+    from learn.config import data_dir
     from learn.suites import level_suite, run_suite
 
     spec, level = args.policy, args.level
@@ -193,7 +207,7 @@ def _eval_suite(args) -> int:
         raise ConfigError("give either a LEVEL or --suite NAME")
     policy = make_eval_policy(spec, device=args.device, greedy=args.greedy, seed=args.seed or 0, label=args.label)
     suite = args.suite or level_suite(level)
-    out = args.out or (str(run_dir_of(spec)) if policy.kind == "checkpoint" else "runs/baselines")
+    out = args.out or str(run_dir_of(spec) if policy.kind == "checkpoint" else data_dir() / "baselines")
     say = None if args.json else (lambda m: print(m, file=sys.stderr))
     r = run_suite(policy, suite, out, episodes=args.episodes, max_steps=args.max_steps, max_worlds=args.max_worlds,
                   suite_name=None if args.suite else Path(level).stem, greedy=args.greedy, progress=say)
@@ -234,10 +248,13 @@ def _bench(args) -> int:
 
     args.dry_run = False
     config = resolve_train_config(args)
-    config = msgspec.structs.replace(config, quiet=True, total_steps=10**12, checkpoint_interval=10**9,
-                                     run_dir=config.run_dir or "runs/bench")
+    import tempfile
     import time
 
+    # a bench keeps nothing: its run goes to a temporary directory unless --run-dir names one
+    scratch = None if config.run_dir else tempfile.TemporaryDirectory(prefix="learn-bench-")
+    config = msgspec.structs.replace(config, quiet=True, total_steps=10**12, checkpoint_interval=10**9,
+                                     run_dir=config.run_dir or scratch.name)
     tr = Trainer(config)
     try:
         tr.epoch_once()  # warm-up
@@ -250,6 +267,8 @@ def _bench(args) -> int:
         bound = tr.measure_bound(repeats=2)
     finally:
         tr.close()
+        if scratch is not None:
+            scratch.cleanup()
     out = {"agents": tr.N, "horizon": config.horizon, "device": str(tr.device), "end_to_end_sps": sps,
            "phase_share": {p: v / wall for p, v in spent.items()}, **bound,
            "end_to_end_over_bound": sps / bound["bound_sps"]}
@@ -269,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"train": _train, "eval": _eval, "bench": _bench, "monitor": _monitor,
                 "scorecard": _scorecard}[args.command](args)
-    except (ConfigError, CheckpointError, LevelError, SuiteError, ScorecardError) as e:
+    except (ConfigError, CheckpointError, LevelError, SuiteError, ScorecardError, NonFiniteError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

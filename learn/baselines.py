@@ -19,7 +19,9 @@ Every policy here works on numpy batches so the suite runner can treat them the 
        energy and a battery -> charger; ore for a generator -> generator; else -> mine. It walks to
        the nearest visible building of that type (ready ones first; falling back to the next
        useful type in sight), faces it and uses it; with nothing useful in sight it explores
-       (a random heading kept until blocked).
+       (a random heading kept until blocked; `memoryless=True`: along its own facing, turning to
+       another heading when blocked, so that its choices depend on the observation alone: the
+       kickstarting teacher, learn/teacher.py).
 - `CheckpointPolicy`: a trained network from `python -m learn train`.
 """
 
@@ -73,10 +75,13 @@ class RandomPolicy(EvalPolicy):
 class ScriptedPolicy(EvalPolicy):
     name = "scripted"
 
-    def __init__(self, seed: int = 0, low_energy: int = 30, explore_turn: float = 0.08):
+    def __init__(self, seed: int = 0, low_energy: int = 30, explore_turn: float = 0.08, memoryless: bool = False):
         self.rng = np.random.default_rng(seed)
         self.low_energy = low_energy
         self.explore_turn = explore_turn
+        # memoryless: explore along the agent's own facing instead of a heading kept apart, so
+        # that every choice is a function of the observation (what a feed-forward learner can copy)
+        self.memoryless = memoryless
 
     def bind(self, env, level: str = "") -> None:
         super().bind(env, level)
@@ -197,9 +202,12 @@ class ScriptedPolicy(EvalPolicy):
         alt_ok = (np.minimum(np.abs(ti), np.abs(tj)) > 0) & ~blocked[rows, c + DR[other], c + DC[other]]
         step_dir = np.where(free | (tdist <= 1), toward, np.where(alt_ok, other, self.rng.integers(0, 4, N)))
         # exploring: keep a heading, turn when blocked or now and then
-        h = self.heading
+        h = orient if self.memoryless else self.heading
         turn = blocked[rows, c + DR[h], c + DC[h]] | (self.rng.random(N) < self.explore_turn)
-        self.heading = h = np.where(turn, self.rng.integers(0, 4, N), h)
+        if self.memoryless:  # a new heading is another one: never the blocked facing again
+            self.heading = h = np.where(turn, (h + self.rng.integers(1, 4, N)) % 4, h)
+        else:
+            self.heading = h = np.where(turn, self.rng.integers(0, 4, N), h)
         d = np.where(flee, away, np.where(found, step_dir, h))
 
         adjacent = found & (tdist == 1) & ~flee
@@ -222,6 +230,7 @@ class CheckpointPolicy(EvalPolicy):
                  seed: int = 0):
         from learn import checkpoint as ckpt
 
+        path = ckpt.resolve_checkpoint(path)  # a run directory or RUN_DIR@STEP: its checkpoint file
         self.data = ckpt.load_checkpoint(path, map_location=device)
         self.checkpoint = str(path)
         self.step = int(self.data["global_step"])

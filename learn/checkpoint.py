@@ -121,9 +121,32 @@ def _fsync_dir(d: Path) -> None:
         os.close(fd)
 
 
+def resolve_checkpoint(spec: str | Path) -> Path:
+    """The checkpoint file that `spec` names: a file as it is; a run directory: its latest
+    checkpoint; `RUN_DIR@STEP`: that run's checkpoint of global step STEP. CheckpointError
+    (naming what there is) when the run has none or not that step."""
+    text = str(spec)
+    run, at, step = text.rpartition("@")
+    if at and step.isdigit() and not Path(text).exists():
+        found = {int(_NAME.match(p.name).group(1)): p for p in list_checkpoints(run)}
+        if int(step) not in found:
+            have = ", ".join(str(k) for k in sorted(found)) or "none"
+            raise CheckpointError(f"checkpoint {text}: run {run} has no checkpoint of step {step} (steps: {have})")
+        return found[int(step)]
+    p = Path(text)
+    if p.is_dir():
+        found = list_checkpoints(p)
+        if not found:
+            raise CheckpointError(f"checkpoint {p}: the directory holds no checkpoints "
+                                  f"(a run directory keeps them in {checkpoint_dir(p)})")
+        return found[-1]
+    return p
+
+
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load and validate a checkpoint; CheckpointError with a plain message if it is unusable."""
-    p = Path(path)
+    """Load and validate a checkpoint (a file, a run directory or RUN_DIR@STEP: resolve_checkpoint);
+    CheckpointError with a plain message if it is unusable."""
+    p = resolve_checkpoint(path)
     if not p.is_file():
         raise CheckpointError(f"checkpoint {p} does not exist")
     try:
@@ -141,10 +164,17 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     missing = [k for k in ("model", "optimizer", "spaces", "config", "policy", "global_step") if k not in data]
     if missing:
         raise CheckpointError(f"checkpoint {p} is incomplete: missing {', '.join(missing)}")
+    # torch.load does not check the zip's CRCs: damaged bytes inside can load as NaN weights
+    bad = [k for k, v in data["model"].items()
+           if isinstance(v, torch.Tensor) and v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise CheckpointError(f"checkpoint {p} is damaged: non-finite values in {', '.join(bad[:3])}"
+                              f"{' ...' if len(bad) > 3 else ''}")
     return data
 
 
 def run_dir_of(checkpoint: str | Path) -> Path:
-    """The run directory a checkpoint belongs to (run/checkpoints/ckpt_*.pt -> run)."""
-    p = Path(checkpoint).resolve().parent
+    """The run directory a checkpoint belongs to (run/checkpoints/ckpt_*.pt -> run; a run
+    directory or RUN_DIR@STEP -> that run)."""
+    p = resolve_checkpoint(checkpoint).resolve().parent
     return p.parent if p.name == "checkpoints" else p

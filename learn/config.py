@@ -7,6 +7,7 @@ description (shown by `python -m learn train --help`).
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,6 +17,10 @@ import msgspec
 
 class ConfigError(ValueError):
     """A config file or override that cannot be used; the message says which field and why."""
+
+
+class NonFiniteError(RuntimeError):
+    """A run's losses became NaN or inf: it stops (exit 2, one line), keeping its last good checkpoint."""
 
 
 def _f(description: str, **kw: Any) -> msgspec.Meta:
@@ -91,6 +96,17 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     norm_adv: Annotated[bool, _f("Normalize advantages per minibatch.")] = True
     target_kl: Annotated[float, _f("Stop the passes early when approx KL exceeds this (0 = never).", ge=0)] = 0.0
 
+    # ---- kickstarting (learn/teacher.py) ----------------------------------------------------
+    teacher: Annotated[
+        Literal["", "scripted"],
+        _f('Kickstart from a teacher: "scripted" (the scripted baseline) labels the states the policy visits '
+           'and the loss pulls the policy toward its actions, with a weight falling to 0; "" = none.'),
+    ] = ""
+    teacher_coef: Annotated[float, _f("The teacher loss's starting weight.", ge=0)] = 1.0
+    teacher_steps: Annotated[
+        int, _f("Agent-steps over which the teacher's weight falls linearly to 0 (then it is off).", ge=0)
+    ] = 5_000_000
+
     # ---- the run ---------------------------------------------------------------------------
     run_dir: Annotated[str, _f('Run directory; "" = runs/<level>-<time>.')] = ""
     checkpoint_interval: Annotated[int, _f("Epochs between checkpoints (one is always written at the end).", ge=1)] = (
@@ -159,6 +175,25 @@ def resolve_device(device: str) -> str:
 
 def default_run_dir(level: str) -> str:
     return str(Path("runs") / f"{Path(level).stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+
+
+def data_dir() -> Path:
+    """Where results go that belong to no run (a baseline's eval): `$KINSHIP_GRID_DATA`, else
+    `$XDG_DATA_HOME/kinship-grid`, else `~/.local/share/kinship-grid`; never the current directory."""
+    if os.environ.get("KINSHIP_GRID_DATA"):
+        return Path(os.environ["KINSHIP_GRID_DATA"])
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "kinship-grid"
+
+
+def level_file(level: str | Path, what: str = "level file") -> Path:
+    """The level file that `level` names (game.level.resolve_path: a path, a name in game/levels,
+    or a project path from any directory); ConfigError if there is none."""
+    from game.level import LevelError, resolve_path
+
+    try:
+        return resolve_path(level)
+    except LevelError:
+        raise ConfigError(f"{what} {level} not found") from None
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

@@ -37,7 +37,7 @@ import pufferlib
 from pufferlib.pufferlib import set_buffers
 
 import game
-from learn.config import ConfigError
+from learn.config import ConfigError, level_file
 
 FAST, SLOW = 0.1, 0.02  # moving-average rates of the learning-progress sampler
 EXPLORE = 0.2
@@ -77,8 +77,10 @@ def parse_curriculum(text: str) -> list[Entry]:
 def check_entries(entries: list[Entry]) -> None:
     names = [e.name for e in entries]
     for e in entries:
-        if not Path(e.level).is_file():
-            raise CurriculumError(f"curriculum: level file {e.level} not found")
+        try:
+            level_file(e.level)
+        except ConfigError:
+            raise CurriculumError(f"curriculum: level file {e.level} not found") from None
         if not (e.weight > 0 and np.isfinite(e.weight)):
             raise CurriculumError(f"curriculum: level {e.level} has weight {e.weight}; weights must be > 0")
     dup = sorted({n for n in names if names.count(n) > 1})

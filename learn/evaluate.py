@@ -20,6 +20,7 @@ from game.replay import save_replay
 from learn import checkpoint as ckpt
 from learn.agent import Agent
 from learn.baselines import RandomPolicy
+from learn.config import ConfigError, level_file
 from learn.stats import write_eval
 
 
@@ -29,8 +30,12 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
     """Run `episodes` episodes of the checkpoint's policy on `level`; checkpoint=None runs the
     uniform random policy instead (the baseline a learning test compares against), and writes
     its results only if `run_dir` is given."""
-    if not Path(level).is_file():
-        raise ckpt.CheckpointError(f"level file {level} not found")
+    try:
+        level_file(level)
+    except ConfigError as e:
+        raise ckpt.CheckpointError(str(e)) from None
+    if checkpoint is not None:  # a run directory or RUN_DIR@STEP names its checkpoint file
+        checkpoint = ckpt.resolve_checkpoint(checkpoint)
     data = ckpt.load_checkpoint(checkpoint, map_location=device) if checkpoint is not None else None
     cfg = data["config"] if data else {}
     seed = int(cfg.get("seed", 0)) if seed is None else seed

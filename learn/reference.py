@@ -20,6 +20,7 @@ from typing import Any
 
 from learn.baselines import make_eval_policy
 from learn.checkpoint import CheckpointError
+from learn.config import level_file
 from learn.suites import SUITES_VERSION, level_suite, run_entry
 
 BASELINES = ("random", "scripted")
@@ -34,7 +35,7 @@ def cache_dir() -> Path:
 
 
 def _key(level: str | Path, max_steps: int, episodes: int) -> str:
-    h = hashlib.sha256(Path(level).read_bytes())
+    h = hashlib.sha256(level_file(level).read_bytes())
     h.update(f"|{max_steps}|{episodes}|{SUITES_VERSION}|{REFERENCE_VERSION}".encode())
     return h.hexdigest()[:24]
 

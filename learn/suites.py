@@ -24,6 +24,7 @@ import numpy as np
 
 import game
 from learn.baselines import EvalPolicy, policy_info
+from game.level import resolve_path
 from learn.coop import EpisodeRecorder, episode_metrics
 
 # Bump when a suite's levels, seeds or episode counts change: scores are comparable only
@@ -92,10 +93,11 @@ def get_suite(name: str) -> list[SuiteLevel]:
 
 def level_suite(level: str | Path) -> list[SuiteLevel]:
     """An ad-hoc one-entry suite for a single level file (seed 0)."""
-    p = Path(level)
-    if not p.is_file() and not (LEVELS_DIR / p).is_file():
-        raise game.LevelError(f"level file {level} not found")
-    return [SuiteLevel(p.stem, str(p if p.is_file() else LEVELS_DIR / p), 0)]
+    try:
+        p = resolve_path(level)
+    except game.LevelError:
+        raise game.LevelError(f"level file {level} not found") from None
+    return [SuiteLevel(p.stem, str(p), 0)]
 
 
 def code_version() -> str:

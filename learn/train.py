@@ -27,11 +27,12 @@ import torch
 import game
 from learn import checkpoint as ckpt
 from learn import distributed
-from learn.config import ConfigError, TrainConfig, default_run_dir, dumps, resolve_device, to_dict
+from learn.config import ConfigError, NonFiniteError, TrainConfig, default_run_dir, level_file, dumps, resolve_device, to_dict
 from learn.policy import make_policy, policy_kwargs, sample_actions
 from learn.ppo import PPOSettings, Rollout, compute_gae, ppo_update
 from learn.reference import FAILED_ACTION_WARNING, baseline_scores, failed_action_share, verdict
 from learn.stats import RunStats, process_identity, write_status
+from learn.teacher import Teacher, teacher_coef
 
 PHASES = ("env", "inference", "learn", "other")
 
@@ -111,8 +112,7 @@ def _write_atomic(path: Path, text: str) -> None:
 class Trainer:
     def __init__(self, config: TrainConfig):
         self.config = c = config
-        if not Path(c.level).is_file():
-            raise ConfigError(f"level file {c.level} not found")
+        level_file(c.level)
         if c.curriculum:
             from learn.curriculum import Entry, check_entries
 
@@ -131,12 +131,27 @@ class Trainer:
         run_dir = c.run_dir or default_run_dir(c.level)
         self.run_dir = Path(distributed.broadcast(self.dist, run_dir))
         resume = self._find_resume() if c.resume else None
+        self._lock = err = None
         if self.dist.is_main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                if resume is None:
+                    _refuse_used_run_dir(self.run_dir)
+                self.run_dir.mkdir(parents=True, exist_ok=True)
+                self._lock = RunLock(self.run_dir)
+            except ConfigError as e:
+                err = str(e)
+        if self.dist.enabled:  # a refusal reaches every rank
+            err = distributed.broadcast(self.dist, err)
+        if err:
+            raise ConfigError(err)
         self.config = c = _replace(c, run_dir=str(self.run_dir), resume=False)
-        if self.dist.is_main:
-            _write_atomic(self.run_dir / "config.toml", dumps(c))
+        try:
+            self._build(c, resume)
+        except BaseException:
+            self.close()  # a refused start lets go of the run directory (and of its envs)
+            raise
 
+    def _build(self, c: TrainConfig, resume) -> None:
         self.vecenv = make_vecenv(c, self.rank)
         self.spaces = ckpt.spaces_of(self.vecenv)
         self.N = self.vecenv.num_agents
@@ -153,10 +168,13 @@ class Trainer:
         self.train_policy = distributed.wrap_policy(self.dist, self.policy, self.device)
 
         self.storage = Rollout(c.horizon, self.N, self.spaces["obs_shape"], self.device)
+        self.teacher = Teacher(c.teacher, self.vecenv, c.seed + self.rank) if c.teacher else None
         self.state = self.policy.initial_state(self.N, self.device)
         self.actions_np = np.zeros((self.N, 2), np.int32)  # the env's (action, argument) rows
         self.timer = Timer()
         self.stats = RunStats(self.run_dir) if self.dist.is_main else None
+        if self.dist.is_main:  # only now that the level, policy, checkpoint and stats are known to fit
+            _write_atomic(self.run_dir / "config.toml", dumps(c))
         self.last_metrics: dict[str, float] = {}
         self.episode_return = float("nan")
         self.hearts = float("nan")
@@ -246,6 +264,9 @@ class Trainer:
                 ro.logprobs[t] = logp
                 ro.values[t] = value
                 self.actions_np[:] = self.pairs[action.cpu()].numpy()
+            if self.teacher is not None and self._teacher_weight() > 0:
+                with timer("inference"):
+                    ro.teacher[t].copy_(torch.from_numpy(self.teacher.label(self.next_obs.numpy())))
             with timer("env"):
                 self.vecenv.send(self.actions_np)
                 obs, rewards, terminals, truncations, _, step_infos, _, _ = self.vecenv.recv()
@@ -273,11 +294,19 @@ class Trainer:
             for g in self.optimizer.param_groups:
                 g["lr"] = c.learning_rate * max(0.0, 1 - self.global_step / c.total_steps)
         kl_mean = (lambda kl: distributed.all_mean(self.dist, kl, self.device)) if self.dist.enabled else None
-        metrics = ppo_update(self.train_policy, self.optimizer, ro, self.ppo, kl_mean=kl_mean)
+        weight = self._teacher_weight()
+        metrics = ppo_update(self.train_policy, self.optimizer, ro, self.ppo, kl_mean=kl_mean, teacher_coef=weight)
+        if weight > 0:
+            labelled = ro.teacher >= 0
+            metrics["charts/teacher_agreement"] = float((ro.actions[labelled] == ro.teacher[labelled]).float().mean())
         # widen the observation scale only between updates, so a rollout and its update agree
         self.policy.update_obs_scale(ro.obs[:: max(1, ro.T // 8)])
         distributed.sync_obs_scale(self.dist, self.policy)
         return metrics
+
+    def _teacher_weight(self) -> float:
+        c = self.config
+        return teacher_coef(c.teacher_coef, c.teacher_steps, self.global_step) if self.teacher is not None else 0.0
 
     def epoch_once(self) -> dict[str, float]:
         t0 = time.perf_counter()
@@ -285,6 +314,11 @@ class Trainer:
         infos = self.rollout()
         with self.timer("learn"):
             metrics = self.learn()
+        lost = [k for k in ("losses/policy", "losses/value", "losses/entropy") if not np.isfinite(metrics.get(k, 0.0))]
+        if lost:  # stop before anything is written: the last checkpoint on disk is the last good one
+            raise NonFiniteError(f"training diverged at epoch {self.epoch + 1} (step {self.global_step}): "
+                                 f"{', '.join(lost)} not finite; the last good checkpoint is the run's latest "
+                                 f"(lower --learning-rate or check the level's rewards)")
         with self.timer("other"):
             local_steps = steps = self.storage.T * self.N
             local_episodes = sum(int(i.get("episodes", 1)) for i in infos)
@@ -442,6 +476,9 @@ class Trainer:
         if getattr(self, "vecenv", None) is not None:
             self.vecenv.close()
             self.vecenv = None
+        if getattr(self, "_lock", None) is not None:
+            self._lock.release()
+            self._lock = None
 
     # ---- the policy's own compute bound ----------------------------------------------------
     def measure_bound(self, repeats: int = 1) -> dict[str, float]:
@@ -469,6 +506,49 @@ class Trainer:
             best_upd = min(best_upd, time.perf_counter() - t0)
         return {"samples": samples, "inference_sps": samples / best_inf, "update_sps": samples / best_upd,
                 "bound_sps": samples / (best_inf + best_upd)}
+
+
+# what a run directory that holds a run has in it (docs/training.md, "The run directory")
+RUN_FILES = ("config.toml", "metrics.jsonl", "stats.duckdb", "status.json", "checkpoints")
+
+
+def _refuse_used_run_dir(run_dir: Path) -> None:
+    """A new run never goes into a directory that holds one: it would restart at epoch 1, append
+    to the old metrics, and the checkpoint rotation would delete the new run's checkpoints."""
+    held = [n for n in RUN_FILES if (run_dir / n).exists()]
+    if held:
+        raise ConfigError(f"run directory {run_dir} already holds a run ({', '.join(held)}): continue it with "
+                          f"--resume, or give another --run-dir (or delete that one to start it afresh)")
+
+
+class RunLock:
+    """An exclusive lock on a run directory for the trainer's lifetime (a `lock` file holding the
+    pid, flock'ed): a second trainer on the same directory is refused instead of mixing runs.
+    The kernel drops the lock when the process dies, so a killed run never leaves it stuck."""
+
+    def __init__(self, run_dir: Path):
+        import fcntl
+
+        self.path = run_dir / "lock"
+        self.f = open(self.path, "a+")
+        try:
+            fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.f.seek(0)
+            pid = self.f.read().strip() or "?"
+            self.f.close()
+            raise ConfigError(f"run directory {run_dir} is in use by another trainer (pid {pid}); "
+                              f"wait for it to finish or give another --run-dir") from None
+        self.f.seek(0)
+        self.f.truncate()
+        self.f.write(str(os.getpid()))
+        self.f.flush()
+
+    def release(self) -> None:
+        import fcntl
+
+        fcntl.flock(self.f, fcntl.LOCK_UN)
+        self.f.close()
 
 
 def _sync(device: torch.device) -> None:

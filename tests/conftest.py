@@ -7,3 +7,5 @@ import tempfile
 
 # baseline scores (learn/reference.py) are cached per level: keep the suite's cache apart from the user's
 os.environ.setdefault("KINSHIP_GRID_CACHE", tempfile.mkdtemp(prefix="kinship-grid-cache-"))
+# and a baseline's eval results (learn.config.data_dir) apart from the user's data
+os.environ.setdefault("KINSHIP_GRID_DATA", tempfile.mkdtemp(prefix="kinship-grid-data-"))

@@ -48,3 +48,31 @@ def test_make_eval_policy(tmp_path):
     assert make_eval_policy("scripted", label="rules").name == "rules"
     with pytest.raises(CheckpointError, match="does not exist"):
         make_eval_policy(str(tmp_path / "nope.pt"))
+
+
+def test_memoryless_scripted_explores_along_its_facing():
+    env = game.make_env("game/levels/arena.toml", num_worlds=1, seed=0)
+    f = {n: i for i, n in enumerate(env.feature_names)}
+    win = env.single_observation_space.shape[0]
+    c = win // 2
+    obs = np.zeros((4, win, win, len(f)), np.uint8)  # nothing in sight: the agents explore
+    obs[:, c, c, f["agent"]] = 1
+    obs[:, c, c, f["agent.energy"]] = 100
+    obs[:, c, c, f["agent.orientation"]] = [0, 1, 2, 3]
+    move, rotate = env.action_names.index("move"), env.action_names.index("rotate")
+    free = ScriptedPolicy(0, explore_turn=0.0, memoryless=True)
+    free.bind(env, "arena")
+    free.reset(4)
+    assert (free.act(obs) == [move, 0]).all()  # straight ahead, whatever the facing
+    kept = ScriptedPolicy(0, explore_turn=0.0)  # a heading of its own: it turns to that first
+    kept.bind(env, "arena")
+    kept.reset(4)
+    kept.heading = np.array([1, 0, 3, 2])
+    assert (kept.act(obs)[:, 0] == rotate).all()
+    # blocked in front: the memoryless explorer turns (to a new heading), it does not walk into it
+    dr, dc = [-1, 1, 0, 0], [0, 0, -1, 1]
+    for k in range(4):
+        obs[k, c + dr[k], c + dc[k], f["wall"]] = 1
+    a = free.act(obs)
+    assert not ((a[:, 0] == move) & (a[:, 1] == 0)).any()
+    env.close()

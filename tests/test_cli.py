@@ -28,6 +28,15 @@ def test_validate_reports_each_bad_level_and_exits_2(tmp_path, capsys):
     assert "missing.toml: no such level file" in err[1]
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_validate_refuses_non_finite_numbers(tmp_path, capsys, value):
+    bad = tmp_path / "nan.toml"
+    bad.write_text(f"base = \"harvest\"\n[resources.ore]\nreward = {value}\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: nan.toml: $.resources.ore.reward: {float(value)} is not a finite number")
+
+
 def test_bad_toml_syntax(tmp_path, capsys):
     f = tmp_path / "broken.toml"
     f.write_text("[map\n")

@@ -340,3 +340,18 @@ def test_make_env_with_a_level_object_does_not_drop_overrides():
 
 def test_strided_int32_actions_accepted_and_equal_to_contiguous():
     assert_layouts_step_alike([lambda a: a, every_other_column], steps=5, action_seed=4)
+
+
+def test_step_before_reset_and_after_close_raise():
+    from game.env import EnvStateError
+
+    env = make_env("game/levels/arena.toml", num_worlds=1, seed=0)
+    actions = np.zeros((env.num_agents, 2), np.int32)
+    with pytest.raises(EnvStateError, match=r"step\(\) before reset\(\): call env.reset\(\) first"):
+        env.step(actions)
+    env.reset()
+    env.step(actions)
+    assert env.tick == 1
+    env.close()
+    with pytest.raises(EnvStateError, match=r"step\(\) after close\(\)"):
+        env.step(actions)

@@ -215,3 +215,134 @@ def test_random_baseline_for_learning_tests():
 def test_multiprocessing_backend(tmp_path):
     s = train(tiny(tmp_path / "mp", vector="multiprocessing", num_envs=2, total_steps=2 * 2 * EPOCH))
     assert s["global_step"] == 2 * 2 * EPOCH
+
+
+def test_eval_takes_a_run_directory_or_run_at_step(run, capsys):
+    run_dir, s = run
+    latest, older = ckpt.list_checkpoints(run_dir)[-1], ckpt.list_checkpoints(run_dir)[0]
+    assert ckpt.resolve_checkpoint(run_dir) == latest
+    assert ckpt.resolve_checkpoint(f"{run_dir}@{4 * EPOCH}") == older
+    assert ckpt.run_dir_of(run_dir) == ckpt.run_dir_of(f"{run_dir}@{4 * EPOCH}") == run_dir.resolve()
+    r = evaluate(run_dir, LEVEL, episodes=1, max_steps=8)
+    assert r["step"] == 5 * EPOCH and Path(r["run_dir"]).resolve() == run_dir.resolve()
+    assert main(["eval", f"{run_dir}@{4 * EPOCH}", LEVEL, "--episodes", "1", "--max-steps", "8", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["step"] == 4 * EPOCH
+    # a step the run does not have, and a directory without checkpoints: one line naming what there is
+    assert main(["eval", f"{run_dir}@7", LEVEL]) == 2
+    err = capsys.readouterr().err
+    assert "no checkpoint of step 7" in err and str(4 * EPOCH) in err and str(5 * EPOCH) in err
+    empty = run_dir.parent / "empty-run"
+    empty.mkdir(exist_ok=True)
+    assert main(["eval", str(empty), LEVEL]) == 2
+    assert "holds no checkpoints" in capsys.readouterr().err
+
+
+def test_baseline_eval_and_bench_write_nothing_into_the_current_directory(tmp_path, monkeypatch, capsys):
+    cwd, data = tmp_path / "cwd", tmp_path / "data"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("KINSHIP_GRID_DATA", str(data))
+    level = str(Path(__file__).parent.parent / "tests/levels/tiny_harvest.toml")
+    assert main(["eval", "--policy", "random", level, "--episodes", "1", "--max-steps", "8", "--json"]) == 0
+    assert Path(json.loads(capsys.readouterr().out)["db"]).resolve().is_relative_to(data.resolve())
+    assert main(["bench", level, "--epochs", "1", "--num-worlds", "2", "--horizon", "8", "--no-reference"]) == 0
+    assert json.loads(capsys.readouterr().out)["end_to_end_sps"] > 0
+    assert list(cwd.iterdir()) == []
+
+
+def _copy_run(src, dst):
+    import shutil
+
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("lock", "*.wal"))
+    return dst
+
+
+def test_resume_without_config_toml_goes_on_with_the_checkpoints_config(run, tmp_path):
+    run_dir = _copy_run(run[0], tmp_path / "run")
+    (run_dir / "config.toml").unlink()
+    # no level, no settings on the command line: all of it must come from the checkpoint
+    assert main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"]) == 0
+    saved = load_config(run_dir / "config.toml")
+    assert (saved.level, saved.horizon, saved.max_steps, saved.num_worlds) == (LEVEL, 16, 20, 1)
+    assert json.loads((run_dir / "metrics.jsonl").read_text().splitlines()[-1])["step"] == 6 * EPOCH
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    assert main(["train", "--run-dir", str(empty), "--resume", "--quiet"]) == 2
+
+
+def test_a_failed_resume_leaves_config_toml_as_it_was(run, tmp_path, capsys):
+    run_dir = _copy_run(run[0], tmp_path / "run")
+    before = (run_dir / "config.toml").read_bytes()
+    assert main(["train", "--run-dir", str(run_dir), "--resume", "--policy", "lstm", "--quiet"]) == 2
+    assert "policy" in capsys.readouterr().err
+    assert (run_dir / "config.toml").read_bytes() == before
+    # so a plain --resume still works afterwards
+    assert main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"]) == 0
+
+
+def test_a_new_run_into_a_used_run_directory_is_refused(run, tmp_path, capsys):
+    run_dir = _copy_run(run[0], tmp_path / "run")
+    metrics = (run_dir / "metrics.jsonl").read_bytes()
+    names = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
+    assert main(["train", LEVEL, "--run-dir", str(run_dir), "--num-worlds", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "already holds a run" in err and "--resume" in err
+    assert (run_dir / "metrics.jsonl").read_bytes() == metrics
+    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == names
+
+
+def test_a_second_trainer_on_the_same_run_directory_is_refused(tmp_path):
+    from learn.config import ConfigError
+    from learn.train import Trainer
+
+    first = Trainer(tiny(tmp_path / "run", total_steps=4 * EPOCH))
+    try:
+        first.epoch_once()
+        first.save()
+        with pytest.raises(ConfigError, match=rf"in use by another trainer \(pid {os.getpid()}\)"):
+            Trainer(tiny(tmp_path / "run", total_steps=4 * EPOCH, resume=True))
+    finally:
+        first.close()
+    second = Trainer(tiny(tmp_path / "run", total_steps=4 * EPOCH, resume=True))  # free again
+    try:
+        assert second.global_step == EPOCH
+    finally:
+        second.close()
+
+
+def test_a_checkpoint_with_non_finite_weights_is_refused(run, tmp_path, capsys):
+    data = torch.load(ckpt.list_checkpoints(run[0])[-1], weights_only=True)
+    name = next(k for k, v in data["model"].items() if v.is_floating_point() and v.numel() > 1)
+    data["model"][name].view(-1)[3] = float("nan")
+    bad = tmp_path / "run" / "checkpoints" / "ckpt_000000000001.pt"
+    bad.parent.mkdir(parents=True)
+    torch.save(data, bad)
+    with pytest.raises(ckpt.CheckpointError, match=f"damaged: non-finite values in {name}"):
+        ckpt.load_checkpoint(bad)
+    assert main(["eval", str(bad), LEVEL]) == 2
+    assert "damaged" in capsys.readouterr().err
+
+
+def test_non_finite_losses_stop_the_run_and_keep_the_last_good_checkpoint(tmp_path, monkeypatch, capsys):
+    import learn.train as lt
+
+    real, calls = lt.ppo_update, []
+
+    def diverging(*a, **kw):
+        out = real(*a, **kw)
+        calls.append(1)
+        if len(calls) >= 3:
+            out["losses/value"] = float("nan")
+        return out
+
+    monkeypatch.setattr(lt, "ppo_update", diverging)
+    run_dir = tmp_path / "run"
+    argv = ["train", LEVEL, "--run-dir", str(run_dir), "--num-worlds", "1", "--horizon", "16", "--max-steps", "20",
+            "--minibatches", "2", "--checkpoint-interval", "2", "--total-steps", str(6 * EPOCH), "--quiet",
+            "--no-reference", "--torch-threads", "1", "--device", "cpu"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "training diverged at epoch 3" in err and "losses/value" in err and "Traceback" not in err
+    assert [p.name for p in ckpt.list_checkpoints(run_dir)] == [f"ckpt_{2 * EPOCH:012d}.pt"]
+    assert json.loads((run_dir / "status.json").read_text())["state"] == "failed"
+    assert [json.loads(x)["epoch"] for x in (run_dir / "metrics.jsonl").read_text().splitlines()] == [1, 2]

@@ -305,3 +305,22 @@ def test_spectate_a_trained_checkpoint(tmp_path):
         press(app, pygame.K_PERIOD)
         assert {tuple(a) for a in app.session.last_actions.tolist()} <= valid
     assert app.session.tick == 5
+    # the run directory and RUN_DIR@STEP name the same checkpoint
+    for spec in (str(tmp_path / "run"), f"{tmp_path / 'run'}@{24 * 8 * 2}"):
+        assert load_policy(spec, env).name == f"checkpoint {Path(ck).name}"
+
+
+def test_spectate_the_scripted_baseline_as_eval_names_it():
+    from learn.baselines import ScriptedPolicy
+    from viewer.policy import load_policy
+
+    env = game.make_env(LEVEL, num_worlds=1, seed=1)
+    policy = load_policy("scripted", env)
+    obs, _ = env.reset()
+    ref = ScriptedPolicy(0)
+    ref.bind(env, env.level_name)
+    ref.reset(env.num_agents)
+    assert policy.name == "scripted" and (policy(obs) == ref.act(obs)).all()
+    app = make_app(mode="spectate", policy=policy)
+    press(app, pygame.K_PERIOD)
+    assert app.session.tick == 1

@@ -44,7 +44,8 @@ def parser() -> argparse.ArgumentParser:
     def live(sp, policy_required: bool):
         sp.add_argument("level", help="level file (or a name in game/levels)")
         sp.add_argument("--policy", required=policy_required, default=None,
-                        help="checkpoint file, 'random', 'forager', or module:factory (factory(env) -> obs -> actions)")
+                        help="checkpoint file, run directory or RUN_DIR@STEP, 'random', 'scripted', 'forager', "
+                             "or module:factory (factory(env) -> obs -> actions)")
         sp.add_argument("--seed", type=int, default=0)
         sp.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                         help="level override, e.g. --set max_steps=200 (repeatable)")

@@ -3,8 +3,10 @@
 `load_policy(spec, env)` accepts:
 - `random` (the default): a random valid (action, argument) per agent, biased to moving;
 - `forager`: a small scripted policy (use the building in front when it is ready, else wander);
-- a checkpoint file written by `python -m learn train` (needs torch; loaded through
-  `learn.checkpoint.load_checkpoint` and `learn.agent.Agent`, sampled like `learn.evaluate`);
+- `scripted`: the scripted baseline of `python -m learn eval --policy scripted` (learn.baselines);
+- a checkpoint file written by `python -m learn train`, a run directory (its latest checkpoint) or
+  `RUN_DIR@STEP` (needs torch; loaded through `learn.checkpoint.load_checkpoint` and
+  `learn.agent.Agent`, sampled like `learn.evaluate`);
 - `module:factory`: `factory(env)` must return a callable `obs -> actions`.
 Any callable `obs -> actions` can also be passed to `Session` directly.
 """
@@ -12,6 +14,7 @@ Any callable `obs -> actions` can also be passed to `Session` directly.
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -77,6 +80,24 @@ class ForagerPolicy:
         return out
 
 
+class BaselinePolicy:
+    """A baseline of learn.baselines (`scripted`), the same rules and seed handling as in eval."""
+
+    def __init__(self, name: str, env, seed: int = 0):
+        from learn.baselines import make_eval_policy
+
+        self.policy = make_eval_policy(name, seed=seed)
+        self.policy.bind(env, env.level_name)
+        self.name, self.num_agents = name, env.num_agents
+        self.reset()
+
+    def reset(self) -> None:
+        self.policy.reset(self.num_agents)
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:
+        return self.policy.act(obs)
+
+
 class CheckpointPolicy:
     """A policy from a `learn` checkpoint (feed-forward or LSTM), sampled as learn.evaluate does."""
 
@@ -91,7 +112,7 @@ class CheckpointPolicy:
                                device=device, greedy=greedy)
         except ckpt.CheckpointError as e:
             raise PolicyError(str(e)) from None
-        self.name = f"checkpoint {Path(path).name}"
+        self.name = f"checkpoint {ckpt.resolve_checkpoint(path).name}"
 
     def reset(self) -> None:
         self.agent.batch = 0  # a fresh state at the next call
@@ -107,9 +128,11 @@ def load_policy(spec: str | Callable | None, env, seed: int = 0) -> Callable[[np
         return spec
     if spec == "forager":
         return ForagerPolicy(env, seed)
+    if spec == "scripted":
+        return BaselinePolicy(spec, env, seed)
     p = Path(spec)
-    if p.exists():
-        return CheckpointPolicy(p, env)
+    if p.exists() or re.fullmatch(r".+@\d+", spec):
+        return CheckpointPolicy(spec, env)
     if ":" in spec and not p.suffix:
         mod, _, attr = spec.partition(":")
         try:
@@ -121,7 +144,8 @@ def load_policy(spec: str | Callable | None, env, seed: int = 0) -> Callable[[np
             raise PolicyError(f"policy {spec}: {attr}(env) must return a callable obs -> actions")
         return pol
     raise PolicyError(
-        f"policy {spec}: no such checkpoint file (use a path to a checkpoint, 'random', 'forager' or module:factory)"
+        f"policy {spec}: no such checkpoint file (use a checkpoint, a run directory, RUN_DIR@STEP, 'random', "
+        f"'scripted', 'forager' or module:factory)"
     )
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from kgrid import main
+
+sys.exit(main())
