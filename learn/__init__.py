@@ -10,3 +10,13 @@ import os
 # two cores with one busy). Sleeping waits avoid that; this only takes effect if it is set
 # before torch is first imported, and an explicit setting in the environment wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def console():
+    """A rich Console for tables: the terminal's width on a terminal; elsewhere (a log file, a
+    pipe, CI) 200 columns, since rich would otherwise assume 80 and cut paths with an ellipsis."""
+    import sys
+
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=200)

@@ -143,7 +143,8 @@ def _train_with_monitor(config: TrainConfig, argv: list[str]) -> int:
     level_file(config.level)
     run_dir = Path(config.run_dir or default_run_dir(config.level))
     run_dir.mkdir(parents=True, exist_ok=True)
-    child = [a for a in argv if a != "--monitor"] + ["--run-dir", str(run_dir), "--quiet"]
+    # not --quiet: off a terminal the child prints whole progress lines and its summary into train.log
+    child = [a for a in argv if a != "--monitor"] + ["--run-dir", str(run_dir)]
     with open(run_dir / "train.log", "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "learn", *child], stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True, cwd=os.getcwd())
@@ -176,13 +177,14 @@ def _eval(args) -> int:
         r = {k: v for k, v in r.items() if k != "agent_returns"}
         print(json.dumps(r, indent=1))
     else:
-        from rich.console import Console
         from rich.table import Table
+
+        from learn import console
 
         t = Table(title=f"eval of {args.checkpoint}", show_header=False)
         for k in ("episodes", "mean_return", "std_return", "hearts_per_agent", "replay", "run_dir"):
             t.add_row(k, f"{r[k]:.4f}" if isinstance(r[k], float) else str(r[k]))
-        Console().print(t)
+        console().print(t)
     return 0
 
 

@@ -27,6 +27,7 @@ Every policy here works on numpy batches so the suite runner can treat them the 
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -57,15 +58,28 @@ class EvalPolicy:
     def reset(self, num_agents: int) -> None:
         pass
 
+    def reseed(self, key: str) -> None:
+        """Restart the policy's randomness from (its seed, `key`): the suite runner calls it with
+        the level and the first episode of each batch, so that a level's episodes do not depend on
+        which levels ran before it in the suite."""
+
     def act(self, obs: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+
+def _key_seed(seed: int, key: str) -> list[int]:
+    return [int(seed), zlib.crc32(key.encode())]
 
 
 class RandomPolicy(EvalPolicy):
     name = "random"
 
     def __init__(self, seed: int = 0):
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
+
+    def reseed(self, key: str) -> None:
+        self.rng = np.random.default_rng(_key_seed(self.seed, key))
 
     def act(self, obs: np.ndarray) -> np.ndarray:
         n = obs.shape[0]
@@ -76,6 +90,7 @@ class ScriptedPolicy(EvalPolicy):
     name = "scripted"
 
     def __init__(self, seed: int = 0, low_energy: int = 30, explore_turn: float = 0.08, memoryless: bool = False):
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.low_energy = low_energy
         self.explore_turn = explore_turn
@@ -120,6 +135,9 @@ class ScriptedPolicy(EvalPolicy):
 
     def reset(self, num_agents: int) -> None:
         self.heading = self.rng.integers(0, 4, num_agents)
+
+    def reseed(self, key: str) -> None:
+        self.rng = np.random.default_rng(_key_seed(self.seed, key))
 
     # ---- helpers over the whole batch ----------------------------------------------------
     def _inv(self, me: np.ndarray, r: str) -> np.ndarray:
@@ -235,7 +253,7 @@ class CheckpointPolicy(EvalPolicy):
         self.checkpoint = str(path)
         self.step = int(self.data["global_step"])
         self.device, self.greedy = device, greedy
-        self.seed, self._resets = seed, 0
+        self.seed, self._resets, self._key = seed, 0, None
         self.name = label or f"{ckpt.run_dir_of(path).name}@{self.step}"
         self.agent = None
 
@@ -248,10 +266,18 @@ class CheckpointPolicy(EvalPolicy):
     def reset(self, num_agents: int) -> None:
         import torch
 
-        # sampling draws from torch's global RNG: seed it per batch so a suite run repeats exactly
-        torch.manual_seed(self.seed * 100_003 + self._resets)
+        # sampling draws from torch's global RNG: seed it per batch so a suite run repeats exactly,
+        # from the batch's key where the runner gave one (reseed), so that it is the same batch in
+        # any suite
+        if self._key is not None:
+            torch.manual_seed(zlib.crc32(f"{self.seed}/{self._key}".encode()))
+        else:
+            torch.manual_seed(self.seed * 100_003 + self._resets)
         self._resets += 1
         self.agent.reset(num_agents)
+
+    def reseed(self, key: str) -> None:
+        self._key = key
 
     def act(self, obs: np.ndarray) -> np.ndarray:
         return self.agent.act(obs)

@@ -28,8 +28,9 @@ from game.level import resolve_path
 from learn.coop import EpisodeRecorder, episode_metrics
 
 # Bump when a suite's levels, seeds or episode counts change: scores are comparable only
-# within one suite version (stored in every row as `version`).
-SUITES_VERSION = "1"
+# within one suite version (stored in every row as `version`). 2: a policy's randomness restarts
+# per level and batch (EvalPolicy.reseed), so a level scores the same in any suite.
+SUITES_VERSION = "2"
 LEVELS_DIR = Path(game.__file__).parent / "levels"
 
 
@@ -129,6 +130,7 @@ def run_entry(policy: EvalPolicy, entry: SuiteLevel, episodes: int | None = None
         policy.bind(env, entry.name)
         rec = EpisodeRecorder(env)
         obs, _ = env.reset()
+        policy.reseed(f"{entry.name}/{done}")  # the same episodes in any suite (and in any order)
         policy.reset(env.num_agents)
         for _ in range(env.level.max_steps):
             obs, _, _, _, _ = env.step(policy.act(obs))

@@ -598,9 +598,21 @@ def _replace(config: TrainConfig, **changes) -> TrainConfig:
 
 
 class _Progress:
+    """The progress bar on a terminal; elsewhere (a log file, a pipe, CI) whole plain lines, at most
+    one every `LINE_EVERY` seconds and one at the end, so that nothing is cut at 80 columns."""
+
+    LINE_EVERY = 30.0
+
     def __init__(self, total: int, done: int):
+        import sys
+
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+        self.total, self.start_step, self.t0, self.last_line = total, done, time.perf_counter(), float("-inf")
+        self.plain = not sys.stdout.isatty()
+        self.step, self.m = done, {}
+        if self.plain:
+            return
         self.p = Progress(
             TextColumn("[bold]train"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"),
             TextColumn("{task.fields[sps]:>8,.0f} SPS"), TextColumn("return {task.fields[ret]}"),
@@ -611,16 +623,40 @@ class _Progress:
 
     def update(self, step: int, m: dict[str, float]) -> None:
         ret = m.get("charts/episode_return", float("nan"))
+        self.step, self.m = step, m
+        if self.plain:
+            if time.perf_counter() - self.last_line >= self.LINE_EVERY:
+                self._line()
+            return
         self.p.update(self.task, completed=step, sps=m.get("charts/SPS", 0.0),
                       ret="-" if ret != ret else f"{ret:.3f}")
 
+    def _line(self) -> None:
+        now = time.perf_counter()
+        self.last_line = now
+        ret = self.m.get("charts/episode_return", float("nan"))
+        elapsed = now - self.t0
+        rate = (self.step - self.start_step) / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - self.step) / rate if rate > 0 else float("nan")
+        print(f"train {self.step:,}/{self.total:,} steps  {self.m.get('charts/SPS', 0.0):,.0f} SPS  return "
+              f"{'-' if ret != ret else f'{ret:.3f}'}  elapsed {_clock(elapsed)}  ETA {_clock(eta)}", flush=True)
+
     def stop(self) -> None:
+        if self.plain:
+            if self.step != self.start_step:
+                self._line()
+            return
         self.p.stop()
 
 
+def _clock(seconds: float) -> str:
+    return "-:--:--" if seconds != seconds else time.strftime("%H:%M:%S", time.gmtime(seconds))
+
+
 def print_summary(s: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from learn import console
 
     t = Table(title="training summary", show_header=False)
     t.add_row("run", s["run_dir"])
@@ -654,7 +690,7 @@ def print_summary(s: dict[str, Any]) -> None:
         if k in lm:
             t.add_row(k, f"{lm[k]:.4g}")
     t.add_row("checkpoint", str(s["checkpoint"]))
-    Console().print(t)
+    console().print(t)
 
 
 def train(config: TrainConfig) -> dict[str, Any]:

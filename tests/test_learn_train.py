@@ -346,3 +346,16 @@ def test_non_finite_losses_stop_the_run_and_keep_the_last_good_checkpoint(tmp_pa
     assert [p.name for p in ckpt.list_checkpoints(run_dir)] == [f"ckpt_{2 * EPOCH:012d}.pt"]
     assert json.loads((run_dir / "status.json").read_text())["state"] == "failed"
     assert [json.loads(x)["epoch"] for x in (run_dir / "metrics.jsonl").read_text().splitlines()] == [1, 2]
+
+
+def test_progress_without_a_terminal_is_whole_plain_lines(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(tmp_path / "run"),
+                        "--num-worlds", "1", "--horizon", "16", "--max-steps", "20", "--minibatches", "2",
+                        "--total-steps", str(3 * EPOCH), "--no-reference", "--torch-threads", "1"],
+                       capture_output=True, text=True, timeout=300, cwd=Path(__file__).parent.parent,
+                       env={**os.environ, "COLUMNS": "80"})
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stdout.splitlines() if x.startswith("train ")]
+    assert lines, r.stdout
+    assert lines[-1].startswith(f"train {3 * EPOCH:,}/{3 * EPOCH:,} steps") and "ETA 00:00:00" in lines[-1]
+    assert all("elapsed" in x and "ETA" in x for x in lines) and "…" not in r.stdout

@@ -349,7 +349,9 @@ def test_train_with_monitor_flag(tmp_path, monkeypatch):
                  "--num-worlds", "1", "--horizon", "16", "--max-steps", "20", "--torch-threads", "1",
                  "--device", "cpu"])
     assert code == 0 and seen == {"run_dir": run_dir, "code": 0, "state": "finished"}
-    assert (run_dir / "train.log").is_file() and len(lines_of(run_dir)) == 2
+    assert len(lines_of(run_dir)) == 2
+    log = (run_dir / "train.log").read_text()
+    assert f"train {2 * 384:,}/{2 * 384:,} steps" in log and "training summary" in log
 
 
 def test_reference_points_and_the_failed_action_warning(finished, tmp_path):
@@ -384,3 +386,30 @@ def test_reference_points_and_the_failed_action_warning(finished, tmp_path):
         assert cell(app, "summary", "level/harvest/episode_return", "last") == fmt(0.25)
 
     drive(app, script2)
+
+
+def test_a_cell_that_grows_widens_its_column():
+    """Live values arrive after "-": the column must widen (it stuck at the first width)."""
+    from textual.app import App
+    from rich.text import Text
+
+    from learn.monitor.app import _fill
+
+    class One(App):
+        def compose(self):
+            yield DataTable(id="t")
+
+    app = One()
+
+    async def script(pilot):
+        t = app.query_one("#t", DataTable)
+        t.add_column("metric", key="metric")
+        t.add_column("last", key="last")
+        _fill(t, [("sps", ["SPS", Text("-")])])
+        await pilot.pause()
+        _fill(t, [("sps", ["SPS", Text("26,059")])])  # the same rows: updated in place
+        await pilot.pause()
+        assert t.columns[next(k for k in t.columns if k.value == "last")].content_width >= len("26,059")
+        assert str(t.get_cell("sps", "last")) == "26,059"
+
+    drive(app, script)

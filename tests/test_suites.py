@@ -40,6 +40,17 @@ def test_batched_episodes_and_seeds():
     assert all(x["steps"] == 12 and x["agents"] == 4 for x in eps)
 
 
+@pytest.mark.parametrize("make", [RandomPolicy, ScriptedPolicy], ids=["random", "scripted"])
+def test_a_level_scores_the_same_in_any_suite(tmp_path, make):
+    """The harvest entry's episodes under --suite harvest and under --suite all are the same."""
+    alone = run_suite(make(3), "harvest", tmp_path / "a.duckdb", episodes=3, max_steps=40, max_worlds=2)
+    within = run_suite(make(3), "all", tmp_path / "b.duckdb", episodes=3, max_steps=40, max_worlds=2)
+    assert alone["per_level"]["harvest"] == within["per_level"]["harvest"]
+    # and a different seed gives other episodes (the seed still counts)
+    other = run_suite(make(4), "harvest", tmp_path / "c.duckdb", episodes=3, max_steps=40, max_worlds=2)
+    assert other["per_level"]["harvest"] != alone["per_level"]["harvest"]
+
+
 def test_run_suite_writes_rows(tmp_path):
     db = tmp_path / "s.duckdb"
     r = run_suite(ScriptedPolicy(0), "all", db, episodes=2, max_steps=16, max_worlds=2)
@@ -51,7 +62,7 @@ def test_run_suite_writes_rows(tmp_path):
     # a run of `all` scores each level under its own suite
     assert ("kinship", "kinship_none") in rows and ("harvest", "harvest") in rows
     run = con.execute("SELECT suite, policy, policy_kind, version, episodes, max_steps FROM suite_runs").fetchall()
-    assert run == [("all", "scripted", "baseline", "1", n, 16)]
+    assert run == [("all", "scripted", "baseline", "2", n, 16)]
     cols = [d[0] for d in con.execute("SELECT * FROM suite_episodes LIMIT 0").description]
     assert cols[-len(COOP_COLUMNS):] == list(COOP_COLUMNS)
     # group rows: one per group and episode; their hearts add up to the episode's

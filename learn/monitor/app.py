@@ -101,7 +101,7 @@ def _fill(table: DataTable, rows: list[tuple[str, list[Any]]]) -> None:
         cols = list(table.columns)
         for key, cells in rows:
             for col, cell in zip(cols, cells):
-                table.update_cell(key, col, cell)
+                table.update_cell(key, col, cell, update_width=True)  # "26,059" after "-" must fit
     else:
         table.clear()
         for key, cells in rows:
