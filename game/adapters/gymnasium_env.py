@@ -1,9 +1,15 @@
 """A Gymnasium env over one world, its agents as a batch.
 
 observation: (agents, window, window, channels) uint8; action: (agents, 2) MultiDiscrete.
-Gymnasium wants a scalar reward, so `reward` is the world's total (the sum over agents) and
-`info["agent_rewards"]` holds the per-agent rewards. An episode ends by truncation after the
-level's `max_steps`; the next `reset()` starts a new one.
+Gymnasium wants a scalar reward, so `reward` is the world's total: the SUM of its agents'
+rewards (not their mean); `info["agent_rewards"]` holds the per-agent rewards. An episode ends
+by truncation after the level's `max_steps`; the next `reset()` starts a new one. At the end of
+an episode `info["grid_episode"]` carries the game's own summary (return, hearts, stats), so that
+`info["episode"]` stays free for `gymnasium.wrappers.RecordEpisodeStatistics`.
+
+Every shipped level is registered as `KinshipGrid/<level>-v0`:
+`gymnasium.make("game.adapters:KinshipGrid/harvest-v0")` (the module prefix imports this package,
+which registers them), with level overrides as keyword arguments.
 """
 
 from __future__ import annotations
@@ -45,8 +51,24 @@ class GymnasiumGridEnv(gymnasium.Env):
         truncated = bool(truncations.any())
         info: dict[str, Any] = {"agent_rewards": rewards.copy()}
         if infos:
-            info["episode"] = infos[0]
+            info["grid_episode"] = infos[0]
         return obs.copy(), float(rewards.sum()), False, truncated, info
 
     def close(self) -> None:
         self._env.close()
+
+
+def register_levels() -> list[str]:
+    """Register `KinshipGrid/<level>-v0` for every level file in game/levels (idempotent)."""
+    from game.level import LEVELS_DIR
+
+    ids = []
+    for path in sorted(LEVELS_DIR.glob("*.toml")):
+        env_id = f"KinshipGrid/{path.stem}-v0"
+        if env_id not in gymnasium.registry:
+            gymnasium.register(env_id, entry_point=GymnasiumGridEnv, kwargs={"level_path": path.stem})
+        ids.append(env_id)
+    return ids
+
+
+LEVEL_IDS = register_levels()
