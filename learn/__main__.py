@@ -71,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
     sc = sub.add_parser("scorecard", help="policies by suite (mean, 95%% CI), cooperation metrics and a PNG chart")
     sc.add_argument("sources", nargs="+", metavar="RUN_OR_DB", help="run directories or .duckdb files")
-    sc.add_argument("--png", default="scorecard.png", help="chart file to write ('' for none)")
+    sc.add_argument("--png", default=None, help="chart file to write (default: scorecard.png in the first "
+                                               "source's directory; '' for none)")
     sc.add_argument("--metric", default="mean_return", help="suite_episodes column to score by")
     sc.add_argument("--merge", metavar="OUT", help="also merge the inputs' suite tables into this DuckDB file")
     sc.add_argument("--json", action="store_true", help="print the numbers as JSON instead of tables")
@@ -225,6 +226,9 @@ def _scorecard(args) -> int:
     from learn.scorecard import merge, print_scorecard, scorecard, write_chart
 
     sc = scorecard(args.sources, metric=args.metric, all_runs=args.all_runs)
+    if args.png is None:  # beside the results it charts, never into the current directory
+        first = Path(args.sources[0])
+        args.png = str((first if first.is_dir() else first.parent) / "scorecard.png")
     if args.merge:
         added = merge(args.merge, args.sources)
         print(f"merged into {args.merge}: " + ", ".join(f"{k} +{v}" for k, v in added.items()), file=sys.stderr)

@@ -11,7 +11,7 @@ from learn.__main__ import main
 from learn.baselines import RandomPolicy, ScriptedPolicy
 from learn.scorecard import connect, mean_ci, merge, scorecard, write_chart
 from learn.stats import SUITE_TABLES
-from learn.suites import get_suite, run_suite
+from learn.suites import SUITES_VERSION, get_suite, run_suite
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,17 @@ def test_scorecard_two_runs(two_runs, tmp_path, capsys):
     assert (tmp_path / "d.png").is_file()
 
 
+def test_the_default_chart_goes_beside_the_results_not_into_the_cwd(two_runs, tmp_path, monkeypatch, capsys):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    assert main(["scorecard", str(two_runs[0]), str(two_runs[1])]) == 0
+    first = Path(two_runs[0])
+    chart = (first if first.is_dir() else first.parent) / "scorecard.png"
+    assert chart.is_file() and f"chart: {chart}" in capsys.readouterr().out
+    assert list(cwd.iterdir()) == []
+
+
 def test_latest_run_per_level(two_runs, tmp_path):
     db = tmp_path / "again.duckdb"
     run_suite(ScriptedPolicy(1), get_suite("harvest"), db, episodes=2, max_steps=16, suite_name="x")
@@ -74,7 +85,7 @@ def test_merge_and_query_together(two_runs, tmp_path):
     got = con.execute("SELECT e.policy, r.version, count(*) FROM suite_episodes e JOIN suite_runs r USING (run_id) "
                       "WHERE e.level = 'harvest' GROUP BY ALL ORDER BY ALL").fetchall()
     con.close()
-    assert got == [("legacy", "0", 3), ("random", "1", 3), ("scripted", "1", 3)]
+    assert got == [("legacy", "0", 3), ("random", SUITES_VERSION, 3), ("scripted", SUITES_VERSION, 3)]
     # merged into one file (twice: the second merge adds nothing)
     out = tmp_path / "merged.duckdb"
     added = merge(out, [*two_runs, old])
