@@ -11,6 +11,7 @@ A replay file is an `.npz` (numpy zip, no pickles) with these keys:
 | `seed` | the env seed (world 0 of `make_env(level, num_worlds=1, seed=seed)`) |
 | `actions` | int32 `(T, agents_per_world, 2)`: one `(action, argument)` row per agent per tick |
 | `state_hash` | `env.state_hash([0])` after the last action |
+| `trace_ticks`, `trace_hashes` | (version 2) `env.state_hash([0])` after each of these ticks: every `TRACE_EVERY` ticks and the one before the last, so a replay whose last tick resets the world (an eval episode of exactly `max_steps` ticks) is still checked along its trajectory |
 | `max_steps`, `agents_per_world` | the episode length used and the agent count |
 | `overrides` | JSON of the level overrides the env was made with (e.g. `{"max_steps": 200}`) |
 | `meta` | JSON of anything else (`checkpoint`, `recorded_by`, ...) |
@@ -22,7 +23,8 @@ they have no level hash, so a changed level is caught only by the final state ha
 `save_replay` writes atomically (temporary file in the same folder, fsync, `os.replace`).
 `load_replay` raises `ReplayError` with a plain message for a missing, truncated or foreign
 file. `check_level` raises `ReplayError` when the level file is gone or its content changed
-since recording. `verify_replay` re-simulates and compares the final state hash.
+since recording (a version 1 or 2 file must carry its level hash: without one it is refused, not
+waved through). `verify_replay` re-simulates and compares the trace and the final state hash.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from typing import Any
 import numpy as np
 
 FORMAT = "game.replay"
-VERSION = 1
+VERSION = 2
+TRACE_EVERY = 16
 REQUIRED = ("level", "seed", "actions", "state_hash")
 
 
@@ -60,6 +63,7 @@ class Replay:
     agents_per_world: int = 0
     overrides: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    trace: dict[int, str] = field(default_factory=dict)  # tick -> state hash after it
 
     @property
     def ticks(self) -> int:
@@ -78,6 +82,16 @@ class Verification:
     expected: str
     actual: str
     ticks: int
+    first_bad_tick: int | None = None  # the first traced tick whose hash differs (None: all agree)
+    traced: int = 0  # how many trace hashes were compared
+
+
+def trace_ticks(T: int, every: int = TRACE_EVERY) -> list[int]:
+    """The ticks (1-based: the hash after that many actions) a replay of T ticks records."""
+    ticks = set(range(every, T + 1, every))
+    if T >= 2:
+        ticks.add(T - 1)  # the last tick may reset the world: the one before it shows the trajectory
+    return sorted(ticks)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -115,8 +129,9 @@ def level_config_hash(path: str | Path) -> str:
 
 # ---- save / load -------------------------------------------------------------------------
 def save_replay(path: str | Path, level_path: str | Path, seed: int, actions, state_hash: str,
-                **meta: Any) -> Path:
-    """Write a replay atomically. `actions` is `(T, agents, 2)`. Keyword arguments `max_steps`,
+                trace: dict[int, str] | None = None, **meta: Any) -> Path:
+    """Write a replay atomically. `actions` is `(T, agents, 2)`; `trace` maps ticks to the state hash
+    after them (`trace_ticks(T)`, recorded while playing). Keyword arguments `max_steps`,
     `agents_per_world` and `overrides` (a dict) have their own keys; the rest goes into `meta`
     (JSON-serialisable values only)."""
     a = np.asarray(actions)
@@ -145,6 +160,8 @@ def save_replay(path: str | Path, level_path: str | Path, seed: int, actions, st
         agents_per_world=np.array(apw, np.int64),
         overrides=np.array(over_json),
         meta=np.array(meta_json),
+        trace_ticks=np.array(sorted(trace or {}), np.int64),
+        trace_hashes=np.array([str(trace[t]) for t in sorted(trace or {})], dtype="U64"),
     )
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -203,6 +220,11 @@ def load_replay(path: str | Path) -> Replay:
                 overrides=json.loads(_scalar(z, "overrides", str, "{}")),
                 meta=json.loads(_scalar(z, "meta", str, "{}")),
             )
+            if "trace_ticks" in files:
+                ticks, hashes = np.asarray(z["trace_ticks"]), np.asarray(z["trace_hashes"])
+                if ticks.shape != hashes.shape or ticks.ndim != 1:
+                    raise ReplayError(f"replay {p}: trace_ticks and trace_hashes do not match")
+                rep.trace = {int(t): str(h) for t, h in zip(ticks, hashes)}
             if "checkpoint" in files:  # learn/evaluate.py's key
                 rep.meta.setdefault("checkpoint", _scalar(z, "checkpoint", str))
     except ReplayError:
@@ -224,6 +246,9 @@ def check_level(rep: Replay) -> Path:
         lp = resolve_level(rep.level, rep.path)
     except ReplayError:
         raise ReplayError(f"replay {rep.path} was recorded on level {rep.level}, which is not found") from None
+    if not rep.level_config_hash and rep.version >= 1:
+        raise ReplayError(f"replay {rep.path} (format version {rep.version}) carries no level hash, so its "
+                          f"level cannot be checked; record it again")
     if rep.level_config_hash:
         try:
             now = level_config_hash(lp)
@@ -257,17 +282,23 @@ def make_replay_env(rep: Replay, check: bool = True):
 
 
 def verify_replay(replay: Replay | str | Path, check: bool = True) -> Verification:
-    """Re-simulate the replay from its level and seed; compare the final state hash."""
+    """Re-simulate the replay from its level and seed; compare every traced hash on the way and
+    the final state hash."""
     rep = replay if isinstance(replay, Replay) else load_replay(replay)
     env = make_replay_env(rep, check=check)
+    bad = None
     for t in range(rep.ticks):
         env.step(rep.actions[t])
+        want = rep.trace.get(t + 1)
+        if want is not None and bad is None and env.state_hash([0]) != want:
+            bad = t + 1
     actual = env.state_hash([0])
     env.close()
-    return Verification(actual == rep.state_hash, rep.state_hash, actual, rep.ticks)
+    traced = sum(1 for t in rep.trace if t <= rep.ticks)
+    return Verification(actual == rep.state_hash and bad is None, rep.state_hash, actual, rep.ticks, bad, traced)
 
 
 __all__ = [
-    "FORMAT", "VERSION", "Replay", "ReplayError", "Verification", "check_level", "level_config_hash",
+    "FORMAT", "TRACE_EVERY", "VERSION", "Replay", "trace_ticks", "ReplayError", "Verification", "check_level", "level_config_hash",
     "level_file_hash", "load_replay", "make_replay_env", "resolve_level", "save_replay", "verify_replay",
 ]

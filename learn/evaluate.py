@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 import game
-from game.replay import save_replay
+from game.replay import save_replay, trace_ticks
 from learn import checkpoint as ckpt
 from learn.agent import Agent
 from learn.baselines import RandomPolicy
@@ -60,16 +60,20 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
         ep_return = np.zeros(env.num_agents, np.float64)
         first_actions = np.zeros((T, A, 2), np.int32) if replay is None else None
         info_hearts = []
+        traced = set(trace_ticks(T)) if first_actions is not None else set()
+        trace: dict[int, str] = {}
         for t in range(T):
             a = agent.act(obs)
             if first_actions is not None:
                 first_actions[t] = a[:A]
             obs, rew, _, _, infos = env.step(a)
+            if t + 1 in traced:  # world 0's hash along the way: the last tick resets it
+                trace[t + 1] = env.state_hash([0])
             ep_return += rew
             info_hearts += [(i.get("hearts", 0.0), i.get("episodes", 1)) for i in infos]
         if first_actions is not None:
             replay = dict(level=str(level), seed=seed, actions=first_actions, state_hash=env.state_hash([0]),
-                          max_steps=T, agents_per_world=A)
+                          trace=trace, max_steps=T, agents_per_world=A)
         per_world = ep_return.reshape(k, A)
         returns += list(per_world.mean(1))
         for w in range(k):

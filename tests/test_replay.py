@@ -109,3 +109,63 @@ def test_learn_evaluate_files_still_load(tmp_path):
     rep = load_replay(p)
     assert rep.version == 0 and rep.meta["checkpoint"] == "runs/x/ckpt.pt"
     assert verify_replay(rep).ok
+
+
+def _traced_play(ticks=30, seed=3, max_steps=30, actions=None):
+    """Play `ticks` ticks (the given actions, or random ones) recording the trace as eval does."""
+    from game.replay import trace_ticks
+
+    env = game.make_env(LEVEL, num_worlds=1, seed=seed, max_steps=max_steps)
+    env.reset()
+    rng = np.random.default_rng(seed)
+    n = len(env.action_names)
+    wanted, trace, acts = set(trace_ticks(ticks)), {}, []
+    for t in range(ticks):
+        a = actions[t] if actions is not None else np.stack(
+            [rng.integers(0, n, env.num_agents), rng.integers(0, 4, env.num_agents)], 1).astype(np.int32)
+        env.step(a)
+        acts.append(a)
+        if t + 1 in wanted:
+            trace[t + 1] = env.state_hash([0])
+    return env, np.stack(acts), trace
+
+
+def test_an_episode_ending_in_a_reset_is_still_verified_along_its_trajectory(tmp_path):
+    """An eval replay is exactly max_steps ticks: its last tick resets the world, so the final
+    hash is a fresh world's whatever was played; the trace catches tampered actions anyway."""
+    env, acts, trace = _traced_play()
+    final = env.state_hash([0])
+    p = save_replay(tmp_path / "r.npz", LEVEL, 3, acts, final, trace=trace, max_steps=30)
+    v = verify_replay(p)
+    assert v.ok and v.traced == len(trace) >= 2 and 29 in load_replay(p).trace
+    noops = np.zeros_like(acts)
+    env2, _, _ = _traced_play(actions=noops)
+    assert env2.state_hash([0]) == final  # the blind spot: 30 noops end in the same fresh world
+    for tick in (3, 17, 29):  # tampered early, mid-way, and on the tick before the reset
+        bad = acts.copy()
+        bad[tick - 1] = (2, (acts[tick - 1, 0, 1] + 1) % 4)  # everyone rotates elsewhere on that tick
+        q = save_replay(tmp_path / f"t{tick}.npz", LEVEL, 3, bad, final, trace=trace, max_steps=30)
+        v = verify_replay(q)
+        assert not v.ok and v.actual == final and v.first_bad_tick is not None and v.first_bad_tick >= tick
+
+
+def test_a_versioned_replay_without_level_hashes_is_refused(tmp_path):
+    env, acts = _play(ticks=5)
+    p = save_replay(tmp_path / "r.npz", LEVEL, 3, acts, env.state_hash([0]), max_steps=30)
+    z = dict(np.load(p))
+    for version in (1, 2):
+        z["version"] = np.array(version)
+        z.pop("level_config_hash", None)
+        z.pop("level_sha256", None)
+        np.savez(tmp_path / f"v{version}.npz", **z)
+        with pytest.raises(ReplayError, match="carries no level hash"):
+            verify_replay(tmp_path / f"v{version}.npz")
+
+
+def test_eval_replays_carry_a_trace_that_verifies(tmp_path):
+    from learn.evaluate import evaluate
+
+    r = evaluate(None, LEVEL, episodes=1, max_steps=20, run_dir=tmp_path)
+    rep = load_replay(r["replay"])
+    assert rep.ticks == 20 and {16, 19} <= set(rep.trace)
+    assert verify_replay(rep).ok

@@ -57,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     live(sub.add_parser("spectate", help="watch a policy; Enter takes over the selected agent"), True)
     r = sub.add_parser("replay", help="watch a replay file, scrub its timeline")
     r.add_argument("replay_file")
-    r.add_argument("--verify", action="store_true", help="re-simulate to the end, compare the final state hash, exit")
+    r.add_argument("--verify", action="store_true", help="re-simulate to the end, compare the traced and the final state hashes, exit")
     common(r)
     b = sub.add_parser("bench", help="measure frames per second on a big map (headless)")
     b.add_argument("--level", default="arena")
@@ -194,7 +194,13 @@ def verify(path: str) -> int:
         print(f"viewer: {e}", file=sys.stderr)
         return 1
     if v.ok:
-        print(f"{path}: OK, {v.ticks} ticks re-simulate to the recorded state hash {v.expected}")
+        print(f"{path}: OK, {v.ticks} ticks re-simulate to the recorded state hash {v.expected}"
+              f" ({v.traced} traced hashes on the way agree)")
         return 0
-    print(f"{path}: MISMATCH after {v.ticks} ticks: recorded {v.expected}, re-simulated {v.actual}", file=sys.stderr)
+    if v.first_bad_tick is not None:
+        print(f"{path}: MISMATCH: the re-simulated state differs from the recorded one after tick {v.first_bad_tick}",
+              file=sys.stderr)
+    else:
+        print(f"{path}: MISMATCH after {v.ticks} ticks: recorded {v.expected}, re-simulated {v.actual}",
+              file=sys.stderr)
     return 1

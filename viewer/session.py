@@ -83,6 +83,7 @@ class Session:
             self.policy.reset()
         self.tick = 0
         self.log: list[np.ndarray] = []  # actions played, one (A, 2) per tick (the recording)
+        self.trace: dict[int, str] = {}  # the state hash after each recorded tick (replay verification)
         self.last_actions = np.full((self.A, 2), -1, np.int32)
         self.prev_r = self.env.world["position"].r[0, : self.A].copy()
         self.prev_c = self.env.world["position"].c[0, : self.A].copy()
@@ -156,6 +157,7 @@ class Session:
         self.last_actions = np.array(a, np.int32)
         if self.replay is None:
             self.log.append(self.last_actions)
+            self.trace[len(self.log)] = self.env.state_hash([0])
         self.pending = None
         self.tick += 1
         if self.tick % SNAPSHOT_EVERY == 0 and self.tick not in self.snapshots:
@@ -227,10 +229,12 @@ class Session:
 
     # ---- recording ----------------------------------------------------------------------
     def save(self, path: str | Path, **meta: Any) -> Path:
-        from game.replay import save_replay
+        from game.replay import save_replay, trace_ticks
 
         actions = np.stack(self.log) if self.log else np.zeros((0, self.A, 2), np.int32)
         over = dict(self.overrides)
-        return save_replay(path, self.level_path, self.seed, actions, self.env.state_hash([0]),
+        T = len(self.log)
+        trace = {t: self.trace[t] for t in trace_ticks(T) if t in self.trace}
+        return save_replay(path, self.level_path, self.seed, actions, self.env.state_hash([0]), trace=trace,
                            overrides=over, max_steps=self.env.level.max_steps, agents_per_world=self.A,
                            recorded_by=f"viewer {self.mode}", policy=getattr(self.policy, "name", "callable"), **meta)
