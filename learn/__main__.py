@@ -297,7 +297,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, CheckpointError, LevelError, SuiteError, ScorecardError, NonFiniteError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
+        from learn.distributed import Terminated
+
+        if isinstance(e, Terminated):  # SIGTERM: as Ctrl-C, with the shell's code for it
+            print("terminated (a checkpoint was written)", file=sys.stderr)
+            return 143
         print("interrupted (a checkpoint was written)", file=sys.stderr)
         return 130
 

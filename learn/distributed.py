@@ -205,22 +205,37 @@ def wrap_policy(ctx: DistContext, policy: nn.Module, device: torch.device) -> nn
 
 
 # ---- failure handling --------------------------------------------------------------------------
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what `kill` and job schedulers send) in a single-process run: handled as Ctrl-C is,
+    so the run writes a checkpoint and its status before it exits."""
+
+
 class SigtermGuard:
-    """Turns torchrun's SIGTERM (sent to the surviving workers when one of them failed) into an
-    exception, so the trainer's `finally` runs and rank 0 marks the run failed. `shield()`
-    ignores SIGTERM while that `finally` writes status.json (torchrun escalates to SIGKILL after
-    its grace period anyway); `restore()` puts the previous handler back."""
+    """Turns SIGTERM into an exception. Single process: `Terminated`, a KeyboardInterrupt (the
+    trainer checkpoints and marks the run interrupted), raised by `check()` at the next epoch
+    boundary: raised from the handler, it could land inside a DuckDB commit, which then hangs.
+    Under torchrun (which sends it to the
+    surviving workers when one of them failed): RankTerminated, so the trainer's `finally` runs and
+    rank 0 marks the run failed. `shield()` ignores SIGTERM while that `finally` writes
+    status.json (torchrun escalates to SIGKILL after its grace period anyway); `restore()` puts
+    the previous handler back."""
 
     def __init__(self, ctx: DistContext):
-        self.ctx, self.old = ctx, None
-        if not ctx.enabled:
-            return
+        self.ctx, self.old, self.pending = ctx, None, None
         try:
             self.old = signal.signal(signal.SIGTERM, self._raise)
         except ValueError:  # not the main thread
             self.old = None
 
+    def check(self) -> None:
+        """Raise Terminated if SIGTERM came since the last check (single process)."""
+        if self.pending is not None:
+            raise Terminated(f"got signal {self.pending}")
+
     def _raise(self, signum, frame):
+        if not self.ctx.enabled:
+            self.pending = signum  # acted on at the next epoch boundary (check)
+            return
         raise RankTerminated(f"rank {self.ctx.rank} got signal {signum} from torchrun: another rank failed "
                              "or the job was stopped")
 

@@ -37,6 +37,32 @@ def _num(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def _drop_torn_line(path: Path) -> None:
+    """Cut a last line that a power loss or a full disk left without its newline, so the next
+    segment's first line does not join it (and get lost with it when the log is read)."""
+    if not path.is_file():
+        return
+    with open(path, "rb+") as f:
+        size = f.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return
+        # find the last newline: keep everything up to it
+        pos, keep = size, 0
+        while pos > 0:
+            step = min(65536, pos)
+            pos -= step
+            f.seek(pos)
+            chunk = f.read(step)
+            i = chunk.rfind(b"\n")
+            if i >= 0:
+                keep = pos + i + 1
+                break
+        f.truncate(keep)
+
+
 class RunStats:
     """The run's DuckDB file and metrics log; use as a context manager or call close()."""
 
@@ -47,6 +73,7 @@ class RunStats:
         self.con.execute(SCHEMA)
         row = self.con.execute("SELECT max(segment) FROM metrics").fetchone()
         self.segment = 0 if row[0] is None else int(row[0]) + 1
+        _drop_torn_line(self.run_dir / "metrics.jsonl")
         self._log = open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8")
 
     def write_epoch(self, epoch: int, step: int, metrics: dict[str, Any], infos: Iterable[dict[str, Any]]) -> None:

@@ -413,6 +413,7 @@ class Trainer:
         try:
             while self.global_step < c.total_steps:
                 m = self.epoch_once()
+                sigterm.check()
                 if main and "first_return" not in status and self.first_return == self.first_return:
                     status["first_return"] = self.first_return  # for the monitor's reference line
                     write_status(self.run_dir, **status)

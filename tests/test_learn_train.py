@@ -359,3 +359,44 @@ def test_progress_without_a_terminal_is_whole_plain_lines(tmp_path):
     assert lines, r.stdout
     assert lines[-1].startswith(f"train {3 * EPOCH:,}/{3 * EPOCH:,} steps") and "ETA 00:00:00" in lines[-1]
     assert all("elapsed" in x and "ETA" in x for x in lines) and "…" not in r.stdout
+
+
+def test_a_torn_last_metrics_line_does_not_swallow_the_next_segment(run, tmp_path):
+    run_dir = _copy_run(run[0], tmp_path / "run")
+    with open(run_dir / "metrics.jsonl", "a") as f:
+        f.write('{"segment": 0, "epoch": 6, "st')  # power lost mid-line
+    assert main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"]) == 0
+    lines = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [(x["segment"], x["epoch"]) for x in lines] == [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (1, 6)]
+
+
+def test_sigterm_checkpoints_and_marks_the_run_interrupted(tmp_path):
+    run_dir = tmp_path / "termed"
+    args = [sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(run_dir), "--quiet", "--no-reference",
+            "--total-steps", str(10**7), "--num-worlds", "1", "--horizon", "16", "--max-steps", "20",
+            "--checkpoint-interval", "1000", "--torch-threads", "1", "--device", "cpu"]
+    errfile = tmp_path / "stderr.txt"
+    with open(errfile, "w") as errs:  # a file, not a pipe: a full pipe would block the child
+        proc = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL,
+                                stderr=errs)
+    log = run_dir / "metrics.jsonl"
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and (not log.is_file() or len(log.read_text().splitlines()) < 3):
+            assert proc.poll() is None, errfile.read_text()
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    err = errfile.read_text()
+    assert rc == 143 and "terminated (a checkpoint was written)" in err and "Traceback" not in err
+    status = json.loads((run_dir / "status.json").read_text())
+    assert status["state"] == "interrupted"
+    epochs = [json.loads(x)["epoch"] for x in log.read_text().splitlines()]
+    # no checkpoint was due (interval 1000): the one there is the one SIGTERM wrote, at the last epoch
+    (only,) = ckpt.list_checkpoints(run_dir)
+    data = ckpt.load_checkpoint(only)
+    assert epochs == list(range(1, len(epochs) + 1)) and data["epoch"] == epochs[-1]
+    assert data["global_step"] == epochs[-1] * EPOCH
