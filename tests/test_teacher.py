@@ -148,3 +148,11 @@ def test_training_with_the_teacher_logs_it_and_turns_it_off(tmp_path):
     assert all(0 <= m["charts/teacher_agreement"] <= 1 for m in on)
     assert all("losses/teacher" not in m and "charts/teacher_agreement" not in m for m in off)
     assert (trainer.storage.teacher >= -1).all()
+
+
+def test_the_harvest_recipe_kickstarts_from_the_scripted_teacher(tmp_path):
+    from learn.config import read_toml
+
+    c = load_config("recipes/harvest.toml", overrides=dict(run_dir=str(tmp_path)))
+    assert (c.level, c.teacher, c.teacher_coef) == ("game/levels/harvest.toml", "scripted", 1.0)
+    assert 0 < c.teacher_steps < c.total_steps == read_toml("recipes/harvest.toml")["total_steps"]
