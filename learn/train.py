@@ -27,10 +27,12 @@ import torch
 import game
 from learn import checkpoint as ckpt
 from learn import distributed
-from learn.config import ConfigError, NonFiniteError, TrainConfig, default_run_dir, level_file, dumps, resolve_device, to_dict
+from learn.config import (ConfigError, NonFiniteError, TrainConfig, default_run_dir, dumps, level_file, resolve_device,
+                          to_dict)
 from learn.policy import make_policy, policy_kwargs, sample_actions
 from learn.ppo import PPOSettings, Rollout, compute_gae, ppo_update
 from learn.reference import FAILED_ACTION_WARNING, baseline_scores, failed_action_share, verdict
+from learn.rundir import RunLock, refuse_used_run_dir
 from learn.stats import RunStats, process_identity, write_status
 from learn.teacher import Teacher, teacher_coef
 
@@ -135,7 +137,7 @@ class Trainer:
         if self.dist.is_main:
             try:
                 if resume is None:
-                    _refuse_used_run_dir(self.run_dir)
+                    refuse_used_run_dir(self.run_dir)
                 self.run_dir.mkdir(parents=True, exist_ok=True)
                 self._lock = RunLock(self.run_dir)
             except ConfigError as e:
@@ -507,49 +509,6 @@ class Trainer:
             best_upd = min(best_upd, time.perf_counter() - t0)
         return {"samples": samples, "inference_sps": samples / best_inf, "update_sps": samples / best_upd,
                 "bound_sps": samples / (best_inf + best_upd)}
-
-
-# what a run directory that holds a run has in it (docs/training.md, "The run directory")
-RUN_FILES = ("config.toml", "metrics.jsonl", "stats.duckdb", "status.json", "checkpoints")
-
-
-def _refuse_used_run_dir(run_dir: Path) -> None:
-    """A new run never goes into a directory that holds one: it would restart at epoch 1, append
-    to the old metrics, and the checkpoint rotation would delete the new run's checkpoints."""
-    held = [n for n in RUN_FILES if (run_dir / n).exists()]
-    if held:
-        raise ConfigError(f"run directory {run_dir} already holds a run ({', '.join(held)}): continue it with "
-                          f"--resume, or give another --run-dir (or delete that one to start it afresh)")
-
-
-class RunLock:
-    """An exclusive lock on a run directory for the trainer's lifetime (a `lock` file holding the
-    pid, flock'ed): a second trainer on the same directory is refused instead of mixing runs.
-    The kernel drops the lock when the process dies, so a killed run never leaves it stuck."""
-
-    def __init__(self, run_dir: Path):
-        import fcntl
-
-        self.path = run_dir / "lock"
-        self.f = open(self.path, "a+")
-        try:
-            fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self.f.seek(0)
-            pid = self.f.read().strip() or "?"
-            self.f.close()
-            raise ConfigError(f"run directory {run_dir} is in use by another trainer (pid {pid}); "
-                              f"wait for it to finish or give another --run-dir") from None
-        self.f.seek(0)
-        self.f.truncate()
-        self.f.write(str(os.getpid()))
-        self.f.flush()
-
-    def release(self) -> None:
-        import fcntl
-
-        fcntl.flock(self.f, fcntl.LOCK_UN)
-        self.f.close()
 
 
 def _sync(device: torch.device) -> None:
