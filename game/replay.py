@@ -299,6 +299,6 @@ def verify_replay(replay: Replay | str | Path, check: bool = True) -> Verificati
 
 
 __all__ = [
-    "FORMAT", "TRACE_EVERY", "VERSION", "Replay", "trace_ticks", "ReplayError", "Verification", "check_level", "level_config_hash",
-    "level_file_hash", "load_replay", "make_replay_env", "resolve_level", "save_replay", "verify_replay",
+    "FORMAT", "TRACE_EVERY", "VERSION", "Replay", "trace_ticks", "ReplayError", "Verification", "check_level",
+    "level_config_hash", "level_file_hash", "load_replay", "make_replay_env", "resolve_level", "save_replay", "verify_replay",
 ]

@@ -49,7 +49,8 @@ class Teacher:
 
     def __init__(self, name: str, vecenv, seed: int = 0):
         if name not in TEACHERS:
-            raise ConfigError(f"teacher: unknown teacher {name!r}; choose one of {', '.join(TEACHERS)} (or \"\" for none)")
+            raise ConfigError(f"teacher: unknown teacher {name!r}; choose one of {', '.join(TEACHERS)} "
+                              f"(or \"\" for none)")
         envs = getattr(vecenv, "envs", None)
         if not envs:
             raise ConfigError("teacher: needs vector = \"serial\" (the teacher reads each env object's level)")
