@@ -66,7 +66,8 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     torch_threads: Annotated[int, _f("torch CPU threads (0 = all cores).", ge=0)] = 0
 
     # ---- the policy ------------------------------------------------------------------------
-    policy: Annotated[str, _f('Registered policy name: "cnn" (default, feed-forward) or "lstm".')] = "cnn"
+    policy: Annotated[str, _f('Registered policy name: "cnn" (default, feed-forward), "grid" (each cell read apart; '
+                              'learn/cell_encoder.py) or "lstm".')] = "cnn"
     hidden: Annotated[int, _f("Width of the policy's hidden layers.", ge=8)] = 128
     egocentric: Annotated[
         bool, _f("Turn each observation so the agent's facing is up (learn/egocentric.py).")
@@ -119,6 +120,10 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         bool, _f("Score the random and scripted baselines on the level first (cached; learn/reference.py), "
                  "shown beside the run's return in the summary and the monitor.")
     ] = True
+    final_eval: Annotated[
+        int, _f("Episodes of `level` that the final checkpoint plays when training ends (as `python -m learn eval "
+                "CKPT LEVEL --episodes N` does; results in the run's DuckDB and the summary); 0 = none.", ge=0)
+    ] = 8
 
     # ---- distributed (only under torchrun; see docs/distributed.md) ---------------------------
     backend: Annotated[

@@ -78,9 +78,11 @@ class EgoFrame(nn.Module):
         return obs[:, c, c, self.orientation_channel].long().clamp_(0, 3)
 
     def rotate(self, obs: torch.Tensor, facing: torch.Tensor) -> torch.Tensor:
-        B = obs.shape[0]
-        cells = self.cells[facing].unsqueeze(-1).expand(B, self.size * self.size, self.channels)
-        return obs.reshape(B, -1, self.channels).gather(1, cells).view(obs.shape)
+        # whole cells (C bytes each) picked by one index_select over the batch's cells: on a CPU
+        # several times faster than a gather with a per-byte index
+        B, n = obs.shape[0], self.size * self.size
+        rows = self.cells[facing] + torch.arange(B, device=obs.device).unsqueeze(1) * n
+        return obs.reshape(B * n, self.channels).index_select(0, rows.reshape(-1)).view(obs.shape)
 
     def to_absolute(self, logits: torch.Tensor, facing: torch.Tensor) -> torch.Tensor:
         return logits.gather(1, self.actions[facing])

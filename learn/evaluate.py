@@ -5,6 +5,8 @@ reset together after max_steps), seeded so that episode e's world has seed `seed
 replay of episode 0 is an .npz holding the level path, the seed, the actions (T, agents, 2)
 and the state hash of that world after the last action: re-running
 `game.make_env(level, num_worlds=1, seed=seed)` with those actions reproduces the hash.
+The policy's sampled actions are seeded from `seed` too (torch's RNG, forked so that the
+caller's is left as it was): the same checkpoint, level and seed give the same score.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 import game
 from game.replay import save_replay, trace_ticks
@@ -46,42 +49,44 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
     returns, hearts, agent_rows = [], [], []
     replay = None
     done_eps = 0
-    while done_eps < episodes:
-        k = min(max_worlds, episodes - done_eps)
-        env = game.make_env(str(level), num_worlds=k, seed=seed + done_eps, **overrides)
-        if data is None:
-            agent = agent or RandomPolicy(seed)
-            agent.bind(env, str(level))
-        elif agent is None:
-            agent = Agent(data, env, checkpoint, str(level), device=device, greedy=greedy)
-        A, T = env.agents_per_world, env.level.max_steps
-        obs, _ = env.reset()
-        agent.reset(env.num_agents)
-        ep_return = np.zeros(env.num_agents, np.float64)
-        first_actions = np.zeros((T, A, 2), np.int32) if replay is None else None
-        info_hearts = []
-        traced = set(trace_ticks(T)) if first_actions is not None else set()
-        trace: dict[int, str] = {}
-        for t in range(T):
-            a = agent.act(obs)
+    with torch.random.fork_rng():  # sampled actions repeat for the same seed; the caller's RNG is left as it was
+        while done_eps < episodes:
+            k = min(max_worlds, episodes - done_eps)
+            torch.manual_seed(seed * 100_003 + done_eps)
+            env = game.make_env(str(level), num_worlds=k, seed=seed + done_eps, **overrides)
+            if data is None:
+                agent = agent or RandomPolicy(seed)
+                agent.bind(env, str(level))
+            elif agent is None:
+                agent = Agent(data, env, checkpoint, str(level), device=device, greedy=greedy)
+            A, T = env.agents_per_world, env.level.max_steps
+            obs, _ = env.reset()
+            agent.reset(env.num_agents)
+            ep_return = np.zeros(env.num_agents, np.float64)
+            first_actions = np.zeros((T, A, 2), np.int32) if replay is None else None
+            info_hearts = []
+            traced = set(trace_ticks(T)) if first_actions is not None else set()
+            trace: dict[int, str] = {}
+            for t in range(T):
+                a = agent.act(obs)
+                if first_actions is not None:
+                    first_actions[t] = a[:A]
+                obs, rew, _, _, infos = env.step(a)
+                if t + 1 in traced:  # world 0's hash along the way: the last tick resets it
+                    trace[t + 1] = env.state_hash([0])
+                ep_return += rew
+                info_hearts += [(i.get("hearts", 0.0), i.get("episodes", 1)) for i in infos]
             if first_actions is not None:
-                first_actions[t] = a[:A]
-            obs, rew, _, _, infos = env.step(a)
-            if t + 1 in traced:  # world 0's hash along the way: the last tick resets it
-                trace[t + 1] = env.state_hash([0])
-            ep_return += rew
-            info_hearts += [(i.get("hearts", 0.0), i.get("episodes", 1)) for i in infos]
-        if first_actions is not None:
-            replay = dict(level=str(level), seed=seed, actions=first_actions, state_hash=env.state_hash([0]),
-                          trace=trace, max_steps=T, agents_per_world=A)
-        per_world = ep_return.reshape(k, A)
-        returns += list(per_world.mean(1))
-        for w in range(k):
-            agent_rows += [(done_eps + w, a, float(per_world[w, a])) for a in range(A)]
-        n = sum(e for _, e in info_hearts)
-        hearts.append((sum(h * e for h, e in info_hearts) / n if n else 0.0, k))
-        done_eps += k
-        env.close()
+                replay = dict(level=str(level), seed=seed, actions=first_actions, state_hash=env.state_hash([0]),
+                              trace=trace, max_steps=T, agents_per_world=A)
+            per_world = ep_return.reshape(k, A)
+            returns += list(per_world.mean(1))
+            for w in range(k):
+                agent_rows += [(done_eps + w, a, float(per_world[w, a])) for a in range(A)]
+            n = sum(e for _, e in info_hearts)
+            hearts.append((sum(h * e for h, e in info_hearts) / n if n else 0.0, k))
+            done_eps += k
+            env.close()
 
     step = int(data["global_step"]) if data else 0
     summary = {

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from learn.cell_encoder import CellEncoder
 from learn.egocentric import EgoFrame
 
 POLICIES: dict[str, type[nn.Module]] = {}
@@ -130,6 +131,17 @@ class CNNPolicy(nn.Module):
         obs, facing = _into_frame(self.frame, obs)
         logits, value = self.heads(self.encoder(obs))
         return _out_of_frame(self.frame, logits, facing), value, None
+
+
+@register_policy("grid")
+class GridPolicy(CNNPolicy):
+    """`CellEncoder` (each cell read apart, learn/cell_encoder.py) then the heads; feed-forward."""
+
+    def __init__(self, spaces: dict[str, Any], hidden: int = 128, egocentric: bool = False):
+        nn.Module.__init__(self)
+        self.frame = _frame(spaces, egocentric)
+        self.encoder = CellEncoder(tuple(spaces["obs_shape"]), spaces["feature_names"], hidden=hidden)
+        self.heads = Heads(hidden, len(spaces["flat_action_names"]))
 
 
 @register_policy("lstm")

@@ -443,9 +443,11 @@ class Trainer:
             distributed.shutdown(self.dist, ok=status["state"] == "finished")
             sigterm.restore()
         wall = time.perf_counter() - t0
+        final = self.final_eval(last_ckpt) if main and status["state"] == "finished" else None
         total = sum(self.timer.total.values()) or 1.0
         summary = {
             "run_dir": str(self.run_dir),
+            "level": c.level,
             "checkpoint": str(last_ckpt) if last_ckpt else None,
             "resumed_from": self.resumed_from,
             "global_step": self.global_step,
@@ -460,6 +462,7 @@ class Trainer:
             "baselines": dict(self.reference),
             "levels": {k: dict(v) for k, v in self.levels.items()},
             "scored_level": Path(c.level).stem if c.curriculum else None,
+            "final_eval": final,
             "episodes": self.episodes_seen,
             "phase_share": {p: self.timer.total[p] / total for p in PHASES},
             "phase_s": dict(self.timer.total),
@@ -471,6 +474,18 @@ class Trainer:
         if not c.quiet and main:
             print_summary(summary)
         return summary
+
+    def final_eval(self, checkpoint: Path | None) -> dict[str, Any] | None:
+        """The final checkpoint on the scored level, as `python -m learn eval CKPT LEVEL
+        --episodes N` plays it (same seed): with a curriculum that leaves `level` out, or with
+        training levels that differ from it, this is the run's only score on that level."""
+        n = self.config.final_eval
+        if not n or checkpoint is None:
+            return None
+        from learn.evaluate import evaluate
+
+        r = evaluate(checkpoint, self.config.level, episodes=n, device=str(self.device))
+        return {k: r[k] for k in ("episodes", "mean_return", "hearts_per_agent", "seed", "eval_id", "replay")}
 
     def close(self) -> None:
         if getattr(self, "stats", None) is not None:
@@ -597,7 +612,7 @@ class _Progress:
         ret = self.m.get("charts/episode_return", float("nan"))
         elapsed = now - self.t0
         rate = (self.step - self.start_step) / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - self.step) / rate if rate > 0 else float("nan")
+        eta = max(0, self.total - self.step) / rate if rate > 0 else float("nan")
         print(f"train {self.step:,}/{self.total:,} steps  {self.m.get('charts/SPS', 0.0):,.0f} SPS  return "
               f"{'-' if ret != ret else f'{ret:.3f}'}  elapsed {_clock(elapsed)}  ETA {_clock(eta)}", flush=True)
 
@@ -635,7 +650,14 @@ def print_summary(s: dict[str, Any]) -> None:
                   f"return {b['mean_return']:.4g}, hearts {b['hearts_per_agent']:.4g}")
     if not np.isnan(s["first_return"]):
         t.add_row("first epoch's return", f"{s['first_return']:.4g}")
-    if scored:  # a curriculum: the baselines are the scored level's, so is the return they meet
+    final = s.get("final_eval")
+    if final:
+        t.add_row(f"eval on {Path(s.get('level') or '').stem or 'the level'}",
+                  f"return {final['mean_return']:.4g}, hearts {final['hearts_per_agent']:.4g} "
+                  f"({final['episodes']} episodes, seed {int(final['seed'])})")
+        t.add_row("verdict", "eval: " + verdict(final["mean_return"], s["first_return"] if not scored else float("nan"),
+                                                s.get("baselines") or {}))
+    elif scored:  # a curriculum: the baselines are the scored level's, so is the return they meet
         own = (levels.get(scored) or {}).get("episode_return", float("nan"))
         t.add_row("verdict", f"on {scored}: " + verdict(own, float("nan"), s.get("baselines") or {}))
     elif s.get("baselines") or not np.isnan(s["first_return"]):

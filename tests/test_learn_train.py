@@ -154,6 +154,25 @@ def test_level_with_other_spaces_is_refused(run, tmp_path, capsys):
     assert "does not match" in capsys.readouterr().err
 
 
+def test_training_ends_with_an_eval_of_the_scored_level_that_eval_repeats(tmp_path, capsys):
+    s = train(tiny(tmp_path / "fe", total_steps=EPOCH, final_eval=3, quiet=False))
+    fe = s["final_eval"]
+    assert fe["episodes"] == 3 and fe["seed"] == 0
+    out = capsys.readouterr().out
+    assert "eval on arena" in out and f"{fe['mean_return']:.4g}" in out and "verdict" in out
+    rows = dict(_db(tmp_path / "fe", f"SELECT name, value FROM evals WHERE eval_id = '{fe['eval_id']}'"))
+    assert rows["mean_return"] == pytest.approx(fe["mean_return"])
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    again = evaluate(s["checkpoint"], LEVEL, episodes=3)  # what `python -m learn eval CKPT LEVEL --episodes 3` runs
+    assert torch.equal(torch.get_rng_state(), before)  # the caller's RNG is left alone
+    assert again["mean_return"] == fe["mean_return"] and again["hearts_per_agent"] == fe["hearts_per_agent"]
+    acts = np.load(again["replay"])["actions"]
+    assert np.array_equal(acts, np.load(fe["replay"])["actions"])  # the same sampled actions, tick by tick
+    assert not np.array_equal(acts, np.load(evaluate(s["checkpoint"], LEVEL, episodes=3, seed=1)["replay"])["actions"])
+    assert train(tiny(tmp_path / "none", total_steps=EPOCH, final_eval=0))["final_eval"] is None
+
+
 def test_eval_writes_stats_and_a_replay_that_replays(run):
     run_dir, _ = run
     r = evaluate(ckpt.list_checkpoints(run_dir)[-1], LEVEL, episodes=2, max_steps=12)

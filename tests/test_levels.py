@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pytest
 
@@ -208,3 +209,14 @@ def test_cli_exits_2_without_traceback_in_a_real_process(tmp_path):
         "error: bad.toml: $.combat.damge: unknown field; expected one of: damage, freeze_duration, "
         "consume_laser, shield_upkeep, steal"
     )
+
+
+def test_arena_short_is_the_arena_but_for_its_episode_length():
+    """game/levels/training/arena_short.toml (the default recipe's training level) must follow
+    the arena: whatever changes there changes here, except the episode length and the name."""
+    arena, short = load_level("game/levels/arena.toml"), load_level("game/levels/training/arena_short.toml")
+    assert (arena.max_steps, short.max_steps) == (1000, 250)
+    a, b = msgspec.to_builtins(arena), msgspec.to_builtins(short)
+    for k in ("name", "description", "max_steps"):
+        a.pop(k), b.pop(k)
+    assert a == b
