@@ -50,7 +50,7 @@ def cmd_render(args) -> int:
     level = load_level(args.level)
     from game.render import render_png
 
-    out = Path(args.output or f"{Path(args.level).stem}.png")
+    out = Path(args.output)
     w, h = render_png(level, out, seed=args.seed, tile=args.tile, key=not args.no_key)
     print(f"wrote {out} ({w}x{h})")
     return 0
@@ -408,7 +408,8 @@ def parser() -> argparse.ArgumentParser:
     v.set_defaults(fn=cmd_validate)
     r = sub.add_parser("render", help="write a PNG of a level's map")
     r.add_argument("level", metavar="LEVEL")
-    r.add_argument("-o", "--output", help="PNG path (default: LEVEL.png)")
+    # required: a default name would write into the current directory, which the user did not name
+    r.add_argument("-o", "--output", required=True, help="PNG path to write")
     r.add_argument("--seed", type=int, default=0, help="map seed (world w of an env seeded s uses s + w)")
     r.add_argument("--tile", type=int, default=16, help="pixels per cell")
     r.add_argument("--no-key", action="store_true", help="no key of colours under the map")

@@ -36,3 +36,11 @@ def flat_actions(action_names, action_code, arg_count, resource_names) -> tuple[
             pairs.append((i, arg))
             names.append(name if n == 1 else f"{name}_{labels[arg] if arg < len(labels) else arg}")
     return np.array(pairs, np.int32).reshape(-1, 2), names
+
+
+def flat_index(pairs: np.ndarray, num_actions: int, max_arg: int) -> np.ndarray:
+    """(num_actions, max_arg) int64: the flat index of each valid (action, argument) row of
+    `pairs` (an env's `flat_actions`), -1 elsewhere: the inverse of the flat action list."""
+    table = np.full((num_actions, max_arg), -1, np.int64)
+    table[pairs[:, 0], pairs[:, 1]] = np.arange(len(pairs))
+    return table

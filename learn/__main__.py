@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
                                   "$XDG_DATA_HOME/kinship-grid, else ~/.local/share/kinship-grid)")
     ev.add_argument("--label", help="suite results: the policy's name in the tables (default: RUN@STEP)")
     ev.add_argument("--max-worlds", type=int, default=16, help="suite: worlds stepped together per batch")
-    ev.add_argument("--episodes", type=int, default=None, help="episodes per level (default: 4, or the suite's)")
+    ev.add_argument("--episodes", type=_positive_int, default=None, help="episodes per level (default: 4, or the suite's)")
     ev.add_argument("--seed", type=int, default=None, help="default: the training seed")
     ev.add_argument("--device", default="cpu")
     ev.add_argument("--greedy", action="store_true", help="argmax actions instead of sampling")
@@ -87,6 +87,16 @@ def _parser() -> argparse.ArgumentParser:
     mo.add_argument("run_dir", help="the run directory (holding metrics.jsonl, stats.duckdb)")
     mo.add_argument("--interval", type=float, default=1.0, help="seconds between reads of the run's files")
     return ap
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
 
 
 def resolve_train_config(args: argparse.Namespace) -> TrainConfig:
@@ -171,7 +181,7 @@ def _eval(args) -> int:
         return _eval_suite(args)
     if not args.checkpoint or not args.level:
         raise ConfigError("eval needs CHECKPOINT LEVEL, CHECKPOINT --suite NAME, or --policy random|scripted")
-    args.episodes = args.episodes or 4
+    args.episodes = 4 if args.episodes is None else args.episodes
     r = evaluate(args.checkpoint, args.level, episodes=args.episodes, seed=args.seed, device=args.device,
                  greedy=args.greedy, max_steps=args.max_steps)
     if args.json:

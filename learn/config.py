@@ -59,7 +59,8 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ] = "serial"
     num_workers: Annotated[int, _f("Worker processes for the multiprocessing backend (0 = num_envs).", ge=0)] = 0
     max_steps: Annotated[int, _f("Episode length override (0 = the level's own max_steps).", ge=0)] = 0
-    seed: Annotated[int, _f("Seed for the envs (world w of env e gets seed + e + w) and for torch.")] = 0
+    seed: Annotated[int, _f("Seed for the envs (world w of env e gets seed + e + w) and for torch.", ge=0,
+                            le=2**63 - 1)] = 0
     device: Annotated[str, _f('Torch device: "auto" (cuda if available, else cpu), "cpu", "cuda", "cuda:1"...')] = (
         "auto"
     )
@@ -173,9 +174,23 @@ def resolve_device(device: str) -> str:
 
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, ValueError):
+        raise ConfigError(f'device {device!r}: not a torch device (use "auto", "cpu", "cuda" or "cuda:N")') from None
+    if kind == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"device {device!r}: CUDA is not available on this machine (use --device cpu or auto)")
+    if kind not in ("cpu", "cuda"):
+        raise ConfigError(f'device {device!r}: only "cpu" and "cuda" devices are supported (or "auto")')
     return device
+
+
+def check_policy(name: str) -> None:
+    """ConfigError unless `name` is a registered policy (learn/policy.py)."""
+    from learn.policy import POLICIES
+
+    if name not in POLICIES:
+        raise ConfigError(f"policy: unknown policy {name!r}; registered: {', '.join(sorted(POLICIES))}")
 
 
 def default_run_dir(level: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from game.action_table import flat_index
 from learn.config import ConfigError
 
 TEACHERS = ("scripted",)
@@ -31,13 +32,6 @@ def teacher_coef(coef: float, steps: int, global_step: int) -> float:
     if coef <= 0 or steps <= 0:
         return 0.0
     return coef * max(0.0, 1.0 - global_step / steps)
-
-
-def flat_index(pairs: np.ndarray, num_actions: int, max_arg: int) -> np.ndarray:
-    """(num_actions, max_arg) int64: the flat index of each valid (action, argument), -1 elsewhere."""
-    table = np.full((num_actions, max_arg), -1, np.int64)
-    table[pairs[:, 0], pairs[:, 1]] = np.arange(len(pairs))
-    return table
 
 
 class Teacher:

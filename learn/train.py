@@ -27,8 +27,8 @@ import torch
 import game
 from learn import checkpoint as ckpt
 from learn import distributed
-from learn.config import (ConfigError, NonFiniteError, TrainConfig, default_run_dir, dumps, level_file, resolve_device,
-                          to_dict)
+from learn.config import (ConfigError, NonFiniteError, TrainConfig, check_policy, default_run_dir, dumps, level_file,
+                          resolve_device, to_dict)
 from learn.policy import make_policy, policy_kwargs, sample_actions
 from learn.ppo import PPOSettings, Rollout, compute_gae, ppo_update
 from learn.reference import FAILED_ACTION_WARNING, baseline_scores, failed_action_share, verdict
@@ -121,6 +121,7 @@ class Trainer:
             check_entries([Entry(e.level, e.weight) for e in c.curriculum])
         if c.torch_threads:
             torch.set_num_threads(c.torch_threads)
+        check_policy(c.policy)
         self.device = torch.device(distributed.device_for(resolve_device(c.device)))
         # under torchrun: join the process group; rank 0's config is everyone's
         self.dist = distributed.setup(c.backend, self.device, c.dist_timeout)

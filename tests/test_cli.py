@@ -72,10 +72,12 @@ def test_render_draws_the_tile_look(tmp_path, capsys):
     assert tuple(img.get_at((c * 10 + 5, r * 10 + 8)))[:3] == list(GROUP_COLORS.values())[0]
 
 
-def test_render_default_output_name(tmp_path, monkeypatch, capsys):
+def test_render_writes_only_where_it_is_told(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert main(["render", "maze"]) == 0
-    assert (tmp_path / "maze.png").exists()
+    with pytest.raises(SystemExit) as exc:
+        main(["render", "maze"])
+    assert exc.value.code == 2 and "-o/--output" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing written into the current directory
 
 
 def test_describe_shows_config_spaces_and_features(capsys):

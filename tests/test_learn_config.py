@@ -66,3 +66,34 @@ def test_cli_bad_value_exits_2_without_traceback(capsys):
 def test_cli_resume_needs_run_dir(capsys):
     assert main(["train", "game/levels/arena.toml", "--resume"]) == 2
     assert "--run-dir" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("device", ["tpu", "cpu:banana", "meta"])
+def test_a_device_torch_cannot_train_on_is_refused_by_name(device):
+    with pytest.raises(ConfigError, match=f"device '{device}'"):
+        resolve_device(device)
+
+
+def test_seeds_out_of_range_are_refused_not_wrapped(capsys):
+    for seed in (str(2**64), "-1"):
+        assert main(["train", "game/levels/harvest.toml", "--seed", seed, "--dry-run"]) == 2
+        assert "$.seed" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # not truncated to 1
+        main(["train", "game/levels/harvest.toml", "--seed", "1.5", "--dry-run"])
+    assert exc.value.code == 2
+
+
+def test_an_unknown_policy_is_refused_before_the_run_directory_exists(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert main(["train", "game/levels/harvest.toml", "--policy", "transformer", "--total-steps", "10",
+                 "--run-dir", str(run_dir), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown policy 'transformer'" in err and "grid" in err and "Traceback" not in err
+    assert not run_dir.exists()
+
+
+@pytest.mark.parametrize("episodes", ["0", "-3", "two"])
+def test_eval_episodes_must_be_positive(episodes, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", "--policy", "random", "game/levels/harvest.toml", "--episodes", episodes])
+    assert exc.value.code == 2 and "--episodes" in capsys.readouterr().err

@@ -6,12 +6,13 @@ import pytest
 import torch
 
 from game import make_env
+from game.action_table import flat_index
 from learn.baselines import ScriptedPolicy
 from learn.config import ConfigError, load_config
 from learn.curriculum import CurriculumEnv, Entry
 from learn.policy import make_policy
 from learn.ppo import PPOSettings, Rollout, ppo_update
-from learn.teacher import Teacher, flat_index, teacher_coef
+from learn.teacher import Teacher, teacher_coef
 from learn.train import Trainer
 
 ARENA = "game/levels/arena.toml"
