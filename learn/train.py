@@ -653,11 +653,12 @@ def print_summary(s: dict[str, Any]) -> None:
         t.add_row("first epoch's return", f"{s['first_return']:.4g}")
     final = s.get("final_eval")
     if final:
-        t.add_row(f"eval on {Path(s.get('level') or '').stem or 'the level'}",
-                  f"return {final['mean_return']:.4g}, hearts {final['hearts_per_agent']:.4g} "
-                  f"({final['episodes']} episodes, seed {int(final['seed'])})")
-        t.add_row("verdict", "eval: " + verdict(final["mean_return"], s["first_return"] if not scored else float("nan"),
-                                                s.get("baselines") or {}))
+        stem = Path(s.get("level") or "").stem or "the level"
+        t.add_row(f"eval on {stem}", f"return {final['mean_return']:.4g}, hearts {final['hearts_per_agent']:.4g} "
+                                     f"({final['episodes']} episodes, seed {int(final['seed'])})")
+        first = s["first_return"] if not scored else float("nan")
+        t.add_row("verdict", f"on {stem}: " + verdict(final["mean_return"], first, s.get("baselines") or {})
+                  + " (final eval)")
     elif scored:  # a curriculum: the baselines are the scored level's, so is the return they meet
         own = (levels.get(scored) or {}).get("episode_return", float("nan"))
         t.add_row("verdict", f"on {scored}: " + verdict(own, float("nan"), s.get("baselines") or {}))
