@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
                                   "$XDG_DATA_HOME/kinship-grid, else ~/.local/share/kinship-grid)")
     ev.add_argument("--label", help="suite results: the policy's name in the tables (default: RUN@STEP)")
     ev.add_argument("--max-worlds", type=int, default=16, help="suite: worlds stepped together per batch")
-    ev.add_argument("--episodes", type=_positive_int, default=None, help="episodes per level (default: 4, or the suite's)")
+    ev.add_argument("--episodes", type=_positive_int, default=None,
+                    help="episodes per level (default: 4, or the suite's)")
     ev.add_argument("--seed", type=int, default=None, help="default: the training seed")
     ev.add_argument("--device", default="cpu")
     ev.add_argument("--greedy", action="store_true", help="argmax actions instead of sampling")

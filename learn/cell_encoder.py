@@ -24,46 +24,35 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from learn.layers import ObsScaled, init_layer
+
 BUILDING_KINDS = 16  # building.type values above this share the last one-hot slot
 INVENTORY_THRESHOLDS = (1, 2, 3)
 ENERGY_THRESHOLDS = (10, 30, 60)
 
 
-def _init(layer: nn.Linear, gain: float = 2**0.5) -> nn.Linear:
-    nn.init.orthogonal_(layer.weight, gain)
-    nn.init.zeros_(layer.bias)
-    return layer
-
-
-class CellEncoder(nn.Module):
+class CellEncoder(ObsScaled):
     def __init__(self, obs_shape: tuple[int, int, int], feature_names: list[str], hidden: int = 128,
                  cell_dim: int = 16, self_dim: int = 64):
-        super().__init__()
         h, w, c = obs_shape
+        super().__init__(c)
         names = list(feature_names)
         if len(names) != c:
             raise ValueError(f"CellEncoder: {len(names)} feature names for {c} observation channels")
         self.cells, self.centre = h * w, (h // 2) * w + (w // 2)
-        self.register_buffer("obs_max", torch.ones(c))
         self.type_channel = names.index("building.type")
         self.orientation_channel = names.index("agent.orientation")
         self.energy_channel = names.index("agent.energy")
         self.inventory_channels = [i for i, n in enumerate(names) if n.startswith("inv.")]
-        self.cell_fc = _init(nn.Linear(c + BUILDING_KINDS + 1, cell_dim))
-        self.fc = _init(nn.Linear(self.cells * cell_dim, hidden))
+        self.cell_fc = init_layer(nn.Linear(c + BUILDING_KINDS + 1, cell_dim))
+        self.fc = init_layer(nn.Linear(self.cells * cell_dim, hidden))
         n_self = c + 4 + len(self.inventory_channels) * len(INVENTORY_THRESHOLDS) + len(ENERGY_THRESHOLDS)
-        self.self_fc = _init(nn.Linear(n_self, self_dim))
-        self.out = _init(nn.Linear(hidden + self_dim, hidden))
-        self.register_buffer("inv_thresholds", torch.tensor(INVENTORY_THRESHOLDS, dtype=torch.float32), persistent=False)
-        self.register_buffer("energy_thresholds", torch.tensor(ENERGY_THRESHOLDS, dtype=torch.float32), persistent=False)
+        self.self_fc = init_layer(nn.Linear(n_self, self_dim))
+        self.out = init_layer(nn.Linear(hidden + self_dim, hidden))
+        for name, values in (("inv_thresholds", INVENTORY_THRESHOLDS), ("energy_thresholds", ENERGY_THRESHOLDS)):
+            self.register_buffer(name, torch.tensor(values, dtype=torch.float32), persistent=False)
         self.register_buffer("kinds", torch.arange(BUILDING_KINDS + 1, dtype=torch.uint8), persistent=False)
         self.out_dim = hidden
-
-    @torch.no_grad()
-    def update_obs_scale(self, obs: torch.Tensor) -> None:
-        """Raise the per-channel maxima to cover a batch of raw observations (..., C)."""
-        seen = obs.reshape(-1, obs.shape[-1]).amax(0).to(self.obs_max)
-        torch.maximum(self.obs_max, seen, out=self.obs_max)
 
     def cell_inputs(self, raw: torch.Tensor) -> torch.Tensor:
         """(B, cells, C) uint8 -> (B, cells, C + kinds) float: the raw channels and the type's one-hot.

@@ -1,4 +1,5 @@
-"""Policies: a registry, a lean CNN (the default) and an LSTM variant.
+"""Policies: a registry, a lean CNN (the default), a grid policy that reads each cell apart
+(learn/cell_encoder.py) and an LSTM variant.
 
 A policy maps a batch of uint8 observations (B, window, window, channels) to logits over the
 level's flat action list (`env.flat_actions`: every valid (action, argument) pair once, see
@@ -20,6 +21,7 @@ from torch import nn
 
 from learn.cell_encoder import CellEncoder
 from learn.egocentric import EgoFrame
+from learn.layers import ObsScaled, init_layer
 
 POLICIES: dict[str, type[nn.Module]] = {}
 
@@ -48,13 +50,7 @@ def policy_kwargs(config: dict[str, Any]) -> dict[str, Any]:
     return dict(hidden=int(config.get("hidden", 128)), egocentric=bool(config.get("egocentric", False)))
 
 
-def _init(layer: nn.Module, gain: float = 2**0.5) -> nn.Module:
-    nn.init.orthogonal_(layer.weight, gain)
-    nn.init.zeros_(layer.bias)
-    return layer
-
-
-class Encoder(nn.Module):
+class Encoder(ObsScaled):
     """Observation window -> feature vector, cheap on a CPU (few FLOPs and small activations).
 
     - Each channel is scaled by 1 / (the largest value seen in it so far): a buffer that the
@@ -68,22 +64,15 @@ class Encoder(nn.Module):
     """
 
     def __init__(self, obs_shape: tuple[int, int, int], conv: int = 16, hidden: int = 128, self_dim: int = 32):
-        super().__init__()
         h, w, c = obs_shape
+        super().__init__(c)
         self.centre = (h // 2, w // 2)
-        self.register_buffer("obs_max", torch.ones(c))
-        self.conv = _init(nn.Conv2d(c, conv, 3, stride=2))
+        self.conv = init_layer(nn.Conv2d(c, conv, 3, stride=2))
         oh, ow = (h - 3) // 2 + 1, (w - 3) // 2 + 1
-        self.fc = _init(nn.Linear(conv * oh * ow, hidden))
-        self.self_fc = _init(nn.Linear(c, self_dim))
-        self.out = _init(nn.Linear(hidden + self_dim, hidden))
+        self.fc = init_layer(nn.Linear(conv * oh * ow, hidden))
+        self.self_fc = init_layer(nn.Linear(c, self_dim))
+        self.out = init_layer(nn.Linear(hidden + self_dim, hidden))
         self.out_dim = hidden
-
-    @torch.no_grad()
-    def update_obs_scale(self, obs: torch.Tensor) -> None:
-        """Raise the per-channel maxima to cover a batch of raw observations (..., C)."""
-        seen = obs.reshape(-1, obs.shape[-1]).amax(0).to(self.obs_max)
-        torch.maximum(self.obs_max, seen, out=self.obs_max)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         inv = 1.0 / self.obs_max
@@ -102,8 +91,8 @@ class Heads(nn.Module):
 
     def __init__(self, hidden: int, num_actions: int):
         super().__init__()
-        self.actor = _init(nn.Linear(hidden, num_actions), 0.01)
-        self.critic = _init(nn.Linear(hidden, 1), 1.0)
+        self.actor = init_layer(nn.Linear(hidden, num_actions), 0.01)
+        self.critic = init_layer(nn.Linear(hidden, 1), 1.0)
 
     def forward(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.actor(h), self.critic(h).squeeze(1)

@@ -87,7 +87,8 @@ def test_the_building_type_changes_the_encoding():
 
 
 def test_grid_policy_trains_checkpoints_and_acts(tmp_path):
-    s = train(tiny(tmp_path / "grid", policy="grid", egocentric=True, total_steps=2 * EPOCH, checkpoint_interval=1))
+    s = train(tiny(tmp_path / "grid", policy="grid", egocentric=True, total_steps=2 * EPOCH,
+                   checkpoint_interval=1))
     assert s["global_step"] == 2 * EPOCH and np.isfinite(s["last_metrics"]["losses/value"])
     data = ckpt.load_checkpoint(s["checkpoint"])
     assert data["policy"] == "grid" and data["config"]["egocentric"] is True
