@@ -61,6 +61,8 @@ def read_toml(path: Path) -> dict:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise LevelError(f"{path.name}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise LevelError(f"{path.name}: not a UTF-8 text file (byte {exc.start}); save it as UTF-8") from None
 
 
 def load_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:

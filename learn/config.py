@@ -225,6 +225,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{p}: config file not found") from None
     except msgspec.DecodeError as e:
         raise ConfigError(f"{p}: not valid TOML: {e}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{p}: not a UTF-8 text file (byte {e.start}); save it as UTF-8") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{p}: expected a TOML table")
     from_dict(data, str(p))

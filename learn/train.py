@@ -122,6 +122,9 @@ class Trainer:
         if c.torch_threads:
             torch.set_num_threads(c.torch_threads)
         check_policy(c.policy)
+        if c.vector != "serial" and c.num_envs % (c.num_workers or c.num_envs):
+            raise ConfigError(f"num_workers: {c.num_workers} workers cannot share {c.num_envs} envs evenly; choose "
+                              f"num_envs a multiple of num_workers (or num_workers = 0: one per env)")
         self.device = torch.device(distributed.device_for(resolve_device(c.device)))
         # under torchrun: join the process group; rank 0's config is everyone's
         self.dist = distributed.setup(c.backend, self.device, c.dist_timeout)

@@ -133,3 +133,12 @@ def test_docs_check_and_write(tmp_path, capsys):
     assert out.read_text() == reference_text()
     out.write_text("old")
     assert main(["docs", "--check", "-o", str(out)]) == 2
+
+
+def test_a_non_utf8_level_is_one_line_and_the_files_after_it_are_still_checked(tmp_path, capsys):
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes('name = "caf\xe9"\n'.encode("latin-1"))
+    assert main(["validate", str(bad), "harvest"]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("error: latin1.toml: not a UTF-8 text file") and "Traceback" not in err
+    assert "ok: harvest" in out

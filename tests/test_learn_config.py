@@ -97,3 +97,19 @@ def test_eval_episodes_must_be_positive(episodes, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["eval", "--policy", "random", "game/levels/harvest.toml", "--episodes", episodes])
     assert exc.value.code == 2 and "--episodes" in capsys.readouterr().err
+
+
+def test_a_binary_config_file_is_one_line(tmp_path, capsys):
+    f = tmp_path / "c.toml"
+    f.write_bytes(b"\xff\xfe\x00seed = 1\n")
+    assert main(["train", "--config", str(f), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "c.toml: not a UTF-8 text file" in err and "Traceback" not in err
+
+
+def test_workers_that_do_not_divide_the_envs_are_refused_before_the_run_directory(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert main(["train", "game/levels/harvest.toml", "--vector", "multiprocessing", "--num-envs", "3",
+                 "--num-workers", "2", "--total-steps", "10", "--run-dir", str(run_dir), "--quiet"]) == 2
+    assert "num_workers: 2 workers cannot share 3 envs" in capsys.readouterr().err
+    assert not run_dir.exists()
