@@ -107,8 +107,12 @@ class CNNPolicy(nn.Module):
     def __init__(self, spaces: dict[str, Any], hidden: int = 128, egocentric: bool = False):
         super().__init__()
         self.frame = _frame(spaces, egocentric)
-        self.encoder = Encoder(tuple(spaces["obs_shape"]), hidden=hidden)
+        self.encoder = self.make_encoder(spaces, hidden)
         self.heads = Heads(hidden, len(spaces["flat_action_names"]))
+
+    @staticmethod
+    def make_encoder(spaces: dict[str, Any], hidden: int) -> nn.Module:
+        return Encoder(tuple(spaces["obs_shape"]), hidden=hidden)
 
     def initial_state(self, batch: int, device: torch.device | str = "cpu"):
         return None
@@ -126,11 +130,9 @@ class CNNPolicy(nn.Module):
 class GridPolicy(CNNPolicy):
     """`CellEncoder` (each cell read apart, learn/cell_encoder.py) then the heads; feed-forward."""
 
-    def __init__(self, spaces: dict[str, Any], hidden: int = 128, egocentric: bool = False):
-        nn.Module.__init__(self)
-        self.frame = _frame(spaces, egocentric)
-        self.encoder = CellEncoder(tuple(spaces["obs_shape"]), spaces["feature_names"], hidden=hidden)
-        self.heads = Heads(hidden, len(spaces["flat_action_names"]))
+    @staticmethod
+    def make_encoder(spaces: dict[str, Any], hidden: int) -> nn.Module:
+        return CellEncoder(tuple(spaces["obs_shape"]), spaces["feature_names"], hidden=hidden)
 
 
 @register_policy("lstm")
