@@ -316,6 +316,31 @@ def _level_summary(path: Path) -> list[str]:
     return head
 
 
+def _limits_text() -> list[str]:
+    from game import limits
+
+    return [
+        "## Limits",
+        "",
+        "Sizes past these are refused with one line naming the field (`python -m game validate` exits",
+        "2), before anything large is built (the values live in `game/limits.py`):",
+        "",
+        "| what | limit | why |",
+        "| --- | --- | --- |",
+        f"| map height and width (ASCII, or any generator's `height` / `width`) | {limits.MAX_MAP_SIDE} cells a side | "
+        "a 100000x100000 scatter map would take ~20 GB to draw and a 20001x20001 maze hours; the shipped levels "
+        "are at most 40x40 |",
+        f"| `max_steps` (and the trainer's `--max-steps`) | {limits.MAX_STEPS:,} ticks (2**31 - 1) | the episode "
+        "tick is an int32 |",
+        f"| the memory of an env (`make_env(..., num_worlds=N)`, the trainer's `num_worlds`) | "
+        f"{limits.MEMORY_SHARE:.0%} of the memory available when it is built | measured on one built world (its "
+        "state arrays twice: the worlds and their reset template, plus the observation buffers) times N; the "
+        "refusal says what it would need against what is available, e.g. `arena: 1,000,000 worlds would need "
+        "about 210.1 GiB of memory and 22.4 GiB is available` |",
+        "",
+    ]
+
+
 def reference_text() -> str:
     from game import level as level_mod
     from game.config import Level
@@ -369,6 +394,7 @@ def reference_text() -> str:
             from game.mapgen.compose import Part
 
             out += _struct_table(Part, "Part (an entry of `parts`)", 4)
+    out += _limits_text()
     out += ["## Defaults", "", "### Resources", "", "| resource | reward | reward_max | max |", "| --- | --- | --- | --- |"]
     from game.config import Building, Resource
 

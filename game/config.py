@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from game.limits import MAX_STEPS
+
 
 class Base(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
     pass
@@ -157,7 +159,7 @@ class Level(Base):
 
     name: Annotated[str, doc("display name")] = ""
     description: Annotated[str, doc("what the level tests")] = ""
-    max_steps: Annotated[int, doc("ticks per episode before truncation", ge=1)] = 1000
+    max_steps: Annotated[int, doc("ticks per episode before truncation (game/limits.py)", ge=1, le=MAX_STEPS)] = 1000
     report_interval: Annotated[int, doc("env steps between episode summaries in infos", ge=1)] = 1
     resources: Annotated[dict[str, Resource], doc("inventory items, in observation order")] = {}
     buildings: Annotated[dict[str, Building], doc("object types; 'wall' and 'block' are added if absent")] = {}

@@ -61,6 +61,10 @@ class GridEnv(pufferlib.PufferEnv):
         self.num_worlds = num_worlds
         self.seed = seed
         self._life = "new"  # -> "ready" at reset(), "closed" at close(): step() needs "ready"
+        if num_worlds > 1:  # refused with what it would need, before it fills the memory
+            from game.limits import check_memory
+
+            check_memory(level, num_worlds, name)
         self._build(seed)
         tab = self.tables
         win = level.obs.window

@@ -142,6 +142,9 @@ def save_replay(path: str | Path, level_path: str | Path, seed: int, actions, st
     max_steps = int(meta.pop("max_steps", 0) or overrides.get("max_steps", 0) or 0)
     apw = int(meta.pop("agents_per_world", 0) or a.shape[1])
     lp = resolve_level(level_path)
+    from game.level import load_level
+
+    meta.setdefault("level_name", load_level(lp).name)  # tells "another level" from "another version" later
     try:
         meta_json = json.dumps(meta, default=str)
         over_json = json.dumps(overrides)
@@ -255,6 +258,13 @@ def check_level(rep: Replay) -> Path:
         except ValueError as e:  # LevelError
             raise ReplayError(f"replay {rep.path}: its level {lp} no longer loads: {e}") from None
         if now != rep.level_config_hash:
+            from game.level import load_level
+
+            was, name_now = rep.meta.get("level_name"), load_level(lp).name
+            if was and name_now != was:
+                raise ReplayError(f"replay {rep.path} was recorded on level {was!r}, but {lp} is now level "
+                                  f"{name_now!r}, another level; it cannot be re-simulated there. Restore the "
+                                  f"level file, or record the replay again.")
             file_note = ""
             if rep.level_sha256 and level_file_hash(lp) != rep.level_sha256:
                 file_note = f" (file sha256 {rep.level_sha256[:12]} when recorded, {level_file_hash(lp)[:12]} now)"
@@ -277,6 +287,15 @@ def make_replay_env(rep: Replay, check: bool = True):
             f"replay {rep.path} has actions for {rep.actions.shape[1]} agents, but level {rep.level} has "
             f"{env.agents_per_world}: it was recorded on another level"
         )
+    nvec = env.single_action_space.nvec
+    for col, (what, n) in enumerate((("action id", int(nvec[0])), ("argument", int(nvec[1])))):
+        bad = np.argwhere((rep.actions[..., col] < 0) | (rep.actions[..., col] >= n))
+        if len(bad):
+            t, a = (int(x) for x in bad[0])
+            env.close()
+            raise ReplayError(f"replay {rep.path}: tick {t}, agent {a}: {what} {int(rep.actions[t, a, col])} is out "
+                              f"of range 0..{n - 1} for level {rep.level} ({len(bad)} such entries); the file was "
+                              f"edited or recorded for another action set")
     env.reset()
     return env
 

@@ -1,12 +1,13 @@
 """Command line: `python -m learn train LEVEL [...]`, `python -m learn eval CHECKPOINT LEVEL`,
 `python -m learn bench LEVEL`, `python -m learn monitor RUN_DIR`, `python -m learn eval CHECKPOINT
---suite NAME` (or `--policy random|scripted`), `python -m learn scorecard RUN_OR_DB...`. Bad input
-(config, level, checkpoint, suite) exits with status 2 and a one-line message, no traceback."""
+--suite NAME` (or `--policy random|scripted`), `python -m learn scorecard RUN_OR_DB...`,
+`python -m learn study STUDY.toml`. Bad input (config, level, checkpoint, suite, study) exits with status 2 and a one-line message, no traceback."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,16 @@ def _parser() -> argparse.ArgumentParser:
     be.add_argument("--epochs", type=int, default=5)
     be.add_argument("--config", help="TOML file with TrainConfig fields")
     _add_config_flags(be)
+    st = sub.add_parser("study", help="train and evaluate every arm x seed of a study file; write its report")
+    st.add_argument("study", help="study TOML (studies/*.toml)")
+    st.add_argument("--out", help="study directory (default: runs/study-NAME in the current directory); "
+                                  "running again resumes it")
+    st.add_argument("--dry-run", action="store_true",
+                    help="print the plan, what is done, and an estimate of the time left (a short measured run)")
+    st.add_argument("--smoke", action="store_true",
+                    help="check the study runs end to end: 2 seeds, ~2k agent-steps a run, one 40-tick eval "
+                         "episode (default --out: runs/study-NAME-smoke)")
+    st.add_argument("--report-only", action="store_true", help="rewrite report.md and report.png from what is done")
     mo = sub.add_parser("monitor", help="follow a training run (live or finished) in a terminal dashboard")
     mo.add_argument("run_dir", help="the run directory (holding metrics.jsonl, stats.duckdb)")
     mo.add_argument("--interval", type=float, default=1.0, help="seconds between reads of the run's files")
@@ -176,8 +187,10 @@ def _monitor(args) -> int:
 
 
 def _eval(args) -> int:
+    from learn.config import resolve_device
     from learn.evaluate import evaluate
 
+    args.device = resolve_device(args.device)  # a device this machine lacks is named as such, not as a bad checkpoint
     if args.suite or args.policy or args.checkpoint in ("random", "scripted"):
         return _eval_suite(args)
     if not args.checkpoint or not args.level:
@@ -293,10 +306,33 @@ def _bench(args) -> int:
     return 0
 
 
+def _study(args) -> int:
+    from learn.study import StudyRunner, _clock
+
+    runner = StudyRunner(args.study, args.out, progress=lambda m: print(m, flush=True), smoke=args.smoke,
+                         command="python -m learn " + " ".join(shlex.quote(a) for a in args.argv
+                                                              if a not in ("--report-only", "--dry-run")))
+    if args.dry_run:
+        print("\n".join(runner.describe()))
+        est = runner.estimate()
+        print(f"estimate: {est['todo']} of {est['jobs']} jobs left, {_clock(est['total_s'])} "
+              f"(training {_clock(est['train_s'])} at {est['train_sps']:,.0f} agent-steps/s measured now, "
+              f"evaluation {_clock(est['eval_s'])})")
+        return 0
+    if args.report_only:
+        from learn.study_report import write_report
+
+        print(write_report(runner)["md"])
+        return 0
+    runner.run()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from game import LevelError
     from learn.checkpoint import CheckpointError
     from learn.scorecard import ScorecardError
+    from learn.study_spec import StudyError
     from learn.suites import SuiteError
 
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -304,8 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         return {"train": _train, "eval": _eval, "bench": _bench, "monitor": _monitor,
-                "scorecard": _scorecard}[args.command](args)
-    except (ConfigError, CheckpointError, LevelError, SuiteError, ScorecardError, NonFiniteError) as e:
+                "scorecard": _scorecard, "study": _study}[args.command](args)
+    except (ConfigError, CheckpointError, LevelError, SuiteError, ScorecardError, NonFiniteError, StudyError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:

@@ -89,8 +89,12 @@ class RandomPolicy(EvalPolicy):
 class ScriptedPolicy(EvalPolicy):
     name = "scripted"
 
-    def __init__(self, seed: int = 0, low_energy: int = 30, explore_turn: float = 0.08, memoryless: bool = False):
+    def __init__(self, seed: int = 0, low_energy: int = 30, explore_turn: float = 0.08, memoryless: bool = False,
+                 peaceful: bool = False):
         self.seed = seed
+        # peaceful: without the attack and flee rules (only the production chain), a teacher that
+        # leaves what a learner does to other agents to the learner's own rewards
+        self.peaceful = peaceful
         self.rng = np.random.default_rng(seed)
         self.low_energy = low_energy
         self.explore_turn = explore_turn
@@ -173,7 +177,7 @@ class ScriptedPolicy(EvalPolicy):
         rows = np.arange(N)
 
         # 1. attack a non-kin agent in the 3x3 block in front
-        can_attack = (energy >= self.attack_cost + 5) & (self.attack_id >= 0)
+        can_attack = (energy >= self.attack_cost + 5) & (self.attack_id >= 0) & (not self.peaceful)
         if self.attack_laser:
             can_attack &= laser > 0
         if self.attack_id >= 0 and can_attack.any():
@@ -187,7 +191,7 @@ class ScriptedPolicy(EvalPolicy):
 
         # 2. flee from a nearby non-kin agent when the attack is unaffordable
         found, di, dj, dist = self._nearest(enemy)
-        flee = found & (dist <= 2) & ~can_attack & (holding > 0) & ~decided
+        flee = found & (dist <= 2) & ~can_attack & (holding > 0) & ~decided & (not self.peaceful)
         away = np.where(np.abs(di) >= np.abs(dj), np.where(di > 0, 0, 1), np.where(dj > 0, 2, 3))
 
         # 3. the production chain

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from game.limits import MAX_STEPS
+
 
 class ConfigError(ValueError):
     """A config file or override that cannot be used; the message says which field and why."""
@@ -58,7 +60,8 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         Literal["serial", "multiprocessing"], _f("pufferlib.vector backend for the envs.")
     ] = "serial"
     num_workers: Annotated[int, _f("Worker processes for the multiprocessing backend (0 = num_envs).", ge=0)] = 0
-    max_steps: Annotated[int, _f("Episode length override (0 = the level's own max_steps).", ge=0)] = 0
+    max_steps: Annotated[int, _f("Episode length override (0 = the level's own max_steps).", ge=0,
+                                 le=MAX_STEPS)] = 0
     seed: Annotated[int, _f("Seed for the envs (world w of env e gets seed + e + w) and for torch.", ge=0,
                             le=2**63 - 1)] = 0
     device: Annotated[str, _f('Torch device: "auto" (cuda if available, else cpu), "cpu", "cuda", "cuda:1"...')] = (
@@ -100,9 +103,10 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     # ---- kickstarting (learn/teacher.py) ----------------------------------------------------
     teacher: Annotated[
-        Literal["", "scripted"],
+        Literal["", "scripted", "scripted_peaceful"],
         _f('Kickstart from a teacher: "scripted" (the scripted baseline) labels the states the policy visits '
-           'and the loss pulls the policy toward its actions, with a weight falling to 0; "" = none.'),
+           'and the loss pulls the policy toward its actions, with a weight falling to 0; "scripted_peaceful": '
+           'the same without its attack and flee rules; "" = none.'),
     ] = ""
     teacher_coef: Annotated[float, _f("The teacher loss's starting weight.", ge=0)] = 1.0
     teacher_steps: Annotated[

@@ -4,7 +4,8 @@ The env's infos carry means over every episode that ended in a step, and a world
 `step()`, so per-episode (and per-agent, per-group) detail is captured by an `EpisodeRecorder`:
 a system added to the env's scheduler (rewards phase, after kinship, before the env's episode
 system resets the world) copies a world's stats, returns, groups, inventory and live bonds on
-its last tick. Transfers to kin and to non-kin come from the transfer kernel's own counters
+its last tick; a second one sums, per agent, the ticks at which its own (raw, before kinship)
+reward was positive, for the sustainability metric. Transfers to kin and to non-kin come from the transfer kernel's own counters
 (`given.kin`, `given.non_kin`: kin means `K[giver, receiver] > 0`, as for attacks).
 
 `episode_metrics(record, ...)` turns one record into the row of the `suite_episodes` table
@@ -39,6 +40,11 @@ COOP_COLUMNS = {
     "bonds_kept": "bonds still live at the end per agent",
     "top_group_heart_share": "largest share of the episode's hearts made by one group; NULL without hearts",
     "frozen_ticks": "ticks frozen per agent",
+    # the social outcome metrics of Perolat et al. 2017 (docs/evaluation.md has the formulas)
+    "utilitarian": "U: mean per-capita episode return (the mean_return column under its name in the literature)",
+    "equality": "E: 1 - Gini of the agents' episode returns; NULL when their sum is <= 0",
+    "sustainability": "S: mean over agents of the mean tick (1..T) of their positive raw rewards; NULL without any",
+    "peace": "P: share of agent-ticks not frozen, 1 - frozen_ticks / T",
 }
 
 
@@ -50,8 +56,18 @@ class EpisodeRecorder:
         w = env.world
         self.A = env.agents_per_world
         self.records: list[dict[str, Any]] = []
+        env.scheduler.add("eval.reward_ticks", self._reward_ticks, phase="rewards", order=98)
         env.scheduler.add("eval.capture", self._capture, phase="rewards", order=99)
         self._agent = w["agent"]
+        shape = w.resources.raw_reward.shape
+        self._tick_sum = np.zeros(shape, np.float64)  # sum of the ticks with a positive raw reward
+        self._tick_count = np.zeros(shape, np.int64)
+
+    def _reward_ticks(self, world) -> None:
+        r = world.resources
+        pos = r.raw_reward > 0
+        self._tick_sum += pos * (r.episode_tick + 1)[:, None]
+        self._tick_count += pos
 
     def _capture(self, world) -> None:
         r = world.resources
@@ -68,7 +84,12 @@ class EpisodeRecorder:
                 "groups": self._agent.group[w, :A].astype(np.int64).copy(),
                 "inventory": world["inventory"].items[w, :A].copy(),
                 "bonds_kept": live.sum(1),
+                "reward_tick_sum": self._tick_sum[w, :A].copy(),
+                "reward_tick_count": self._tick_count[w, :A].copy(),
+                "max_steps": T,
             })
+            self._tick_sum[w] = 0
+            self._tick_count[w] = 0
 
 
 def episode_metrics(rec: dict[str, Any], stat_names: list[str], resource_names: list[str],
@@ -104,6 +125,8 @@ def episode_metrics(rec: dict[str, Any], stat_names: list[str], resource_names: 
             "given_kin": float(given_kin[m].sum()),
         })
     shares = [g["heart_share"] for g in group_rows if g["heart_share"] is not None]
+    social = social_metrics(rec["returns"], rec["reward_tick_sum"], rec["reward_tick_count"],
+                            per_agent("status.frozen.ticks"), rec["max_steps"])
     m = {
         "mean_return": float(rec["returns"].mean()),
         "hearts": float(hearts.mean()),
@@ -124,8 +147,34 @@ def episode_metrics(rec: dict[str, Any], stat_names: list[str], resource_names: 
         "bonds_kept": float(rec["bonds_kept"].mean()),
         "top_group_heart_share": max(shares) if shares else None,
         "frozen_ticks": float(per_agent("status.frozen.ticks").mean()),
+        **social,
     }
     assert list(m) == list(COOP_COLUMNS)
     means = S.mean(0)
     stats = {n: float(v) for n, v in zip(stat_names, means) if v != 0}
     return m, group_rows, stats
+
+
+def gini(x: np.ndarray) -> float | None:
+    """sum_ij |x_i - x_j| / (2 n sum_i x_i); None when sum_i x_i <= 0 (the ratio means nothing)."""
+    x = np.asarray(x, np.float64)
+    total = x.sum()
+    if len(x) == 0 or total <= 0:
+        return None
+    return float(np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) * total))
+
+
+def social_metrics(returns: np.ndarray, tick_sum: np.ndarray, tick_count: np.ndarray, frozen_ticks: np.ndarray,
+                   max_steps: int) -> dict[str, float | None]:
+    """Perolat et al. 2017's four social outcome metrics for one episode of N agents and T ticks:
+    U = mean_i R_i; E = 1 - Gini(R); S = mean over the agents with any positive raw reward of
+    t_i = mean of the ticks (1..T) at which i's raw reward was positive; P = 1 - mean_i frozen_i / T."""
+    g = gini(returns)
+    rewarded = tick_count > 0
+    t_i = tick_sum[rewarded] / tick_count[rewarded]
+    return {
+        "utilitarian": float(np.mean(returns)),
+        "equality": None if g is None else 1.0 - g,
+        "sustainability": float(t_i.mean()) if rewarded.any() else None,
+        "peace": float(1.0 - np.mean(frozen_ticks) / max_steps),
+    }

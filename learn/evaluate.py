@@ -24,7 +24,7 @@ from learn import checkpoint as ckpt
 from learn.agent import Agent
 from learn.baselines import RandomPolicy
 from learn.config import ConfigError, level_file
-from learn.stats import write_eval
+from learn.stats import save_unwritten, write_eval
 
 
 def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4, seed: int | None = None,
@@ -106,5 +106,10 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
     replay_path = out_dir / "replays" / f"{eval_id}-ep0.npz"
     save_replay(replay_path, replay.pop("level"), replay.pop("seed"), replay.pop("actions"), replay.pop("state_hash"),
                 checkpoint=str(checkpoint or "random"), **replay)
-    write_eval(out_dir, eval_id, str(checkpoint or "random"), str(level), step, summary, agent_rows)
+    try:
+        write_eval(out_dir, eval_id, str(checkpoint or "random"), str(level), step, summary, agent_rows)
+    except ConfigError as e:  # the database cannot take them: nothing computed is lost
+        saved = save_unwritten(out_dir / "replays" / f"{eval_id}.json", {**result, "checkpoint": str(checkpoint),
+                                                                         "level": str(level)})
+        raise ConfigError(f"{e}; this evaluation's results are in {saved}") from None
     return {**result, "eval_id": eval_id, "replay": str(replay_path), "run_dir": str(out_dir)}

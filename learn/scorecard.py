@@ -13,12 +13,12 @@ agents) +- t(0.975, n-1) * sd / sqrt(n); a suite pools the episodes of all its l
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Any, Iterable
 
 import duckdb
 
+from learn import charts
 from learn.stats import SUITE_SCHEMA, SUITE_TABLES
 
 # t(0.975, df) for df 1..30; beyond, 1.96 + 2.5 / df is within 0.002 of the exact value
@@ -37,6 +37,9 @@ COOP_SHOWN = {
     "top_group_heart_share": "top group hearts",
     "bonds_formed": "bonds formed",
     "bonds_kept": "bonds kept",
+    "equality": "equality",
+    "sustainability": "sustain",
+    "peace": "peace",
 }
 
 
@@ -228,70 +231,15 @@ def print_scorecard(sc: dict[str, Any], console=None) -> None:
     console.print(t)
 
 
-# ---- the chart (pygame: no matplotlib needed) ------------------------------------------------
-PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
-           (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
-
-
-def _panel(surf, font, rect, title, groups, series, colors) -> None:
-    """Grouped bars: `groups` x labels; `series` {name: [(mean, half, n) per group]}."""
-    import pygame
-
-    x0, y0, w, h = rect
-    surf.blit(font.render(title, True, (0, 0, 0)), (x0, y0))
-    top, bottom, left = y0 + 24, y0 + h - 34, x0 + 56
-    # the axis covers the means and the upper whiskers; lower whiskers are clipped at the axis
-    vals = [m + (0 if math.isnan(hw) else hw) for s in series.values() for m, hw, n in s if n]
-    vmax = max(vals + [1e-9])
-    vmin = min([m for s in series.values() for m, hw, n in s if n] + [0.0])
-    span = (vmax - vmin) or 1.0
-
-    def y(v):
-        return bottom - (max(v, vmin) - vmin) / span * (bottom - top)
-
-    pygame.draw.line(surf, (0, 0, 0), (left, top), (left, bottom))
-    for k in range(5):
-        v = vmin + span * k / 4
-        pygame.draw.line(surf, (225, 225, 225), (left + 1, y(v)), (x0 + w, y(v)))
-        lab = font.render(f"{v:.3g}", True, (60, 60, 60))
-        surf.blit(lab, (left - 6 - lab.get_width(), y(v) - 7))
-    pygame.draw.line(surf, (0, 0, 0), (left, y(0)), (x0 + w, y(0)))
-    ng, ns = max(len(groups), 1), max(len(series), 1)
-    gw = (x0 + w - left) / ng
-    bw = max(2.0, gw * 0.8 / ns)
-    for gi, g in enumerate(groups):
-        for si, (name, vals_) in enumerate(series.items()):
-            m, hw, n = vals_[gi]
-            if not n:
-                continue
-            bx = left + gi * gw + gw * 0.1 + si * bw
-            r = pygame.Rect(int(bx), int(min(y(m), y(0))), max(1, int(bw) - 2), max(1, int(abs(y(m) - y(0)))))
-            pygame.draw.rect(surf, colors[name], r)
-            if not math.isnan(hw):
-                cx = int(bx + bw / 2 - 1)
-                pygame.draw.line(surf, (0, 0, 0), (cx, y(m - hw)), (cx, y(m + hw)), 1)
-                for v in (m - hw, m + hw):
-                    pygame.draw.line(surf, (0, 0, 0), (cx - 3, y(v)), (cx + 3, y(v)), 1)
-        lab = font.render(str(g), True, (0, 0, 0))
-        surf.blit(lab, (left + gi * gw + gw / 2 - lab.get_width() / 2, bottom + 6))
-
-
 def write_chart(sc: dict[str, Any], path: str | Path, width: int = 1100) -> Path:
     """Panels: the metric by suite; then, for the levels with kin structure (kinship, cooperation,
-    competition suites, or all levels when none), attacks on non-kin, attacks on kin, hearts."""
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import warnings
-
-    with warnings.catch_warnings():  # pygame's own use of the deprecated pkg_resources
-        warnings.simplefilter("ignore")
-        import pygame
-
-    pygame.font.init()
-    font = pygame.font.Font(None, 18)
-    big = pygame.font.Font(None, 24)
+    competition suites, or all levels when none), attacks on non-kin and kin, resources given to
+    non-kin and kin, hearts, equality and peace. Each panel has its own scale and every bar its
+    value; a policy has the same colour in every chart (charts.colors_for)."""
+    pygame = charts.pygame()
+    font, big = charts.fonts()
     policies = sc["policies"]
-    colors = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(policies)}
+    colors = charts.colors_for(policies)
     coop_levels = [lv for lv in sc["levels"] if lv[0] in ("kinship", "cooperation", "competition")] or sc["levels"]
     if len(sc["suites"]) > 1:
         panels = [(f"{sc['metric']} per agent-episode by suite (95% CI)", sc["suites"],
@@ -301,24 +249,20 @@ def write_chart(sc: dict[str, Any], path: str | Path, width: int = 1100) -> Path
                    {p: [sc["by_level"][(p, lv)] for lv in sc["levels"]] for p in policies})]
     for key, title in (("attack_non_kin", "attacks on non-kin per agent-episode"),
                        ("attack_kin", "attacks on kin per agent-episode"),
-                       ("hearts", "hearts made per agent-episode")):
+                       ("given_non_kin", "resources given to non-kin per agent-episode"),
+                       ("given_kin", "resources given to kin per agent-episode"),
+                       ("hearts", "hearts made per agent-episode"),
+                       ("equality", "equality (1 - Gini of returns)"),
+                       ("peace", "peace (share of agent-ticks not frozen)")):
         panels.append((title, [lv[1] for lv in coop_levels],
                        {p: [sc["coop"].get((p, lv), {}).get(key, (0.0, float("nan"), 0)) for lv in coop_levels]
                         for p in policies}))
     ph = 230
-    height = 50 + ph * len(panels) + 10
-    surf = pygame.Surface((width, height))
+    top = 26 + 24 * charts.legend_rows(big, policies, width)
+    surf = pygame.Surface((width, top + ph * len(panels) + 10))
     surf.fill((255, 255, 255))
-    # legend
-    x = 10
-    for p in policies:
-        pygame.draw.rect(surf, colors[p], pygame.Rect(x, 14, 14, 14))
-        lab = big.render(p, True, (0, 0, 0))
-        surf.blit(lab, (x + 18, 12))
-        x += lab.get_width() + 40
+    charts.legend(surf, big, policies, colors)
     for i, (title, groups, series) in enumerate(panels):
-        _panel(surf, font, (10, 50 + i * ph, width - 20, ph - 10), title, groups, series, colors)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pygame.image.save(surf, str(path))
-    return path
+        charts.bar_panel(surf, font, (10, top + i * ph, width - 20, ph - 10), title, groups, series, colors)
+    charts.save(surf, path)
+    return Path(path)

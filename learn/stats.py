@@ -29,6 +29,31 @@ CREATE TABLE IF NOT EXISTS eval_agents (
 """
 
 
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB file, or ConfigError in one line when another process holds it or it is not a
+    DuckDB database (what to do about it included)."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as e:
+        from learn.config import ConfigError
+
+        first = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+        if "lock" in str(e).lower():
+            raise ConfigError(f"{path}: in use by another process ({first}); wait for it to finish, or close "
+                              f"what holds it (a monitor reads it read-only and never blocks)") from None
+        raise ConfigError(f"{path}: cannot be opened as a DuckDB database ({first}); move it aside (for example "
+                          f"to {Path(path).name}.bad) and run again") from None
+
+
+def save_unwritten(path: Path, data: Any) -> Path:
+    """Results a database refused, as JSON (written atomically), so that nothing computed is lost."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
 def _num(v: Any) -> float | None:
     try:
         f = float(v)
@@ -69,7 +94,7 @@ class RunStats:
     def __init__(self, run_dir: str | Path):
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.run_dir / "stats.duckdb"))
+        self.con = connect(self.run_dir / "stats.duckdb")
         self.con.execute(SCHEMA)
         row = self.con.execute("SELECT max(segment) FROM metrics").fetchone()
         self.segment = 0 if row[0] is None else int(row[0]) + 1
@@ -149,7 +174,7 @@ def write_status(run_dir: str | Path, **fields: Any) -> None:
 
 def write_eval(run_dir: str | Path, eval_id: str, checkpoint: str, level: str, step: int,
                summary: dict[str, float], agent_returns: list[tuple[int, int, float]]) -> None:
-    con = duckdb.connect(str(Path(run_dir) / "stats.duckdb"))
+    con = connect(Path(run_dir) / "stats.duckdb")
     try:
         con.execute(SCHEMA)
         now = time.time()
@@ -177,7 +202,12 @@ CREATE TABLE IF NOT EXISTS suite_episodes (
     attack_kin DOUBLE, attack_non_kin DOUBLE, kin_attack_share DOUBLE, attacked_by_kin DOUBLE,
     attacked_by_non_kin DOUBLE, freezes DOUBLE, stolen DOUBLE, given DOUBLE, given_kin DOUBLE,
     given_non_kin DOUBLE, bonds_formed DOUBLE, bonds_kept DOUBLE, top_group_heart_share DOUBLE,
-    frozen_ticks DOUBLE);
+    frozen_ticks DOUBLE, utilitarian DOUBLE, equality DOUBLE, sustainability DOUBLE, peace DOUBLE);
+-- files written before the social metrics get their columns (NULL in the old rows)
+ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS utilitarian DOUBLE;
+ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS equality DOUBLE;
+ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS sustainability DOUBLE;
+ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS peace DOUBLE;
 CREATE TABLE IF NOT EXISTS suite_groups (
     run_id VARCHAR, suite VARCHAR, level VARCHAR, level_file VARCHAR, episode INTEGER, seed BIGINT,
     group_name VARCHAR, agents INTEGER, hearts DOUBLE, heart_share DOUBLE, mean_return DOUBLE,
@@ -200,7 +230,7 @@ def write_suite(db: str | Path, run: dict[str, Any], episodes: list[dict[str, An
                 stats: list[tuple]) -> None:
     """One suite run (learn/suites.py) into `db`, in one transaction."""
     Path(db).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db))
+    con = connect(db)
     try:
         con.execute(SUITE_SCHEMA)
         con.begin()

@@ -24,6 +24,7 @@ import numpy as np
 
 import game
 from learn.baselines import EvalPolicy, policy_info
+from learn.config import ConfigError
 from game.level import resolve_path
 from learn.coop import EpisodeRecorder, episode_metrics
 
@@ -183,6 +184,13 @@ def run_suite(policy: EvalPolicy, suite: str | list[SuiteLevel], out: str | Path
     db = Path(out)
     if db.suffix != ".duckdb":
         db = db / "stats.duckdb"
-    write_suite(db, run_row, episodes_rows, group_rows, stat_rows)
+    try:
+        write_suite(db, run_row, episodes_rows, group_rows, stat_rows)
+    except ConfigError as e:  # the database cannot take them: nothing computed is lost
+        from learn.stats import save_unwritten
+
+        saved = save_unwritten(db.with_name(f"{db.stem}.unsaved-{run_id}.json"),
+                               dict(run=run_row, episodes=episodes_rows, groups=group_rows, stats=stat_rows))
+        raise ConfigError(f"{e}; this run's results are in {saved}") from None
     return {"run_id": run_id, "db": str(db), "suite": name, "policy": info["policy"], "episodes": len(episodes_rows),
             "per_level": per_level, "mean_return": float(np.mean([r["mean_return"] for r in episodes_rows]))}

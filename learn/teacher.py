@@ -24,7 +24,8 @@ import numpy as np
 from game.action_table import flat_index
 from learn.config import ConfigError
 
-TEACHERS = ("scripted",)
+# name -> the scripted baseline's options: "scripted_peaceful" teaches the production chain only
+TEACHERS = {"scripted": {}, "scripted_peaceful": {"peaceful": True}}
 
 
 def teacher_coef(coef: float, steps: int, global_step: int) -> float:
@@ -57,7 +58,7 @@ class Teacher:
         for i, env in enumerate(envs):
             per_level = {}
             for level_env in _levels(env):
-                p = ScriptedPolicy(seed * 1009 + i, memoryless=True)
+                p = ScriptedPolicy(seed * 1009 + i, memoryless=True, **TEACHERS[name])
                 p.bind(level_env, level_env.level_name)
                 p.reset(env.num_agents)
                 per_level[level_env.level_name] = p

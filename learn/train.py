@@ -211,8 +211,12 @@ class Trainer:
                 found = ckpt.list_checkpoints(self.run_dir)
                 if not found:
                     raise ckpt.CheckpointError(f"--resume: no checkpoint in {self.run_dir / 'checkpoints'}")
-                found = found[-1]
-                data = ckpt.load_checkpoint(found, map_location="cpu" if self.dist.enabled else self.device)
+                older, found = found[:-1], found[-1]
+                loc = "cpu" if self.dist.enabled else self.device
+                try:
+                    data = ckpt.load_checkpoint(found, map_location=loc)
+                except ckpt.CheckpointError as e:  # say which older checkpoint would do
+                    raise ckpt.CheckpointError(f"{e}; {_older_good(older, loc)}") from None
             except ckpt.CheckpointError as e:
                 err = str(e)
         if self.dist.enabled:
@@ -528,6 +532,18 @@ class Trainer:
             best_upd = min(best_upd, time.perf_counter() - t0)
         return {"samples": samples, "inference_sps": samples / best_inf, "update_sps": samples / best_upd,
                 "bound_sps": samples / (best_inf + best_upd)}
+
+
+def _older_good(older: list[Path], map_location) -> str:
+    """What to do about a damaged latest checkpoint: the newest older one that loads, if any."""
+    for p in reversed(older):
+        try:
+            ckpt.load_checkpoint(p, map_location=map_location)
+        except ckpt.CheckpointError:
+            continue
+        return (f"the run also holds {p.name}, which loads: move the damaged file out of {p.parent} and "
+                f"--resume continues from {p.name}")
+    return "no older checkpoint of the run loads; start the run afresh in another --run-dir"
 
 
 def _sync(device: torch.device) -> None:

@@ -56,14 +56,22 @@ def test_level_validates_renders_and_runs_1000_random_steps(name, tmp_path, caps
     assert obs.shape == (env.num_agents, *env.single_observation_space.shape)
 
 
+# the one level with its own action space: studies/hamilton.toml trains on it alone, and PPO
+# finds its turn-and-give sequence among 12 flat actions but not among the arena's 30 (its header)
+OWN_ACTIONS = {"hamilton": ["noop", "rotate", "use", "transfer"]}
+
+
 def test_every_level_shares_the_arenas_spaces():
     ref = make_env("arena", num_worlds=1)
     for name in LEVELS:
         env = make_env(name, num_worlds=1)
         assert env.single_observation_space == ref.single_observation_space, name
-        assert env.single_action_space == ref.single_action_space, name
         assert env.feature_names == ref.feature_names, name
-        assert env.action_names == ref.action_names, name
+        if name in OWN_ACTIONS:
+            assert env.action_names == OWN_ACTIONS[name], name
+        else:
+            assert env.single_action_space == ref.single_action_space, name
+            assert env.action_names == ref.action_names, name
         assert env.level.obs.window == 11
 
 

@@ -169,3 +169,38 @@ def test_eval_replays_carry_a_trace_that_verifies(tmp_path):
     rep = load_replay(r["replay"])
     assert rep.ticks == 20 and {16, 19} <= set(rep.trace)
     assert verify_replay(rep).ok
+
+
+@pytest.mark.parametrize("col, value, what", [(0, 77, "action id 77"), (1, 9, "argument 9"), (0, -1, "action id -1")])
+def test_out_of_range_actions_are_refused_in_one_line(tmp_path, capsys, col, value, what):
+    """A replay edited to hold an action the level does not have: refused before any tick is run
+    (verify and the viewer alike), naming the tick, the agent and the range."""
+    env, acts = _play()
+    acts = acts.copy()
+    acts[5, 2, col] = value
+    p = save_replay(tmp_path / "bad.npz", LEVEL, 3, acts, env.state_hash([0]), max_steps=30)
+    with pytest.raises(ReplayError, match=f"tick 5, agent 2: {what} is out of range"):
+        verify_replay(p)
+    from viewer.cli import main as viewer_main
+
+    assert viewer_main(["replay", str(p), "--verify"]) == 1
+    err = capsys.readouterr().err
+    assert what in err and err.count("\n") == 1
+
+
+def test_a_different_level_is_named_as_such_not_as_a_new_version(tmp_path):
+    lv = tmp_path / "lv.toml"
+    shutil.copy("tests/levels/tiny_harvest.toml", lv)
+    env = game.make_env(str(lv), num_worlds=1, seed=0)
+    env.reset()
+    acts = np.zeros((5, env.agents_per_world, 2), np.int32)
+    for a in acts:
+        env.step(a)
+    p = save_replay(tmp_path / "r.npz", lv, 0, acts, env.state_hash([0]))
+    text = lv.read_text()
+    lv.write_text(text.replace("cooldown = 4", "cooldown = 5"))  # the same level, edited
+    with pytest.raises(ReplayError, match="another version of level"):
+        check_level(load_replay(p))
+    lv.write_text(text.replace('name = "tiny_harvest"', 'name = "other"'))  # another level in its place
+    with pytest.raises(ReplayError, match="recorded on level 'tiny_harvest', but .* is now level 'other', another level"):
+        check_level(load_replay(p))

@@ -64,6 +64,25 @@ def test_labels_are_the_scripted_choices_as_flat_indices():
         e.close()
 
 
+def test_the_peaceful_teacher_never_attacks_where_the_scripted_one_does():
+    """kinship_harvest: two teams in one room; the scripted baseline attacks the other team, the
+    `scripted_peaceful` teacher (and ScriptedPolicy(peaceful=True)) produces without attacking."""
+    counts = {}
+    for name in ("scripted", "scripted_peaceful"):
+        env = make_env("game/levels/kinship_harvest.toml", num_worlds=8, seed=0)
+        attack = env.action_names.index("attack")
+        teacher = Teacher(name, _Vec([env]), seed=0)
+        obs, _ = env.reset(seed=0)
+        n = 0
+        for _ in range(256):
+            a = env.flat_actions[teacher.label(obs)]
+            n += int((a[:, 0] == attack).sum())
+            obs, *_ = env.step(a)
+        counts[name] = n
+        env.close()
+    assert counts["scripted"] > 0 and counts["scripted_peaceful"] == 0, counts
+
+
 def test_a_curriculum_env_is_taught_with_its_current_levels_recipes():
     env = CurriculumEnv([Entry(TINY, 1.0), Entry(HARVEST, 1.0)], 2, seed=0, sampler="weights", max_steps=8)
     obs = env.reset(seed=0)[0]

@@ -38,6 +38,10 @@ def run_generator(level: Level, name: str, params: dict, rng: np.random.Generato
     if gen is None:
         raise MapError(f"{where}.generator: unknown generator {name!r}; expected one of {sorted(GENERATORS)}")
     p = decode_params(params, gen.params, f"{where}.params")
+    if hasattr(p, "height") and hasattr(p, "width"):  # refused before a huge map is drawn
+        from game.limits import check_map_side
+
+        check_map_side(f"{where}.params", p.height, p.width)
     return gen.fn(level, p, rng, f"{where}.params")
 
 

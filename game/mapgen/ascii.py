@@ -38,6 +38,9 @@ def from_text(level: Level, text: str, where: str = "$.map.ascii") -> MapLayout:
                 f"{where}: ragged map: line {i + 1} has {len(ln)} characters, line 1 has {width}; "
                 "expected every line to have the same length"
             )
+    from game.limits import check_map_side
+
+    check_map_side(where, len(lines), width)
     leg = legend(level)
     for ch, what in level.map.legend.items():
         if len(ch) != 1:
