@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -307,7 +308,8 @@ def _bench(args) -> int:
 
 
 def _study(args) -> int:
-    from learn.study import StudyRunner, _clock
+    from learn.study import StudyRunner
+    from learn.train import clock
 
     runner = StudyRunner(args.study, args.out, progress=lambda m: print(m, flush=True), smoke=args.smoke,
                          command="python -m learn " + " ".join(shlex.quote(a) for a in args.argv
@@ -315,9 +317,9 @@ def _study(args) -> int:
     if args.dry_run:
         print("\n".join(runner.describe()))
         est = runner.estimate()
-        print(f"estimate: {est['todo']} of {est['jobs']} jobs left, {_clock(est['total_s'])} "
-              f"(training {_clock(est['train_s'])} at {est['train_sps']:,.0f} agent-steps/s measured now, "
-              f"evaluation {_clock(est['eval_s'])})")
+        print(f"estimate: {est['todo']} of {est['jobs']} jobs left, {clock(est['total_s'])} "
+              f"(training {clock(est['train_s'])} at {est['train_sps']:,.0f} agent-steps/s measured now, "
+              f"evaluation {clock(est['eval_s'])})")
         return 0
     if args.report_only:
         from learn.study_report import write_report
@@ -355,4 +357,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if "WORLD_SIZE" in os.environ:  # a torchrun rank (torch is loaded by then anyway)
+        from learn.distributed import exit_rank
+
+        exit_rank(code)
+    sys.exit(code)

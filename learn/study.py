@@ -18,7 +18,6 @@ evaluated again. Each step's results are committed before the next starts.
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ import tomli_w
 
 from learn.config import ConfigError, TrainConfig, from_dict, read_toml
 from learn.stats import connect
+from learn.train import clock
 from learn.study_spec import StudyError, load_study
 
 STUDY_SCHEMA = """
@@ -190,6 +190,11 @@ class StudyRunner:
         finally:
             con.close()
 
+    def todo(self) -> list[Job]:
+        """The jobs whose evaluation is not in study_runs yet (in plan order)."""
+        done = self.evaluated()
+        return [j for j in self.jobs() if (j.arm, j.seed, j.kind) not in done]
+
     def trained(self, job: Job) -> bool:
         st = self.run_dir(job) / "status.json"
         if not st.exists():
@@ -205,8 +210,7 @@ class StudyRunner:
         self._check_levels()
         self._write_plan()
         self._write_levels()
-        done = self.evaluated()
-        todo = [j for j in self.jobs() if (j.arm, j.seed, j.kind) not in done]
+        todo = self.todo()
         self.progress(f"study {self.study.name}: {len(self.jobs())} jobs ({len(self.jobs()) - len(todo)} done) "
                       f"in {self.out}")
         t0, spent = time.perf_counter(), []
@@ -214,13 +218,13 @@ class StudyRunner:
             eta = ""
             if spent:
                 left = sum(1 for j in todo[i:] if j.kind == "trained")
-                eta = f", ETA {_clock(left * sum(spent) / len(spent))}"
+                eta = f", ETA {clock(left * sum(spent) / len(spent))}"
             self.progress(f"[{i + 1}/{len(todo)}] arm {job.arm}, {job.policy.split('/')[1]}{eta}")
             t1 = time.perf_counter()
             self.do(job)
             if job.kind == "trained":
                 spent.append(time.perf_counter() - t1)
-        self.progress(f"study {self.study.name}: all jobs done ({_clock(time.perf_counter() - t0)} this session)")
+        self.progress(f"study {self.study.name}: all jobs done ({clock(time.perf_counter() - t0)} this session)")
         if report:
             from learn.study_report import write_report
 
@@ -251,7 +255,7 @@ class StudyRunner:
             self.progress(f"  training {job.policy}: {self.total_steps(job.arm):,} agent-steps"
                           f"{' (resumed)' if resume else ''} -> {rd}")
             summary = train(from_dict(data, f"study {self.study.name}"))
-            self.progress(f"  trained in {_clock(summary['wall_s'])} ({summary['SPS']:,.0f} agent-steps/s)")
+            self.progress(f"  trained in {clock(summary['wall_s'])} ({summary['SPS']:,.0f} agent-steps/s)")
         status = json.loads((rd / "status.json").read_text())
         last = ckpt.list_checkpoints(rd)[-1]
         wall = float(status.get("ended", 0)) - float(status.get("started", 0))
@@ -290,8 +294,7 @@ class StudyRunner:
 
         from learn.train import Trainer
 
-        done = self.evaluated()
-        todo = [j for j in self.jobs() if (j.arm, j.seed, j.kind) not in done]
+        todo = self.todo()
         arm = self.study.arms[0]
         cfg = {**self.configs[arm.name], "level": str(self._level_of(arm)), "seed": 0}
         with tempfile.TemporaryDirectory() as tmp:
@@ -311,13 +314,13 @@ class StudyRunner:
         import game
 
         train_s = sum(self.total_steps(j.arm) / sps for j in todo if j.kind == "trained" and not self.trained(j))
-        eval_s = 0.0
-        for j in todo:
-            env = game.make_env(str(self._level_of(self.arms[j.arm])), num_worlds=1,
-                                **self.arms[j.arm].overrides)
-            T = self.study.eval.max_steps or env.level.max_steps
-            eval_s += self.study.eval.episodes * T * env.agents_per_world / eval_sps
+        agent_steps = {}  # per arm: one eval run's agent-steps (one env built per arm, not per job)
+        for name in {j.arm for j in todo}:
+            env = game.make_env(str(self._level_of(self.arms[name])), num_worlds=1, **self.arms[name].overrides)
+            agent_steps[name] = self.study.eval.episodes * (self.study.eval.max_steps or env.level.max_steps) \
+                * env.agents_per_world
             env.close()
+        eval_s = sum(agent_steps[j.arm] / eval_sps for j in todo)
         return {"jobs": len(self.jobs()), "todo": len(todo), "train_sps": sps, "eval_sps": eval_sps,
                 "train_s": train_s, "eval_s": eval_s, "total_s": train_s + eval_s}
 
@@ -344,10 +347,3 @@ def _write_toml(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(tomli_w.dumps(data).encode())
     tmp.replace(path)
-
-
-def _clock(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "?"
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -195,10 +195,9 @@ def write_report(runner) -> dict[str, Path]:
             if k not in meta:
                 rows.append([a, str(seed), "not done", "", ""] + [""] * len(sm["metrics"]))
                 continue
-            d = loaded["data"][k]
+            means = [_mean(loaded["data"][k].get(m, [])) for m in sm["metrics"]]
             rows.append([a, str(seed), f"{meta[k]['step']:,}", _hm(meta[k]["train_s"] or 0), str(meta[k]["episodes"])]
-                        + [_fmt(_mean(d.get(m, [])) if _mean(d.get(m, [])) is not None else float("nan"),
-                                float("nan"), 1) for m in sm["metrics"]])
+                        + [_fmt(float("nan") if v is None else v, float("nan"), 1) for v in means])
     L += _table(["arm", "seed", "agent-steps", "train", "episodes"] + [_label(m) for m in sm["metrics"]], rows)
     L += ["", "## Charts", "", f"![the metrics by arm]({png.name})", "",
           "## Metrics", ""]

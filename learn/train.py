@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import os
 import random
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -634,7 +635,7 @@ class _Progress:
         rate = (self.step - self.start_step) / elapsed if elapsed > 0 else 0.0
         eta = max(0, self.total - self.step) / rate if rate > 0 else float("nan")
         print(f"train {self.step:,}/{self.total:,} steps  {self.m.get('charts/SPS', 0.0):,.0f} SPS  return "
-              f"{'-' if ret != ret else f'{ret:.3f}'}  elapsed {_clock(elapsed)}  ETA {_clock(eta)}", flush=True)
+              f"{'-' if ret != ret else f'{ret:.3f}'}  elapsed {clock(elapsed)}  ETA {clock(eta)}", flush=True)
 
     def stop(self) -> None:
         if self.plain:
@@ -644,8 +645,12 @@ class _Progress:
         self.p.stop()
 
 
-def _clock(seconds: float) -> str:
-    return "-:--:--" if seconds != seconds else time.strftime("%H:%M:%S", time.gmtime(seconds))
+def clock(seconds: float) -> str:
+    """H:MM:SS, hours zero-padded to two digits and not wrapping at a day (a study can run longer)."""
+    if not math.isfinite(seconds):
+        return "-:--:--"
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 def print_summary(s: dict[str, Any]) -> None:
