@@ -333,6 +333,7 @@ def _study(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     from game import LevelError
     from learn.checkpoint import CheckpointError
+    from learn.atomic import DiskError, is_disk_error
     from learn.scorecard import ScorecardError
     from learn.study_spec import StudyError
     from learn.suites import SuiteError
@@ -343,8 +344,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"train": _train, "eval": _eval, "bench": _bench, "monitor": _monitor,
                 "scorecard": _scorecard, "study": _study}[args.command](args)
-    except (ConfigError, CheckpointError, LevelError, SuiteError, ScorecardError, NonFiniteError, StudyError) as e:
+    except (ConfigError, CheckpointError, LevelError, SuiteError, ScorecardError, NonFiniteError, StudyError,
+            DiskError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        if not is_disk_error(e):
+            raise
+        print(f"error: cannot write {e.filename or 'a file'}: {e.strerror}; free space or choose a writable place "
+              f"(what was written before is intact: files are replaced whole)", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
         from learn.distributed import Terminated

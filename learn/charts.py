@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import os
 
+from learn.atomic import atomic_open
+
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
            (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 
@@ -187,6 +189,5 @@ def save(surf, path) -> None:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    pygame().image.save(surf, str(tmp))
-    os.replace(tmp, path)
+    with atomic_open(path, "wb") as f:
+        pygame().image.save(surf, f, path.name)  # the name hint picks the format

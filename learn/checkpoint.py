@@ -15,7 +15,6 @@ single-process resume (distributed ranks re-seed from the seed, their rank and t
 
 from __future__ import annotations
 
-import os
 import random
 import re
 from pathlib import Path
@@ -23,6 +22,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from learn.atomic import atomic_open
 
 FORMAT = "learn.checkpoint"
 VERSION = 2  # 2: one head over the flat action list (1: a head per MultiDiscrete dimension)
@@ -96,29 +97,11 @@ def save_checkpoint(run_dir: str | Path, payload: dict[str, Any], step: int, kee
     d = checkpoint_dir(run_dir)
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"ckpt_{step:012d}.pt"
-    tmp = d / f".{path.name}.tmp"
-    with open(tmp, "wb") as f:
+    with atomic_open(path, "wb", fsync=True) as f:
         torch.save({"format": FORMAT, "version": VERSION, **payload}, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(d)
     for old in list_checkpoints(run_dir)[:-keep]:
         old.unlink(missing_ok=True)
     return path
-
-
-def _fsync_dir(d: Path) -> None:
-    try:
-        fd = os.open(d, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def resolve_checkpoint(spec: str | Path) -> Path:

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from learn.atomic import write_text
 from learn.baselines import make_eval_policy
 from learn.checkpoint import CheckpointError
 from learn.config import level_file
@@ -61,9 +62,7 @@ def baseline_scores(level: str | Path, max_steps: int = 0, episodes: int = 8) ->
                      "hearts_per_agent": sum(r["metrics"]["hearts"] for r in rows) / n}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(out), encoding="utf-8")
-        os.replace(tmp, path)
+        write_text(path, json.dumps(out))
     except OSError:
         pass
     return out

@@ -17,6 +17,8 @@ from typing import Any, Iterable
 
 import duckdb
 
+from learn import atomic
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS metrics (
     segment INTEGER, epoch INTEGER, step BIGINT, time DOUBLE, name VARCHAR, value DOUBLE);
@@ -48,10 +50,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
 def save_unwritten(path: Path, data: Any) -> Path:
     """Results a database refused, as JSON (written atomically), so that nothing computed is lost."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return atomic.write_text(path, json.dumps(data, indent=1, default=str) + "\n")
 
 
 def _num(v: Any) -> float | None:
@@ -167,9 +166,15 @@ def write_status(run_dir: str | Path, **fields: Any) -> None:
     """`status.json`: the trainer's state ("running", "finished", "interrupted", "failed"), its
     process identity and times; written to a temporary file and renamed into place."""
     path = Path(run_dir) / "status.json"
-    tmp = path.with_name(".status.json.tmp")
-    tmp.write_text(json.dumps(fields, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(fields, indent=1) + "\n"
+    try:
+        atomic.write_text(path, text)
+    except OSError as e:
+        if not (atomic.is_disk_error(e) and path.exists()):
+            raise
+        # a full disk has no room for a second copy; truncating the old one frees what the new
+        # one needs, so a run that stops on a full disk still says so ("failed", not "running")
+        path.write_text(text, encoding="utf-8")
 
 
 def write_eval(run_dir: str | Path, eval_id: str, checkpoint: str, level: str, step: int,

@@ -26,6 +26,7 @@ from typing import Any, Callable
 import msgspec
 import tomli_w
 
+from learn.atomic import write_text
 from learn.config import ConfigError, TrainConfig, from_dict, read_toml
 from learn.stats import connect
 from learn.train import clock
@@ -150,9 +151,7 @@ class StudyRunner:
                                  f"(its plan.json differs): give another --out, or restore the study file")
             return
         self.out.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(plan, indent=1) + "\n")
-        tmp.replace(path)
+        write_text(path, json.dumps(plan, indent=1) + "\n")
 
     def _check_levels(self) -> None:
         """Every arm's level (and training level) builds, before anything is written."""
@@ -344,6 +343,4 @@ class StudyRunner:
 
 
 def _write_toml(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(tomli_w.dumps(data).encode())
-    tmp.replace(path)
+    write_text(path, tomli_w.dumps(data))

@@ -17,6 +17,7 @@ from typing import Any
 
 
 from learn import charts
+from learn.atomic import write_text
 from learn.coop import COOP_COLUMNS
 from learn.scorecard import mean_ci
 from learn.stats import connect
@@ -206,9 +207,7 @@ def write_report(runner) -> dict[str, Path]:
           + (f" ({r.description})" if r.description else "") for r in s.ratios if r.name in sm["metrics"]]
     L += ["", "Formulas and tables: docs/evaluation.md. Per-episode rows: `study.duckdb` (tables `study_runs` and "
           "`suite_episodes`, joined on `run_id`).", ""]
-    tmp = md.with_suffix(".tmp")
-    tmp.write_text("\n".join(L))
-    tmp.replace(md)
+    write_text(md, "\n".join(L))
     return {"md": md, "png": png}
 
 

@@ -13,8 +13,8 @@ the only writer). See docs/distributed.md.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import os
 import random
 import math
 import time
@@ -26,6 +26,7 @@ import pufferlib.vector
 import torch
 
 import game
+from learn import atomic
 from learn import checkpoint as ckpt
 from learn import distributed
 from learn.config import (ConfigError, NonFiniteError, TrainConfig, check_policy, default_run_dir, dumps, level_file,
@@ -106,10 +107,15 @@ class Timer:
         self.total[self._phase] += time.perf_counter() - self._t0
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+@contextlib.contextmanager
+def _unless_failing(failing: bool):
+    """Clean-up after a failure: a disk error in it is dropped (the first error is the one to
+    report, and the disk that caused it fails every later write too)."""
+    try:
+        yield
+    except OSError as e:
+        if not (failing and atomic.is_disk_error(e)):
+            raise
 
 
 class Trainer:
@@ -147,6 +153,11 @@ class Trainer:
                 self._lock = RunLock(self.run_dir)
             except ConfigError as e:
                 err = str(e)
+            except OSError as e:
+                if not atomic.is_disk_error(e):
+                    raise
+                err = (f"run directory {self.run_dir}: cannot be created or written ({e.strerror}); "
+                       f"give a writable --run-dir")
         if self.dist.enabled:  # a refusal reaches every rank
             err = distributed.broadcast(self.dist, err)
         if err:
@@ -181,7 +192,7 @@ class Trainer:
         self.timer = Timer()
         self.stats = RunStats(self.run_dir) if self.dist.is_main else None
         if self.dist.is_main:  # only now that the level, policy, checkpoint and stats are known to fit
-            _write_atomic(self.run_dir / "config.toml", dumps(c))
+            atomic.write_text(self.run_dir / "config.toml", dumps(c))
         self.last_metrics: dict[str, float] = {}
         self.episode_return = float("nan")
         self.hearts = float("nan")
@@ -436,6 +447,11 @@ class Trainer:
             last_ckpt = self.save()
             status["state"] = "interrupted"
             raise
+        except OSError as e:
+            error = distributed.explain(self.dist, e)
+            if not atomic.is_disk_error(e):
+                raise
+            raise atomic.DiskError(self._disk_message(e)) from None
         except BaseException as e:
             error = distributed.explain(self.dist, e)
             raise
@@ -443,12 +459,15 @@ class Trainer:
             sigterm.shield()
             if progress:
                 progress.stop()
-            self.close()
+            failing = status["state"] == "running"
+            with _unless_failing(failing):  # a full disk must not bury the first error under more
+                self.close()
             # after close(): a monitor that sees the final state may open the database
-            if status["state"] == "running":
+            if failing:
                 status.update(state="failed", error=error)
             if main:
-                write_status(self.run_dir, **status, ended=time.time(), global_step=self.global_step)
+                with _unless_failing(failing):
+                    write_status(self.run_dir, **status, ended=time.time(), global_step=self.global_step)
             distributed.shutdown(self.dist, ok=status["state"] == "finished")
             sigterm.restore()
         wall = time.perf_counter() - t0
@@ -495,6 +514,13 @@ class Trainer:
 
         r = evaluate(checkpoint, self.config.level, episodes=n, device=str(self.device))
         return {k: r[k] for k in ("episodes", "mean_return", "hearts_per_agent", "seed", "eval_id", "replay")}
+
+    def _disk_message(self, e: OSError) -> str:
+        good = ckpt.list_checkpoints(self.run_dir)
+        kept = f"its last good checkpoint {good[-1]} is kept" if good else "it has no checkpoint yet"
+        return (f"cannot write {e.filename or 'a file of the run'}: {e.strerror}; the run stopped at step "
+                f"{self.global_step:,} and {kept}: free space (or make {self.run_dir} writable), then continue "
+                f"it with `python -m learn train --resume --run-dir {self.run_dir}`")
 
     def close(self) -> None:
         if getattr(self, "stats", None) is not None:

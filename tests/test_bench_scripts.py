@@ -1,5 +1,7 @@
 """The benchmark scripts run on a fresh checkout (their figures are not asserted: machines are noisy)."""
 
+import pytest
+
 from benchmarks import overhead
 
 
@@ -11,6 +13,7 @@ def test_overhead_script_measures_the_three_levels_of_a_step(capsys):
     assert "one world of 24 agents" in printed and "env.step above the tick" in printed
 
 
+@pytest.mark.slow
 def test_time_to_skill_reports_each_target_and_seed(capsys):
     from benchmarks import time_to_skill
 

@@ -70,6 +70,7 @@ def test_rank_env_seeds_never_overlap():
     assert env_seed(load_config(overrides=dict(seed=5)), 0) == 5  # a single process is unchanged
 
 
+@pytest.mark.slow
 def test_two_ranks_identical_params_rank0_writes_steps_summed(tmp_path):
     work, debug = tmp_path / "work", tmp_path / "debug"
     epochs = 4
@@ -117,6 +118,7 @@ def test_two_ranks_identical_params_rank0_writes_steps_summed(tmp_path):
     assert state_checksum(data["model"]) == rec[0][-1]["checksum"]
 
 
+@pytest.mark.slow
 def test_dead_rank_stops_the_job_then_resumes_with_other_rank_counts(tmp_path):
     run_dir, debug = tmp_path / "run", tmp_path / "debug"
     fail = {"LEARN_DIST_FAIL_RANK": "1", "LEARN_DIST_FAIL_EPOCH": "2", "LEARN_DIST_DEBUG_DIR": str(debug)}
@@ -178,6 +180,7 @@ def test_sigterm_inside_a_duckdb_query_is_reported_as_the_signal():
     assert explain(ctx, RuntimeError("Query interrupted")) == "RuntimeError: Query interrupted"
 
 
+@pytest.mark.slow
 def test_hung_rank_times_out(tmp_path):
     """A rank that hangs (alive, silent): the others' collectives time out after --dist-timeout."""
     run_dir = tmp_path / "run"
@@ -190,6 +193,7 @@ def test_hung_rank_times_out(tmp_path):
     assert status["state"] == "failed" and "timed out" in status["error"], status
 
 
+@pytest.mark.slow
 def test_lstm_and_kl_early_stop_stay_identical(tmp_path):
     """The recurrent update (forward_sequence through DDP) and the target_kl early stop (agreed
     over ranks, or the ranks would take different numbers of steps and deadlock)."""

@@ -10,6 +10,7 @@ import pytest
 from benchmarks.fault_injection import run
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [int(os.environ.get("FAULT_SEED", "0"))])
 def test_random_kills_keep_the_run_directory_consistent(tmp_path, capsys, seed):
     assert run(kills=4, seed=seed, out=tmp_path) == 0

@@ -27,6 +27,7 @@ def test_route_hands_each_command_to_its_tool():
         route(["fly"])
 
 
+@pytest.mark.slow
 def test_imports_and_the_command_work_from_another_directory(tmp_path):
     code = "import game, learn, viewer, engine.systems_cy.observation as o; print(o.__file__)"
     r = _run([sys.executable, "-c", code], cwd=tmp_path)

@@ -17,6 +17,7 @@ from learn.train import train
 LEVEL = str(Path(__file__).parent / "levels" / "tiny_harvest.toml")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_trained_policy_beats_random_by_a_wide_margin(tmp_path, seed):
     cfg = load_config(overrides=dict(level=LEVEL, total_steps=100_000, seed=seed, run_dir=str(tmp_path), quiet=True,

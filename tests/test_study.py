@@ -151,6 +151,7 @@ def _study_rows(out: Path):
     return runs, eps
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("study", STUDIES, ids=[p.stem for p in STUDIES])
 def test_shipped_study_smoke(study, tmp_path, capsys):
     """Every shipped study runs end to end at a tiny budget; its report and tables are complete."""
@@ -175,6 +176,7 @@ def test_shipped_study_smoke(study, tmp_path, capsys):
         assert (out / "levels" / f"{a.name}.toml").is_file()
 
 
+@pytest.mark.slow
 def test_study_kill_and_resume(tmp_path):
     """SIGKILL mid-study, then the same command: finished runs are not retrained, the killed one
     continues from its checkpoint, and every job ends evaluated exactly once."""
@@ -215,6 +217,7 @@ def test_study_kill_and_resume(tmp_path):
     assert "6 jobs (6 done)" in again.stdout
 
 
+@pytest.mark.slow
 def test_study_writes_only_under_out(tmp_path, monkeypatch):
     spec = _tiny_study(tmp_path / "tiny.toml", seeds=(0,))
     work = tmp_path / "cwd"
@@ -226,6 +229,7 @@ def test_study_writes_only_under_out(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cwd", "tiny.toml"]
 
 
+@pytest.mark.slow
 def test_study_report_numbers(tmp_path):
     """The report's trained figure is the mean over seeds of each seed's episode mean."""
     from learn.study import StudyRunner
@@ -255,6 +259,7 @@ def test_study_dry_run(tmp_path, capsys):
     assert not out.exists()  # a dry run writes nothing
 
 
+@pytest.mark.slow
 def test_changed_study_is_refused(tmp_path, capsys):
     spec = _tiny_study(tmp_path / "tiny.toml", seeds=(0,))
     out = tmp_path / "out"
