@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                                   "$XDG_DATA_HOME/kinship-grid, else ~/.local/share/kinship-grid)")
     ev.add_argument("--label", help="suite results: the policy's name in the tables (default: RUN@STEP)")
     ev.add_argument("--max-worlds", type=int, default=16, help="suite: worlds stepped together per batch")
+    ev.add_argument("--replays", action="store_true",
+                    help="suite: also write every episode's replay, replays/RUN_ID/LEVEL-epNNN.npz beside the "
+                         "results (watch one with python -m viewer replay FILE)")
     ev.add_argument("--episodes", type=_positive_int, default=None,
                     help="episodes per level (default: 4, or the suite's)")
     ev.add_argument("--seed", type=int, default=None, help="default: the training seed")
@@ -196,6 +199,9 @@ def _eval(args) -> int:
         return _eval_suite(args)
     if not args.checkpoint or not args.level:
         raise ConfigError("eval needs CHECKPOINT LEVEL, CHECKPOINT --suite NAME, or --policy random|scripted")
+    if args.replays:
+        raise ConfigError("--replays is for suite evals (--suite NAME, or --policy random|scripted LEVEL); "
+                          "eval CHECKPOINT LEVEL writes episode 0's replay already")
     args.episodes = 4 if args.episodes is None else args.episodes
     r = evaluate(args.checkpoint, args.level, episodes=args.episodes, seed=args.seed, device=args.device,
                  greedy=args.greedy, max_steps=args.max_steps)
@@ -238,12 +244,13 @@ def _eval_suite(args) -> int:
     out = args.out or str(run_dir_of(spec) if policy.kind == "checkpoint" else data_dir() / "baselines")
     say = None if args.json else (lambda m: print(m, file=sys.stderr))
     r = run_suite(policy, suite, out, episodes=args.episodes, max_steps=args.max_steps, max_worlds=args.max_worlds,
-                  suite_name=None if args.suite else Path(level).stem, greedy=args.greedy, progress=say)
+                  suite_name=None if args.suite else Path(level).stem, greedy=args.greedy, progress=say,
+                  replays=args.replays)
     if args.json:
         print(json.dumps(r, indent=1))
     else:
         print(f"{r['policy']} on suite {r['suite']}: {r['episodes']} episodes, mean return {r['mean_return']:.4f}; "
-              f"results in {r['db']} (run {r['run_id']})")
+              f"results in {r['db']} (run {r['run_id']})" + (f"; replays in {r['replays']}" if r["replays"] else ""))
     return 0
 
 

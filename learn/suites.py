@@ -27,6 +27,7 @@ from learn.baselines import EvalPolicy, policy_info
 from learn.config import ConfigError
 from game.level import resolve_path
 from learn.coop import EpisodeRecorder, episode_metrics
+from learn.suite_replays import SuiteReplays
 
 # Bump when a suite's levels, seeds or episode counts change: scores are comparable only
 # within one suite version (stored in every row as `version`). 2: a policy's randomness restarts
@@ -116,9 +117,9 @@ def code_version() -> str:
 
 
 def run_entry(policy: EvalPolicy, entry: SuiteLevel, episodes: int | None = None, max_steps: int = 0,
-              max_worlds: int = 16) -> list[dict[str, Any]]:
+              max_worlds: int = 16, replays: Path | None = None) -> list[dict[str, Any]]:
     """Run `episodes` episodes of `policy` on one suite entry; one dict per episode with its
-    metrics, its group rows and its stat means."""
+    metrics, its group rows and its stat means (and its replay file under `replays`, if given)."""
     n_eps = int(episodes or entry.episodes)
     overrides = dict(entry.overrides)
     if max_steps:
@@ -130,17 +131,26 @@ def run_entry(policy: EvalPolicy, entry: SuiteLevel, episodes: int | None = None
         env = game.make_env(entry.path(), num_worlds=k, seed=entry.seed + done, **overrides)
         policy.bind(env, entry.name)
         rec = EpisodeRecorder(env)
+        tape = None if replays is None else SuiteReplays(replays, entry.name, entry.path(), env, done,
+                                                         entry.seed + done, overrides, policy_info(policy)["policy"])
         obs, _ = env.reset()
         policy.reseed(f"{entry.name}/{done}")  # the same episodes in any suite (and in any order)
         policy.reset(env.num_agents)
-        for _ in range(env.level.max_steps):
-            obs, _, _, _, _ = env.step(policy.act(obs))
+        for t in range(env.level.max_steps):
+            a = policy.act(obs)
+            if tape:
+                tape.record(t, a)
+            obs, _, _, _, _ = env.step(a)
+            if tape:
+                tape.after_step(t)
+        files = tape.save() if tape else [None] * k
         recs = sorted(rec.records, key=lambda r: r["world"])
         assert len(recs) == k, f"expected {k} finished episodes, recorded {len(recs)}"
         for r in recs:
             metrics, groups, stats = episode_metrics(r, env.stat_names, env.resource_names, env.group_names)
             out.append(dict(episode=done + r["world"], seed=entry.seed + done + r["world"], agents=env.agents_per_world,
-                            steps=env.level.max_steps, metrics=metrics, groups=groups, stats=stats))
+                            steps=env.level.max_steps, metrics=metrics, groups=groups, stats=stats,
+                            replay=files[r["world"]] and str(files[r["world"]])))
         done += k
         env.close()
     return out
@@ -148,9 +158,10 @@ def run_entry(policy: EvalPolicy, entry: SuiteLevel, episodes: int | None = None
 
 def run_suite(policy: EvalPolicy, suite: str | list[SuiteLevel], out: str | Path, episodes: int | None = None,
               max_steps: int = 0, max_worlds: int = 16, suite_name: str | None = None, greedy: bool = False,
-              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+              progress: Callable[[str], None] | None = None, replays: bool = False) -> dict[str, Any]:
     """Run `policy` on every entry of a suite, write the results to the DuckDB file `out` (a
-    `.duckdb` path, or a directory that gets `stats.duckdb`) and return a summary."""
+    `.duckdb` path, or a directory that gets `stats.duckdb`) and return a summary. With
+    `replays`, every episode's replay goes to `replays/RUN_ID/` beside the database."""
     from learn.stats import write_suite
 
     entries = get_suite(suite) if isinstance(suite, str) else suite
@@ -163,10 +174,14 @@ def run_suite(policy: EvalPolicy, suite: str | list[SuiteLevel], out: str | Path
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     info = policy_info(policy)
     t0 = time.time()
+    db = Path(out)
+    if db.suffix != ".duckdb":
+        db = db / "stats.duckdb"
+    replay_dir = db.parent / "replays" / run_id if replays else None
     episodes_rows, group_rows, stat_rows, per_level = [], [], [], {}
     for e in entries:
         t1 = time.perf_counter()
-        eps = run_entry(policy, e, episodes, max_steps, max_worlds)
+        eps = run_entry(policy, e, episodes, max_steps, max_worlds, replay_dir)
         for ep in eps:
             base = dict(run_id=run_id, suite=_suite_of(e, name), level=e.name, level_file=Path(e.path()).name, episode=ep["episode"],
                         seed=ep["seed"])
@@ -181,9 +196,6 @@ def run_suite(policy: EvalPolicy, suite: str | list[SuiteLevel], out: str | Path
     run_row = dict(run_id=run_id, time=t0, suite=name, **info, version=SUITES_VERSION, code_version=code_version(),
                    episodes=len(episodes_rows), max_steps=int(max_steps), greedy=bool(greedy),
                    host=platform.node(), wall_s=time.time() - t0)
-    db = Path(out)
-    if db.suffix != ".duckdb":
-        db = db / "stats.duckdb"
     try:
         write_suite(db, run_row, episodes_rows, group_rows, stat_rows)
     except ConfigError as e:  # the database cannot take them: nothing computed is lost
@@ -193,4 +205,5 @@ def run_suite(policy: EvalPolicy, suite: str | list[SuiteLevel], out: str | Path
                                dict(run=run_row, episodes=episodes_rows, groups=group_rows, stats=stat_rows))
         raise ConfigError(f"{e}; this run's results are in {saved}") from None
     return {"run_id": run_id, "db": str(db), "suite": name, "policy": info["policy"], "episodes": len(episodes_rows),
-            "per_level": per_level, "mean_return": float(np.mean([r["mean_return"] for r in episodes_rows]))}
+            "per_level": per_level, "mean_return": float(np.mean([r["mean_return"] for r in episodes_rows])),
+            "replays": str(replay_dir) if replay_dir else None}

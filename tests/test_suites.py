@@ -168,3 +168,34 @@ def test_cli_errors(tmp_path, tiny_ckpt, capsys):
     code, msg = err(["eval", ck, "--suite", "harvest", "--episodes", "1", "--out", str(tmp_path / "x.duckdb")])
     assert code == 2 and "does not match checkpoint" in msg and "observation shape" in msg
     assert not (tmp_path / "x.duckdb").exists()  # checked before any episode ran
+
+
+def test_suite_replays_replay_each_scored_episode(tmp_path, capsys):
+    """`eval --suite ... --replays`: one replay per level and episode beside the results; each
+    verifies and, played again, gives the return its episode has in the tables."""
+    from game.replay import load_replay, make_replay_env, verify_replay
+
+    out = tmp_path / "res"
+    assert main(["eval", "--policy", "scripted", "game/levels/arena.toml", "--episodes", "3", "--max-worlds", "2",
+                 "--max-steps", "30", "--out", str(out), "--replays"]) == 0
+    said = capsys.readouterr().out
+    con = duckdb.connect(str(out / "stats.duckdb"), read_only=True)
+    (run_id,) = con.execute("SELECT run_id FROM suite_runs").fetchone()
+    rows = con.execute("SELECT episode, seed, mean_return FROM suite_episodes ORDER BY episode").fetchall()
+    con.close()
+    folder = out / "replays" / run_id
+    assert f"replays in {folder}" in said
+    assert sorted(p.name for p in folder.iterdir()) == [f"arena-ep{e:03d}.npz" for e, _, _ in rows]
+    for episode, seed, mean_return in rows:  # episodes 0-1 shared a batch env, episode 2 had its own
+        rep = load_replay(folder / f"arena-ep{episode:03d}.npz")
+        assert rep.seed == seed and rep.ticks == 30 and verify_replay(rep).ok
+        env = make_replay_env(rep)
+        total = sum(env.step(rep.actions[t])[1].astype(np.float64).sum() for t in range(rep.ticks))
+        env.close()
+        assert total / rep.actions.shape[1] == pytest.approx(mean_return, rel=1e-5, abs=1e-9)
+    assert any(r[2] > 0 for r in rows), "the check above needs an episode that scored"
+
+
+def test_replays_flag_is_for_suite_evals(tiny_ckpt, capsys):
+    assert main(["eval", str(tiny_ckpt), "game/levels/arena.toml", "--replays"]) == 2
+    assert "--replays is for suite evals" in capsys.readouterr().err
