@@ -25,6 +25,7 @@ class Act(IntEnum):
 
 
 NUM_CODES = len(Act)
+ATTACK_ARGS = 9  # attack's argument: a cell of the 3x3 block in front
 ACTION_NAMES = tuple(a.name.lower() for a in Act)
 
 

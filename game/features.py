@@ -1,7 +1,7 @@
 """The observation channel table: one list, from which names and kernel offsets are derived.
 
-Cell channels describe whatever occupies a cell and live in each world's padded feature grid;
-observer channels depend on who looks (kinship, bond) and are written per agent; self channels
+Cell channels describe whatever occupies a cell (the kernel encodes them once per entity into a
+record table and copies the record each window cell's grid code names); observer channels depend on who looks (kinship, bond) and are written per agent; self channels
 are the observer's own state, written at the centre cell of its window.
 """
 
@@ -19,8 +19,8 @@ class Features:
     building: int  # type (+1), ready, stock, hp
     kin: int  # kinship of the seen agent to the observer: 128 + 127 * K, 0 where no agent
     bond: int  # 1 if the seen agent is bonded to the observer
-    self_: int  # last_action (+1), last_success, last_reward (128 + 10 * r), progress (0..255)
-    cell_channels: int  # channels [0, cell_channels) come from the feature grid
+    self_: int  # last_action (+1), last_success, last_reward (128 + 64 * r, clipped), progress (0..255)
+    cell_channels: int  # channels [0, cell_channels) come from the cell records
 
     @property
     def count(self) -> int:

@@ -1,9 +1,9 @@
-"""A PNG of a level's map: the tile look shared with the viewer.
+"""A PNG of a level's map (`python -m game render`), for docs and level authoring.
 
 Terrain walls are dark slate, the floor near-black with a faint grid, every building type a
 rounded tile in its own colour with its map letter, agents discs in their group's colour with a
-notch showing their facing (all agents start facing up). `TILE_COLORS`, `group_color` and
-`draw_layout` are public so the viewer can draw the same tiles.
+notch showing their facing (all agents start facing up). (The viewer draws its own
+live, zoomable look in viewer/render.py.)
 """
 
 from __future__ import annotations

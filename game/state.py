@@ -19,7 +19,7 @@ from engine.ecs import World, component
 from engine.signals import Signals
 from engine.systems_cy.observation import record_bytes
 from game.config import Level
-from game.constants import ACTION_NAMES, EMPTY, NUM_CODES, SIGNAL_NAMES, TERRAIN_WALL, Act, num_stats
+from game.constants import ACTION_NAMES, ATTACK_ARGS, EMPTY, NUM_CODES, SIGNAL_NAMES, TERRAIN_WALL, Act, num_stats
 from game.features import Features, features
 from game.maps import MapLayout
 
@@ -110,7 +110,7 @@ def tables(level: Level) -> Tables:
     arg_count = np.ones(NUM_CODES, np.int32)
     arg_count[Act.MOVE] = 2
     arg_count[Act.ROTATE] = 4
-    arg_count[Act.ATTACK] = 9
+    arg_count[Act.ATTACK] = ATTACK_ARGS
     arg_count[Act.TRANSFER] = len(res)
     arg_count[Act.COLOR] = 4
     base_cost = np.array([level.actions[a].cost if a in level.actions else 0 for a in ACTION_NAMES], np.int32)

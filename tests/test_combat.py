@@ -3,9 +3,7 @@
 import numpy as np
 import pytest
 
-from engine.systems_cy import combat
 from engine.systems_cy.combat import KERNELS
-from game import constants
 from game.binding import resolve, scalars
 from game.constants import RES_STATS, STAT_RES, Act, Misc, ResStat, stat_misc_base
 from tests.game_states import differential, random_state
@@ -13,18 +11,6 @@ from tests.reference import combat as ref
 
 A = 10  # agents per world in tests.game_states' level; 0..4 one team, 5..9 the other
 ME, MATE, FOE, FOE2 = 0, 1, 5, 6
-
-
-def test_kernel_constants_mirror_game_constants():
-    c = combat.CONSTANTS
-    assert (c["ACT_ATTACK"], c["ACT_SHIELD"]) == (Act.ATTACK, Act.SHIELD)
-    assert (c["STAT_RES"], c["RES_STATS"]) == (constants.STAT_RES, constants.RES_STATS)
-    for k in ("USED", "STOLEN", "LOST", "DESTROYED"):
-        assert c[f"RES_{k}"] == ResStat[k]
-    for k in ("ATTACK_KIN", "ATTACK_NON_KIN", "ATTACKED_BY_KIN", "ATTACKED_BY_NON_KIN", "ATTACK_BUILDING",
-              "SHIELD_ABSORBED", "FREEZES_CAUSED", "BUILDINGS_DESTROYED"):
-        assert c[f"MISC_{k}"] == Misc[k]
-    assert c["ATTACK_ARGS"] == 9
 
 
 # -- differential ------------------------------------------------------------------------------

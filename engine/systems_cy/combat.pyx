@@ -6,7 +6,7 @@ from engine.kernel import Kernel, arg
 from engine.systems_cy.signals cimport emit
 
 # Copies of game/constants.py (Act, STAT_RES, RES_STATS, ResStat, Misc), so the loops touch no
-# Python object; tests/test_combat.py checks them against the originals through CONSTANTS.
+# Python object; tests/test_kernel_constants.py checks them against the originals through CONSTANTS.
 cdef enum:
     ACT_ATTACK = 4
     ACT_SHIELD = 5

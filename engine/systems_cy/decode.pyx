@@ -6,13 +6,17 @@ from engine.systems_cy.step cimport Step
 from engine.kernel import Kernel, arg
 from engine.systems_cy.rng cimport shuffle
 
-# Mirrors game/constants.py (checked by tests/test_decode.py)
+# Copies of game/constants.py, so the loops touch no Python object; tests/test_kernel_constants.py
+# checks them against the originals through CONSTANTS.
 cdef enum:
     ACT_NOOP = 0
     NUM_CODES = 10
     STAT_BAD_ARG = 2 * NUM_CODES + 1
     STAT_NO_ENERGY = 2 * NUM_CODES + 2
     MISC_ENERGY_SPENT = 6
+
+CONSTANTS = {"ACT_NOOP": ACT_NOOP, "NUM_CODES": NUM_CODES, "STAT_BAD_ARG": STAT_BAD_ARG,
+             "STAT_NO_ENERGY": STAT_NO_ENERGY, "MISC_ENERGY_SPENT": MISC_ENERGY_SPENT}
 
 
 cdef int decode(const int32_t[:, :, ::1] actions,

@@ -5,11 +5,14 @@ from engine.systems_cy.step cimport Step
 
 from engine.kernel import Kernel, arg
 
-# Mirrors game/constants.py (checked by tests/test_freeze.py)
+# Copies of game/constants.py, so the loops touch no Python object; tests/test_kernel_constants.py
+# checks them against the originals through CONSTANTS.
 cdef enum:
     NUM_CODES = 10
     STAT_FROZEN = 2 * NUM_CODES
     MISC_FROZEN_TICKS = 5
+
+CONSTANTS = {"NUM_CODES": NUM_CODES, "STAT_FROZEN": STAT_FROZEN, "MISC_FROZEN_TICKS": MISC_FROZEN_TICKS}
 
 
 cdef int freeze(int32_t[:, ::1] agent_frozen,
