@@ -104,7 +104,7 @@ def overlap_lines(runner, sm: dict[str, Any]) -> list[str]:
             for b in arms[i + 1:]:
                 if iv[a] and iv[b] and (iv[a][1] < iv[b][0] or iv[b][1] < iv[a][0]):
                     hi, lo = (a, b) if iv[a][0] > iv[b][1] else (b, a)
-                    apart.append(f"{hi} above {lo}")
+                    apart.append(f"`{hi}` above `{lo}`")  # quoted: arms may be named "none" or "random"
         name = _label(m)
         if not any(iv.values()):
             lines.append(f"- **{name}**: no values.")

@@ -19,12 +19,7 @@ LEVEL = "game/levels/arena.toml"
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _pygame():
-    pygame.display.init()
-    pygame.font.init()
-    yield
-    pygame.quit()
+pytestmark = pytest.mark.usefixtures("pygame_display")
 
 
 def make_app(mode="play", level=LEVEL, policy=None, **kw):
@@ -188,7 +183,9 @@ def test_panel_shows_the_agents_real_state():
     ag.color[0, 0] = 9
     inv.items[0, 0, env.resource_names.index("ore")] = 3
     env.world.resources.episode_return[0, 0] = 1.25
-    text = "\n".join(line for line, _ in app.panel_lines())
+    from viewer.panel import panel_lines
+
+    text = "\n".join(line for line, _ in panel_lines(app.session))
     info = env.inspect_agent(0)
     assert f"energy 77 / {info['max_energy']}" in text
     assert "shield on   frozen 4   color 9" in text

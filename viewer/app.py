@@ -4,7 +4,8 @@ Time: the simulation advances in whole ticks at `speed` ticks per second, indepe
 frame rate (an accumulator, as in Godot's fixed physics step). Between two ticks agents are
 drawn interpolated, so motion stays smooth at low tick rates. In play the world waits for the
 keyboard by default (turn-based: each action key is one tick); `R` switches to real time.
-In screenshot mode every frame is exactly one tick, so `--frames N` shows tick N.
+In screenshot mode every frame without a key is exactly one tick (in play too: the driven agent
+noops), so `--frames N` shows tick N; a frame that feeds a `--keys` key runs only what the key does.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pygame
 
-from game.kinship import kin_row
-from viewer.render import BAD, CONTROL, DIM, GOOD, PANEL_BG, SELECT, TEXT, Camera, Renderer, group_color
+from viewer.panel import Panel, draw_bar
+from viewer.render import SELECT, Camera, Renderer
 
 PANEL_W = 330
 BAR_H = 46
@@ -46,6 +47,8 @@ HELP = [
     ("R", "play: turn-based <-> real time"),
     ("F", "camera follows the selected agent on/off"),
     ("[ / ] / wheel", "zoom out / in"),
+    ("Z", "zoom to fit the whole map"),
+    ("L", "legend on/off (buildings, team colors, agent and event marks)"),
     ("left / right", "replay: one tick back / forward"),
     ("PgUp / PgDn", "replay: 50 ticks back / forward"),
     ("Home / End", "replay: start / end; click or drag the timeline to scrub"),
@@ -75,8 +78,10 @@ class App:
         self.clock = pygame.time.Clock()
         self.renderer = Renderer(session.env)
         self.cam = Camera()
+        self.panel_view = Panel(self.renderer)
         self.layout()
-        self.cam.fit(self.renderer.rows, self.renderer.cols, self.view, lo=6)
+        self.cam.fit(self.renderer.content, self.view)
+        self.legend = True
         self.speed = speed or (8 if session.mode != "replay" else 15)
         self.turn_based = (session.mode == "play") if turn_based is None else turn_based
         self.paused = False
@@ -92,7 +97,6 @@ class App:
         self.dragging = False
         self._watch_mtime = self._mtime()
         self._watch_next = 0.0
-        self.panel_cache: tuple[Any, pygame.Surface] | None = None
 
     # ---- layout -----------------------------------------------------------------------
     def layout(self) -> None:
@@ -102,7 +106,6 @@ class App:
         self.panel = pygame.Rect(w - pw, 0, pw, h)
         self.bar = pygame.Rect(0, h - BAR_H, w - pw, BAR_H)
         self.timeline = pygame.Rect(self.bar.x + 150, self.bar.y + 26, self.bar.width - 170, 12)
-        self.panel_cache = None
 
     def say(self, s: str, secs: float = 3.0) -> None:
         self.message = (s, time.perf_counter() + secs)
@@ -168,6 +171,10 @@ class App:
             self.set_speed(-1)
         elif k == pygame.K_f:
             self.cam.follow = not self.cam.follow
+        elif k == pygame.K_l:
+            self.legend = not self.legend
+        elif k == pygame.K_z:
+            self.cam.fit(self.renderer.content, self.view)
         elif k == pygame.K_LEFTBRACKET:
             self.zoom(0.8)
         elif k == pygame.K_RIGHTBRACKET:
@@ -178,7 +185,6 @@ class App:
             self.say(f"saved {p}")
         elif k == pygame.K_TAB:
             s.cycle(-1 if shift else 1)
-            self.panel_cache = None
         elif k in (pygame.K_RETURN, pygame.K_KP_ENTER):
             if not replay:
                 s.take_over()
@@ -240,7 +246,6 @@ class App:
         hit = np.flatnonzero((pos.r[0, :A] == r) & (pos.c[0, :A] == c))
         if len(hit):
             self.session.select(int(hit[0]))
-            self.panel_cache = None
 
     def zoom(self, f: float) -> None:
         t = self.cam.tile
@@ -270,13 +275,13 @@ class App:
         s = self.session
         if self.watch:
             self.poll_watch()
-        if self.screenshot:
+        if self.screenshot:  # a key per frame first (an action key in play is its tick), then a tick a frame
             if self.script:
                 name = self.script.pop(0)
                 mod = pygame.KMOD_SHIFT if name.startswith("shift+") else 0
                 self.key(pygame.key.key_code(name.removeprefix("shift+")), mod)
-            elif not self.paused and not (self.turn_based and s.mode == "play"):
-                self.advance(1)
+            elif not self.paused:
+                self.advance(1)  # in play the driven agent noops
             return
         if self.paused or (self.turn_based and s.mode == "play"):
             self.acc = 0.0
@@ -321,8 +326,8 @@ class App:
         self.error = None
         self.session = new
         self.renderer.bind(new.env)
-        self.panel_cache = None
-        self.cam.fit(self.renderer.rows, self.renderer.cols, self.view, lo=6)
+        self.panel_view.invalidate()
+        self.cam.fit(self.renderer.content, self.view)
         self.say(f"reloaded {Path(old.level_path).name}")
 
     # ---- drawing ----------------------------------------------------------------------
@@ -341,12 +346,14 @@ class App:
             r, c = float(pos.r[0, i]), float(pos.c[0, i])
             if a < 1.0 and abs(r - s.prev_r[i]) + abs(c - s.prev_c[i]) == 1:
                 r, c = s.prev_r[i] + (r - s.prev_r[i]) * a, s.prev_c[i] + (c - s.prev_c[i]) * a
-            self.cam.center_on(r, c, self.renderer.rows, self.renderer.cols, self.view)
+            self.cam.center_on(r, c, self.view)
         else:
-            self.cam.center_on(self.cam.cr - 0.5, self.cam.cc - 0.5, self.renderer.rows, self.renderer.cols, self.view)
+            self.cam.center_on(self.cam.cr - 0.5, self.cam.cc - 0.5, self.view)
         self.renderer.draw_world(scr, self.view, self.cam, s, a, {"targets": self.choice == "attack"})
         self.draw_bar()
-        self.draw_panel()
+        below = self.panel_view.draw(scr, self.panel, s)
+        if self.legend:
+            self.draw_legend(below)
         if self.help:
             self.draw_help()
         if self.error:
@@ -398,103 +405,20 @@ class App:
 
     def draw_bar(self) -> None:
         s = self.session
-        scr, bar, R = self.screen, self.bar, self.renderer
-        scr.fill(PANEL_BG, bar)
         state = "paused" if self.paused else ("waiting for your key" if self.turn_based and s.mode == "play" else f"{self.speed:g} t/s")
         if s.finished:
             state = "end of replay"
-        head = f"tick {s.tick}" + (f" / {s.length}" if s.length is not None else "")
-        scr.blit(R.text(head, 26, TEXT), (bar.x + 10, bar.y + 6))
-        scr.blit(R.text(f"episode tick {s.episode_tick}/{s.env.level.max_steps}   {state}" + ("" if self.screenshot else f"   {self.fps:4.0f} fps") + f"",
-                        20, DIM), (bar.x + 150, bar.y + 6))
-        if s.replay is not None:
-            tl = self.timeline
-            pygame.draw.rect(scr, (60, 62, 72), tl, border_radius=4)
-            L = max(1, s.length)
-            done = pygame.Rect(tl.x, tl.y, int(tl.width * s.tick / L), tl.height)
-            pygame.draw.rect(scr, (90, 140, 220), done, border_radius=4)
-            for t in s.snapshots:
-                x = tl.x + int(tl.width * t / L)
-                pygame.draw.line(scr, (160, 160, 170), (x, tl.y + tl.height), (x, tl.y + tl.height + 3))
-            pygame.draw.circle(scr, SELECT, (tl.x + int(tl.width * s.tick / L), tl.centery), 7)
-        else:
-            mode = f"{s.mode}" + (f"  driving agent {s.controlled}" if s.controlled is not None else "  (Enter: take over)")
-            scr.blit(R.text(mode + "   H: help", 20, DIM), (bar.x + 150, bar.y + 26))
+        fps = "" if self.screenshot else f"   {self.fps:4.0f} fps"
+        draw_bar(self.screen, self.bar, self.timeline, self.renderer, s, state + fps)
 
-    # ---- the side panel ---------------------------------------------------------------
-    def panel_lines(self) -> list[tuple[str, tuple[int, int, int]]]:
-        """The panel's text, one (line, color) per row; read from the env every time."""
-        s = self.session
-        env = s.env
-        info = s.agent_info()
-        out: list[tuple[str, Any]] = []
-        title = {"play": "PLAY", "spectate": "SPECTATE", "replay": "REPLAY"}[s.mode]
-        out.append((f"{title}  {Path(s.level_path).name}  seed {s.seed}", SELECT))
-        pol = "keyboard + " + getattr(s.policy, "name", "policy") if s.mode == "play" else getattr(s.policy, "name", "policy")
-        out.append(("actions: " + ("replay file" if s.replay is not None else pol), DIM))
-        out.append(("", TEXT))
-        gi = env.group_names.index(info["group"])
-        tag = "  [you]" if info["controlled"] else ""
-        out.append((f"agent {info['agent']}  ({info['group']}){tag}", group_color(info["group"], gi)))
-        out.append((f"position {info['position'][0]},{info['position'][1]}  facing {info['orientation']}", TEXT))
-        out.append((f"energy {info['energy']} / {info['max_energy']}", TEXT))
-        out.append((f"shield {'on' if info['shield'] else 'off'}   frozen {info['frozen']}   color {info['color']}", TEXT))
-        out.append((f"reward so far {info['reward_so_far']:.3f}", TEXT))
-        la = info["last_action"]
-        if la is None:
-            out.append(("last action: none yet", DIM))
-        else:
-            arg = info["last_action_arg"]
-            ok = info["last_success"]
-            out.append((f"last action: {la}({arg})  {'succeeded' if ok else 'failed'}", GOOD if ok else BAD))
-        out.append(("inventory:", DIM))
-        inv = [f"{k} {v}" for k, v in info["inventory"].items()]
-        for j in range(0, len(inv), 3):
-            out.append(("  " + "   ".join(inv[j : j + 3]), TEXT))
-        out.append(("kinship row (K[i, j] > 0):", DIM))
-        kin = info["kin_row"]
-        by: dict[float, list[int]] = {}
-        for j, v in enumerate(kin):
-            if j != info["agent"] and v != 0:
-                by.setdefault(round(v, 3), []).append(j)
-        if not by:
-            out.append(("  no kin", TEXT))
-        for v, js in sorted(by.items(), reverse=True)[:4]:
-            shown = ",".join(map(str, js[:10])) + (f" +{len(js) - 10}" if len(js) > 10 else "")
-            out.append((f"  {v:+.3f}: {shown}", TEXT))
-        if info["bonds"]:
-            out.append((f"  bonded to {', '.join(map(str, info['bonds']))}", (255, 120, 200)))
-        out.append(("", TEXT))
-        out.append(("episode stats (all agents)", SELECT))
-        for k, v in s.episode_stats().items():
-            out.append((f"  {k}: {v:.3f}" if k == "mean return" else f"  {k}: {int(v)}", TEXT))
-        return out
-
-    def draw_panel(self) -> None:
-        s = self.session
-        key = (s.tick, s.selected, s.controlled, s.mode, self.panel.size, id(s))
-        if self.panel_cache is None or self.panel_cache[0] != key:
-            surf = pygame.Surface(self.panel.size)
-            surf.fill(PANEL_BG)
-            y = 10
-            for line, col in self.panel_lines():
-                if line:
-                    surf.blit(self.renderer.text(line, 20, col), (12, y))
-                y += 19 if line else 8
-            # kinship strip: one cell per agent, brightness = K
-            info_kin = kin_row(s.env.world.resources, 0, s.selected)
-            n = len(info_kin)
-            cw = max(1, min(12, (self.panel.width - 24) // max(n, 1)))
-            y += 6
-            for j, v in enumerate(info_kin.tolist()):
-                g = int(s.env.world["agent"].group[0, j])
-                col = group_color(s.env.group_names[g], g)
-                f = 0.25 + 0.75 * max(0.0, min(1.0, v))
-                pygame.draw.rect(surf, tuple(int(x * f) for x in col), (12 + j * cw, y, max(1, cw - 1), 10))
-                if j == s.selected:
-                    pygame.draw.rect(surf, CONTROL, (12 + j * cw, y + 11, max(1, cw - 1), 2))
-            self.panel_cache = (key, surf)
-        self.screen.blit(self.panel_cache[1], self.panel.topleft)
+    def draw_legend(self, below: int) -> pygame.Rect:
+        """In the panel under its text when it fits there, else over the map's bottom-left corner."""
+        surf = self.panel_view.legend_surface(self.panel.width - 16)
+        r = surf.get_rect(topleft=(self.panel.x + 8, self.panel.y + below))
+        if r.bottom > self.panel.bottom - 4:
+            r.bottomleft = (self.view.x + 8, self.view.bottom - 8)
+        self.screen.blit(surf, r)
+        return r
 
     # ---- the loop ---------------------------------------------------------------------
     def run(self) -> int:

@@ -8,6 +8,8 @@ Snapshots: every `SNAPSHOT_EVERY` ticks the state arrays of the world (`world.st
 the RNG included), the tick counters and the observation buffer are copied. `seek(t)` restores
 the latest snapshot at or before t and re-simulates the recorded actions up to t, so scrubbing
 back costs at most SNAPSHOT_EVERY ticks.
+
+After each step `events` (viewer.events.EventLog) reads what happened on that tick, for the map.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from game.kinship import kin_row
+from viewer.events import EventLog
 
 SNAPSHOT_EVERY = 50
 
@@ -88,6 +91,7 @@ class Session:
         self.prev_r = self.env.world["position"].r[0, : self.A].copy()
         self.prev_c = self.env.world["position"].c[0, : self.A].copy()
         self.snapshots: dict[int, Snapshot] = {0: self.snapshot()}
+        self.events = EventLog(self.env)  # what happened on the last ticks, for the map
 
     def snapshot(self) -> Snapshot:
         env = self.env
@@ -112,6 +116,7 @@ class Session:
         self.tick = snap.tick
         self.prev_r = env.world["position"].r[0, : self.A].copy()
         self.prev_c = env.world["position"].c[0, : self.A].copy()
+        self.events.sync()
 
     @property
     def length(self) -> int | None:
@@ -160,6 +165,7 @@ class Session:
             self.trace[len(self.log)] = self.env.state_hash([0])
         self.pending = None
         self.tick += 1
+        self.events.record(self.tick)
         if self.tick % SNAPSHOT_EVERY == 0 and self.tick not in self.snapshots:
             self.snapshots[self.tick] = self.snapshot()
         return True
