@@ -38,8 +38,10 @@ class Dir(IntEnum):
     RIGHT = 3
 
 
-DR = (-1, 1, 0, 0)
+DR = (-1, 1, 0, 0)  # the step ahead, per orientation (up, down, left, right)
 DC = (0, 0, -1, 1)
+RIGHT_DR = (0, 0, -1, 1)  # the step to the right of facing (attack's 3x3 block)
+RIGHT_DC = (1, -1, 0, 0)
 
 # Grid cell codes: >= 0 is the entity row of the occupant.
 EMPTY = -1

@@ -33,14 +33,12 @@ from typing import Any
 
 import numpy as np
 
+from game import constants
 from learn.checkpoint import CheckpointError
 
 BASELINES = ("random", "scripted")
-DR = np.array([-1, 1, 0, 0])
-DC = np.array([0, 0, -1, 1])
-# "right of facing" for orientation up, down, left, right (docs/game_systems.md, attack)
-SR = np.array([0, 0, -1, 1])
-SC = np.array([1, -1, 0, 0])
+DR, DC = np.array(constants.DR), np.array(constants.DC)
+SR, SC = np.array(constants.RIGHT_DR), np.array(constants.RIGHT_DC)  # right of facing (attack's block)
 OPPOSITE = np.array([1, 0, 3, 2])
 
 

@@ -15,14 +15,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from game.constants import DC, DR
+from game.constants import DC, DR, RIGHT_DC, RIGHT_DR
 
 KINDS = ("attack", "freeze", "use", "transfer", "bond", "steal")
 FADE_TICKS = 6  # an event stays on the map this many ticks, fading
 
 _DR, _DC = np.array(DR), np.array(DC)
-# "right of facing" for up, down, left, right, as the attack kernel (engine/systems_cy/combat.pyx)
-_RR, _RC = np.array([0, 0, -1, 1]), np.array([1, -1, 0, 0])
+_RR, _RC = np.array(RIGHT_DR), np.array(RIGHT_DC)  # right of facing, as the attack kernel
 
 
 class Event(NamedTuple):

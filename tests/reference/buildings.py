@@ -2,10 +2,7 @@
 
 import numpy as np
 
-from game.constants import RES_STATS, STAT_RES, Act, Misc, ResStat
-
-DR = (-1, 1, 0, 0)
-DC = (0, 0, -1, 1)
+from game.constants import DC, DR, RES_STATS, STAT_RES, Act, Misc, ResStat
 
 
 def use(grid, position_r, position_c, agent_orientation, agent_energy, agent_max_energy, inventory_items,

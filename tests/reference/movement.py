@@ -2,8 +2,7 @@
 
 import numpy as np
 
-DR = (-1, 1, 0, 0)
-DC = (0, 0, -1, 1)
+from game.constants import DC, DR
 
 
 def move_rotate(grid, pos_r, pos_c, orientation, actions, active, order, success, move_id, rotate_id):
