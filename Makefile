@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.stamp
 MODE := $(if $(filter-out 0,$(DEBUG)),debug,release)
 BUILD_STAMP := build/.built-$(MODE)
-PYX := $(wildcard engine/systems_cy/*.pyx engine/systems_cy/*.pxd engine/systems_cy/*.h) engine/systems_cy/stepgen.py
+PYX := $(wildcard engine/systems_cy/*.pyx engine/systems_cy/*.pxd engine/systems_cy/*.h) engine/systems_cy/stepgen.py engine/systems_cy/constgen.py game/constants.py game/features.py
 # `make train` trains the default recipe (a curriculum to the arena); LEVEL=path trains one level
 RECIPE ?= recipes/arena.toml
 LEVEL ?=
@@ -40,4 +40,4 @@ bench: build
 	$(PY) benchmarks/compare.py $(ARGS)
 
 clean:
-	rm -rf build engine/systems_cy/*.c engine/systems_cy/*.so engine/systems_cy/_build.py engine/systems_cy/*_steps.pxi
+	rm -rf build engine/systems_cy/*.c engine/systems_cy/*.so engine/systems_cy/_build.py engine/systems_cy/*_steps.pxi engine/systems_cy/constants.pxd

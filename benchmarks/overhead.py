@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     args = ap.parse_args(argv)
     s = Stepper("overhead", num_worlds=1, **scaled_arena(args.agents_per_room, args.rows, args.cols))
     env, acts = s.env, s.acts
-    runs = env.scheduler._running()
+    runs = env.scheduler.runs()
     if len(runs) != 1 or not isinstance(runs[0], tuple):
         raise SystemExit("this level's tick is not one Pipeline (a Python system is enabled): nothing to compare")
     pipeline = runs[0][0]

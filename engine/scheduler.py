@@ -2,9 +2,11 @@
 
 A tick runs, in order:
   1. delayed effects due at this tick (`after()`), in the order they were scheduled;
-  2. every enabled system, phase by phase (`PHASES` order), and inside a phase by ascending
-     `order` (lower runs first, Godot's convention; ties keep registration order), skipping a
-     system whose `every_n_ticks` does not divide the tick;
+  2. every enabled system, phase by phase (`PHASES` order); inside a phase each system runs
+     after the systems it names in `after=` and before those it names in `before=` (Bevy's
+     named ordering; a name that is not registered is no constraint), and otherwise by
+     ascending `order` (lower runs first, Godot's convention), then registration order; a system
+     whose `every_n_ticks` does not divide the tick is skipped;
   3. the World's deferred spawns and despawns (`World.flush`);
   4. signal dispatch to Python listeners;
   5. `world.tick += 1`.
@@ -15,6 +17,9 @@ is timed with `perf_counter_ns`; `timings()` reports ns per tick and per agent.
 
 Consecutive enabled systems that are bound Cython kernels (`Step`s) run as one `Pipeline` call:
 no Python frame per system, which is most of a tick's cost when a world holds few agents.
+
+The tick loop itself is compiled (engine/systems_cy/step.pyx, `Ticker`); it uses the public
+`runs()`, `run_due()`, `run_system()` and `delayed` of this class and nothing private.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ class System:
     order: int = 0
     every_n_ticks: int = 1
     enabled: bool = True
+    after: tuple[str, ...] = ()
+    before: tuple[str, ...] = ()
     seq: int = 0
     calls: int = 0
     total_ns: int = 0
@@ -67,6 +74,10 @@ class _Delayed:
     seq: int
     fn: Callable[..., Any] = field(compare=False)
     args: tuple = field(compare=False)
+
+
+def _names(value: str | Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 class Scheduler:
@@ -120,6 +131,8 @@ class Scheduler:
         *,
         phase: str,
         order: int = 0,
+        after: str | Iterable[str] = (),
+        before: str | Iterable[str] = (),
         every_n_ticks: int = 1,
         enabled: bool = True,
     ) -> System:
@@ -131,9 +144,18 @@ class Scheduler:
             raise SchedulerError(f"system '{name}': fn must be callable as fn(world), got {type(fn).__name__}")
         if not isinstance(every_n_ticks, int) or every_n_ticks < 1:
             raise SchedulerError(f"system '{name}': every_n_ticks must be an int >= 1, got {every_n_ticks!r}")
-        system = System(name, fn, phase, int(order), every_n_ticks, bool(enabled), next(self._seq))
-        self._systems[name] = system
+        after, before = _names(after), _names(before)
+        if name in after or name in before:
+            raise SchedulerError(f"system '{name}' cannot run after or before itself")
+        system = System(name, fn, phase, int(order), every_n_ticks, bool(enabled), after, before, next(self._seq))
         self._replan()
+        self._systems[name] = system
+        try:
+            self._planned()
+        except SchedulerError:
+            del self._systems[name]
+            self._plan = None
+            raise
         return system
 
     def system(self, name: str | None = None, **kwargs: Any) -> Callable[[SystemFn], SystemFn]:
@@ -164,6 +186,10 @@ class Scheduler:
         for name, flag in enabled.items():
             self.enable(name, bool(flag))
 
+    def __getitem__(self, name: str) -> System:
+        """The registered system `name` (its `fn` is the bound callable or Step)."""
+        return self._get(name)
+
     def _get(self, name: str) -> System:
         try:
             return self._systems[name]
@@ -177,12 +203,49 @@ class Scheduler:
 
     def _planned(self) -> list[System]:
         if self._plan is None:
-            rank = {p: i for i, p in enumerate(self.phases)}
-            self._plan = sorted(self._systems.values(), key=lambda s: (rank[s.phase], s.order, s.seq))
+            self._plan = [s for phase in self.phases for s in self._phase_order(phase)]
         return self._plan
 
-    def _running(self) -> list[System | tuple[Pipeline, list[System]]]:
-        """The enabled systems in run order, with each run of consecutive Steps as one Pipeline."""
+    def _phase_order(self, phase: str) -> list[System]:
+        """The systems of one phase: a topological order of the after/before constraints that,
+        among the systems free to run next, takes the lowest (order, registration)."""
+        rank = {p: i for i, p in enumerate(self.phases)}
+        members = {s.name: s for s in self._systems.values() if s.phase == phase}
+        preds: dict[str, set[str]] = {n: set() for n in members}
+        for s in members.values():
+            for other, first, then in [(o, o, s.name) for o in s.after] + [(o, s.name, o) for o in s.before]:
+                o = self._systems.get(other)
+                if o is None:
+                    continue
+                if o.phase != phase:
+                    if (rank[o.phase] < rank[phase]) != (first == other):
+                        word = "after" if first == other else "before"
+                        raise SchedulerError(
+                            f"system '{s.name}' (phase {phase}) cannot run {word} '{other}' (phase {o.phase}): "
+                            f"phases run in the order {list(self.phases)}"
+                        )
+                    continue
+                preds[then].add(first)
+        ready = [(m.order, m.seq, n) for n, m in members.items() if not preds[n]]
+        heapq.heapify(ready)
+        out: list[System] = []
+        while ready:
+            _, _, n = heapq.heappop(ready)
+            out.append(members[n])
+            for m, before_m in preds.items():
+                if n in before_m:
+                    before_m.discard(n)
+                    if not before_m:
+                        heapq.heappush(ready, (members[m].order, members[m].seq, m))
+        if len(out) < len(members):
+            stuck = sorted(n for n in members if preds[n])
+            raise SchedulerError(f"systems {stuck} of phase {phase} wait on each other (an after/before cycle)")
+        return out
+
+    def runs(self) -> list[System | tuple[Pipeline, list[System]]]:
+        """The enabled systems in run order, with each run of consecutive Steps as one Pipeline
+        (`(pipeline, its systems)`); what a tick runs, kept until a system is added, removed,
+        enabled or disabled."""
         if self._runs is None:
             runs: list = []
             for s in self._planned():
@@ -206,6 +269,7 @@ class Scheduler:
         self._collect_timings()
         self._plan = None
         self._runs = None
+        self._ticker.replan()
 
     def _collect_timings(self) -> None:
         for run in self._runs or ():
@@ -228,19 +292,25 @@ class Scheduler:
     def pending_effects(self) -> int:
         return len(self._delayed)
 
+    @property
+    def delayed(self) -> list:
+        """The queue of delayed effects (a heap, kept for the Scheduler's life): the tick loop
+        tests it for emptiness before it calls `run_due`."""
+        return self._delayed
+
     # ---- running ------------------------------------------------------------------------
     def tick(self, n: int = 1) -> None:
         """Runs n ticks (the loop is compiled: engine/systems_cy/step.pyx, Ticker)."""
         self._ticker.tick(n)
 
-    def _run_due(self, t: int) -> None:
+    def run_due(self, t: int) -> None:
         """The delayed effects due at tick t, in the order they were scheduled."""
         delayed = self._delayed
         while delayed and delayed[0].tick <= t:
             d = heapq.heappop(delayed)
             d.fn(self.world, *d.args)
 
-    def _run_system(self, run: System, t: int) -> None:
+    def run_system(self, run: System, t: int) -> None:
         """A system that is a plain callable, timed."""
         if t % run.every_n_ticks == 0:
             t0 = time.perf_counter_ns()

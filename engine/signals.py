@@ -40,7 +40,7 @@ class Signals:
         self.count = np.zeros(1, dtype=np.int64)  # may exceed capacity: the excess was dropped
         self.enabled = np.zeros(max(len(self.names), 1), dtype=np.uint8)
         self.dropped = 0
-        self._heard = 0  # signal kinds with a listener
+        self.heard = 0  # signal kinds with a listener (the tick loop dispatches only while > 0)
         self._context = f"signals-{next(_ids)}"
         # listener -> the wrapper registered with esper, per signal name
         self._listeners: dict[str, dict[Listener, Listener]] = {n: {} for n in self.names}
@@ -64,7 +64,7 @@ class Signals:
         _REGISTERED.setdefault(self._context, []).append(wrapper)
         with self._active():
             esper.set_handler(name, wrapper)
-        self._heard += not self.enabled[kind]
+        self.heard += not self.enabled[kind]
         self.enabled[kind] = 1
 
     def disconnect(self, name: str, listener: Listener) -> None:
@@ -78,8 +78,8 @@ class Signals:
                 kept.remove(wrapper)
         if not self._listeners[name] and self.enabled[kind]:
             self.enabled[kind] = 0
-            self._heard -= 1
-            if not self._heard:
+            self.heard -= 1
+            if not self.heard:
                 self.count[0] = 0  # what is still buffered has no one left to hear it
 
     def close(self) -> None:
@@ -112,7 +112,7 @@ class Signals:
 
     def dispatch(self) -> int:
         """Deliver this tick's buffered signals in emission order; returns how many."""
-        if not self._heard:  # nobody listens, so nothing was buffered (the usual tick)
+        if not self.heard:  # nobody listens, so nothing was buffered (the usual tick)
             return 0
         n = int(self.count[0])
         if n == 0:

@@ -17,12 +17,12 @@ from typing import Any
 from engine.ecs import World
 from engine.kernel import Kernel
 from game.config import Level
-from game.constants import Act, stat_misc_base
+from game.constants import stat_misc_base
 from game.state import Tables
 
 
 def scalars(level: Level, tab: Tables) -> dict[str, Any]:
-    c, m = level.combat, level.mate
+    c, m, f = level.combat, level.mate, tab.features
     return {
         "inventory_max": tab.inventory_max,
         "damage": c.damage,
@@ -38,6 +38,13 @@ def scalars(level: Level, tab: Tables) -> dict[str, Any]:
         "mate_share": m.share,
         "mate_duration": m.duration,
         "max_steps": level.max_steps,
+        # the observation's channel groups (the offsets within a group are C constants)
+        "ch_inventory": f.inventory,
+        "ch_wall": f.wall,
+        "ch_building": f.building,
+        "ch_kin": f.kin,
+        "ch_bond": f.bond,
+        "ch_self": f.self_,
     }
 
 
@@ -66,23 +73,3 @@ def lookup(name: str, world: World, tab: Tables, extra: dict[str, Any], who: str
 def bind(kernel: Kernel, world: World, tab: Tables, extra: dict[str, Any]):
     return kernel.bind(**resolve(kernel, world, tab, extra))
 
-
-def kernel_extra(world: World, tab: Tables, base: dict[str, Any]) -> dict[str, Any]:
-    """Scalars and aliases beyond the naming convention."""
-    f = tab.features
-    r = world.resources
-    return {
-        **base,
-        "ch_inventory": f.inventory,
-        "ch_wall": f.wall,
-        "ch_building": f.building,
-        "ch_kin": f.kin,
-        "ch_bond": f.bond,
-        "ch_self": f.self_,
-        # movement.pyx predates the naming convention; it takes decoded intents as `actions`
-        "pos_r": world.column("position", "r"),
-        "pos_c": world.column("position", "c"),
-        "orientation": world.column("agent", "orientation"),
-        "move_id": int(Act.MOVE),
-        "rotate_id": int(Act.ROTATE),
-    }

@@ -30,7 +30,7 @@ import gymnasium
 
 from engine import Scheduler
 from game.action_table import flat_actions
-from game.binding import bind, scalars
+from game.binding import scalars
 from game.config import Level
 from game.constants import DR
 from game.kinship import KIN_ARRAYS
@@ -38,9 +38,7 @@ from game.level import load_level
 from game.maps import episode_seed
 from game.state import build, scratch_arrays
 from game.stats import stat_names, summarize
-from game.systems import install
-from game.binding import kernel_extra
-from engine.systems_cy import observation
+from game.systems import add_system, install
 from engine.systems_cy.envstep import ActionLoader, EnvStep
 from engine.systems_cy.step import When
 
@@ -98,7 +96,7 @@ class GridEnv(pufferlib.PufferEnv):
         self._obs = self._buffer_view(self.observations, "observations")
         self._actions = np.zeros((W, A, 2), np.int32)
         loader = ActionLoader(self._actions, len(tab.action_names))
-        extra = kernel_extra(world, tab, scalars(level, tab))
+        extra = scalars(level, tab)
         self._ended = np.zeros(W, np.uint8)
         self._ended_count = np.zeros(1, np.int32)
         extra.update(
@@ -115,11 +113,11 @@ class GridEnv(pufferlib.PufferEnv):
             self.signals.connect(name, listener)
         self.scheduler = Scheduler(world, signals=self.signals, num_agents=self.num_agents)
         install(self.scheduler, world, tab, level, extra)
-        self.scheduler.add("episode_end", When(self._ended_count, self._end_episodes), phase="rewards", order=101)
+        add_system(self.scheduler, "episode_end", When(self._ended_count, self._end_episodes))
         buffers = (self.observations, self.rewards, self.terminals, self.truncations)
         self._step = EnvStep(loader, self.scheduler.ticker, buffers, self._pending_infos, self._report,
                              self._other_actions)
-        self._observe = bind(observation.KERNELS["observation"], world, tab, extra)
+        self._observe = self.scheduler["observation"].fn  # the reset observes with the same bound kernel
 
     def _buffer_view(self, buf: np.ndarray, name: str) -> np.ndarray:
         """The (worlds, agents, ...) view of a flat env buffer the kernels write in place."""

@@ -5,12 +5,7 @@ from __future__ import annotations
 
 from game.config import Level
 from game.constants import ACTION_NAMES
-
-# the engine systems a level may switch on or off by name (`[systems]`), see game/systems.py
-SYSTEM_NAMES = (
-    "freeze", "decode", "shield", "attack", "use", "transfer", "swap", "move", "color", "mate",
-    "tally", "energy", "cooldown", "inventory_reward", "kinship", "observation",
-)  # fmt: skip
+from game.system_table import SYSTEM_NAMES
 
 
 class _Err:

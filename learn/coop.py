@@ -56,8 +56,9 @@ class EpisodeRecorder:
         w = env.world
         self.A = env.agents_per_world
         self.records: list[dict[str, Any]] = []
-        env.scheduler.add("eval.reward_ticks", self._reward_ticks, phase="rewards", order=98)
-        env.scheduler.add("eval.capture", self._capture, phase="rewards", order=99)
+        # the tick's final rewards, before `episode` hands them over and the ended worlds reset
+        env.scheduler.add("eval.reward_ticks", self._reward_ticks, phase="rewards", after="kinship", before="episode")
+        env.scheduler.add("eval.capture", self._capture, phase="rewards", after="eval.reward_ticks", before="episode")
         self._agent = w["agent"]
         shape = w.resources.raw_reward.shape
         self._tick_sum = np.zeros(shape, np.float64)  # sum of the ticks with a positive raw reward

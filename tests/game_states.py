@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.binding import kernel_extra, resolve, scalars
+from game.binding import resolve, scalars
 from game.constants import NUM_CODES
 from game.level import decode
 from game.state import build, scratch_arrays, tables
@@ -92,8 +92,8 @@ def differential(kernel, reference, seed: int, steps: int = 1, **over):
     """Run `kernel` and `reference` on two copies of one random state; compare every array."""
     wa, tab, level = random_state(seed, **over)
     wb, _, _ = random_state(seed, **over)
-    extra_a = with_obs(kernel_extra(wa, tab, scalars(level, tab)), wa, level)
-    extra_b = with_obs(kernel_extra(wb, tab, scalars(level, tab)), wb, level)
+    extra_a = with_obs(scalars(level, tab), wa, level)
+    extra_b = with_obs(scalars(level, tab), wb, level)
     for step in range(steps):
         kernel(**resolve(kernel, wa, tab, extra_a))
         reference(**resolve(kernel, wb, tab, extra_b))
@@ -106,7 +106,7 @@ def differential(kernel, reference, seed: int, steps: int = 1, **over):
 
 def run_kernel(kernel, world, tab, level, **extra) -> dict:
     """Run `kernel` once on `world` with the env's extras (and `extra`); returns its arguments."""
-    args = resolve(kernel, world, tab, {**with_obs(kernel_extra(world, tab, scalars(level, tab)), world, level), **extra})
+    args = resolve(kernel, world, tab, {**with_obs(scalars(level, tab), world, level), **extra})
     kernel(**args)
     return args
 

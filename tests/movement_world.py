@@ -5,8 +5,9 @@ import numpy as np
 
 from engine import World, component
 from engine.rng import permutation
+from game.constants import Act
 
-MOVE, ROTATE = 1, 2
+MOVE, ROTATE = int(Act.MOVE), int(Act.ROTATE)  # the kernel reads the game's codes
 
 
 @component(r=np.int32, c=np.int32)

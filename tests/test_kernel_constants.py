@@ -1,49 +1,70 @@
-"""The game constants that kernels copy into C enums (so their loops touch no Python object)
-equal the originals in game/constants.py: each such kernel exports its copies as CONSTANTS, and
-every name there is checked against the one source by its prefix."""
+"""The kernels get the game's ids from one source: engine/systems_cy/constgen.py turns
+game/constants.py and game/features.py into constants.pxd, which the kernels cimport. These tests
+check the generated table against the Python originals, that the built file is current, and that
+no kernel writes a game number of its own (a copy that could drift)."""
 
 import re
 from pathlib import Path
 
 import pytest
 
-from engine.systems_cy import combat, decode, freeze
-from game import constants
-from game.constants import Act, Misc, ResStat, Signal
+from engine.systems_cy import constgen
+from game import constants, features
+from game.constants import Act, Dir, Misc, ResStat, Signal
+
+ROOT = Path(__file__).resolve().parents[1]
+KERNELS = ROOT / "engine" / "systems_cy"
 
 
-def original(name: str) -> int:
-    kind, _, rest = name.partition("_")
-    if hasattr(constants, name):  # NUM_CODES, STAT_RES, RES_STATS, STAT_FROZEN, ATTACK_ARGS, ...
-        return getattr(constants, name)
-    return {"ACT": Act, "RES": ResStat, "MISC": Misc, "SIGNAL": Signal}[kind][rest]
+@pytest.fixture(scope="module")
+def table():
+    return constgen.table([constgen.load(ROOT / s) for s in constgen.SOURCES])
 
 
-@pytest.mark.parametrize("module", [combat, decode, freeze], ids=lambda m: m.__name__.rsplit(".", 1)[1])
-def test_kernel_copies_equal_game_constants(module):
-    assert module.CONSTANTS, f"{module.__name__} exports no CONSTANTS"
-    wrong = {k: (v, original(k)) for k, v in module.CONSTANTS.items() if v != original(k)}
-    assert wrong == {}, f"{module.__name__}: copies that differ from game/constants.py (copy, original): {wrong}"
+def test_every_enum_member_and_constant_is_in_the_table(table):
+    ints, arrays = table
+    prefixes = {Act: "ACT", Dir: "DIR", ResStat: "RES_STAT", Misc: "MISC", Signal: "SIGNAL"}
+    for enum, prefix in prefixes.items():
+        for member in enum:
+            assert ints[f"{prefix}_{member.name}"] == int(member)
+    for name in ("NUM_CODES", "ATTACK_ARGS", "EMPTY", "TERRAIN_WALL", "STAT_FROZEN", "STAT_BAD_ARG",
+                 "STAT_NO_ENERGY", "STAT_RES", "RES_STATS"):
+        assert ints[name] == getattr(constants, name)
+    assert arrays == {"DR": constants.DR, "DC": constants.DC, "RIGHT_DR": constants.RIGHT_DR, "RIGHT_DC": constants.RIGHT_DC}
 
 
-def test_every_enum_of_these_kernels_is_exported():
-    """A copy added to a kernel's enum but not to its CONSTANTS would escape the check above."""
-    for module in (combat, decode, freeze):
-        src = Path(module.__file__).with_suffix(".pyx")
-        if not src.exists():  # an installed build without sources: the compiled CONSTANTS still count
-            src = Path(__file__).resolve().parents[1] / "engine" / "systems_cy" / (module.__name__.rsplit(".", 1)[1] + ".pyx")
-        body = re.search(r"^cdef enum:\n((?:    .*\n)+)", src.read_text(), re.M).group(1)
-        names = set(re.findall(r"^    ([A-Z_]+) =", body, re.M))
-        assert names == set(module.CONSTANTS), (module.__name__, names ^ set(module.CONSTANTS))
+def test_channel_offsets_follow_the_feature_table(table):
+    ints, _ = table
+    f = features.features(["ore", "heart"])
+    for group, first in ((features.AGENT_CHANNELS, f.agent), (features.BUILDING_CHANNELS, f.building),
+                         (features.SELF_CHANNELS, f.self_)):
+        for name in group:
+            c_name = "CH_" + re.sub(r"\W", "_", name).upper()
+            assert f.names[first + ints[c_name]] == name
 
 
-def test_kernel_direction_tables_equal_game_constants():
-    """The C direction arrays (step ahead DR/DC, step to the right RR/RC) of every kernel that
-    writes them out equal game/constants.py's."""
-    want = {"DR": constants.DR, "DC": constants.DC, "RR": constants.RIGHT_DR, "RC": constants.RIGHT_DC}
-    found = 0
-    for src in sorted((Path(__file__).resolve().parents[1] / "engine" / "systems_cy").glob("*.pyx")):
-        for name, values in re.findall(r"^(DR|DC|RR|RC)\[:\] = \[([-0-9, ]+)\]", src.read_text(), re.M):
-            assert tuple(int(v) for v in values.split(",")) == want[name], f"{src.name}: {name}"
-            found += 1
-    assert found >= 8  # buildings, combat and movement write theirs out; the others import them
+def test_built_constants_pxd_is_current():
+    built = KERNELS / "constants.pxd"
+    assert built.read_text() == constgen.render(ROOT), "constants.pxd is stale: run make build"
+
+
+def test_two_values_for_one_name_stop_the_build(tmp_path):
+    (tmp_path / "game").mkdir()
+    (tmp_path / "game" / "constants.py").write_text("from enum import IntEnum\nclass Act(IntEnum):\n    MOVE = 1\nACT_MOVE = 2\n")
+    (tmp_path / "game" / "features.py").write_text("")
+    with pytest.raises(SystemExit, match="two values for ACT_MOVE"):
+        constgen.render(tmp_path)
+
+
+def test_no_kernel_keeps_its_own_copy_of_a_game_number(table):
+    """Every game id a kernel uses comes from constants.pxd: none imports the game package, defines a
+    name of the table itself, or writes out a direction array."""
+    ints, arrays = table
+    names = set(ints) | set(arrays)
+    for src in sorted(KERNELS.glob("*.pyx")) + [p for p in KERNELS.glob("*.pxd") if p.name != "constants.pxd"]:
+        text = src.read_text()
+        assert not re.search(r"^\s*(from|import) game\b", text, re.M), f"{src.name} imports the game"
+        defined = set(re.findall(r"^\s+([A-Z][A-Z0-9_]*) = ", text, re.M))  # enum members
+        defined |= set(re.findall(r"^cdef (?:const )?int ([A-Z][A-Z0-9_]*)\b", text, re.M))
+        assert not defined & names, f"{src.name} defines its own {sorted(defined & names)}"
+        assert not re.search(r"^\w+\[:\] = \[", text, re.M), f"{src.name} writes out a C array by hand"

@@ -8,20 +8,20 @@ from engine.systems_cy import _build, movement, order
 from tests.movement_world import MOVE, ROTATE, draw_order_reference, random_actions, random_world
 from tests.reference import movement as ref
 
+MOVE_KERNEL = movement.KERNELS["move"]
+
 
 def kernel_args(world):
     m, p = world["mover"], world["position"]
     return dict(
         grid=world.resources.grid,
-        pos_r=p.r,
-        pos_c=p.c,
-        orientation=m.orientation,
-        actions=world.resources.actions,
+        position_r=p.r,
+        position_c=p.c,
+        agent_orientation=m.orientation,
+        intent=world.resources.actions,
         active=world.resources.active,
         order=world.resources.order,
         success=world.resources.success,
-        move_id=MOVE,
-        rotate_id=ROTATE,
     )
 
 
@@ -37,12 +37,12 @@ def test_kernel_matches_reference_on_random_states(seed):
         random_actions(world, rng)
         draw_order_reference(world)
         mine, theirs = copies(world), copies(world)
-        movement.KERNEL(**mine)
+        MOVE_KERNEL(**mine)
         ref.move_rotate(**theirs)
         for k, v in mine.items():
             if isinstance(v, np.ndarray):
                 np.testing.assert_array_equal(v, theirs[k], err_msg=f"{k} differs at step {step}")
-        for k in ("grid", "pos_r", "pos_c", "orientation", "success"):
+        for k in ("grid", "position_r", "position_c", "agent_orientation", "success"):
             kernel_args(world)[k][...] = mine[k]
 
 
@@ -58,12 +58,12 @@ def test_moves_respect_walls_agents_and_bounds():
     world.resources.order[0] = [0, 1]
     acts = world.resources.actions
     acts[0, 0], acts[0, 1] = (MOVE, 0), (MOVE, 1)  # 0 forward out of the map; 1 backward (down)
-    movement.KERNEL(**kernel_args(world))
+    MOVE_KERNEL(**kernel_args(world))
     assert (p.r[0, 0], p.c[0, 0]) == (0, 0) and world.resources.success[0, 0] == 0
     assert (p.r[0, 1], p.c[0, 1]) == (2, 0) and world.resources.success[0, 1] == 1
     acts[0, 0] = (MOVE, 1)  # now 0 can step back into the freed cell
     acts[0, 1] = (ROTATE, 3)
-    movement.KERNEL(**kernel_args(world))
+    MOVE_KERNEL(**kernel_args(world))
     assert (p.r[0, 0], world.resources.success[0, 0]) == (1, 1) and m.orientation[0, 1] == 3
     assert grid[0, 0, 0] == -1 and grid[0, 1, 0] == 0 and grid[0, 2, 0] == 1
 
@@ -80,9 +80,9 @@ def build_scheduled(seed, num_worlds=4, python_order=False):
     if python_order:
         sched.add("order", draw_order_reference, phase="actions", order=-5)
     else:
-        bound = order.KERNEL.bind(rng=world.resources.rng, order=world.resources.order)
+        bound = order.KERNELS["order"].bind(rng=world.resources.rng, order=world.resources.order)
         sched.add("order", lambda w: bound(), phase="actions", order=-5)
-    move = movement.KERNEL.bind(**kernel_args(world))
+    move = MOVE_KERNEL.bind(**kernel_args(world))
     sched.add("move", lambda w: move(), phase="actions")
     return world, sched
 
@@ -125,18 +125,18 @@ def test_no_agent_ever_shares_a_cell():
 def test_kernel_boundary_names_the_bad_argument():
     world = random_world(2, 4, 5, 5, 2, seed=1)
     args = kernel_args(world)
-    with pytest.raises(KernelArgumentError, match="argument 'pos_r' must be a C-contiguous int32 array"):
-        movement.KERNEL(**{**args, "pos_r": args["pos_r"].astype(np.int64)})
-    with pytest.raises(KernelArgumentError, match="argument 'actions' axis 2 must be 2"):
-        movement.KERNEL(**{**args, "actions": np.zeros((2, 4, 3), np.int32)})
+    with pytest.raises(KernelArgumentError, match="argument 'position_r' must be a C-contiguous int32 array"):
+        MOVE_KERNEL(**{**args, "position_r": args["position_r"].astype(np.int64)})
+    with pytest.raises(KernelArgumentError, match="argument 'intent' axis 2 must be 2"):
+        MOVE_KERNEL(**{**args, "intent": np.zeros((2, 4, 3), np.int32)})
     with pytest.raises(KernelArgumentError, match="argument 'order' axis 0 must be worlds=2"):
-        movement.KERNEL(**{**args, "order": np.zeros((3, 4), np.int32)})
+        MOVE_KERNEL(**{**args, "order": np.zeros((3, 4), np.int32)})
     with pytest.raises(KernelArgumentError, match="non-contiguous"):
-        movement.KERNEL(**{**args, "grid": np.asfortranarray(np.full((2, 5, 5), -1, np.int32))})
-    with pytest.raises(KernelArgumentError, match="missing arguments \\['rotate_id'\\]"):
-        movement.KERNEL(**{k: v for k, v in args.items() if k != "rotate_id"})
+        MOVE_KERNEL(**{**args, "grid": np.asfortranarray(np.full((2, 5, 5), -1, np.int32))})
+    with pytest.raises(KernelArgumentError, match="missing arguments \\['order'\\]"):
+        MOVE_KERNEL(**{k: v for k, v in args.items() if k != "order"})
     with pytest.raises(KernelArgumentError, match="got list"):
-        movement.KERNEL(**{**args, "success": [0, 1]})
+        MOVE_KERNEL(**{**args, "success": [0, 1]})
 
 
 @pytest.mark.skipif(not _build.DEBUG, reason="checks are compiled in only with DEBUG=1 (CI's second pass)")
@@ -144,7 +144,7 @@ def test_debug_build_catches_out_of_range_indices():
     world = random_world(1, 4, 5, 5, 0, seed=2)
     args = kernel_args(world)
     args["order"][...] = 99  # bypasses the boundary check: a kernel-internal index error
-    k = movement.KERNEL
+    k = MOVE_KERNEL
     step = k.fn(*[args[a.name] for a in k.args], *[args[s] for s in k.scalars])  # unchecked, as bind would
     with pytest.raises(IndexError):
         step()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from engine.systems_cy import movement, observation
-from game.binding import kernel_extra, resolve, scalars
+from game.binding import resolve, scalars
 from game.constants import Act
 from game.kinship import kin_row, kin_view
 from tests.game_states import random_state, scramble, with_obs
@@ -19,8 +19,8 @@ from tests.reference import observation as ref_observation
 def test_encoding_matches_reference(seed, window):
     wa, tab, level = random_state(seed, obs={"window": window})
     wb, _, _ = random_state(seed, obs={"window": window})
-    ea = with_obs(kernel_extra(wa, tab, scalars(level, tab)), wa, level)
-    eb = with_obs(kernel_extra(wb, tab, scalars(level, tab)), wb, level)
+    ea = with_obs(scalars(level, tab), wa, level)
+    eb = with_obs(scalars(level, tab), wb, level)
     rng_a, rng_b = np.random.default_rng(seed), np.random.default_rng(seed)
     k_obs = observation.KERNELS["observation"]
     k_move = movement.KERNELS["move"]
@@ -36,7 +36,7 @@ def test_encoding_matches_reference(seed, window):
             r.intent[..., 0] = Act.MOVE
             r.intent[..., 1] = rng.integers(0, 2, r.intent.shape[:2])
             r.active[...] = 1
-            fn(**resolve(k_move, world, tab, {**extra, "actions": r.intent}))
+            fn(**resolve(k_move, world, tab, extra))
             scramble(world, tab, rng)
             b = world["building"]
             gone = b.has & (b.kind >= 0) & (rng.random(b.has.shape) < 0.1)
@@ -47,7 +47,7 @@ def test_encoding_matches_reference(seed, window):
 
 def test_observer_sees_itself_its_kin_and_its_bond():
     world, tab, level = random_state(5, kinship={"mode": "teams", "share": 0.5})
-    extra = with_obs(kernel_extra(world, tab, scalars(level, tab)), world, level)
+    extra = with_obs(scalars(level, tab), world, level)
     r, f = world.resources, tab.features
     ag = world["agent"]
     r.bond_partner[...] = -1
@@ -89,7 +89,7 @@ def test_feature_table_matches_kernel_layout():
 
 def test_record_table_of_the_wrong_size_is_refused():
     world, tab, level = random_state(7)
-    extra = with_obs(kernel_extra(world, tab, scalars(level, tab)), world, level)
+    extra = with_obs(scalars(level, tab), world, level)
     kernel = observation.KERNELS["observation"]
     small = extra["cell_records"][:-1]
     with pytest.raises(ValueError, match=r"cell_records must have shape"):

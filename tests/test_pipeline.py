@@ -6,7 +6,6 @@ import pytest
 from engine import Scheduler, World
 from engine.systems_cy import order
 from engine.systems_cy.step import Pipeline, Step, When
-from engine.systems_cy.stepgen import arguments, render
 from game import make_env
 from tests.movement_world import Position
 
@@ -15,7 +14,7 @@ def shuffler(seed: int = 1):
     """The agent-order kernel bound to its own arrays: each run advances `rng` and redraws `out`."""
     rng = np.arange(seed, seed + 2, dtype=np.uint64)
     out = np.zeros((2, 5), np.int32)
-    return order.KERNEL.bind(rng=rng, order=out), rng, out
+    return order.KERNELS["order"].bind(rng=rng, order=out), rng, out
 
 
 def scheduler():
@@ -132,15 +131,3 @@ def test_when_calls_python_only_on_flagged_ticks():
     with pytest.raises(TypeError, match="callable"):
         When(flag, 3)
 
-
-def test_stepgen_reads_typed_arguments_across_lines_and_comments():
-    sig = """const int32_t[:, :, ::1] grid,   # the map
-             uint8_t[:, ::1] alive,
-             int max_steps"""
-    assert arguments(sig, "k") == [("const int32_t[:, :, ::1]", "grid"), ("uint8_t[:, ::1]", "alive"), ("int", "max_steps")]
-    with pytest.raises(SystemExit, match="no defaults"):
-        arguments("int a=1", "k")
-    code = render("m.pyx", [("k", arguments(sig, "k"))])
-    assert "cdef class k_step(Step):" in code
-    assert "    cdef const int32_t[:, :, ::1] grid" in code
-    assert "return k(self.grid, self.alive, self.max_steps)" in code

@@ -162,3 +162,32 @@ def test_decorator_registration():
     world.resources.add("total", 0)
     s.tick(3)
     assert world.resources.total == 3 and s.order == ["tally"]
+
+
+def test_named_order_after_and_before():
+    world, s = make()
+    ran = []
+    log = lambda name: (lambda w: ran.append(name))  # noqa: E731
+    s.add("c", log("c"), phase="world", after="b")
+    s.add("a", log("a"), phase="world", before=("b", "c"), order=5)  # named order beats `order`
+    s.add("b", log("b"), phase="world", after="a")
+    s.add("free", log("free"), phase="world", order=1)
+    s.add("ghost_ok", log("ghost_ok"), phase="world", after="not_registered", order=9)  # no constraint
+    s.add("obs", log("obs"), phase="observe", after="a")  # a later phase already runs after
+    assert s.order == ["free", "a", "b", "c", "ghost_ok", "obs"]
+    s.tick()
+    assert ran == s.order
+
+
+def test_named_order_mistakes_are_refused_and_leave_the_plan_intact():
+    world, s = make()
+    s.add("a", lambda w: None, phase="world")
+    s.add("b", lambda w: None, phase="world", after="a")
+    with pytest.raises(SchedulerError, match=r"\['a', 'b', 'c'\] of phase world wait on each other"):
+        s.add("c", lambda w: None, phase="world", after="b", before="a")
+    with pytest.raises(SchedulerError, match="cannot run before 'a' \\(phase world\\)"):
+        s.add("r", lambda w: None, phase="rewards", before="a")
+    with pytest.raises(SchedulerError, match="after or before itself"):
+        s.add("d", lambda w: None, phase="world", after="d")
+    assert s.order == ["a", "b"]
+    s.tick()

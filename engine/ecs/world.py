@@ -146,6 +146,16 @@ class World:
         self._pending_despawn: list[Entity] = []
 
     # ---- access ---------------------------------------------------------------------------
+    @property
+    def pending_spawn(self) -> list:
+        """Entities queued by `spawn` until the next `flush()` (one list for the World's life)."""
+        return self._pending_spawn
+
+    @property
+    def pending_despawn(self) -> list:
+        """Entities queued by `despawn` until the next `flush()` (one list for the World's life)."""
+        return self._pending_despawn
+
     def __getitem__(self, name: str) -> ComponentView:
         try:
             return self._views[name]

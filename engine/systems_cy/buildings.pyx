@@ -1,67 +1,50 @@
 # The `use` action: an agent runs the recipe of the building in front of it (docs/game_systems.md, 5).
 from libc.math cimport rint
 from libc.stdint cimport int32_t, uint8_t
+from engine.systems_cy.constants cimport ACT_USE, MISC_REWARD_BUILDING, RES_STAT_GAINED, RES_STAT_USED, RES_STATS, STAT_RES
+from engine.systems_cy.grid cimport front
 from engine.systems_cy.step cimport Step
 
-from engine.kernel import Kernel, arg
-from game.constants import RES_STATS as _RES_STATS, STAT_RES as _STAT_RES, Act, Misc, ResStat
 
-cdef int DR[4]
-cdef int DC[4]
-DR[:] = [-1, 1, 0, 0]
-DC[:] = [0, 0, -1, 1]
-
-cdef int USE = Act.USE
-cdef int STAT_RES = _STAT_RES
-cdef int RES_STATS = _RES_STATS
-cdef int GAINED = ResStat.GAINED
-cdef int USED = ResStat.USED
-cdef int REWARD_BUILDING = Misc.REWARD_BUILDING
-
-
-cdef int use(const int32_t[:, :, ::1] grid,
-             const int32_t[:, ::1] position_r,
-             const int32_t[:, ::1] position_c,
-             const uint8_t[:, ::1] agent_orientation,
-             int32_t[:, ::1] agent_energy,
-             const int32_t[:, ::1] agent_max_energy,
-             int32_t[:, :, ::1] inventory_items,
-             const int32_t[:, ::1] building_kind,
-             int32_t[:, ::1] building_cooldown,
-             int32_t[:, ::1] building_stock,
-             const int32_t[:, :, ::1] intent,
-             const int32_t[:, ::1] order,
-             uint8_t[:, ::1] success,
-             int32_t[:, :, ::1] stats,
-             float[:, ::1] raw_reward,
-             const int32_t[:, ::1] t_b_in,
-             const int32_t[::1] t_b_in_energy,
-             const int32_t[:, ::1] t_b_out,
-             const int32_t[::1] t_b_out_energy,
-             const float[::1] t_b_reward,
-             const int32_t[::1] t_b_cooldown,
-             const uint8_t[::1] t_b_usable,
-             const int32_t[::1] t_res_max,
+cdef int use(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
+             const int32_t[:, ::1] position_r,  # (worlds, rows)
+             const int32_t[:, ::1] position_c,  # (worlds, rows)
+             const uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
+             int32_t[:, ::1] agent_energy,  # (worlds, rows)
+             const int32_t[:, ::1] agent_max_energy,  # (worlds, rows)
+             int32_t[:, :, ::1] inventory_items,  # (worlds, rows, resources)
+             const int32_t[:, ::1] building_kind,  # (worlds, rows)
+             int32_t[:, ::1] building_cooldown,  # (worlds, rows)
+             int32_t[:, ::1] building_stock,  # (worlds, rows)
+             const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
+             const int32_t[:, ::1] order,  # (worlds, agents)
+             uint8_t[:, ::1] success,  # (worlds, agents)
+             int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
+             float[:, ::1] raw_reward,  # (worlds, agents)
+             const int32_t[:, ::1] t_b_in,  # (types, resources)
+             const int32_t[::1] t_b_in_energy,  # (types,)
+             const int32_t[:, ::1] t_b_out,  # (types, resources)
+             const int32_t[::1] t_b_out_energy,  # (types,)
+             const float[::1] t_b_reward,  # (types,)
+             const int32_t[::1] t_b_cooldown,  # (types,)
+             const uint8_t[::1] t_b_usable,  # (types,)
+             const int32_t[::1] t_res_max,  # (resources,)
              int inventory_max,
              int stat_misc) except -1:
     """Every agent whose intent is `use`, in `order`, tries the building in front (see the spec)."""
-    cdef Py_ssize_t nw = grid.shape[0], h = grid.shape[1], wd = grid.shape[2]
+    cdef Py_ssize_t nw = grid.shape[0]
     cdef Py_ssize_t na = intent.shape[1], nr = inventory_items.shape[2]
     cdef Py_ssize_t w, i, r
-    cdef int a, o, br, bc, row, kind, total, have, ok, gives, e
+    cdef int a, row, kind, total, have, ok, gives, e
     for w in range(nw):
         for i in range(na):
             a = order[w, i]
-            if intent[w, a, 0] != USE:
+            if intent[w, a, 0] != ACT_USE:
                 continue
             success[w, a] = 0
-            o = agent_orientation[w, a]
-            br = position_r[w, a] + DR[o]
-            bc = position_c[w, a] + DC[o]
-            if br < 0 or br >= h or bc < 0 or bc >= wd:
-                continue
-            row = grid[w, br, bc]
-            # Rows below na are agents: their building columns are unused zeros, not a kind-0 building.
+            row = front(grid, w, position_r[w, a], position_c[w, a], agent_orientation[w, a])
+            # Off the map, empty cells and terrain are negative; rows below na are agents (their
+            # building columns are unused zeros, not a kind-0 building).
             if row < na:
                 continue
             kind = building_kind[w, row]
@@ -90,8 +73,8 @@ cdef int use(const int32_t[:, :, ::1] grid,
                 continue
             for r in range(nr):
                 inventory_items[w, a, r] += t_b_out[kind, r] - t_b_in[kind, r]
-                stats[w, a, STAT_RES + RES_STATS * r + USED] += t_b_in[kind, r]
-                stats[w, a, STAT_RES + RES_STATS * r + GAINED] += t_b_out[kind, r]
+                stats[w, a, STAT_RES + RES_STATS * r + RES_STAT_USED] += t_b_in[kind, r]
+                stats[w, a, STAT_RES + RES_STATS * r + RES_STAT_GAINED] += t_b_out[kind, r]
             e = agent_energy[w, a] - t_b_in_energy[kind]
             if t_b_out_energy[kind] > 0:
                 e = e + t_b_out_energy[kind]
@@ -100,7 +83,7 @@ cdef int use(const int32_t[:, :, ::1] grid,
             agent_energy[w, a] = e
             raw_reward[w, a] += t_b_reward[kind]
             # rint rounds half to even, like Python's round() in the reference.
-            stats[w, a, stat_misc + REWARD_BUILDING] += <int32_t>rint(<double>t_b_reward[kind] * 1000.0)
+            stats[w, a, stat_misc + MISC_REWARD_BUILDING] += <int32_t>rint(<double>t_b_reward[kind] * 1000.0)
             building_cooldown[w, row] = t_b_cooldown[kind]
             if building_stock[w, row] > 0:
                 building_stock[w, row] -= 1
@@ -111,35 +94,4 @@ cdef int use(const int32_t[:, :, ::1] grid,
 include "buildings_steps.pxi"
 
 
-KERNELS = {
-    "use": Kernel(
-        "use",
-        use_step,
-        [
-            arg("grid", "int32", "worlds", "height", "width"),
-            arg("position_r", "int32", "worlds", "rows"),
-            arg("position_c", "int32", "worlds", "rows"),
-            arg("agent_orientation", "uint8", "worlds", "rows"),
-            arg("agent_energy", "int32", "worlds", "rows"),
-            arg("agent_max_energy", "int32", "worlds", "rows"),
-            arg("inventory_items", "int32", "worlds", "rows", "resources"),
-            arg("building_kind", "int32", "worlds", "rows"),
-            arg("building_cooldown", "int32", "worlds", "rows"),
-            arg("building_stock", "int32", "worlds", "rows"),
-            arg("intent", "int32", "worlds", "agents", 2),
-            arg("order", "int32", "worlds", "agents"),
-            arg("success", "uint8", "worlds", "agents"),
-            arg("stats", "int32", "worlds", "agents", "stats"),
-            arg("raw_reward", "float32", "worlds", "agents"),
-            arg("t_b_in", "int32", "types", "resources"),
-            arg("t_b_in_energy", "int32", "types"),
-            arg("t_b_out", "int32", "types", "resources"),
-            arg("t_b_out_energy", "int32", "types"),
-            arg("t_b_reward", "float32", "types"),
-            arg("t_b_cooldown", "int32", "types"),
-            arg("t_b_usable", "uint8", "types"),
-            arg("t_res_max", "int32", "resources"),
-        ],
-        scalars=("inventory_max", "stat_misc"),
-    )
-}
+KERNELS = {"use": use_kernel}

@@ -2,17 +2,16 @@
 from libc.stdint cimport int32_t, uint8_t
 from engine.systems_cy.step cimport Step
 
-from engine.kernel import Kernel, arg
 
 
-cdef int cooldown(const int32_t[:, ::1] building_kind,
-                  int32_t[:, ::1] building_cooldown,
-                  int32_t[:, ::1] building_stock,
-                  int32_t[:, ::1] building_regen_timer,
-                  const uint8_t[:, ::1] active,
-                  const uint8_t[:, ::1] alive,
-                  const int32_t[::1] t_b_regen,
-                  const int32_t[::1] t_b_max_stock) except -1:
+cdef int cooldown(const int32_t[:, ::1] building_kind,  # (worlds, rows)
+                  int32_t[:, ::1] building_cooldown,  # (worlds, rows)
+                  int32_t[:, ::1] building_stock,  # (worlds, rows)
+                  int32_t[:, ::1] building_regen_timer,  # (worlds, rows)
+                  const uint8_t[:, ::1] active,  # (worlds, agents)
+                  const uint8_t[:, ::1] alive,  # (worlds, rows)
+                  const int32_t[::1] t_b_regen,  # (types,)
+                  const int32_t[::1] t_b_max_stock) except -1:  # (types,)
     """Count every building's cooldown down to 0 and regenerate its limited stock up to the max.
 
     `active` is only read for its shape: it tells the number of agents A, and objects are rows
@@ -42,19 +41,4 @@ cdef int cooldown(const int32_t[:, ::1] building_kind,
 include "cooldown_steps.pxi"
 
 
-KERNELS = {
-    "cooldown": Kernel(
-        "cooldown",
-        cooldown_step,
-        [
-            arg("building_kind", "int32", "worlds", "rows"),
-            arg("building_cooldown", "int32", "worlds", "rows"),
-            arg("building_stock", "int32", "worlds", "rows"),
-            arg("building_regen_timer", "int32", "worlds", "rows"),
-            arg("active", "uint8", "worlds", "agents"),
-            arg("alive", "uint8", "worlds", "rows"),
-            arg("t_b_regen", "int32", "types"),
-            arg("t_b_max_stock", "int32", "types"),
-        ],
-    )
-}
+KERNELS = {"cooldown": cooldown_kernel}

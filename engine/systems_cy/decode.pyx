@@ -1,38 +1,26 @@
 # The action system's bookends: `decode` turns env actions into intents (checking argument and
 # energy, paying costs, drawing the per-tick agent order); `tally` counts successes at the end.
 from libc.stdint cimport int32_t, uint8_t, uint64_t
+
+from engine.systems_cy.constants cimport ACT_NOOP, MISC_ENERGY_SPENT, NUM_CODES, STAT_BAD_ARG, STAT_NO_ENERGY
+from engine.systems_cy.rng cimport shuffle
 from engine.systems_cy.step cimport Step
 
-from engine.kernel import Kernel, arg
-from engine.systems_cy.rng cimport shuffle
 
-# Copies of game/constants.py, so the loops touch no Python object; tests/test_kernel_constants.py
-# checks them against the originals through CONSTANTS.
-cdef enum:
-    ACT_NOOP = 0
-    NUM_CODES = 10
-    STAT_BAD_ARG = 2 * NUM_CODES + 1
-    STAT_NO_ENERGY = 2 * NUM_CODES + 2
-    MISC_ENERGY_SPENT = 6
-
-CONSTANTS = {"ACT_NOOP": ACT_NOOP, "NUM_CODES": NUM_CODES, "STAT_BAD_ARG": STAT_BAD_ARG,
-             "STAT_NO_ENERGY": STAT_NO_ENERGY, "MISC_ENERGY_SPENT": MISC_ENERGY_SPENT}
-
-
-cdef int decode(const int32_t[:, :, ::1] actions,
-                const int32_t[::1] t_action_code,
-                const int32_t[::1] t_arg_count,
-                const int32_t[:, ::1] t_cost,
-                const int32_t[:, ::1] agent_group,
-                int32_t[:, ::1] agent_energy,
-                uint8_t[:, ::1] active,
-                int32_t[:, :, ::1] intent,
-                uint8_t[:, ::1] success,
-                int32_t[:, ::1] last_action,
-                float[:, ::1] raw_reward,
-                int32_t[:, :, ::1] stats,
-                uint64_t[::1] rng,
-                int32_t[:, ::1] order,
+cdef int decode(const int32_t[:, :, ::1] actions,  # (worlds, agents, 2)
+                const int32_t[::1] t_action_code,  # (num_actions,)
+                const int32_t[::1] t_arg_count,  # (NUM_CODES,)
+                const int32_t[:, ::1] t_cost,  # (groups, NUM_CODES)
+                const int32_t[:, ::1] agent_group,  # (worlds, rows)
+                int32_t[:, ::1] agent_energy,  # (worlds, rows)
+                uint8_t[:, ::1] active,  # (worlds, agents)
+                int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
+                uint8_t[:, ::1] success,  # (worlds, agents)
+                int32_t[:, ::1] last_action,  # (worlds, agents)
+                float[:, ::1] raw_reward,  # (worlds, agents)
+                int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
+                uint64_t[::1] rng,  # (worlds,)
+                int32_t[:, ::1] order,  # (worlds, agents)
                 int stat_misc) except -1:
     """Env action ids must already be in range (the env checks them, naming the agent)."""
     cdef Py_ssize_t nw = actions.shape[0], na = actions.shape[1], w, a
@@ -66,7 +54,9 @@ cdef int decode(const int32_t[:, :, ::1] actions,
     return 0
 
 
-cdef int tally(const int32_t[:, :, ::1] intent, const uint8_t[:, ::1] success, int32_t[:, :, ::1] stats) except -1:
+cdef int tally(const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
+               const uint8_t[:, ::1] success,  # (worlds, agents)
+               int32_t[:, :, ::1] stats) except -1:  # (worlds, agents, stats)
     cdef Py_ssize_t w, a
     cdef int code
     for w in range(intent.shape[0]):
@@ -80,35 +70,4 @@ cdef int tally(const int32_t[:, :, ::1] intent, const uint8_t[:, ::1] success, i
 include "decode_steps.pxi"
 
 
-KERNELS = {
-    "decode": Kernel(
-        "decode",
-        decode_step,
-        [
-            arg("actions", "int32", "worlds", "agents", 2),
-            arg("t_action_code", "int32", "num_actions"),
-            arg("t_arg_count", "int32", NUM_CODES),
-            arg("t_cost", "int32", "groups", NUM_CODES),
-            arg("agent_group", "int32", "worlds", "rows"),
-            arg("agent_energy", "int32", "worlds", "rows"),
-            arg("active", "uint8", "worlds", "agents"),
-            arg("intent", "int32", "worlds", "agents", 2),
-            arg("success", "uint8", "worlds", "agents"),
-            arg("last_action", "int32", "worlds", "agents"),
-            arg("raw_reward", "float32", "worlds", "agents"),
-            arg("stats", "int32", "worlds", "agents", "stats"),
-            arg("rng", "uint64", "worlds"),
-            arg("order", "int32", "worlds", "agents"),
-        ],
-        scalars=("stat_misc",),
-    ),
-    "tally": Kernel(
-        "tally",
-        tally_step,
-        [
-            arg("intent", "int32", "worlds", "agents", 2),
-            arg("success", "uint8", "worlds", "agents"),
-            arg("stats", "int32", "worlds", "agents", "stats"),
-        ],
-    ),
-}
+KERNELS = {"decode": decode_kernel, "tally": tally_kernel}

@@ -2,14 +2,13 @@
 from libc.stdint cimport int32_t, uint8_t
 from engine.systems_cy.step cimport Step
 
-from engine.kernel import Kernel, arg
 
 
-cdef int energy(int32_t[:, ::1] agent_energy,
-                uint8_t[:, ::1] agent_shield,
-                const int32_t[:, ::1] agent_group,
-                const uint8_t[:, ::1] active,
-                const int32_t[::1] t_upkeep,
+cdef int energy(int32_t[:, ::1] agent_energy,  # (worlds, rows)
+                uint8_t[:, ::1] agent_shield,  # (worlds, rows)
+                const int32_t[:, ::1] agent_group,  # (worlds, rows)
+                const uint8_t[:, ::1] active,  # (worlds, agents)
+                const int32_t[::1] t_upkeep,  # (groups,)
                 int shield_upkeep) except -1:
     """Every agent pays its group's upkeep, then its shield's; energy stops at 0, and so does the shield.
 
@@ -35,17 +34,4 @@ cdef int energy(int32_t[:, ::1] agent_energy,
 include "energy_steps.pxi"
 
 
-KERNELS = {
-    "energy": Kernel(
-        "energy",
-        energy_step,
-        [
-            arg("agent_energy", "int32", "worlds", "rows"),
-            arg("agent_shield", "uint8", "worlds", "rows"),
-            arg("agent_group", "int32", "worlds", "rows"),
-            arg("active", "uint8", "worlds", "agents"),
-            arg("t_upkeep", "int32", "groups"),
-        ],
-        scalars=("shield_upkeep",),
-    )
-}
+KERNELS = {"energy": energy_kernel}

@@ -3,16 +3,15 @@
 # env (Python, only on ticks where some world ended) summarises and resets them.
 from libc.stdint cimport int32_t, uint8_t
 
-from engine.kernel import Kernel, arg
 from engine.systems_cy.step cimport Step
 
 
-cdef int episode(int32_t[::1] episode_tick,
-                 const float[:, ::1] reward,
-                 float[:, ::1] env_rewards,
-                 uint8_t[:, ::1] env_truncations,
-                 uint8_t[::1] ended,
-                 int32_t[::1] ended_count,
+cdef int episode(int32_t[::1] episode_tick,  # (worlds,)
+                 const float[:, ::1] reward,  # (worlds, agents)
+                 float[:, ::1] env_rewards,  # (worlds, agents)
+                 uint8_t[:, ::1] env_truncations,  # (worlds, agents)
+                 uint8_t[::1] ended,  # (worlds,)
+                 int32_t[::1] ended_count,  # (1,)
                  int max_steps) except -1:
     cdef Py_ssize_t w, a
     cdef int32_t count = 0
@@ -32,18 +31,4 @@ cdef int episode(int32_t[::1] episode_tick,
 include "episode_steps.pxi"
 
 
-KERNELS = {
-    "episode": Kernel(
-        "episode",
-        episode_step,
-        [
-            arg("episode_tick", "int32", "worlds"),
-            arg("reward", "float32", "worlds", "agents"),
-            arg("env_rewards", "float32", "worlds", "agents"),
-            arg("env_truncations", "uint8", "worlds", "agents"),
-            arg("ended", "uint8", "worlds"),
-            arg("ended_count", "int32", 1),
-        ],
-        scalars=("max_steps",),
-    )
-}
+KERNELS = {"episode": episode_kernel}

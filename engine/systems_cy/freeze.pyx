@@ -1,24 +1,15 @@
 # The freeze system: frozen agents lose this tick's action and count down one tick.
 # It runs first in the action phase and owns `active`: decode only looks at active agents.
 from libc.stdint cimport int32_t, uint8_t
+
+from engine.systems_cy.constants cimport MISC_FROZEN_TICKS, STAT_FROZEN
 from engine.systems_cy.step cimport Step
 
-from engine.kernel import Kernel, arg
 
-# Copies of game/constants.py, so the loops touch no Python object; tests/test_kernel_constants.py
-# checks them against the originals through CONSTANTS.
-cdef enum:
-    NUM_CODES = 10
-    STAT_FROZEN = 2 * NUM_CODES
-    MISC_FROZEN_TICKS = 5
-
-CONSTANTS = {"NUM_CODES": NUM_CODES, "STAT_FROZEN": STAT_FROZEN, "MISC_FROZEN_TICKS": MISC_FROZEN_TICKS}
-
-
-cdef int freeze(int32_t[:, ::1] agent_frozen,
-                uint8_t[:, ::1] active,
-                int32_t[:, :, ::1] intent,
-                int32_t[:, :, ::1] stats,
+cdef int freeze(int32_t[:, ::1] agent_frozen,  # (worlds, rows)
+                uint8_t[:, ::1] active,  # (worlds, agents)
+                int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
+                int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
                 int stat_misc) except -1:
     cdef Py_ssize_t w, a
     for w in range(active.shape[0]):
@@ -37,16 +28,4 @@ cdef int freeze(int32_t[:, ::1] agent_frozen,
 include "freeze_steps.pxi"
 
 
-KERNELS = {
-    "freeze": Kernel(
-        "freeze",
-        freeze_step,
-        [
-            arg("agent_frozen", "int32", "worlds", "rows"),
-            arg("active", "uint8", "worlds", "agents"),
-            arg("intent", "int32", "worlds", "agents", 2),
-            arg("stats", "int32", "worlds", "agents", "stats"),
-        ],
-        scalars=("stat_misc",),
-    )
-}
+KERNELS = {"freeze": freeze_kernel}

@@ -1,50 +1,24 @@
 # Agent-to-neighbour actions: transfer (give one unit), swap (trade cells), color (marker).
 from libc.stdint cimport int32_t, uint8_t
+
+from engine.systems_cy.constants cimport (ACT_COLOR, ACT_SWAP, ACT_TRANSFER, MISC_GIVEN_KIN, MISC_GIVEN_NON_KIN,
+                                          RES_STAT_GIVEN, RES_STAT_RECEIVED, RES_STATS, STAT_RES)
+from engine.systems_cy.grid cimport front
 from engine.systems_cy.step cimport Step
 
-from engine.kernel import Kernel, arg
-from game.constants import DR as _DR, DC as _DC, RES_STATS as _RES_STATS, STAT_RES as _STAT_RES, Act, Misc, ResStat
 
-cdef int DR[4]
-cdef int DC[4]
-for _i in range(4):
-    DR[_i] = _DR[_i]
-    DC[_i] = _DC[_i]
-cdef int TRANSFER = Act.TRANSFER
-cdef int SWAP = Act.SWAP
-cdef int COLOR = Act.COLOR
-cdef int STAT_RES = _STAT_RES
-cdef int RES_STATS = _RES_STATS
-cdef int GIVEN = ResStat.GIVEN
-cdef int RECEIVED = ResStat.RECEIVED
-cdef int GIVEN_KIN = Misc.GIVEN_KIN
-cdef int GIVEN_NON_KIN = Misc.GIVEN_NON_KIN
-
-
-cdef inline int front(const int32_t[:, :, ::1] grid, const int32_t[:, ::1] pos_r,
-                      const int32_t[:, ::1] pos_c, const uint8_t[:, ::1] orientation,
-                      Py_ssize_t w, int a) noexcept nogil:
-    """The grid code of the cell in front of agent a; out of the map reads as terrain."""
-    cdef int o = orientation[w, a]
-    cdef int r = pos_r[w, a] + DR[o]
-    cdef int c = pos_c[w, a] + DC[o]
-    if r < 0 or r >= grid.shape[1] or c < 0 or c >= grid.shape[2]:
-        return -2
-    return grid[w, r, c]
-
-
-cdef int transfer(const int32_t[:, :, ::1] grid,
-                  const int32_t[:, ::1] position_r,
-                  const int32_t[:, ::1] position_c,
-                  const uint8_t[:, ::1] agent_orientation,
-                  int32_t[:, :, ::1] inventory_items,
-                  const int32_t[:, :, ::1] intent,
-                  const int32_t[:, ::1] order,
-                  uint8_t[:, ::1] success,
-                  int32_t[:, :, ::1] stats,
-                  const int32_t[:, ::1] kin_class,
-                  const float[:, :, ::1] kin_weight,
-                  const int32_t[::1] t_res_max,
+cdef int transfer(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
+                  const int32_t[:, ::1] position_r,  # (worlds, rows)
+                  const int32_t[:, ::1] position_c,  # (worlds, rows)
+                  const uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
+                  int32_t[:, :, ::1] inventory_items,  # (worlds, rows, resources)
+                  const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
+                  const int32_t[:, ::1] order,  # (worlds, agents)
+                  uint8_t[:, ::1] success,  # (worlds, agents)
+                  int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
+                  const int32_t[:, ::1] kin_class,  # (worlds, agents)
+                  const float[:, :, ::1] kin_weight,  # (worlds, kin_classes, kin_classes)
+                  const int32_t[::1] t_res_max,  # (resources,)
                   int inventory_max,
                   int stat_misc) except -1:
     """One unit of resource `arg` from the agent to the agent in front, if it fits the receiver's caps.
@@ -60,14 +34,14 @@ cdef int transfer(const int32_t[:, :, ::1] grid,
     for w in range(nw):
         for i in range(na):
             a = order[w, i]
-            if intent[w, a, 0] != TRANSFER:
+            if intent[w, a, 0] != ACT_TRANSFER:
                 continue
             success[w, a] = 0
             res = intent[w, a, 1]
             # decode already rejects bad arguments; this only keeps the kernel memory-safe
             if res < 0 or res >= nr or inventory_items[w, a, res] <= 0:
                 continue
-            b = front(grid, position_r, position_c, agent_orientation, w, a)
+            b = front(grid, w, position_r[w, a], position_c[w, a], agent_orientation[w, a])
             if b < 0 or b >= na:
                 continue
             total = 0
@@ -77,24 +51,24 @@ cdef int transfer(const int32_t[:, :, ::1] grid,
                 continue
             inventory_items[w, a, res] -= 1
             inventory_items[w, b, res] += 1
-            stats[w, a, STAT_RES + RES_STATS * res + GIVEN] += 1
-            stats[w, b, STAT_RES + RES_STATS * res + RECEIVED] += 1
+            stats[w, a, STAT_RES + RES_STATS * res + RES_STAT_GIVEN] += 1
+            stats[w, b, STAT_RES + RES_STATS * res + RES_STAT_RECEIVED] += 1
             kin = kin_weight[w, kin_class[w, a], kin_class[w, b]] > 0
-            stats[w, a, stat_misc + (GIVEN_KIN if kin else GIVEN_NON_KIN)] += 1
+            stats[w, a, stat_misc + (MISC_GIVEN_KIN if kin else MISC_GIVEN_NON_KIN)] += 1
             success[w, a] = 1
     return 0
 
 
-cdef int swap(int32_t[:, :, ::1] grid,
-              int32_t[:, ::1] position_r,
-              int32_t[:, ::1] position_c,
-              const uint8_t[:, ::1] agent_orientation,
-              const int32_t[:, ::1] agent_frozen,
-              const int32_t[:, ::1] building_kind,
-              const uint8_t[::1] t_b_swappable,
-              const int32_t[:, :, ::1] intent,
-              const int32_t[:, ::1] order,
-              uint8_t[:, ::1] success) except -1:
+cdef int swap(int32_t[:, :, ::1] grid,  # (worlds, height, width)
+              int32_t[:, ::1] position_r,  # (worlds, rows)
+              int32_t[:, ::1] position_c,  # (worlds, rows)
+              const uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
+              const int32_t[:, ::1] agent_frozen,  # (worlds, rows)
+              const int32_t[:, ::1] building_kind,  # (worlds, rows)
+              const uint8_t[::1] t_b_swappable,  # (types,)
+              const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
+              const int32_t[:, ::1] order,  # (worlds, agents)
+              uint8_t[:, ::1] success) except -1:  # (worlds, agents)
     """Trade cells with a frozen agent or a swappable object in front."""
     cdef Py_ssize_t nw = grid.shape[0], na = intent.shape[1]
     cdef Py_ssize_t w, i
@@ -103,10 +77,10 @@ cdef int swap(int32_t[:, :, ::1] grid,
     for w in range(nw):
         for i in range(na):
             a = order[w, i]
-            if intent[w, a, 0] != SWAP:
+            if intent[w, a, 0] != ACT_SWAP:
                 continue
             success[w, a] = 0
-            b = front(grid, position_r, position_c, agent_orientation, w, a)
+            b = front(grid, w, position_r[w, a], position_c[w, a], agent_orientation[w, a])
             if b < 0:
                 continue
             if b < na:
@@ -131,10 +105,10 @@ cdef int swap(int32_t[:, :, ::1] grid,
     return 0
 
 
-cdef int color(uint8_t[:, ::1] agent_color,
-               const int32_t[:, :, ::1] intent,
-               const int32_t[:, ::1] order,
-               uint8_t[:, ::1] success) except -1:
+cdef int color(uint8_t[:, ::1] agent_color,  # (worlds, rows)
+               const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
+               const int32_t[:, ::1] order,  # (worlds, agents)
+               uint8_t[:, ::1] success) except -1:  # (worlds, agents)
     """arg 0..3: color +1, -1, x2, //2, clamped to 0..255 (a clamped change still succeeds)."""
     cdef Py_ssize_t nw = intent.shape[0], na = intent.shape[1]
     cdef Py_ssize_t w, i
@@ -142,7 +116,7 @@ cdef int color(uint8_t[:, ::1] agent_color,
     for w in range(nw):
         for i in range(na):
             a = order[w, i]
-            if intent[w, a, 0] != COLOR:
+            if intent[w, a, 0] != ACT_COLOR:
                 continue
             op = intent[w, a, 1]
             v = agent_color[w, a]
@@ -165,50 +139,4 @@ cdef int color(uint8_t[:, ::1] agent_color,
 include "interact_steps.pxi"
 
 
-KERNELS = {
-    "transfer": Kernel(
-        "transfer",
-        transfer_step,
-        [
-            arg("grid", "int32", "worlds", "height", "width"),
-            arg("position_r", "int32", "worlds", "rows"),
-            arg("position_c", "int32", "worlds", "rows"),
-            arg("agent_orientation", "uint8", "worlds", "rows"),
-            arg("inventory_items", "int32", "worlds", "rows", "resources"),
-            arg("intent", "int32", "worlds", "agents", 2),
-            arg("order", "int32", "worlds", "agents"),
-            arg("success", "uint8", "worlds", "agents"),
-            arg("stats", "int32", "worlds", "agents", "stats"),
-            arg("kin_class", "int32", "worlds", "agents"),
-            arg("kin_weight", "float32", "worlds", "kin_classes", "kin_classes"),
-            arg("t_res_max", "int32", "resources"),
-        ],
-        scalars=("inventory_max", "stat_misc"),
-    ),
-    "swap": Kernel(
-        "swap",
-        swap_step,
-        [
-            arg("grid", "int32", "worlds", "height", "width"),
-            arg("position_r", "int32", "worlds", "rows"),
-            arg("position_c", "int32", "worlds", "rows"),
-            arg("agent_orientation", "uint8", "worlds", "rows"),
-            arg("agent_frozen", "int32", "worlds", "rows"),
-            arg("building_kind", "int32", "worlds", "rows"),
-            arg("t_b_swappable", "uint8", "types"),
-            arg("intent", "int32", "worlds", "agents", 2),
-            arg("order", "int32", "worlds", "agents"),
-            arg("success", "uint8", "worlds", "agents"),
-        ],
-    ),
-    "color": Kernel(
-        "color",
-        color_step,
-        [
-            arg("agent_color", "uint8", "worlds", "rows"),
-            arg("intent", "int32", "worlds", "agents", 2),
-            arg("order", "int32", "worlds", "agents"),
-            arg("success", "uint8", "worlds", "agents"),
-        ],
-    ),
-}
+KERNELS = {"transfer": transfer_kernel, "swap": swap_kernel, "color": color_kernel}

@@ -3,14 +3,13 @@
 from libc.stdint cimport int32_t
 from engine.systems_cy.step cimport Step
 
-from engine.kernel import Kernel, arg
 
 
-cdef int inventory_reward(const int32_t[:, :, ::1] inventory_items,
-                          const float[::1] t_res_reward,
-                          const float[::1] t_res_reward_max,
-                          float[:, ::1] held,
-                          float[:, ::1] raw_reward) except -1:
+cdef int inventory_reward(const int32_t[:, :, ::1] inventory_items,  # (worlds, rows, resources)
+                          const float[::1] t_res_reward,  # (resources,)
+                          const float[::1] t_res_reward_max,  # (resources,)
+                          float[:, ::1] held,  # (worlds, agents)
+                          float[:, ::1] raw_reward) except -1:  # (worlds, agents)
     cdef Py_ssize_t w, a, r
     cdef float v, x
     for w in range(held.shape[0]):
@@ -30,16 +29,4 @@ cdef int inventory_reward(const int32_t[:, :, ::1] inventory_items,
 include "inventory_reward_steps.pxi"
 
 
-KERNELS = {
-    "inventory_reward": Kernel(
-        "inventory_reward",
-        inventory_reward_step,
-        [
-            arg("inventory_items", "int32", "worlds", "rows", "resources"),
-            arg("t_res_reward", "float32", "resources"),
-            arg("t_res_reward_max", "float32", "resources"),
-            arg("held", "float32", "worlds", "agents"),
-            arg("raw_reward", "float32", "worlds", "agents"),
-        ],
-    )
-}
+KERNELS = {"inventory_reward": inventory_reward_kernel}

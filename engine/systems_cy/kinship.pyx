@@ -8,21 +8,20 @@
 from libc.stdint cimport int32_t
 from engine.systems_cy.step cimport Step
 
-from engine.kernel import Kernel, arg
 
 
-cdef int kinship(const float[:, ::1] raw_reward,
-                 const int32_t[:, ::1] kin_class,
-                 const float[:, :, ::1] kin_weight,
-                 const float[:, ::1] kin_self,
-                 const int32_t[:, :, ::1] bond_partner,
-                 const int32_t[:, :, ::1] bond_until,
-                 const int32_t[::1] episode_tick,
-                 int32_t[:, ::1] kin_scratch,
-                 float[:, ::1] kin_sum,
-                 float[:, ::1] kin_mixed,
-                 float[:, ::1] reward,
-                 float[:, ::1] episode_return,
+cdef int kinship(const float[:, ::1] raw_reward,  # (worlds, agents)
+                 const int32_t[:, ::1] kin_class,  # (worlds, agents)
+                 const float[:, :, ::1] kin_weight,  # (worlds, kin_classes, kin_classes)
+                 const float[:, ::1] kin_self,  # (worlds, kin_classes)
+                 const int32_t[:, :, ::1] bond_partner,  # (worlds, agents, bonds)
+                 const int32_t[:, :, ::1] bond_until,  # (worlds, agents, bonds)
+                 const int32_t[::1] episode_tick,  # (worlds,)
+                 int32_t[:, ::1] kin_scratch,  # (worlds, kin_classes)
+                 float[:, ::1] kin_sum,  # (worlds, kin_classes)
+                 float[:, ::1] kin_mixed,  # (worlds, kin_classes)
+                 float[:, ::1] reward,  # (worlds, agents)
+                 float[:, ::1] episode_return,  # (worlds, agents)
                  float mate_share) except -1:
     cdef Py_ssize_t nw = raw_reward.shape[0], na = raw_reward.shape[1], nb = bond_partner.shape[2]
     cdef Py_ssize_t nc = kin_weight.shape[1]
@@ -65,24 +64,4 @@ cdef int kinship(const float[:, ::1] raw_reward,
 include "kinship_steps.pxi"
 
 
-KERNELS = {
-    "kinship": Kernel(
-        "kinship",
-        kinship_step,
-        [
-            arg("raw_reward", "float32", "worlds", "agents"),
-            arg("kin_class", "int32", "worlds", "agents"),
-            arg("kin_weight", "float32", "worlds", "kin_classes", "kin_classes"),
-            arg("kin_self", "float32", "worlds", "kin_classes"),
-            arg("bond_partner", "int32", "worlds", "agents", "bonds"),
-            arg("bond_until", "int32", "worlds", "agents", "bonds"),
-            arg("episode_tick", "int32", "worlds"),
-            arg("kin_scratch", "int32", "worlds", "kin_classes"),
-            arg("kin_sum", "float32", "worlds", "kin_classes"),
-            arg("kin_mixed", "float32", "worlds", "kin_classes"),
-            arg("reward", "float32", "worlds", "agents"),
-            arg("episode_return", "float32", "worlds", "agents"),
-        ],
-        scalars=("mate_share",),
-    )
-}
+KERNELS = {"kinship": kinship_kernel}

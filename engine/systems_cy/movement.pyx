@@ -1,89 +1,63 @@
 # Movement and rotation for all agents of all worlds in one call.
 # Checks (bounds, wraparound, initialization) are set by setup.py: off normally, on with DEBUG=1.
 from libc.stdint cimport int32_t, uint8_t
+
+from engine.systems_cy.constants cimport ACT_MOVE, ACT_ROTATE, EMPTY
+from engine.systems_cy.grid cimport ahead, code_at
 from engine.systems_cy.step cimport Step
 
-from engine.kernel import Kernel, arg
 
-# Orientation codes: 0 up, 1 down, 2 left, 3 right (MettaGrid's order).
-cdef int DR[4]
-cdef int DC[4]
-DR[:] = [-1, 1, 0, 0]
-DC[:] = [0, 0, -1, 1]
+cdef int move_rotate(int32_t[:, :, ::1] grid,  # (worlds, height, width)
+                     int32_t[:, ::1] position_r,  # (worlds, rows)
+                     int32_t[:, ::1] position_c,  # (worlds, rows)
+                     uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
+                     const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
+                     const uint8_t[:, ::1] active,  # (worlds, agents)
+                     const int32_t[:, ::1] order,  # (worlds, agents)
+                     uint8_t[:, ::1] success) except -1:  # (worlds, agents)
+    """Apply `move` and `rotate` intents of agents (rows 0..A-1), in `order` per world.
 
-
-cdef int move_rotate(int32_t[:, :, ::1] grid,
-                     int32_t[:, ::1] pos_r,
-                     int32_t[:, ::1] pos_c,
-                     uint8_t[:, ::1] orientation,
-                     const int32_t[:, :, ::1] actions,
-                     const uint8_t[:, ::1] active,
-                     const int32_t[:, ::1] order,
-                     uint8_t[:, ::1] success,
-                     int move_id,
-                     int rotate_id) except -1:
-    """Apply `move` and `rotate` actions of agents (rows 0..A-1), in `order` per world.
-
-    actions[w, a] = (action id, argument). Only agents with active[w, a] act (the caller has
+    intent[w, a] = (action code, argument). Only agents with active[w, a] act (the caller has
     already checked freeze and energy). rotate: argument 0..3 sets the orientation. move:
-    argument 0 steps forward, 1 backward, into an empty in-bounds cell (grid == -1). success[w, a]
-    is set to 1 or 0 for agents that tried one of these two actions and left alone otherwise.
+    argument 0 steps forward, 1 backward, into an empty in-bounds cell (grid == EMPTY).
+    success[w, a] is set to 1 or 0 for agents that tried one of these two actions and left alone
+    otherwise.
     """
-    cdef Py_ssize_t nw = grid.shape[0], h = grid.shape[1], wd = grid.shape[2]
-    cdef Py_ssize_t na = actions.shape[1]
+    cdef Py_ssize_t nw = grid.shape[0]
+    cdef Py_ssize_t na = intent.shape[1]
     cdef Py_ssize_t w, i
-    cdef int a, act, argv, o, r, c, nr, nc, sign
+    cdef int a, act, argv, r, c, nr, nc
     for w in range(nw):
         for i in range(na):
             a = order[w, i]
             if not active[w, a]:
                 continue
-            act = actions[w, a, 0]
-            argv = actions[w, a, 1]
-            if act == rotate_id:
+            act = intent[w, a, 0]
+            argv = intent[w, a, 1]
+            if act == ACT_ROTATE:
                 if 0 <= argv < 4:
-                    orientation[w, a] = <uint8_t>argv
+                    agent_orientation[w, a] = <uint8_t>argv
                     success[w, a] = 1
                 else:
                     success[w, a] = 0
-            elif act == move_id:
+            elif act == ACT_MOVE:
                 success[w, a] = 0
                 if argv != 0 and argv != 1:
                     continue
-                sign = 1 - 2 * argv
-                o = orientation[w, a]
-                r = pos_r[w, a]
-                c = pos_c[w, a]
-                nr = r + sign * DR[o]
-                nc = c + sign * DC[o]
-                if nr < 0 or nr >= h or nc < 0 or nc >= wd or grid[w, nr, nc] != -1:
+                r = position_r[w, a]
+                c = position_c[w, a]
+                nr, nc = ahead(r, c, agent_orientation[w, a], 1 - 2 * argv)
+                if code_at(grid, w, nr, nc) != EMPTY:
                     continue
-                grid[w, r, c] = -1
+                grid[w, r, c] = EMPTY
                 grid[w, nr, nc] = a
-                pos_r[w, a] = nr
-                pos_c[w, a] = nc
+                position_r[w, a] = nr
+                position_c[w, a] = nc
                 success[w, a] = 1
     return 0
-
-
-KERNEL = Kernel(
-    "move_rotate",
-    move_rotate_step,
-    [
-        arg("grid", "int32", "worlds", "height", "width"),
-        arg("pos_r", "int32", "worlds", "rows"),
-        arg("pos_c", "int32", "worlds", "rows"),
-        arg("orientation", "uint8", "worlds", "rows"),
-        arg("actions", "int32", "worlds", "agents", 2),
-        arg("active", "uint8", "worlds", "agents"),
-        arg("order", "int32", "worlds", "agents"),
-        arg("success", "uint8", "worlds", "agents"),
-    ],
-    scalars=("move_id", "rotate_id"),
-)
 
 
 include "movement_steps.pxi"
 
 
-KERNELS = {"move": KERNEL}
+KERNELS = {"move": move_rotate_kernel}

@@ -11,11 +11,16 @@
 # the large traffic left is writing the observation buffer itself. (Streaming that buffer past
 # the cache with non-temporal stores was measured and lost to writing it in place, at 4,096
 # agents too.)
-# Channel offsets come from game/features.py through the `ch_*` scalars.
+# Channels come from game/features.py: each group's first channel through the `ch_*` scalars (the
+# inventory's place depends on the level's resources), the offsets within a group as C constants.
 from libc.stdint cimport int32_t, uint8_t, uint32_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
+from engine.systems_cy.constants cimport (CH_AGENT, CH_AGENT_COLOR, CH_AGENT_ENERGY, CH_AGENT_FROZEN, CH_AGENT_GROUP,
+                                          CH_AGENT_ORIENTATION, CH_AGENT_SHIELD, CH_BUILDING_HP, CH_BUILDING_READY,
+                                          CH_BUILDING_STOCK, CH_BUILDING_TYPE, CH_SELF_LAST_ACTION,
+                                          CH_SELF_LAST_REWARD, CH_SELF_LAST_SUCCESS, CH_SELF_PROGRESS)
 from engine.systems_cy.step cimport Step
 
 
@@ -28,7 +33,6 @@ cdef extern from "copy.h":
                          Py_ssize_t win) noexcept nogil
     void prefetch "__builtin_prefetch"(const void* p) noexcept nogil
 
-from engine.kernel import Kernel, arg
 
 
 cdef inline uint8_t sat(long v) noexcept nogil:
@@ -62,34 +66,34 @@ cpdef Py_ssize_t record_bytes(Py_ssize_t channels):
     return (channels + CHUNK - 1) // CHUNK * CHUNK
 
 
-cdef int observe(const int32_t[:, :, ::1] grid,
-                 const uint8_t[:, ::1] alive,
-                 const int32_t[:, ::1] position_r,
-                 const int32_t[:, ::1] position_c,
-                 const int32_t[:, ::1] agent_group,
-                 const uint8_t[:, ::1] agent_orientation,
-                 const int32_t[:, ::1] agent_energy,
-                 const uint8_t[:, ::1] agent_shield,
-                 const int32_t[:, ::1] agent_frozen,
-                 const uint8_t[:, ::1] agent_color,
-                 const int32_t[:, :, ::1] inventory_items,
-                 const int32_t[:, ::1] building_kind,
-                 const int32_t[:, ::1] building_cooldown,
-                 const int32_t[:, ::1] building_stock,
-                 const int32_t[:, ::1] building_hp,
-                 const uint8_t[::1] t_b_usable,
-                 const uint8_t[::1] t_b_swappable,
-                 const int32_t[:, ::1] kin_class,
-                 const uint8_t[:, :, ::1] kin_view,
-                 const uint8_t[:, ::1] kin_self_view,
-                 const int32_t[:, :, ::1] bond_partner,
-                 const int32_t[:, :, ::1] bond_until,
-                 const int32_t[::1] episode_tick,
-                 const int32_t[:, ::1] last_action,
-                 const uint8_t[:, ::1] success,
-                 const float[:, ::1] reward,
-                 uint8_t[:, ::1] cell_records,
-                 uint8_t[:, :, :, :, ::1] obs,
+cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
+                 const uint8_t[:, ::1] alive,  # (worlds, rows)
+                 const int32_t[:, ::1] position_r,  # (worlds, rows)
+                 const int32_t[:, ::1] position_c,  # (worlds, rows)
+                 const int32_t[:, ::1] agent_group,  # (worlds, rows)
+                 const uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
+                 const int32_t[:, ::1] agent_energy,  # (worlds, rows)
+                 const uint8_t[:, ::1] agent_shield,  # (worlds, rows)
+                 const int32_t[:, ::1] agent_frozen,  # (worlds, rows)
+                 const uint8_t[:, ::1] agent_color,  # (worlds, rows)
+                 const int32_t[:, :, ::1] inventory_items,  # (worlds, rows, resources)
+                 const int32_t[:, ::1] building_kind,  # (worlds, rows)
+                 const int32_t[:, ::1] building_cooldown,  # (worlds, rows)
+                 const int32_t[:, ::1] building_stock,  # (worlds, rows)
+                 const int32_t[:, ::1] building_hp,  # (worlds, rows)
+                 const uint8_t[::1] t_b_usable,  # (types,)
+                 const uint8_t[::1] t_b_swappable,  # (types,)
+                 const int32_t[:, ::1] kin_class,  # (worlds, agents)
+                 const uint8_t[:, :, ::1] kin_view,  # (worlds, kin_classes, kin_classes)
+                 const uint8_t[:, ::1] kin_self_view,  # (worlds, kin_classes)
+                 const int32_t[:, :, ::1] bond_partner,  # (worlds, agents, bonds)
+                 const int32_t[:, :, ::1] bond_until,  # (worlds, agents, bonds)
+                 const int32_t[::1] episode_tick,  # (worlds,)
+                 const int32_t[:, ::1] last_action,  # (worlds, agents)
+                 const uint8_t[:, ::1] success,  # (worlds, agents)
+                 const float[:, ::1] reward,  # (worlds, agents)
+                 uint8_t[:, ::1] cell_records,  # (records, record_bytes)
+                 uint8_t[:, :, :, :, ::1] obs,  # (worlds, agents, window, window, channels)
                  int ch_inventory, int ch_wall, int ch_building, int ch_kin, int ch_bond, int ch_self,
                  int max_steps) except -1:
     cdef Py_ssize_t nw = obs.shape[0], na = obs.shape[1], win = obs.shape[2], nch = obs.shape[4]
@@ -132,20 +136,20 @@ cdef int observe(const int32_t[:, :, ::1] grid,
             # for big worlds the table outgrows the cache, and a separate clearing pass would
             # move it through memory twice)
             memset(records, 0, 2 * stride)
-            records[ch_wall] = 1
+            records[ch_wall] = 1  # grid code -2, terrain, reads as a wall
             for e in range(rows):
                 rec = records + (e + 2) * stride
                 clear_record(rec, stride)
                 if not alive[w, e]:
                     continue
                 if e < na:
-                    rec[0] = 1
-                    rec[1] = sat(agent_group[w, e] + 1)
-                    rec[2] = sat(agent_energy[w, e])
-                    rec[3] = sat(agent_frozen[w, e])
-                    rec[4] = agent_orientation[w, e]
-                    rec[5] = agent_shield[w, e]
-                    rec[6] = agent_color[w, e]
+                    rec[CH_AGENT] = 1
+                    rec[CH_AGENT_GROUP] = sat(agent_group[w, e] + 1)
+                    rec[CH_AGENT_ENERGY] = sat(agent_energy[w, e])
+                    rec[CH_AGENT_FROZEN] = sat(agent_frozen[w, e])
+                    rec[CH_AGENT_ORIENTATION] = agent_orientation[w, e]
+                    rec[CH_AGENT_SHIELD] = agent_shield[w, e]
+                    rec[CH_AGENT_COLOR] = agent_color[w, e]
                     for i in range(nres):
                         rec[ch_inventory + i] = sat(inventory_items[w, e, i])
                     continue
@@ -154,12 +158,12 @@ cdef int observe(const int32_t[:, :, ::1] grid,
                     continue
                 if t_b_usable[kind]:
                     stock = building_stock[w, e]
-                    rec[ch_building] = sat(kind + 1)
-                    rec[ch_building + 1] = building_cooldown[w, e] == 0 and stock != 0
-                    rec[ch_building + 2] = 255 if stock < 0 else sat(stock)
+                    rec[ch_building + CH_BUILDING_TYPE] = sat(kind + 1)
+                    rec[ch_building + CH_BUILDING_READY] = building_cooldown[w, e] == 0 and stock != 0
+                    rec[ch_building + CH_BUILDING_STOCK] = 255 if stock < 0 else sat(stock)
                 else:
                     rec[ch_wall] = 2 if t_b_swappable[kind] else 1
-                rec[ch_building + 3] = sat(building_hp[w, e])
+                rec[ch_building + CH_BUILDING_HP] = sat(building_hp[w, e])
             # 2. windows
             for k in range(na):
                 if k + AHEAD < na:
@@ -195,10 +199,10 @@ cdef int observe(const int32_t[:, :, ::1] grid,
                          occ, partner, until, nb, tick, ch_kin, ch_bond)
                 # 3. the observer's own channels
                 cell = base + (half * win + half) * nch
-                cell[ch_self] = sat(last_action[w, k] + 1)
-                cell[ch_self + 1] = success[w, k]
-                cell[ch_self + 2] = sat(<long>(128 + 64 * reward[w, k]))
-                cell[ch_self + 3] = sat(<long>tick * 255 // max_steps)
+                cell[ch_self + CH_SELF_LAST_ACTION] = sat(last_action[w, k] + 1)
+                cell[ch_self + CH_SELF_LAST_SUCCESS] = success[w, k]
+                cell[ch_self + CH_SELF_LAST_REWARD] = sat(<long>(128 + 64 * reward[w, k]))
+                cell[ch_self + CH_SELF_PROGRESS] = sat(<long>tick * 255 // max_steps)
                 if not direct:
                     memcpy(&obs[w, k, 0, 0, 0], tmp, wbytes)
     free(tmp)
@@ -210,40 +214,4 @@ cdef int observe(const int32_t[:, :, ::1] grid,
 include "observation_steps.pxi"
 
 
-KERNELS = {
-    "observation": Kernel(
-        "observation",
-        observe_step,
-        [
-            arg("grid", "int32", "worlds", "height", "width"),
-            arg("alive", "uint8", "worlds", "rows"),
-            arg("position_r", "int32", "worlds", "rows"),
-            arg("position_c", "int32", "worlds", "rows"),
-            arg("agent_group", "int32", "worlds", "rows"),
-            arg("agent_orientation", "uint8", "worlds", "rows"),
-            arg("agent_energy", "int32", "worlds", "rows"),
-            arg("agent_shield", "uint8", "worlds", "rows"),
-            arg("agent_frozen", "int32", "worlds", "rows"),
-            arg("agent_color", "uint8", "worlds", "rows"),
-            arg("inventory_items", "int32", "worlds", "rows", "resources"),
-            arg("building_kind", "int32", "worlds", "rows"),
-            arg("building_cooldown", "int32", "worlds", "rows"),
-            arg("building_stock", "int32", "worlds", "rows"),
-            arg("building_hp", "int32", "worlds", "rows"),
-            arg("t_b_usable", "uint8", "types"),
-            arg("t_b_swappable", "uint8", "types"),
-            arg("kin_class", "int32", "worlds", "agents"),
-            arg("kin_view", "uint8", "worlds", "kin_classes", "kin_classes"),
-            arg("kin_self_view", "uint8", "worlds", "kin_classes"),
-            arg("bond_partner", "int32", "worlds", "agents", "bonds"),
-            arg("bond_until", "int32", "worlds", "agents", "bonds"),
-            arg("episode_tick", "int32", "worlds"),
-            arg("last_action", "int32", "worlds", "agents"),
-            arg("success", "uint8", "worlds", "agents"),
-            arg("reward", "float32", "worlds", "agents"),
-            arg("cell_records", "uint8", "records", "record_bytes"),
-            arg("obs", "uint8", "worlds", "agents", "window", "window", "channels"),
-        ],
-        scalars=("ch_inventory", "ch_wall", "ch_building", "ch_kin", "ch_bond", "ch_self", "max_steps"),
-    )
-}
+KERNELS = {"observation": observe_kernel}

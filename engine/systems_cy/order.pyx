@@ -1,12 +1,12 @@
 # A fresh random agent order per world and tick, drawn from each world's own RNG state.
 from libc.stdint cimport int32_t, uint64_t
 
-from engine.kernel import Kernel, arg
 from engine.systems_cy.rng cimport shuffle
 from engine.systems_cy.step cimport Step
 
 
-cdef int draw_orders(uint64_t[::1] rng, int32_t[:, ::1] order) except -1:
+cdef int draw_orders(uint64_t[::1] rng,  # (worlds,)
+                     int32_t[:, ::1] order) except -1:  # (worlds, agents)
     """order[w] = a Fisher-Yates permutation of range(agents) from rng[w] (see engine.rng)."""
     cdef Py_ssize_t w
     for w in range(order.shape[0]):
@@ -16,10 +16,5 @@ cdef int draw_orders(uint64_t[::1] rng, int32_t[:, ::1] order) except -1:
 
 include "order_steps.pxi"
 
-KERNEL = Kernel(
-    "draw_orders",
-    draw_orders_step,
-    [arg("rng", "uint64", "worlds"), arg("order", "int32", "worlds", "agents")],
-)
 
-KERNELS = {"order": KERNEL}
+KERNELS = {"order": draw_orders_kernel}

@@ -9,6 +9,6 @@ cdef class Step:
 # The Scheduler's tick loop (step.pyx); an env's step calls tick_c with no Python call between.
 cdef class Ticker:
     cdef object sched, world, signals
-    cdef list delayed, spawn, despawn
+    cdef list delayed, spawn, despawn, runs
     cdef public int64_t ticks_run
     cdef int tick_c(self, Py_ssize_t n) except -1

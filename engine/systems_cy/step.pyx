@@ -141,17 +141,27 @@ cdef class Ticker:
     """The Scheduler's tick loop (see engine/scheduler.py for what a tick runs), compiled: for a
     world of few agents the loop itself was a tenth of a step (~0.9 us of Python around the
     Pipeline call). Python is entered only for what is Python: delayed effects that are due,
-    systems that are plain callables, queued spawns and despawns, and buffered signals."""
+    systems that are plain callables, queued spawns and despawns, and buffered signals.
+
+    It uses the public interface of the Scheduler (`runs()`, `run_due()`, `run_system()`,
+    `delayed`), the World (`pending_spawn`, `pending_despawn`, `flush()`, `tick`) and Signals
+    (`heard`, `dispatch()`); the Scheduler calls `replan()` when its systems change."""
 
     def __init__(self, sched):
         self.sched = sched
         self.world = sched.world
         self.signals = sched.signals
-        # the Scheduler's and the World's queues: lists kept for their lives, emptied in place
-        self.delayed = sched._delayed
-        self.spawn = self.world._pending_spawn
-        self.despawn = self.world._pending_despawn
+        # queues kept for the Scheduler's and the World's lives, emptied in place: tested here
+        # for emptiness so that a usual tick makes no Python call for them
+        self.delayed = sched.delayed
+        self.spawn = self.world.pending_spawn
+        self.despawn = self.world.pending_despawn
+        self.runs = None
         self.ticks_run = 0
+
+    def replan(self):
+        """Forget the runs; the next tick asks the Scheduler for them again."""
+        self.runs = None
 
     def tick(self, Py_ssize_t n=1):
         """Runs n ticks."""
@@ -161,22 +171,22 @@ cdef class Ticker:
         cdef Py_ssize_t k
         cdef int64_t t
         cdef list runs
-        cdef object world = self.world, signals = self.signals
+        cdef object world = self.world, signals = self.signals, sched = self.sched
         for k in range(n):
             t = world.tick
             if self.delayed:
-                self.sched._run_due(t)
-            runs = self.sched._runs
-            if runs is None:
-                runs = self.sched._running()
+                sched.run_due(t)
+            if self.runs is None:
+                self.runs = sched.runs()
+            runs = self.runs  # a system that changes the systems takes effect next tick
             for run in runs:
                 if type(run) is tuple:
                     (<Pipeline>(<tuple>run)[0]).run_c(t)
                 else:
-                    self.sched._run_system(run, t)
+                    sched.run_system(run, t)
             if self.spawn or self.despawn:
                 world.flush()
-            if signals is not None and signals._heard:
+            if signals is not None and signals.heard:
                 signals.dispatch()
             world.tick = t + 1
             self.ticks_run += 1

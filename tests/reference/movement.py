@@ -2,31 +2,31 @@
 
 import numpy as np
 
-from game.constants import DC, DR
+from game.constants import DC, DR, EMPTY, Act
 
 
-def move_rotate(grid, pos_r, pos_c, orientation, actions, active, order, success, move_id, rotate_id):
+def move_rotate(grid, position_r, position_c, agent_orientation, intent, active, order, success):
     nw, h, wd = grid.shape
     for w in range(nw):
         for a in order[w]:
             if not active[w, a]:
                 continue
-            act, argv = int(actions[w, a, 0]), int(actions[w, a, 1])
-            if act == rotate_id:
+            act, argv = int(intent[w, a, 0]), int(intent[w, a, 1])
+            if act == Act.ROTATE:
                 ok = 0 <= argv < 4
                 if ok:
-                    orientation[w, a] = argv
+                    agent_orientation[w, a] = argv
                 success[w, a] = ok
-            elif act == move_id:
+            elif act == Act.MOVE:
                 success[w, a] = 0
                 if argv not in (0, 1):
                     continue
                 sign = 1 if argv == 0 else -1
-                o = int(orientation[w, a])
-                r, c = int(pos_r[w, a]), int(pos_c[w, a])
+                o = int(agent_orientation[w, a])
+                r, c = int(position_r[w, a]), int(position_c[w, a])
                 nr, nc = r + sign * DR[o], c + sign * DC[o]
-                if 0 <= nr < h and 0 <= nc < wd and grid[w, nr, nc] == -1:
-                    grid[w, r, c] = -1
+                if 0 <= nr < h and 0 <= nc < wd and grid[w, nr, nc] == EMPTY:
+                    grid[w, r, c] = EMPTY
                     grid[w, nr, nc] = a
-                    pos_r[w, a], pos_c[w, a] = nr, nc
+                    position_r[w, a], position_c[w, a] = nr, nc
                     success[w, a] = 1

@@ -1,0 +1,39 @@
+"""The system table (game/system_table.py) is the one source of the run order, the switchable
+system names and the docs' order table."""
+
+from pathlib import Path
+
+from game import make_env
+from game.system_table import SYSTEM_NAMES, SYSTEMS, order_table
+from game.validate import SYSTEM_NAMES as VALIDATED
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_env_runs_the_table_in_its_order():
+    env = make_env(ROOT / "game" / "levels" / "arena.toml", num_worlds=2, seed=0)
+    installed = env.scheduler.order
+    table = [s.name for s in SYSTEMS if s.name in installed]
+    assert installed == table  # arena's default priorities are the table's order
+    assert installed[:2] == ["freeze", "decode"] and installed[-1] == "observation"
+    env.close()
+
+
+def test_priorities_reorder_the_action_systems_only():
+    arena = ROOT / "game" / "levels" / "arena.toml"
+    env = make_env(arena, num_worlds=1, seed=0)
+    default = env.scheduler.order
+    env.close()
+    assert default.index("attack") < default.index("use")
+    env = make_env(arena, num_worlds=1, seed=0, actions={"use": {"priority": -5}})
+    order = env.scheduler.order
+    env.close()
+    assert order.index("decode") < order.index("use") < order.index("attack") < order.index("tally")
+    assert [n for n in order if n != "use"] == [n for n in default if n != "use"]
+
+
+def test_validated_names_and_docs_come_from_the_table():
+    assert VALIDATED is SYSTEM_NAMES
+    assert "episode_end" not in SYSTEM_NAMES and "observation" in SYSTEM_NAMES
+    docs = (ROOT / "docs" / "game_systems.md").read_text()
+    assert order_table() in docs, "docs/game_systems.md's order table is stale: paste game.system_table.order_table()"
