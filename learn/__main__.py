@@ -282,7 +282,8 @@ def _scorecard(args) -> int:
 
 
 def _bench(args) -> int:
-    from learn.train import PHASES, Trainer
+    from learn.timing import PHASES
+    from learn.train import Trainer
 
     args.dry_run = False
     config = resolve_train_config(args)
@@ -316,7 +317,7 @@ def _bench(args) -> int:
 
 def _study(args) -> int:
     from learn.study import StudyRunner
-    from learn.train import clock
+    from learn.progress import clock
 
     runner = StudyRunner(args.study, args.out, progress=lambda m: print(m, flush=True), smoke=args.smoke,
                          command="python -m learn " + " ".join(shlex.quote(a) for a in args.argv

@@ -71,3 +71,14 @@ class DiskError(Exception):
 def is_disk_error(e: BaseException) -> bool:
     """An OSError about where a file goes (full, read-only, not permitted, not a directory)."""
     return isinstance(e, OSError) and e.errno in DISK_ERRNOS
+
+
+@contextmanager
+def unless_failing(failing: bool) -> Iterator[None]:
+    """Clean-up after a failure: a disk error in it is dropped (the first error is the one to
+    report, and the disk that caused it fails every later write too)."""
+    try:
+        yield
+    except OSError as e:
+        if not (failing and is_disk_error(e)):
+            raise

@@ -23,6 +23,7 @@ import datetime
 import hashlib
 import inspect
 import json
+import math
 import os
 import signal
 import sys
@@ -166,6 +167,54 @@ def all_mean(ctx: DistContext, x: float, device: torch.device) -> float:
     t = torch.tensor([x], dtype=torch.float64, device=device)
     dist.all_reduce(t)
     return float(t) / ctx.world_size
+
+
+def main_decides(ctx: DistContext, fn: Callable[[], Any], refusal: type[Exception], share: bool = True) -> Any:
+    """Rank 0 alone runs `fn` (it names, reads or creates the run's files, which the other ranks
+    need not see). A `refusal` that fn raises reaches every rank as the same error, so that all
+    ranks stop together rather than the others waiting in the next collective. `share`: the
+    other ranks get fn's result too; False for a result that is rank 0's own (a file lock), and
+    theirs is None."""
+    out = err = None
+    if ctx.is_main:
+        try:
+            out = fn()
+        except refusal as e:
+            err = str(e)
+    if share:
+        out, err = broadcast(ctx, (out, err))
+    else:
+        err = broadcast(ctx, err)
+    if err:
+        raise refusal(err)
+    return out
+
+
+def reduce_epoch(ctx: DistContext, steps: int, infos: list[dict[str, Any]], metrics: dict[str, float]):
+    """All ranks' epoch stats: steps summed, episode infos pooled (so episode counts add up
+    and episode means are weighted by episodes over all ranks), losses averaged over ranks.
+    Timings and engine timings stay rank 0's own. A single process's are returned as they are."""
+    if not ctx.enabled:
+        return steps, infos, metrics
+    parts = all_gather(ctx, (steps, infos, metrics))
+    steps = sum(p[0] for p in parts)
+    infos = [i for p in parts for i in p[1]]
+    out = dict(metrics)
+    for k in metrics:
+        vals = [float(p[2][k]) for p in parts if k in p[2] and math.isfinite(float(p[2][k]))]
+        out[k] = sum(vals) / len(vals) if vals else float("nan")
+    return steps, infos, out
+
+
+def kl_mean(ctx: DistContext, device: torch.device) -> Callable[[float], float] | None:
+    """`ppo_update`'s kl_mean: the mean approx KL over ranks, so that every rank takes the same
+    early stop; None in a single process (its own KL decides)."""
+    return (lambda kl: all_mean(ctx, kl, device)) if ctx.enabled else None
+
+
+def status_fields(ctx: DistContext) -> dict[str, Any]:
+    """What status.json says about the job's ranks (nothing for a single process)."""
+    return dict(world_size=ctx.world_size, backend=ctx.backend) if ctx.enabled else {}
 
 
 def sync_obs_scale(ctx: DistContext, policy: nn.Module) -> None:

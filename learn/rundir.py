@@ -1,5 +1,5 @@
 """The run directory's guarantees: one run per directory, one trainer at a time
-(docs/training.md, "The run directory")."""
+(docs/training.md, "The run directory"); `claim_run_dir` is how a trainer takes one."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import fcntl
 import os
 from pathlib import Path
 
+from learn import atomic
 from learn.config import ConfigError
 
 # what a run directory that holds a run has in it (docs/training.md, "The run directory")
@@ -46,3 +47,19 @@ class RunLock:
     def release(self) -> None:
         fcntl.flock(self.f, fcntl.LOCK_UN)
         self.f.close()
+
+
+def claim_run_dir(run_dir: Path, fresh: bool) -> RunLock:
+    """Create the run directory and lock it for this trainer. A `fresh` run (not a resume) is
+    refused a directory that holds a run. A disk that cannot take the directory is a
+    ConfigError too: the cure is another --run-dir, not a traceback."""
+    try:
+        if fresh:
+            refuse_used_run_dir(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        return RunLock(run_dir)
+    except OSError as e:
+        if not atomic.is_disk_error(e):
+            raise
+        raise ConfigError(f"run directory {run_dir}: cannot be created or written ({e.strerror}); "
+                          f"give a writable --run-dir") from None

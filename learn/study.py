@@ -28,8 +28,8 @@ import tomli_w
 
 from learn.atomic import write_text
 from learn.config import ConfigError, TrainConfig, from_dict, read_toml
+from learn.progress import clock
 from learn.stats import connect
-from learn.train import clock
 from learn.study_spec import StudyError, load_study
 
 STUDY_SCHEMA = """

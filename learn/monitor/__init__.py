@@ -2,8 +2,9 @@
 
 `python -m learn monitor RUN_DIR` opens a live or finished run; `python -m learn train ...
 --monitor` starts the trainer as a child process and attaches the monitor to its run.
-`data` reads the run's files (no textual import, so the trainer can use it freely); `app` and
-`widgets` are the interface. See docs/monitor.md.
+`data` reads the run's files, with `snapshot`, `records`, `liveness` and `formatting` (no
+textual import, so the trainer can use them freely); `app` and `widgets` are the interface.
+See docs/monitor.md.
 """
 
 from __future__ import annotations

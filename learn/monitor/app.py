@@ -14,8 +14,11 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from learn.monitor.data import PHASES, RunReader, Snapshot, fmt
+from learn.monitor.data import RunReader
+from learn.monitor.formatting import fmt
+from learn.monitor.snapshot import Snapshot
 from learn.monitor.widgets import LinePlot, RunHeader, bar, sparkline
+from learn.timing import PHASES
 
 PANELS = ("overview", "losses", "time", "game")
 LOSSES = (

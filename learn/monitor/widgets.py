@@ -10,7 +10,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from learn.monitor.data import Snapshot, fmt, fmt_duration, fmt_steps
+from learn.monitor.formatting import fmt, fmt_duration, fmt_steps
+from learn.monitor.snapshot import Snapshot
 from learn.reference import FAILED_ACTION_WARNING
 
 # braille dot bits, [column][row] within one 2x4 cell
