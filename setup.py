@@ -1,7 +1,7 @@
 """Builds every engine/systems_cy/*.pyx against numpy.
 
 Generated first: the game's constants as C constants (engine/systems_cy/constgen.py writes
-`constants.pxd` from game/constants.py and game/features.py), and each kernel module's Step
+`constants.pxd` from game/rules/constants.py and game/rules/features.py), and each kernel module's Step
 classes and binding tables from its kernels' signatures (engine/systems_cy/stepgen.py writes
 `<module>_steps.pxi`).
 

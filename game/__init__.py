@@ -1,10 +1,19 @@
-"""The game: MettaGrid's mechanics on the engine, as a native PufferLib env."""
+"""The game: MettaGrid's mechanics on the engine, as a native PufferLib env.
 
-from game.level import LevelError, load_level
+A level travels load -> maps -> state -> systems -> env, one subpackage each; adapters/ and tools/
+sit on top. game/rules holds the game as data and game/errors the level errors. Imports go one
+way, in the order errors, rules, maps, load (which builds the first map to check the level),
+state, systems, env, then tools and adapters (tests/test_game_layers.py checks it).
+"""
+
+from game.errors import LevelError
+from game.load.level import load_level
 
 
 def make_env(*args, **kwargs):
-    from game.env import make_env as _make_env
+    """game.env.gridenv.make_env; imported on first use so that `import game` (loading and
+    checking levels) loads no compiled kernel and no pufferlib."""
+    from game.env.gridenv import make_env as _make_env
 
     return _make_env(*args, **kwargs)
 

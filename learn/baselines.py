@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from game import constants
+from game.rules import constants
 from learn.checkpoint import CheckpointError
 
 BASELINES = ("random", "scripted")
@@ -124,7 +124,7 @@ class ScriptedPolicy(EvalPolicy):
         self.altar_energy = int(b["altar"].input_energy) if "altar" in b else 0
         self.gen_ore = int(b["generator"].inputs.get("ore", 1)) if "generator" in b else 99
         tab = env.tables
-        from game.constants import Act
+        from game.rules.constants import Act
 
         codes = list(tab.action_code)
         atk = codes.index(Act.ATTACK) if Act.ATTACK in codes else -1

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from game.limits import MAX_STEPS
+from game.rules.limits import MAX_STEPS
 
 
 class ConfigError(ValueError):
@@ -210,9 +210,9 @@ def data_dir() -> Path:
 
 
 def level_file(level: str | Path, what: str = "level file") -> Path:
-    """The level file that `level` names (game.level.resolve_path: a path, a name in game/levels,
+    """The level file that `level` names (game.load.level.resolve_path: a path, a name in game/levels,
     or a project path from any directory); ConfigError if there is none."""
-    from game.level import LevelError, resolve_path
+    from game.load.level import LevelError, resolve_path
 
     try:
         return resolve_path(level)

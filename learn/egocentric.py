@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from game.constants import DC, DR
+from game.rules.constants import DC, DR
 
 ORIENTATION_CHANNEL = "agent.orientation"
 ROTATIONS = ("rotate_up", "rotate_down", "rotate_left", "rotate_right")  # in Dir order, as DR/DC

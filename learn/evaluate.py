@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 import game
-from game.replay import save_replay, trace_ticks
+from game.tools.replay import save_replay, trace_ticks
 from learn import checkpoint as ckpt
 from learn.agent import Agent
 from learn.baselines import RandomPolicy

@@ -3,7 +3,7 @@
 
 A policy maps a batch of uint8 observations (B, window, window, channels) to logits over the
 level's flat action list (`env.flat_actions`: every valid (action, argument) pair once, see
-game/action_table.py) and a value. Recurrent policies also take and return a state. Register
+game/rules/action_table.py) and a value. Recurrent policies also take and return a state. Register
 your own with `@register_policy("name")`; the class is built as `cls(spaces, **kwargs)`, where
 `spaces` is the level's `learn.checkpoint.spaces_of` dict (obs_shape, feature_names,
 flat_action_names...) and kwargs are `policy_kwargs(config)`, and must provide `forward(obs, state) -> (logits, value, state)` where `logits` is

@@ -103,13 +103,13 @@ class StudyRunner:
         return self.out / "levels" / (f"{arm}_train.toml" if train and self._train_level(arm) else f"{arm}.toml")
 
     def _train_level(self, arm: str) -> dict[str, Any]:
-        from game.level import merge
+        from game.load.level import merge
 
         return merge(self.study.train_level, self.arms[arm].train_level)
 
     def _train_config(self, arm) -> dict[str, Any]:
         """The arm's TrainConfig fields, checked now (a bad field fails before any training)."""
-        from game.level import merge
+        from game.load.level import merge
 
         s = self.study
         data: dict[str, Any] = {}
@@ -156,7 +156,7 @@ class StudyRunner:
     def _check_levels(self) -> None:
         """Every arm's level (and training level) builds, before anything is written."""
         import game
-        from game.level import merge
+        from game.load.level import merge
 
         for a in self.study.arms:
             for extra in ({}, self._train_level(a.name)):

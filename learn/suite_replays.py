@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from game.replay import save_replay, trace_ticks
+from game.tools.replay import save_replay, trace_ticks
 
 
 class SuiteReplays:

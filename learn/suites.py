@@ -25,7 +25,7 @@ import numpy as np
 import game
 from learn.baselines import EvalPolicy, policy_info
 from learn.config import ConfigError
-from game.level import resolve_path
+from game.load.level import resolve_path
 from learn.coop import EpisodeRecorder, episode_metrics
 from learn.suite_replays import SuiteReplays
 

@@ -12,7 +12,7 @@ along the agent's facing rather than a heading it keeps apart, so each of its ch
 function of the observation, which a feed-forward learner can copy), bound once per level: with a
 curriculum each env object's current level picks its teacher, since recipes differ by level
 (harvest's altar takes 2 batteries, the arena's 3 and 10 energy). Its `(action, argument)` rows
-become indices into the level's flat action list (game/action_table.py).
+become indices into the level's flat action list (game/rules/action_table.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from game.action_table import flat_index
+from game.rules.action_table import flat_index
 from learn.config import ConfigError
 
 # name -> the scripted baseline's options: "scripted_peaceful" teaches the production chain only

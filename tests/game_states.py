@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.binding import resolve, scalars
-from game.constants import NUM_CODES
-from game.level import decode
-from game.state import build, scratch_arrays, tables
+from game.systems.binding import resolve, scalars
+from game.rules.constants import NUM_CODES
+from game.load.level import decode
+from game.state.world import build, scratch_arrays, tables
 
 BUILDINGS = ["mine", "generator", "charger", "altar", "armory", "lasery", "lab", "factory", "temple", "block", "wall"]
 
@@ -39,7 +39,7 @@ def random_level(rng: np.random.Generator, **over):
             },
         },
     }
-    from game.level import merge
+    from game.load.level import merge
 
     return decode(merge(raw, over), "random.toml")
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from engine import World, component
 from engine.rng import permutation
-from game.constants import Act
+from game.rules.constants import Act
 
 MOVE, ROTATE = int(Act.MOVE), int(Act.ROTATE)  # the kernel reads the game's codes
 

@@ -1,7 +1,7 @@
 """Helpers for the env-level tests: tiny ASCII levels driven through the public env API.
 
 `Scenario("#A.#", combat={"damage": 5})` builds a one-world env from an ASCII map plus TOML-shaped
-overrides (merged onto the game defaults by `game.level.decode`) and resets it. `step` takes a
+overrides (merged onto the game defaults by `game.load.level.decode`) and resets it. `step` takes a
 plan `{agent: ("move", 0)}`; agents left out do `noop`.
 """
 
@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from game.env import GridEnv, make_env
-from game.level import decode
+from game.env.gridenv import GridEnv, make_env
+from game.load.level import decode
 
 UP, DOWN, LEFT, RIGHT = 0, 1, 2, 3
 

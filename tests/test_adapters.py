@@ -52,7 +52,7 @@ def test_gymnasium_ids_and_the_standard_wrappers():
     import gymnasium
     from gymnasium.wrappers import RecordEpisodeStatistics
 
-    from game.level import LEVELS_DIR
+    from game.load.level import LEVELS_DIR
 
     env = RecordEpisodeStatistics(gymnasium.make("game.adapters:KinshipGrid/arena-v0", seed=0, **SMALL))
     assert {f"KinshipGrid/{p.stem}-v0" for p in LEVELS_DIR.glob("*.toml")} <= set(gymnasium.registry)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from engine.systems_cy.buildings import KERNELS
-from game.binding import resolve, scalars
-from game.constants import DC, DR, RES_STATS, STAT_RES, Act, Misc, ResStat
+from game.systems.binding import resolve, scalars
+from game.rules.constants import DC, DR, RES_STATS, STAT_RES, Act, Misc, ResStat
 from tests.game_states import differential, random_state
 from tests.reference import buildings as ref
 

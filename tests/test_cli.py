@@ -6,10 +6,11 @@ import os
 
 import pytest
 
-from game.__main__ import DOCS_PATH, main, reference_text
-from game.level import load_level
-from game.maps import make_layout
-from game.render import GROUP_COLORS, TERRAIN, tile_color
+from game.tools.cli import main
+from game.tools.reference import DOCS_PATH, reference_text
+from game.load.level import load_level
+from game.maps.make import make_layout
+from game.tools.render import GROUP_COLORS, TERRAIN, tile_color
 
 
 def test_validate_many_levels(capsys):
@@ -98,7 +99,7 @@ def test_new_writes_a_valid_commented_template(tmp_path, capsys):
     assert level.name == "mylevel"
     assert main(["validate", str(f)]) == 0
     # the template keeps the library's spaces
-    from game.env import make_env
+    from game.env.gridenv import make_env
 
     assert make_env(f).single_observation_space == make_env("arena").single_observation_space
     capsys.readouterr()
@@ -114,8 +115,8 @@ def test_committed_reference_equals_the_generated_text():
 def test_reference_covers_every_field():
     import msgspec
 
-    from game.config import Level
-    from game.mapgen import GENERATORS
+    from game.rules.schema import Level
+    from game.maps.generators import GENERATORS
 
     text = reference_text()
     for cls in [Level, *(g.params for g in GENERATORS.values())]:

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from engine.systems_cy.combat import KERNELS
-from game.binding import resolve, scalars
-from game.constants import RES_STATS, STAT_RES, Act, Misc, ResStat, stat_misc_base
+from game.systems.binding import resolve, scalars
+from game.rules.constants import RES_STATS, STAT_RES, Act, Misc, ResStat, stat_misc_base
 from tests.game_states import differential, random_state
 from tests.reference import combat as ref
 

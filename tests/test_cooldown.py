@@ -5,7 +5,7 @@ import pytest
 
 from engine.ecs.world import Entity
 from engine.systems_cy.cooldown import KERNELS
-from game.binding import resolve
+from game.systems.binding import resolve
 from tests.game_states import differential, random_state
 from tests.reference import cooldown as ref
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from engine.systems_cy import decode, freeze, inventory_reward, kinship
-from game import constants as C
-from game.binding import resolve, scalars
+from game.rules import constants as C
+from game.systems.binding import resolve, scalars
 from tests.game_states import differential, random_state
 from tests.game_states import run_kernel as run
 from tests.reference import decode as ref_decode

@@ -183,3 +183,19 @@ def test_same_seed_same_rng_state_per_world_index():
     big = World(8, 1, [Position], seed=11)
     small = World(1, 1, [Position], seed=11 + 5)
     assert big.resources.rng[5] == small.resources.rng[0]
+
+
+def test_clone_is_an_equal_world_that_shares_no_array():
+    w = World(3, 4, [Position, Health], seed=5)
+    w.resources.add("score", np.arange(3), per_world=True)
+    w.resources.add("same", w.resources.score)  # one array under two names stays one array
+    e = w.spawn(1, Position(2, 3), Health(7))
+    w.flush()
+    c = w.clone()
+    assert c.state_hash() == w.state_hash()
+    for name, a in w.state_arrays().items():
+        assert not np.shares_memory(a, c.state_arrays()[name]), name
+    assert c.resources.same is c.resources.score
+    c["health"].hp[1, e.row] = 1  # the copy moves on alone
+    assert w["health"].hp[1, e.row] == 7
+    assert c.spawn(1, Position()).row == w.spawn(1, Position()).row  # the same free rows

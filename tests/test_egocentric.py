@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import game
-from game.constants import DC, DR
+from game.rules.constants import DC, DR
 from learn import checkpoint as ckpt
 from learn.egocentric import EgoFrame, action_maps, cell_maps
 from learn.policy import make_policy

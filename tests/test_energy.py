@@ -3,7 +3,7 @@
 import pytest
 
 from engine.systems_cy.energy import KERNELS
-from game.binding import resolve, scalars
+from game.systems.binding import resolve, scalars
 from tests.game_states import differential, random_state
 from tests.reference import energy as ref
 

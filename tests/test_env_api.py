@@ -9,7 +9,7 @@ import pufferlib
 import pufferlib.vector
 import pytest
 
-from game.env import GridEnv, make_env
+from game.env.gridenv import GridEnv, make_env
 
 LEVEL = "arena"
 OVR = {"max_steps": 40}  # short episodes so that auto-resets happen inside every run
@@ -343,7 +343,7 @@ def test_strided_int32_actions_accepted_and_equal_to_contiguous():
 
 
 def test_step_before_reset_and_after_close_raise():
-    from game.env import EnvStateError
+    from game.env.gridenv import EnvStateError
 
     env = make_env("game/levels/arena.toml", num_worlds=1, seed=0)
     actions = np.zeros((env.num_agents, 2), np.int32)

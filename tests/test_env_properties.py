@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from game.constants import RES_STATS, STAT_RES, ResStat
+from game.rules.constants import RES_STATS, STAT_RES, ResStat
 from tests.scenario_util import Scenario
 
 SETTINGS = settings(

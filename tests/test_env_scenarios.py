@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from game.constants import Misc, ResStat, stat_misc_base
-from game.env import make_env
+from game.rules.constants import Misc, ResStat, stat_misc_base
+from game.env.gridenv import make_env
 from tests.scenario_util import DOWN, LEFT, RIGHT, UP, Scenario, level
 
 # A building override making a recipe free and instant. Inputs are zeroed by name: a level's tables

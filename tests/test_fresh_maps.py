@@ -3,7 +3,7 @@
 import numpy as np
 
 from game import make_env
-from game.level import decode
+from game.load.level import decode
 
 RAW = {
     "max_steps": 5,
@@ -33,7 +33,7 @@ def test_each_episode_gets_a_new_map_and_observations_match_it():
     env, grids = run(level, 2, 0, 3)
     assert not np.array_equal(grids[0], grids[1]) and not np.array_equal(grids[1], grids[2])
     # after the switch, world 1 stands on the map of its third episode
-    from game.maps import episode_seed, make_layout
+    from game.maps.make import episode_seed, make_layout
 
     layout = make_layout(level, episode_seed(0, 1, 3))
     assert (env.world.resources.grid[1] == -2).sum() == layout.walls.sum()

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from engine.systems_cy.interact import KERNELS
-from game.binding import resolve, scalars
-from game.constants import RES_STATS, STAT_RES, Act, Misc, ResStat, stat_misc_base
-from game.kinship import kin_row
+from game.systems.binding import resolve, scalars
+from game.rules.constants import RES_STATS, STAT_RES, Act, Misc, ResStat, stat_misc_base
+from game.state.kinship import kin_row
 from tests.game_states import differential, random_state
 from tests.reference import interact as ref
 

@@ -1,5 +1,5 @@
 """The kernels get the game's ids from one source: engine/systems_cy/constgen.py turns
-game/constants.py and game/features.py into constants.pxd, which the kernels cimport. These tests
+game/rules/constants.py and game/rules/features.py into constants.pxd, which the kernels cimport. These tests
 check the generated table against the Python originals, that the built file is current, and that
 no kernel writes a game number of its own (a copy that could drift)."""
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from engine.systems_cy import constgen
-from game import constants, features
-from game.constants import Act, Dir, Misc, ResStat, Signal
+from game.rules import constants, features
+from game.rules.constants import Act, Dir, Misc, ResStat, Signal
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNELS = ROOT / "engine" / "systems_cy"
@@ -49,9 +49,10 @@ def test_built_constants_pxd_is_current():
 
 
 def test_two_values_for_one_name_stop_the_build(tmp_path):
-    (tmp_path / "game").mkdir()
-    (tmp_path / "game" / "constants.py").write_text("from enum import IntEnum\nclass Act(IntEnum):\n    MOVE = 1\nACT_MOVE = 2\n")
-    (tmp_path / "game" / "features.py").write_text("")
+    rules = tmp_path / "game" / "rules"
+    rules.mkdir(parents=True)
+    (rules / "constants.py").write_text("from enum import IntEnum\nclass Act(IntEnum):\n    MOVE = 1\nACT_MOVE = 2\n")
+    (rules / "features.py").write_text("")
     with pytest.raises(SystemExit, match="two values for ACT_MOVE"):
         constgen.render(tmp_path)
 

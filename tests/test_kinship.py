@@ -1,12 +1,12 @@
-"""Kinship in class form (game/kinship.py): the same K as the dense rules, a few bytes per agent
+"""Kinship in class form (game/state/kinship.py): the same K as the dense rules, a few bytes per agent
 where teams and clans make it blocks, and the kernel's per-class mixing on edge cases."""
 
 import numpy as np
 import pytest
 
 from engine.systems_cy import kinship
-from game.env import make_env
-from game.kinship import KIN_ARRAYS, dense, kin_row, kin_view
+from game.env.gridenv import make_env
+from game.state.kinship import KIN_ARRAYS, dense, kin_row, kin_view
 from tests.game_states import random_state, run_kernel
 from tests.reference.kinship import kinship_matrix
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from game.__main__ import main
-from game.env import make_env
-from game.level import LEVELS_DIR, LevelError, dump_level, load_level, parse_level
+from game.env.gridenv import make_env
+from game.load.level import LEVELS_DIR, LevelError, dump_level, load_level, parse_level
 
 # the library, and the training levels of the curricula (game/levels/training/)
 LEVELS = sorted(str(p.relative_to(LEVELS_DIR).with_suffix("")) for p in LEVELS_DIR.rglob("*.toml"))
@@ -102,7 +102,7 @@ def test_round_trip_through_toml(name, tmp_path):
 
 
 def test_round_trip_keeps_values_equal_to_struct_defaults(tmp_path):
-    # mine cooldown 0 equals the Struct default but not game/defaults.py's 50: it must survive
+    # mine cooldown 0 equals the Struct default but not game/rules/defaults.py's 50: it must survive
     f = tmp_path / "x.toml"
     f.write_text('base = "harvest.toml"\n[buildings.mine]\ncooldown = 0\n')
     level = load_level(f)

@@ -1,4 +1,4 @@
-"""game/limits.py: huge maps, episode lengths and env sizes are refused in one line, early."""
+"""game/rules/limits.py and game/state/memory.py: huge maps, episode lengths and env sizes are refused in one line, early."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 import game
-from game import limits
+from game.rules import limits
+from game.state import memory
 from game.__main__ import main as game_main
 
 
@@ -38,13 +39,13 @@ def test_the_largest_allowed_side_still_builds(tmp_path):
 
 def test_env_memory_estimate_grows_with_worlds():
     level = game.load_level("harvest")
-    one, four = limits.env_bytes(level, 1), limits.env_bytes(level, 4)
+    one, four = memory.env_bytes(level, 1), memory.env_bytes(level, 4)
     assert one > 0 and four == 4 * one
 
 
 def test_an_env_that_does_not_fit_is_refused_with_what_it_needs(monkeypatch):
     level = game.load_level("harvest")
-    need = limits.env_bytes(level, 64)
+    need = memory.env_bytes(level, 64)
     import psutil
 
     monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(available=need))  # 80% of it is too little

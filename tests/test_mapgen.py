@@ -8,8 +8,8 @@ from collections import deque
 import numpy as np
 import pytest
 
-from game.level import LevelError, decode, load_level
-from game.maps import MapError, episode_seed, make_layout
+from game.load.level import LevelError, decode, load_level
+from game.maps.make import MapError, episode_seed, make_layout
 
 
 def level(map_: dict, **raw):
@@ -172,8 +172,35 @@ def test_episode_seeds():
 
 
 def test_env_worlds_get_maps_from_seed_plus_world():
-    from game.env import make_env
+    from game.env.gridenv import make_env
 
     env = make_env("maze", num_worlds=3, seed=20)
     for w in range(3):
         assert key(env.layouts[w]) == key(make_layout(env.level, 20 + w))
+
+
+def test_a_layout_is_built_once_and_handed_out_as_copies():
+    from game.maps.make import _layout
+
+    _layout.cache_clear()
+    level = load_level("arena")  # loading built world 0's map to check it
+    before = _layout.cache_info()
+    a = make_layout(level, 0)
+    assert _layout.cache_info().misses == before.misses  # ...so the env's world 0 reuses it
+    a.walls[:] = True
+    a.agents.clear()
+    b = make_layout(level, 0)
+    assert b.agents and not b.walls.all()  # a caller changing its copy changes no one else's
+    make_layout(level, 1)  # arena is generated: another world's seed is another map
+    assert _layout.cache_info().misses == before.misses + 1
+
+
+def test_an_ascii_map_is_one_build_for_every_world():
+    from game.maps.make import _layout
+    from game.state.world import build
+
+    _layout.cache_clear()
+    level = decode({"map": {"ascii": "#####\n#A.m#\n#####", "legend": {"A": "agent.agent"}}}, "t.toml")
+    before = _layout.cache_info().misses
+    build(level, 8, 3)
+    assert _layout.cache_info().misses == before  # decode checked it; 8 worlds reuse that map

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from engine.systems_cy.mate import KERNELS
-from game.binding import resolve, scalars
-from game.constants import DC, DR, Act, Misc
+from game.systems.binding import resolve, scalars
+from game.rules.constants import DC, DR, Act, Misc
 from tests.game_states import differential, random_state
 from tests.reference.mate import mate as reference
 

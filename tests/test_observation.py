@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from engine.systems_cy import movement, observation
-from game.binding import resolve, scalars
-from game.constants import Act
-from game.kinship import kin_row, kin_view
+from game.systems.binding import resolve, scalars
+from game.rules.constants import Act
+from game.state.kinship import kin_row, kin_view
 from tests.game_states import random_state, scramble, with_obs
 from tests.reference import movement as ref_movement
 from tests.reference import observation as ref_observation

@@ -1,4 +1,4 @@
-"""game.replay: save/load round trip, clear errors, re-simulation to the recorded state hash."""
+"""game.tools.replay: save/load round trip, clear errors, re-simulation to the recorded state hash."""
 
 import shutil
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import game
-from game.replay import ReplayError, check_level, load_replay, save_replay, verify_replay
+from game.tools.replay import ReplayError, check_level, load_replay, save_replay, verify_replay
 
 LEVEL = "game/levels/arena.toml"
 
@@ -113,7 +113,7 @@ def test_learn_evaluate_files_still_load(tmp_path):
 
 def _traced_play(ticks=30, seed=3, max_steps=30, actions=None):
     """Play `ticks` ticks (the given actions, or random ones) recording the trace as eval does."""
-    from game.replay import trace_ticks
+    from game.tools.replay import trace_ticks
 
     env = game.make_env(LEVEL, num_worlds=1, seed=seed, max_steps=max_steps)
     env.reset()

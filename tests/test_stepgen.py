@@ -8,7 +8,7 @@ import pytest
 
 from engine.systems_cy import stepgen
 from engine.systems_cy.stepgen import arguments, kernels_of, render
-from game import constants  # the upper-case dims are its constants, cimported through constants.pxd
+from game.rules import constants  # the upper-case dims are its constants, cimported through constants.pxd
 
 SOURCES = Path(__file__).resolve().parents[1] / "engine" / "systems_cy"
 

@@ -173,7 +173,7 @@ def test_cli_errors(tmp_path, tiny_ckpt, capsys):
 def test_suite_replays_replay_each_scored_episode(tmp_path, capsys):
     """`eval --suite ... --replays`: one replay per level and episode beside the results; each
     verifies and, played again, gives the return its episode has in the tables."""
-    from game.replay import load_replay, make_replay_env, verify_replay
+    from game.tools.replay import load_replay, make_replay_env, verify_replay
 
     out = tmp_path / "res"
     assert main(["eval", "--policy", "scripted", "game/levels/arena.toml", "--episodes", "3", "--max-worlds", "2",

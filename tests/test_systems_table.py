@@ -1,11 +1,11 @@
-"""The system table (game/system_table.py) is the one source of the run order, the switchable
+"""The system table (game/rules/system_table.py) is the one source of the run order, the switchable
 system names and the docs' order table."""
 
 from pathlib import Path
 
 from game import make_env
-from game.system_table import SYSTEM_NAMES, SYSTEMS, order_table
-from game.validate import SYSTEM_NAMES as VALIDATED
+from game.rules.system_table import SYSTEM_NAMES, SYSTEMS, order_table
+from game.load.validate import SYSTEM_NAMES as VALIDATED
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,4 +36,4 @@ def test_validated_names_and_docs_come_from_the_table():
     assert VALIDATED is SYSTEM_NAMES
     assert "episode_end" not in SYSTEM_NAMES and "observation" in SYSTEM_NAMES
     docs = (ROOT / "docs" / "game_systems.md").read_text()
-    assert order_table() in docs, "docs/game_systems.md's order table is stale: paste game.system_table.order_table()"
+    assert order_table() in docs, "docs/game_systems.md's order table is stale: paste game.rules.system_table.order_table()"

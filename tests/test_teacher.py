@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from game import make_env
-from game.action_table import flat_index
+from game.rules.action_table import flat_index
 from learn.baselines import ScriptedPolicy
 from learn.config import ConfigError, load_config
 from learn.curriculum import CurriculumEnv, Entry

@@ -11,8 +11,8 @@ import pygame
 import pytest
 
 import game
-from game.kinship import kin_row
-from game.replay import load_replay, verify_replay
+from game.state.kinship import kin_row
+from game.tools.replay import load_replay, verify_replay
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 LEVEL = "game/levels/arena.toml"
@@ -210,7 +210,7 @@ def test_replay_session_resimulates_and_scrubs(tmp_path):
     p = app.session.save(tmp_path / "rec.npz")
     rep = load_replay(p)
     assert rep.ticks == 80 and verify_replay(rep).ok
-    from game.replay import make_replay_env
+    from game.tools.replay import make_replay_env
     from viewer.app import App
     from viewer.session import Session
 

@@ -118,7 +118,7 @@ def build_session(args, old=None):
 
 
 def _level_file(level: str) -> str:
-    from game.level import resolve_path
+    from game.load.level import resolve_path
 
     try:
         return str(resolve_path(level))
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _make(args):
     if args.cmd == "replay":
-        from game.replay import load_replay, make_replay_env, resolve_level
+        from game.tools.replay import load_replay, make_replay_env, resolve_level
         from viewer.session import Session
 
         rep = load_replay(args.replay_file)
@@ -186,7 +186,7 @@ def _make(args):
 
 
 def verify(path: str) -> int:
-    from game.replay import ReplayError, verify_replay
+    from game.tools.replay import ReplayError, verify_replay
 
     try:
         v = verify_replay(path)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from game.constants import DC, DR, RIGHT_DC, RIGHT_DR
+from game.rules.constants import DC, DR, RIGHT_DC, RIGHT_DR
 
 KINDS = ("attack", "freeze", "use", "transfer", "bond", "steal")
 FADE_TICKS = 6  # an event stays on the map this many ticks, fading

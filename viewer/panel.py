@@ -7,7 +7,7 @@ from typing import Any
 
 import pygame
 
-from game.kinship import kin_row
+from game.state.kinship import kin_row
 from viewer.legend import build_legend
 from viewer.render import BAD, CONTROL, DIM, GOOD, PANEL_BG, SELECT, TEXT, group_color
 

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from game.constants import Act
+from game.rules.constants import Act
 
 
 class PolicyError(ValueError):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pygame
 
-from game.constants import TERRAIN_WALL
+from game.rules.constants import TERRAIN_WALL
 from viewer.events import front_cells
 from viewer.marks import draw_events
 from viewer.minimap import Minimap

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from game.kinship import kin_row
+from game.state.kinship import kin_row
 from viewer.events import EventLog
 
 SNAPSHOT_EVERY = 50
@@ -235,7 +235,7 @@ class Session:
 
     # ---- recording ----------------------------------------------------------------------
     def save(self, path: str | Path, **meta: Any) -> Path:
-        from game.replay import save_replay, trace_ticks
+        from game.tools.replay import save_replay, trace_ticks
 
         actions = np.stack(self.log) if self.log else np.zeros((0, self.A, 2), np.int32)
         over = dict(self.overrides)

@@ -10,6 +10,7 @@ The Scheduler calls `flush()` at the tick boundary, so a system never sees a hal
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from typing import Any, Iterable, NamedTuple
 
@@ -35,12 +36,12 @@ class ComponentView:
         self._arrays = arrays
 
     def __getattr__(self, name: str) -> np.ndarray:
-        try:
-            return self._arrays[name]
-        except KeyError:
-            raise AttributeError(
-                f"component '{self.spec.name}' has no field '{name}'; fields are {list(self._arrays)}"
-            ) from None
+        arrays = self.__dict__.get("_arrays")  # absent while copy.deepcopy rebuilds the view
+        if arrays is None or name not in arrays:
+            spec = self.__dict__.get("spec")
+            raise AttributeError(f"component '{spec.name if spec else '?'}' has no field '{name}'; "
+                                 f"fields are {list(arrays or ())}")
+        return arrays[name]
 
     def __getitem__(self, name: str) -> np.ndarray:
         return getattr(self, name)
@@ -76,10 +77,10 @@ class Resources:
         return value
 
     def __getattr__(self, name: str) -> Any:
-        try:
-            return self.__dict__["_values"][name]
-        except KeyError:
-            raise AttributeError(f"no resource '{name}'; known: {sorted(self.__dict__['_values'])}") from None
+        values = self.__dict__.get("_values")  # absent while copy.deepcopy rebuilds the resources
+        if values is None or name not in values:
+            raise AttributeError(f"no resource '{name}'; known: {sorted(values or ())}")
+        return values[name]
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
@@ -316,6 +317,11 @@ class World:
         for k, a in self.resources.per_world().items():
             out[f"resource.{k}"] = a
         return out
+
+    def clone(self) -> "World":
+        """An independent copy of every world (arrays, resources, free rows), e.g. a reset template.
+        The component declarations are shared: they are what `spawn` recognises."""
+        return copy.deepcopy(self, {id(s): s for s in self.specs.values()})
 
     def copy_world(self, dst: int, source: "World", src: int = 0) -> None:
         """Overwrite world `dst` with world `src` of `source` (same layout), e.g. to reset it."""

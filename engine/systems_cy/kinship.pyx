@@ -1,5 +1,5 @@
 # Kinship mixing: reward[i] = sum_j K[i, j] * raw[j] + mate_share * raw[partner] per live bond,
-# with K in class form (game/kinship.py): K[i, j] = kin_weight[c(i), c(j)] for i != j and
+# with K in class form (game/state/kinship.py): K[i, j] = kin_weight[c(i), c(j)] for i != j and
 # K[i, i] = kin_self[c(i)]. So the raw rewards are summed per class, mixed between classes, and
 # each agent takes its class's mix with its own reward's weight corrected from the class's to
 # its self weight. Raw rewards are sparse (most agents earn nothing on most ticks), so only

@@ -11,7 +11,7 @@
 # the large traffic left is writing the observation buffer itself. (Streaming that buffer past
 # the cache with non-temporal stores was measured and lost to writing it in place, at 4,096
 # agents too.)
-# Channels come from game/features.py: each group's first channel through the `ch_*` scalars (the
+# Channels come from game/rules/features.py: each group's first channel through the `ch_*` scalars (the
 # inventory's place depends on the level's resources), the offsets within a group as C constants.
 from libc.stdint cimport int32_t, uint8_t, uint32_t
 from libc.stdlib cimport free, malloc

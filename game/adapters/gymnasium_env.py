@@ -19,7 +19,8 @@ from typing import Any
 import gymnasium
 import numpy as np
 
-from game.env import GridEnv, make_env
+from game.env.gridenv import GridEnv, make_env
+from game.load.level import LEVELS_DIR
 
 
 class GymnasiumGridEnv(gymnasium.Env):
@@ -60,8 +61,6 @@ class GymnasiumGridEnv(gymnasium.Env):
 
 def register_levels() -> list[str]:
     """Register `KinshipGrid/<level>-v0` for every level file in game/levels (idempotent)."""
-    from game.level import LEVELS_DIR
-
     ids = []
     for path in sorted(LEVELS_DIR.glob("*.toml")):
         env_id = f"KinshipGrid/{path.stem}-v0"

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from pettingzoo import ParallelEnv
 
-from game.env import GridEnv, make_env
+from game.env.gridenv import GridEnv, make_env
 
 
 class PettingZooGridEnv(ParallelEnv):

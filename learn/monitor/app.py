@@ -278,7 +278,7 @@ class MonitorApp(App[None]):
         self.main.query_one("#engine-note", Static).update(note)
 
     def _game(self, s: Snapshot) -> None:
-        from game.constants import ACTION_NAMES
+        from game.rules.constants import ACTION_NAMES
 
         ep = s.episode_rows
         names = s.episode_stat_names()

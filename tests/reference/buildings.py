@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from game.constants import DC, DR, RES_STATS, STAT_RES, Act, Misc, ResStat
+from game.rules.constants import DC, DR, RES_STATS, STAT_RES, Act, Misc, ResStat
 
 
 def use(grid, position_r, position_c, agent_orientation, agent_energy, agent_max_energy, inventory_items,

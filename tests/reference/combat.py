@@ -1,6 +1,6 @@
 """Plain-Python reference for engine/systems_cy/combat.pyx: docs/game_systems.md items 3 and 4."""
 
-from game.constants import DR, DC, RES_STATS, STAT_RES, Act, Misc, ResStat, Signal
+from game.rules.constants import DR, DC, RES_STATS, STAT_RES, Act, Misc, ResStat, Signal
 
 # The attacker's right, per orientation: of up is +c, of down -c, of left -r, of right +r.
 RIGHT = ((0, 1), (0, -1), (-1, 0), (1, 0))

@@ -1,7 +1,7 @@
 import numpy as np
 
 from engine.rng import permutation
-from game.constants import STAT_BAD_ARG, STAT_NO_ENERGY, Misc
+from game.rules.constants import STAT_BAD_ARG, STAT_NO_ENERGY, Misc
 
 
 def decode(actions, t_action_code, t_arg_count, t_cost, agent_group, agent_energy, active, intent, success,

@@ -1,4 +1,4 @@
-from game.constants import STAT_FROZEN, Misc
+from game.rules.constants import STAT_FROZEN, Misc
 
 
 def freeze(agent_frozen, active, intent, stats, stat_misc):

@@ -1,6 +1,6 @@
 """Plain-Python reference for engine/systems_cy/interact.pyx (docs/game_systems.md items 6, 7, 9)."""
 
-from game.constants import DC, DR, RES_STATS, STAT_RES, Act, Misc, ResStat
+from game.rules.constants import DC, DR, RES_STATS, STAT_RES, Act, Misc, ResStat
 
 TERRAIN = -2
 

@@ -1,7 +1,7 @@
 import numpy as np
 
-from game.kinship import random_matrix
-from game.state import group_ids
+from game.state.kinship import random_matrix
+from game.state.kinship import group_ids
 
 
 def kinship(raw_reward, kin_class, kin_weight, kin_self, bond_partner, bond_until, episode_tick, kin_scratch,
@@ -37,7 +37,7 @@ def kinship(raw_reward, kin_class, kin_weight, kin_self, bond_partner, bond_unti
 
 def kinship_matrix(level, agent_groups, seed):
     """K of one world as the dense A x A matrix, straight from docs/levels.md's rules (the form the
-    env kept before the class form): checks game/kinship.py's classes."""
+    env kept before the class form): checks game/state/kinship.py's classes."""
     k = level.kinship
     n = len(agent_groups)
     if k.mode == "none":
@@ -58,6 +58,6 @@ def kinship_matrix(level, agent_groups, seed):
              + k.hive_weight)
         np.fill_diagonal(K, 1.0)
         return K.astype(np.float32)
-    if k.mode == "random":  # the draw itself is game/kinship.py's (tests check its symmetry and seeding)
+    if k.mode == "random":  # the draw itself is game/state/kinship.py's (tests check its symmetry and seeding)
         return random_matrix(level, n, seed).astype(np.float32)
     return np.asarray(k.matrix, dtype=np.float32)

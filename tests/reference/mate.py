@@ -1,6 +1,6 @@
 """Plain-Python reference for engine/systems_cy/mate.pyx (docs/game_systems.md item 10)."""
 
-from game.constants import Act, Misc, Signal
+from game.rules.constants import Act, Misc, Signal
 from tests.reference.combat import emit
 from tests.reference.interact import front
 

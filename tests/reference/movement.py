@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from game.constants import DC, DR, EMPTY, Act
+from game.rules.constants import DC, DR, EMPTY, Act
 
 
 def move_rotate(grid, position_r, position_c, agent_orientation, intent, active, order, success):

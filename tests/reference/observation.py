@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from game.constants import TERRAIN_WALL
+from game.rules.constants import TERRAIN_WALL
 
 
 def sat(v):

@@ -1,0 +1,110 @@
+"""Every id the game uses, in one place: actions, orientations, grid codes, stats layout.
+
+Kernels receive these as plain ints; everything else (names, spaces, docs) is generated from
+these tables, never from string comparisons in the step path.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Act(IntEnum):
+    """Internal action codes (the env's action ids map onto these through the level)."""
+
+    NOOP = 0
+    MOVE = 1
+    ROTATE = 2
+    USE = 3
+    ATTACK = 4
+    SHIELD = 5
+    TRANSFER = 6
+    SWAP = 7
+    COLOR = 8
+    MATE = 9
+
+
+NUM_CODES = len(Act)
+ATTACK_ARGS = 9  # attack's argument: a cell of the 3x3 block in front
+ACTION_NAMES = tuple(a.name.lower() for a in Act)
+
+
+class Dir(IntEnum):
+    """Orientation codes; `DR`/`DC` give the step of each."""
+
+    UP = 0
+    DOWN = 1
+    LEFT = 2
+    RIGHT = 3
+
+
+DR = (-1, 1, 0, 0)  # the step ahead, per orientation (up, down, left, right)
+DC = (0, 0, -1, 1)
+RIGHT_DR = (0, 0, -1, 1)  # the step to the right of facing (attack's 3x3 block)
+RIGHT_DC = (1, -1, 0, 0)
+
+# Grid cell codes: >= 0 is the entity row of the occupant.
+EMPTY = -1
+TERRAIN_WALL = -2  # an indestructible wall with no entity behind it
+
+# Stats layout, shared by all kernels (see game/env/stats.py for the names):
+#   [2 * code]     action <code> succeeded      [2 * code + 1] action <code> failed
+#   STAT_FROZEN    action ignored because the agent was frozen
+#   STAT_BAD_ARG   argument out of range for its action
+#   STAT_NO_ENERGY action unaffordable (failed, not paid)
+#   STAT_RES + RES_STATS * r + k, k in ResStat: per-resource flows
+#   STAT_MISC + k, k in Misc
+STAT_FROZEN = 2 * NUM_CODES
+STAT_BAD_ARG = STAT_FROZEN + 1
+STAT_NO_ENERGY = STAT_FROZEN + 2
+STAT_RES = STAT_FROZEN + 3
+
+
+class ResStat(IntEnum):
+    GAINED = 0  # made by a recipe
+    USED = 1  # consumed by a recipe or an action (laser)
+    STOLEN = 2  # taken from a frozen victim
+    LOST = 3  # taken from me by an attacker
+    GIVEN = 4  # transferred to another agent
+    RECEIVED = 5  # transferred to me
+    DESTROYED = 6  # destroyed (armor absorbing a hit)
+
+
+RES_STATS = len(ResStat)
+
+
+class Misc(IntEnum):
+    ATTACK_KIN = 0
+    ATTACK_NON_KIN = 1
+    ATTACKED_BY_KIN = 2
+    ATTACKED_BY_NON_KIN = 3
+    ATTACK_BUILDING = 4
+    FROZEN_TICKS = 5
+    ENERGY_SPENT = 6
+    BONDS_FORMED = 7
+    SHIELD_ABSORBED = 8
+    FREEZES_CAUSED = 9
+    BUILDINGS_DESTROYED = 10
+    REWARD_BUILDING = 11  # reward paid by buildings, in milli-units
+    GIVEN_KIN = 12  # units transferred to kin (kin_weight > 0), any resource
+    GIVEN_NON_KIN = 13  # units transferred to non-kin
+
+
+def stat_misc_base(num_resources: int) -> int:
+    return STAT_RES + RES_STATS * num_resources
+
+
+def num_stats(num_resources: int) -> int:
+    return stat_misc_base(num_resources) + len(Misc)
+
+
+class Signal(IntEnum):
+    """Game signals kernels emit (world, entity, value) for Python listeners (`GridEnv.on`)."""
+
+    AGENT_FROZEN = 0  # entity: the frozen agent, value: the attacker
+    BUILDING_DESTROYED = 1  # entity: the building's row, value: the attacker
+    BOND_FORMED = 2  # entity: the proposer completing the bond, value: its partner
+    EPISODE_END = 3  # entity: -1, value: the episode's length (emitted by the env)
+
+
+SIGNAL_NAMES = tuple(s.name.lower() for s in Signal)

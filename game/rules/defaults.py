@@ -1,0 +1,56 @@
+"""The default game of GAME_RULES.md as a TOML-shaped dict; every level is merged onto it.
+
+Keeping all default resources and buildings in every level gives every level of the library
+the same observation and action spaces, so one policy can be evaluated across all of them.
+"""
+
+from __future__ import annotations
+
+import copy
+
+RESOURCES = {
+    "ore": {"reward": 0.005, "reward_max": 2.0},
+    "battery": {"reward": 0.01, "reward_max": 2.0},
+    "heart": {"reward": 1.0, "reward_max": -1.0},
+    "armor": {},
+    "laser": {},
+    "blueprint": {},
+}
+
+BUILDINGS = {
+    "wall": {"char": "#", "usable": False, "hp": 0},
+    "block": {"char": "s", "usable": False, "swappable": True, "hp": 0},
+    "mine": {"char": "m", "outputs": {"ore": 1}, "cooldown": 50},
+    "generator": {"char": "g", "inputs": {"ore": 1}, "outputs": {"battery": 1}, "cooldown": 25},
+    "charger": {"char": "c", "inputs": {"battery": 1}, "output_energy": 100, "cooldown": 2},
+    "altar": {"char": "a", "inputs": {"battery": 3}, "input_energy": 10, "outputs": {"heart": 1}, "cooldown": 10},
+    "armory": {"char": "r", "inputs": {"ore": 3}, "outputs": {"armor": 1}, "cooldown": 10},
+    "lasery": {"char": "l", "inputs": {"ore": 1, "battery": 2}, "outputs": {"laser": 1}, "cooldown": 10},
+    "lab": {"char": "b", "inputs": {"ore": 3, "battery": 3}, "outputs": {"blueprint": 1}, "cooldown": 5},
+    "factory": {
+        "char": "f",
+        "inputs": {"blueprint": 1, "ore": 5, "battery": 5},
+        "outputs": {"armor": 5, "laser": 5},
+        "cooldown": 5,
+    },
+    "temple": {"char": "t", "inputs": {"heart": 1, "blueprint": 1}, "outputs": {"heart": 5}, "cooldown": 5},
+}
+
+
+# Resolution order: shield and attack before anything moves (GAME_RULES.md).
+ACTIONS = {
+    "noop": {"cost": 0, "priority": 90},
+    "move": {"cost": 1, "priority": 50},
+    "rotate": {"cost": 0, "priority": 60},
+    "use": {"cost": 0, "priority": 30},
+    "attack": {"cost": 10, "priority": 20},
+    "shield": {"cost": 0, "priority": 10},
+    "transfer": {"cost": 0, "priority": 35},
+    "swap": {"cost": 1, "priority": 40},
+    "color": {"cost": 0, "priority": 70},
+    "mate": {"cost": 10, "priority": 80},
+}
+
+
+def defaults() -> dict:
+    return copy.deepcopy({"resources": RESOURCES, "buildings": BUILDINGS, "actions": ACTIONS})

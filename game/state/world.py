@@ -1,0 +1,269 @@
+"""The game's packed state: components, per-world arrays, and the level's lookup tables.
+
+Row layout of every world: agents are rows 0..A-1 (sorted by group, then map order), objects
+(buildings, blocks, walls with hp) follow. Indestructible walls are terrain: a grid code, no row.
+
+Per-world arrays (first axis = world) live in `world.resources` and are part of the state
+(`state_hash`, `copy_world`); lookup tables from the level (costs, recipes...) are plain
+resources shared by all worlds. Every kernel reads and writes only these arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import msgspec
+import numpy as np
+
+from engine.ecs import World, component
+from engine.signals import Signals
+from engine.systems_cy.observation import record_bytes
+from game.errors import BuildError
+from game.maps.base import MapLayout
+from game.maps.make import make_layout
+from game.rules.constants import ACTION_NAMES, ATTACK_ARGS, EMPTY, NUM_CODES, SIGNAL_NAMES, TERRAIN_WALL, Act, num_stats
+from game.rules.features import Features, features
+from game.rules.schema import Level
+from game.state.kinship import class_count, kinship_classes, set_kinship
+
+
+@component(r=np.int32, c=np.int32)
+class Position(msgspec.Struct):
+    r: int = 0
+    c: int = 0
+
+
+@component(
+    group=np.int32,
+    orientation=np.uint8,
+    energy=np.int32,
+    max_energy=np.int32,
+    shield=np.uint8,
+    frozen=np.int32,
+    color=np.uint8,
+)
+class Agent(msgspec.Struct):
+    group: int = 0
+    orientation: int = 0
+    energy: int = 100
+    max_energy: int = 255
+    shield: int = 0
+    frozen: int = 0
+    color: int = 0
+
+
+@component(items=(np.int32, "num_resources"))
+class Inventory(msgspec.Struct):
+    items: list[int] = []
+
+
+@component(kind=np.int32, cooldown=np.int32, stock=np.int32, hp=np.int32, regen_timer=np.int32)
+class Building(msgspec.Struct):
+    kind: int = 0
+    cooldown: int = 0
+    stock: int = -1
+    hp: int = 0
+    regen_timer: int = 0
+
+
+COMPONENTS = [Position, Agent, Inventory, Building]
+
+
+@dataclass
+class Tables:
+    """Level lookup tables, as arrays the kernels take directly."""
+
+    resource_names: list[str]
+    building_names: list[str]
+    group_names: list[str]
+    action_names: list[str]  # the env's action ids, in order
+    action_code: np.ndarray  # (num_actions,) int32: env action id -> Act code
+    priority: list[int]  # Act codes in resolution order
+    arg_count: np.ndarray  # (NUM_CODES,) int32: valid arguments are 0..arg_count-1
+    cost: np.ndarray  # (groups, NUM_CODES) int32
+    upkeep: np.ndarray  # (groups,) int32
+    res_max: np.ndarray  # (R,) int32 per-resource cap
+    inventory_max: int
+    res_reward: np.ndarray  # (R,) float32
+    res_reward_max: np.ndarray  # (R,) float32, inf = uncapped
+    b_in: np.ndarray  # (T, R) int32
+    b_in_energy: np.ndarray  # (T,) int32
+    b_out: np.ndarray  # (T, R) int32
+    b_out_energy: np.ndarray  # (T,) int32
+    b_reward: np.ndarray  # (T,) float32
+    b_cooldown: np.ndarray  # (T,) int32
+    b_max_stock: np.ndarray  # (T,) int32, -1 unlimited
+    b_regen: np.ndarray  # (T,) int32
+    b_hp: np.ndarray  # (T,) int32
+    b_usable: np.ndarray  # (T,) uint8
+    b_swappable: np.ndarray  # (T,) uint8
+    laser: int  # resource id of "laser" or -1
+    armor: int  # resource id of "armor" or -1
+    max_arg: int
+    features: Features
+
+
+def tables(level: Level) -> Tables:
+    res = list(level.resources)
+    rid = {r: i for i, r in enumerate(res)}
+    bnames = list(level.buildings)
+    groups = list(level.groups)
+    enabled = [a for a in ACTION_NAMES if level.actions.get(a) is None or level.actions[a].enabled]
+    code = {a.name.lower(): int(a) for a in Act}
+    arg_count = np.ones(NUM_CODES, np.int32)
+    arg_count[Act.MOVE] = 2
+    arg_count[Act.ROTATE] = 4
+    arg_count[Act.ATTACK] = ATTACK_ARGS
+    arg_count[Act.TRANSFER] = len(res)
+    arg_count[Act.COLOR] = 4
+    base_cost = np.array([level.actions[a].cost if a in level.actions else 0 for a in ACTION_NAMES], np.int32)
+    cost = np.tile(base_cost, (len(groups), 1))
+    for gi, g in enumerate(level.groups.values()):
+        for a, c in g.costs.items():
+            cost[gi, code[a]] = c
+    prio = sorted(range(NUM_CODES), key=lambda c: (level.actions[ACTION_NAMES[c]].priority, c))
+    T, R = len(bnames), len(res)
+    b_in = np.zeros((T, R), np.int32)
+    b_out = np.zeros((T, R), np.int32)
+    for t, b in enumerate(level.buildings.values()):
+        for r, n in b.inputs.items():
+            b_in[t, rid[r]] = n
+        for r, n in b.outputs.items():
+            b_out[t, rid[r]] = n
+    bl = list(level.buildings.values())
+    rl = list(level.resources.values())
+    return Tables(
+        resource_names=res,
+        building_names=bnames,
+        group_names=groups,
+        action_names=enabled,
+        action_code=np.array([code[a] for a in enabled], np.int32),
+        priority=prio,
+        arg_count=arg_count,
+        cost=cost,
+        upkeep=np.array([g.upkeep for g in level.groups.values()], np.int32),
+        res_max=np.array([r.max for r in rl], np.int32),
+        inventory_max=level.agent.inventory_max,
+        res_reward=np.array([r.reward for r in rl], np.float32),
+        res_reward_max=np.array([np.inf if r.reward_max < 0 else r.reward_max for r in rl], np.float32),
+        b_in=b_in,
+        b_in_energy=np.array([b.input_energy for b in bl], np.int32),
+        b_out=b_out,
+        b_out_energy=np.array([b.output_energy for b in bl], np.int32),
+        b_reward=np.array([b.reward for b in bl], np.float32),
+        b_cooldown=np.array([b.cooldown for b in bl], np.int32),
+        b_max_stock=np.array([b.max_stock for b in bl], np.int32),
+        b_regen=np.array([b.regen for b in bl], np.int32),
+        b_hp=np.array([b.hp for b in bl], np.int32),
+        b_usable=np.array([b.usable for b in bl], np.uint8),
+        b_swappable=np.array([b.swappable for b in bl], np.uint8),
+        laser=rid.get("laser", -1),
+        armor=rid.get("armor", -1),
+        max_arg=int(max(arg_count[code[a]] for a in enabled)),
+        features=features(res),
+    )
+
+
+def add_state_arrays(world: World, level: Level, tab: Tables, agents: int, height: int, width: int) -> None:
+    """Allocate every per-world array the systems use (zeros; `place_layout` fills them)."""
+    W, A, R = world.num_worlds, agents, len(tab.resource_names)
+    mb = level.mate.max_bonds
+    add = world.resources.add
+    add("grid", np.full((W, height, width), EMPTY, np.int32), per_world=True)
+    add("episode_tick", np.zeros(W, np.int32), per_world=True)
+    add("intent", np.zeros((W, A, 2), np.int32), per_world=True)  # decoded (Act code or -1, arg)
+    add("active", np.zeros((W, A), np.uint8), per_world=True)
+    add("order", np.zeros((W, A), np.int32), per_world=True)
+    add("success", np.zeros((W, A), np.uint8), per_world=True)
+    add("last_action", np.full((W, A), -1, np.int32), per_world=True)  # env action id
+    add("held", np.zeros((W, A), np.float32), per_world=True)  # capped inventory value last tick
+    add("raw_reward", np.zeros((W, A), np.float32), per_world=True)  # before kinship mixing
+    add("reward", np.zeros((W, A), np.float32), per_world=True)  # after kinship mixing
+    add("episode_return", np.zeros((W, A), np.float32), per_world=True)
+    add("stats", np.zeros((W, A, num_stats(R)), np.int32), per_world=True)
+    # K without bonds, in class form (game/state/kinship.py): K[i, j] = kin_weight[cls i, cls j], i != j
+    C = class_count(level, A)
+    add("kin_class", np.zeros((W, A), np.int32), per_world=True)
+    add("kin_weight", np.zeros((W, C, C), np.float32), per_world=True)
+    add("kin_self", np.zeros((W, C), np.float32), per_world=True)  # K[i, i] by class
+    add("kin_view", np.zeros((W, C, C), np.uint8), per_world=True)  # 128 + 127 K, clipped
+    add("kin_self_view", np.zeros((W, C), np.uint8), per_world=True)
+    add("bond_partner", np.full((W, A, mb), -1, np.int32), per_world=True)
+    add("bond_until", np.zeros((W, A, mb), np.int32), per_world=True)
+    add("proposal", np.full((W, A), -1, np.int32), per_world=True)  # agent proposed to, or -1
+    add("proposal_tick", np.zeros((W, A), np.int32), per_world=True)
+
+
+def scratch_arrays(world: World, channels: int) -> dict[str, np.ndarray]:
+    """Work space the kernels write and read within one call: not state (never copied or hashed).
+
+    `cell_records` holds one observation cell per row plus the terrain-wall and empty cells the
+    observation kernel copies from; `kin_scratch`, `kin_sum` and `kin_mixed` are the kinship
+    kernel's per-class work lists.
+    """
+    W, C = world.num_worlds, world.resources.kin_weight.shape[1]
+    return {
+        "kin_scratch": np.zeros((W, C), np.int32),
+        "kin_sum": np.zeros((W, C), np.float32),
+        "kin_mixed": np.zeros((W, C), np.float32),
+        "cell_records": np.zeros((world.capacity + 2, record_bytes(channels)), np.uint8),
+    }
+
+
+def place_layout(world: World, w: int, level: Level, tab: Tables, layout: MapLayout) -> None:
+    """Spawn world `w`'s agents then objects from `layout`, and mark terrain walls."""
+    grid = world.resources.grid
+    grid[w] = EMPTY
+    grid[w][layout.walls] = TERRAIN_WALL
+    R = len(tab.resource_names)
+    gid = {g: i for i, g in enumerate(tab.group_names)}
+    bid = {b: i for i, b in enumerate(tab.building_names)}
+    for gname, r, c in layout.agents:
+        g = level.groups[gname]
+        e = world.spawn(
+            w,
+            Position(r, c),
+            Agent(group=gid[gname], energy=g.start_energy, max_energy=g.max_energy),
+            Inventory([0] * R),
+        )
+        grid[w, r, c] = e.row
+    for bname, r, c in layout.objects:
+        t = bid[bname]
+        e = world.spawn(
+            w,
+            Position(r, c),
+            Building(kind=t, stock=int(tab.b_max_stock[t]), hp=int(tab.b_hp[t])),
+        )
+        grid[w, r, c] = e.row
+    world.flush()
+
+
+def build(level: Level, num_worlds: int, seed: int, name: str = "level", capacity: int | None = None):
+    """A World holding `num_worlds` worlds of `level`; world w's map comes from seed + w.
+
+    `capacity` fixes the rows per world (so a later map can be copied into an existing World).
+    Returns (world, tables, layouts).
+    """
+    tab = tables(level)
+    layouts = [make_layout(level, seed + w) for w in range(num_worlds)]
+    first = layouts[0]
+    for w, lay in enumerate(layouts):
+        if (lay.height, lay.width, len(lay.agents)) != (first.height, first.width, len(first.agents)):
+            raise BuildError(f"{name}: world {w}'s map differs in size or agent count from world 0's")
+    A = len(first.agents)
+    need = A + max(max(len(lay.objects) for lay in layouts), 1)
+    if capacity is not None and need > capacity:
+        raise BuildError(f"{name}: this map has {need - A} objects, more than the {capacity - A} its env was built for")
+    capacity = capacity or need
+    world = World(num_worlds, capacity, COMPONENTS, dims={"num_resources": len(tab.resource_names)}, seed=seed)
+    world.resources.add("num_agents", A)
+    add_state_arrays(world, level, tab, A, first.height, first.width)
+    # kernels bind the signal arrays by name; the env dispatches them to listeners
+    signals = world.resources.add("signals", Signals(SIGNAL_NAMES))
+    world.resources.add("signal_buffer", signals.buffer)
+    world.resources.add("signal_count", signals.count)
+    world.resources.add("signal_enabled", signals.enabled)
+    for w, lay in enumerate(layouts):
+        place_layout(world, w, level, tab, lay)
+        set_kinship(world.resources, w, *kinship_classes(level, world["agent"].group[w, :A], seed + w, name))
+    return world, tab, layouts

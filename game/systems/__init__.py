@@ -1,0 +1,2 @@
+"""Stage 4, systems: the kernels of game/rules/system_table.py bound to a World's arrays by name
+(binding.py) and installed on the Scheduler in their named order (install.py)."""

@@ -1,0 +1,75 @@
+"""Binding kernels to the game state by argument name.
+
+A kernel argument named
+  - like a World resource (`grid`, `intent`, `stats`, ...) gets that array;
+  - `<component>_<field>` (`agent_energy`, `inventory_items`) gets that component column;
+  - `t_<table>` (`t_b_in`, `t_res_max`) gets that array of `game.state.world.Tables`;
+  - `alive` gets the World's row-occupancy mask as uint8;
+  - anything else is a scalar from `scalars(level, tables)`.
+So a kernel's signature is its documentation of what it reads and writes, and the env, the
+tests and the benchmarks all bind it the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.ecs import World
+from engine.kernel import Kernel
+from game.rules.schema import Level
+from game.rules.constants import stat_misc_base
+from game.state.world import Tables
+
+
+def scalars(level: Level, tab: Tables) -> dict[str, Any]:
+    c, m, f = level.combat, level.mate, tab.features
+    return {
+        "inventory_max": tab.inventory_max,
+        "damage": c.damage,
+        "freeze_duration": c.freeze_duration,
+        "consume_laser": int(c.consume_laser),
+        "shield_upkeep": c.shield_upkeep,
+        "steal": int(c.steal),
+        "laser": tab.laser,
+        "armor": tab.armor,
+        "stat_misc": stat_misc_base(len(tab.resource_names)),
+        "mate_window": m.window,
+        "mate_cost": m.cost,
+        "mate_share": m.share,
+        "mate_duration": m.duration,
+        "max_steps": level.max_steps,
+        # the observation's channel groups (the offsets within a group are C constants)
+        "ch_inventory": f.inventory,
+        "ch_wall": f.wall,
+        "ch_building": f.building,
+        "ch_kin": f.kin,
+        "ch_bond": f.bond,
+        "ch_self": f.self_,
+    }
+
+
+def resolve(kernel: Kernel, world: World, tab: Tables, extra: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name in [a.name for a in kernel.args] + list(kernel.scalars):
+        out[name] = lookup(name, world, tab, extra, kernel.name)
+    return out
+
+
+def lookup(name: str, world: World, tab: Tables, extra: dict[str, Any], who: str = "") -> Any:
+    if name in extra:
+        return extra[name]
+    if name in world.resources:
+        return getattr(world.resources, name)
+    if name == "alive":  # which rows hold an entity; bool viewed as bytes for typed memoryviews
+        return world.alive.view("uint8")
+    if name.startswith("t_") and hasattr(tab, name[2:]):
+        return getattr(tab, name[2:])
+    comp, _, field = name.partition("_")
+    if comp in world and field:
+        return world.column(comp, field)
+    raise KeyError(f"{who}: cannot bind argument '{name}': no resource, component field, table or scalar of that name")
+
+
+def bind(kernel: Kernel, world: World, tab: Tables, extra: dict[str, Any]):
+    return kernel.bind(**resolve(kernel, world, tab, extra))
+
