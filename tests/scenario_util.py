@@ -82,3 +82,20 @@ class Scenario:
 
     def grid(self, w: int = 0) -> np.ndarray:
         return self.env.world.resources.grid[w]
+
+
+# two agents facing each other over a mine: combat and interaction scenarios
+DUEL = """
+#####
+#.A.#
+#.A.#
+#.m.#
+#####
+"""
+
+
+def arm_victim(s, res="ore"):
+    """Agent 1 (facing the mine below it) mines one ore, then faces up again."""
+    s.step({1: ("rotate", DOWN)})
+    s.step({1: ("use", 0)})
+    s.step({1: ("rotate", UP), 0: ("rotate", DOWN)})

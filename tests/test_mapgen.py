@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from game.load.level import LevelError, decode, load_level
-from game.maps.make import MapError, episode_seed, make_layout
+from game.maps.make import episode_seed, make_layout
 
 
 def level(map_: dict, **raw):

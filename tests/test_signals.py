@@ -1,5 +1,4 @@
 import esper
-import numpy as np
 
 from engine import Scheduler, Signals, World
 from tests.movement_world import Position

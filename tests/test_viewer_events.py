@@ -139,7 +139,7 @@ def test_the_whole_map_fits_at_start_and_z_fits_it_again():
 
 
 def test_legend_is_shown_and_toggled_by_l():
-    from viewer.app import HELP
+    from viewer.overlays import HELP
 
     app = make_arena_app()
     assert app.legend
@@ -155,7 +155,7 @@ def test_legend_is_shown_and_toggled_by_l():
     assert any(k == "L" and "legend" in what for k, what in HELP)
     docs = (ROOT / "docs/viewer.md").read_text()
     missing = [k for k, what in HELP if f"| `{k}` | {what} |" not in docs]
-    assert not missing, f"docs/viewer.md's key table lacks {missing}: copy the rows of viewer.app.HELP"
+    assert not missing, f"docs/viewer.md's key table lacks {missing}: copy the rows of viewer.overlays.HELP"
 
 
 def test_the_selected_agents_inventory_is_labelled_on_the_map():

@@ -18,44 +18,13 @@ from typing import Callable
 import numpy as np
 import pygame
 
+from viewer import overlays
 from viewer.panel import Panel, draw_bar
-from viewer.render import SELECT, Camera, Renderer
+from viewer.render import Camera, Renderer
 
 PANEL_W = 330
 BAR_H = 46
 SPEEDS = (0.5, 1, 2, 4, 8, 15, 30, 60, 120, 240, 480)
-
-# (keys, what) for the help overlay and docs/viewer.md
-HELP = [
-    ("arrows", "face that way; if already facing it, move forward"),
-    ("shift+arrows", "rotate only"),
-    ("B", "move backward"),
-    ("E / U", "use the building in front"),
-    ("A then 1-9", "attack a cell of the 3x3 block in front (A A: straight ahead)"),
-    ("S", "toggle shield"),
-    ("T then 1-n", "transfer one unit of resource n to the agent in front (T T: first)"),
-    ("X", "swap with the frozen agent / block in front"),
-    ("C then 1-4", "marker color +1, -1, x2, /2 (C C: +1)"),
-    ("M", "mate: propose a bond to the agent in front"),
-    ("N", "noop (pass a turn)"),
-    ("Tab / shift+Tab", "next / previous agent (play: take control of it)"),
-    ("click", "select the agent under the mouse"),
-    ("Enter", "take over the selected agent / give it back (spectate)"),
-    ("Space", "pause / resume"),
-    (".", "single step one tick"),
-    ("+ / -", "faster / slower (ticks per second)"),
-    ("R", "play: turn-based <-> real time"),
-    ("F", "camera follows the selected agent on/off"),
-    ("[ / ] / wheel", "zoom out / in"),
-    ("Z", "zoom to fit the whole map"),
-    ("L", "legend on/off (buildings, team colors, agent and event marks)"),
-    ("left / right", "replay: one tick back / forward"),
-    ("PgUp / PgDn", "replay: 50 ticks back / forward"),
-    ("Home / End", "replay: start / end; click or drag the timeline to scrub"),
-    ("F12", "save a screenshot (viewer-<time>.png)"),
-    ("H / F1", "this help"),
-    ("Esc / Q", "cancel a pending choice / quit"),
-]
 
 ARROWS = {pygame.K_UP: 0, pygame.K_DOWN: 1, pygame.K_LEFT: 2, pygame.K_RIGHT: 3}
 DIGITS = {getattr(pygame, f"K_{d}"): d for d in range(1, 10)}
@@ -368,40 +337,13 @@ class App:
             self.banner(self.message[0], (30, 50, 80))
 
     def banner(self, text: str, bg) -> None:
-        surf = self.renderer.text(text, 22)
-        r = pygame.Rect(self.view.x + 8, self.view.bottom - 34, min(self.view.width - 16, surf.get_width() + 16), 28)
-        pygame.draw.rect(self.screen, bg, r, border_radius=6)
-        self.screen.blit(surf, (r.x + 8, r.y + 6))
+        overlays.banner(self.screen, self.renderer, self.view, text, bg)
 
     def draw_error(self) -> None:
-        lines = []
-        width = max(20, (self.view.width - 40) // 9)
-        for para in self.error.splitlines():
-            while len(para) > width:
-                cut = para.rfind(" ", 0, width)
-                cut = cut if cut > 0 else width
-                lines.append(para[:cut])
-                para = para[cut:].lstrip()
-            lines.append(para)
-        h = 16 + 22 * len(lines)
-        r = pygame.Rect(self.view.x + 10, self.view.y + 10, self.view.width - 20, h)
-        pygame.draw.rect(self.screen, (90, 20, 20), r, border_radius=6)
-        pygame.draw.rect(self.screen, (255, 90, 90), r, 2, border_radius=6)
-        for i, line in enumerate(lines):
-            self.screen.blit(self.renderer.text(line, 22, (255, 230, 230)), (r.x + 10, r.y + 8 + 22 * i))
+        overlays.error_box(self.screen, self.renderer, self.view, self.error)
 
     def draw_help(self) -> None:
-        r = self.view.inflate(-40, -40)
-        ov = pygame.Surface(r.size, pygame.SRCALPHA)
-        ov.fill((10, 10, 16, 225))
-        self.screen.blit(ov, r.topleft)
-        y = r.y + 12
-        self.screen.blit(self.renderer.text("keys", 26, SELECT), (r.x + 14, y))
-        y += 30
-        for k, what in HELP:
-            self.screen.blit(self.renderer.text(k, 20, SELECT), (r.x + 14, y))
-            self.screen.blit(self.renderer.text(what, 20), (r.x + 170, y))
-            y += 20
+        overlays.help_box(self.screen, self.renderer, self.view)
 
     def draw_bar(self) -> None:
         s = self.session

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import numpy as np
 
-from game.rules.schema import Level, doc
 from game.errors import MapError
 from game.maps.base import MapLayout, Params, place
 from game.rules.limits import check_map_side
+from game.rules.schema import Level, doc
 
 
 class AsciiParams(Params):

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Callable, Literal
 
 import msgspec
-
 import numpy as np
 
-from game.rules.schema import Level, doc
 from game.errors import MapError
 from game.maps.base import MapLayout, Params
+from game.rules.schema import Level, doc
 
 
 class Part(Params):

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import numpy as np
 
-from game.rules.schema import Level, doc
 from game.errors import MapError
 from game.maps.base import MapLayout, Params, check_groups, check_objects, check_room, cycle, fill_cells
+from game.rules.schema import Level, doc
 
 
 class MazeParams(Params):

@@ -3,7 +3,6 @@ the defaults and the level library: `python -m game docs` writes it, `--check` c
 
 from __future__ import annotations
 
-import types
 import typing
 from pathlib import Path
 from typing import Any

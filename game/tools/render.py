@@ -14,8 +14,8 @@ import warnings
 import zlib
 from pathlib import Path
 
-from game.rules.schema import Level
 from game.maps.make import MapLayout, make_layout
+from game.rules.schema import Level
 
 FLOOR = (24, 26, 32)
 GRID = (34, 37, 45)

@@ -1,4 +1,3 @@
-import numpy as np
 
 from engine.rng import permutation
 from game.rules.constants import STAT_BAD_ARG, STAT_NO_ENERGY, Misc

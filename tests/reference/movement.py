@@ -1,6 +1,5 @@
 """Plain-Python reference for engine/systems_cy/movement.pyx: the spec, written for clarity."""
 
-import numpy as np
 
 from game.rules.constants import DC, DR, EMPTY, Act
 
