@@ -226,17 +226,20 @@ class Scheduler:
                         )
                     continue
                 preds[then].add(first)
+        succs: dict[str, list[str]] = {n: [] for n in members}
+        for n, ps in preds.items():
+            for q in ps:
+                succs[q].append(n)
         ready = [(m.order, m.seq, n) for n, m in members.items() if not preds[n]]
         heapq.heapify(ready)
         out: list[System] = []
         while ready:
             _, _, n = heapq.heappop(ready)
             out.append(members[n])
-            for m, before_m in preds.items():
-                if n in before_m:
-                    before_m.discard(n)
-                    if not before_m:
-                        heapq.heappush(ready, (members[m].order, members[m].seq, m))
+            for m in succs[n]:
+                preds[m].discard(n)
+                if not preds[m]:
+                    heapq.heappush(ready, (members[m].order, members[m].seq, m))
         if len(out) < len(members):
             stuck = sorted(n for n in members if preds[n])
             raise SchedulerError(f"systems {stuck} of phase {phase} wait on each other (an after/before cycle)")
