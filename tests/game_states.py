@@ -21,7 +21,12 @@ def random_level(rng: np.random.Generator, **over):
     objects = {b: int(rng.integers(1, 3)) for b in BUILDINGS}
     raw = {
         "max_steps": 50,
-        "groups": {"red": {"max_energy": 200}, "blue": {"start_energy": 50, "upkeep": 1}},
+        "groups": {
+            "red": {"max_energy": 200, "profiles": {"calm": {"upkeep": 0, "max_energy": 120, "costs": {"move": 3}},
+                                                    "rage": {"upkeep": 3, "costs": {"attack": 2}}}},
+            "blue": {"start_energy": 50, "upkeep": 1, "profiles": {"tired": {"max_energy": 30}}},
+        },
+        "actions": {"profile": {"enabled": True}},
         "buildings": {"wall": {"hp": int(rng.integers(0, 2)) * 20}, "mine": {"max_stock": 3, "regen": 4}},
         "combat": {"consume_laser": bool(rng.integers(2)), "damage": 7},
         "kinship": {"mode": "teams", "share": 0.5},
@@ -49,6 +54,9 @@ def scramble(world, tab, rng: np.random.Generator) -> None:
     A = world.resources.num_agents
     ag, inv, b = world["agent"], world["inventory"], world["building"]
     W = world.num_worlds
+    group = ag.group[:, :A]
+    ag.profile[:, :A] = rng.integers(0, tab.profile_count[group])
+    ag.max_energy[:, :A] = tab.max_energy[group * tab.profiles + ag.profile[:, :A]]
     ag.energy[:, :A] = rng.integers(0, ag.max_energy[:, :A] + 1)
     ag.frozen[:, :A] = np.where(rng.random((W, A)) < 0.3, rng.integers(1, 5, (W, A)), 0)
     ag.shield[:, :A] = rng.random((W, A)) < 0.3

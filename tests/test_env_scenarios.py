@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from game.env.gridenv import make_env
-from game.rules.constants import Misc, ResStat, stat_misc_base
+from game.rules.constants import RES_STATS, STAT_RES, Misc, ResStat, stat_misc_base
 from tests.scenario_util import DOWN, LEFT, RIGHT, UP, Scenario, level
 
 
@@ -338,7 +338,7 @@ def test_misc_stat_layout_matches_names():
     names = make_env(level("A")).stat_names
     base = stat_misc_base(6)
     assert names[base + Misc.FREEZES_CAUSED] == "freeze.caused"
-    assert names[23 + 7 * 0 + ResStat.STOLEN] == "ore.stolen"
+    assert names[STAT_RES + RES_STATS * 0 + ResStat.STOLEN] == "ore.stolen"
 
 
 def test_noop_succeeds():

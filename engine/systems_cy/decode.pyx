@@ -10,8 +10,9 @@ from engine.systems_cy.step cimport Step
 cdef int decode(const int32_t[:, :, ::1] actions,  # (worlds, agents, 2)
                 const int32_t[::1] t_action_code,  # (num_actions,)
                 const int32_t[::1] t_arg_count,  # (NUM_CODES,)
-                const int32_t[:, ::1] t_cost,  # (groups, NUM_CODES)
+                const int32_t[:, ::1] t_cost,  # (bodies, NUM_CODES)
                 const int32_t[:, ::1] agent_group,  # (worlds, rows)
+                const uint8_t[:, ::1] agent_profile,  # (worlds, rows)
                 int32_t[:, ::1] agent_energy,  # (worlds, rows)
                 uint8_t[:, ::1] active,  # (worlds, agents)
                 int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
@@ -21,8 +22,10 @@ cdef int decode(const int32_t[:, :, ::1] actions,  # (worlds, agents, 2)
                 int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
                 uint64_t[::1] rng,  # (worlds,)
                 int32_t[:, ::1] order,  # (worlds, agents)
-                int stat_misc) except -1:
-    """Env action ids must already be in range (the env checks them, naming the agent)."""
+                int stat_misc,
+                int profiles) except -1:
+    """Env action ids must already be in range (the env checks them, naming the agent). An action
+    costs what the agent's body (row group * profiles + profile of t_cost) says."""
     cdef Py_ssize_t nw = actions.shape[0], na = actions.shape[1], w, a
     cdef int code, argv, cost
     for w in range(nw):
@@ -41,7 +44,7 @@ cdef int decode(const int32_t[:, :, ::1] actions,  # (worlds, agents, 2)
             if argv < 0 or argv >= t_arg_count[code]:
                 stats[w, a, STAT_BAD_ARG] += 1
                 continue
-            cost = t_cost[agent_group[w, a], code]
+            cost = t_cost[agent_group[w, a] * profiles + agent_profile[w, a], code]
             if cost > agent_energy[w, a]:
                 stats[w, a, STAT_NO_ENERGY] += 1
                 continue

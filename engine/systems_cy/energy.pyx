@@ -7,10 +7,13 @@ from engine.systems_cy.step cimport Step
 cdef int energy(int32_t[:, ::1] agent_energy,  # (worlds, rows)
                 uint8_t[:, ::1] agent_shield,  # (worlds, rows)
                 const int32_t[:, ::1] agent_group,  # (worlds, rows)
+                const uint8_t[:, ::1] agent_profile,  # (worlds, rows)
                 const uint8_t[:, ::1] active,  # (worlds, agents)
-                const int32_t[::1] t_upkeep,  # (groups,)
-                int shield_upkeep) except -1:
-    """Every agent pays its group's upkeep, then its shield's; energy stops at 0, and so does the shield.
+                const int32_t[::1] t_upkeep,  # (bodies,)
+                int shield_upkeep,
+                int profiles) except -1:
+    """Every agent pays its body's upkeep (its group's, or its energy profile's), then its shield's;
+    energy stops at 0, and so does the shield.
 
     `active` is only read for its shape: agents are rows 0..A-1 with A = active.shape[1] (objects
     follow and have no energy). Frozen agents pay too: upkeep is the body's, not an action's.
@@ -21,7 +24,7 @@ cdef int energy(int32_t[:, ::1] agent_energy,  # (worlds, rows)
     cdef int e
     for w in range(nw):
         for a in range(na):
-            e = agent_energy[w, a] - t_upkeep[agent_group[w, a]]
+            e = agent_energy[w, a] - t_upkeep[agent_group[w, a] * profiles + agent_profile[w, a]]
             if agent_shield[w, a]:
                 e = e - shield_upkeep
             if e <= 0:

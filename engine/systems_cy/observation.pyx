@@ -18,7 +18,7 @@ from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
 from engine.systems_cy.constants cimport (CH_AGENT, CH_AGENT_COLOR, CH_AGENT_ENERGY, CH_AGENT_FROZEN, CH_AGENT_GROUP,
-                                          CH_AGENT_ORIENTATION, CH_AGENT_SHIELD, CH_BUILDING_HP, CH_BUILDING_READY,
+                                          CH_AGENT_ORIENTATION, CH_AGENT_PROFILE, CH_AGENT_SHIELD, CH_BUILDING_HP, CH_BUILDING_READY,
                                           CH_BUILDING_STOCK, CH_BUILDING_TYPE, CH_SELF_LAST_ACTION,
                                           CH_SELF_LAST_REWARD, CH_SELF_LAST_SUCCESS, CH_SELF_PROGRESS)
 from engine.systems_cy.step cimport Step
@@ -76,6 +76,7 @@ cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
                  const uint8_t[:, ::1] agent_shield,  # (worlds, rows)
                  const int32_t[:, ::1] agent_frozen,  # (worlds, rows)
                  const uint8_t[:, ::1] agent_color,  # (worlds, rows)
+                 const uint8_t[:, ::1] agent_profile,  # (worlds, rows)
                  const int32_t[:, :, ::1] inventory_items,  # (worlds, rows, resources)
                  const int32_t[:, ::1] building_kind,  # (worlds, rows)
                  const int32_t[:, ::1] building_cooldown,  # (worlds, rows)
@@ -95,7 +96,8 @@ cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
                  uint8_t[:, ::1] cell_records,  # (records, record_bytes)
                  uint8_t[:, :, :, :, ::1] obs,  # (worlds, agents, window, window, channels)
                  int ch_inventory, int ch_wall, int ch_building, int ch_kin, int ch_bond, int ch_self,
-                 int max_steps) except -1:
+                 int ch_profile, int max_steps) except -1:
+    """`ch_profile` < 0: the level has no profile channel (game/rules/features.py)."""
     cdef Py_ssize_t nw = obs.shape[0], na = obs.shape[1], win = obs.shape[2], nch = obs.shape[4]
     cdef Py_ssize_t rows = alive.shape[1], nres = inventory_items.shape[2], nb = bond_partner.shape[2]
     cdef Py_ssize_t h = grid.shape[1], wd = grid.shape[2], half = win // 2
@@ -150,6 +152,8 @@ cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
                     rec[CH_AGENT_ORIENTATION] = agent_orientation[w, e]
                     rec[CH_AGENT_SHIELD] = agent_shield[w, e]
                     rec[CH_AGENT_COLOR] = agent_color[w, e]
+                    if ch_profile >= 0:
+                        rec[ch_profile + CH_AGENT_PROFILE] = agent_profile[w, e] + 1
                     for i in range(nres):
                         rec[ch_inventory + i] = sat(inventory_items[w, e, i])
                     continue

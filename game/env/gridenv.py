@@ -308,6 +308,7 @@ class GridEnv(pufferlib.PufferEnv):
             "frozen": int(ag.frozen[w, k]),
             "shield": bool(ag.shield[w, k]),
             "color": int(ag.color[w, k]),
+            "profile": int(ag.profile[w, k]),  # 0: the group's own body; k: its k-th declared profile
             "group": self.group_names[int(ag.group[w, k])],
             "bonds": partners,
             "episode_return": float(r.episode_return[w, k]),

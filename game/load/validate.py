@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from game.errors import LevelError, MapError
 from game.maps.make import make_layout
-from game.rules.constants import ACTION_NAMES
+from game.rules.constants import ACTION_NAMES, MAX_PROFILES
 from game.rules.schema import Level
 from game.rules.system_table import SYSTEM_NAMES
 
@@ -16,6 +16,15 @@ class _Err:
 
     def __call__(self, path: str, msg: str) -> None:
         raise LevelError(f"{self.name}: {path}: {msg}")
+
+
+def check_costs(err: _Err, where: str, costs: dict[str, int]) -> None:
+    """Per-action energy costs (a group's or a profile's): known actions, counts >= 0."""
+    for aname, c in costs.items():
+        if aname not in ACTION_NAMES:
+            err(f"{where}.{aname}", f"unknown action; expected one of {list(ACTION_NAMES)}")
+        if c < 0:
+            err(f"{where}.{aname}", f"expected a cost >= 0, got {c}")
 
 
 def check_level(level: Level, name: str) -> None:
@@ -44,13 +53,13 @@ def check_level(level: Level, name: str) -> None:
     if not level.groups:
         err("$.groups", "a level needs at least one agent group")
     for gname, g in level.groups.items():
-        for aname, c in g.costs.items():
-            if aname not in ACTION_NAMES:
-                err(f"$.groups.{gname}.costs.{aname}", f"unknown action; expected one of {list(ACTION_NAMES)}")
-            if c < 0:
-                err(f"$.groups.{gname}.costs.{aname}", f"expected a cost >= 0, got {c}")
+        check_costs(err, f"$.groups.{gname}.costs", g.costs)
         if g.start_energy > g.max_energy:
             err(f"$.groups.{gname}.start_energy", f"expected at most max_energy ({g.max_energy}), got {g.start_energy}")
+        if len(g.profiles) >= MAX_PROFILES:
+            err(f"$.groups.{gname}.profiles", f"expected at most {MAX_PROFILES - 1} profiles, got {len(g.profiles)}")
+        for pname, p in g.profiles.items():
+            check_costs(err, f"$.groups.{gname}.profiles.{pname}.costs", p.costs)
     for sname in level.systems:
         if sname not in SYSTEM_NAMES:
             err(f"$.systems.{sname}", f"unknown system; expected one of {list(SYSTEM_NAMES)}")

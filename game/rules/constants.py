@@ -22,10 +22,12 @@ class Act(IntEnum):
     SWAP = 7
     COLOR = 8
     MATE = 9
+    PROFILE = 10  # switch among the energy profiles of the agent's group (off by default)
 
 
 NUM_CODES = len(Act)
 ATTACK_ARGS = 9  # attack's argument: a cell of the 3x3 block in front
+MAX_PROFILES = 16  # profile's argument: the group's own body (0) and up to 15 declared profiles
 ACTION_NAMES = tuple(a.name.lower() for a in Act)
 
 

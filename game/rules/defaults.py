@@ -49,6 +49,8 @@ ACTIONS = {
     "swap": {"cost": 1, "priority": 40},
     "color": {"cost": 0, "priority": 70},
     "mate": {"cost": 10, "priority": 80},
+    # off by default, so that the levels without profiles keep their action space
+    "profile": {"cost": 0, "priority": 75, "enabled": False},
 }
 
 

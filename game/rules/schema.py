@@ -63,6 +63,15 @@ def _actions() -> dict[str, Action]:
     return {name: Action(**a) for name, a in ACTIONS.items()}
 
 
+class Profile(Base):
+    """An energy profile (a posture or mood) the group's agents may switch to with `profile`."""
+
+    max_energy: Annotated[int, doc("energy cap in this profile (energy above it is lost on switching); -1 = the group's",
+                                   ge=-1, le=255)] = -1
+    upkeep: Annotated[int, doc("energy drained every tick in this profile; -1 = the group's", ge=-1)] = -1
+    costs: Annotated[dict[str, int], doc("per-action energy costs in this profile, over the group's")] = {}
+
+
 class Group(Base):
     """An agent group (team): its body, i.e. its energy profile and action costs."""
 
@@ -73,6 +82,10 @@ class Group(Base):
     costs: Annotated[dict[str, int], doc("per-action energy cost overrides for this group")] = {}
     family: Annotated[int, doc("family id for `clans` kinship; -1 = one family per agent")] = -1
     clan: Annotated[int, doc("clan id for `clans` kinship; -1 = the team id")] = -1
+    profiles: Annotated[
+        dict[str, Profile],
+        doc("energy profiles the `profile` action switches among: argument 0 is the group's own body, k the k-th of these"),
+    ] = {}
 
 
 class Combat(Base):

@@ -37,6 +37,8 @@ SYSTEMS: tuple[SystemSpec, ...] = (
     SystemSpec("move", "actions", "movement", ("decode",), ("tally",), (Act.MOVE, Act.ROTATE), does="move and rotate (one kernel)"),
     SystemSpec("color", "actions", "interact", ("decode",), ("tally",), (Act.COLOR,), does="change the agent's color"),
     SystemSpec("mate", "actions", "mate", ("decode",), ("tally",), (Act.MATE,), does="propose and form bonds"),
+    SystemSpec("profile", "actions", "profile", ("decode",), ("tally",), (Act.PROFILE,),
+               does="switch to another energy profile of the group"),
     SystemSpec("tally", "actions", "decode", after=("decode",), does="count each intent's success or failure"),
     SystemSpec("energy", "world", "energy", does="upkeep and shield cost"),
     SystemSpec("cooldown", "world", "cooldown", after=("energy",), does="building cooldowns and stock regeneration"),

@@ -41,6 +41,7 @@ class Position(msgspec.Struct):
     shield=np.uint8,
     frozen=np.int32,
     color=np.uint8,
+    profile=np.uint8,
 )
 class Agent(msgspec.Struct):
     group: int = 0
@@ -50,6 +51,7 @@ class Agent(msgspec.Struct):
     shield: int = 0
     frozen: int = 0
     color: int = 0
+    profile: int = 0  # 0: the group's own body; k: the group's k-th declared profile
 
 
 @component(items=(np.int32, "num_resources"))
@@ -80,8 +82,13 @@ class Tables:
     action_code: np.ndarray  # (num_actions,) int32: env action id -> Act code
     priority: list[int]  # Act codes in resolution order
     arg_count: np.ndarray  # (NUM_CODES,) int32: valid arguments are 0..arg_count-1
-    cost: np.ndarray  # (groups, NUM_CODES) int32
-    upkeep: np.ndarray  # (groups,) int32
+    # an agent's body is row `group * profiles + profile` of cost, upkeep and max_energy (one row
+    # per group when no group declares a profile)
+    profiles: int  # profiles per group: 1 + the most any group declares
+    profile_count: np.ndarray  # (groups,) int32: 1 + the group's declared profiles
+    cost: np.ndarray  # (groups * profiles, NUM_CODES) int32
+    upkeep: np.ndarray  # (groups * profiles,) int32
+    max_energy: np.ndarray  # (groups * profiles,) int32
     res_max: np.ndarray  # (R,) int32 per-resource cap
     inventory_max: int
     res_reward: np.ndarray  # (R,) float32
@@ -116,11 +123,23 @@ def tables(level: Level) -> Tables:
     arg_count[Act.ATTACK] = ATTACK_ARGS
     arg_count[Act.TRANSFER] = len(res)
     arg_count[Act.COLOR] = 4
+    P = 1 + max(len(g.profiles) for g in level.groups.values())
+    arg_count[Act.PROFILE] = P
     base_cost = np.array([level.actions[a].cost if a in level.actions else 0 for a in ACTION_NAMES], np.int32)
-    cost = np.tile(base_cost, (len(groups), 1))
+    cost = np.tile(base_cost, (len(groups) * P, 1))
+    upkeep = np.zeros(len(groups) * P, np.int32)
+    max_energy = np.zeros(len(groups) * P, np.int32)
     for gi, g in enumerate(level.groups.values()):
-        for a, c in g.costs.items():
-            cost[gi, code[a]] = c
+        # rows past the group's own profiles repeat its body: the profile kernel never selects them
+        bodies = [(g.upkeep, g.max_energy, {})] + [(p.upkeep, p.max_energy, p.costs) for p in g.profiles.values()]
+        for k in range(P):
+            up, mx, costs = bodies[k] if k < len(bodies) else bodies[0]
+            row = gi * P + k
+            for a, c in {**g.costs, **costs}.items():
+                cost[row, code[a]] = c
+            upkeep[row] = g.upkeep if up < 0 else up
+            max_energy[row] = g.max_energy if mx < 0 else mx
+    profiles_on = Act.PROFILE in [code[a] for a in enabled]
     prio = sorted(range(NUM_CODES), key=lambda c: (level.actions[ACTION_NAMES[c]].priority, c))
     T, R = len(bnames), len(res)
     b_in = np.zeros((T, R), np.int32)
@@ -140,8 +159,11 @@ def tables(level: Level) -> Tables:
         action_code=np.array([code[a] for a in enabled], np.int32),
         priority=prio,
         arg_count=arg_count,
+        profiles=P,
+        profile_count=np.array([1 + len(g.profiles) for g in level.groups.values()], np.int32),
         cost=cost,
-        upkeep=np.array([g.upkeep for g in level.groups.values()], np.int32),
+        upkeep=upkeep,
+        max_energy=max_energy,
         res_max=np.array([r.max for r in rl], np.int32),
         inventory_max=level.agent.inventory_max,
         res_reward=np.array([r.reward for r in rl], np.float32),
@@ -160,7 +182,7 @@ def tables(level: Level) -> Tables:
         laser=rid.get("laser", -1),
         armor=rid.get("armor", -1),
         max_arg=int(max(arg_count[code[a]] for a in enabled)),
-        features=features(res),
+        features=features(res, profiles_on),
     )
 
 

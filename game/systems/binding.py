@@ -38,10 +38,12 @@ def scalars(level: Level, tab: Tables) -> dict[str, Any]:
         "mate_share": m.share,
         "mate_duration": m.duration,
         "max_steps": level.max_steps,
+        "profiles": tab.profiles,  # an agent's body row in t_cost, t_upkeep, t_max_energy: group * profiles + profile
         # the observation's channel groups (the offsets within a group are C constants)
         "ch_inventory": f.inventory,
         "ch_wall": f.wall,
         "ch_building": f.building,
+        "ch_profile": f.profile,
         "ch_kin": f.kin,
         "ch_bond": f.bond,
         "ch_self": f.self_,

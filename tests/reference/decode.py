@@ -3,8 +3,8 @@ from engine.rng import permutation
 from game.rules.constants import STAT_BAD_ARG, STAT_NO_ENERGY, Misc
 
 
-def decode(actions, t_action_code, t_arg_count, t_cost, agent_group, agent_energy, active, intent, success,
-           last_action, raw_reward, stats, rng, order, stat_misc):
+def decode(actions, t_action_code, t_arg_count, t_cost, agent_group, agent_profile, agent_energy, active, intent,
+           success, last_action, raw_reward, stats, rng, order, stat_misc, profiles):
     W, A = active.shape
     for w in range(W):
         order[w] = permutation(rng[w : w + 1].reshape(()), A)
@@ -21,7 +21,7 @@ def decode(actions, t_action_code, t_arg_count, t_cost, agent_group, agent_energ
             if not 0 <= arg < t_arg_count[code]:
                 stats[w, a, STAT_BAD_ARG] += 1
                 continue
-            cost = int(t_cost[agent_group[w, a], code])
+            cost = int(t_cost[agent_group[w, a] * profiles + agent_profile[w, a], code])
             if cost > agent_energy[w, a]:
                 stats[w, a, STAT_NO_ENERGY] += 1
                 continue

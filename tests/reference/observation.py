@@ -10,10 +10,10 @@ def sat(v):
 
 
 def observe(grid, alive, position_r, position_c, agent_group, agent_orientation, agent_energy, agent_shield,
-            agent_frozen, agent_color, inventory_items, building_kind, building_cooldown, building_stock,
+            agent_frozen, agent_color, agent_profile, inventory_items, building_kind, building_cooldown, building_stock,
             building_hp, t_b_usable, t_b_swappable, kin_class, kin_view, kin_self_view, bond_partner, bond_until,
             episode_tick, last_action, success, reward, cell_records, obs, ch_inventory, ch_wall, ch_building,
-            ch_kin, ch_bond, ch_self, max_steps):
+            ch_kin, ch_bond, ch_self, ch_profile, max_steps):
     W, A, win = obs.shape[:3]
     half = win // 2
     H, Wd = grid.shape[1:]
@@ -37,6 +37,8 @@ def observe(grid, alive, position_r, position_c, agent_group, agent_orientation,
                                         agent_color[w, e])
                             for q in range(inventory_items.shape[2]):
                                 cell[ch_inventory + q] = sat(inventory_items[w, e, q])
+                            if ch_profile >= 0:
+                                cell[ch_profile] = agent_profile[w, e] + 1
                         mine = kin_class[w, k]
                         seen = kin_self_view[w, mine] if e == k else kin_view[w, mine, kin_class[w, e]]
                         cell[ch_kin] = seen
