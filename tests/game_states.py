@@ -26,8 +26,10 @@ def random_level(rng: np.random.Generator, **over):
                                                     "rage": {"upkeep": 3, "costs": {"attack": 2}}}},
             "blue": {"start_energy": 50, "upkeep": 1, "profiles": {"tired": {"max_energy": 30}}},
         },
-        "actions": {"profile": {"enabled": True}},
-        "buildings": {"wall": {"hp": int(rng.integers(0, 2)) * 20}, "mine": {"max_stock": 3, "regen": 4}},
+        "actions": {"profile": {"enabled": True}, "build": {"enabled": True}},
+        "build": {"buildings": ["wall", "block", "mine"], "capacity": 3},
+        "buildings": {"wall": {"hp": int(rng.integers(0, 2)) * 20, "build_cost": {"ore": 1}},
+                      "mine": {"max_stock": 3, "regen": 4, "build_cost": {"ore": 2, "battery": 1}}},
         "combat": {"consume_laser": bool(rng.integers(2)), "damage": 7},
         "kinship": {"mode": "teams", "share": 0.5},
         "map": {

@@ -190,7 +190,10 @@ class World:
         """
         self._check_world(world)
         values = [self._component_values(c) for c in components]
-        if not self._free[world]:
+        free = self._free[world]
+        while free and self.alive[world, free[-1]]:
+            free.pop()  # a row a kernel claimed itself (e.g. a building an agent built)
+        if not free:
             raise ComponentError(
                 f"world {world} is full (capacity {self.capacity}); build the World with a larger capacity"
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from game.errors import LevelError, MapError
 from game.maps.make import make_layout
-from game.rules.constants import ACTION_NAMES, MAX_PROFILES
+from game.rules.constants import ACTION_NAMES, MAX_BUILDABLES, MAX_PROFILES
 from game.rules.schema import Level
 from game.rules.system_table import SYSTEM_NAMES
 
@@ -34,7 +34,7 @@ def check_level(level: Level, name: str) -> None:
         err("$.resources", "a level needs at least one resource")
     chars: dict[str, str] = {}
     for bname, b in level.buildings.items():
-        for field in ("inputs", "outputs"):
+        for field in ("inputs", "outputs", "build_cost"):
             for r, n in getattr(b, field).items():
                 if r not in resources:
                     err(f"$.buildings.{bname}.{field}.{r}", f"unknown resource '{r}'; expected one of {sorted(resources)}")
@@ -60,6 +60,11 @@ def check_level(level: Level, name: str) -> None:
             err(f"$.groups.{gname}.profiles", f"expected at most {MAX_PROFILES - 1} profiles, got {len(g.profiles)}")
         for pname, p in g.profiles.items():
             check_costs(err, f"$.groups.{gname}.profiles.{pname}.costs", p.costs)
+    for k, bname in enumerate(level.build.buildings):
+        if bname not in level.buildings:
+            err(f"$.build.buildings[{k}]", f"unknown building '{bname}'; expected one of {sorted(level.buildings)}")
+    if len(level.build.buildings) > MAX_BUILDABLES:
+        err("$.build.buildings", f"expected at most {MAX_BUILDABLES} buildings, got {len(level.build.buildings)}")
     for sname in level.systems:
         if sname not in SYSTEM_NAMES:
             err(f"$.systems.{sname}", f"unknown system; expected one of {list(SYSTEM_NAMES)}")

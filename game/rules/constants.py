@@ -23,10 +23,12 @@ class Act(IntEnum):
     COLOR = 8
     MATE = 9
     PROFILE = 10  # switch among the energy profiles of the agent's group (off by default)
+    BUILD = 11  # create a building of the level's [build] list in front (off by default)
 
 
 NUM_CODES = len(Act)
 ATTACK_ARGS = 9  # attack's argument: a cell of the 3x3 block in front
+MAX_BUILDABLES = 16  # build's argument: an entry of the level's [build] buildings
 MAX_PROFILES = 16  # profile's argument: the group's own body (0) and up to 15 declared profiles
 ACTION_NAMES = tuple(a.name.lower() for a in Act)
 

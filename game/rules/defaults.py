@@ -51,6 +51,8 @@ ACTIONS = {
     "mate": {"cost": 10, "priority": 80},
     # off by default, so that the levels without profiles keep their action space
     "profile": {"cost": 0, "priority": 75, "enabled": False},
+    # before move: a wall built this tick already blocks the agent stepping there
+    "build": {"cost": 0, "priority": 45, "enabled": False},
 }
 
 

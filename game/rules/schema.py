@@ -49,6 +49,7 @@ class Building(Base):
     hp: Annotated[int, doc("hit points; attacks reduce it and at 0 it is destroyed; 0 = indestructible", ge=0)] = 30
     usable: Annotated[bool, doc("whether `use` works on it (false for walls and blocks)")] = True
     swappable: Annotated[bool, doc("whether `swap` can move it (blocks)")] = False
+    build_cost: Annotated[dict[str, int], doc("resources the builder pays to create one with `build` ([build])")] = {}
 
 
 class Action(Base):
@@ -96,6 +97,14 @@ class Combat(Base):
     consume_laser: Annotated[bool, doc("attacks need and consume one `laser` item")] = False
     shield_upkeep: Annotated[int, doc("energy drained per tick while the shield is on", ge=0)] = 1
     steal: Annotated[bool, doc("a hit that freezes also moves the victim's inventory to the attacker")] = True
+
+
+class Build(Base):
+    """The `build` action: an agent creates a building in the empty cell in front of it."""
+
+    buildings: Annotated[list[str], doc("what `build` creates: argument k makes the k-th (each pays its `build_cost`)")] = []
+    capacity: Annotated[int, doc("objects agents may create per world and episode (rows reserved for them)",
+                                 ge=0, le=4096)] = 16
 
 
 class Kinship(Base):
@@ -183,6 +192,7 @@ class Level(Base):
     combat: Annotated[Combat, doc("attack and shield rules")] = msgspec.field(default_factory=Combat)
     kinship: Annotated[Kinship, doc("how rewards are shared between agents")] = msgspec.field(default_factory=Kinship)
     mate: Annotated[Mate, doc("mate selection (bonds)")] = msgspec.field(default_factory=Mate)
+    build: Annotated[Build, doc("what agents may build")] = msgspec.field(default_factory=Build)
     obs: Annotated[Observation, doc("the observation window")] = msgspec.field(default_factory=Observation)
     map: Annotated[MapConfig, doc("the map: ASCII or a generator")] = msgspec.field(default_factory=MapConfig)
     systems: Annotated[dict[str, bool], doc("enable (true) or disable (false) engine systems by name")] = {}

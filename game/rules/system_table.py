@@ -39,6 +39,8 @@ SYSTEMS: tuple[SystemSpec, ...] = (
     SystemSpec("mate", "actions", "mate", ("decode",), ("tally",), (Act.MATE,), does="propose and form bonds"),
     SystemSpec("profile", "actions", "profile", ("decode",), ("tally",), (Act.PROFILE,),
                does="switch to another energy profile of the group"),
+    SystemSpec("build", "actions", "creation", ("decode",), ("tally",), (Act.BUILD,),
+               does="create a building in the empty cell in front, paying its build cost"),
     SystemSpec("tally", "actions", "decode", after=("decode",), does="count each intent's success or failure"),
     SystemSpec("energy", "world", "energy", does="upkeep and shield cost"),
     SystemSpec("cooldown", "world", "cooldown", after=("energy",), does="building cooldowns and stock regeneration"),

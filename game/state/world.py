@@ -89,6 +89,9 @@ class Tables:
     cost: np.ndarray  # (groups * profiles, NUM_CODES) int32
     upkeep: np.ndarray  # (groups * profiles,) int32
     max_energy: np.ndarray  # (groups * profiles,) int32
+    build_kind: np.ndarray  # (K,) int32: building type of `build`'s argument k
+    build_cost: np.ndarray  # (K, R) int32: what the builder pays for it
+    build_rows: int  # rows each world reserves for built objects (0 without the `build` action)
     res_max: np.ndarray  # (R,) int32 per-resource cap
     inventory_max: int
     res_reward: np.ndarray  # (R,) float32
@@ -125,6 +128,12 @@ def tables(level: Level) -> Tables:
     arg_count[Act.COLOR] = 4
     P = 1 + max(len(g.profiles) for g in level.groups.values())
     arg_count[Act.PROFILE] = P
+    K = len(level.build.buildings)
+    arg_count[Act.BUILD] = max(K, 1)
+    build_cost = np.zeros((K, len(res)), np.int32)
+    for k, bname in enumerate(level.build.buildings):
+        for r, n in level.buildings[bname].build_cost.items():
+            build_cost[k, rid[r]] = n
     base_cost = np.array([level.actions[a].cost if a in level.actions else 0 for a in ACTION_NAMES], np.int32)
     cost = np.tile(base_cost, (len(groups) * P, 1))
     upkeep = np.zeros(len(groups) * P, np.int32)
@@ -164,6 +173,9 @@ def tables(level: Level) -> Tables:
         cost=cost,
         upkeep=upkeep,
         max_energy=max_energy,
+        build_kind=np.array([bnames.index(b) for b in level.build.buildings], np.int32),
+        build_cost=build_cost,
+        build_rows=level.build.capacity if Act.BUILD in [code[a] for a in enabled] else 0,
         res_max=np.array([r.max for r in rl], np.int32),
         inventory_max=level.agent.inventory_max,
         res_reward=np.array([r.reward for r in rl], np.float32),
@@ -273,9 +285,11 @@ def build(level: Level, num_worlds: int, seed: int, name: str = "level", capacit
         if (lay.height, lay.width, len(lay.agents)) != (first.height, first.width, len(first.agents)):
             raise BuildError(f"{name}: world {w}'s map differs in size or agent count from world 0's")
     A = len(first.agents)
-    need = A + max(max(len(lay.objects) for lay in layouts), 1)
+    # rows: the agents, the most objects any world's map has, and those agents may build
+    need = A + max(max(len(lay.objects) for lay in layouts) + tab.build_rows, 1)
     if capacity is not None and need > capacity:
-        raise BuildError(f"{name}: this map has {need - A} objects, more than the {capacity - A} its env was built for")
+        raise BuildError(f"{name}: this map has {need - A - tab.build_rows} objects, more than the "
+                         f"{capacity - A - tab.build_rows} its env was built for")
     capacity = capacity or need
     world = World(num_worlds, capacity, COMPONENTS, dims={"num_resources": len(tab.resource_names)}, seed=seed)
     world.resources.add("num_agents", A)

@@ -67,6 +67,8 @@ def lookup(name: str, world: World, tab: Tables, extra: dict[str, Any], who: str
     if name.startswith("t_") and hasattr(tab, name[2:]):
         return getattr(tab, name[2:])
     comp, _, field = name.partition("_")
+    if comp in world and field == "has":  # which rows hold the component (a kernel that creates sets it)
+        return world[comp].has.view("uint8")
     if comp in world and field:
         return world.column(comp, field)
     raise KeyError(f"{who}: cannot bind argument '{name}': no resource, component field, table or scalar of that name")
