@@ -99,3 +99,25 @@ def arm_victim(s, res="ore"):
     s.step({1: ("rotate", DOWN)})
     s.step({1: ("use", 0)})
     s.step({1: ("rotate", UP), 0: ("rotate", DOWN)})
+
+
+def play_like_the_prototype(level, system: str, prototype, ticks: int, seed: int = 0) -> list[GridEnv]:
+    """Three envs of `level` stepped with the same random actions: two with the kernel of `system`,
+    one with `prototype(env)` (a numpy system `fn(world)`) in its place, same phase and order.
+    Asserts the three states agree after every tick; returns the envs for further checks."""
+    envs = [make_env(level, num_worlds=4, seed=seed) for _ in range(3)]
+    proto = envs[2]
+    spec = proto.scheduler[system]
+    proto.scheduler.remove(system)
+    proto.scheduler.add(system, prototype(proto), phase=spec.phase, after=spec.after, before=spec.before)
+    assert proto.scheduler.order == envs[0].scheduler.order
+    rng = np.random.default_rng(seed)
+    n, nvec = envs[0].num_agents, envs[0].single_action_space.nvec
+    for env in envs:
+        env.reset(seed)
+    for tick in range(ticks):
+        acts = np.stack([rng.integers(0, nvec[0], n), rng.integers(0, nvec[1], n)], 1).astype(np.int32)
+        for env in envs:
+            env.step(acts)
+        assert len({env.state_hash() for env in envs}) == 1, f"{system}: the prototype differs at tick {tick}"
+    return envs

@@ -7,16 +7,15 @@ compared with the kernel on random states and, inside the env, over whole trajec
 
 import re
 
-import numpy as np
 import pytest
-
 from engine.systems_cy.creation import KERNELS
+
 from game import LevelError
 from game.env.gridenv import make_env
 from game.load.level import decode
 from tests.game_states import differential
 from tests.reference import creation as ref
-from tests.scenario_util import DOWN, UP, Scenario
+from tests.scenario_util import DOWN, UP, Scenario, play_like_the_prototype
 
 BUILD = KERNELS["build"]
 WALL, BLOCK, MINE = 0, 1, 2  # build's arguments in BUILDER's [build] list
@@ -162,21 +161,7 @@ def test_the_kernel_in_the_env_plays_like_the_prototype():
     level = decode({**BUILDER, "build": {"buildings": ["wall", "block", "mine"], "capacity": 6},
                     "buildings": {k: {"build_cost": {}} for k in ("wall", "block", "mine")},
                     "map": {"ascii": ROOM.strip("\n")}}, "room.toml")
-    envs = [make_env(level, num_worlds=4, seed=5) for _ in range(3)]
-    proto = envs[2]
-    after, before = proto.scheduler["build"].after, proto.scheduler["build"].before
-    proto.scheduler.remove("build")
-    proto.scheduler.add("build", ref.build_system(proto), phase="actions", after=after, before=before)
-    assert proto.scheduler.order == envs[0].scheduler.order
-    rng = np.random.default_rng(1)
-    for env in envs:
-        env.reset(5)
-    for _ in range(80):
-        acts = np.stack([rng.integers(0, len(envs[0].action_names), envs[0].num_agents),
-                         rng.integers(0, envs[0].single_action_space.nvec[1], envs[0].num_agents)], 1).astype(np.int32)
-        for env in envs:
-            env.step(acts)
-        assert len({env.state_hash() for env in envs}) == 1
+    envs = play_like_the_prototype(level, "build", ref.build_system, ticks=80, seed=5)
     A = envs[0].agents_per_world
     assert envs[0].world.alive[:, A:].any(), "the random actions built something"
 

@@ -7,16 +7,15 @@ compared with the kernel on random states and, inside the env, over whole trajec
 
 import re
 
-import numpy as np
 import pytest
-
 from engine.systems_cy.profile import KERNELS
+
 from game import LevelError
 from game.env.gridenv import make_env
 from game.load.level import decode
 from tests.game_states import differential
 from tests.reference import profile as ref
-from tests.scenario_util import Scenario
+from tests.scenario_util import Scenario, play_like_the_prototype
 
 PROFILE = KERNELS["profile"]
 
@@ -118,22 +117,7 @@ def test_the_kernel_in_the_env_plays_like_the_prototype():
     """The same level, seed and actions, once with the kernel and once with the numpy system in
     its place: the same trajectory, state for state (and the same for two runs of the kernel)."""
     level = decode({**BODIES, "map": {"ascii": ROOM.strip("\n"), "legend": {"B": "agent.blue"}}}, "room.toml")
-    envs = [make_env(level, num_worlds=4, seed=3) for _ in range(3)]
-    proto = envs[2]
-    after, before = proto.scheduler["profile"].after, proto.scheduler["profile"].before
-    proto.scheduler.remove("profile")
-    proto.scheduler.add("profile", ref.profile_system(proto), phase="actions", after=after, before=before)
-    assert proto.scheduler.order == envs[0].scheduler.order
-    rng = np.random.default_rng(0)
-    for env in envs:
-        env.reset(3)
-    for _ in range(60):
-        acts = rng.integers(0, len(envs[0].action_names), (envs[0].num_agents, 2)).astype(np.int32)
-        acts[:, 1] = rng.integers(0, envs[0].single_action_space.nvec[1], envs[0].num_agents)
-        for env in envs:
-            env.step(acts)
-        hashes = {env.state_hash() for env in envs}
-        assert len(hashes) == 1
+    envs = play_like_the_prototype(level, "profile", ref.profile_system, ticks=60, seed=3)
     assert envs[0].world["agent"].profile.any(), "the random actions switched some profile"
 
 
