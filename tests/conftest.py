@@ -22,3 +22,26 @@ def pygame_display():
     pygame.font.init()
     yield
     pygame.quit()
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """One real tiny training run (tests/tiny_training.py) that the trainer's tests read and copy:
+    (run directory, the training summary). Tests that change a run work on a copy (copy_run)."""
+    from learn.train import train
+    from tests.tiny_training import EPOCH, tiny
+
+    run_dir = tmp_path_factory.mktemp("learn") / "run"
+    return run_dir, train(tiny(run_dir, total_steps=5 * EPOCH))
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory):
+    """A finished tiny training run of six epochs (tests/monitor_util.py) for the monitor's tests."""
+    from learn.config import load_config
+    from learn.train import train
+    from tests.monitor_util import EPOCH, TINY
+
+    run_dir = tmp_path_factory.mktemp("monitor") / "finished"
+    train(load_config(overrides={**TINY, "run_dir": str(run_dir), "total_steps": 6 * EPOCH}))
+    return run_dir

@@ -174,8 +174,19 @@ def test_levels_without_the_action_reserve_nothing_and_keep_their_spaces():
     assert with_it.world.capacity == env.world.capacity + 5
 
 
+def test_the_flat_action_list_names_what_each_build_argument_makes():
+    env = make_env("arena", actions={"build": {"enabled": True}}, build={"buildings": ["wall", "mine", "block"]})
+    names = env.flat_action_names
+    assert [n for n in names if n.startswith("build")] == ["build_wall", "build_mine", "build_block"]
+    # each name's row builds that building: argument k of the build action
+    build = env.action_names.index("build")
+    rows = [tuple(env.flat_actions[i]) for i, n in enumerate(names) if n.startswith("build")]
+    assert rows == [(build, 0), (build, 1), (build, 2)]
+
+
 @pytest.mark.parametrize("raw, where", [
     ({"build": {"buildings": ["tower"]}}, "$.build.buildings[0]: unknown building 'tower'"),
+    ({"build": {"buildings": ["wall", "mine", "wall"]}}, "$.build.buildings[2]: 'wall' is already argument 0"),
     ({"buildings": {"wall": {"build_cost": {"gold": 1}}}}, "$.buildings.wall.build_cost.gold: unknown resource"),
     ({"buildings": {"wall": {"build_cost": {"ore": -1}}}}, "$.buildings.wall.build_cost.ore: expected a count >= 0"),
     ({"build": {"capacity": -1}}, "$.build.capacity: Expected `int` >= 0"),

@@ -13,7 +13,7 @@ from learn.agent import Agent
 from learn.cell_encoder import BUILDING_KINDS, ENERGY_THRESHOLDS, INVENTORY_THRESHOLDS, CellEncoder
 from learn.policy import make_policy
 from learn.train import train
-from tests.test_learn_train import EPOCH, tiny
+from tests.tiny_training import EPOCH, tiny
 
 ARENA = "game/levels/arena.toml"
 

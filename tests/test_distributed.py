@@ -21,7 +21,7 @@ from learn.train import env_seed, train
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVEL = str(ROOT / "game/levels/arena.toml")
-# per rank: 1 world x 24 agents, 16-step rollouts, 20-step episodes (as in test_learn_train.py)
+# per rank: 1 world x 24 agents, 16-step rollouts, 20-step episodes (as in tests/tiny_training.py)
 EPOCH = 24 * 16
 FLAGS = ["--num-worlds", "1", "--horizon", "16", "--max-steps", "20", "--minibatches", "2", "--torch-threads", "1",
          "--device", "cpu", "--backend", "gloo", "--quiet"]

@@ -1,14 +1,11 @@
-"""A real (tiny) training run: run directory, checkpoints, resume, stats, faults, eval."""
+"""A real (tiny) training run: run directory, checkpoints, resume, stats, eval, policies.
+
+The run's faults (kills, signals, damaged files, a used or locked run directory, non-finite
+losses) are in tests/test_train_faults.py; the shared run is the `tiny_run` fixture (conftest.py)."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pytest
 import torch
@@ -19,35 +16,11 @@ from learn.__main__ import main
 from learn.config import load_config
 from learn.evaluate import evaluate
 from learn.train import train
-
-LEVEL = "game/levels/arena.toml"
-# 1 world x 24 agents, 16-step rollouts, 20-step episodes: ~1 s an epoch on one core
-TINY = dict(level=LEVEL, num_worlds=1, horizon=16, max_steps=20, minibatches=2, checkpoint_interval=2,
-            keep_checkpoints=2, quiet=True, torch_threads=1, device="cpu")
-EPOCH = 24 * 16
+from tests.tiny_training import EPOCH, LEVEL, db, tiny
 
 
-def tiny(run_dir, **kw):
-    return load_config(overrides={**TINY, "run_dir": str(run_dir), **kw})
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("learn") / "run"
-    summary = train(tiny(run_dir, total_steps=5 * EPOCH))
-    return run_dir, summary
-
-
-def _db(run_dir, sql):
-    con = duckdb.connect(str(Path(run_dir) / "stats.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def test_run_directory(run):
-    run_dir, s = run
+def test_run_directory(tiny_run):
+    run_dir, s = tiny_run
     assert s["global_step"] == 5 * EPOCH and s["epochs"] == 5
     assert s["SPS"] > 0 and set(s["phase_share"]) == {"env", "inference", "learn", "other"}
     assert (run_dir / "config.toml").is_file()
@@ -63,13 +36,13 @@ def test_run_directory(run):
     assert s["checkpoint"].endswith(names[-1])
     # episodes of 20 steps end during the run, and their stats reach DuckDB
     assert s["episodes"] > 0 and np.isfinite(s["episode_return"])
-    assert _db(run_dir, "SELECT count(DISTINCT epoch) FROM metrics")[0][0] == 5
-    stats = dict(_db(run_dir, "SELECT name, count(*) FROM episodes GROUP BY name"))
+    assert db(run_dir, "SELECT count(DISTINCT epoch) FROM metrics")[0][0] == 5
+    stats = dict(db(run_dir, "SELECT name, count(*) FROM episodes GROUP BY name"))
     assert stats.get("episode_return", 0) > 0 and stats.get("hearts", 0) > 0
 
 
-def test_checkpoint_contents(run):
-    run_dir, _ = run
+def test_checkpoint_contents(tiny_run):
+    run_dir, _ = tiny_run
     data = ckpt.load_checkpoint(ckpt.list_checkpoints(run_dir)[-1])
     assert data["global_step"] == 5 * EPOCH and data["epoch"] == 5 and data["policy"] == "cnn"
     env = game.make_env(LEVEL, num_worlds=1)
@@ -77,8 +50,8 @@ def test_checkpoint_contents(run):
     assert {"torch", "numpy", "python"} <= set(data["rng"]) and data["optimizer"]["state"]
 
 
-def test_resume_continues_the_run(run, tmp_path):
-    src, _ = run
+def test_resume_continues_the_run(tiny_run, tmp_path):
+    src, _ = tiny_run
     run_dir = tmp_path / "resumed"
     (run_dir / "checkpoints").mkdir(parents=True)
     last = ckpt.list_checkpoints(src)[-1]
@@ -90,8 +63,8 @@ def test_resume_continues_the_run(run, tmp_path):
     assert [x["epoch"] for x in lines] == [6, 7]
 
 
-def test_corrupt_and_foreign_checkpoints_exit_2(run, tmp_path, capsys):
-    run_dir, _ = run
+def test_corrupt_and_foreign_checkpoints_exit_2(tiny_run, tmp_path, capsys):
+    run_dir, _ = tiny_run
     good = ckpt.list_checkpoints(run_dir)[-1].read_bytes()
     truncated = tmp_path / "truncated.pt"
     truncated.write_bytes(good[: len(good) // 2])
@@ -106,10 +79,10 @@ def test_corrupt_and_foreign_checkpoints_exit_2(run, tmp_path, capsys):
         assert words in err and "Traceback" not in err, err
 
 
-def test_checkpoints_of_the_multidiscrete_heads_are_refused(run, tmp_path, capsys):
+def test_checkpoints_of_the_multidiscrete_heads_are_refused(tiny_run, tmp_path, capsys):
     """A version-1 checkpoint (a head per MultiDiscrete dimension) is refused by name, not by a
     shape error inside torch, wherever a checkpoint is read."""
-    run_dir, _ = run
+    run_dir, _ = tiny_run
     data = torch.load(ckpt.list_checkpoints(run_dir)[-1], weights_only=True)
     data["version"] = 1
     old = tmp_path / "old.pt"
@@ -123,9 +96,9 @@ def test_checkpoints_of_the_multidiscrete_heads_are_refused(run, tmp_path, capsy
         load_policy(str(old), game.make_env(LEVEL, num_worlds=1))
 
 
-def test_policies_choose_from_the_flat_action_list(run):
+def test_policies_choose_from_the_flat_action_list(tiny_run):
     """The trained policy's head spans the flat action list, and its actions are valid pairs."""
-    run_dir, _ = run
+    run_dir, _ = tiny_run
     data = ckpt.load_checkpoint(ckpt.list_checkpoints(run_dir)[-1])
     env = game.make_env(LEVEL, num_worlds=1, seed=2)
     assert data["spaces"]["flat_action_names"] == env.flat_action_names
@@ -142,8 +115,8 @@ def test_policies_choose_from_the_flat_action_list(run):
         obs, *_ = env.step(a)
 
 
-def test_level_with_other_spaces_is_refused(run, tmp_path, capsys):
-    run_dir, _ = run
+def test_level_with_other_spaces_is_refused(tiny_run, tmp_path, capsys):
+    run_dir, _ = tiny_run
     level = tmp_path / "small_window.toml"
     level.write_text(Path(LEVEL).read_text() + "\n[obs]\nwindow = 7\n")
     assert main(["eval", str(ckpt.list_checkpoints(run_dir)[-1]), str(level), "--episodes", "1"]) == 2
@@ -160,7 +133,7 @@ def test_training_ends_with_an_eval_of_the_scored_level_that_eval_repeats(tmp_pa
     assert fe["episodes"] == 3 and fe["seed"] == 0
     out = capsys.readouterr().out
     assert "eval on arena" in out and f"{fe['mean_return']:.4g}" in out and "verdict" in out
-    rows = dict(_db(tmp_path / "fe", f"SELECT name, value FROM evals WHERE eval_id = '{fe['eval_id']}'"))
+    rows = dict(db(tmp_path / "fe", f"SELECT name, value FROM evals WHERE eval_id = '{fe['eval_id']}'"))
     assert rows["mean_return"] == pytest.approx(fe["mean_return"])
     torch.manual_seed(123)
     before = torch.get_rng_state()
@@ -173,13 +146,13 @@ def test_training_ends_with_an_eval_of_the_scored_level_that_eval_repeats(tmp_pa
     assert train(tiny(tmp_path / "none", total_steps=EPOCH, final_eval=0))["final_eval"] is None
 
 
-def test_eval_writes_stats_and_a_replay_that_replays(run):
-    run_dir, _ = run
+def test_eval_writes_stats_and_a_replay_that_replays(tiny_run):
+    run_dir, _ = tiny_run
     r = evaluate(ckpt.list_checkpoints(run_dir)[-1], LEVEL, episodes=2, max_steps=12)
     assert r["episodes"] == 2 and np.isfinite(r["mean_return"]) and r["hearts_per_agent"] >= 0
-    rows = dict(_db(run_dir, f"SELECT name, value FROM evals WHERE eval_id = '{r['eval_id']}'"))
+    rows = dict(db(run_dir, f"SELECT name, value FROM evals WHERE eval_id = '{r['eval_id']}'"))
     assert rows["mean_return"] == pytest.approx(r["mean_return"])
-    assert _db(run_dir, f"SELECT count(*) FROM eval_agents WHERE eval_id = '{r['eval_id']}'")[0][0] == 2 * 24
+    assert db(run_dir, f"SELECT count(*) FROM eval_agents WHERE eval_id = '{r['eval_id']}'")[0][0] == 2 * 24
     rep = np.load(r["replay"])
     assert str(rep["level"]) == LEVEL and rep["actions"].shape == (12, 24, 2) and rep["actions"].dtype == np.int32
     env = game.make_env(str(rep["level"]), num_worlds=1, seed=int(rep["seed"]), max_steps=int(rep["max_steps"]))
@@ -197,35 +170,6 @@ def test_lstm_policy_trains(tmp_path):
     assert data["policy"] == "lstm"
 
 
-def test_sigkill_then_resume_keeps_committed_stats(tmp_path):
-    run_dir = tmp_path / "killed"
-    args = [sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(run_dir), "--quiet",
-            "--total-steps", str(10**7), "--num-worlds", "1", "--horizon", "16", "--max-steps", "20",
-            "--checkpoint-interval", "2", "--torch-threads", "1", "--device", "cpu"]
-    proc = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    try:
-        deadline = time.time() + 120
-        while time.time() < deadline and len(ckpt.list_checkpoints(run_dir)) < 2:
-            assert proc.poll() is None, proc.stderr.read().decode()
-            time.sleep(0.2)
-        assert len(ckpt.list_checkpoints(run_dir)) >= 2
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    committed = _db(run_dir, "SELECT count(*) FROM metrics")[0][0]
-    epochs_before = _db(run_dir, "SELECT max(epoch) FROM metrics")[0][0]
-    assert committed > 0
-    assert not list((run_dir / "checkpoints").glob(".*.tmp")), "a temporary checkpoint was left in place"
-    last = ckpt.load_checkpoint(ckpt.list_checkpoints(run_dir)[-1])
-    s = train(tiny(run_dir, total_steps=last["global_step"] + EPOCH, resume=True))
-    assert s["global_step"] == last["global_step"] + EPOCH
-    # nothing committed before the kill is lost; the resumed epochs are a new segment
-    assert _db(run_dir, "SELECT count(*) FROM metrics WHERE segment = 0")[0][0] == committed
-    assert _db(run_dir, "SELECT max(epoch) FROM metrics WHERE segment = 0")[0][0] == epochs_before
-    assert _db(run_dir, "SELECT DISTINCT epoch FROM metrics WHERE segment = 1") == [(last["epoch"] + 1,)]
-
-
 def test_random_baseline_for_learning_tests():
     r = evaluate(None, LEVEL, episodes=2, max_steps=10)
     assert r["episodes"] == 2 and np.isfinite(r["mean_return"]) and "replay" not in r
@@ -236,8 +180,8 @@ def test_multiprocessing_backend(tmp_path):
     assert s["global_step"] == 2 * 2 * EPOCH
 
 
-def test_eval_takes_a_run_directory_or_run_at_step(run, capsys):
-    run_dir, s = run
+def test_eval_takes_a_run_directory_or_run_at_step(tiny_run, capsys):
+    run_dir, s = tiny_run
     latest, older = ckpt.list_checkpoints(run_dir)[-1], ckpt.list_checkpoints(run_dir)[0]
     assert ckpt.resolve_checkpoint(run_dir) == latest
     assert ckpt.resolve_checkpoint(f"{run_dir}@{4 * EPOCH}") == older
@@ -267,155 +211,3 @@ def test_baseline_eval_and_bench_write_nothing_into_the_current_directory(tmp_pa
     assert main(["bench", level, "--epochs", "1", "--num-worlds", "2", "--horizon", "8", "--no-reference"]) == 0
     assert json.loads(capsys.readouterr().out)["end_to_end_sps"] > 0
     assert list(cwd.iterdir()) == []
-
-
-def _copy_run(src, dst):
-    import shutil
-
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("lock", "*.wal"))
-    return dst
-
-
-def test_resume_without_config_toml_goes_on_with_the_checkpoints_config(run, tmp_path):
-    run_dir = _copy_run(run[0], tmp_path / "run")
-    (run_dir / "config.toml").unlink()
-    # no level, no settings on the command line: all of it must come from the checkpoint
-    assert main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"]) == 0
-    saved = load_config(run_dir / "config.toml")
-    assert (saved.level, saved.horizon, saved.max_steps, saved.num_worlds) == (LEVEL, 16, 20, 1)
-    assert json.loads((run_dir / "metrics.jsonl").read_text().splitlines()[-1])["step"] == 6 * EPOCH
-    empty = tmp_path / "nothing"
-    empty.mkdir()
-    assert main(["train", "--run-dir", str(empty), "--resume", "--quiet"]) == 2
-
-
-def test_a_failed_resume_leaves_config_toml_as_it_was(run, tmp_path, capsys):
-    run_dir = _copy_run(run[0], tmp_path / "run")
-    before = (run_dir / "config.toml").read_bytes()
-    assert main(["train", "--run-dir", str(run_dir), "--resume", "--policy", "lstm", "--quiet"]) == 2
-    assert "policy" in capsys.readouterr().err
-    assert (run_dir / "config.toml").read_bytes() == before
-    # so a plain --resume still works afterwards
-    assert main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"]) == 0
-
-
-def test_a_new_run_into_a_used_run_directory_is_refused(run, tmp_path, capsys):
-    run_dir = _copy_run(run[0], tmp_path / "run")
-    metrics = (run_dir / "metrics.jsonl").read_bytes()
-    names = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
-    assert main(["train", LEVEL, "--run-dir", str(run_dir), "--num-worlds", "1", "--quiet"]) == 2
-    err = capsys.readouterr().err
-    assert "already holds a run" in err and "--resume" in err
-    assert (run_dir / "metrics.jsonl").read_bytes() == metrics
-    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == names
-
-
-def test_a_second_trainer_on_the_same_run_directory_is_refused(tmp_path):
-    from learn.config import ConfigError
-    from learn.train import Trainer
-
-    first = Trainer(tiny(tmp_path / "run", total_steps=4 * EPOCH))
-    try:
-        first.epoch_once()
-        first.save()
-        with pytest.raises(ConfigError, match=rf"in use by another trainer \(pid {os.getpid()}\)"):
-            Trainer(tiny(tmp_path / "run", total_steps=4 * EPOCH, resume=True))
-    finally:
-        first.close()
-    second = Trainer(tiny(tmp_path / "run", total_steps=4 * EPOCH, resume=True))  # free again
-    try:
-        assert second.global_step == EPOCH
-    finally:
-        second.close()
-
-
-def test_a_checkpoint_with_non_finite_weights_is_refused(run, tmp_path, capsys):
-    data = torch.load(ckpt.list_checkpoints(run[0])[-1], weights_only=True)
-    name = next(k for k, v in data["model"].items() if v.is_floating_point() and v.numel() > 1)
-    data["model"][name].view(-1)[3] = float("nan")
-    bad = tmp_path / "run" / "checkpoints" / "ckpt_000000000001.pt"
-    bad.parent.mkdir(parents=True)
-    torch.save(data, bad)
-    with pytest.raises(ckpt.CheckpointError, match=f"damaged: non-finite values in {name}"):
-        ckpt.load_checkpoint(bad)
-    assert main(["eval", str(bad), LEVEL]) == 2
-    assert "damaged" in capsys.readouterr().err
-
-
-def test_non_finite_losses_stop_the_run_and_keep_the_last_good_checkpoint(tmp_path, monkeypatch, capsys):
-    import learn.train as lt
-
-    real, calls = lt.ppo_update, []
-
-    def diverging(*a, **kw):
-        out = real(*a, **kw)
-        calls.append(1)
-        if len(calls) >= 3:
-            out["losses/value"] = float("nan")
-        return out
-
-    monkeypatch.setattr(lt, "ppo_update", diverging)
-    run_dir = tmp_path / "run"
-    argv = ["train", LEVEL, "--run-dir", str(run_dir), "--num-worlds", "1", "--horizon", "16", "--max-steps", "20",
-            "--minibatches", "2", "--checkpoint-interval", "2", "--total-steps", str(6 * EPOCH), "--quiet",
-            "--no-reference", "--torch-threads", "1", "--device", "cpu"]
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert "training diverged at epoch 3" in err and "losses/value" in err and "Traceback" not in err
-    assert [p.name for p in ckpt.list_checkpoints(run_dir)] == [f"ckpt_{2 * EPOCH:012d}.pt"]
-    assert json.loads((run_dir / "status.json").read_text())["state"] == "failed"
-    assert [json.loads(x)["epoch"] for x in (run_dir / "metrics.jsonl").read_text().splitlines()] == [1, 2]
-
-
-def test_progress_without_a_terminal_is_whole_plain_lines(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(tmp_path / "run"),
-                        "--num-worlds", "1", "--horizon", "16", "--max-steps", "20", "--minibatches", "2",
-                        "--total-steps", str(3 * EPOCH), "--no-reference", "--torch-threads", "1"],
-                       capture_output=True, text=True, timeout=300, cwd=Path(__file__).parent.parent,
-                       env={**os.environ, "COLUMNS": "80"})
-    assert r.returncode == 0, r.stderr
-    lines = [x for x in r.stdout.splitlines() if x.startswith("train ")]
-    assert lines, r.stdout
-    assert lines[-1].startswith(f"train {3 * EPOCH:,}/{3 * EPOCH:,} steps") and "ETA 00:00:00" in lines[-1]
-    assert all("elapsed" in x and "ETA" in x for x in lines) and "…" not in r.stdout
-
-
-def test_a_torn_last_metrics_line_does_not_swallow_the_next_segment(run, tmp_path):
-    run_dir = _copy_run(run[0], tmp_path / "run")
-    with open(run_dir / "metrics.jsonl", "a") as f:
-        f.write('{"segment": 0, "epoch": 6, "st')  # power lost mid-line
-    assert main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"]) == 0
-    lines = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    assert [(x["segment"], x["epoch"]) for x in lines] == [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (1, 6)]
-
-
-def test_sigterm_checkpoints_and_marks_the_run_interrupted(tmp_path):
-    run_dir = tmp_path / "termed"
-    args = [sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(run_dir), "--quiet", "--no-reference",
-            "--total-steps", str(10**7), "--num-worlds", "1", "--horizon", "16", "--max-steps", "20",
-            "--checkpoint-interval", "1000", "--torch-threads", "1", "--device", "cpu"]
-    errfile = tmp_path / "stderr.txt"
-    with open(errfile, "w") as errs:  # a file, not a pipe: a full pipe would block the child
-        proc = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL,
-                                stderr=errs)
-    log = run_dir / "metrics.jsonl"
-    try:
-        deadline = time.time() + 120
-        while time.time() < deadline and (not log.is_file() or len(log.read_text().splitlines()) < 3):
-            assert proc.poll() is None, errfile.read_text()
-            time.sleep(0.1)
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    err = errfile.read_text()
-    assert rc == 143 and "terminated (a checkpoint was written)" in err and "Traceback" not in err
-    status = json.loads((run_dir / "status.json").read_text())
-    assert status["state"] == "interrupted"
-    epochs = [json.loads(x)["epoch"] for x in log.read_text().splitlines()]
-    # no checkpoint was due (interval 1000): the one there is the one SIGTERM wrote, at the last epoch
-    (only,) = ckpt.list_checkpoints(run_dir)
-    data = ckpt.load_checkpoint(only)
-    assert epochs == list(range(1, len(epochs) + 1)) and data["epoch"] == epochs[-1]
-    assert data["global_step"] == epochs[-1] * EPOCH

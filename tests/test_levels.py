@@ -169,6 +169,15 @@ BAD = {
         "$.map.params.height",
         "Expected `int`, got `str`",
     ),
+    # msgspec writes a table key as `[...]`; the message names the key that failed
+    "table_key_type": ('[groups.red]\nmax_energy = "lots"\n', "$.groups.red.max_energy", "Expected `int`, got `str`"),
+    "nested_table_keys": (
+        '[groups.red.profiles.calm]\nupkeep = "x"\n', "$.groups.red.profiles.calm.upkeep", "Expected `int`, got `str`",
+    ),
+    "unknown_field_under_a_key": (
+        "[buildings.mine]\ncooldwn = 3\n", "$.buildings.mine.cooldwn", "unknown field; expected one of: ",
+    ),
+    "quoted_key": ('[groups."red team"]\nmax_energy = "x"\n', '$.groups["red team"].max_energy', "Expected `int`"),
     "generator_unknown_param": (
         '[map]\ngenerator = "maze"\nparams = { hieght = 9 }\n',
         "$.map.params.hieght",
@@ -228,3 +237,15 @@ def test_arena_short_is_the_arena_but_for_its_episode_length():
     for k in ("name", "description", "max_steps"):
         a.pop(k), b.pop(k)
     assert a == b
+
+
+def test_explain_names_the_failing_key_and_keeps_msgspecs_words_without_the_data():
+    from game.errors import explain
+    from game.rules.schema import Level
+
+    msg = "Expected `int`, got `str` - at `$.groups[...].max_energy`"
+    data = {"groups": {"red": {"max_energy": 5}, "blue": {"max_energy": "x"}}}
+    assert explain(msg, Level, data) == "$.groups.blue.max_energy: Expected `int`, got `str`"
+    assert explain(msg, Level) == "$.groups[...].max_energy: Expected `int`, got `str`"
+    # no entry fails on its own (the data do not match the message): msgspec's words stay
+    assert explain(msg, Level, {"groups": {"red": {}}}) == "$.groups[...].max_energy: Expected `int`, got `str`"

@@ -1,90 +1,38 @@
-"""The TUI monitor against real run directories: a finished tiny training run, a run written while
-the app follows it, a trainer killed mid-run, and missing, empty or corrupt directories."""
+"""The TUI monitor against real run directories: a finished tiny training run and a run written
+while the app follows it. Killed trainers and missing, empty or corrupt directories are in
+tests/test_monitor_faults.py."""
 
-import asyncio
 import json
-import os
 import shutil
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
-from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets import DataTable, TabbedContent
 
-from learn.config import load_config
 from learn.monitor.app import HelpScreen, MonitorApp
 from learn.monitor.data import RunReader, fmt
-from learn.monitor.widgets import LinePlot, RunHeader
-from learn.train import train
-
-LEVEL = "game/levels/arena.toml"
-ROOT = Path(__file__).resolve().parents[1]
-# 2 worlds x 24 agents, 16-step rollouts, 20-step episodes: an epoch is 768 agent-steps
-TINY = dict(level=LEVEL, num_worlds=2, horizon=16, max_steps=20, minibatches=2, checkpoint_interval=3,
-            keep_checkpoints=1, quiet=True, torch_threads=1, device="cpu")
-EPOCH = 48 * 16
-SIZE = (140, 44)
-
-
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("monitor") / "finished"
-    train(load_config(overrides={**TINY, "run_dir": str(run_dir), "total_steps": 6 * EPOCH}))
-    return run_dir
+from learn.monitor.widgets import LinePlot
+from tests.monitor_util import (
+    EPOCH,
+    LEVEL,
+    ROOT,
+    cell,
+    close,
+    drive,
+    header,
+    lines_of,
+    wait_for,
+    write_status,
+)
 
 
-def lines_of(run_dir):
-    return [json.loads(x) for x in (Path(run_dir) / "metrics.jsonl").read_text().splitlines()]
-
-
-def drive(app, script, size=SIZE):
-    """Run `script(pilot)` against the app headless."""
-
-    async def main():
-        async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            await script(pilot)
-
-    asyncio.run(main())
-
-
-async def wait_for(pilot, cond, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await pilot.pause(0.05)
-
-
-def header(app) -> str:
-    return str(app.query_one(RunHeader).content)
-
-
-def cell(app, table, row, col) -> str:
-    return str(app.query_one("#" + table, DataTable).get_cell(row, col))
-
-
-def message(app) -> str:
-    return str(app.query_one("#message", Static).content)
-
-
-def panels_shown(app) -> bool:
-    return app.query_one("#panels", TabbedContent).display and not app.query_one("#message", Static).display
-
-
-def close(a, b):
-    return float(a) == pytest.approx(b, rel=2e-3, abs=1e-12)
-
-
-def test_finished_run_shows_the_numbers_in_its_files(finished):
-    lines = lines_of(finished)
+def test_finished_run_shows_the_numbers_in_its_files(finished_run):
+    lines = lines_of(finished_run)
     last = lines[-1]
     with_episodes = [x for x in lines if x.get("charts/episodes")]
-    app = MonitorApp(finished)
+    app = MonitorApp(finished_run)
 
     async def script(pilot):
         snap = app.snapshot
@@ -120,12 +68,12 @@ def test_finished_run_shows_the_numbers_in_its_files(finished):
     drive(app, script)
 
 
-def test_duckdb_and_metrics_log_agree(finished):
+def test_duckdb_and_metrics_log_agree(finished_run):
     """A finished run is read from DuckDB; the same epochs are in the log the live view tails."""
     from learn.monitor.data import read_duckdb
 
-    db = read_duckdb(finished / "stats.duckdb")
-    log = lines_of(finished)
+    db = read_duckdb(finished_run / "stats.duckdb")
+    log = lines_of(finished_run)
     assert [r["epoch"] for r in db] == [x["epoch"] for x in log]
     for r, x in zip(db, log):
         for k, v in x.items():
@@ -133,8 +81,8 @@ def test_duckdb_and_metrics_log_agree(finished):
                 assert r.get(k, 0.0) == pytest.approx(v, rel=1e-9, abs=1e-12), k
 
 
-def test_key_bindings(finished):
-    app = MonitorApp(finished)
+def test_key_bindings(finished_run):
+    app = MonitorApp(finished_run)
 
     async def script(pilot):
         tabs = app.query_one("#panels", TabbedContent)
@@ -163,19 +111,15 @@ def test_key_bindings(finished):
     drive(app, script)
 
 
-def _status(run_dir, **fields):
-    (Path(run_dir) / "status.json").write_text(json.dumps(fields))
-
-
-def test_a_run_being_written_is_followed(finished, tmp_path):
-    src = lines_of(finished)
-    raw = (finished / "metrics.jsonl").read_text().splitlines(keepends=True)
+def test_a_run_being_written_is_followed(finished_run, tmp_path):
+    src = lines_of(finished_run)
+    raw = (finished_run / "metrics.jsonl").read_text().splitlines(keepends=True)
     run_dir = tmp_path / "live"
     run_dir.mkdir()
-    shutil.copy(finished / "config.toml", run_dir / "config.toml")
+    shutil.copy(finished_run / "config.toml", run_dir / "config.toml")
     # this test's process plays the trainer: alive, on this host
     me = psutil.Process()
-    _status(run_dir, state="running", pid=me.pid, host=socket.gethostname(), pid_created=me.create_time(),
+    write_status(run_dir, state="running", pid=me.pid, host=socket.gethostname(), pid_created=me.create_time(),
             started=src[0]["time"] - 1, total_steps=6 * EPOCH, level=LEVEL)
     log = run_dir / "metrics.jsonl"
     log.write_text("".join(raw[:3]))
@@ -219,7 +163,7 @@ def test_a_run_being_written_is_followed(finished, tmp_path):
         await wait_for(pilot, lambda: app.snapshot.epoch == 6)
         assert "1 corrupt line" in header(app)
         # the trainer writes its final record
-        _status(run_dir, state="finished", pid=me.pid, host=socket.gethostname(), started=src[0]["time"] - 1,
+        write_status(run_dir, state="finished", pid=me.pid, host=socket.gethostname(), started=src[0]["time"] - 1,
                 ended=src[-1]["time"], total_steps=6 * EPOCH, level=LEVEL)
         await wait_for(pilot, lambda: app.snapshot.state == "finished")
         assert "FINISHED" in header(app)
@@ -236,99 +180,6 @@ def test_resumed_segment_replaces_the_rerun_epochs(tmp_path):
     snap = RunReader(tmp_path).refresh()
     assert snap.series("losses/value") == ([100, 200, 300, 400, 500, 600, 700], [1, 2, 3, 4, 15, 16, 17])
     assert snap.state == "unknown" and "no status.json" in snap.state_detail
-
-
-def test_killed_trainer_shows_as_crashed(tmp_path):
-    run_dir = tmp_path / "killed"
-    args = [sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(run_dir), "--quiet",
-            "--total-steps", str(10**7), "--num-worlds", "1", "--horizon", "16", "--max-steps", "20",
-            "--torch-threads", "1", "--device", "cpu"]
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    app = MonitorApp(run_dir, interval=0.05)
-
-    async def script(pilot):
-        try:
-            await wait_for(pilot, lambda: app.snapshot.epoch >= 2, timeout=120)
-            assert app.snapshot.state == "running" and "RUNNING" in header(app)
-            assert f"trainer pid {proc.pid}" in header(app)
-        finally:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-        await wait_for(pilot, lambda: app.snapshot.state == "crashed")
-        h = header(app)
-        assert "CRASHED" in h and f"pid {proc.pid} is gone without a final record" in h
-        assert panels_shown(app)  # what it logged before the kill is still shown
-
-    drive(app, script)
-
-
-def test_trainer_error_shows_as_crashed(finished, tmp_path):
-    run_dir = tmp_path / "failed"
-    shutil.copytree(finished, run_dir)
-    status = json.loads((run_dir / "status.json").read_text())
-    _status(run_dir, **{**status, "state": "failed", "error": "RuntimeError: CUDA out of memory"})
-    app = MonitorApp(run_dir)
-
-    async def script(pilot):
-        assert "CRASHED" in header(app) and "CUDA out of memory" in header(app)
-
-    drive(app, script)
-
-
-def test_missing_empty_and_corrupt_dirs_give_a_message(tmp_path, finished):
-    cases = {}
-    cases["missing"] = (tmp_path / "nope", "does not exist")
-    (tmp_path / "empty").mkdir()
-    cases["empty"] = (tmp_path / "empty", "is empty")
-    bad = tmp_path / "corrupt"
-    bad.mkdir()
-    (bad / "config.toml").write_bytes(b"\x00\xff[[[ not toml")
-    (bad / "metrics.jsonl").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00garbage\n{\"half\": \n")
-    (bad / "stats.duckdb").write_bytes(os.urandom(4096))
-    (bad / "status.json").write_text("{")
-    cases["corrupt"] = (bad, "holds no readable epoch records")
-    afile = tmp_path / "a_file"
-    afile.write_text("x")
-    cases["file"] = (afile, "is not a directory")
-
-    for name, (path, words) in cases.items():
-        app = MonitorApp(path)
-
-        async def script(pilot, words=words, name=name):
-            assert words in message(app), (name, message(app))
-            assert not panels_shown(app), name
-            await pilot.press("2", "p", "question_mark", "escape")  # keys still work, nothing raises
-
-        drive(app, script)
-
-
-def test_corrupt_database_falls_back_to_the_log(finished, tmp_path):
-    run_dir = tmp_path / "baddb"
-    shutil.copytree(finished, run_dir)
-    (run_dir / "stats.duckdb").write_bytes(os.urandom(8192))
-    app = MonitorApp(run_dir)
-
-    async def script(pilot):
-        snap = app.snapshot
-        assert snap.state == "finished" and snap.source == "metrics.jsonl" and snap.epoch == 6
-        assert "stats.duckdb could not be read" in header(app) and panels_shown(app)
-
-    drive(app, script)
-
-
-def test_an_empty_dir_fills_in(finished, tmp_path):
-    run_dir = tmp_path / "later"
-    run_dir.mkdir()
-    app = MonitorApp(run_dir, interval=0.05)
-
-    async def script(pilot):
-        assert "is empty" in message(app)
-        for name in ("config.toml", "stats.duckdb", "metrics.jsonl", "status.json"):
-            shutil.copy(finished / name, run_dir / name)
-        await wait_for(pilot, lambda: panels_shown(app))
-        assert app.snapshot.state == "finished" and app.snapshot.epoch == 6
-
-    drive(app, script)
 
 
 def test_train_with_monitor_flag(tmp_path, monkeypatch):
@@ -354,11 +205,11 @@ def test_train_with_monitor_flag(tmp_path, monkeypatch):
     assert f"train {2 * 384:,}/{2 * 384:,} steps" in log and "training summary" in log
 
 
-def test_reference_points_and_the_failed_action_warning(finished, tmp_path):
-    status = json.loads((finished / "status.json").read_text())
+def test_reference_points_and_the_failed_action_warning(finished_run, tmp_path):
+    status = json.loads((finished_run / "status.json").read_text())
     ref = status["reference"]
     assert set(ref) == {"random", "scripted"} and "first_return" in status
-    app = MonitorApp(finished)
+    app = MonitorApp(finished_run)
 
     async def script(pilot):
         h = header(app)
@@ -366,7 +217,7 @@ def test_reference_points_and_the_failed_action_warning(finished, tmp_path):
         assert f"first epoch {status['first_return']:.4g}" in h
         assert close(cell(app, "summary", "reference/scripted", "last"), ref["scripted"]["mean_return"])
         assert close(cell(app, "summary", "reference/first", "last"), status["first_return"])
-        last = lines_of(finished)[-1]
+        last = lines_of(finished_run)[-1]
         assert close(cell(app, "summary", "charts/failed_actions", "last"), last["charts/failed_actions"])
         assert ("WARNING" in h) == (last["charts/failed_actions"] > 1 / 3)
 
@@ -374,10 +225,10 @@ def test_reference_points_and_the_failed_action_warning(finished, tmp_path):
     # a run whose actions mostly fail says so in its header; a curriculum's levels get rows
     run_dir = tmp_path / "failing"
     run_dir.mkdir()
-    shutil.copy(finished / "config.toml", run_dir / "config.toml")
-    line = dict(lines_of(finished)[-1], **{"charts/failed_actions": 0.6, "level/harvest/episode_return": 0.25})
+    shutil.copy(finished_run / "config.toml", run_dir / "config.toml")
+    line = dict(lines_of(finished_run)[-1], **{"charts/failed_actions": 0.6, "level/harvest/episode_return": 0.25})
     (run_dir / "metrics.jsonl").write_text(json.dumps(line) + "\n")
-    _status(run_dir, state="finished", started=line["time"] - 1, ended=line["time"], total_steps=6 * EPOCH,
+    write_status(run_dir, state="finished", started=line["time"] - 1, ended=line["time"], total_steps=6 * EPOCH,
             level=LEVEL)
     app = MonitorApp(run_dir)
 
@@ -390,8 +241,8 @@ def test_reference_points_and_the_failed_action_warning(finished, tmp_path):
 
 def test_a_cell_that_grows_widens_its_column():
     """Live values arrive after "-": the column must widen (it stuck at the first width)."""
-    from textual.app import App
     from rich.text import Text
+    from textual.app import App
 
     from learn.monitor.app import _fill
 

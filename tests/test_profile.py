@@ -121,13 +121,19 @@ def test_the_kernel_in_the_env_plays_like_the_prototype():
     assert envs[0].world["agent"].profile.any(), "the random actions switched some profile"
 
 
-@pytest.mark.parametrize("profiles, field", [
-    ({"x": {"costs": {"fly": 1}}}, "$.groups.agent.profiles.x.costs.fly"),
-    ({"x": {"costs": {"move": -1}}}, "$.groups.agent.profiles.x.costs.move"),
-    ({f"p{i}": {} for i in range(16)}, "$.groups.agent.profiles"),
-    ({"x": {"max_energy": 300}}, "$.groups[...].profiles[...].max_energy"),  # msgspec names no dict key
-    ({"x": {"speed": 2}}, "$.groups[...].profiles[...].speed: unknown field; expected one of: max_energy"),
+PROFILE_ON = {"actions": {"profile": {"enabled": True}}}
+
+
+@pytest.mark.parametrize("profiles, field, over", [
+    ({"x": {"costs": {"fly": 1}}}, "$.groups.agent.profiles.x.costs.fly", PROFILE_ON),
+    ({"x": {"costs": {"move": -1}}}, "$.groups.agent.profiles.x.costs.move", PROFILE_ON),
+    ({f"p{i}": {} for i in range(16)}, "$.groups.agent.profiles", PROFILE_ON),
+    ({"x": {"max_energy": 300}}, "$.groups.agent.profiles.x.max_energy", PROFILE_ON),
+    ({"x": {"max_energy": 0}}, "$.groups.agent.profiles.x.max_energy: expected -1 (the group's cap) or a cap", PROFILE_ON),
+    ({"x": {"speed": 2}}, "$.groups.agent.profiles.x.speed: unknown field; expected one of: max_energy", PROFILE_ON),
+    # declared but unreachable: the action that switches to them is off (as it is by default)
+    ({"x": {}}, "$.groups.agent.profiles: profiles need the `profile` action", {}),
 ])
-def test_bad_profiles_are_refused_naming_the_field(profiles, field):
+def test_bad_profiles_are_refused_naming_the_field(profiles, field, over):
     with pytest.raises(LevelError, match="^" + re.escape(f"p.toml: {field}")):
-        decode({"groups": {"agent": {"profiles": profiles}}, "map": {"ascii": "#A#"}}, "p.toml")
+        decode({"groups": {"agent": {"profiles": profiles}}, "map": {"ascii": "#A#"}, **over}, "p.toml")

@@ -108,10 +108,11 @@ def _non_finite(data: Any, path: str = "$"):
 def decode(raw: dict, name: str) -> Level:
     for path, value in _non_finite(raw):  # a nan reward would train to NaN losses, silently
         raise LevelError(f"{name}: {path}: {value} is not a finite number; give a finite value")
+    data = merge(defaults(), raw)
     try:
-        level = msgspec.convert(merge(defaults(), raw), Level)
+        level = msgspec.convert(data, Level)
     except msgspec.ValidationError as exc:
-        raise LevelError(f"{name}: {explain(str(exc), Level)}") from None
+        raise LevelError(f"{name}: {explain(str(exc), Level, data)}") from None
     check_level(level, name)
     return level
 

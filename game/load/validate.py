@@ -58,13 +58,23 @@ def check_level(level: Level, name: str) -> None:
             err(f"$.groups.{gname}.start_energy", f"expected at most max_energy ({g.max_energy}), got {g.start_energy}")
         if len(g.profiles) >= MAX_PROFILES:
             err(f"$.groups.{gname}.profiles", f"expected at most {MAX_PROFILES - 1} profiles, got {len(g.profiles)}")
+        action = level.actions.get("profile")
+        if g.profiles and (action is None or not action.enabled):  # unreachable bodies are a mistake, not a no-op
+            err(f"$.groups.{gname}.profiles",
+                "profiles need the `profile` action to switch among them; set actions.profile.enabled = true")
         for pname, p in g.profiles.items():
+            if p.max_energy == 0:
+                err(f"$.groups.{gname}.profiles.{pname}.max_energy",
+                    "expected -1 (the group's cap) or a cap of 1..255, got 0")
             check_costs(err, f"$.groups.{gname}.profiles.{pname}.costs", p.costs)
+    if len(level.build.buildings) > MAX_BUILDABLES:
+        err("$.build.buildings", f"expected at most {MAX_BUILDABLES} buildings, got {len(level.build.buildings)}")
     for k, bname in enumerate(level.build.buildings):
         if bname not in level.buildings:
             err(f"$.build.buildings[{k}]", f"unknown building '{bname}'; expected one of {sorted(level.buildings)}")
-    if len(level.build.buildings) > MAX_BUILDABLES:
-        err("$.build.buildings", f"expected at most {MAX_BUILDABLES} buildings, got {len(level.build.buildings)}")
+        if bname in level.build.buildings[:k]:  # two arguments doing one thing, under one action name
+            err(f"$.build.buildings[{k}]", f"'{bname}' is already argument {level.build.buildings.index(bname)}; "
+                "list each building once")
     for sname in level.systems:
         if sname not in SYSTEM_NAMES:
             err(f"$.systems.{sname}", f"unknown system; expected one of {list(SYSTEM_NAMES)}")

@@ -37,7 +37,7 @@ def decode_params(raw: dict, cls: type, where: str):
     try:
         return msgspec.convert(dict(raw), cls)
     except msgspec.ValidationError as exc:
-        msg = explain(str(exc), cls)  # "$.path: what was expected", the path relative to params
+        msg = explain(str(exc), cls, dict(raw))  # "$.path: what was expected", the path relative to params
         raise MapError(where + msg[1:]) from None
 
 

@@ -23,15 +23,18 @@ ARG_NAMES: dict[int, tuple[str, ...]] = {
 }
 
 
-def flat_actions(action_names, action_code, arg_count, resource_names) -> tuple[np.ndarray, list[str]]:
+def flat_actions(action_names, action_code, arg_count, resource_names,
+                 built: tuple[str, ...] = ()) -> tuple[np.ndarray, list[str]]:
     """(pairs (n, 2) int32 of (env action id, argument), names) for a level's enabled actions.
 
     `action_code[i]` is env action i's internal code and `arg_count[code]` its valid arguments
-    (game.state.world.Tables); transfer's arguments are the resources."""
+    (game.state.world.Tables); transfer's arguments are the resources, build's the buildings it
+    makes (`built`, the level's `[build] buildings`: `build_wall`)."""
+    level_labels = {Act.TRANSFER: tuple(resource_names), Act.BUILD: tuple(built)}
     pairs, names = [], []
     for i, (name, code) in enumerate(zip(action_names, action_code)):
         n = int(arg_count[code])
-        labels = tuple(resource_names) if code == Act.TRANSFER else ARG_NAMES.get(int(code), ())
+        labels = level_labels.get(int(code)) or ARG_NAMES.get(int(code), ())
         for arg in range(n):
             pairs.append((i, arg))
             names.append(name if n == 1 else f"{name}_{labels[arg] if arg < len(labels) else arg}")
