@@ -4,8 +4,13 @@ system names and the docs' order table."""
 from pathlib import Path
 
 from game import make_env
-from game.rules.system_table import SYSTEM_NAMES, SYSTEMS, order_table
+from game.load.level import load_level
 from game.load.validate import SYSTEM_NAMES as VALIDATED
+from game.rules.action_table import ARG_NAMES
+from game.rules.constants import ACTION_NAMES, ACTION_RULES, Act
+from game.rules.defaults import ACTIONS
+from game.rules.system_table import SPECS, SYSTEM_NAMES, SYSTEMS, order_table
+from game.state.world import tables
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,3 +42,23 @@ def test_validated_names_and_docs_come_from_the_table():
     assert "episode_end" not in SYSTEM_NAMES and "observation" in SYSTEM_NAMES
     docs = (ROOT / "docs" / "game_systems.md").read_text()
     assert order_table() in docs, "docs/game_systems.md's order table is stale: paste game.rules.system_table.order_table()"
+
+
+def test_an_actions_facts_come_from_its_row_of_the_action_table():
+    """The id, defaults, argument names and count, and system of each action are read from
+    ACTION_RULES, so a row is all a new action needs in game/rules."""
+
+    tab = tables(load_level(ROOT / "game" / "levels" / "arena.toml"))
+    assert ACTION_NAMES == tuple(r.name for r in ACTION_RULES)
+    for code, r in enumerate(ACTION_RULES):
+        assert Act[r.name.upper()] == code
+        assert ACTIONS[r.name]["cost"] == r.cost and ACTIONS[r.name]["priority"] == r.priority
+        assert ACTIONS[r.name].get("enabled", True) == r.enabled
+        if isinstance(r.args, tuple) and r.args:
+            assert ARG_NAMES[code] == r.args and tab.arg_count[code] == len(r.args)
+        if r.system:
+            assert code in SPECS[r.system].acts and SPECS[r.system].kernel == r.kernel
+    # arguments that index the level's lists: one per resource; at least one where the list is empty
+    assert tab.arg_count[Act.TRANSFER] == len(tab.resource_names)
+    assert tab.arg_count[Act.BUILD] == 1 and tab.arg_count[Act.PROFILE] == 1
+    assert SPECS["move"].acts == (Act.MOVE, Act.ROTATE)

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.rules.constants import Act
+from game.rules.constants import ACTION_RULES, Act
 
-# the name of each argument, for the actions that take one (the others have a single argument 0)
-ARG_NAMES: dict[int, tuple[str, ...]] = {
-    Act.MOVE: ("forward", "backward"),
-    Act.ROTATE: ("up", "down", "left", "right"),
-    Act.ATTACK: tuple(str(i) for i in range(9)),
-    Act.COLOR: ("inc", "dec", "double", "halve"),
-}
+# the name of each argument, for the actions with named ones (the others have a single argument 0,
+# or, as transfer, profile and build, arguments that index one of the level's lists)
+ARG_NAMES: dict[int, tuple[str, ...]] = {Act[r.name.upper()]: r.args for r in ACTION_RULES
+                                         if isinstance(r.args, tuple) and r.args}
 
 
 def flat_actions(action_names, action_code, arg_count, resource_names,

@@ -6,28 +6,55 @@ these tables, never from string comparisons in the step path.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 
-class Act(IntEnum):
-    """Internal action codes (the env's action ids map onto these through the level)."""
+@dataclass(frozen=True)
+class ActionRule:
+    """Everything the game knows about one action, in one row of `ACTION_RULES`: its code (the
+    row's index), name, default cost, priority and switch, its arguments, and the system (and
+    kernel) that resolves it. game/rules/defaults.py, action_table.py, system_table.py and
+    game/state/world.py read these rows; nothing else spells an action's facts."""
 
-    NOOP = 0
-    MOVE = 1
-    ROTATE = 2
-    USE = 3
-    ATTACK = 4
-    SHIELD = 5
-    TRANSFER = 6
-    SWAP = 7
-    COLOR = 8
-    MATE = 9
-    PROFILE = 10  # switch among the energy profiles of the agent's group (off by default)
-    BUILD = 11  # create a building of the level's [build] list in front (off by default)
+    name: str
+    cost: int  # default energy cost (a level's [actions.NAME] overrides it)
+    priority: int  # default resolution order, lower first (GAME_RULES.md: shield and attack before anything moves)
+    system: str  # the action system that resolves it ("" for noop: nothing to resolve)
+    kernel: str = ""  # engine/systems_cy/<kernel>.pyx that holds the system
+    # the arguments: their names, or the level's list they index ("resources", "profiles", "buildings")
+    args: tuple[str, ...] | str = ()
+    enabled: bool = True  # in the action space unless a level says otherwise
+    does: str = ""  # what the system does (the system table of docs/game_systems.md)
+
+
+ACTION_RULES: tuple[ActionRule, ...] = (
+    ActionRule("noop", 0, 90, ""),
+    ActionRule("move", 1, 50, "move", "movement", ("forward", "backward"), does="move and rotate (one kernel)"),
+    ActionRule("rotate", 0, 60, "move", "movement", ("up", "down", "left", "right")),
+    ActionRule("use", 0, 30, "use", "buildings", does="run the recipe of the building in front"),
+    ActionRule("attack", 10, 20, "attack", "combat", tuple(str(i) for i in range(9)),
+               does="freeze, damage or rob what is ahead"),
+    ActionRule("shield", 0, 10, "shield", "combat", does="toggle the shield"),
+    ActionRule("transfer", 0, 35, "transfer", "interact", "resources", does="give one unit to the agent in front"),
+    ActionRule("swap", 1, 40, "swap", "interact", does="trade cells with what is in front"),
+    ActionRule("color", 0, 70, "color", "interact", ("inc", "dec", "double", "halve"), does="change the agent's color"),
+    ActionRule("mate", 10, 80, "mate", "mate", does="propose and form bonds"),
+    # off by default, so that the levels without profiles keep their action space
+    ActionRule("profile", 0, 75, "profile", "profile", "profiles", enabled=False,
+               does="switch to another energy profile of the group"),
+    # before move (45 < 50): a wall built this tick already blocks the agent stepping there
+    ActionRule("build", 0, 45, "build", "creation", "buildings", enabled=False,
+               does="create a building in the empty cell in front, paying its build cost"),
+)
+
+# Internal action codes: the row of each action in ACTION_RULES (Act.NOOP = 0, Act.MOVE = 1 ...,
+# Act.BUILD = 11); the env's action ids map onto these through the level's enabled actions.
+Act = IntEnum("Act", [(r.name.upper(), code) for code, r in enumerate(ACTION_RULES)])
 
 
 NUM_CODES = len(Act)
-ATTACK_ARGS = 9  # attack's argument: a cell of the 3x3 block in front
+ATTACK_ARGS = len(ACTION_RULES[Act.ATTACK].args)  # attack's argument: a cell of the 3x3 block in front
 MAX_BUILDABLES = 16  # build's argument: an entry of the level's [build] buildings
 MAX_PROFILES = 16  # profile's argument: the group's own body (0) and up to 15 declared profiles
 ACTION_NAMES = tuple(a.name.lower() for a in Act)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 
+from game.rules.constants import ACTION_RULES
+
 RESOURCES = {
     "ore": {"reward": 0.005, "reward_max": 2.0},
     "battery": {"reward": 0.01, "reward_max": 2.0},
@@ -37,23 +39,9 @@ BUILDINGS = {
 }
 
 
-# Resolution order: shield and attack before anything moves (GAME_RULES.md).
-ACTIONS = {
-    "noop": {"cost": 0, "priority": 90},
-    "move": {"cost": 1, "priority": 50},
-    "rotate": {"cost": 0, "priority": 60},
-    "use": {"cost": 0, "priority": 30},
-    "attack": {"cost": 10, "priority": 20},
-    "shield": {"cost": 0, "priority": 10},
-    "transfer": {"cost": 0, "priority": 35},
-    "swap": {"cost": 1, "priority": 40},
-    "color": {"cost": 0, "priority": 70},
-    "mate": {"cost": 10, "priority": 80},
-    # off by default, so that the levels without profiles keep their action space
-    "profile": {"cost": 0, "priority": 75, "enabled": False},
-    # before move: a wall built this tick already blocks the agent stepping there
-    "build": {"cost": 0, "priority": 45, "enabled": False},
-}
+# each action's default cost, priority and switch: from its row of the action table
+ACTIONS = {r.name: {"cost": r.cost, "priority": r.priority, **({} if r.enabled else {"enabled": False})}
+           for r in ACTION_RULES}
 
 
 def defaults() -> dict:

@@ -9,9 +9,9 @@ validating a level needs no compiled kernel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from game.rules.constants import Act
+from game.rules.constants import ACTION_RULES, Act
 
 
 @dataclass(frozen=True)
@@ -26,21 +26,29 @@ class SystemSpec:
     does: str = ""
 
 
+def _action_systems() -> tuple[SystemSpec, ...]:
+    """One system per distinct `system` of the action table (move resolves move and rotate), in
+    the order of the default priorities (the run order of a level that keeps them); each runs
+    after decode and before tally, in the level's priority order."""
+    out: dict[str, SystemSpec] = {}
+    for r in ACTION_RULES:
+        if not r.system:
+            continue
+        acts = (Act[r.name.upper()],)
+        if r.system in out:
+            out[r.system] = replace(out[r.system], acts=out[r.system].acts + acts)
+        else:
+            out[r.system] = SystemSpec(r.system, "actions", r.kernel, ("decode",), ("tally",), acts, does=r.does)
+    first = {name: min(r.priority for r in ACTION_RULES if r.system == name) for name in out}
+    return tuple(sorted(out.values(), key=lambda spec: first[spec.name]))
+
+
+ACTION_SYSTEMS = _action_systems()
+
 SYSTEMS: tuple[SystemSpec, ...] = (
     SystemSpec("freeze", "actions", "freeze", does="frozen agents lose their action and count down"),
     SystemSpec("decode", "actions", "decode", after=("freeze",), does="env actions to intents: argument, energy, agent order"),
-    SystemSpec("shield", "actions", "combat", ("decode",), ("tally",), (Act.SHIELD,), does="toggle the shield"),
-    SystemSpec("attack", "actions", "combat", ("decode",), ("tally",), (Act.ATTACK,), does="freeze, damage or rob what is ahead"),
-    SystemSpec("use", "actions", "buildings", ("decode",), ("tally",), (Act.USE,), does="run the recipe of the building in front"),
-    SystemSpec("transfer", "actions", "interact", ("decode",), ("tally",), (Act.TRANSFER,), does="give one unit to the agent in front"),
-    SystemSpec("swap", "actions", "interact", ("decode",), ("tally",), (Act.SWAP,), does="trade cells with what is in front"),
-    SystemSpec("move", "actions", "movement", ("decode",), ("tally",), (Act.MOVE, Act.ROTATE), does="move and rotate (one kernel)"),
-    SystemSpec("color", "actions", "interact", ("decode",), ("tally",), (Act.COLOR,), does="change the agent's color"),
-    SystemSpec("mate", "actions", "mate", ("decode",), ("tally",), (Act.MATE,), does="propose and form bonds"),
-    SystemSpec("profile", "actions", "profile", ("decode",), ("tally",), (Act.PROFILE,),
-               does="switch to another energy profile of the group"),
-    SystemSpec("build", "actions", "creation", ("decode",), ("tally",), (Act.BUILD,),
-               does="create a building in the empty cell in front, paying its build cost"),
+    *ACTION_SYSTEMS,
     SystemSpec("tally", "actions", "decode", after=("decode",), does="count each intent's success or failure"),
     SystemSpec("energy", "world", "energy", does="upkeep and shield cost"),
     SystemSpec("cooldown", "world", "cooldown", after=("energy",), does="building cooldowns and stock regeneration"),

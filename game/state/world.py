@@ -21,7 +21,7 @@ from engine.systems_cy.observation import record_bytes
 from game.errors import BuildError
 from game.maps.base import MapLayout
 from game.maps.make import make_layout
-from game.rules.constants import ACTION_NAMES, ATTACK_ARGS, EMPTY, NUM_CODES, SIGNAL_NAMES, TERRAIN_WALL, Act, num_stats
+from game.rules.constants import ACTION_NAMES, ACTION_RULES, EMPTY, NUM_CODES, SIGNAL_NAMES, TERRAIN_WALL, Act, num_stats
 from game.rules.features import Features, features
 from game.rules.schema import Level
 from game.state.kinship import class_count, kinship_classes, set_kinship
@@ -120,16 +120,12 @@ def tables(level: Level) -> Tables:
     groups = list(level.groups)
     enabled = [a for a in ACTION_NAMES if level.actions.get(a) is None or level.actions[a].enabled]
     code = {a.name.lower(): int(a) for a in Act}
-    arg_count = np.ones(NUM_CODES, np.int32)
-    arg_count[Act.MOVE] = 2
-    arg_count[Act.ROTATE] = 4
-    arg_count[Act.ATTACK] = ATTACK_ARGS
-    arg_count[Act.TRANSFER] = len(res)
-    arg_count[Act.COLOR] = 4
     P = 1 + max(len(g.profiles) for g in level.groups.values())
-    arg_count[Act.PROFILE] = P
     K = len(level.build.buildings)
-    arg_count[Act.BUILD] = max(K, 1)
+    # named arguments count themselves; the others index one of the level's lists (at least one argument)
+    listed = {"resources": len(res), "profiles": P, "buildings": K}
+    arg_count = np.array([max(len(r.args) if isinstance(r.args, tuple) else listed[r.args], 1)
+                          for r in ACTION_RULES], np.int32)
     build_cost = np.zeros((K, len(res)), np.int32)
     for k, bname in enumerate(level.build.buildings):
         for r, n in level.buildings[bname].build_cost.items():
