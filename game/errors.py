@@ -97,19 +97,14 @@ def _fields_at(path: str, root: type) -> list[str]:
     """Field names of the Struct at a TOML path like `$.groups.red` (empty if not a Struct)."""
     tp: Any = root
     for seg in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
-        key = seg[0]
-        while typing.get_origin(tp) is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-        if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
-            tp = typing.get_type_hints(tp, include_extras=True).get(key)
+        tp = _strip(tp)
+        if _is_struct(tp):
+            tp = typing.get_type_hints(tp, include_extras=True).get(seg[0])
         elif typing.get_origin(tp) in (dict, list):
             tp = typing.get_args(tp)[-1]
         else:
             return []
         if tp is None:
             return []
-    while typing.get_origin(tp) is typing.Annotated:
-        tp = typing.get_args(tp)[0]
-    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
-        return list(tp.__struct_fields__)
-    return []
+    tp = _strip(tp)
+    return list(tp.__struct_fields__) if _is_struct(tp) else []
