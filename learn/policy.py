@@ -1,5 +1,6 @@
-"""Policies: a registry, a lean CNN (the default), a grid policy that reads each cell apart
-(learn/cell_encoder.py) and an LSTM variant.
+"""Policies: a registry, the typed policy (the default: a CNN over cells read by building type,
+the agent's own state and the cell in front; learn/typed_encoder.py), a lean CNN over the raw
+channels, a grid policy that reads each cell apart (learn/cell_encoder.py) and an LSTM variant.
 
 A policy maps a batch of uint8 observations (B, window, window, channels) to logits over the
 level's flat action list (`env.flat_actions`: every valid (action, argument) pair once, see
@@ -22,6 +23,7 @@ from torch import nn
 from learn.cell_encoder import CellEncoder
 from learn.egocentric import EgoFrame
 from learn.layers import ObsScaled, init_layer
+from learn.typed_encoder import TypedEncoder
 
 POLICIES: dict[str, type[nn.Module]] = {}
 
@@ -100,18 +102,19 @@ class Heads(nn.Module):
 
 @register_policy("cnn")
 class CNNPolicy(nn.Module):
-    """The default: `Encoder` then the heads; feed-forward."""
+    """`Encoder` (the lean CNN over raw channels; the default before the typed policy) then the
+    heads; feed-forward. Subclasses change the encoder (`make_encoder`)."""
 
     recurrent = False
 
     def __init__(self, spaces: dict[str, Any], hidden: int = 128, egocentric: bool = False):
         super().__init__()
         self.frame = _frame(spaces, egocentric)
-        self.encoder = self.make_encoder(spaces, hidden)
+        self.encoder = self.make_encoder(spaces, hidden, egocentric)
         self.heads = Heads(hidden, len(spaces["flat_action_names"]))
 
     @staticmethod
-    def make_encoder(spaces: dict[str, Any], hidden: int) -> nn.Module:
+    def make_encoder(spaces: dict[str, Any], hidden: int, egocentric: bool) -> nn.Module:
         return Encoder(tuple(spaces["obs_shape"]), hidden=hidden)
 
     def initial_state(self, batch: int, device: torch.device | str = "cpu"):
@@ -131,8 +134,19 @@ class GridPolicy(CNNPolicy):
     """`CellEncoder` (each cell read apart, learn/cell_encoder.py) then the heads; feed-forward."""
 
     @staticmethod
-    def make_encoder(spaces: dict[str, Any], hidden: int) -> nn.Module:
+    def make_encoder(spaces: dict[str, Any], hidden: int, egocentric: bool) -> nn.Module:
         return CellEncoder(tuple(spaces["obs_shape"]), spaces["feature_names"], hidden=hidden)
+
+
+@register_policy("typed")
+class TypedPolicy(CNNPolicy):
+    """The default: `TypedEncoder` (a CNN over cells read by type, the agent's own state and the
+    cell in front; learn/typed_encoder.py) then the heads; feed-forward."""
+
+    @staticmethod
+    def make_encoder(spaces: dict[str, Any], hidden: int, egocentric: bool) -> nn.Module:
+        return TypedEncoder(tuple(spaces["obs_shape"]), spaces["feature_names"], hidden=hidden,
+                            egocentric=egocentric)
 
 
 @register_policy("lstm")

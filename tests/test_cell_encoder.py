@@ -10,31 +10,16 @@ import torch.nn.functional as F
 import game
 from learn import checkpoint as ckpt
 from learn.agent import Agent
-from learn.cell_encoder import BUILDING_KINDS, ENERGY_THRESHOLDS, INVENTORY_THRESHOLDS, CellEncoder
+from learn.cell_encoder import CellEncoder
+from learn.cell_inputs import BUILDING_KINDS, ENERGY_THRESHOLDS, INVENTORY_THRESHOLDS
 from learn.policy import make_policy
 from learn.train import train
+from tests.encoder_util import ARENA, arena_obs, build_encoder
 from tests.tiny_training import EPOCH, tiny
 
-ARENA = "game/levels/arena.toml"
-
-
-def _arena_obs(seed: int, steps: int = 20):
-    env = game.make_env(ARENA, num_worlds=1, seed=seed)
-    env.reset(seed=seed)
-    rng = np.random.default_rng(seed)
-    for _ in range(steps):
-        obs, *_ = env.step(env.flat_actions[rng.integers(0, len(env.flat_actions), env.num_agents)])
-    return env, torch.from_numpy(obs.copy())
-
-
-def _encoder(env, **kw) -> CellEncoder:
-    sp = ckpt.spaces_of(env)
-    return CellEncoder(tuple(sp["obs_shape"]), sp["feature_names"], **kw)
-
-
 def test_cell_inputs_are_the_channels_and_the_building_type_one_hot():
-    env, obs = _arena_obs(0)
-    enc = _encoder(env)
+    env, obs = arena_obs(0)
+    enc = build_encoder(CellEncoder, env)
     raw = obs.reshape(obs.shape[0], -1, obs.shape[-1])
     raw[0, 5, enc.type_channel] = 200  # an id past the table shares the last slot
     got = enc.cell_inputs(raw)
@@ -46,8 +31,8 @@ def test_cell_inputs_are_the_channels_and_the_building_type_one_hot():
 
 
 def test_folded_scale_equals_scaling_the_inputs():
-    env, obs = _arena_obs(1)
-    enc = _encoder(env)
+    env, obs = arena_obs(1)
+    enc = build_encoder(CellEncoder, env)
     enc.update_obs_scale(obs)
     assert (enc.obs_max >= 1).all() and enc.obs_max.max() > 1
     raw = obs.reshape(obs.shape[0], -1, obs.shape[-1])
@@ -62,8 +47,8 @@ def test_folded_scale_equals_scaling_the_inputs():
 
 
 def test_self_inputs_threshold_inventory_and_energy():
-    env, obs = _arena_obs(2)
-    enc = _encoder(env)
+    env, obs = arena_obs(2)
+    enc = build_encoder(CellEncoder, env)
     me = obs[:, obs.shape[1] // 2, obs.shape[2] // 2].float().clone()
     inv0 = enc.inventory_channels[0]
     me[0, inv0], me[0, enc.energy_channel], me[0, enc.orientation_channel] = 2, 35, 3
@@ -77,8 +62,8 @@ def test_self_inputs_threshold_inventory_and_energy():
 
 
 def test_the_building_type_changes_the_encoding():
-    env, obs = _arena_obs(3)
-    enc = _encoder(env)
+    env, obs = arena_obs(3)
+    enc = build_encoder(CellEncoder, env)
     a = obs[:1].clone()
     b = a.clone()
     c = obs.shape[1] // 2
