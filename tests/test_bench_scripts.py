@@ -27,3 +27,16 @@ def test_time_to_skill_reports_each_target_and_seed(capsys):
         assert r["reached"][5.0] is None and r["steps"] == 1536
     printed = capsys.readouterr().out
     assert "0 heart(s): reached by 2/2 seeds" in printed and "5 heart(s): reached by 0/2 seeds" in printed
+
+
+def test_behaviour_cloning_probe_clones_the_teacher_and_plays(capsys):
+    from benchmarks import behaviour_cloning
+
+    out = behaviour_cloning.main(["--level", "harvest", "--samples", "6000", "--epochs", "2",
+                                  "--arms", "typed;cnn,ego=0"])
+    assert [r["arm"] for r in out] == ["typed", "cnn,ego=0"]
+    for r in out:
+        assert 0.0 <= r["agreement"] <= 1.0
+        assert r["clone_hearts"] >= 0.0 and r["clone_return"] == r["clone_return"]  # an episode ended: not NaN
+    printed = capsys.readouterr().out
+    assert "teacher on harvest" in printed and "hearts" in printed
