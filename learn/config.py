@@ -70,12 +70,15 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     torch_threads: Annotated[int, _f("torch CPU threads (0 = all cores).", ge=0)] = 0
 
     # ---- the policy ------------------------------------------------------------------------
-    policy: Annotated[str, _f('Registered policy name: "cnn" (default, feed-forward), "grid" (each cell read apart; '
-                              'learn/cell_encoder.py) or "lstm".')] = "cnn"
+    policy: Annotated[str, _f('Registered policy name: "typed" (default, feed-forward: a CNN over cells read by building '
+                              'type, the agent\'s own state and the cell in front; learn/typed_encoder.py), "cnn" (the '
+                              'lean CNN over raw channels), "grid" (each cell read apart; learn/cell_encoder.py) or '
+                              '"lstm".')] = "typed"
     hidden: Annotated[int, _f("Width of the policy's hidden layers.", ge=8)] = 128
     egocentric: Annotated[
-        bool, _f("Turn each observation so the agent's facing is up (learn/egocentric.py).")
-    ] = False
+        bool, _f("Turn each observation so the agent's facing is up (learn/egocentric.py); --no-egocentric for "
+                 "the game's own frame.")
+    ] = True
 
     # ---- PPO -------------------------------------------------------------------------------
     horizon: Annotated[int, _f("Env steps per rollout, per agent; also the LSTM's BPTT length.", ge=2)] = 64

@@ -12,7 +12,7 @@ def test_every_field_has_a_default_and_a_description():
     for name in TrainConfig.__struct_fields__:
         assert FIELD_DOCS[name], f"field {name} has no description"
         assert getattr(c, name) is not None
-    assert c.policy == "cnn" and c.vector == "serial" and c.device == "auto"
+    assert c.policy == "typed" and c.egocentric and c.vector == "serial" and c.device == "auto"
 
 
 def test_file_then_overrides(tmp_path):

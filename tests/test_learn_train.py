@@ -44,7 +44,7 @@ def test_run_directory(tiny_run):
 def test_checkpoint_contents(tiny_run):
     run_dir, _ = tiny_run
     data = ckpt.load_checkpoint(ckpt.list_checkpoints(run_dir)[-1])
-    assert data["global_step"] == 5 * EPOCH and data["epoch"] == 5 and data["policy"] == "cnn"
+    assert data["global_step"] == 5 * EPOCH and data["epoch"] == 5 and data["policy"] == "typed"
     env = game.make_env(LEVEL, num_worlds=1)
     assert data["spaces"] == ckpt.spaces_of(env)
     assert {"torch", "numpy", "python"} <= set(data["rng"]) and data["optimizer"]["state"]
