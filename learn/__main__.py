@@ -70,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
                          "results (watch one with python -m viewer replay FILE)")
     ev.add_argument("--episodes", type=_positive_int, default=None,
                     help="episodes per level (default: 4, or the suite's)")
-    ev.add_argument("--seed", type=int, default=None, help="default: the training seed")
+    ev.add_argument("--seed", type=int, default=None,
+                    help="eval CHECKPOINT LEVEL only (default: the training seed); suites use their fixed seeds")
     ev.add_argument("--device", default="cpu")
     ev.add_argument("--greedy", action="store_true", help="argmax actions instead of sampling")
     ev.add_argument("--max-steps", type=int, default=0, help="episode length override (0 = as trained)")
@@ -235,6 +236,9 @@ def _eval_suite(args) -> int:
         level = args.checkpoint
     if not spec:
         raise ConfigError("eval --suite needs a CHECKPOINT or --policy random|scripted")
+    if args.seed is not None:  # taken silently, it would look like other episodes than were played
+        raise ConfigError("--seed is for `eval CHECKPOINT LEVEL`; suite and baseline evals play the suite's fixed "
+                          "seeds (learn/suites.py), so that their scores compare: leave --seed out")
     if spec not in ("random", "scripted") and args.policy:
         raise ConfigError(f"--policy must be random or scripted, got {spec!r} (give a checkpoint as CHECKPOINT)")
     if bool(args.suite) == bool(level):

@@ -159,6 +159,11 @@ def test_cli_errors(tmp_path, tiny_ckpt, capsys):
     assert code == 2 and "--policy must be random or scripted" in msg
     code, msg = err(["eval", "--policy", "scripted"])
     assert code == 2 and "LEVEL or --suite" in msg
+    # suites and baselines play fixed seeds: a --seed would be ignored, so it is refused
+    code, msg = err(["eval", "--policy", "scripted", "game/levels/harvest.toml", "--seed", "100"])
+    assert code == 2 and "--seed is for `eval CHECKPOINT LEVEL`" in msg
+    code, msg = err(["eval", str(tiny_ckpt), "--suite", "harvest", "--seed", "3"])
+    assert code == 2 and "--seed" in msg
     # a checkpoint whose spaces do not fit the level: trained with a 7x7 window
     lv = tmp_path / "small_window.toml"
     lv.write_text('base = "harvest.toml"\n[obs]\nwindow = 7\n')
