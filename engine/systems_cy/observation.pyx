@@ -66,6 +66,64 @@ cpdef Py_ssize_t record_bytes(Py_ssize_t channels):
     return (channels + CHUNK - 1) // CHUNK * CHUNK
 
 
+cdef void fill_records(Py_ssize_t w, uint8_t* records, Py_ssize_t stride, Py_ssize_t na,
+                       const uint8_t[:, ::1] alive,
+                       const int32_t[:, ::1] agent_group,
+                       const uint8_t[:, ::1] agent_orientation,
+                       const int32_t[:, ::1] agent_energy,
+                       const uint8_t[:, ::1] agent_shield,
+                       const int32_t[:, ::1] agent_frozen,
+                       const uint8_t[:, ::1] agent_color,
+                       const uint8_t[:, ::1] agent_profile,
+                       const int32_t[:, :, ::1] inventory_items,
+                       const int32_t[:, ::1] building_kind,
+                       const int32_t[:, ::1] building_cooldown,
+                       const int32_t[:, ::1] building_stock,
+                       const int32_t[:, ::1] building_hp,
+                       const uint8_t[::1] t_b_usable,
+                       const uint8_t[::1] t_b_swappable,
+                       int ch_inventory, int ch_wall, int ch_building, int ch_profile) noexcept nogil:
+    """Step 1 for world `w`: every row's record, in one pass (each zeroed right before it is
+    filled, while in L1: for big worlds the table outgrows the cache, and a separate clearing pass
+    would move it through memory twice). A function of its own, not inline in `observe()`: with it
+    inline, the profile channel's write cost the window loop ~10% (AMD EPYC, gcc -O3: 173 against
+    158 ns/agent-step for 64 arena worlds), though gcc still inlines the call."""
+    cdef Py_ssize_t rows = alive.shape[1], nres = inventory_items.shape[2], e, i
+    cdef uint8_t* rec
+    cdef int32_t kind, stock
+    memset(records, 0, 2 * stride)
+    records[ch_wall] = 1  # grid code -2, terrain, reads as a wall
+    for e in range(rows):
+        rec = records + (e + 2) * stride
+        clear_record(rec, stride)
+        if not alive[w, e]:
+            continue
+        if e < na:
+            rec[CH_AGENT] = 1
+            rec[CH_AGENT_GROUP] = sat(agent_group[w, e] + 1)
+            rec[CH_AGENT_ENERGY] = sat(agent_energy[w, e])
+            rec[CH_AGENT_FROZEN] = sat(agent_frozen[w, e])
+            rec[CH_AGENT_ORIENTATION] = agent_orientation[w, e]
+            rec[CH_AGENT_SHIELD] = agent_shield[w, e]
+            rec[CH_AGENT_COLOR] = agent_color[w, e]
+            if ch_profile >= 0:
+                rec[ch_profile + CH_AGENT_PROFILE] = agent_profile[w, e] + 1
+            for i in range(nres):
+                rec[ch_inventory + i] = sat(inventory_items[w, e, i])
+            continue
+        kind = building_kind[w, e]
+        if kind < 0:
+            continue
+        if t_b_usable[kind]:
+            stock = building_stock[w, e]
+            rec[ch_building + CH_BUILDING_TYPE] = sat(kind + 1)
+            rec[ch_building + CH_BUILDING_READY] = building_cooldown[w, e] == 0 and stock != 0
+            rec[ch_building + CH_BUILDING_STOCK] = 255 if stock < 0 else sat(stock)
+        else:
+            rec[ch_wall] = 2 if t_b_swappable[kind] else 1
+        rec[ch_building + CH_BUILDING_HP] = sat(building_hp[w, e])
+
+
 cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
                  const uint8_t[:, ::1] alive,  # (worlds, rows)
                  const int32_t[:, ::1] position_r,  # (worlds, rows)
@@ -99,10 +157,10 @@ cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
                  int ch_profile, int max_steps) except -1:
     """`ch_profile` < 0: the level has no profile channel (game/rules/features.py)."""
     cdef Py_ssize_t nw = obs.shape[0], na = obs.shape[1], win = obs.shape[2], nch = obs.shape[4]
-    cdef Py_ssize_t rows = alive.shape[1], nres = inventory_items.shape[2], nb = bond_partner.shape[2]
+    cdef Py_ssize_t rows = alive.shape[1], nb = bond_partner.shape[2]
     cdef Py_ssize_t h = grid.shape[1], wd = grid.shape[2], half = win // 2
-    cdef Py_ssize_t w, e, i, k, r, c, i0, i1, j0, j1
-    cdef int32_t occ, tick, kind, stock, ck
+    cdef Py_ssize_t w, i, k, r, c, i0, i1, j0, j1
+    cdef int32_t occ, tick, ck
     cdef const int32_t* grow
     cdef const int32_t* partner
     cdef const int32_t* until
@@ -113,7 +171,6 @@ cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
     # run past the end of the buffer (maybe into another env's part of a shared one); every
     # other window is written in place, its spill landing in the next window
     cdef uint8_t* tmp
-    cdef uint8_t* rec
     cdef uint8_t* base
     cdef bint direct
     cdef uint8_t* cell
@@ -134,40 +191,11 @@ cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
     with nogil:
         for w in range(nw):
             tick = episode_tick[w]
-            # 1. records, in one pass (each zeroed right before it is filled, while in L1:
-            # for big worlds the table outgrows the cache, and a separate clearing pass would
-            # move it through memory twice)
-            memset(records, 0, 2 * stride)
-            records[ch_wall] = 1  # grid code -2, terrain, reads as a wall
-            for e in range(rows):
-                rec = records + (e + 2) * stride
-                clear_record(rec, stride)
-                if not alive[w, e]:
-                    continue
-                if e < na:
-                    rec[CH_AGENT] = 1
-                    rec[CH_AGENT_GROUP] = sat(agent_group[w, e] + 1)
-                    rec[CH_AGENT_ENERGY] = sat(agent_energy[w, e])
-                    rec[CH_AGENT_FROZEN] = sat(agent_frozen[w, e])
-                    rec[CH_AGENT_ORIENTATION] = agent_orientation[w, e]
-                    rec[CH_AGENT_SHIELD] = agent_shield[w, e]
-                    rec[CH_AGENT_COLOR] = agent_color[w, e]
-                    if ch_profile >= 0:
-                        rec[ch_profile + CH_AGENT_PROFILE] = agent_profile[w, e] + 1
-                    for i in range(nres):
-                        rec[ch_inventory + i] = sat(inventory_items[w, e, i])
-                    continue
-                kind = building_kind[w, e]
-                if kind < 0:
-                    continue
-                if t_b_usable[kind]:
-                    stock = building_stock[w, e]
-                    rec[ch_building + CH_BUILDING_TYPE] = sat(kind + 1)
-                    rec[ch_building + CH_BUILDING_READY] = building_cooldown[w, e] == 0 and stock != 0
-                    rec[ch_building + CH_BUILDING_STOCK] = 255 if stock < 0 else sat(stock)
-                else:
-                    rec[ch_wall] = 2 if t_b_swappable[kind] else 1
-                rec[ch_building + CH_BUILDING_HP] = sat(building_hp[w, e])
+            # 1. records
+            fill_records(w, records, stride, na, alive, agent_group, agent_orientation, agent_energy, agent_shield,
+                         agent_frozen, agent_color, agent_profile, inventory_items, building_kind, building_cooldown,
+                         building_stock, building_hp, t_b_usable, t_b_swappable, ch_inventory, ch_wall, ch_building,
+                         ch_profile)
             # 2. windows
             for k in range(na):
                 if k + AHEAD < na:
