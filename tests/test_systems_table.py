@@ -5,7 +5,7 @@ from pathlib import Path
 
 from game import make_env
 from game.load.level import load_level
-from game.load.validate import SYSTEM_NAMES as VALIDATED
+from game.rules.schema import SYSTEM_NAMES as VALIDATED  # what level checks accept
 from game.rules.action_table import ARG_NAMES
 from game.rules.constants import ACTION_NAMES, ACTION_RULES, Act
 from game.rules.defaults import ACTIONS

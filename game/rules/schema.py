@@ -2,21 +2,67 @@
 
 Unknown fields are errors (a typo must never be silently ignored). Field docs live in
 `msgspec.Meta(description=...)`, so the level reference can be generated from this file.
+
+A section holds what a mechanic's rules need besides its fields: `problems()`, its checks that
+types cannot say (names that must exist, values that must agree; game/load/validate.py walks
+them), and `tables()`, the arrays its kernels take as `t_<name>` (game/state/world.py collects
+them). So a mechanic's rules are its row in constants.ACTION_RULES and its section here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 import msgspec
+import numpy as np
 from msgspec import Meta
 
+from game.rules.constants import ACTION_NAMES, MAX_BUILDABLES, MAX_PROFILES
 from game.rules.defaults import ACTIONS
 from game.rules.limits import MAX_STEPS
+from game.rules.system_table import SYSTEM_NAMES
+
+Problems = Iterator[tuple[str, str]]  # (TOML path, what is wrong and what is expected)
 
 
 class Base(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
-    pass
+    def problems(self, level: Level, path: str) -> Problems:
+        """What is wrong with this section of `level`, found at TOML path `path`."""
+        return iter(())
+
+    def tables(self, level: Level) -> dict[str, Any]:
+        """Arrays (or counts) derived from this section, bound to kernel arguments `t_<name>`."""
+        return {}
+
+
+def sections(node: Base, path: str = "$") -> Iterator[tuple[str, Base]]:
+    """Every section under `node` (itself first), with its TOML path: fields and table entries."""
+    yield path, node
+    for name in node.__struct_fields__:
+        value = getattr(node, name)
+        if isinstance(value, Base):
+            yield from sections(value, f"{path}.{name}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, Base):
+                    yield from sections(item, f"{path}.{name}.{key}")
+
+
+def cost_problems(path: str, costs: dict[str, int]) -> Problems:
+    """Per-action energy costs (a group's or a profile's): known actions, counts >= 0."""
+    for aname, c in costs.items():
+        if aname not in ACTION_NAMES:
+            yield f"{path}.{aname}", f"unknown action; expected one of {list(ACTION_NAMES)}"
+        if c < 0:
+            yield f"{path}.{aname}", f"expected a cost >= 0, got {c}"
+
+
+def enabled(level: Level, action: str) -> bool:
+    """Whether `action` is in the level's action space (an action the level does not list is:
+    loaded levels list every one, from the defaults)."""
+    a = level.actions.get(action)
+    return a is None or a.enabled
 
 
 def doc(text: str, **kw) -> Meta:
@@ -51,6 +97,16 @@ class Building(Base):
     swappable: Annotated[bool, doc("whether `swap` can move it (blocks)")] = False
     build_cost: Annotated[dict[str, int], doc("resources the builder pays to create one with `build` ([build])")] = {}
 
+    def problems(self, level: Level, path: str) -> Problems:
+        for field in ("inputs", "outputs", "build_cost"):
+            for r, n in getattr(self, field).items():
+                if r not in level.resources:
+                    yield f"{path}.{field}.{r}", f"unknown resource '{r}'; expected one of {sorted(level.resources)}"
+                if n < 0:
+                    yield f"{path}.{field}.{r}", f"expected a count >= 0, got {n}"
+        if len(self.char) != 1:
+            yield f"{path}.char", f"expected one character, got {self.char!r}"
+
 
 class Action(Base):
     """An action's settings. Disabling an action removes it from the action space."""
@@ -72,6 +128,11 @@ class Profile(Base):
     upkeep: Annotated[int, doc("energy drained every tick in this profile; -1 = the group's", ge=-1)] = -1
     costs: Annotated[dict[str, int], doc("per-action energy costs in this profile, over the group's")] = {}
 
+    def problems(self, level: Level, path: str) -> Problems:
+        if self.max_energy == 0:
+            yield f"{path}.max_energy", "expected -1 (the group's cap) or a cap of 1..255, got 0"
+        yield from cost_problems(f"{path}.costs", self.costs)
+
 
 class Group(Base):
     """An agent group (team): its body, i.e. its energy profile and action costs."""
@@ -87,6 +148,15 @@ class Group(Base):
         dict[str, Profile],
         doc("energy profiles the `profile` action switches among: argument 0 is the group's own body, k the k-th of these"),
     ] = {}
+
+    def problems(self, level: Level, path: str) -> Problems:
+        yield from cost_problems(f"{path}.costs", self.costs)
+        if self.start_energy > self.max_energy:
+            yield f"{path}.start_energy", f"expected at most max_energy ({self.max_energy}), got {self.start_energy}"
+        if len(self.profiles) >= MAX_PROFILES:
+            yield f"{path}.profiles", f"expected at most {MAX_PROFILES - 1} profiles, got {len(self.profiles)}"
+        if self.profiles and not enabled(level, "profile"):  # unreachable bodies are a mistake, not a no-op
+            yield f"{path}.profiles", "profiles need the `profile` action to switch among them; set actions.profile.enabled = true"
 
 
 class Combat(Base):
@@ -105,6 +175,28 @@ class Build(Base):
     buildings: Annotated[list[str], doc("what `build` creates: argument k makes the k-th (each pays its `build_cost`)")] = []
     capacity: Annotated[int, doc("objects agents may create per world and episode (rows reserved for them)",
                                  ge=0, le=4096)] = 16
+
+    def problems(self, level: Level, path: str) -> Problems:
+        if len(self.buildings) > MAX_BUILDABLES:
+            yield f"{path}.buildings", f"expected at most {MAX_BUILDABLES} buildings, got {len(self.buildings)}"
+        for k, bname in enumerate(self.buildings):
+            if bname not in level.buildings:
+                yield f"{path}.buildings[{k}]", f"unknown building '{bname}'; expected one of {sorted(level.buildings)}"
+            if bname in self.buildings[:k]:  # two arguments doing one thing, under one action name
+                yield (f"{path}.buildings[{k}]",
+                       f"'{bname}' is already argument {self.buildings.index(bname)}; list each building once")
+
+    def tables(self, level: Level) -> dict[str, Any]:
+        rid = {r: i for i, r in enumerate(level.resources)}
+        cost = np.zeros((len(self.buildings), len(rid)), np.int32)
+        for k, bname in enumerate(self.buildings):
+            for r, n in level.buildings[bname].build_cost.items():
+                cost[k, rid[r]] = n
+        return {
+            "build_kind": np.array([list(level.buildings).index(b) for b in self.buildings], np.int32),  # (K,)
+            "build_cost": cost,  # (K, R): what the builder pays for argument k
+            "build_rows": self.capacity if enabled(level, "build") else 0,  # rows each world reserves
+        }
 
 
 class Kinship(Base):
@@ -127,6 +219,15 @@ class Kinship(Base):
     std: Annotated[float, doc("random/normal: standard deviation", ge=0)] = 0.3
     matrix: Annotated[list[list[float]], doc("matrix: K per agent pair, agents_per_world x agents_per_world")] = []
 
+    def problems(self, level: Level, path: str) -> Problems:
+        # the matrix's size needs the map's agents: game/load/validate.py checks it
+        if self.mode == "random" and self.low > self.high:
+            yield f"{path}.low", f"expected low <= high, got {self.low} > {self.high}"
+        for i, row in enumerate(self.matrix):
+            for j, v in enumerate(row):
+                if not -1.0 <= v <= 1.0:
+                    yield f"{path}.matrix[{i}][{j}]", f"expected a weight in [-1, 1], got {v}"
+
 
 class Mate(Base):
     """Mate selection: mutual `mate` proposals form a bond that adds kinship between the partners."""
@@ -146,6 +247,10 @@ class Observation(Base):
     """
 
     window: Annotated[int, doc("side of the egocentric square window; odd and at least 1", le=63)] = 11
+
+    def problems(self, level: Level, path: str) -> Problems:
+        if self.window % 2 == 0 or self.window < 1:
+            yield f"{path}.window", f"expected an odd window of at least 1 (e.g. 11), got {self.window}"
 
 
 class Agent(Base):
@@ -196,3 +301,24 @@ class Level(Base):
     obs: Annotated[Observation, doc("the observation window")] = msgspec.field(default_factory=Observation)
     map: Annotated[MapConfig, doc("the map: ASCII or a generator")] = msgspec.field(default_factory=MapConfig)
     systems: Annotated[dict[str, bool], doc("enable (true) or disable (false) engine systems by name")] = {}
+
+    def problems(self, level: Level, path: str) -> Problems:
+        """What concerns the level as a whole; each section checks itself."""
+        if not self.resources:
+            yield f"{path}.resources", "a level needs at least one resource"
+        chars: dict[str, str] = {}
+        for bname, b in self.buildings.items():
+            if b.char in chars:
+                yield (f"{path}.buildings.{bname}.char",
+                       f"{b.char!r} is already the character of '{chars[b.char]}'; expected a unique one")
+            chars[b.char] = bname
+        for aname in self.actions:
+            if aname not in ACTION_NAMES:
+                yield f"{path}.actions.{aname}", f"unknown action; expected one of {list(ACTION_NAMES)}"
+        if not any(a.enabled for a in self.actions.values()):
+            yield f"{path}.actions", "at least one action must be enabled"
+        if not self.groups:
+            yield f"{path}.groups", "a level needs at least one agent group"
+        for sname in self.systems:
+            if sname not in SYSTEM_NAMES:
+                yield f"{path}.systems.{sname}", f"unknown system; expected one of {list(SYSTEM_NAMES)}"

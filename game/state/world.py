@@ -10,7 +10,8 @@ resources shared by all worlds. Every kernel reads and writes only these arrays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -23,7 +24,7 @@ from game.maps.base import MapLayout
 from game.maps.make import make_layout
 from game.rules.constants import ACTION_NAMES, ACTION_RULES, EMPTY, NUM_CODES, SIGNAL_NAMES, TERRAIN_WALL, Act, num_stats
 from game.rules.features import Features, features
-from game.rules.schema import Level
+from game.rules.schema import Level, enabled, sections
 from game.state.kinship import class_count, kinship_classes, set_kinship
 
 
@@ -89,9 +90,6 @@ class Tables:
     cost: np.ndarray  # (groups * profiles, NUM_CODES) int32
     upkeep: np.ndarray  # (groups * profiles,) int32
     max_energy: np.ndarray  # (groups * profiles,) int32
-    build_kind: np.ndarray  # (K,) int32: building type of `build`'s argument k
-    build_cost: np.ndarray  # (K, R) int32: what the builder pays for it
-    build_rows: int  # rows each world reserves for built objects (0 without the `build` action)
     res_max: np.ndarray  # (R,) int32 per-resource cap
     inventory_max: int
     res_reward: np.ndarray  # (R,) float32
@@ -111,6 +109,14 @@ class Tables:
     armor: int  # resource id of "armor" or -1
     max_arg: int
     features: Features
+    derived: dict[str, Any]  # what the level's sections derive (their `tables()` in game/rules/schema.py)
+
+    def table(self, name: str) -> Any:
+        """Table `name`, which kernels take as `t_<name>`: one of these fields, or one a section derives."""
+        return self.derived[name] if name in self.derived else getattr(self, name)
+
+    def has(self, name: str) -> bool:
+        return name in self.derived or hasattr(self, name)
 
 
 def tables(level: Level) -> Tables:
@@ -118,7 +124,7 @@ def tables(level: Level) -> Tables:
     rid = {r: i for i, r in enumerate(res)}
     bnames = list(level.buildings)
     groups = list(level.groups)
-    enabled = [a for a in ACTION_NAMES if level.actions.get(a) is None or level.actions[a].enabled]
+    on = [a for a in ACTION_NAMES if enabled(level, a)]
     code = {a.name.lower(): int(a) for a in Act}
     P = 1 + max(len(g.profiles) for g in level.groups.values())
     K = len(level.build.buildings)
@@ -126,10 +132,6 @@ def tables(level: Level) -> Tables:
     listed = {"resources": len(res), "profiles": P, "buildings": K}
     arg_count = np.array([max(len(r.args) if isinstance(r.args, tuple) else listed[r.args], 1)
                           for r in ACTION_RULES], np.int32)
-    build_cost = np.zeros((K, len(res)), np.int32)
-    for k, bname in enumerate(level.build.buildings):
-        for r, n in level.buildings[bname].build_cost.items():
-            build_cost[k, rid[r]] = n
     base_cost = np.array([level.actions[a].cost if a in level.actions else 0 for a in ACTION_NAMES], np.int32)
     cost = np.tile(base_cost, (len(groups) * P, 1))
     upkeep = np.zeros(len(groups) * P, np.int32)
@@ -144,7 +146,6 @@ def tables(level: Level) -> Tables:
                 cost[row, code[a]] = c
             upkeep[row] = g.upkeep if up < 0 else up
             max_energy[row] = g.max_energy if mx < 0 else mx
-    profiles_on = Act.PROFILE in [code[a] for a in enabled]
     prio = sorted(range(NUM_CODES), key=lambda c: (level.actions[ACTION_NAMES[c]].priority, c))
     T, R = len(bnames), len(res)
     b_in = np.zeros((T, R), np.int32)
@@ -160,8 +161,8 @@ def tables(level: Level) -> Tables:
         resource_names=res,
         building_names=bnames,
         group_names=groups,
-        action_names=enabled,
-        action_code=np.array([code[a] for a in enabled], np.int32),
+        action_names=on,
+        action_code=np.array([code[a] for a in on], np.int32),
         priority=prio,
         arg_count=arg_count,
         profiles=P,
@@ -169,9 +170,6 @@ def tables(level: Level) -> Tables:
         cost=cost,
         upkeep=upkeep,
         max_energy=max_energy,
-        build_kind=np.array([bnames.index(b) for b in level.build.buildings], np.int32),
-        build_cost=build_cost,
-        build_rows=level.build.capacity if Act.BUILD in [code[a] for a in enabled] else 0,
         res_max=np.array([r.max for r in rl], np.int32),
         inventory_max=level.agent.inventory_max,
         res_reward=np.array([r.reward for r in rl], np.float32),
@@ -189,9 +187,22 @@ def tables(level: Level) -> Tables:
         b_swappable=np.array([b.swappable for b in bl], np.uint8),
         laser=rid.get("laser", -1),
         armor=rid.get("armor", -1),
-        max_arg=int(max(arg_count[code[a]] for a in enabled)),
-        features=features(res, profiles_on),
+        max_arg=int(max(arg_count[code[a]] for a in on)),
+        features=features(res, enabled(level, "profile")),
+        derived=derived(level),
     )
+
+
+def derived(level: Level) -> dict[str, Any]:
+    """The tables of every section of the level, by name (names must not repeat, nor be a field's)."""
+    out: dict[str, Any] = {}
+    taken = {f.name for f in fields(Tables)}
+    for path, section in sections(level):
+        for name, value in section.tables(level).items():
+            if name in out or name in taken:
+                raise ValueError(f"{path}: table '{name}' is already a table of the level; give it another name")
+            out[name] = value
+    return out
 
 
 def add_state_arrays(world: World, level: Level, tab: Tables, agents: int, height: int, width: int) -> None:
@@ -282,10 +293,11 @@ def build(level: Level, num_worlds: int, seed: int, name: str = "level", capacit
             raise BuildError(f"{name}: world {w}'s map differs in size or agent count from world 0's")
     A = len(first.agents)
     # rows: the agents, the most objects any world's map has, and those agents may build
-    need = A + max(max(len(lay.objects) for lay in layouts) + tab.build_rows, 1)
+    built = tab.table("build_rows")
+    need = A + max(max(len(lay.objects) for lay in layouts) + built, 1)
     if capacity is not None and need > capacity:
-        raise BuildError(f"{name}: this map has {need - A - tab.build_rows} objects, more than the "
-                         f"{capacity - A - tab.build_rows} its env was built for")
+        raise BuildError(f"{name}: this map has {need - A - built} objects, more than the "
+                         f"{capacity - A - built} its env was built for")
     capacity = capacity or need
     world = World(num_worlds, capacity, COMPONENTS, dims={"num_resources": len(tab.resource_names)}, seed=seed)
     world.resources.add("num_agents", A)

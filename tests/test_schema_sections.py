@@ -1,0 +1,67 @@
+"""A schema section carries its mechanic's checks (`problems()`) and tables (`tables()`) beside
+its fields: level validation walks every section, and kernels bind a section's tables as
+`t_<name>` like any other table."""
+
+import numpy as np
+import pytest
+
+from game import LevelError
+from game.load.level import load_level
+from game.rules import schema
+from game.state.world import build, tables
+from game.systems.binding import lookup
+
+BUILDER = {
+    "actions": {"build": {"enabled": True}},
+    "build": {"buildings": ["block", "mine"], "capacity": 3},
+    "buildings": {"block": {"build_cost": {"ore": 2}}, "mine": {"build_cost": {"ore": 1, "battery": 4}}},
+}
+
+
+def test_sections_are_every_struct_of_the_level_with_its_toml_path():
+    paths = dict(schema.sections(load_level("arena")))
+    assert isinstance(paths["$"], schema.Level)
+    assert isinstance(paths["$.build"], schema.Build)
+    assert isinstance(paths["$.groups.red"], schema.Group)
+    assert isinstance(paths["$.buildings.mine"], schema.Building)
+    assert isinstance(paths["$.resources.ore"], schema.Resource)
+    assert isinstance(paths["$.actions.move"], schema.Action)
+
+
+def test_a_sections_tables_are_bound_to_kernels_by_name():
+    level = load_level("arena", BUILDER)
+    world, tab, _ = build(level, num_worlds=1, seed=0)
+    res, names = tab.resource_names, tab.building_names
+    cost = tab.table("build_cost")
+    assert cost.shape == (2, len(res)) and cost.dtype == np.int32
+    assert cost[0, res.index("ore")] == 2 and cost[1, res.index("battery")] == 4 and cost.sum() == 7
+    assert list(tab.table("build_kind")) == [names.index("block"), names.index("mine")]
+    assert tab.table("build_rows") == 3
+    assert lookup("t_build_cost", world, tab, {}) is cost  # what the build kernel receives
+    assert tab.table("b_hp") is tab.b_hp  # the fields of Tables are tables too
+    off = load_level("arena", {**BUILDER, "actions": {"build": {"enabled": False}}})
+    assert tables(off).table("build_rows") == 0  # no rows are reserved when nobody can build
+
+
+def test_a_table_name_given_twice_is_refused_with_the_section_that_gave_it(monkeypatch):
+    level = load_level("arena")
+    monkeypatch.setattr(schema.Observation, "tables", lambda self, lv: {"b_hp": np.zeros(1)})
+    with pytest.raises(ValueError, match=r"\$\.obs: table 'b_hp' is already a table of the level"):
+        tables(level)
+    monkeypatch.setattr(schema.Observation, "tables", lambda self, lv: {"build_cost": np.zeros(1)})
+    with pytest.raises(ValueError, match=r"\$\.obs: table 'build_cost'"):
+        tables(level)
+
+
+def test_a_sections_problem_is_reported_at_its_path_for_every_entry_of_a_table(monkeypatch):
+    """The walk reaches sections inside tables (each building), so a check written once in its
+    section runs for every entry and names it."""
+
+    def problems(self, level, path):
+        if self.cooldown > 60:
+            yield f"{path}.cooldown", "too slow"
+
+    monkeypatch.setattr(schema.Building, "problems", problems)
+    load_level("arena")  # no building of the arena is that slow
+    with pytest.raises(LevelError, match=r"^arena\.toml: \$\.buildings\.altar\.cooldown: too slow$"):
+        load_level("arena", {"buildings": {"altar": {"cooldown": 61}}})
