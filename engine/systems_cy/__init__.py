@@ -1,1 +1,2 @@
-"""Cython kernels, one system per module; each module exposes `KERNEL`, its checked entry point."""
+"""Cython kernels: a module holds one system or a few, each listed in its `KERNELS` dict (system
+name -> checked entry point); step.pyx and envstep.pyx are the compiled tick and env step."""
