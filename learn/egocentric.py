@@ -1,6 +1,6 @@
 """The egocentric frame: the observation turned so that the agent's facing is up.
 
-The game's observations are egocentric in position but not in rotation (GAME_RULES: not rotated
+The game's observations are egocentric in position but not in rotation (docs/game_systems.md, item 17: not rotated
 with the agent's facing), so "the cell in front" is a different cell of the window for each of
 the four facings, and a policy must learn every rule four times. In this frame the cell in
 front is always the one above the centre, and the relative actions (move forward/backward,

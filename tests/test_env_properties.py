@@ -1,6 +1,6 @@
 """Property tests: random small worlds, random rules, random actions; invariants after every tick.
 
-Invariants (GAME_RULES.md, docs/game_systems.md):
+Invariants (docs/game_systems.md):
 - one occupant per cell: the grid and the positions of agents and live objects agree;
 - energy within [0, max_energy];
 - inventories within the per-resource caps and the total cap;

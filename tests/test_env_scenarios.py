@@ -1,6 +1,6 @@
 """Scenario tests: one tiny ASCII level per mechanic, scripted actions, checked through the env API.
 
-Every expectation comes from GAME_RULES.md / docs/game_systems.md; see tests/scenario_util.py.
+Every expectation comes from docs/game_systems.md; see tests/scenario_util.py.
 Maps: '#' wall, '.' empty, 'A' agent of the first group, m mine, g generator, c charger, a altar,
 r armory, l lasery, s block. Agents start facing up.
 """

@@ -19,7 +19,7 @@ class ActionRule:
 
     name: str
     cost: int  # default energy cost (a level's [actions.NAME] overrides it)
-    priority: int  # default resolution order, lower first (GAME_RULES.md: shield and attack before anything moves)
+    priority: int  # default resolution order, lower first (shield and attack before anything moves)
     system: str  # the action system that resolves it ("" for noop: nothing to resolve)
     kernel: str = ""  # engine/systems_cy/<kernel>.pyx that holds the system
     # the arguments: their names, or the level's list they index ("resources", "profiles", "buildings")

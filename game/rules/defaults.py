@@ -1,4 +1,4 @@
-"""The default game of GAME_RULES.md as a TOML-shaped dict; every level is merged onto it.
+"""The default game (docs/game_systems.md) as a TOML-shaped dict; every level is merged onto it.
 
 Keeping all default resources and buildings in every level gives every level of the library
 the same observation and action spaces, so one policy can be evaluated across all of them.
