@@ -42,7 +42,7 @@ def aim_at_buildings(world, tab, rng):
                     b.cooldown[w, row] = 0
                 if row >= A and b.kind[w, row] >= 0 and rng.random() < 0.5:  # bring the inputs
                     items = world["inventory"].items[w, a]
-                    items[:] = np.minimum(np.maximum(items, tab.b_in[b.kind[w, row]]), tab.res_max)
+                    items[:] = np.minimum(np.maximum(items, tab.b_inputs[b.kind[w, row]]), tab.res_max)
 
 
 @pytest.mark.parametrize("over", [{}, TIGHT, USABLE_WALLS])

@@ -32,15 +32,17 @@ def test_a_sections_tables_are_bound_to_kernels_by_name():
     level = load_level("arena", BUILDER)
     world, tab, _ = build(level, num_worlds=1, seed=0)
     res, names = tab.resource_names, tab.building_names
-    cost = tab.table("build_cost")
+    cost = tab.build_cost
     assert cost.shape == (2, len(res)) and cost.dtype == np.int32
     assert cost[0, res.index("ore")] == 2 and cost[1, res.index("battery")] == 4 and cost.sum() == 7
-    assert list(tab.table("build_kind")) == [names.index("block"), names.index("mine")]
-    assert tab.table("build_rows") == 3
+    assert list(tab.build_kind) == [names.index("block"), names.index("mine")]
+    assert tab.build_rows == 3
     assert lookup("t_build_cost", world, tab, {}) is cost  # what the build kernel receives
-    assert tab.table("b_hp") is tab.b_hp  # the fields of Tables are tables too
+    assert lookup("t_b_hp", world, tab, {}) is tab.b_hp  # the fields of Tables bind the same way
+    with pytest.raises(KeyError, match="cannot bind argument 't_nope'"):
+        lookup("t_nope", world, tab, {}, "k")
     off = load_level("arena", {**BUILDER, "actions": {"build": {"enabled": False}}})
-    assert tables(off).table("build_rows") == 0  # no rows are reserved when nobody can build
+    assert tables(off).build_rows == 0  # no rows are reserved when nobody can build
 
 
 def test_a_table_name_given_twice_is_refused_with_the_section_that_gave_it(monkeypatch):

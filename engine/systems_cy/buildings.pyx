@@ -21,10 +21,10 @@ cdef int use(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
              uint8_t[:, ::1] success,  # (worlds, agents)
              int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
              float[:, ::1] raw_reward,  # (worlds, agents)
-             const int32_t[:, ::1] t_b_in,  # (types, resources)
-             const int32_t[::1] t_b_in_energy,  # (types,)
-             const int32_t[:, ::1] t_b_out,  # (types, resources)
-             const int32_t[::1] t_b_out_energy,  # (types,)
+             const int32_t[:, ::1] t_b_inputs,  # (types, resources)
+             const int32_t[::1] t_b_input_energy,  # (types,)
+             const int32_t[:, ::1] t_b_outputs,  # (types, resources)
+             const int32_t[::1] t_b_output_energy,  # (types,)
              const float[::1] t_b_reward,  # (types,)
              const int32_t[::1] t_b_cooldown,  # (types,)
              const uint8_t[::1] t_b_usable,  # (types,)
@@ -52,7 +52,7 @@ cdef int use(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
                 continue
             if building_cooldown[w, row] != 0 or building_stock[w, row] == 0:
                 continue
-            if agent_energy[w, a] < t_b_in_energy[kind]:
+            if agent_energy[w, a] < t_b_input_energy[kind]:
                 continue
             # Only what the recipe gives can break a cap, checked once the inputs are taken (a
             # temple gives back a heart it takes, so it needs room for 4, not 5).
@@ -60,24 +60,24 @@ cdef int use(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
             gives = 0
             total = 0
             for r in range(nr):
-                have = inventory_items[w, a, r] - t_b_in[kind, r]
+                have = inventory_items[w, a, r] - t_b_inputs[kind, r]
                 if have < 0:
                     ok = 0
-                if t_b_out[kind, r] > 0:
+                if t_b_outputs[kind, r] > 0:
                     gives = 1
-                    have = have + t_b_out[kind, r]
+                    have = have + t_b_outputs[kind, r]
                     if have > t_res_max[r]:
                         ok = 0
                 total += have
             if not ok or (gives and total > inventory_max):
                 continue
             for r in range(nr):
-                inventory_items[w, a, r] += t_b_out[kind, r] - t_b_in[kind, r]
-                stats[w, a, STAT_RES + RES_STATS * r + RES_STAT_USED] += t_b_in[kind, r]
-                stats[w, a, STAT_RES + RES_STATS * r + RES_STAT_GAINED] += t_b_out[kind, r]
-            e = agent_energy[w, a] - t_b_in_energy[kind]
-            if t_b_out_energy[kind] > 0:
-                e = e + t_b_out_energy[kind]
+                inventory_items[w, a, r] += t_b_outputs[kind, r] - t_b_inputs[kind, r]
+                stats[w, a, STAT_RES + RES_STATS * r + RES_STAT_USED] += t_b_inputs[kind, r]
+                stats[w, a, STAT_RES + RES_STATS * r + RES_STAT_GAINED] += t_b_outputs[kind, r]
+            e = agent_energy[w, a] - t_b_input_energy[kind]
+            if t_b_output_energy[kind] > 0:
+                e = e + t_b_output_energy[kind]
                 if e > agent_max_energy[w, a]:
                     e = agent_max_energy[w, a]
             agent_energy[w, a] = e

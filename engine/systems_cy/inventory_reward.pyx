@@ -7,7 +7,7 @@ from engine.systems_cy.step cimport Step
 
 cdef int inventory_reward(const int32_t[:, :, ::1] inventory_items,  # (worlds, rows, resources)
                           const float[::1] t_res_reward,  # (resources,)
-                          const float[::1] t_res_reward_max,  # (resources,)
+                          const float[::1] t_res_reward_max,  # (resources,): < 0 uncapped
                           float[:, ::1] held,  # (worlds, agents)
                           float[:, ::1] raw_reward) except -1:  # (worlds, agents)
     cdef Py_ssize_t w, a, r
@@ -18,7 +18,7 @@ cdef int inventory_reward(const int32_t[:, :, ::1] inventory_items,  # (worlds, 
             for r in range(t_res_reward.shape[0]):
                 if t_res_reward[r] != 0:
                     x = t_res_reward[r] * inventory_items[w, a, r]
-                    if x > t_res_reward_max[r]:
+                    if t_res_reward_max[r] >= 0 and x > t_res_reward_max[r]:
                         x = t_res_reward_max[r]
                     v += x
             raw_reward[w, a] += v - held[w, a]

@@ -12,7 +12,7 @@ them). So a mechanic's rules are its row in constants.ACTION_RULES and its secti
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_type_hints
 
 import msgspec
 import numpy as np
@@ -47,6 +47,29 @@ def sections(node: Base, path: str = "$") -> Iterator[tuple[str, Base]]:
             for key, item in value.items():
                 if isinstance(item, Base):
                     yield from sections(item, f"{path}.{name}.{key}")
+
+
+def entry_tables(prefix: str, cls: type[Base], entries: list[Base], resources: list[str]) -> dict[str, np.ndarray]:
+    """A table per field of the entries of a level table (`buildings`, `resources`), in entry
+    order, named `<prefix><field>` (`b_cooldown`): (N,) for a number or a flag, (N, R) for counts
+    per resource (`b_inputs`). Text (a map character) is not a table. So a field added to the
+    section is a kernel argument `t_<prefix><field>` with no other change."""
+    out = {}
+    for field, kind in get_type_hints(cls).items():
+        values = [getattr(e, field) for e in entries]
+        if kind is bool:
+            out[prefix + field] = np.array(values, np.uint8)
+        elif kind is int:
+            out[prefix + field] = np.array(values, np.int32)
+        elif kind is float:
+            out[prefix + field] = np.array(values, np.float32)
+        elif kind == dict[str, int]:
+            per = np.zeros((len(entries), len(resources)), np.int32)
+            for i, counts in enumerate(values):
+                for r, n in counts.items():
+                    per[i, resources.index(r)] = n
+            out[prefix + field] = per
+    return out
 
 
 def cost_problems(path: str, costs: dict[str, int]) -> Problems:
@@ -301,6 +324,12 @@ class Level(Base):
     obs: Annotated[Observation, doc("the observation window")] = msgspec.field(default_factory=Observation)
     map: Annotated[MapConfig, doc("the map: ASCII or a generator")] = msgspec.field(default_factory=MapConfig)
     systems: Annotated[dict[str, bool], doc("enable (true) or disable (false) engine systems by name")] = {}
+
+    def tables(self, level: Level) -> dict[str, Any]:
+        """Every field of the buildings as `b_<field>`, of the resources as `res_<field>`."""
+        res = list(self.resources)
+        return {**entry_tables("b_", Building, list(self.buildings.values()), res),
+                **entry_tables("res_", Resource, list(self.resources.values()), res)}
 
     def problems(self, level: Level, path: str) -> Problems:
         """What concerns the level as a whole; each section checks itself."""

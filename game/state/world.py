@@ -90,33 +90,19 @@ class Tables:
     cost: np.ndarray  # (groups * profiles, NUM_CODES) int32
     upkeep: np.ndarray  # (groups * profiles,) int32
     max_energy: np.ndarray  # (groups * profiles,) int32
-    res_max: np.ndarray  # (R,) int32 per-resource cap
     inventory_max: int
-    res_reward: np.ndarray  # (R,) float32
-    res_reward_max: np.ndarray  # (R,) float32, inf = uncapped
-    b_in: np.ndarray  # (T, R) int32
-    b_in_energy: np.ndarray  # (T,) int32
-    b_out: np.ndarray  # (T, R) int32
-    b_out_energy: np.ndarray  # (T,) int32
-    b_reward: np.ndarray  # (T,) float32
-    b_cooldown: np.ndarray  # (T,) int32
-    b_max_stock: np.ndarray  # (T,) int32, -1 unlimited
-    b_regen: np.ndarray  # (T,) int32
-    b_hp: np.ndarray  # (T,) int32
-    b_usable: np.ndarray  # (T,) uint8
-    b_swappable: np.ndarray  # (T,) uint8
     laser: int  # resource id of "laser" or -1
     armor: int  # resource id of "armor" or -1
     max_arg: int
     features: Features
     derived: dict[str, Any]  # what the level's sections derive (their `tables()` in game/rules/schema.py)
 
-    def table(self, name: str) -> Any:
-        """Table `name`, which kernels take as `t_<name>`: one of these fields, or one a section derives."""
-        return self.derived[name] if name in self.derived else getattr(self, name)
-
-    def has(self, name: str) -> bool:
-        return name in self.derived or hasattr(self, name)
+    def __getattr__(self, name: str) -> Any:
+        """A derived table reads like the fields (`tab.build_cost`), and binds like them (`t_build_cost`)."""
+        derived = self.__dict__.get("derived", {})
+        if name in derived:
+            return derived[name]
+        raise AttributeError(f"the level has no table '{name}' (Tables fields, or a section's tables())")
 
 
 def tables(level: Level) -> Tables:
@@ -147,16 +133,6 @@ def tables(level: Level) -> Tables:
             upkeep[row] = g.upkeep if up < 0 else up
             max_energy[row] = g.max_energy if mx < 0 else mx
     prio = sorted(range(NUM_CODES), key=lambda c: (level.actions[ACTION_NAMES[c]].priority, c))
-    T, R = len(bnames), len(res)
-    b_in = np.zeros((T, R), np.int32)
-    b_out = np.zeros((T, R), np.int32)
-    for t, b in enumerate(level.buildings.values()):
-        for r, n in b.inputs.items():
-            b_in[t, rid[r]] = n
-        for r, n in b.outputs.items():
-            b_out[t, rid[r]] = n
-    bl = list(level.buildings.values())
-    rl = list(level.resources.values())
     return Tables(
         resource_names=res,
         building_names=bnames,
@@ -170,21 +146,7 @@ def tables(level: Level) -> Tables:
         cost=cost,
         upkeep=upkeep,
         max_energy=max_energy,
-        res_max=np.array([r.max for r in rl], np.int32),
         inventory_max=level.agent.inventory_max,
-        res_reward=np.array([r.reward for r in rl], np.float32),
-        res_reward_max=np.array([np.inf if r.reward_max < 0 else r.reward_max for r in rl], np.float32),
-        b_in=b_in,
-        b_in_energy=np.array([b.input_energy for b in bl], np.int32),
-        b_out=b_out,
-        b_out_energy=np.array([b.output_energy for b in bl], np.int32),
-        b_reward=np.array([b.reward for b in bl], np.float32),
-        b_cooldown=np.array([b.cooldown for b in bl], np.int32),
-        b_max_stock=np.array([b.max_stock for b in bl], np.int32),
-        b_regen=np.array([b.regen for b in bl], np.int32),
-        b_hp=np.array([b.hp for b in bl], np.int32),
-        b_usable=np.array([b.usable for b in bl], np.uint8),
-        b_swappable=np.array([b.swappable for b in bl], np.uint8),
         laser=rid.get("laser", -1),
         armor=rid.get("armor", -1),
         max_arg=int(max(arg_count[code[a]] for a in on)),
@@ -293,7 +255,7 @@ def build(level: Level, num_worlds: int, seed: int, name: str = "level", capacit
             raise BuildError(f"{name}: world {w}'s map differs in size or agent count from world 0's")
     A = len(first.agents)
     # rows: the agents, the most objects any world's map has, and those agents may build
-    built = tab.table("build_rows")
+    built = tab.build_rows
     need = A + max(max(len(lay.objects) for lay in layouts) + built, 1)
     if capacity is not None and need > capacity:
         raise BuildError(f"{name}: this map has {need - A - built} objects, more than the "

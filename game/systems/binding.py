@@ -3,7 +3,7 @@
 A kernel argument named
   - like a World resource (`grid`, `intent`, `stats`, ...) gets that array;
   - `<component>_<field>` (`agent_energy`, `inventory_items`) gets that component column;
-  - `t_<table>` (`t_b_in`, `t_build_cost`) gets that table of `game.state.world.Tables` (one of its
+  - `t_<table>` (`t_b_inputs`, `t_build_cost`) gets that table of `game.state.world.Tables` (one of its
     fields, or one a section of the schema derives);
   - `alive` gets the World's row-occupancy mask as uint8;
   - anything else is a scalar from `scalars(level, tables)`.
@@ -65,8 +65,8 @@ def lookup(name: str, world: World, tab: Tables, extra: dict[str, Any], who: str
         return getattr(world.resources, name)
     if name == "alive":  # which rows hold an entity; bool viewed as bytes for typed memoryviews
         return world.alive.view("uint8")
-    if name.startswith("t_") and tab.has(name[2:]):
-        return tab.table(name[2:])
+    if name.startswith("t_") and hasattr(tab, name[2:]):
+        return getattr(tab, name[2:])
     comp, _, field = name.partition("_")
     if comp in world and field == "has":  # which rows hold the component (a kernel that creates sets it)
         return world[comp].has.view("uint8")

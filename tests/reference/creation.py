@@ -52,6 +52,6 @@ def build_system(env):
     def run(_world):
         build(res.grid, world.alive.view(np.uint8), pos.has.view(np.uint8), b.has.view(np.uint8), pos.r, pos.c,
               ag.orientation, inv.items, b.kind, b.cooldown, b.stock, b.hp, b.regen_timer, res.intent, res.order,
-              res.success, res.stats, tab.table("build_kind"), tab.table("build_cost"), tab.b_max_stock, tab.b_hp)
+              res.success, res.stats, tab.build_kind, tab.build_cost, tab.b_max_stock, tab.b_hp)
 
     return run
