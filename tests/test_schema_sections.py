@@ -67,3 +67,21 @@ def test_a_sections_problem_is_reported_at_its_path_for_every_entry_of_a_table(m
     load_level("arena")  # no building of the arena is that slow
     with pytest.raises(LevelError, match=r"^arena\.toml: \$\.buildings\.altar\.cooldown: too slow$"):
         load_level("arena", {"buildings": {"altar": {"cooldown": 61}}})
+
+
+def test_every_field_of_a_building_or_resource_is_a_table_by_name():
+    level = load_level("arena")
+    tab = tables(level)
+    names, res = tab.building_names, tab.resource_names
+    altar, ore, battery = names.index("altar"), res.index("ore"), res.index("battery")
+    assert tab.b_inputs.shape == (len(names), len(res)) and tab.b_inputs.dtype == np.int32
+    assert tab.b_inputs[altar, battery] == level.buildings["altar"].inputs["battery"]
+    assert tab.b_outputs[names.index("mine"), ore] == level.buildings["mine"].outputs["ore"]
+    assert tab.b_cooldown[altar] == level.buildings["altar"].cooldown and tab.b_cooldown.dtype == np.int32
+    assert tab.b_usable.dtype == np.uint8 and tab.b_usable[names.index("wall")] == 0
+    assert tab.b_reward.dtype == np.float32 and tab.res_reward_max.dtype == np.float32
+    assert tab.res_max[ore] == level.resources["ore"].max
+    assert tab.res_reward_max[res.index("heart")] == -1  # uncapped, as the level says it
+    assert not hasattr(tab, "b_char")  # text is not a table
+    fields = set(schema.Building.__struct_fields__) - {"char"}
+    assert {f"b_{f}" for f in fields} <= set(tab.derived)
