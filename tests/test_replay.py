@@ -1,6 +1,7 @@
 """game.tools.replay: save/load round trip, clear errors, re-simulation to the recorded state hash."""
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -204,3 +205,19 @@ def test_a_different_level_is_named_as_such_not_as_a_new_version(tmp_path):
     lv.write_text(text.replace('name = "tiny_harvest"', 'name = "other"'))  # another level in its place
     with pytest.raises(ReplayError, match="recorded on level 'tiny_harvest', but .* is now level 'other', another level"):
         check_level(load_replay(p))
+
+
+OLD = Path(__file__).parent / "data" / "replay_0485bcc"
+
+
+def test_a_replay_recorded_before_the_mechanics_loads_and_is_refused_saying_why():
+    """tests/data/replay_0485bcc: 20 ticks on the arena recorded by game/replay.py at commit
+    0485bcc (format "game.replay"), with that day's arena.toml beside it. The module has moved
+    since, and the profile and build actions joined the defaults, so the same level file resolves
+    to another level: the file loads, and verifying it names the cause instead of an edited level."""
+    rep = load_replay(OLD / "arena_0485bcc.npz")
+    assert rep.version == 2 and rep.ticks == 20 and rep.level == "arena.toml"
+    assert rep.meta["recorded_by"] == "game/replay.py at commit 0485bcc" and len(rep.trace) == 2
+    with pytest.raises(ReplayError, match=r"recorded by an earlier version of the game: its level file "
+                                          r".*replay_0485bcc/arena\.toml is unchanged, but the game's rules"):
+        verify_replay(rep)

@@ -4,7 +4,7 @@ A replay file is an `.npz` (numpy zip, no pickles) with these keys:
 
 | key | what |
 | --- | --- |
-| `format`, `version` | `"game.tools.replay"` and `VERSION`; another version is refused with a clear error |
+| `format`, `version` | `"game.tools.replay"` (`"game.replay"` in files written before the module moved) and `VERSION`; another version is refused with a clear error |
 | `level` | the level path as given when recording (`game/levels/arena.toml`, or a name like `arena`) |
 | `level_sha256` | sha256 of the level file's bytes when recorded |
 | `level_config_hash` | sha256 of the fully resolved level (base levels and defaults merged) |
@@ -23,7 +23,8 @@ they have no level hash, so a changed level is caught only by the final state ha
 `save_replay` writes atomically (temporary file in the same folder, fsync, `os.replace`).
 `load_replay` raises `ReplayError` with a plain message for a missing, truncated or foreign
 file. `check_level` raises `ReplayError` when the level file is gone or its content changed
-since recording (a version 1 or 2 file must carry its level hash: without one it is refused, not
+since recording, or the game's rules did (the level file unchanged, the resolved level not: a
+replay recorded before the profile and build mechanics joined the defaults) (a version 1 or 2 file must carry its level hash: without one it is refused, not
 waved through). `verify_replay` re-simulates and compares the trace and the final state hash.
 """
 
@@ -45,6 +46,7 @@ from game.errors import LevelError
 from game.load.level import load_level, resolve_path
 
 FORMAT = "game.tools.replay"
+OLD_FORMATS = ("game.replay",)  # the same format, written while the module was game/replay.py
 VERSION = 2
 TRACE_EVERY = 16
 REQUIRED = ("level", "seed", "actions", "state_hash")
@@ -195,7 +197,7 @@ def load_replay(path: str | Path) -> Replay:
         with np.load(p, allow_pickle=False) as z:
             files = set(z.files)
             fmt = _scalar(z, "format", str, None)
-            if fmt is not None and fmt != FORMAT:
+            if fmt is not None and fmt != FORMAT and fmt not in OLD_FORMATS:
                 raise ReplayError(f"{p} is not a replay (format '{fmt}', expected '{FORMAT}')")
             version = _scalar(z, "version", int, 0)
             if version > VERSION or version < 0:
@@ -260,9 +262,16 @@ def check_level(rep: Replay) -> Path:
                 raise ReplayError(f"replay {rep.path} was recorded on level {was!r}, but {lp} is now level "
                                   f"{name_now!r}, another level; it cannot be re-simulated there. Restore the "
                                   f"level file, or record the replay again.")
+            file_now = level_file_hash(lp)
+            if rep.level_sha256 == file_now:  # the same file read by other rules
+                raise ReplayError(
+                    f"replay {rep.path} was recorded by an earlier version of the game: its level file {lp} "
+                    f"is unchanged, but the game's rules or defaults changed since (the resolved level "
+                    f"differs), so the recorded states cannot be reproduced. Record the replay again."
+                )
             file_note = ""
-            if rep.level_sha256 and level_file_hash(lp) != rep.level_sha256:
-                file_note = f" (file sha256 {rep.level_sha256[:12]} when recorded, {level_file_hash(lp)[:12]} now)"
+            if rep.level_sha256:
+                file_note = f" (file sha256 {rep.level_sha256[:12]} when recorded, {file_now[:12]} now)"
             raise ReplayError(
                 f"replay {rep.path} was recorded on another version of level {rep.level}: the level's "
                 f"content changed since{file_note}; it cannot be re-simulated on {lp}. "
