@@ -27,8 +27,8 @@ def test_every_enum_member_and_constant_is_in_the_table(table):
     for enum, prefix in prefixes.items():
         for member in enum:
             assert ints[f"{prefix}_{member.name}"] == int(member)
-    for name in ("NUM_CODES", "ATTACK_ARGS", "EMPTY", "TERRAIN_WALL", "STAT_FROZEN", "STAT_BAD_ARG",
-                 "STAT_NO_ENERGY", "STAT_RES", "RES_STATS"):
+    for name in ("NUM_CODES", "ATTACK_ARGS", "ATTACK_WIDTH", "NUM_DIRS", "EMPTY", "TERRAIN_WALL", "ACTION_STATS",
+                 "STAT_FROZEN", "STAT_BAD_ARG", "STAT_NO_ENERGY", "STAT_RES", "RES_STATS"):
         assert ints[name] == getattr(constants, name)
     assert arrays == {"DR": constants.DR, "DC": constants.DC, "RIGHT_DR": constants.RIGHT_DR, "RIGHT_DC": constants.RIGHT_DC}
 
@@ -62,10 +62,12 @@ def test_no_kernel_keeps_its_own_copy_of_a_game_number(table):
     name of the table itself, or writes out a direction array."""
     ints, arrays = table
     names = set(ints) | set(arrays)
-    for src in sorted(KERNELS.glob("*.pyx")) + [p for p in KERNELS.glob("*.pxd") if p.name != "constants.pxd"]:
+    others = [p for p in sorted(KERNELS.glob("*.pxd")) + sorted(KERNELS.glob("*.h")) if p.name != "constants.pxd"]
+    for src in sorted(KERNELS.glob("*.pyx")) + others:
         text = src.read_text()
         assert not re.search(r"^\s*(from|import) game\b", text, re.M), f"{src.name} imports the game"
         defined = set(re.findall(r"^\s+([A-Z][A-Z0-9_]*) = ", text, re.M))  # enum members
         defined |= set(re.findall(r"^cdef (?:const )?int ([A-Z][A-Z0-9_]*)\b", text, re.M))
+        defined |= set(re.findall(r"^#define ([A-Z][A-Z0-9_]*)\b", text, re.M))  # C headers
         assert not defined & names, f"{src.name} defines its own {sorted(defined & names)}"
         assert not re.search(r"^\w+\[:\] = \[", text, re.M), f"{src.name} writes out a C array by hand"

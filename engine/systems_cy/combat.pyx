@@ -1,8 +1,8 @@
 # Shield toggling and attacks (docs/game_systems.md, items 3 and 4), all worlds in one call.
 from libc.stdint cimport int32_t, int64_t, uint8_t
 
-from engine.systems_cy.constants cimport (ACT_ATTACK, ACT_SHIELD, ATTACK_ARGS, DC, DR, EMPTY, MISC_ATTACK_BUILDING,
-                                          MISC_ATTACK_KIN, MISC_ATTACK_NON_KIN, MISC_ATTACKED_BY_KIN,
+from engine.systems_cy.constants cimport (ACT_ATTACK, ACT_SHIELD, ATTACK_ARGS, ATTACK_WIDTH, DC, DR, EMPTY,
+                                          MISC_ATTACK_BUILDING, MISC_ATTACK_KIN, MISC_ATTACK_NON_KIN, MISC_ATTACKED_BY_KIN,
                                           MISC_ATTACKED_BY_NON_KIN, MISC_BUILDINGS_DESTROYED,
                                           MISC_FREEZES_CAUSED, MISC_SHIELD_ABSORBED, RES_STAT_DESTROYED,
                                           RES_STAT_LOST, RES_STAT_STOLEN, RES_STAT_USED, RES_STATS, RIGHT_DC,
@@ -87,8 +87,8 @@ cdef int attack(int32_t[:, :, ::1] grid,  # (worlds, height, width)
                 inventory_items[w, a, laser] -= 1
                 stats[w, a, STAT_RES + RES_STATS * laser + RES_STAT_USED] += 1
             o = agent_orientation[w, a]
-            d = 1 + argv // 3
-            s = argv % 3 - 1
+            d = 1 + argv // ATTACK_WIDTH
+            s = argv % ATTACK_WIDTH - 1
             r = position_r[w, a] + d * DR[o] + s * RIGHT_DR[o]  # d ahead, s to the right
             c = position_c[w, a] + d * DC[o] + s * RIGHT_DC[o]
             t = code_at(grid, w, r, c)

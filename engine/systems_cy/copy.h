@@ -6,7 +6,8 @@
 #include <string.h>
 
 /* Window cells from records: cell j (`nch` bytes apart) gets the `stride`-byte record
-   records[(codes[j] + 2) * stride]. A record is its cell's channels padded with zeros to
+   records[codes[j] * stride], where `records` points at grid code 0's record and the codes below
+   0 (empty, terrain wall: game/rules/constants.py) have theirs before it. A record is its cell's channels padded with zeros to
    `stride` (a multiple of 32), so each copy spills zeros into the next cell, which is either
    written next or must be zero; the caller leaves `stride` bytes of room after the last cell.
    The common stride of 32 gets one fixed-size copy the compiler keeps in two registers.
@@ -30,7 +31,7 @@
 #define ENGINE_COPY_RECORDS_LOOP(SIZE)                                                     \
     for (ptrdiff_t j = 0; j < n; j++, cell += nch) {                                       \
         int32_t code = codes[j];                                                           \
-        ENGINE_COPY_CELL(cell, records + (ptrdiff_t)(code + 2) * (SIZE), SIZE);            \
+        ENGINE_COPY_CELL(cell, records + (ptrdiff_t)code * (SIZE), SIZE);                  \
         if ((uint32_t)code < na) {                                                         \
             found_cell[found] = first + (int32_t)j;                                        \
             found_code[found++] = code;                                                    \

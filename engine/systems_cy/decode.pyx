@@ -2,7 +2,7 @@
 # energy, paying costs, drawing the per-tick agent order); `tally` counts successes at the end.
 from libc.stdint cimport int32_t, uint8_t, uint64_t
 
-from engine.systems_cy.constants cimport ACT_NOOP, MISC_ENERGY_SPENT, NUM_CODES, STAT_BAD_ARG, STAT_NO_ENERGY
+from engine.systems_cy.constants cimport ACT_NOOP, ACTION_STATS, MISC_ENERGY_SPENT, NUM_CODES, STAT_BAD_ARG, STAT_NO_ENERGY
 from engine.systems_cy.rng cimport shuffle
 from engine.systems_cy.step cimport Step
 
@@ -66,7 +66,7 @@ cdef int tally(const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
         for a in range(intent.shape[1]):
             code = intent[w, a, 0]
             if code >= 0:
-                stats[w, a, 2 * code + 1 - success[w, a]] += 1
+                stats[w, a, ACTION_STATS * code + (0 if success[w, a] else 1)] += 1
     return 0
 
 

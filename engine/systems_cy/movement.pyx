@@ -2,7 +2,7 @@
 # Checks (bounds, wraparound, initialization) are set by setup.py: off normally, on with DEBUG=1.
 from libc.stdint cimport int32_t, uint8_t
 
-from engine.systems_cy.constants cimport ACT_MOVE, ACT_ROTATE, EMPTY
+from engine.systems_cy.constants cimport ACT_MOVE, ACT_ROTATE, EMPTY, NUM_DIRS
 from engine.systems_cy.grid cimport ahead, code_at
 from engine.systems_cy.step cimport Step
 
@@ -35,7 +35,7 @@ cdef int move_rotate(int32_t[:, :, ::1] grid,  # (worlds, height, width)
             act = intent[w, a, 0]
             argv = intent[w, a, 1]
             if act == ACT_ROTATE:
-                if 0 <= argv < 4:
+                if 0 <= argv < NUM_DIRS:
                     agent_orientation[w, a] = <uint8_t>argv
                     success[w, a] = 1
                 else:

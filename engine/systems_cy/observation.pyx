@@ -20,7 +20,7 @@ from libc.string cimport memcpy, memset
 from engine.systems_cy.constants cimport (CH_AGENT, CH_AGENT_COLOR, CH_AGENT_ENERGY, CH_AGENT_FROZEN, CH_AGENT_GROUP,
                                           CH_AGENT_ORIENTATION, CH_AGENT_PROFILE, CH_AGENT_SHIELD, CH_BUILDING_HP, CH_BUILDING_READY,
                                           CH_BUILDING_STOCK, CH_BUILDING_TYPE, CH_SELF_LAST_ACTION,
-                                          CH_SELF_LAST_REWARD, CH_SELF_LAST_SUCCESS, CH_SELF_PROGRESS)
+                                          CH_SELF_LAST_REWARD, CH_SELF_LAST_SUCCESS, CH_SELF_PROGRESS, TERRAIN_WALL)
 from engine.systems_cy.step cimport Step
 
 
@@ -91,10 +91,11 @@ cdef void fill_records(Py_ssize_t w, uint8_t* records, Py_ssize_t stride, Py_ssi
     cdef Py_ssize_t rows = alive.shape[1], nres = inventory_items.shape[2], e, i
     cdef uint8_t* rec
     cdef int32_t kind, stock
-    memset(records, 0, 2 * stride)
-    records[ch_wall] = 1  # grid code -2, terrain, reads as a wall
+    # the records of the codes below 0 (TERRAIN_WALL, the lowest, then EMPTY) come first
+    memset(records, 0, -TERRAIN_WALL * stride)
+    records[ch_wall] = 1  # TERRAIN_WALL's record reads as a wall
     for e in range(rows):
-        rec = records + (e + 2) * stride
+        rec = records + (e - TERRAIN_WALL) * stride
         clear_record(rec, stride)
         if not alive[w, e]:
             continue
@@ -165,6 +166,7 @@ cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
     cdef const int32_t* partner
     cdef const int32_t* until
     cdef uint8_t* records
+    cdef const uint8_t* code0
     cdef Py_ssize_t wbytes = win * win * nch
     cdef Py_ssize_t stride = record_bytes(nch)
     # the buffer's last window is assembled here, then copied out: its last cell's spill would
@@ -174,8 +176,8 @@ cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
     cdef uint8_t* base
     cdef bint direct
     cdef uint8_t* cell
-    if cell_records.shape[0] != rows + 2 or cell_records.shape[1] != stride:
-        raise ValueError(f"observation: cell_records must have shape ({rows + 2}, {stride}) (rows + 2, channels "
+    if cell_records.shape[0] != rows - TERRAIN_WALL or cell_records.shape[1] != stride:
+        raise ValueError(f"observation: cell_records must have shape ({rows - TERRAIN_WALL}, {stride}) (rows + {-TERRAIN_WALL}, channels "
                          f"rounded up to {CHUNK}), got ({cell_records.shape[0]}, {cell_records.shape[1]})")
     # the agents met in a window: cell index and agent
     cdef int32_t* found_cell = <int32_t*>malloc(win * win * sizeof(int32_t))
@@ -187,7 +189,8 @@ cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
         free(found_cell)
         free(found_code)
         raise MemoryError("observation: no memory for a window")
-    records = &cell_records[0, 0]  # record of grid code q at records[(q + 2) * stride], q = -2 .. rows - 1
+    records = &cell_records[0, 0]  # grid code q's record at (q - TERRAIN_WALL) * stride, q = TERRAIN_WALL .. rows - 1
+    code0 = records - TERRAIN_WALL * stride  # grid code 0's record
     with nogil:
         for w in range(nw):
             tick = episode_tick[w]
@@ -220,7 +223,8 @@ cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
                 nfound = 0
                 for i in range(i0, i1):
                     grow = &grid[w, r + i, c + j0]  # the row's first cell inside the map
-                    nfound = copy_records(base + (i * win + j0) * nch, grow, j1 - j0, nch, records, stride,
+                    nfound = copy_records(base + (i * win + j0) * nch, grow, j1 - j0, nch,
+                                          code0, stride,
                                           <uint32_t>na, <int32_t>(i * win + j0), found_cell, found_code, nfound)
                 # observer channels (kinship, bond) of the agents the copy met
                 ck = kin_class[w, k]

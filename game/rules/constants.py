@@ -1,7 +1,8 @@
 """Every id the game uses, in one place: actions, orientations, grid codes, stats layout.
 
-Kernels receive these as plain ints; everything else (names, spaces, docs) is generated from
-these tables, never from string comparisons in the step path.
+Kernels get these as C constants of the generated engine/systems_cy/constants.pxd (constgen.py:
+every upper-case int, int tuple and IntEnum here); everything else (names, spaces, docs) is
+generated from these tables, never from string comparisons in the step path.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ Act = IntEnum("Act", [(r.name.upper(), code) for code, r in enumerate(ACTION_RUL
 
 NUM_CODES = len(Act)
 ATTACK_ARGS = len(ACTION_RULES[Act.ATTACK].args)  # attack's argument: a cell of the 3x3 block in front
+ATTACK_WIDTH = 3  # the block's cells across (left, ahead, right); argument k is k // 3 + 1 ahead, k % 3 - 1 right
 MAX_BUILDABLES = 16  # build's argument: an entry of the level's [build] buildings
 MAX_PROFILES = 16  # profile's argument: the group's own body (0) and up to 15 declared profiles
 ACTION_NAMES = tuple(a.name.lower() for a in Act)
@@ -69,6 +71,7 @@ class Dir(IntEnum):
     RIGHT = 3
 
 
+NUM_DIRS = len(Dir)
 DR = (-1, 1, 0, 0)  # the step ahead, per orientation (up, down, left, right)
 DC = (0, 0, -1, 1)
 RIGHT_DR = (0, 0, -1, 1)  # the step to the right of facing (attack's 3x3 block)
@@ -76,16 +79,17 @@ RIGHT_DC = (1, -1, 0, 0)
 
 # Grid cell codes: >= 0 is the entity row of the occupant.
 EMPTY = -1
-TERRAIN_WALL = -2  # an indestructible wall with no entity behind it
+TERRAIN_WALL = -2  # an indestructible wall with no entity behind it; the lowest code
 
 # Stats layout, shared by all kernels (see game/env/stats.py for the names):
-#   [2 * code]     action <code> succeeded      [2 * code + 1] action <code> failed
+#   [ACTION_STATS * code] action <code> succeeded, [ACTION_STATS * code + 1] failed
 #   STAT_FROZEN    action ignored because the agent was frozen
 #   STAT_BAD_ARG   argument out of range for its action
 #   STAT_NO_ENERGY action unaffordable (failed, not paid)
 #   STAT_RES + RES_STATS * r + k, k in ResStat: per-resource flows
 #   STAT_MISC + k, k in Misc
-STAT_FROZEN = 2 * NUM_CODES
+ACTION_STATS = 2
+STAT_FROZEN = ACTION_STATS * NUM_CODES
 STAT_BAD_ARG = STAT_FROZEN + 1
 STAT_NO_ENERGY = STAT_FROZEN + 2
 STAT_RES = STAT_FROZEN + 3

@@ -209,7 +209,7 @@ def scratch_arrays(world: World, channels: int) -> dict[str, np.ndarray]:
         "kin_scratch": np.zeros((W, C), np.int32),
         "kin_sum": np.zeros((W, C), np.float32),
         "kin_mixed": np.zeros((W, C), np.float32),
-        "cell_records": np.zeros((world.capacity + 2, record_bytes(channels)), np.uint8),
+        "cell_records": np.zeros((world.capacity - TERRAIN_WALL, record_bytes(channels)), np.uint8),
     }
 
 

@@ -1,6 +1,6 @@
 """Plain-Python reference for engine/systems_cy/combat.pyx: docs/game_systems.md items 3 and 4."""
 
-from game.rules.constants import DR, DC, RES_STATS, STAT_RES, Act, Misc, ResStat, Signal
+from game.rules.constants import ATTACK_WIDTH, DR, DC, RES_STATS, STAT_RES, Act, Misc, ResStat, Signal
 
 # The attacker's right, per orientation: of up is +c, of down -c, of left -r, of right +r.
 RIGHT = ((0, 1), (0, -1), (-1, 0), (1, 0))
@@ -23,7 +23,7 @@ def shield(intent, success, agent_energy, agent_shield, shield_upkeep):
 
 
 def target_cell(r, c, orientation, argv):
-    d, s = 1 + argv // 3, argv % 3 - 1
+    d, s = 1 + argv // ATTACK_WIDTH, argv % ATTACK_WIDTH - 1
     rr, rc = RIGHT[orientation]
     return r + d * DR[orientation] + s * rr, c + d * DC[orientation] + s * rc
 

@@ -1,6 +1,6 @@
 
 from engine.rng import permutation
-from game.rules.constants import STAT_BAD_ARG, STAT_NO_ENERGY, Misc
+from game.rules.constants import ACTION_STATS, STAT_BAD_ARG, STAT_NO_ENERGY, Misc
 
 
 def decode(actions, t_action_code, t_arg_count, t_cost, agent_group, agent_profile, agent_energy, active, intent,
@@ -39,4 +39,4 @@ def tally(intent, success, stats):
         for a in range(A):
             code = intent[w, a, 0]
             if code >= 0:
-                stats[w, a, 2 * code + (0 if success[w, a] else 1)] += 1
+                stats[w, a, ACTION_STATS * code + (0 if success[w, a] else 1)] += 1

@@ -1,7 +1,7 @@
 """Plain-Python reference for engine/systems_cy/movement.pyx: the spec, written for clarity."""
 
 
-from game.rules.constants import DC, DR, EMPTY, Act
+from game.rules.constants import DC, DR, EMPTY, NUM_DIRS, Act
 
 
 def move_rotate(grid, position_r, position_c, agent_orientation, intent, active, order, success):
@@ -12,7 +12,7 @@ def move_rotate(grid, position_r, position_c, agent_orientation, intent, active,
                 continue
             act, argv = int(intent[w, a, 0]), int(intent[w, a, 1])
             if act == Act.ROTATE:
-                ok = 0 <= argv < 4
+                ok = 0 <= argv < NUM_DIRS
                 if ok:
                     agent_orientation[w, a] = argv
                 success[w, a] = ok
