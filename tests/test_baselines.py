@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import game
+from game.rules.constants import DC, DR
 from learn.baselines import RandomPolicy, ScriptedPolicy, make_eval_policy
 from learn.checkpoint import CheckpointError
 from learn.suites import SUITES, get_suite, run_entry
@@ -70,7 +71,7 @@ def test_memoryless_scripted_explores_along_its_facing():
     kept.heading = np.array([1, 0, 3, 2])
     assert (kept.act(obs)[:, 0] == rotate).all()
     # blocked in front: the memoryless explorer turns (to a new heading), it does not walk into it
-    dr, dc = [-1, 1, 0, 0], [0, 0, -1, 1]
+    dr, dc = DR, DC
     for k in range(4):
         obs[k, c + dr[k], c + dc[k], f["wall"]] = 1
     a = free.act(obs)

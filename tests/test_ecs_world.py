@@ -84,6 +84,21 @@ def test_spawn_is_deferred_until_flush():
     assert not w.alive[0].any()
 
 
+def test_free_rows_follow_arrays_written_directly():
+    """A snapshot restored by writing the arrays (the viewer's step back) leaves the free list
+    stale; after sync_free_rows, spawn takes the lowest row that `alive` says is free."""
+    w = make_world(1, 4)
+    for r in range(3):
+        w.spawn(0, Position(r, r))
+    w.flush()  # rows 0, 1, 2 alive
+    w.alive[0] = [True, False, True, False]  # as a restored snapshot has it
+    w.sync_free_rows(0)
+    assert w.spawn(0, Position()).row == 1 and w.spawn(0, Position()).row == 3
+    w.flush()
+    with pytest.raises(ComponentError, match="full"):
+        w.spawn(0, Position())
+
+
 def test_despawn_is_deferred_and_generations_catch_stale_handles():
     w = make_world(1, 2)
     a = w.spawn(0, Position(1, 1))

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from game.rules.constants import Act
+from game.rules.constants import DC, DR, Act
 
 
 class PolicyError(ValueError):
@@ -63,8 +63,8 @@ class ForagerPolicy:
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         n, h = obs.shape[0], self.half
         orient = np.clip(obs[:, h, h, self.orient].astype(np.int64), 0, 3)  # the observer's own facing
-        dr = np.array([-1, 1, 0, 0])[orient]
-        dc = np.array([0, 0, -1, 1])[orient]
+        dr = np.array(DR)[orient]
+        dc = np.array(DC)[orient]
         front = obs[np.arange(n), h + dr, h + dc]
         ready = (front[:, self.btype] > 0) & (front[:, self.bready] > 0)
         out = np.zeros((n, 2), np.int32)

@@ -108,7 +108,7 @@ class Session:
         env = self.env
         for k, a in env.world.state_arrays().items():
             a[...] = snap.arrays[k]
-        env.world._free[0] = list(np.flatnonzero(~env.world.alive[0])[::-1])
+        env.world.sync_free_rows(0)
         env.world.tick = snap.world_tick
         env.tick = snap.env_tick
         env.observations[...] = snap.obs

@@ -11,6 +11,8 @@ import math
 
 import pygame
 
+from game.rules.constants import DC, DR
+
 SHIELD = (110, 200, 255)
 ICE = (170, 230, 255)
 BUILDING_COLORS = {
@@ -82,7 +84,7 @@ def agent_sprite(col, o: int, t: int) -> pygame.Surface:
     cx = cy = t / 2
     pygame.draw.circle(s, (12, 12, 16), (cx, cy), t * 0.47)  # dark rim: the disc stands out on any tile
     pygame.draw.circle(s, col, (cx, cy), t * 0.47 - max(1, t // 14))
-    dr, dc = ((-1, 0), (1, 0), (0, -1), (0, 1))[o]
+    dr, dc = DR[o], DC[o]
     tip = (cx + dc * t * 0.44, cy + dr * t * 0.44)
     side = (dr * t * 0.22, -dc * t * 0.22)
     base = (cx - dc * t * 0.04, cy - dr * t * 0.04)

@@ -335,7 +335,12 @@ class World:
             if k == "resource.rng":
                 continue  # the RNG stream continues; a reset must not replay old randomness
             a[dst] = theirs[k][src]
-        self._free[dst] = list(np.flatnonzero(~self.alive[dst])[::-1])
+        self.sync_free_rows(dst)
+
+    def sync_free_rows(self, w: int) -> None:
+        """Rebuild world `w`'s free rows from `alive`, after its arrays were written directly (a
+        copied world, a restored snapshot): `spawn` takes the lowest free row first."""
+        self._free[w] = list(np.flatnonzero(~self.alive[w])[::-1])
 
     def state_hash(self, worlds: Iterable[int] | None = None) -> str:
         """A hash of every per-world array (all worlds, or the given ones), for determinism checks."""
