@@ -10,7 +10,8 @@ from game.tools.cli import main
 from game.tools.reference import DOCS_PATH, reference_text
 from game.load.level import load_level
 from game.maps.make import make_layout
-from game.tools.render import GROUP_COLORS, TERRAIN, tile_color
+from game.tools.palette import PALETTE, building_color
+from game.tools.render import TERRAIN
 
 
 def test_validate_many_levels(capsys):
@@ -67,10 +68,10 @@ def test_render_draws_the_tile_look(tmp_path, capsys):
     assert img.get_size() == (lay.width * 10, lay.height * 10)
     assert tuple(img.get_at((0, 0)))[:3] == TERRAIN  # the corner is wall
     name, r, c = lay.objects[0]
-    assert tuple(img.get_at((c * 10 + 2, r * 10 + 5)))[:3] == tile_color(name)
+    assert tuple(img.get_at((c * 10 + 2, r * 10 + 5)))[:3] == building_color(name)
     # agents: disc in the group's colour (harvest's group is 'team': the first palette colour)
     _, r, c = lay.agents[0]
-    assert tuple(img.get_at((c * 10 + 5, r * 10 + 8)))[:3] == list(GROUP_COLORS.values())[0]
+    assert tuple(img.get_at((c * 10 + 5, r * 10 + 8)))[:3] == PALETTE[0]
 
 
 def test_render_writes_only_where_it_is_told(tmp_path, monkeypatch, capsys):

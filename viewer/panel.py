@@ -8,8 +8,9 @@ from typing import Any
 import pygame
 
 from game.state.kinship import kin_row
+from game.tools.palette import group_color
 from viewer.legend import build_legend
-from viewer.render import BAD, CONTROL, DIM, GOOD, PANEL_BG, SELECT, TEXT, group_color
+from viewer.render import BAD, CONTROL, DIM, GOOD, PANEL_BG, SELECT, TEXT
 
 
 def panel_lines(s) -> list[tuple[str, tuple[int, int, int]]]:

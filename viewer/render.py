@@ -19,10 +19,11 @@ import numpy as np
 import pygame
 
 from game.rules.constants import TERRAIN_WALL
+from game.tools.palette import building_color, group_color, resource_color
 from viewer.events import front_cells
 from viewer.marks import draw_events
 from viewer.minimap import Minimap
-from viewer.sprites import GLYPH, agent_sprite, building_color, building_sprite, frozen_sprite, shield_sprite
+from viewer.sprites import GLYPH, agent_sprite, building_sprite, frozen_sprite, shield_sprite
 
 BG = (16, 17, 22)
 FLOOR = ((42, 44, 52), (46, 48, 57))
@@ -35,21 +36,6 @@ BAD = (240, 110, 100)
 SELECT = (255, 220, 60)
 CONTROL = (255, 255, 255)
 BOND = (255, 120, 200)
-
-NAMED = {
-    "red": (225, 70, 70), "blue": (70, 120, 240), "green": (70, 200, 90), "yellow": (235, 205, 60),
-    "purple": (170, 90, 220), "orange": (240, 150, 50), "cyan": (70, 210, 220), "pink": (240, 120, 190),
-    "white": (230, 230, 230), "black": (60, 60, 60), "brown": (150, 100, 60), "grey": (150, 150, 150),
-}
-PALETTE = [(225, 70, 70), (70, 120, 240), (70, 200, 90), (235, 205, 60), (170, 90, 220), (240, 150, 50),
-           (70, 210, 220), (240, 120, 190)]
-RESOURCE_COLORS = {"ore": (190, 110, 55), "battery": (240, 200, 50), "heart": (240, 80, 120),
-                   "armor": (150, 165, 185), "laser": (255, 90, 60), "blueprint": (90, 150, 255)}
-
-
-def group_color(name: str, i: int) -> tuple[int, int, int]:
-    return NAMED.get(name.lower(), PALETTE[i % len(PALETTE)])
-
 
 def marker_color(v: int) -> tuple[int, int, int]:
     """The agent's marker value 0..255 as a hue (0 = no marker)."""
@@ -123,7 +109,7 @@ class Renderer:
         self.group_names = list(env.group_names)
         self.b_colors = [building_color(n) for n in self.building_names]
         self.g_colors = [group_color(n, i) for i, n in enumerate(self.group_names)]
-        self.r_colors = [RESOURCE_COLORS.get(n, building_color(n)) for n in env.resource_names]
+        self.r_colors = [resource_color(n) for n in env.resource_names]
         self.b_cooldown = np.maximum(tab.b_cooldown, 1)
         self.b_max_stock = tab.b_max_stock
         self.b_hp = tab.b_hp

@@ -6,20 +6,15 @@ its own shape and color; the letter is added once the tile is big enough to read
 
 from __future__ import annotations
 
-import colorsys
 import math
 
 import pygame
 
 from game.rules.constants import DC, DR
+from game.tools.palette import building_color
 
 SHIELD = (110, 200, 255)
 ICE = (170, 230, 255)
-BUILDING_COLORS = {
-    "wall": (120, 122, 134), "block": (196, 164, 112), "mine": (170, 96, 46), "generator": (240, 196, 46),
-    "charger": (60, 200, 235), "altar": (215, 80, 215), "armory": (130, 150, 175), "lasery": (235, 85, 60),
-    "lab": (90, 205, 150), "factory": (170, 170, 70), "temple": (245, 235, 190),
-}
 GLYPH = {"mine": "M", "generator": "G", "charger": "C", "altar": "A", "armory": "R", "lasery": "L",
          "lab": "B", "factory": "F", "temple": "T", "wall": "", "block": ""}
 # unit polygons (x, y in -1..1) per kind; agents are discs, so no building is round
@@ -41,14 +36,6 @@ GLYPH_MIN_TILE = 18  # below this a letter is a smudge: the shape and color carr
 
 def dim(c, f=0.45):
     return tuple(int(x * f) for x in c)
-
-
-def building_color(name: str) -> tuple[int, int, int]:
-    if name in BUILDING_COLORS:
-        return BUILDING_COLORS[name]
-    h = (sum(map(ord, name)) * 37 % 360) / 360.0  # stable across runs, unlike hash()
-    r, g, b = colorsys.hsv_to_rgb(h, 0.5, 0.8)
-    return int(r * 255), int(g * 255), int(b * 255)
 
 
 def building_sprite(name: str, glyph: str, ready: bool, t: int, font) -> pygame.Surface:

@@ -2,67 +2,27 @@
 
 Terrain walls are dark slate, the floor near-black with a faint grid, every building type a
 rounded tile in its own colour with its map letter, agents discs in their group's colour with a
-notch showing their facing (all agents start facing up). (The viewer draws its own
-live, zoomable look in viewer/render.py.)
+notch showing their facing (all agents start facing up). The colours are the viewer's
+(game/tools/palette.py); the viewer draws its own live, zoomable look in viewer/render.py.
 """
 
 from __future__ import annotations
 
-import colorsys
 import os
 import warnings
-import zlib
 from pathlib import Path
 
 from game.maps.make import MapLayout, make_layout
 from game.rules.schema import Level
+from game.tools import palette
 
 FLOOR = (24, 26, 32)
 GRID = (34, 37, 45)
 TERRAIN = (88, 94, 110)
-TILE_COLORS: dict[str, tuple[int, int, int]] = {
-    "wall": (120, 112, 100),
-    "block": (196, 186, 160),
-    "mine": (165, 95, 45),
-    "generator": (240, 170, 40),
-    "charger": (60, 200, 225),
-    "altar": (205, 80, 205),
-    "armory": (120, 145, 170),
-    "lasery": (225, 45, 120),
-    "lab": (90, 205, 160),
-    "factory": (175, 175, 90),
-    "temple": (245, 245, 245),
-}
-GROUP_COLORS: dict[str, tuple[int, int, int]] = {
-    "red": (230, 60, 60),
-    "blue": (60, 125, 240),
-    "green": (70, 200, 90),
-    "yellow": (240, 210, 50),
-    "purple": (160, 90, 220),
-    "orange": (245, 140, 40),
-    "cyan": (60, 215, 215),
-    "pink": (240, 120, 180),
-    "white": (235, 235, 235),
-}
-_PALETTE = list(GROUP_COLORS.values())
-
-
-def _hashed(name: str) -> tuple[int, int, int]:
-    h = (zlib.crc32(name.encode()) % 360) / 360
-    r, g, b = colorsys.hsv_to_rgb(h, 0.55, 0.85)
-    return int(r * 255), int(g * 255), int(b * 255)
-
-
-def tile_color(building: str) -> tuple[int, int, int]:
-    return TILE_COLORS.get(building) or _hashed(building)
 
 
 def group_color(level: Level, group: str) -> tuple[int, int, int]:
-    """A group named after a colour gets that colour; others take the palette in order."""
-    if group in GROUP_COLORS:
-        return GROUP_COLORS[group]
-    i = list(level.groups).index(group) if group in level.groups else 0
-    return _PALETTE[i % len(_PALETTE)]
+    return palette.group_color(group, list(level.groups).index(group) if group in level.groups else 0)
 
 
 def _text_color(bg: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -87,7 +47,7 @@ def draw_layout(surface, level: Level, layout: MapLayout, tile: int, origin: tup
     pad = max(tile // 10, 1)
     letters: dict[str, object] = {}
     for name, r, c in layout.objects:
-        color = tile_color(name)
+        color = palette.building_color(name)
         rect = pygame.Rect(ox + c * tile + pad, oy + r * tile + pad, tile - 2 * pad, tile - 2 * pad)
         pygame.draw.rect(surface, color, rect, border_radius=max(tile // 5, 1))
         if name not in letters:
@@ -114,7 +74,7 @@ def legend_items(level: Level, layout: MapLayout) -> list[tuple[str, tuple[int, 
     """(label, colour, letter) for every building and group present, for a key under the map."""
     out = []
     for name in dict.fromkeys(n for n, _, _ in layout.objects):
-        out.append((name, tile_color(name), level.buildings[name].char.upper()))
+        out.append((name, palette.building_color(name), level.buildings[name].char.upper()))
     for group in dict.fromkeys(g for g, _, _ in layout.agents):
         out.append((f"agent.{group}", group_color(level, group), ""))
     return out
