@@ -1,6 +1,7 @@
 """Levels with `map.fixed = false` get a fresh, reproducible map every episode."""
 
 import numpy as np
+import pytest
 
 from game import make_env
 from game.load.level import decode
@@ -62,3 +63,29 @@ def test_reset_goes_back_to_the_first_map():
     first = make_env(level, num_worlds=1, seed=0)
     first.reset()
     assert env.state_hash() == first.state_hash()
+
+
+def test_a_fresh_map_that_does_not_fit_the_env_is_refused_by_its_seed(monkeypatch):
+    """Worlds keep the rows and the grid of the first maps: a later map with more objects, or of
+    another size, is an error naming the map's seed, never a silent overwrite."""
+    from game.env import gridenv
+    from game.errors import BuildError
+    from game.maps.base import MapLayout
+
+    level = decode(RAW, "fresh.toml")
+    env = make_env(level, num_worlds=2, seed=3)
+    env.reset()
+    first = env.layouts[0]
+    crowded = MapLayout(first.height, first.width, first.walls, first.objects * 9, first.agents)
+    monkeypatch.setattr(gridenv, "make_layout", lambda lv, seed: crowded.copy())
+    room = len(first.objects)  # the rows the env was built with: the first maps' objects, no builder
+    with pytest.raises(BuildError, match=rf"map of seed \d+ has {room * 9} objects, more than the {room} its env"):
+        env._next_map(1)
+    wide = MapLayout(first.height, first.width + 1, np.zeros((first.height, first.width + 1), bool), [], first.agents)
+    monkeypatch.setattr(gridenv, "make_layout", lambda lv, seed: wide.copy())
+    with pytest.raises(BuildError, match=r"map of seed \d+ differs in size or agent count from world 0's"):
+        env._next_map(1)
+    monkeypatch.undo()
+    before = env.template.state_hash([0])
+    env._next_map(1)  # a map that fits goes into world 1's reset template only
+    assert env.template.state_hash([0]) == before

@@ -35,9 +35,9 @@ from game.rules.schema import Level
 from game.rules.constants import DR
 from game.state.kinship import KIN_ARRAYS
 from game.load.level import decode, load_level, merge
-from game.maps.make import episode_seed
+from game.maps.make import episode_seed, make_layout
 from game.state.memory import check_memory
-from game.state.world import build, scratch_arrays
+from game.state.world import blank_world, build, check_fit, place_layout, scratch_arrays
 from game.env.stats import stat_names, summarize
 from game.systems.install import add_system, install
 from engine.systems_cy.envstep import ActionLoader, EnvStep
@@ -87,6 +87,9 @@ class GridEnv(pufferlib.PufferEnv):
         self.world, self.tables, self.layouts = build(self.level, self.num_worlds, seed, self.level_name)
         # the reset template: a copy of the first state, so world w resets to exactly it
         self.template = self.world.clone()
+        if not self.level.map.fixed:  # a fresh map per episode is placed on a blank world of one
+            self._blank = blank_world(self.level, self.tables, self.layouts[0], 1, self.world.capacity, seed)
+            self._scratch = self._blank.clone()
         self.episodes = np.zeros(self.num_worlds, np.int64)  # episodes finished, per world
 
     def _bind(self) -> None:
@@ -212,7 +215,11 @@ class GridEnv(pufferlib.PufferEnv):
         The kinship (game/state/kinship.py) stays (a random one is drawn once per world, not per episode).
         """
         seed = episode_seed(self.seed, w, int(self.episodes[w]))
-        one, _, (layout,) = build(self.level, 1, seed, self.level_name, capacity=self.template.capacity)
+        layout = make_layout(self.level, seed)
+        check_fit(layout, self.layouts[0], self.template.capacity, self.tables, f"{self.level_name}: map of seed {seed}")
+        one = self._scratch
+        one.copy_world(0, self._blank, 0)
+        place_layout(one, 0, self.level, self.tables, layout)
         t = self.template.resources
         kin = {name: getattr(t, name)[w].copy() for name in KIN_ARRAYS}
         self.template.copy_world(w, one, 0)

@@ -11,6 +11,7 @@ them). So a mechanic's rules are its row in constants.ACTION_RULES and its secti
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal, get_type_hints
 
@@ -49,13 +50,18 @@ def sections(node: Base, path: str = "$") -> Iterator[tuple[str, Base]]:
                     yield from sections(item, f"{path}.{name}.{key}")
 
 
+@functools.cache
+def field_types(cls: type[Base]) -> dict[str, Any]:
+    return get_type_hints(cls)  # resolving the annotations is slow, and they never change
+
+
 def entry_tables(prefix: str, cls: type[Base], entries: list[Base], resources: list[str]) -> dict[str, np.ndarray]:
     """A table per field of the entries of a level table (`buildings`, `resources`), in entry
     order, named `<prefix><field>` (`b_cooldown`): (N,) for a number or a flag, (N, R) for counts
     per resource (`b_inputs`). Text (a map character) is not a table. So a field added to the
     section is a kernel argument `t_<prefix><field>` with no other change."""
     out = {}
-    for field, kind in get_type_hints(cls).items():
+    for field, kind in field_types(cls).items():
         values = [getattr(e, field) for e in entries]
         if kind is bool:
             out[prefix + field] = np.array(values, np.uint8)

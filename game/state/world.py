@@ -250,26 +250,35 @@ def build(level: Level, num_worlds: int, seed: int, name: str = "level", capacit
     tab = tables(level)
     layouts = [make_layout(level, seed + w) for w in range(num_worlds)]
     first = layouts[0]
-    for w, lay in enumerate(layouts):
-        if (lay.height, lay.width, len(lay.agents)) != (first.height, first.width, len(first.agents)):
-            raise BuildError(f"{name}: world {w}'s map differs in size or agent count from world 0's")
-    A = len(first.agents)
     # rows: the agents, the most objects any world's map has, and those agents may build
-    built = tab.build_rows
-    need = A + max(max(len(lay.objects) for lay in layouts) + built, 1)
-    if capacity is not None and need > capacity:
-        raise BuildError(f"{name}: this map has {need - A - built} objects, more than the "
-                         f"{capacity - A - built} its env was built for")
-    capacity = capacity or need
+    capacity = capacity or len(first.agents) + max(max(len(lay.objects) for lay in layouts) + tab.build_rows, 1)
+    for w, lay in enumerate(layouts):
+        check_fit(lay, first, capacity, tab, f"{name}: world {w}'s map")
+    world = blank_world(level, tab, first, num_worlds, capacity, seed)
+    A = len(first.agents)
+    for w, lay in enumerate(layouts):
+        place_layout(world, w, level, tab, lay)
+        set_kinship(world.resources, w, *kinship_classes(level, world["agent"].group[w, :A], seed + w, name))
+    return world, tab, layouts
+
+
+def check_fit(layout: MapLayout, first: MapLayout, capacity: int, tab: Tables, what: str) -> None:
+    """A map must have world 0's size and agents, and leave the rows agents may build."""
+    if (layout.height, layout.width, len(layout.agents)) != (first.height, first.width, len(first.agents)):
+        raise BuildError(f"{what} differs in size or agent count from world 0's")
+    room = capacity - len(first.agents) - tab.build_rows
+    if len(layout.objects) > room:
+        raise BuildError(f"{what} has {len(layout.objects)} objects, more than the {room} its env was built for")
+
+
+def blank_world(level: Level, tab: Tables, first: MapLayout, num_worlds: int, capacity: int, seed: int) -> World:
+    """A World with every array of the game allocated and nothing placed (maps like `first`)."""
     world = World(num_worlds, capacity, COMPONENTS, dims={"num_resources": len(tab.resource_names)}, seed=seed)
-    world.resources.add("num_agents", A)
-    add_state_arrays(world, level, tab, A, first.height, first.width)
+    world.resources.add("num_agents", len(first.agents))
+    add_state_arrays(world, level, tab, len(first.agents), first.height, first.width)
     # kernels bind the signal arrays by name; the env dispatches them to listeners
     signals = world.resources.add("signals", Signals(SIGNAL_NAMES))
     world.resources.add("signal_buffer", signals.buffer)
     world.resources.add("signal_count", signals.count)
     world.resources.add("signal_enabled", signals.enabled)
-    for w, lay in enumerate(layouts):
-        place_layout(world, w, level, tab, lay)
-        set_kinship(world.resources, w, *kinship_classes(level, world["agent"].group[w, :A], seed + w, name))
-    return world, tab, layouts
+    return world
