@@ -180,7 +180,7 @@ class ScriptedPolicy(EvalPolicy):
             can_attack &= laser > 0
         if self.attack_id >= 0 and can_attack.any():
             for arg in range(min(9, self.nvec[1])):
-                d, s = 1 + arg // 3, arg % 3 - 1
+                d, s = 1 + arg // constants.ATTACK_WIDTH, arg % constants.ATTACK_WIDTH - 1
                 ti = c + DR[orient] * d + SR[orient] * s
                 tj = c + DC[orient] * d + SC[orient] * s
                 hit = can_attack & ~decided & enemy[rows, ti, tj]

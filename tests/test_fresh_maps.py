@@ -5,6 +5,9 @@ import pytest
 
 from game import make_env
 from game.load.level import decode
+from game.maps.make import episode_seed
+from game.state.kinship import KIN_ARRAYS
+from game.state.world import build
 
 RAW = {
     "max_steps": 5,
@@ -89,3 +92,10 @@ def test_a_fresh_map_that_does_not_fit_the_env_is_refused_by_its_seed(monkeypatc
     before = env.template.state_hash([0])
     env._next_map(1)  # a map that fits goes into world 1's reset template only
     assert env.template.state_hash([0]) == before
+    # and is what a fresh build of that map holds (the kinship is the world's own, the RNG runs on)
+    alone, _, _ = build(level, 1, episode_seed(env.seed, 1, int(env.episodes[1])))
+    theirs = alone.state_arrays()
+    kept = {"resource.rng"} | {f"resource.{k}" for k in KIN_ARRAYS}
+    for k, a in env.template.state_arrays().items():
+        if k not in kept:
+            assert np.array_equal(a[1], theirs[k][0]), k

@@ -221,3 +221,14 @@ def test_a_replay_recorded_before_the_mechanics_loads_and_is_refused_saying_why(
     with pytest.raises(ReplayError, match=r"recorded by an earlier version of the game: its level file "
                                           r".*replay_0485bcc/arena\.toml is unchanged, but the game's rules"):
         verify_replay(rep)
+
+
+def test_an_edited_base_level_is_named_beside_the_rules(tmp_path):
+    """A level file unchanged on top of an edited base: the message names the base as a cause."""
+    (tmp_path / "base.toml").write_text('base = "arena"\nmax_steps = 30\n')
+    (tmp_path / "mine.toml").write_text('base = "base.toml"\n')
+    env, acts = _play(level=str(tmp_path / "mine.toml"), ticks=5)
+    p = save_replay(tmp_path / "r.npz", tmp_path / "mine.toml", 3, acts, env.state_hash([0]), max_steps=30)
+    (tmp_path / "base.toml").write_text('base = "arena"\nmax_steps = 40\n')
+    with pytest.raises(ReplayError, match=r"is unchanged, but the level it builds on \(base\.toml\) or the game's"):
+        verify_replay(p)

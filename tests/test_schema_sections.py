@@ -85,3 +85,20 @@ def test_every_field_of_a_building_or_resource_is_a_table_by_name():
     assert not hasattr(tab, "b_char")  # text is not a table
     fields = set(schema.Building.__struct_fields__) - {"char"}
     assert {f"b_{f}" for f in fields} <= set(tab.derived)
+
+
+def test_tables_copy_and_pickle_with_their_derived_tables():
+    import copy
+    import pickle
+
+    tab = tables(load_level("arena", BUILDER))
+    for twin in (copy.deepcopy(tab), pickle.loads(pickle.dumps(tab))):
+        assert np.array_equal(twin.build_cost, tab.build_cost) and np.array_equal(twin.b_hp, tab.b_hp)
+        assert not hasattr(twin, "nope")
+
+
+def test_a_building_field_of_a_kind_no_table_is_made_from_is_an_error(monkeypatch):
+    monkeypatch.setitem(schema.field_types(schema.Building), "tags", list[str])
+    monkeypatch.setattr(schema.Building, "tags", ["x"], raising=False)
+    with pytest.raises(TypeError, match=r"Building\.tags: no table for a field of type list\[str\]"):
+        tables(load_level("arena"))

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from game.rules.constants import DC, DR, RIGHT_DC, RIGHT_DR
+from game.rules.constants import ATTACK_WIDTH, DC, DR, RIGHT_DC, RIGHT_DR
 
 KINDS = ("attack", "freeze", "use", "transfer", "bond", "steal")
 FADE_TICKS = 6  # an event stays on the map this many ticks, fading
@@ -73,7 +73,8 @@ def extract(prev: Frame, now: Frame, r, c, orient, attack_arg, cols: StatColumns
     d = now.stats - prev.stats  # negative across an episode reset: no events then
     out: list[Event] = []
     hit = np.flatnonzero(d[:, cols.attack] > 0)
-    tr, tc = front_cells(r[hit], c[hit], orient[hit], 1 + attack_arg[hit] // 3, attack_arg[hit] % 3 - 1)
+    tr, tc = front_cells(r[hit], c[hit], orient[hit], 1 + attack_arg[hit] // ATTACK_WIDTH,
+                        attack_arg[hit] % ATTACK_WIDTH - 1)
     out += [Event(tick, "attack", a, b) for a, b in zip(_cells(r[hit], c[hit]), _cells(tr, tc))]
     stolen = d[hit][:, cols.stolen].sum(axis=1)
     thief = stolen > 0

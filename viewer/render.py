@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pygame
 
-from game.rules.constants import TERRAIN_WALL
+from game.rules.constants import ATTACK_WIDTH, TERRAIN_WALL
 from game.tools.palette import building_color, group_color, resource_color
 from viewer.events import front_cells
 from viewer.marks import draw_events
@@ -306,7 +306,8 @@ class Renderer:
         """Attack targeting: the 3x3 block in front, numbered 1..9 (argument + 1)."""
         ag, pos = self.env.world["agent"], self.env.world["position"]
         arg = np.arange(9)
-        rr, cc = front_cells(pos.r[0, i], pos.c[0, i], int(ag.orientation[0, i]), 1 + arg // 3, arg % 3 - 1)
+        rr, cc = front_cells(pos.r[0, i], pos.c[0, i], int(ag.orientation[0, i]), 1 + arg // ATTACK_WIDTH,
+                                 arg % ATTACK_WIDTH - 1)
         t = cam.tile
         s = pygame.Surface((t, t), pygame.SRCALPHA)
         s.fill((255, 60, 60, 90))

@@ -86,8 +86,8 @@ cdef void fill_records(Py_ssize_t w, uint8_t* records, Py_ssize_t stride, Py_ssi
     """Step 1 for world `w`: every row's record, in one pass (each zeroed right before it is
     filled, while in L1: for big worlds the table outgrows the cache, and a separate clearing pass
     would move it through memory twice). A function of its own, not inline in `observe()`: with it
-    inline, the profile channel's write cost the window loop ~10% (AMD EPYC, gcc -O3: 173 against
-    158 ns/agent-step for 64 arena worlds), though gcc still inlines the call."""
+    inline, the profile channel's write cost the window loop ~8% (AMD EPYC, gcc -O3: 175 against
+    162 ns/agent-step for 64 arena worlds), though gcc still inlines the call."""
     cdef Py_ssize_t rows = alive.shape[1], nres = inventory_items.shape[2], e, i
     cdef uint8_t* rec
     cdef int32_t kind, stock

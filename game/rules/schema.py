@@ -75,6 +75,9 @@ def entry_tables(prefix: str, cls: type[Base], entries: list[Base], resources: l
                 for r, n in counts.items():
                     per[i, resources.index(r)] = n
             out[prefix + field] = per
+        elif kind is not str:  # a kind of field no kernel table is made from yet: say so, not skip it
+            raise TypeError(f"{cls.__name__}.{field}: no table for a field of type {kind}; "
+                            f"use int, float, bool or dict[str, int] (counts per resource)")
     return out
 
 
@@ -127,7 +130,7 @@ class Building(Base):
     build_cost: Annotated[dict[str, int], doc("resources the builder pays to create one with `build` ([build])")] = {}
 
     def problems(self, level: Level, path: str) -> Problems:
-        for field in ("inputs", "outputs", "build_cost"):
+        for field in [f for f, kind in field_types(Building).items() if kind == dict[str, int]]:  # per resource
             for r, n in getattr(self, field).items():
                 if r not in level.resources:
                     yield f"{path}.{field}.{r}", f"unknown resource '{r}'; expected one of {sorted(level.resources)}"

@@ -1,7 +1,7 @@
 """The game's systems in one table: name, phase, kernel and named order.
 
 The run order (game/systems/install.py installs from it), the system names a level may switch
-(`[systems]`, checked by game/load/validate.py) and the order table of docs/game_systems.md all come
+(`[systems]`, checked by `Level.problems` in game/rules/schema.py) and the order table of docs/game_systems.md all come
 from `SYSTEMS`. Action systems run between `decode` and `tally` in the level's priority order
 (lower first), which the installer adds as a chain of `after=` constraints. Plain data, so that
 validating a level needs no compiled kernel.

@@ -74,7 +74,12 @@ COMPONENTS = [Position, Agent, Inventory, Building]
 
 @dataclass
 class Tables:
-    """Level lookup tables, as arrays the kernels take directly."""
+    """Level lookup tables, as arrays the kernels take directly.
+
+    Besides these fields, `derived` holds every field of the buildings as `b_<field>` (T,) or
+    (T, R) and of the resources as `res_<field>` (R,), each meaning what its field's doc in
+    game/rules/schema.py says (`b_max_stock` -1: unlimited; `res_reward_max` < 0: uncapped), and
+    the tables a section's `tables()` gives (`build_kind`, `build_cost`, `build_rows`)."""
 
     resource_names: list[str]
     building_names: list[str]
@@ -241,17 +246,14 @@ def place_layout(world: World, w: int, level: Level, tab: Tables, layout: MapLay
     world.flush()
 
 
-def build(level: Level, num_worlds: int, seed: int, name: str = "level", capacity: int | None = None):
+def build(level: Level, num_worlds: int, seed: int, name: str = "level"):
     """A World holding `num_worlds` worlds of `level`; world w's map comes from seed + w.
-
-    `capacity` fixes the rows per world (so a later map can be copied into an existing World).
-    Returns (world, tables, layouts).
-    """
+    Returns (world, tables, layouts)."""
     tab = tables(level)
     layouts = [make_layout(level, seed + w) for w in range(num_worlds)]
     first = layouts[0]
     # rows: the agents, the most objects any world's map has, and those agents may build
-    capacity = capacity or len(first.agents) + max(max(len(lay.objects) for lay in layouts) + tab.build_rows, 1)
+    capacity = len(first.agents) + max(max(len(lay.objects) for lay in layouts) + tab.build_rows, 1)
     for w, lay in enumerate(layouts):
         check_fit(lay, first, capacity, tab, f"{name}: world {w}'s map")
     world = blank_world(level, tab, first, num_worlds, capacity, seed)

@@ -43,7 +43,7 @@ import numpy as np
 
 from game.env.gridenv import make_env
 from game.errors import LevelError
-from game.load.level import load_level, resolve_path
+from game.load.level import load_level, read_toml, resolve_path
 
 FORMAT = "game.tools.replay"
 OLD_FORMATS = ("game.replay",)  # the same format, written while the module was game/replay.py
@@ -263,11 +263,14 @@ def check_level(rep: Replay) -> Path:
                                   f"{name_now!r}, another level; it cannot be re-simulated there. Restore the "
                                   f"level file, or record the replay again.")
             file_now = level_file_hash(lp)
-            if rep.level_sha256 == file_now:  # the same file read by other rules
+            if rep.level_sha256 == file_now:  # the same file, resolved otherwise
+                base = read_toml(lp).get("base")
+                changed = (f"the level it builds on ({base}) or the game's rules or defaults" if base
+                           else "the game's rules or defaults")
                 raise ReplayError(
                     f"replay {rep.path} was recorded by an earlier version of the game: its level file {lp} "
-                    f"is unchanged, but the game's rules or defaults changed since (the resolved level "
-                    f"differs), so the recorded states cannot be reproduced. Record the replay again."
+                    f"is unchanged, but {changed} changed since (the resolved level differs), so the "
+                    f"recorded states cannot be reproduced. Record the replay again."
                 )
             file_note = ""
             if rep.level_sha256:
