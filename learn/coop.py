@@ -18,6 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from game.state.kinship import dense
+from learn.pairs import PairRecorder, rates
+
 
 # the per-episode columns of suite_episodes that come from here, in table order, with their meaning
 COOP_COLUMNS = {
@@ -40,11 +43,41 @@ COOP_COLUMNS = {
     "bonds_kept": "bonds still live at the end per agent",
     "top_group_heart_share": "largest share of the episode's hearts made by one group; NULL without hearts",
     "frozen_ticks": "ticks frozen per agent",
+    # acts per opportunity (learn/pairs.py): acts over the ticks the target stood within the act's
+    # reach; NULL without any such tick. Kin means K > 0; groups are independent of kinship.
+    "attack_rate_kin": "attacks per attack opportunity on kin (K > 0)",
+    "attack_rate_non_kin": "attacks per attack opportunity on non-kin (K <= 0)",
+    "attack_rate_same_group": "attacks per attack opportunity on an agent of the actor's group",
+    "attack_rate_other_group": "attacks per attack opportunity on an agent of another group",
+    "give_rate_kin": "gifts per give opportunity toward kin (K > 0)",
+    "give_rate_non_kin": "gifts per give opportunity toward non-kin (K <= 0)",
+    "give_rate_same_group": "gifts per give opportunity toward an agent of the actor's group",
+    "give_rate_other_group": "gifts per give opportunity toward an agent of another group",
     # the social outcome metrics of Perolat et al. 2017 (docs/evaluation.md has the formulas)
     "utilitarian": "U: mean per-capita episode return (the mean_return column under its name in the literature)",
     "equality": "E: 1 - Gini of the agents' episode returns; NULL when their sum is <= 0",
     "sustainability": "S: mean over agents of the mean tick (1..T) of their positive raw rewards; NULL without any",
     "peace": "P: share of agent-ticks not frozen, 1 - frozen_ticks / T",
+}
+
+# the values each of those columns can take, (low, high), None where unbounded: figures limit
+# their axes and clip their CI whiskers to it (learn/figures.py metric_range)
+_COUNT = (0.0, None)  # counts per agent (or ticks) are never negative
+COOP_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "mean_return": (None, None),  # kin weights below 0 (kinship_random) make a return negative
+    "hearts": _COUNT, "hearts_held": _COUNT, "ore_gained": _COUNT, "battery_gained": _COUNT,
+    "attack_kin": _COUNT, "attack_non_kin": _COUNT,
+    "kin_attack_share": (0.0, 1.0),
+    "attacked_by_kin": _COUNT, "attacked_by_non_kin": _COUNT, "freezes": _COUNT, "stolen": _COUNT,
+    "given": _COUNT, "given_kin": _COUNT, "given_non_kin": _COUNT, "bonds_formed": _COUNT, "bonds_kept": _COUNT,
+    "top_group_heart_share": (0.0, 1.0),
+    "frozen_ticks": _COUNT,
+    "utilitarian": (None, None),
+    # 1 - Gini: in [0, 1] while no agent's return is negative; kinship_random's spiteful pairs can
+    # make one negative and the equality with it (figures widen an axis to show such a mean)
+    "equality": (0.0, 1.0),
+    "sustainability": _COUNT,  # a mean tick, 1..T
+    "peace": (0.0, 1.0),
 }
 
 
@@ -60,6 +93,7 @@ class EpisodeRecorder:
         env.scheduler.add("eval.reward_ticks", self._reward_ticks, phase="rewards", after="kinship", before="episode")
         env.scheduler.add("eval.capture", self._capture, phase="rewards", after="eval.reward_ticks", before="episode")
         self._agent = w["agent"]
+        self.pairs = PairRecorder(env)
         shape = w.resources.raw_reward.shape
         self._tick_sum = np.zeros(shape, np.float64)  # sum of the ticks with a positive raw reward
         self._tick_count = np.zeros(shape, np.int64)
@@ -88,6 +122,8 @@ class EpisodeRecorder:
                 "reward_tick_sum": self._tick_sum[w, :A].copy(),
                 "reward_tick_count": self._tick_count[w, :A].copy(),
                 "max_steps": T,
+                "kinship": dense(r, int(w)).astype(np.float64),
+                "pairs": self.pairs.take(int(w)),
             })
             self._tick_sum[w] = 0
             self._tick_count[w] = 0
@@ -148,6 +184,7 @@ def episode_metrics(rec: dict[str, Any], stat_names: list[str], resource_names: 
         "bonds_kept": float(rec["bonds_kept"].mean()),
         "top_group_heart_share": max(shares) if shares else None,
         "frozen_ticks": float(per_agent("status.frozen.ticks").mean()),
+        **rates(rec["kinship"], groups, rec["pairs"]),
         **social,
     }
     assert list(m) == list(COOP_COLUMNS)

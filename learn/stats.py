@@ -208,11 +208,26 @@ CREATE TABLE IF NOT EXISTS suite_episodes (
     attacked_by_non_kin DOUBLE, freezes DOUBLE, stolen DOUBLE, given DOUBLE, given_kin DOUBLE,
     given_non_kin DOUBLE, bonds_formed DOUBLE, bonds_kept DOUBLE, top_group_heart_share DOUBLE,
     frozen_ticks DOUBLE, utilitarian DOUBLE, equality DOUBLE, sustainability DOUBLE, peace DOUBLE);
--- files written before the social metrics get their columns (NULL in the old rows)
+-- files written before the social metrics and the acts per opportunity get their columns (NULL in
+-- the old rows)
 ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS utilitarian DOUBLE;
 ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS equality DOUBLE;
 ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS sustainability DOUBLE;
 ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS peace DOUBLE;
+ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS attack_rate_kin DOUBLE;
+ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS attack_rate_non_kin DOUBLE;
+ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS attack_rate_same_group DOUBLE;
+ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS attack_rate_other_group DOUBLE;
+ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS give_rate_kin DOUBLE;
+ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS give_rate_non_kin DOUBLE;
+ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS give_rate_same_group DOUBLE;
+ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS give_rate_other_group DOUBLE;
+-- one row per ordered agent pair of an episode (learn/pairs.py): the relatedness it was played at
+-- and the acts per opportunity between the two
+CREATE TABLE IF NOT EXISTS suite_pairs (
+    run_id VARCHAR, level VARCHAR, episode INTEGER, actor INTEGER, target INTEGER, actor_group INTEGER,
+    target_group INTEGER, same_group BOOLEAN, relatedness DOUBLE, attack_opportunities BIGINT, attacks BIGINT,
+    give_opportunities BIGINT, gifts BIGINT);
 CREATE TABLE IF NOT EXISTS suite_groups (
     run_id VARCHAR, suite VARCHAR, level VARCHAR, level_file VARCHAR, episode INTEGER, seed BIGINT,
     group_name VARCHAR, agents INTEGER, hearts DOUBLE, heart_share DOUBLE, mean_return DOUBLE,
@@ -220,7 +235,7 @@ CREATE TABLE IF NOT EXISTS suite_groups (
 CREATE TABLE IF NOT EXISTS suite_stats (
     run_id VARCHAR, level VARCHAR, episode INTEGER, name VARCHAR, value DOUBLE);
 """
-SUITE_TABLES = ("suite_runs", "suite_episodes", "suite_groups", "suite_stats")
+SUITE_TABLES = ("suite_runs", "suite_episodes", "suite_groups", "suite_stats", "suite_pairs")
 
 
 def _insert_dicts(con, table: str, rows: list[dict[str, Any]]) -> None:
@@ -232,7 +247,7 @@ def _insert_dicts(con, table: str, rows: list[dict[str, Any]]) -> None:
 
 
 def write_suite(db: str | Path, run: dict[str, Any], episodes: list[dict[str, Any]], groups: list[dict[str, Any]],
-                stats: list[tuple]) -> None:
+                stats: list[tuple], pairs: list[dict[str, Any]] = ()) -> None:
     """One suite run (learn/suites.py) into `db`, in one transaction."""
     Path(db).parent.mkdir(parents=True, exist_ok=True)
     con = connect(db)
@@ -244,6 +259,7 @@ def write_suite(db: str | Path, run: dict[str, Any], episodes: list[dict[str, An
         _insert_dicts(con, "suite_groups", groups)
         if stats:
             con.executemany("INSERT INTO suite_stats VALUES (?, ?, ?, ?, ?)", stats)
+        _insert_dicts(con, "suite_pairs", list(pairs))
         con.commit()
     finally:
         con.close()

@@ -27,6 +27,7 @@ from learn.baselines import EvalPolicy, policy_info
 from learn.config import ConfigError
 from game.load.level import resolve_path
 from learn.coop import EpisodeRecorder, episode_metrics
+from learn.pairs import pair_rows
 from learn.suite_replays import SuiteReplays
 
 # Bump when a suite's levels, seeds or episode counts change: scores are comparable only
@@ -150,6 +151,7 @@ def run_entry(policy: EvalPolicy, entry: SuiteLevel, episodes: int | None = None
             metrics, groups, stats = episode_metrics(r, env.stat_names, env.resource_names, env.group_names)
             out.append(dict(episode=done + r["world"], seed=entry.seed + done + r["world"], agents=env.agents_per_world,
                             steps=env.level.max_steps, metrics=metrics, groups=groups, stats=stats,
+                            pairs=pair_rows(r["kinship"], r["groups"], r["pairs"]),
                             replay=files[r["world"]] and str(files[r["world"]])))
         done += k
         env.close()
@@ -178,7 +180,7 @@ def run_suite(policy: EvalPolicy, suite: str | list[SuiteLevel], out: str | Path
     if db.suffix != ".duckdb":
         db = db / "stats.duckdb"
     replay_dir = db.parent / "replays" / run_id if replays else None
-    episodes_rows, group_rows, stat_rows, per_level = [], [], [], {}
+    episodes_rows, group_rows, stat_rows, pairs_out, per_level = [], [], [], [], {}
     for e in entries:
         t1 = time.perf_counter()
         eps = run_entry(policy, e, episodes, max_steps, max_worlds, replay_dir)
@@ -189,6 +191,7 @@ def run_suite(policy: EvalPolicy, suite: str | list[SuiteLevel], out: str | Path
                                   **ep["metrics"]})
             group_rows += [{**base, **g} for g in ep["groups"]]
             stat_rows += [(run_id, e.name, ep["episode"], k, v) for k, v in ep["stats"].items()]
+            pairs_out += [dict(run_id=run_id, level=e.name, episode=ep["episode"], **p) for p in ep["pairs"]]
         per_level[e.name] = float(np.mean([ep["metrics"]["mean_return"] for ep in eps]))
         if progress:
             progress(f"{e.name}: {len(eps)} episodes, mean return {per_level[e.name]:.3f} "
@@ -197,12 +200,13 @@ def run_suite(policy: EvalPolicy, suite: str | list[SuiteLevel], out: str | Path
                    episodes=len(episodes_rows), max_steps=int(max_steps), greedy=bool(greedy),
                    host=platform.node(), wall_s=time.time() - t0)
     try:
-        write_suite(db, run_row, episodes_rows, group_rows, stat_rows)
+        write_suite(db, run_row, episodes_rows, group_rows, stat_rows, pairs_out)
     except ConfigError as e:  # the database cannot take them: nothing computed is lost
         from learn.stats import save_unwritten
 
         saved = save_unwritten(db.with_name(f"{db.stem}.unsaved-{run_id}.json"),
-                               dict(run=run_row, episodes=episodes_rows, groups=group_rows, stats=stat_rows))
+                               dict(run=run_row, episodes=episodes_rows, groups=group_rows, stats=stat_rows,
+                                    pairs=pairs_out))
         raise ConfigError(f"{e}; this run's results are in {saved}") from None
     return {"run_id": run_id, "db": str(db), "suite": name, "policy": info["policy"], "episodes": len(episodes_rows),
             "per_level": per_level, "mean_return": float(np.mean([r["mean_return"] for r in episodes_rows])),

@@ -12,10 +12,12 @@ Specification (see docs/game_systems.md for one tick in detail):
 - Rewards: change of capped inventory value plus building rewards, mixed by kinship.
 - Episodes: after `max_steps` ticks a world's agents are truncated and the world resets itself
   (a fresh state on the same map, or on a fresh map when the level's `map.fixed` is false; its
-  RNG stream continues). No terminals.
+  RNG stream continues; a fresh `random` kinship when the level's `kinship.draw` is "episode").
+  No terminals.
 - Infos: a list with one summary dict per `report_interval` steps in which episodes ended.
-- Determinism: world w's map and RNG derive from `seed + w`, so the same level, seed and actions
-  give the same trajectory whatever the batch size.
+- Determinism: world w's map, kinship and RNG derive from `seed + w` (later episodes' maps and
+  kinship draws from `episode_seed(seed, w, episode)`), so the same level, seed and actions give
+  the same trajectory whatever the batch size.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from game.rules.action_table import flat_actions
 from game.systems.binding import scalars
 from game.rules.schema import Level
 from game.rules.constants import DR
-from game.state.kinship import KIN_ARRAYS
+from game.state.kinship import KIN_ARRAYS, kinship_classes, set_kinship
 from game.load.level import decode, load_level, merge
 from game.maps.make import episode_seed, make_layout
 from game.state.memory import check_memory
@@ -90,7 +92,7 @@ class GridEnv(pufferlib.PufferEnv):
         if not self.level.map.fixed:  # a fresh map per episode is placed on a blank world of one
             self._blank = blank_world(self.level, self.tables, self.layouts[0], 1, self.world.capacity, seed)
             self._scratch = self._blank.clone()
-        self.episodes = np.zeros(self.num_worlds, np.int64)  # episodes finished, per world
+        self.episodes = np.zeros(self.num_worlds, np.int64)  # episodes finished since the reset, per world
 
     def _bind(self) -> None:
         world, tab, level = self.world, self.tables, self.level
@@ -138,7 +140,8 @@ class GridEnv(pufferlib.PufferEnv):
             self._bind()
         else:
             for w in range(self.num_worlds):
-                self.world.copy_world(w, self.template, w)
+                self.world.copy_world(w, self.template, w)  # episode 0's state, kinship included
+            self.episodes[:] = 0  # counts (and per-episode kinship draws) start again from episode 0
             if seed is not None:  # the same seed replays from the start, randomness included
                 self.world.resources.rng[...] = self.template.resources.rng
         self.world.tick = 0
@@ -208,11 +211,28 @@ class GridEnv(pufferlib.PufferEnv):
             if not self.level.map.fixed:
                 self._next_map(int(w))
             world.copy_world(int(w), self.template, int(w))
+            if self.level.kinship.draw == "episode":
+                self._draw_kinship(int(w))
+
+    def _draw_kinship(self, w: int) -> None:
+        """A fresh K for world w's next episode (`kinship.draw = "episode"`), into the world only.
+
+        Drawn from the seed of that episode, the one its fresh map would use (episode_seed), so the
+        draws replay with the env seed; the template keeps episode 0's K (the world's build-time
+        draw), which reset() restores. The kernels and the observation read the kin arrays every
+        tick; mate bonds are kept apart (bond_partner, added by the kinship kernel), so a bond's
+        share adds to whatever K is drawn.
+        """
+        A = self.agents_per_world
+        seed = episode_seed(self.seed, w, int(self.episodes[w]))
+        groups = self.world["agent"].group[w, :A]
+        set_kinship(self.world.resources, w, *kinship_classes(self.level, groups, seed, self.level_name))
 
     def _next_map(self, w: int) -> None:
         """Put a fresh map for world w's next episode into the reset template.
 
-        The kinship (game/state/kinship.py) stays (a random one is drawn once per world, not per episode).
+        The template's kinship (game/state/kinship.py) stays: it is episode 0's K (a random one is
+        drawn once per world; with `kinship.draw = "episode"` _draw_kinship redraws the world's own).
         """
         seed = episode_seed(self.seed, w, int(self.episodes[w]))
         layout = make_layout(self.level, seed)

@@ -250,11 +250,19 @@ class Kinship(Base):
     mean: Annotated[float, doc("random/normal: mean (clipped to [-1, 1])")] = 0.0
     std: Annotated[float, doc("random/normal: standard deviation", ge=0)] = 0.3
     matrix: Annotated[list[list[float]], doc("matrix: K per agent pair, agents_per_world x agents_per_world")] = []
+    draw: Annotated[
+        Literal["world", "episode"],
+        doc("random: draw K once per world for the whole run (world), or anew at the start of every "
+            "episode (episode: one run covers the distribution's range of relatedness; episode 0 uses "
+            "the world's draw)"),
+    ] = "world"
 
     def problems(self, level: Level, path: str) -> Problems:
         # the matrix's size needs the map's agents: game/load/validate.py checks it
         if self.mode == "random" and self.low > self.high:
             yield f"{path}.low", f"expected low <= high, got {self.low} > {self.high}"
+        if self.draw == "episode" and self.mode != "random":
+            yield f"{path}.draw", f"draw = 'episode' needs mode = 'random', got mode = {self.mode!r}"
         for i, row in enumerate(self.matrix):
             for j, v in enumerate(row):
                 if not -1.0 <= v <= 1.0:

@@ -15,7 +15,8 @@ import numpy as np
 from game.errors import LevelError
 from game.rules.schema import Level
 
-# the per-world arrays that hold K; a world's next map keeps them (K is drawn once per world)
+# the per-world arrays that hold K; a world's next map keeps them (K is drawn once per world, or
+# with `kinship.draw = "episode"` anew per episode by the env: game/env/gridenv.py, _draw_kinship)
 KIN_ARRAYS = ("kin_class", "kin_weight", "kin_self", "kin_view", "kin_self_view")
 
 
