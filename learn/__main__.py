@@ -78,8 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
     sc = sub.add_parser("scorecard", help="policies by suite (mean, 95%% CI), cooperation metrics and a PNG chart")
     sc.add_argument("sources", nargs="+", metavar="RUN_OR_DB", help="run directories or .duckdb files")
-    sc.add_argument("--png", default=None, help="chart file to write (default: scorecard.png in the first "
-                                               "source's directory; '' for none)")
+    sc.add_argument("--png", default=None, help="chart PNG to write, and an SVG beside it (default: scorecard.png "
+                                               "in the first source's directory; '' for none)")
     sc.add_argument("--metric", default="mean_return", help="suite_episodes column to score by")
     sc.add_argument("--merge", metavar="OUT", help="also merge the inputs' suite tables into this DuckDB file")
     sc.add_argument("--json", action="store_true", help="print the numbers as JSON instead of tables")
@@ -91,11 +91,19 @@ def _parser() -> argparse.ArgumentParser:
     be.add_argument("--config", help="TOML file with TrainConfig fields")
     _add_config_flags(be)
     st = sub.add_parser("study", help="train and evaluate every arm x seed of a study file; write its report")
-    st.add_argument("study", help="study TOML (studies/*.toml)")
+    st.add_argument("study", help="study TOML (studies/*.toml); a curriculum in its recipe, [train] or an arm's "
+                                  "train is trained with the arm's overrides merged onto each curriculum level, and "
+                                  "evaluated on the arm's level (docs/evaluation.md)")
     st.add_argument("--out", help="study directory (default: runs/study-NAME in the current directory); "
                                   "running again resumes it")
+    st.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                    help="train N arm x seed runs at once, each in its own process with a fixed number of torch "
+                         "threads (its config's torch_threads, else 1), so results do not depend on N; this "
+                         "process evaluates every run and alone writes study.duckdb (default: 1, one after "
+                         "another; about the machine's cores is the most that helps)")
     st.add_argument("--dry-run", action="store_true",
-                    help="print the plan, what is done, and an estimate of the time left (a short measured run)")
+                    help="print the plan, what is done, and an estimate of the time left (a short measured run; "
+                         "give --jobs as you will run it)")
     st.add_argument("--smoke", action="store_true",
                     help="check the study runs end to end: 2 seeds, ~2k agent-steps a run, one 40-tick eval "
                          "episode (default --out: runs/study-NAME-smoke)")
@@ -321,25 +329,36 @@ def _bench(args) -> int:
 
 def _study(args) -> int:
     from learn.study import StudyRunner
-    from learn.progress import clock
 
     runner = StudyRunner(args.study, args.out, progress=lambda m: print(m, flush=True), smoke=args.smoke,
                          command="python -m learn " + " ".join(shlex.quote(a) for a in args.argv
                                                               if a not in ("--report-only", "--dry-run")))
     if args.dry_run:
         print("\n".join(runner.describe()))
-        est = runner.estimate()
-        print(f"estimate: {est['todo']} of {est['jobs']} jobs left, {clock(est['total_s'])} "
-              f"(training {clock(est['train_s'])} at {est['train_sps']:,.0f} agent-steps/s measured now, "
-              f"evaluation {clock(est['eval_s'])})")
+        est = runner.estimate(jobs=args.jobs)
+        print(estimate_line(est))
         return 0
     if args.report_only:
         from learn.study_report import write_report
 
         print(write_report(runner)["md"])
         return 0
-    runner.run()
+    runner.run(jobs=args.jobs)
     return 0
+
+
+def estimate_line(est: dict[str, Any]) -> str:
+    """`learn study --dry-run`'s estimate, from StudyRunner.estimate."""
+    from learn.progress import clock
+
+    threads = f"{est['threads']} torch thread{'s' if est['threads'] != 1 else ''}"
+    fixed = f"{est['run_fixed_s']:.1f} s a run for envs, trainer and first epoch, {est['save_s']:.2f} s a checkpoint"
+    if est["spawn_s"]:
+        fixed += f", {est['spawn_s']:.1f} s to start its process"
+    runs = f"{est['runs']} run{'s' if est['runs'] != 1 else ''}"
+    return (f"estimate: {est['todo']} of {est['jobs']} jobs left, {clock(est['total_s'])} (training "
+            f"{clock(est['train_s'])}: {runs} at {est['train_sps']:,.0f} agent-steps/s measured now with {threads}, "
+            f"plus {fixed}; {est['at_once']} at a time; evaluation {clock(est['eval_s'])})")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -172,8 +172,17 @@ def dumps(config: TrainConfig) -> str:
     lines = []
     for name, value in to_dict(config).items():
         lines.append(f"# {FIELD_DOCS.get(name, '')}")
-        lines.append(msgspec.toml.encode({name: value}).decode().strip())
+        lines.append(_toml_line(name, value))
     return "\n".join(lines) + "\n"
+
+
+def _toml_line(name: str, value: Any) -> str:
+    """`name = value` on one line: a list of tables (the curriculum) inline, since as `[[name]]`
+    tables (what the encoder writes for long ones) every field after it would belong to its last table."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        tables = ("{ " + ", ".join(_toml_line(k, v) for k, v in t.items()) + " }" for t in value)
+        return f"{name} = [" + ", ".join(tables) + "]"
+    return msgspec.toml.encode({name: value}).decode().strip()
 
 
 def resolve_device(device: str) -> str:

@@ -43,6 +43,11 @@ COOP_COLUMNS = {
     "bonds_kept": "bonds still live at the end per agent",
     "top_group_heart_share": "largest share of the episode's hearts made by one group; NULL without hearts",
     "frozen_ticks": "ticks frozen per agent",
+    # the social outcome metrics of Perolat et al. 2017 (docs/evaluation.md has the formulas)
+    "utilitarian": "U: mean per-capita episode return (the mean_return column under its name in the literature)",
+    "equality": "E: 1 - Gini of the agents' episode returns; NULL when their sum is <= 0",
+    "sustainability": "S: mean over agents of the mean tick (1..T) of their positive raw rewards; NULL without any",
+    "peace": "P: share of agent-ticks not frozen, 1 - frozen_ticks / T",
     # acts per opportunity (learn/pairs.py): acts over the ticks the target stood within the act's
     # reach; NULL without any such tick. Kin means K > 0; groups are independent of kinship.
     "attack_rate_kin": "attacks per attack opportunity on kin (K > 0)",
@@ -53,11 +58,6 @@ COOP_COLUMNS = {
     "give_rate_non_kin": "gifts per give opportunity toward non-kin (K <= 0)",
     "give_rate_same_group": "gifts per give opportunity toward an agent of the actor's group",
     "give_rate_other_group": "gifts per give opportunity toward an agent of another group",
-    # the social outcome metrics of Perolat et al. 2017 (docs/evaluation.md has the formulas)
-    "utilitarian": "U: mean per-capita episode return (the mean_return column under its name in the literature)",
-    "equality": "E: 1 - Gini of the agents' episode returns; NULL when their sum is <= 0",
-    "sustainability": "S: mean over agents of the mean tick (1..T) of their positive raw rewards; NULL without any",
-    "peace": "P: share of agent-ticks not frozen, 1 - frozen_ticks / T",
 }
 
 # the values each of those columns can take, (low, high), None where unbounded: figures limit
@@ -69,7 +69,8 @@ COOP_RANGES: dict[str, tuple[float | None, float | None]] = {
     "attack_kin": _COUNT, "attack_non_kin": _COUNT,
     "kin_attack_share": (0.0, 1.0),
     "attacked_by_kin": _COUNT, "attacked_by_non_kin": _COUNT, "freezes": _COUNT, "stolen": _COUNT,
-    "given": _COUNT, "given_kin": _COUNT, "given_non_kin": _COUNT, "bonds_formed": _COUNT, "bonds_kept": _COUNT,
+    "given": _COUNT, "given_kin": _COUNT, "given_non_kin": _COUNT,
+    "bonds_formed": _COUNT, "bonds_kept": _COUNT,
     "top_group_heart_share": (0.0, 1.0),
     "frozen_ticks": _COUNT,
     "utilitarian": (None, None),
@@ -78,7 +79,13 @@ COOP_RANGES: dict[str, tuple[float | None, float | None]] = {
     "equality": (0.0, 1.0),
     "sustainability": _COUNT,  # a mean tick, 1..T
     "peace": (0.0, 1.0),
+    **{name: (0.0, 1.0) for name in COOP_COLUMNS if "_rate_" in name},  # acts per opportunity
 }
+
+# columns that kinship sets by arithmetic: rewards are mixed through K, so a return (and the
+# equality of returns) differs between kinships with no change of behaviour behind it. A study
+# whose arms differ in kinship marks them and never reports their differences as findings.
+TREATMENT_IDENTITIES = ("mean_return", "utilitarian", "equality")
 
 
 class EpisodeRecorder:
@@ -184,8 +191,8 @@ def episode_metrics(rec: dict[str, Any], stat_names: list[str], resource_names: 
         "bonds_kept": float(rec["bonds_kept"].mean()),
         "top_group_heart_share": max(shares) if shares else None,
         "frozen_ticks": float(per_agent("status.frozen.ticks").mean()),
-        **rates(rec["kinship"], groups, rec["pairs"]),
         **social,
+        **rates(rec["kinship"], groups, rec["pairs"]),
     }
     assert list(m) == list(COOP_COLUMNS)
     means = S.mean(0)

@@ -1,5 +1,6 @@
 """The scorecard: policies by suite (mean and 95% CI), per level, and the cooperation metrics,
-read from one or more DuckDB files written by the suite runner; plus a PNG chart.
+read from one or more DuckDB files written by the suite runner; plus a chart (PNG and SVG, drawn
+with matplotlib by learn/figures.py).
 
 `python -m learn scorecard RUN_OR_DB... [--png FILE]`: each argument is a run directory (its
 `stats.duckdb`) or a `.duckdb` file. The files are ATTACHed read-only and their suite tables
@@ -7,7 +8,8 @@ are read as one (`UNION ALL BY NAME`, so files written by different versions, wi
 columns, still combine); `merge(out, inputs)` writes them into one file instead.
 
 Confidence intervals: the mean over episodes (each episode's value is already a mean over its
-agents) +- t(0.975, n-1) * sd / sqrt(n); a suite pools the episodes of all its levels.
+agents) +- t(0.975, n-1) * sd / sqrt(n), the t quantile from scipy (`mean_ci`, from
+learn/analysis.py); a suite pools the episodes of all its levels.
 """
 
 from __future__ import annotations
@@ -18,13 +20,8 @@ from typing import Any, Iterable
 
 import duckdb
 
-from learn import charts
+from learn.analysis import mean_ci  # (mean, 95% t half-width from scipy, n); NaN half-width for n < 2
 from learn.stats import SUITE_SCHEMA, SUITE_TABLES
-
-# t(0.975, df) for df 1..30; beyond, 1.96 + 2.5 / df is within 0.002 of the exact value
-_T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
-         2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
-         2.045, 2.042]
 
 COOP_SHOWN = {
     "hearts": "hearts",
@@ -45,25 +42,6 @@ COOP_SHOWN = {
 
 class ScorecardError(ValueError):
     """No usable input (missing file, no suite results)."""
-
-
-def t975(df: int) -> float:
-    if df < 1:
-        return float("nan")
-    return _T975[df - 1] if df <= 30 else 1.96 + 2.5 / df
-
-
-def mean_ci(values: Iterable[float | None]) -> tuple[float, float, int]:
-    """(mean, half-width of the 95% CI, n) over the non-NULL values; half-width NaN when n < 2."""
-    xs = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    n = len(xs)
-    if n == 0:
-        return float("nan"), float("nan"), 0
-    m = sum(xs) / n
-    if n < 2:
-        return m, float("nan"), n
-    sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (n - 1))
-    return m, t975(n - 1) * sd / math.sqrt(n), n
 
 
 def resolve_db(path: str | Path) -> Path:
@@ -234,18 +212,21 @@ def print_scorecard(sc: dict[str, Any], console=None) -> None:
 def write_chart(sc: dict[str, Any], path: str | Path, width: int = 1100) -> Path:
     """Panels: the metric by suite; then, for the levels with kin structure (kinship, cooperation,
     competition suites, or all levels when none), attacks on non-kin and kin, resources given to
-    non-kin and kin, hearts, equality and peace. Each panel has its own scale and every bar its
-    value; a policy has the same colour in every chart (charts.colors_for)."""
-    pygame = charts.pygame()
-    font, big = charts.fonts()
+    non-kin and kin, hearts, equality and peace. Each panel has its own scale, bounded by the
+    range its metric can take (figures.metric_range), and every bar its value where it fits; a
+    policy has the same colour in every figure (figures.colors_for). Written as `path` (a PNG
+    `width` pixels wide) and as an SVG beside it (path.with_suffix(".svg")); returns `path`."""
+    from learn import figures
+
     policies = sc["policies"]
-    colors = charts.colors_for(policies)
+    colors = figures.colors_for(policies)
     coop_levels = [lv for lv in sc["levels"] if lv[0] in ("kinship", "cooperation", "competition")] or sc["levels"]
+    metric = sc["metric"]
     if len(sc["suites"]) > 1:
-        panels = [(f"{sc['metric']} per agent-episode by suite (95% CI)", sc["suites"],
+        panels = [(f"{metric} per agent-episode by suite (95% CI)", metric, sc["suites"],
                    {p: [sc["by_suite"][(p, s)] for s in sc["suites"]] for p in policies})]
     else:  # one suite: its levels
-        panels = [(f"{sc['metric']} per agent-episode by level (95% CI)", [lv[1] for lv in sc["levels"]],
+        panels = [(f"{metric} per agent-episode by level (95% CI)", metric, [lv[1] for lv in sc["levels"]],
                    {p: [sc["by_level"][(p, lv)] for lv in sc["levels"]] for p in policies})]
     for key, title in (("attack_non_kin", "attacks on non-kin per agent-episode"),
                        ("attack_kin", "attacks on kin per agent-episode"),
@@ -254,15 +235,14 @@ def write_chart(sc: dict[str, Any], path: str | Path, width: int = 1100) -> Path
                        ("hearts", "hearts made per agent-episode"),
                        ("equality", "equality (1 - Gini of returns)"),
                        ("peace", "peace (share of agent-ticks not frozen)")):
-        panels.append((title, [lv[1] for lv in coop_levels],
-                       {p: [sc["coop"].get((p, lv), {}).get(key, (0.0, float("nan"), 0)) for lv in coop_levels]
-                        for p in policies}))
-    ph = 230
-    top = 26 + 24 * charts.legend_rows(big, policies, width)
-    surf = pygame.Surface((width, top + ph * len(panels) + 10))
-    surf.fill((255, 255, 255))
-    charts.legend(surf, big, policies, colors)
-    for i, (title, groups, series) in enumerate(panels):
-        charts.bar_panel(surf, font, (10, top + i * ph, width - 20, ph - 10), title, groups, series, colors)
-    charts.save(surf, path)
+        panels.append((f"{title} (95% CI)", key, [lv[1] for lv in coop_levels],
+                       {p: [sc["coop"].get((p, lv), {}).get(key, (float("nan"), float("nan"), 0))
+                            for lv in coop_levels] for p in policies}))
+    ph = 240
+    fig = figures.new_figure(width, 60 + ph * len(panels))
+    axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
+    figures.legend(fig, policies, colors)
+    for ax, (title, key, groups, series) in zip(axes, panels):
+        figures.bar_panel(ax, title, groups, series, colors, metric=key)
+    figures.save(fig, path, formats=("png", "svg"))
     return Path(path)

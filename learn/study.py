@@ -5,6 +5,9 @@ The study directory (`--out`, default `runs/study-NAME` in the current directory
   file is refused (its results would mix two designs);
 - `levels/ARM.toml` (and `ARM_train.toml` when the study has `train_level`): the arm's level,
   `base = ` the named level plus the arm's overrides, so every run and replay can be re-played;
+  with a curriculum (from the recipe, [train] or the arm's train), `levels/ARM/LEVEL.toml` per
+  curriculum level: that level plus the arm's overrides (and training-only tables), which the
+  runs train on; the arm's own level stays the one they are evaluated on;
 - `runs/ARM/seed-S/`: an ordinary training run (config.toml, checkpoints, metrics, monitor);
 - `study.duckdb`: the eval suite tables (learn/stats.py) plus `study_runs` (docs/evaluation.md);
 - `report.md` and `report.png` (learn/study_report.py).
@@ -13,11 +16,27 @@ Resuming is the same command: a run whose status is finished is not retrained, a
 checkpoint continues from it (`--resume`), a run killed before its first checkpoint is moved
 aside to `seed-S.stale-TIME` and started again, and an (arm, seed) already evaluated is not
 evaluated again. Each step's results are committed before the next starts.
+
+`--jobs N` trains N runs at once, each in its own process (multiprocessing, "spawn"). Only the
+parent process touches `study.duckdb`: the workers train, each into its own run directory (a
+run directory is locked by its trainer), and the parent evaluates every job and writes its
+episodes and its `study_runs` row, one job after another (evaluation is cheap next to
+training), so the database never has two writers. Jobs that need no training (baselines, any
+kind but "trained", and runs trained before a restart) are evaluated by the parent while the
+workers train. Every run uses a fixed number of torch threads, whatever N is: its config's
+`torch_threads`, else `RUN_THREADS` (1), and the parent evaluates at `RUN_THREADS`; so a run's
+numbers, and the study's tables, do not depend on N (nor do N runs on N cores fight over them).
+A job that fails does not stop the others: the study raises StudyError naming every failed
+(arm, seed) and its error once the rest are done. SIGTERM (or Ctrl-C) to the parent is passed
+on to the running trainings, which write a checkpoint and stop; the same command resumes.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +49,7 @@ from learn.atomic import write_text
 from learn.config import ConfigError, TrainConfig, from_dict, read_toml
 from learn.progress import clock
 from learn.stats import connect
-from learn.study_spec import StudyError, load_study
+from learn.study_spec import StudyError, load_study, predicted
 
 STUDY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS study_runs (
@@ -59,6 +78,10 @@ SMOKE_TRAIN = {"total_steps": 2048, "num_envs": 1, "num_worlds": 1, "horizon": 3
                "checkpoint_interval": 1}
 SMOKE_EVAL = {"episodes": 1, "max_steps": 40}
 
+# torch threads of a study's runs (unless their config sets torch_threads) and of its evaluations:
+# fixed, whatever --jobs is, so that results do not depend on how many runs train at once
+RUN_THREADS = 1
+
 
 class StudyRunner:
     def __init__(self, study_file: str | Path, out: str | Path | None = None,
@@ -74,6 +97,7 @@ class StudyRunner:
         self.db = self.out / "study.duckdb"
         self.progress = progress or (lambda _msg: None)
         self.arms = {a.name: a for a in self.study.arms}
+        self._curriculum_from: dict[str, str] = {}  # arm -> the field its curriculum came from
         self.configs = {a.name: self._train_config(a) for a in self.study.arms}
 
     # ---- the plan ------------------------------------------------------------------------
@@ -83,11 +107,12 @@ class StudyRunner:
         out += [Job(a.name, -1, b, a.x) for a in s.arms for b in s.eval.baselines]
         return out
 
-    def _rel(self, path: str) -> Path:
-        """A path of the study file: relative to it, else as the level loader finds it."""
-        p = Path(path)
-        if not p.is_absolute() and (self.file.parent / p).exists():
-            return (self.file.parent / p).resolve()
+    def _rel(self, path: str, file: Path | None = None) -> Path:
+        """A path written in `file` (default: the study file): relative to it, else as the level
+        loader finds it."""
+        p, file = Path(path), file or self.file
+        if not p.is_absolute() and (file.parent / p).exists():
+            return (file.parent / p).resolve()
         return p
 
     def _level_of(self, arm) -> Path:
@@ -100,7 +125,10 @@ class StudyRunner:
             raise StudyError(f"{self.file}: arm {arm.name!r}: {e}") from None
 
     def level_path(self, arm: str, train: bool = False) -> Path:
-        return self.out / "levels" / (f"{arm}_train.toml" if train and self._train_level(arm) else f"{arm}.toml")
+        """The arm's level file (where it is evaluated); `train`: its training copy, where it has one
+        (training-only tables and no curriculum; a curriculum's files: `run_levels`)."""
+        own = train and self._train_level(arm) and not self.curriculum(arm)
+        return self.out / "levels" / (f"{arm}_train.toml" if own else f"{arm}.toml")
 
     def _train_level(self, arm: str) -> dict[str, Any]:
         from game.load.level import merge
@@ -113,24 +141,65 @@ class StudyRunner:
 
         s = self.study
         data: dict[str, Any] = {}
+        # a curriculum's levels are found relative to the file that names them (the recipe, or the
+        # study file); the last of recipe < [train] < the arm's train that sets it gives the list
+        where = ""
         if s.config:
+            recipe = self._rel(s.config)
             try:
-                data = read_toml(self._rel(s.config))
+                data = dict(read_toml(recipe))
             except ConfigError as e:
                 raise StudyError(f"{self.file}: $.config: {e}") from None
+            if "curriculum" in data:
+                where = f"$.config ({recipe.name}): $.curriculum"
+                data["curriculum"] = self._curriculum(data["curriculum"], recipe, where)
         data = merge(data, {"quiet": True, "reference": False, "final_eval": 0})
-        data = merge(data, s.train)
-        data = merge(data, arm.train)
+        for field, layer in (("$.train", s.train), (f"$.arms[{s.arms.index(arm)}].train", arm.train)):
+            layer = dict(layer)
+            if "curriculum" in layer:
+                where = f"{field}.curriculum"
+                layer["curriculum"] = self._curriculum(layer["curriculum"], self.file, where)
+            data = merge(data, layer)
+        self._curriculum_from[arm.name] = where
         if self.smoke:  # over the arm's own settings too, and a teacher no longer than the run
             data = merge(data, SMOKE_TRAIN)
             if "teacher_steps" in data:
                 data["teacher_steps"] = min(int(data["teacher_steps"]), SMOKE_TRAIN["total_steps"])
-        data.pop("curriculum", None)  # the arm's level (or its training copy) is the curriculum
         try:
             from_dict({**data, "level": str(self._level_of(arm))}, f"{self.file} arm {arm.name!r}")
         except ConfigError as e:
             raise StudyError(str(e)) from None
         return data
+
+    def _curriculum(self, entries: Any, file: Path, where: str) -> list[dict[str, Any]]:
+        """A curriculum as written in `file`, checked, each level resolved to its file (StudyError
+        names the study file and the field)."""
+        from learn.config import CurriculumLevel, level_file
+
+        if not isinstance(entries, list):
+            raise StudyError(f"{self.file}: {where}: expected a list of {{level, weight}} tables, got "
+                             f"{type(entries).__name__}")
+        out, names = [], {}
+        for i, e in enumerate(entries):
+            try:
+                entry = msgspec.convert(e, CurriculumLevel)
+            except msgspec.ValidationError as err:
+                raise StudyError(f"{self.file}: {where}[{i}]: {err}") from None
+            try:
+                path = level_file(self._rel(entry.level, file)).resolve()
+            except ConfigError:
+                raise StudyError(f"{self.file}: {where}[{i}].level: level file {entry.level} not found (relative to "
+                                 f"{file.name}, or a level in game/levels)") from None
+            if path.stem in names:
+                raise StudyError(f"{self.file}: {where}[{i}].level: a second level named {path.stem!r} (the first is "
+                                 f"{where}[{names[path.stem]}]); a curriculum names each level once")
+            names[path.stem] = i
+            out.append({"level": str(path), "weight": float(entry.weight)})
+        return out
+
+    def curriculum(self, arm: str) -> list[dict[str, Any]]:
+        """The arm's curriculum as configured (the levels it names, resolved; [] for none)."""
+        return list(self.configs[arm].get("curriculum") or [])
 
     def plan(self) -> dict[str, Any]:
         """What the study is: written to plan.json, compared on every later start."""
@@ -154,24 +223,83 @@ class StudyRunner:
         write_text(path, json.dumps(plan, indent=1) + "\n")
 
     def _check_levels(self) -> None:
-        """Every arm's level (and training level) builds, before anything is written."""
+        """Every arm's level (and training level, and curriculum level with the arm's overrides)
+        builds, before anything is written; a curriculum level has the spaces of the arm's level
+        (the policy trained on it is evaluated there)."""
         import game
         from game.load.level import merge
+        from learn.curriculum import _spaces
 
         for a in self.study.arms:
-            for extra in ({}, self._train_level(a.name)):
+            try:
+                env = game.make_env(str(self._level_of(a)), num_worlds=1, **a.overrides)
+                want = _spaces(env)
+                env.close()
+                if not self.curriculum(a.name):
+                    game.make_env(str(self._level_of(a)), num_worlds=1,
+                                  **merge(a.overrides, self._train_level(a.name))).close()
+            except game.LevelError as e:
+                raise StudyError(f"{self.file}: arm {a.name!r}: {e}") from None
+            where, counts = self._curriculum_from[a.name], []
+            for i, e in enumerate(self.curriculum(a.name)):
+                name = Path(e["level"]).name
                 try:
-                    game.make_env(str(self._level_of(a)), num_worlds=1, **merge(a.overrides, extra)).close()
-                except game.LevelError as e:
-                    raise StudyError(f"{self.file}: arm {a.name!r}: {e}") from None
+                    env = game.make_env(e["level"], num_worlds=1, **merge(a.overrides, self._train_level(a.name)))
+                except game.LevelError as err:
+                    raise StudyError(f"{self.file}: arm {a.name!r}: {where}[{i}].level: {name} with the arm's "
+                                     f"overrides and training tables merged on does not build: {err}") from None
+                got = _spaces(env)
+                counts.append(env.agents_per_world)
+                env.close()
+                diff = [f"{k}: {want[k]} vs {got[k]}" for k in want if want[k] != got[k]]
+                if diff:
+                    raise StudyError(f"{self.file}: arm {a.name!r}: {where}[{i}].level: {name} does not share the "
+                                     f"spaces of the arm's level {self._level_of(a).name}, where the runs are "
+                                     f"evaluated: " + "; ".join(diff))
+            worlds = int(self.configs[a.name].get("num_worlds", TrainConfig().num_worlds))
+            if any((worlds * max(counts)) % n for n in counts):
+                raise StudyError(f"{self.file}: arm {a.name!r}: num_worlds: {worlds} worlds of {max(counts)} agents "
+                                 f"do not split into whole worlds of every level of {where} (agents per world: "
+                                 f"{counts}); choose num_worlds so that they do")
 
-    def _write_levels(self) -> None:
-        (self.out / "levels").mkdir(parents=True, exist_ok=True)
-        for a in self.study.arms:
-            _write_toml(self.level_path(a.name), {"base": str(self._level_of(a)), **a.overrides})
-            if self._train_level(a.name):
-                _write_toml(self.level_path(a.name, train=True),
-                            {"base": f"{a.name}.toml", **self._train_level(a.name)})
+    def _level_files(self, arm: str) -> dict[str, dict[str, Any]]:
+        """The arm's level files, by path under levels/: ARM.toml (its level plus its overrides:
+        where it is evaluated); with a curriculum, ARM/LEVEL.toml per curriculum level (that
+        level plus the arm's overrides and training-only tables: what its runs train on); else
+        ARM_train.toml when there are training-only tables."""
+        from game.load.level import merge
+
+        a, tl = self.arms[arm], self._train_level(arm)
+        files = {f"{arm}.toml": {"base": str(self._level_of(a)), **a.overrides}}
+        if self.curriculum(arm):
+            for e in self.curriculum(arm):
+                files[f"{arm}/{Path(e['level']).stem}.toml"] = {"base": e["level"], **merge(a.overrides, tl)}
+        elif tl:
+            files[f"{arm}_train.toml"] = {"base": f"{arm}.toml", **tl}
+        return files
+
+    def _write_levels(self, levels: Path | None = None, arms: list[str] | None = None) -> None:
+        levels = levels or self.out / "levels"
+        for arm in arms or list(self.arms):
+            for rel, table in self._level_files(arm).items():
+                (levels / rel).parent.mkdir(parents=True, exist_ok=True)
+                _write_toml(levels / rel, table)
+
+    def run_levels(self, arm: str, levels: Path | None = None) -> dict[str, Any]:
+        """The `level` and `curriculum` fields of the arm's runs (their level files in `levels`,
+        default the study's levels/)."""
+        levels = levels or self.out / "levels"
+        out: dict[str, Any] = {"level": str(levels / f"{arm}.toml")}
+        if self.curriculum(arm):
+            out["curriculum"] = [{"level": str(levels / arm / f"{Path(e['level']).stem}.toml"), "weight": e["weight"]}
+                                 for e in self.curriculum(arm)]
+        elif self._train_level(arm):
+            out["curriculum"] = [{"level": str(levels / f"{arm}_train.toml"), "weight": 1.0}]
+        return out
+
+    def threads(self, arm: str) -> int:
+        """torch threads of the arm's runs: its config's torch_threads, else RUN_THREADS (never --jobs)."""
+        return int(self.configs[arm].get("torch_threads") or RUN_THREADS)
 
     # ---- state of the study directory --------------------------------------------------------
     def run_dir(self, job: Job) -> Path:
@@ -205,24 +333,26 @@ class StudyRunner:
         return int(self.configs[arm].get("total_steps", TrainConfig().total_steps))
 
     # ---- running ---------------------------------------------------------------------------
-    def run(self, report: bool = True) -> dict[str, Any]:
+    def run(self, report: bool = True, jobs: int = 1) -> dict[str, Any]:
+        """Every job not done yet, `jobs` trainings at once (module docstring); then the report.
+        StudyError, once every other job is done, if one failed."""
+        if jobs < 1:
+            raise StudyError(f"--jobs must be at least 1, got {jobs}")
         self._check_levels()
         self._write_plan()
         self._write_levels()
         todo = self.todo()
         self.progress(f"study {self.study.name}: {len(self.jobs())} jobs ({len(self.jobs()) - len(todo)} done) "
-                      f"in {self.out}")
-        t0, spent = time.perf_counter(), []
-        for i, job in enumerate(todo):
-            eta = ""
-            if spent:
-                left = sum(1 for j in todo[i:] if j.kind == "trained")
-                eta = f", ETA {clock(left * sum(spent) / len(spent))}"
-            self.progress(f"[{i + 1}/{len(todo)}] arm {job.arm}, {job.policy.split('/')[1]}{eta}")
-            t1 = time.perf_counter()
-            self.do(job)
-            if job.kind == "trained":
-                spent.append(time.perf_counter() - t1)
+                      f"in {self.out}" + (f", up to {jobs} trainings at once" if jobs > 1 else ""))
+        t0 = time.perf_counter()
+        old = _pin_threads(RUN_THREADS)
+        try:
+            failed = self._run_in_turn(todo) if jobs == 1 else self._run_at_once(todo, jobs)
+        finally:
+            _pin_threads(old)
+        if failed:
+            raise StudyError(f"study {self.study.name}: {len(failed)} of {len(todo)} jobs failed (the others are "
+                             f"done; the same command tries the failed ones again): " + "; ".join(failed))
         self.progress(f"study {self.study.name}: all jobs done ({clock(time.perf_counter() - t0)} this session)")
         if report:
             from learn.study_report import write_report
@@ -232,44 +362,171 @@ class StudyRunner:
             return {"out": str(self.out), **{k: str(v) for k, v in paths.items()}}
         return {"out": str(self.out)}
 
-    def do(self, job: Job) -> None:
-        train_s, ckpt_path, step = 0.0, None, 0
-        if job.kind == "trained":
-            train_s, ckpt_path, step = self._train(job)
-        self._evaluate(job, ckpt_path, step, train_s)
+    def _announce(self, i: int, n: int, job: Job, left: int, spent: list[float], jobs: int) -> None:
+        """The job's progress line; the ETA: `left` trainings (this one too) at the mean time of
+        those done this session, `jobs` at once."""
+        eta = ""
+        if spent and left:
+            eta = f", ETA {clock(math.ceil(left / jobs) * sum(spent) / len(spent))}"
+        self.progress(f"[{i}/{n}] arm {job.arm}, {job.policy.split('/')[1]}{eta}")
 
-    def _train(self, job: Job) -> tuple[float, str, int]:
+    def _run_in_turn(self, todo: list[Job]) -> list[str]:
+        """--jobs 1: one job after another, training in this process. Returns the failures."""
+        spent: list[float] = []
+        failed: list[str] = []
+        for i, job in enumerate(todo):
+            self._announce(i + 1, len(todo), job, sum(1 for j in todo[i:] if j.kind == "trained"), spent, 1)
+            t1 = time.perf_counter()
+            try:
+                self.do(job)
+            except Exception as e:
+                failed.append(self._failed(job, e))
+                continue
+            if job.kind == "trained":
+                spent.append(time.perf_counter() - t1)
+        return failed
+
+    def _run_at_once(self, todo: list[Job], jobs: int) -> list[str]:
+        """--jobs N: up to N trainings at once, each in a spawned process; this process evaluates
+        every job (the study's only DuckDB writer). Returns the failures."""
+        import multiprocessing as mp
+        from multiprocessing.connection import wait
+
+        ctx = mp.get_context("spawn")
+        queue, n = list(todo), len(todo)
+        running: dict[int, tuple[Job, Any, Any, float]] = {}  # sentinel -> (job, process, pipe, start)
+        spent: list[float] = []
+        failed: list[str] = []
+        guard = _PassOnSigterm(running)
+        try:
+            while queue or running:
+                # start trainings while there is room; what needs no training is evaluated here at once
+                while queue and (len(running) < jobs or not self._needs_training(queue[0])):
+                    job = queue.pop(0)
+                    left = sum(1 for j in queue if j.kind == "trained") + len(running) + (job.kind == "trained")
+                    self._announce(n - len(queue), n, job, left, spent, jobs)
+                    try:
+                        data = self._prepare(job) if self._needs_training(job) else None
+                        if data is None:  # a baseline, or a run finished before a restart
+                            if job.kind == "trained":
+                                self._evaluate_trained(job)
+                            else:
+                                self._evaluate_now(job)
+                            continue
+                    except Exception as e:
+                        failed.append(self._failed(job, e))
+                        continue
+                    recv, send = ctx.Pipe(duplex=False)
+                    proc = ctx.Process(target=_train_worker, args=(data, self.threads(job.arm), send),
+                                       name=f"study {job.policy}")
+                    with _thread_env(self.threads(job.arm)):
+                        proc.start()
+                    send.close()
+                    running[proc.sentinel] = (job, proc, recv, time.perf_counter())
+                for sentinel in wait(list(running), timeout=1.0) if running else []:
+                    job, proc, recv, t1 = running.pop(sentinel)
+                    proc.join()
+                    try:
+                        what, value = recv.recv()
+                    except (EOFError, OSError):  # it died before it reported (killed, out of memory)
+                        what, value = "error", f"its process ended (exit code {proc.exitcode}) before it reported"
+                    recv.close()
+                    proc.close()
+                    try:
+                        if what != "ok":
+                            raise _RunFailed(value)
+                        self.progress(f"  trained {job.policy} in {clock(value['wall_s'])} "
+                                      f"({value['SPS']:,.0f} agent-steps/s)")
+                        self._evaluate_trained(job)
+                        spent.append(time.perf_counter() - t1)
+                    except Exception as e:
+                        failed.append(self._failed(job, e))
+                guard.check()
+        except BaseException:
+            guard.stop_all()  # Ctrl-C, SIGTERM or a bug here: the runs checkpoint and stop
+            raise
+        finally:
+            guard.restore()
+        return failed
+
+    def _failed(self, job: Job, e: BaseException) -> str:
+        why = str(e) if isinstance(e, _RunFailed) else f"{type(e).__name__}: {e}"
+        self.progress(f"  FAILED {job.policy}: {why}")
+        return f"{job.policy}: {why}"
+
+    def _needs_training(self, job: Job) -> bool:
+        return job.kind == "trained" and not self.trained(job)
+
+    def do(self, job: Job) -> None:
+        """One job in this process: train (a trained job whose run is not finished), then evaluate.
+        Any kind but "trained" is evaluated only."""
+        if job.kind != "trained":
+            self._evaluate_now(job)
+            return
+        train_s, ckpt_path, step = self._train(job)
+        self._evaluate_now(job, ckpt_path, step, train_s)
+
+    def _evaluate_now(self, job: Job, checkpoint: str | None = None, step: int = 0, train_s: float = 0.0) -> None:
+        _pin_threads(RUN_THREADS)  # a run trained in this process may have set its own
+        self._evaluate(job, checkpoint, step, train_s)
+
+    def _evaluate_trained(self, job: Job) -> None:
+        train_s, checkpoint, step = self._finished(job)
+        self._evaluate_now(job, checkpoint, step, train_s)
+
+    def _prepare(self, job: Job) -> dict[str, Any] | None:
+        """The TrainConfig fields of the job's run, None when it is finished already; a run
+        killed before its first checkpoint is moved aside (seed-S.stale-TIME) to start again."""
         from learn import checkpoint as ckpt
-        from learn.train import train
+
+        if self.trained(job):
+            return None
+        rd = self.run_dir(job)
+        resume = rd.exists() and bool(ckpt.list_checkpoints(rd))
+        if rd.exists() and not resume:  # killed before its first checkpoint: keep it, start again
+            rd.rename(rd.with_name(f"{rd.name}.stale-{time.strftime('%Y%m%d-%H%M%S')}"))
+        data = {**self.configs[job.arm], **self.run_levels(job.arm), "seed": job.seed, "run_dir": str(rd),
+                "resume": resume, "torch_threads": self.threads(job.arm)}
+        self.progress(f"  training {job.policy}: {self.total_steps(job.arm):,} agent-steps"
+                      f"{' (resumed)' if resume else ''} -> {rd}")
+        return data
+
+    def _finished(self, job: Job) -> tuple[float, str, int]:
+        """(training seconds, last checkpoint, global step) of the job's finished run."""
+        from learn import checkpoint as ckpt
 
         rd = self.run_dir(job)
-        if not self.trained(job):
-            resume = rd.exists() and bool(ckpt.list_checkpoints(rd))
-            if rd.exists() and not resume:  # killed before its first checkpoint: keep it, start again
-                rd.rename(rd.with_name(f"{rd.name}.stale-{time.strftime('%Y%m%d-%H%M%S')}"))
-            data = {**self.configs[job.arm], "level": str(self.level_path(job.arm)), "seed": job.seed,
-                    "run_dir": str(rd), "resume": resume}
-            if self._train_level(job.arm):
-                data["curriculum"] = [{"level": str(self.level_path(job.arm, train=True)), "weight": 1.0}]
-            self.progress(f"  training {job.policy}: {self.total_steps(job.arm):,} agent-steps"
-                          f"{' (resumed)' if resume else ''} -> {rd}")
-            summary = train(from_dict(data, f"study {self.study.name}"))
-            self.progress(f"  trained in {clock(summary['wall_s'])} ({summary['SPS']:,.0f} agent-steps/s)")
         status = json.loads((rd / "status.json").read_text())
         last = ckpt.list_checkpoints(rd)[-1]
         wall = float(status.get("ended", 0)) - float(status.get("started", 0))
         return wall, str(last), int(status.get("global_step", 0))
 
+    def _train(self, job: Job) -> tuple[float, str, int]:
+        """Train the job's run in this process (unless finished): (seconds, checkpoint, step)."""
+        from learn.train import train
+
+        data = self._prepare(job)
+        if data is not None:
+            summary = train(from_dict(data, f"study {self.study.name}"))
+            self.progress(f"  trained {job.policy} in {clock(summary['wall_s'])} "
+                          f"({summary['SPS']:,.0f} agent-steps/s)")
+        return self._finished(job)
+
     def _evaluate(self, job: Job, checkpoint: str | None, step: int, train_s: float) -> None:
         from learn.baselines import make_eval_policy
         from learn.stats import write_suite
-        from learn.suites import SuiteLevel, run_suite
+        from learn.suites import run_suite
 
-        e = self.study.eval
-        policy = make_eval_policy(checkpoint or job.kind, seed=max(job.seed, 0), label=job.policy)
-        entry = SuiteLevel(job.arm, str(self.level_path(job.arm)), e.seed, e.episodes)
+        s, e = self.study, self.study.eval
+        if job.kind == "control":
+            from learn.control import ControlPolicy
+
+            policy = ControlPolicy(s.act, predicted(s, self.arms[job.arm]), s.actors, seed=0)
+            policy.name = job.policy
+        else:
+            policy = make_eval_policy(checkpoint or job.kind, seed=max(job.seed, 0), label=job.policy)
         t1 = time.perf_counter()
-        r = run_suite(policy, [entry], self.db, max_steps=e.max_steps, suite_name=self.study.name)
+        r = run_suite(policy, self.eval_entries(job.arm), self.db, max_steps=e.max_steps, suite_name=s.name)
         eval_s = time.perf_counter() - t1
         row = dict(study=self.study.name, arm=job.arm, seed=job.seed, kind=job.kind, policy=job.policy,
                    x=job.x, run_id=r["run_id"], run_dir=str(self.run_dir(job)) if checkpoint else None,
@@ -284,56 +541,133 @@ class StudyRunner:
         self.progress(f"  eval {job.policy}: {e.episodes} episodes, mean return {r['mean_return']:.3f} "
                       f"({eval_s:.0f} s)")
 
+    def eval_entries(self, arm: str) -> list:
+        """What a policy of the arm is evaluated on: the arm's level, or, with a relatedness grid,
+        the arm's level once per grid value r (entry `r=VALUE`, K = r between every two agents),
+        every one on the same seeds, so the same episodes (maps, spawns) at every r."""
+        from learn.suites import SuiteLevel
+
+        e = self.study.eval
+        level = str(self.level_path(arm))
+        if not e.relatedness:
+            return [SuiteLevel(arm, level, e.seed, e.episodes)]
+        return [SuiteLevel(grid_name(r), level, e.seed, e.episodes, overrides={"kinship": fixed_kinship(r)})
+                for r in e.relatedness]
+
     # ---- the estimate for --dry-run ----------------------------------------------------------
-    def estimate(self, calibrate_epochs: int = 2) -> dict[str, Any]:
-        """Seconds the remaining jobs would take: training at the agent-steps/s of a short run of
-        the first arm's config (measured now, in a temporary directory), evaluation at the
-        rate its rollouts ran (env and inference, no learning)."""
+    def calibrate(self, epochs: int = 2, jobs: int = 1) -> dict[str, float]:
+        """Measured now, in a temporary directory, on a short run of the first arm's training
+        setup (its config, its level files, its curriculum), at the torch threads the runs use:
+        - train_sps: agent-steps/s of steady epochs; eval_sps: the rate of their rollouts (env
+          and inference, no learning), which is what an evaluation does;
+        - run_fixed_s: a run's costs that do not grow with its steps: building the envs, the
+          policy and the trainer, the first epoch's extra time over a steady one, closing;
+        - save_s: one checkpoint (a run writes one every checkpoint_interval epochs and at the end);
+        - spawn_s (jobs > 1): starting a worker process (a fresh interpreter importing the trainer);
+        - eval_fixed_s: an evaluation's fixed costs (loading the checkpoint, building the env,
+          writing the tables), from a one-step evaluation of the checkpoint."""
         import tempfile
 
+        from learn.baselines import make_eval_policy
+        from learn.suites import SuiteLevel, run_suite
         from learn.train import Trainer
 
-        todo = self.todo()
-        arm = self.study.arms[0]
-        cfg = {**self.configs[arm.name], "level": str(self._level_of(arm)), "seed": 0}
-        with tempfile.TemporaryDirectory() as tmp:
-            c = from_dict({**cfg, "run_dir": str(Path(tmp) / "run"), "checkpoint_interval": 10**6}, "estimate")
-            trainer = Trainer(c)
-            try:
-                trainer.epoch_once()  # warm-up: first-call costs are not the steady rate
-                t, steps = time.perf_counter(), trainer.global_step
-                before = dict(trainer.timer.total)
-                for _ in range(calibrate_epochs):
-                    trainer.epoch_once()
-                sps = (trainer.global_step - steps) / (time.perf_counter() - t)
-                roll = sum(trainer.timer.total.get(p, 0.0) - before.get(p, 0.0) for p in ("env", "inference"))
-                eval_sps = (trainer.global_step - steps) / roll if roll > 0 else sps
-            finally:
-                trainer.close()
+        arm = self.study.arms[0].name
+        old = _pin_threads(self.threads(arm))
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                levels = Path(tmp) / "levels"
+                self._write_levels(levels, [arm])
+                c = from_dict({**self.configs[arm], **self.run_levels(arm, levels), "seed": 0,
+                               "torch_threads": self.threads(arm), "run_dir": str(Path(tmp) / "run"),
+                               "checkpoint_interval": 10**6}, "estimate")
+                t0 = time.perf_counter()
+                trainer = Trainer(c)
+                try:
+                    build_s = time.perf_counter() - t0
+                    t0 = time.perf_counter()
+                    trainer.epoch_once()  # warm-up: first-call costs are not the steady rate
+                    first_s = time.perf_counter() - t0
+                    per_epoch = trainer.global_step
+                    t, steps = time.perf_counter(), trainer.global_step
+                    before = dict(trainer.timer.total)
+                    for _ in range(epochs):
+                        trainer.epoch_once()
+                    sps = (trainer.global_step - steps) / (time.perf_counter() - t)
+                    roll = sum(trainer.timer.total.get(p, 0.0) - before.get(p, 0.0) for p in ("env", "inference"))
+                    eval_sps = (trainer.global_step - steps) / roll if roll > 0 else sps
+                    t0 = time.perf_counter()
+                    saved = trainer.save()
+                    save_s = time.perf_counter() - t0
+                finally:
+                    t0 = time.perf_counter()
+                    trainer.close()
+                    close_s = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                run_suite(make_eval_policy(str(saved), seed=0, label="estimate"),
+                          [SuiteLevel(arm, str(levels / f"{arm}.toml"), self.study.eval.seed, 1)],
+                          Path(tmp) / "eval.duckdb", max_steps=1, suite_name="estimate")
+                eval_fixed_s = time.perf_counter() - t0
+        finally:
+            _pin_threads(old)
+        spawn_s = _spawn_seconds() if jobs > 1 else 0.0
+        return {"threads": self.threads(arm), "train_sps": sps, "eval_sps": eval_sps,
+                "run_fixed_s": build_s + max(0.0, first_s - per_epoch / sps) + close_s, "save_s": save_s,
+                "spawn_s": spawn_s, "eval_fixed_s": eval_fixed_s}
+
+    def estimate(self, jobs: int = 1, calibration: dict[str, float] | None = None,
+                 calibrate_epochs: int = 2) -> dict[str, Any]:
+        """Seconds the remaining jobs would take, from `calibration` (default: `calibrate()` now).
+        A run: its agent-steps at train_sps, plus run_fixed_s, plus save_s per checkpoint it
+        writes, plus spawn_s when it runs in a worker (jobs > 1); the runs' sum is divided by the
+        runs that train at once, min(jobs, runs, cores / threads per run). An evaluation: its
+        agent-steps at eval_sps plus eval_fixed_s, one after another (conservative: with jobs > 1
+        some overlap the trainings)."""
         import game
 
-        train_s = sum(self.total_steps(j.arm) / sps for j in todo if j.kind == "trained" and not self.trained(j))
-        agent_steps = {}  # per arm: one eval run's agent-steps (one env built per arm, not per job)
+        self._check_levels()  # what the study would refuse, the dry run refuses
+        cal = calibration or self.calibrate(calibrate_epochs, jobs)
+        todo = self.todo()
+        runs = [j for j in todo if j.kind == "trained" and not self.trained(j)]
+        agents, agent_steps = {}, {}  # per arm: agents per world; one eval run's agent-steps
         for name in {j.arm for j in todo}:
             env = game.make_env(str(self._level_of(self.arms[name])), num_worlds=1, **self.arms[name].overrides)
-            agent_steps[name] = self.study.eval.episodes * (self.study.eval.max_steps or env.level.max_steps) \
-                * env.agents_per_world
+            agents[name] = env.agents_per_world
+            agent_steps[name] = len(self.eval_entries(name)) * self.study.eval.episodes \
+                * (self.study.eval.max_steps or env.level.max_steps) * env.agents_per_world
             env.close()
-        eval_s = sum(agent_steps[j.arm] / eval_sps for j in todo)
-        return {"jobs": len(self.jobs()), "todo": len(todo), "train_sps": sps, "eval_sps": eval_sps,
-                "train_s": train_s, "eval_s": eval_s, "total_s": train_s + eval_s}
+
+        def run_s(arm: str) -> float:
+            c = from_dict({**self.configs[arm], "level": str(self._level_of(self.arms[arm]))}, "estimate")
+            epochs = math.ceil(c.total_steps / (c.horizon * c.num_envs * c.num_worlds * agents[arm]))
+            saves = epochs // c.checkpoint_interval + 1
+            return (c.total_steps / cal["train_sps"] + cal["run_fixed_s"] + saves * cal["save_s"]
+                    + (cal["spawn_s"] if jobs > 1 else 0.0))
+
+        work = sum(run_s(j.arm) for j in runs)
+        at_once = max(1, min(jobs, len(runs), _cores() // int(cal["threads"]))) if runs else 1
+        train_s = work / at_once
+        eval_s = sum(agent_steps[j.arm] / cal["eval_sps"] + cal["eval_fixed_s"] for j in todo)
+        return {"jobs": len(self.jobs()), "todo": len(todo), "runs": len(runs), "at_once": at_once,
+                "threads": int(cal["threads"]), "train_sps": cal["train_sps"], "eval_sps": cal["eval_sps"],
+                "run_fixed_s": cal["run_fixed_s"], "save_s": cal["save_s"],
+                "spawn_s": cal["spawn_s"] if jobs > 1 else 0.0,
+                "train_work_s": work, "train_s": train_s, "eval_s": eval_s, "total_s": train_s + eval_s}
 
     def describe(self) -> list[str]:
         s = self.study
         done = self.evaluated()
+        default_policy = TrainConfig().policy
         lines = [f"study {s.name}: {len(s.arms)} arms x {len(s.seeds)} seeds (+ {len(s.eval.baselines)} baselines "
                  f"per arm), {s.eval.episodes} eval episodes each; out: {self.out}"]
         for a in s.arms:
             c = self.configs[a.name]
             tl = self._train_level(a.name)
+            cur = ", ".join(f"{Path(e['level']).stem} ({e['weight']:g})" for e in self.curriculum(a.name))
             lines.append(f"  {a.name}: {self._level_of(a).name}" + (f" + {json.dumps(a.overrides)}" if a.overrides else "")
+                         + (f"; trains on the curriculum {cur} (with the arm's overrides)" if cur else "")
                          + (f"; trains with {json.dumps(tl)}" if tl else "")
-                         + f"; {self.total_steps(a.name):,} agent-steps, policy {c.get('policy', 'cnn')}"
+                         + f"; {self.total_steps(a.name):,} agent-steps, policy {c.get('policy', default_policy)}"
                          + (f", x = {a.x:g}" if a.x is not None else ""))
         for j in self.jobs():
             state = ("evaluated" if (j.arm, j.seed, j.kind) in done else
@@ -342,5 +676,139 @@ class StudyRunner:
         return lines
 
 
+def _cores() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _spawn_seconds() -> float:
+    """Seconds to start a worker process: a fresh interpreter importing the trainer."""
+    import subprocess
+    import sys
+
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import learn.train"], env=env, check=False, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def fixed_kinship(r: float) -> dict[str, Any]:
+    """The [kinship] table that sets K = r between every two agents of a world (1 on the diagonal)."""
+    return {"mode": "random", "distribution": "uniform", "low": float(r), "high": float(r), "draw": "world"}
+
+
+def grid_name(r: float) -> str:
+    """The suite entry (the `level` column) of the grid value r."""
+    return f"r={float(r):g}"
+
+
 def _write_toml(path: Path, data: dict[str, Any]) -> None:
     write_text(path, tomli_w.dumps(data))
+
+
+class _RunFailed(Exception):
+    """A training that failed in its worker process (the message is the worker's error)."""
+
+
+def _pin_threads(n: int, interop: bool = False) -> int:
+    """Set torch's intra-op threads to `n` (and its inter-op threads, where this process still
+    allows it); returns the count before."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    if interop:
+        try:
+            torch.set_num_interop_threads(n)
+        except RuntimeError:  # settable once, before any inter-op work of the process
+            pass
+    return old
+
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+class _thread_env:
+    """The thread variables of the BLAS libraries set to `n` (unless set already) while a worker
+    process starts, so that it inherits them (torch's own threads are pinned in the worker)."""
+
+    def __init__(self, n: int):
+        self.n, self.set = n, []
+
+    def __enter__(self):
+        for k in _THREAD_VARS:
+            if k not in os.environ:
+                os.environ[k] = str(self.n)
+                self.set.append(k)
+
+    def __exit__(self, *exc):
+        for k in self.set:
+            os.environ.pop(k, None)
+
+
+def _train_worker(data: dict[str, Any], threads: int, conn) -> None:
+    """One training run in a spawned process (--jobs > 1): its torch threads pinned, then
+    `train`; sends ("ok", {wall_s, SPS}) or ("error", why) to the parent."""
+    try:
+        _pin_threads(threads, interop=True)
+        from learn.train import train
+
+        summary = train(from_dict(data, "study run"))
+        conn.send(("ok", {"wall_s": float(summary["wall_s"]), "SPS": float(summary["SPS"])}))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the run wrote a checkpoint and stopped
+        conn.send(("error", "interrupted (a checkpoint was written)"))
+    except BaseException as e:
+        conn.send(("error", f"{type(e).__name__}: {e}"))
+    finally:
+        conn.close()
+
+
+class _PassOnSigterm:
+    """While trainings run in worker processes: SIGTERM to the study is passed on to them (each
+    writes a checkpoint at its next epoch and stops, learn.distributed.SigtermGuard) and raised
+    here as Terminated at the next `check()` (never from the handler, which could land inside a
+    DuckDB commit). `stop_all()` does the same for Ctrl-C and waits for the workers."""
+
+    def __init__(self, running: dict[int, tuple[Any, Any, Any, float]]):
+        self.running, self.got = running, None
+        try:
+            self.old = signal.signal(signal.SIGTERM, self._handle)
+        except ValueError:  # not the main thread
+            self.old = None
+
+    def _handle(self, signum, frame) -> None:
+        self.got = signum
+        self._signal_all(signum)
+
+    def _signal_all(self, signum: int) -> None:
+        for _, proc, _, _ in list(self.running.values()):
+            if proc.is_alive():
+                try:
+                    os.kill(proc.pid, signum)
+                except ProcessLookupError:
+                    pass
+
+    def check(self) -> None:
+        if self.got is not None:
+            from learn.distributed import Terminated
+
+            raise Terminated(f"got signal {self.got}")
+
+    def stop_all(self, grace_s: float = 300.0) -> None:
+        if self.got is None:
+            self._signal_all(signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
+        for _, proc, _, _ in list(self.running.values()):
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+    def restore(self) -> None:
+        if self.old is not None:
+            signal.signal(signal.SIGTERM, self.old)
+            self.old = None

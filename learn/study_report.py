@@ -1,214 +1,399 @@
-"""A study's report: `report.md` (tables, every figure with its 95% interval, plain statements
-of which intervals overlap) and `report.png`, from the study's DuckDB.
+"""A study's report: `report.md`, `summary.json` (every estimate), and figures (PNG and SVG),
+from the study's DuckDB. The statistics are learn/analysis.py's (scipy, statsmodels).
 
-Intervals. A trained arm's figure is the mean over its seeds of each seed's mean over its eval
-episodes, +- t(0.975, seeds - 1) * sd / sqrt(seeds): the spread that matters for a claim about
-learning. The report also gives the interval over all the arm's episodes pooled (episodes of
-one seed are not independent draws of the learner, so it is the narrower, optimistic one).
-A baseline's figure is over its episodes. A ratio metric (`[[ratios]]`) is sum / sum over one
-run's episodes, then treated as a seed's value.
+What is estimated, per arm:
+- each metric's mean over seeds (a seed's value: the mean over its eval episodes) with its 95%
+  t interval; baselines over their episodes;
+- with a relatedness grid (`[eval] relatedness`) and an `act`: the dose-response, the act's rate
+  per opportunity (learn/pairs.py; acts of the `actors` groups) at each r, per seed; the fitted
+  threshold r* per seed (learn/analysis.py fit_threshold) and its 95% interval over seeds; the same
+  for every baseline and the scripted control (one curve each);
+- the prediction's contrast, per arm with a predicted threshold T: per seed, the rate at the grid
+  point nearest T + 0.25 minus the rate nearest T - 0.25 (reversed for an attack, predicted to
+  fall with r), tested one-sided over seeds, Holm-corrected over the arms. The learned agents
+  follow the rule in an arm when that contrast holds (Holm p < 0.05) and r*'s interval lies within
+  T +- 0.15; the control must come out within 0.05 of T, or the pipeline cannot show the effect.
+- within each arm: acts per opportunity on kin minus on non-kin, on the same group minus another
+  group (paired over seeds, two-sided); between arms: each metric's difference for every pair of
+  arms (Welch); each family Holm-corrected.
+Metrics that the kinship sets by arithmetic (coop.TREATMENT_IDENTITIES) are marked and never
+compared when the arms differ in kinship. One seed has no interval and compares nothing.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
-from learn import charts
+from learn import analysis as an
+from learn import figures
 from learn.atomic import write_text
-from learn.coop import COOP_COLUMNS
-from learn.scorecard import mean_ci
+from learn.coop import COOP_COLUMNS, TREATMENT_IDENTITIES
 from learn.stats import connect
+from learn.study_spec import predicted
 from learn.suites import code_version
 
+CONTROL_TOLERANCE = 0.05  # the control's r* must lie this close to the prediction
+RULE_TOLERANCE = 0.15  # the learned r*'s interval must lie within the prediction +- this
+CONTRAST_OFFSET = 0.25  # the contrast reads the grid points nearest T +- this
+WITHIN = (("attack_rate_kin", "attack_rate_non_kin"), ("attack_rate_same_group", "attack_rate_other_group"),
+          ("give_rate_kin", "give_rate_non_kin"), ("give_rate_same_group", "give_rate_other_group"))
 
-def load(runner) -> dict[str, Any]:
-    """{(arm, kind, seed): {metric: [per-episode values]}} plus the runs' rows."""
+
+@dataclass
+class Run:
+    """One evaluated policy of the study: a trained (arm, seed), or a baseline of an arm."""
+
+    arm: str
+    kind: str
+    seed: int
+    meta: dict[str, Any]
+    values: dict[str, list] = field(default_factory=dict)  # metric -> per-episode values
+    dose: dict[float, tuple[int, int]] = field(default_factory=dict)  # r -> (acts, opportunities)
+
+    def mean(self, metric: str) -> float | None:
+        xs = an.clean(self.values.get(metric, []))
+        return sum(xs) / len(xs) if xs else None
+
+    def rate(self, r: float) -> float | None:
+        acts, opps = self.dose.get(r, (0, 0))
+        return acts / opps if opps > 0 else None
+
+    def fit(self) -> an.Fit:
+        rs = sorted(self.dose)
+        return an.fit_threshold(rs, [self.dose[r][0] for r in rs], [self.dose[r][1] for r in rs])
+
+
+def varies_kinship(study) -> bool:
+    return bool(study.eval.relatedness) or any("kinship" in a.overrides for a in study.arms)
+
+
+def load(runner) -> dict[tuple[str, str, int], Run]:
+    """Every evaluated job's Run, keyed (arm, kind, seed) (baselines: seed -1); a job evaluated
+    twice keeps its latest evaluation."""
     s = runner.study
     cols = sorted({m for m in s.metrics if m in COOP_COLUMNS} | {c for r in s.ratios for c in (r.numerator, r.denominator)}
-                  | {"hearts", "mean_return"})
+                  | {"hearts", "mean_return"} | {c for pair in WITHIN for c in pair})
+    grid = {f"r={float(r):g}": float(r) for r in s.eval.relatedness}
     con = connect(runner.db, read_only=True)
     try:
-        runs = con.execute("SELECT arm, seed, kind, x, run_id, global_step, train_s, eval_s FROM study_runs "
+        rows = con.execute("SELECT arm, seed, kind, x, run_id, global_step, train_s, eval_s FROM study_runs "
                            "ORDER BY time").fetchall()
         eps: dict[str, dict[str, list]] = {}
-        for run_id, *vals in con.execute(f"SELECT run_id, {', '.join(cols)} FROM suite_episodes ORDER BY episode"
-                                         ).fetchall():
+        for run_id, *vals in con.execute(f"SELECT run_id, {', '.join(cols)} FROM suite_episodes "
+                                         "ORDER BY level, episode").fetchall():
             d = eps.setdefault(run_id, {c: [] for c in cols})
             for c, v in zip(cols, vals):
                 d[c].append(v)
+        dose: dict[str, dict[float, tuple[int, int]]] = {}
+        if grid and s.act:
+            acts, opps = ("gifts", "give_opportunities") if s.act == "give" else ("attacks", "attack_opportunities")
+            actors = _actor_filter(runner)
+            for run_id, level, k, n in con.execute(
+                    f"SELECT run_id, level, sum({acts}), sum({opps}) FROM suite_pairs {actors} "
+                    "GROUP BY run_id, level").fetchall():
+                if level in grid:
+                    dose.setdefault(run_id, {})[grid[level]] = (int(k), int(n))
     finally:
         con.close()
-    data, meta = {}, {}
-    for arm, seed, kind, x, run_id, step, train_s, eval_s in runs:  # a re-evaluated job: its latest run
+    out = {}
+    for arm, seed, kind, x, run_id, step, train_s, eval_s in rows:
         values = dict(eps.get(run_id, {}))
         for r in s.ratios:
-            num, den = values.get(r.numerator, []), values.get(r.denominator, [])
-            tot = sum(v for v in den if v is not None)
-            values[r.name] = [sum(v for v in num if v is not None) / tot] if tot > 0 else [None]
-        data[(arm, kind, int(seed))] = values
-        meta[(arm, kind, int(seed))] = dict(x=x, step=step, train_s=train_s, eval_s=eval_s,
-                                            episodes=len(values.get("hearts", [])))
-    return {"data": data, "meta": meta}
-
-
-def _mean(xs):
-    xs = [v for v in xs if v is not None]
-    return sum(xs) / len(xs) if xs else None
-
-
-def summarize(runner, loaded: dict[str, Any]) -> dict[str, Any]:
-    """Per arm and metric: the trained figure over seeds, over pooled episodes, and baselines."""
-    s, data = runner.study, loaded["data"]
-    metrics = list(s.metrics)
-    trained, pooled, base = {}, {}, {}
-    for a in s.arms:
-        for m in metrics:
-            per_seed = [_mean(data[(a.name, "trained", seed)].get(m, [])) for seed in s.seeds
-                        if (a.name, "trained", seed) in data]
-            trained[(a.name, m)] = mean_ci(per_seed)
-            pooled[(a.name, m)] = mean_ci([v for seed in s.seeds if (a.name, "trained", seed) in data
-                                           for v in data[(a.name, "trained", seed)].get(m, [])])
-            for b in s.eval.baselines:
-                if (a.name, b, -1) in data:
-                    base[(a.name, b, m)] = mean_ci(data[(a.name, b, -1)].get(m, []))
-    return {"metrics": metrics, "trained": trained, "pooled": pooled, "baselines": base}
-
-
-def _fmt(m: float, hw: float, n: int) -> str:
-    if not n or math.isnan(m):
-        return "-"
-    digits = 3 if abs(m) < 100 else 1
-    body = f"{m:.{digits}f}" if abs(m) >= 1e-3 or m == 0 else f"{m:.2e}"
-    return body if math.isnan(hw) else f"{body} ± {hw:.{digits}f}"
-
-
-def _interval(t) -> tuple[float, float] | None:
-    m, hw, n = t
-    if not n or math.isnan(m):
-        return None
-    hw = 0.0 if math.isnan(hw) else hw
-    return m - hw, m + hw
-
-
-def overlap_lines(runner, sm: dict[str, Any]) -> list[str]:
-    """For each metric: which arms' intervals (over seeds) do not overlap, said plainly."""
-    arms = [a.name for a in runner.study.arms]
-    lines = []
-    for m in sm["metrics"]:
-        iv = {a: _interval(sm["trained"][(a, m)]) for a in arms}
-        apart = []
-        for i, a in enumerate(arms):
-            for b in arms[i + 1:]:
-                if iv[a] and iv[b] and (iv[a][1] < iv[b][0] or iv[b][1] < iv[a][0]):
-                    hi, lo = (a, b) if iv[a][0] > iv[b][1] else (b, a)
-                    apart.append(f"`{hi}` above `{lo}`")  # quoted: arms may be named "none" or "random"
-        name = _label(m)
-        if not any(iv.values()):
-            lines.append(f"- **{name}**: no values.")
-        elif all(v == (0.0, 0.0) for v in iv.values() if v):
-            lines.append(f"- **{name}**: 0 in every run of every arm.")
-        elif apart:
-            lines.append(f"- **{name}**: intervals apart: {'; '.join(apart)}; every other pair overlaps.")
-        else:
-            lines.append(f"- **{name}**: every arm's interval overlaps every other's: no difference shown.")
-    return lines
-
-
-def threshold_lines(runner, sm: dict[str, Any]) -> list[str]:
-    """With arms on an x axis and a threshold: is the first metric separated at the threshold?"""
-    s = runner.study
-    if s.threshold is None or not s.x_label:
-        return []
-    m = sm["metrics"][0]
-    below = [(a.x, sm["trained"][(a.name, m)]) for a in s.arms if a.x < s.threshold]
-    above = [(a.x, sm["trained"][(a.name, m)]) for a in s.arms if a.x > s.threshold]
-    at = [(a.x, sm["trained"][(a.name, m)]) for a in s.arms if a.x == s.threshold]
-    ivs_b = [_interval(t) for _, t in below if _interval(t)]
-    ivs_a = [_interval(t) for _, t in above if _interval(t)]
-    out = [f"The rule predicts {_label(m)} near zero for {s.x_label} below {s.threshold:g} and above zero beyond it."]
-    if ivs_b and ivs_a:
-        sep = min(lo for lo, _ in ivs_a) > max(hi for _, hi in ivs_b)
-        mb = _mean([t[0] for _, t in below])
-        ma = _mean([t[0] for _, t in above])
-        out.append(f"Mean {_label(m)} below the threshold: {mb:.3g}; above it: {ma:.3g}" +
-                   (f"; at it: {_mean([t[0] for _, t in at]):.3g}" if at else "") + ".")
-        means = [t[0] for _, t in sorted(below + at + above, key=lambda p: p[0])]
-        rising = all(b >= a for a, b in zip(means, means[1:]))
-        if sep:
-            out.append("Every interval above the threshold lies above every interval below it: **the learned "
-                       "agents follow the rule** at this budget" + (" (and the mean rises with x throughout)."
-                                                                     if rising else "."))
-        else:
-            out.append("The intervals above and below the threshold overlap: **the learned agents do not show "
-                       "the rule's step** at this budget" + (", though the mean rises with x." if rising else "."))
+            num, den = an.clean(values.get(r.numerator, [])), an.clean(values.get(r.denominator, []))
+            values[r.name] = [sum(num) / sum(den)] if sum(den) > 0 else [None]
+        out[(arm, kind, int(seed))] = Run(arm, kind, int(seed), dict(x=x, step=step, train_s=train_s, eval_s=eval_s,
+                                                                      episodes=len(values.get("hearts", []))),
+                                          values, dose.get(run_id, {}))
     return out
 
 
-def _label(m: str) -> str:
-    return {"mean_return": "return (utilitarian)", "hearts": "hearts"}.get(m, m.replace("_", " "))
+def _actor_filter(runner) -> str:
+    """The WHERE clause that keeps the acts of the study's actor groups (group indices by name)."""
+    s = runner.study
+    if not s.actors:
+        return ""
+    from game.load.level import load_level
+
+    names = list(load_level(runner.level_path(s.arms[0].name)).groups)
+    ids = sorted({names.index(g) for g in s.actors if g in names})
+    return f"WHERE actor_group IN ({', '.join(map(str, ids))})" if ids else "WHERE false"
 
 
+# ---- the estimates -------------------------------------------------------------------------
+def summarize(runner, runs: dict[tuple[str, str, int], Run]) -> dict[str, Any]:
+    s = runner.study
+    seeds = list(s.seeds)
+    identities = set(TREATMENT_IDENTITIES) if varies_kinship(s) else set()
+    trained = {a.name: [runs[(a.name, "trained", sd)] for sd in seeds if (a.name, "trained", sd) in runs]
+               for a in s.arms}
+    out: dict[str, Any] = {
+        "study": s.name, "question": s.question, "code": code_version(), "seeds": seeds,
+        "n_done": {a: len(v) for a, v in trained.items()}, "act": s.act or None, "actors": list(s.actors),
+        "grid": [float(r) for r in s.eval.relatedness], "identities": sorted(identities & set(s.metrics)),
+        "metrics": {}, "baselines": {}, "arms": {}, "within": [], "between": [],
+    }
+    for a in s.arms:
+        out["metrics"][a.name] = {m: an.interval([r.mean(m) for r in trained[a.name]]).json() for m in s.metrics}
+        out["baselines"][a.name] = {b: {m: an.interval(runs[(a.name, b, -1)].values.get(m, [])).json()
+                                        for m in s.metrics} for b in s.eval.baselines if (a.name, b, -1) in runs}
+    if s.eval.relatedness and s.act:
+        primary = []
+        for a in s.arms:
+            arm = _dose(s, a, trained[a.name], runs)
+            out["arms"][a.name] = arm
+            if arm.get("_contrast"):
+                primary.append(arm["_contrast"])
+        an.holm(primary)
+        for a in s.arms:
+            arm = out["arms"][a.name]
+            c = arm.pop("_contrast", None)
+            if c is not None:
+                arm["contrast"] = c.json()
+                arm["follows"], arm["verdict"] = _verdict(arm, c)
+    within = []
+    for a in s.arms:
+        for hi, lo in WITHIN:
+            diffs = [None if r.mean(hi) is None or r.mean(lo) is None else r.mean(hi) - r.mean(lo)
+                     for r in trained[a.name]]
+            if an.clean(diffs):
+                c = an.contrast(diffs)
+                within.append((dict(arm=a.name, minuend=hi, subtrahend=lo), c))
+    an.holm([c for _, c in within])
+    out["within"] = [{**k, **c.json()} for k, c in within]
+    between = []
+    names = [a.name for a in s.arms]
+    for m in s.metrics:
+        if m in identities:
+            continue
+        for i, x in enumerate(names):
+            for y in names[i + 1:]:
+                c = an.difference([r.mean(m) for r in trained[x]], [r.mean(m) for r in trained[y]])
+                if c.mean is not None:
+                    between.append((dict(metric=m, a=x, b=y), c))
+    an.holm([c for _, c in between])
+    out["between"] = [{**k, **c.json()} for k, c in between]
+    return out
+
+
+def _dose(s, arm, trained: list[Run], runs) -> dict[str, Any]:
+    grid = sorted(float(r) for r in s.eval.relatedness)
+    t = predicted(s, arm)
+    fits = {r.seed: r.fit() for r in trained}
+    stars = [f.threshold for f in fits.values() if f.threshold is not None]
+    out: dict[str, Any] = {
+        "predicted": t,
+        "rate": {f"{r:g}": an.interval([run.rate(r) for run in trained]).json() for r in grid},
+        "rate_per_seed": {str(run.seed): {f"{r:g}": run.rate(r) for r in grid} for run in trained},
+        "fits": {str(sd): f.json() for sd, f in fits.items()},
+        "r_star": an.interval(stars).json(), "no_fit": sum(1 for f in fits.values() if f.threshold is None),
+        "baselines": {},
+    }
+    for b in s.eval.baselines:
+        if (arm.name, b, -1) in runs:
+            run = runs[(arm.name, b, -1)]
+            f = run.fit()
+            out["baselines"][b] = {"fit": f.json(), "rate": {f"{r:g}": run.rate(r) for r in grid}}
+            if b == "control" and t is not None:
+                out["control_ok"] = f.threshold is not None and abs(f.threshold - t) <= CONTROL_TOLERANCE
+    if t is not None:
+        hi, lo = an.nearest(grid, t + CONTRAST_OFFSET), an.nearest(grid, t - CONTRAST_OFFSET)
+        if s.act == "attack":  # predicted to fall with r: the low side acts more
+            hi, lo = lo, hi
+        out["contrast_points"] = {"more": hi, "less": lo}
+        diffs = [None if run.rate(hi) is None or run.rate(lo) is None else run.rate(hi) - run.rate(lo)
+                 for run in trained]
+        out["_contrast"] = an.contrast(diffs, "greater")
+    return out
+
+
+def _verdict(arm: dict[str, Any], c: an.Contrast) -> tuple[bool | None, str]:
+    t, star = arm["predicted"], arm["r_star"]
+    if c.n < 2:
+        return None, f"{c.n} seed(s) with a contrast: no interval, no test, nothing compared"
+    sig = c.p_holm is not None and c.p_holm < 0.05
+    inside = star["low"] is not None and t - RULE_TOLERANCE <= star["low"] and star["high"] <= t + RULE_TOLERANCE
+    if sig and inside:
+        return True, (f"the learned agents follow the rule: the contrast holds (Holm p = {c.p_holm:.3g}) and r* "
+                      f"lies within {t:g} +- {RULE_TOLERANCE:g}")
+    why = []
+    if not sig:
+        why.append(f"the contrast does not hold (Holm p = {_p(c.p_holm)})")
+    if not inside:
+        why.append("r* has no interval (fewer than 2 seeds with a fit)" if star["low"] is None else
+                   f"r*'s interval [{star['low']:.3g}, {star['high']:.3g}] is not within {t:g} +- {RULE_TOLERANCE:g}")
+    return False, "the learned agents do not follow the rule: " + "; ".join(why)
+
+
+# ---- the report ------------------------------------------------------------------------------
 def write_report(runner) -> dict[str, Path]:
     s = runner.study
-    loaded = load(runner)
-    sm = summarize(runner, loaded)
-    md = runner.out / "report.md"
-    png = runner.out / "report.png"
-    write_chart(runner, sm, png)
-    meta = loaded["meta"]
+    runs = load(runner)
+    sm = summarize(runner, runs)
+    out = runner.out
+    paths = {"md": out / "report.md", "json": out / "summary.json", "png": out / "report.png"}
+    write_text(paths["json"], json.dumps(sm, indent=1, default=_json) + "\n")
+    write_metrics_figure(runner, sm, paths["png"])
+    if sm["arms"]:
+        paths["dose"] = out / "dose_response.png"
+        write_dose_figure(runner, sm, paths["dose"])
+    write_text(paths["md"], "\n".join(_markdown(runner, sm, runs, paths)))
+    return paths
+
+
+def _json(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    raise TypeError(f"not JSON: {type(v).__name__}")
+
+
+def _markdown(runner, sm: dict[str, Any], runs, paths) -> list[str]:
+    s = runner.study
     arms = [a.name for a in s.arms]
     L = [f"# Study `{s.name}`", ""]
     if s.description:
         L += [s.description, ""]
     if s.question:
         L += [f"**Question.** {s.question}", ""]
+    trained = [k for k in runs if k[1] == "trained"]
     steps = sorted({runner.total_steps(a) for a in arms})
-    trained = [k for k in meta if k[1] == "trained"]
-    train_s = sum(meta[k]["train_s"] or 0 for k in trained)
-    eval_s = sum(meta[k]["eval_s"] or 0 for k in meta)
-    L += [f"Made by `{runner.command}` (code {code_version()}): {len(arms)} arms x "
-          f"{len(s.seeds)} seeds ({', '.join(map(str, s.seeds))}), {', '.join(f'{x:,}' for x in steps)} agent-steps "
-          f"per run, {s.eval.episodes} eval episode(s) per run (seeds {s.eval.seed}..{s.eval.seed + s.eval.episodes - 1}). "
-          f"Training {_hm(train_s)}, evaluation {_hm(eval_s)} in all ({len(trained)} of "
+    L += [f"Made by `{runner.command}` (code {sm['code']}): {len(arms)} arms x {len(s.seeds)} seeds "
+          f"({', '.join(map(str, s.seeds))}), {', '.join(f'{x:,}' for x in steps)} agent-steps per run, "
+          f"{s.eval.episodes} eval episode(s) per run (seeds {s.eval.seed}..{s.eval.seed + s.eval.episodes - 1})"
+          + (f" at each of {len(s.eval.relatedness)} relatedness values "
+             f"({', '.join(f'{r:g}' for r in s.eval.relatedness)}), K = r between every two agents" if s.eval.relatedness
+             else "")
+          + f". Training {_hm(sum(runs[k].meta['train_s'] or 0 for k in trained))}, evaluation "
+          f"{_hm(sum(r.meta['eval_s'] or 0 for r in runs.values()))} in all ({len(trained)} of "
           f"{len(arms) * len(s.seeds)} runs done).", ""]
-    L += ["## Answer", "", "Trained arms, 95% intervals over seeds:", ""] + overlap_lines(runner, sm)
-    th = threshold_lines(runner, sm)
-    if th:
-        L += ["", f"**{s.threshold_label or 'Threshold'}.** " + " ".join(th)]
-    L += ["", "## Trained arms", "",
-          f"Mean ± 95% half-interval over the {len(s.seeds)} seeds (each seed: the mean over its episodes).", ""]
-    L += _table(["metric"] + arms, [[_label(m)] + [_fmt(*sm["trained"][(a, m)]) for a in arms] for m in sm["metrics"]])
-    L += ["", "Pooled over all the arm's eval episodes (narrower: episodes of one seed share one learner):", ""]
-    L += _table(["metric"] + arms, [[_label(m)] + [_fmt(*sm["pooled"][(a, m)]) for a in arms] for m in sm["metrics"]])
+    L += ["## Answer", ""]
+    if sm["arms"]:
+        L += _dose_lines(s, sm)
+    else:
+        L += ["No relatedness grid and act: the study compares its arms' metrics (below)."]
+    if len(s.seeds) < 2 or min(sm["n_done"].values(), default=0) < 2:
+        L += ["", "**One seed per arm (or fewer done): there is no interval over seeds, and nothing is compared.** "
+              "A claim about learning needs several seeds."]
+    if sm["identities"]:
+        L += ["", f"Marked †: {', '.join(f'`{m}`' for m in sm['identities'])} follow from the kinship by "
+              "arithmetic (rewards are mixed through K), so their differences between arms or relatedness values "
+              "are not findings and are not compared."]
+    L += ["", "## Trained arms", "", f"Mean ± 95% half-interval over seeds (each seed: the mean over its episodes"
+          f"{', all relatedness values pooled' if s.eval.relatedness else ''}).", ""]
+    L += _table(["metric"] + arms, [[_label(m, sm)] + [_fmt(sm["metrics"][a][m]) for a in arms] for m in s.metrics])
     if s.eval.baselines:
         L += ["", "## Baselines on the same episodes", "", "Mean ± 95% half-interval over episodes.", ""]
-        cols = [f"{a} {b}" for a in arms for b in s.eval.baselines]
-        L += _table(["metric"] + cols, [[_label(m)] + [_fmt(*sm["baselines"].get((a, b, m), (float("nan"),) * 2 + (0,)))
-                                                       for a in arms for b in s.eval.baselines] for m in sm["metrics"]])
+        cols = [(a, b) for a in arms for b in s.eval.baselines if b in sm["baselines"].get(a, {})]
+        L += _table(["metric"] + [f"{a} {b}" for a, b in cols],
+                    [[_label(m, sm)] + [_fmt(sm["baselines"][a][b][m]) for a, b in cols] for m in s.metrics])
+    L += ["", "## Contrasts", ""]
+    L += _contrast_table("Within each arm, per opportunity (paired over seeds, two-sided, Holm over this table)",
+                         [[w["arm"], f"{w['minuend']} − {w['subtrahend']}"] for w in sm["within"]], sm["within"],
+                         ["arm", "difference"])
+    L += [""]
+    L += _contrast_table("Between arms (Welch, two-sided, Holm over this table; † metrics left out)",
+                         [[b["metric"], f"{b['a']} − {b['b']}"] for b in sm["between"]], sm["between"],
+                         ["metric", "arms"])
     L += ["", "## Every run", ""]
     rows = []
     for a in arms:
         for seed in s.seeds:
             k = (a, "trained", seed)
-            if k not in meta:
-                rows.append([a, str(seed), "not done", "", ""] + [""] * len(sm["metrics"]))
+            if k not in runs:
+                rows.append([a, str(seed), "not done", "", ""] + [""] * len(s.metrics))
                 continue
-            means = [_mean(loaded["data"][k].get(m, [])) for m in sm["metrics"]]
-            rows.append([a, str(seed), f"{meta[k]['step']:,}", _hm(meta[k]["train_s"] or 0), str(meta[k]["episodes"])]
-                        + [_fmt(float("nan") if v is None else v, float("nan"), 1) for v in means])
-    L += _table(["arm", "seed", "agent-steps", "train", "episodes"] + [_label(m) for m in sm["metrics"]], rows)
-    L += ["", "## Charts", "", f"![the metrics by arm]({png.name})", "",
+            r = runs[k]
+            rows.append([a, str(seed), f"{r.meta['step']:,}", _hm(r.meta["train_s"] or 0), str(r.meta["episodes"])]
+                        + [_num(r.mean(m)) for m in s.metrics])
+    L += _table(["arm", "seed", "agent-steps", "train", "episodes"] + [_label(m, sm) for m in s.metrics], rows)
+    L += ["", "## Figures", ""]
+    if "dose" in paths:
+        L += [f"![the act's rate per opportunity against relatedness]({paths['dose'].name})", ""]
+    L += [f"![the metrics by arm]({paths['png'].name})", "", "Each figure is also written as SVG beside its PNG.", "",
           "## Metrics", ""]
-    L += [f"- `{m}`: {COOP_COLUMNS[m]}" for m in sm["metrics"] if m in COOP_COLUMNS]
+    L += [f"- `{m}`: {COOP_COLUMNS[m]}" for m in s.metrics if m in COOP_COLUMNS]
     L += [f"- `{r.name}`: sum of `{r.numerator}` / sum of `{r.denominator}` over a run's episodes"
-          + (f" ({r.description})" if r.description else "") for r in s.ratios if r.name in sm["metrics"]]
-    L += ["", "Formulas and tables: docs/evaluation.md. Per-episode rows: `study.duckdb` (tables `study_runs` and "
-          "`suite_episodes`, joined on `run_id`).", ""]
-    write_text(md, "\n".join(L))
-    return {"md": md, "png": png}
+          + (f" ({r.description})" if r.description else "") for r in s.ratios if r.name in s.metrics]
+    L += ["", "Every estimate is in `summary.json`; formulas and tables in docs/evaluation.md; per-episode rows in "
+          "`study.duckdb` (`study_runs`, `suite_episodes`, `suite_pairs`, joined on `run_id`).", ""]
+    return L
+
+
+def _dose_lines(s, sm) -> list[str]:
+    act = "gifts" if s.act == "give" else "attacks"
+    who = f" by {', '.join(s.actors)}" if s.actors else ""
+    L = [f"The dose-response: {act}{who} per opportunity at each relatedness r; the threshold r* is where the fitted "
+         "curve reaches half its maximum (a step: the midpoint of the two grid points it steps between).", ""]
+    rows = []
+    for name, arm in sm["arms"].items():
+        ctl = arm["baselines"].get("control", {}).get("fit")
+        c = arm.get("contrast")
+        star = arm["r_star"]
+        rows.append([name, _g(arm["predicted"]), _iv(star) + (f" ({arm['no_fit']} no fit)" if arm["no_fit"] else ""),
+                     (_g(ctl["threshold"]) + (" ✓" if arm.get("control_ok") else " ✗")) if ctl and ctl["threshold"]
+                     is not None else ("no fit" if ctl else "-"),
+                     _contrast_cell(c, arm.get("contrast_points")) if c else "-", _p(c["p_holm"]) if c else "-"])
+    L += _table(["arm", "predicted r*", "learned r* (95% CI over seeds)", "control r*", "contrast (95% CI)",
+                 "Holm p"], rows)
+    L += [""]
+    for name, arm in sm["arms"].items():
+        if "verdict" in arm:
+            L.append(f"- **{name}**: {arm['verdict']}.")
+        if arm.get("control_ok") is False:
+            L.append(f"- **{name}**: the scripted control's r* is not within {CONTROL_TOLERANCE:g} of the prediction: "
+                     "**the pipeline cannot show this prediction** (check the level's payoffs and the counts).")
+    return L
+
+
+def _contrast_cell(c, points) -> str:
+    where = f" (rate at {points['more']:g} − at {points['less']:g})" if points else ""
+    return _iv(c) + where
+
+
+def _contrast_table(title: str, keys: list[list[str]], items: list[dict], head: list[str]) -> list[str]:
+    if not items:
+        return [f"{title}: nothing to compare."]
+    rows = [k + [_iv(c), "-" if c["d_z"] is None else f"{c['d_z']:.2f}", str(c["n"]), _p(c["p"]), _p(c["p_holm"])]
+            for k, c in zip(keys, items)]
+    return [f"{title}:", ""] + _table(head + ["mean (95% CI)", "effect size", "n", "p", "Holm p"], rows)
+
+
+def _iv(d: dict) -> str:
+    if d.get("mean") is None:
+        return "-"
+    if d.get("low") is None:
+        return f"{_num(d['mean'])} (n = {d['n']}, no interval)"
+    return f"{_num(d['mean'])} [{_num(d['low'])}, {_num(d['high'])}]"
+
+
+def _fmt(d: dict) -> str:
+    if d["mean"] is None:
+        return "-"
+    if d["low"] is None:
+        return f"{_num(d['mean'])} (n = {d['n']})"
+    return f"{_num(d['mean'])} ± {_num((d['high'] - d['low']) / 2)}"
+
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.3f}" if abs(v) >= 1e-3 or v == 0 else f"{v:.2e}"
+
+
+def _g(v) -> str:
+    return "-" if v is None else f"{v:g}"
+
+
+def _p(p) -> str:
+    return "-" if p is None else ("< 0.001" if p < 0.001 else f"{p:.3f}")
+
+
+def _label(m: str, sm: dict | None = None) -> str:
+    name = {"mean_return": "return (utilitarian)", "hearts": "hearts"}.get(m, m.replace("_", " "))
+    return name + (" †" if sm and m in sm["identities"] else "")
 
 
 def _hm(seconds: float) -> str:
@@ -221,35 +406,77 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
         "| " + " | ".join(r) + " |" for r in rows]
 
 
-def write_chart(runner, sm: dict[str, Any], path: Path, width: int = 1100) -> None:
+# ---- figures ---------------------------------------------------------------------------------
+def write_metrics_figure(runner, sm: dict[str, Any], path: Path) -> list[Path]:
+    """One panel per metric: the trained arms (95% CI over seeds) beside the baselines; against
+    the arms' `x` when the study has an x axis."""
     s = runner.study
-    pg = charts.pygame()
-    font, big = charts.fonts()
     series_names = ["trained"] + list(s.eval.baselines)
-    colors = charts.colors_for(series_names)
-    ordered = sorted(s.arms, key=lambda a: a.x) if s.x_label else s.arms
+    colors = figures.colors_for(series_names)
+    ordered = sorted(s.arms, key=lambda a: a.x) if s.x_label else list(s.arms)
     arms = [a.name for a in ordered]
 
-    def series(m):
-        out = {"trained": [sm["trained"][(a, m)] for a in arms]}
-        for b in s.eval.baselines:
-            out[b] = [sm["baselines"].get((a, b, m), (float("nan"), float("nan"), 0)) for a in arms]
-        return out
+    def value(d):
+        if d is None or d["mean"] is None:
+            return (float("nan"), float("nan"), 0)
+        return (d["mean"], float("nan") if d["low"] is None else (d["high"] - d["low"]) / 2, d["n"])
 
-    ph, cols = 230, 2
-    panels = sm["metrics"]
-    rows = math.ceil(len(panels) / cols)
-    surf = pg.Surface((width, 50 + ph * rows + 10))
-    surf.fill((255, 255, 255))
-    charts.legend(surf, big, [f"{n} (95% CI over seeds)" if n == "trained" else n for n in series_names],
-                  {(f"{n} (95% CI over seeds)" if n == "trained" else n): colors[n] for n in series_names})
-    pw = (width - 20) // cols
-    for i, m in enumerate(panels):
-        rect = (10 + (i % cols) * pw, 50 + (i // cols) * ph, pw - 10, ph - 10)
+    cols = 2
+    rows = math.ceil(len(s.metrics) / cols)
+    fig = figures.new_figure(1100, 60 + 260 * rows)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for i, m in enumerate(s.metrics):
+        ax = axes[i // cols][i % cols]
+        series = {"trained": [value(sm["metrics"][a][m]) for a in arms]}
+        for b in s.eval.baselines:
+            series[b] = [value(sm["baselines"].get(a, {}).get(b, {}).get(m)) for a in arms]
+        title = _label(m, sm) + (" (follows from the kinship)" if m in sm["identities"] else "")
         if s.x_label:
-            xs = [a.x for a in ordered]
-            charts.xy_panel(surf, font, rect, _label(m), xs, series(m), colors,
-                            s.x_label, s.threshold, s.threshold_label)
+            figures.xy_panel(ax, title, [a.x for a in ordered], series, colors, s.x_label, s.threshold,
+                             s.threshold_label, metric=m)
         else:
-            charts.bar_panel(surf, font, rect, _label(m), arms, series(m), colors)
-    charts.save(surf, path)
+            figures.bar_panel(ax, title, arms, series, colors, metric=m)
+    for j in range(len(s.metrics), rows * cols):
+        axes[j // cols][j % cols].set_visible(False)
+    figures.legend(fig, series_names, colors, {"trained": "trained (95% CI over seeds)"})
+    return figures.save(fig, path)
+
+
+def write_dose_figure(runner, sm: dict[str, Any], path: Path) -> list[Path]:
+    """One panel per arm: the act's rate per opportunity against r, each seed (thin), their mean
+    with its 95% CI, the baselines and control, the prediction (dashed) and the fitted r*'s
+    interval (shaded)."""
+    s = runner.study
+    grid = sorted(float(r) for r in s.eval.relatedness)
+    names = ["trained"] + list(s.eval.baselines)
+    colors = figures.colors_for(names)
+    arms = list(sm["arms"].items())
+    cols = min(3, len(arms))
+    rows = math.ceil(len(arms) / cols)
+    fig = figures.new_figure(380 * cols + 40, 60 + 300 * rows)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    metric = f"{s.act}_rate"
+    for i, (name, arm) in enumerate(arms):
+        ax = axes[i // cols][i % cols]
+        mean = [arm["rate"][f"{r:g}"] for r in grid]
+        series = {"trained": [(d["mean"], float("nan") if d["low"] is None else (d["high"] - d["low"]) / 2, d["n"])
+                              if d["mean"] is not None else (float("nan"), float("nan"), 0) for d in mean]}
+        for b, d in arm["baselines"].items():  # one curve, pooled over its episodes: no interval
+            series[b] = [(v, float("nan"), s.eval.episodes) if v is not None else (float("nan"), float("nan"), 0)
+                         for v in (d["rate"][f"{r:g}"] for r in grid)]
+        t = arm["predicted"]
+        figures.xy_panel(ax, f"{name}: {'gifts' if s.act == 'give' else 'attacks'} per opportunity", grid, series,
+                         colors, "relatedness r", t, "predicted" if t is not None else "", metric=metric)
+        for seed, rates in arm["rate_per_seed"].items():
+            pts = [(r, rates[f"{r:g}"]) for r in grid if rates[f"{r:g}"] is not None]
+            if pts:
+                ax.plot(*zip(*pts), color=colors["trained"], alpha=0.3, linewidth=0.8, zorder=2)
+        star = arm["r_star"]
+        if star["low"] is not None:
+            ax.axvspan(star["low"], star["high"], color=colors["trained"], alpha=0.12, zorder=0)
+        if star["mean"] is not None:
+            ax.axvline(star["mean"], color=colors["trained"], linestyle=":", linewidth=1.0, zorder=1)
+    for j in range(len(arms), rows * cols):
+        axes[j // cols][j % cols].set_visible(False)
+    figures.legend(fig, names, colors, {"trained": "trained: seeds (thin), mean with 95% CI, r* (dotted, its CI shaded)"})
+    return figures.save(fig, path)

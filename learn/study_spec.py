@@ -6,6 +6,7 @@
     config = "../recipes/arena.toml"     # a training recipe (relative to this file), optional
     [train]                              # TrainConfig fields for every arm (over the recipe)
     total_steps = 2_000_000
+    curriculum = [{ level = "harvest", weight = 1 }, { level = "../game/levels/arena.toml", weight = 2 }]
     [train_level]                        # merged onto each arm's level for training only
     max_steps = 250
     [eval]
@@ -16,14 +17,17 @@
     overrides = { kinship = { mode = "none" } }   # merged onto the level (training and eval)
 
 Every field is documented on its struct below; paths are relative to the study file (or a
-name in game/levels). `load_study` checks the file and raises StudyError naming the file and
+name in game/levels). A curriculum (in the recipe, [train] or an arm's train; the last of them
+that sets one gives the whole list) is trained with the arm's overrides and training-only
+tables merged onto each of its levels; its level paths are relative to the file that names them.
+The arm's level stays the one its runs are evaluated on. `load_study` checks the file and raises StudyError naming the file and
 the field.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -50,6 +54,7 @@ class Arm(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     train: Annotated[dict[str, Any], _f("TrainConfig fields for this arm only (over the study's [train]).")] = {}
     train_level: Annotated[dict[str, Any], _f("Level tables merged for training only (over the study's).")] = {}
     x: Annotated[float | None, _f("The arm's position on the study's x axis (e.g. relatedness r).")] = None
+    threshold: Annotated[float | None, _f("The arm's own predicted threshold (e.g. its c/b), over the study's.")] = None
 
 
 class Eval(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -58,8 +63,11 @@ class Eval(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     seed: Annotated[int, _f("First eval seed (the same episodes for every arm and seed).", ge=0)] = 100
     max_steps: Annotated[int, _f("Eval episode length (0 = the arm's level's own).", ge=0)] = 0
     baselines: Annotated[list[str], _f('Baselines scored once per arm on the same episodes ("random", '
-                                       '"scripted").')] = msgspec.field(
-        default_factory=lambda: ["random", "scripted"])
+                                       '"scripted", "control": the study\'s scripted control, learn/control.py).')] = \
+        msgspec.field(default_factory=lambda: ["random", "scripted"])
+    relatedness: Annotated[list[float], _f("A grid of relatedness values: every policy is evaluated at each, on the "
+                                           "same episodes, with K = r between every two agents (a dose-response "
+                                           "curve; 0.1 apart or finer). Empty: each arm's own kinship.")] = []
 
 
 class Ratio(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -75,7 +83,8 @@ class Study(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     question: Annotated[str, _f("The question the report answers.")] = ""
     seeds: Annotated[list[int], _f("Training seeds; every arm trains once per seed.", min_length=1)]
     level: Annotated[str, _f("Default level for arms that name none.")] = ""
-    config: Annotated[str, _f("Training recipe TOML (TrainConfig fields); its level and curriculum are the arm's.")] = ""
+    config: Annotated[str, _f("Training recipe TOML (TrainConfig fields); its level is the arm's; its curriculum, if any, "
+                              "is trained with the arm's overrides merged onto each of its levels.")] = ""
     train: Annotated[dict[str, Any], _f("TrainConfig fields for every arm (over the recipe).")] = {}
     train_level: Annotated[dict[str, Any], _f("Level tables merged onto every arm's level for training only.")] = {}
     eval: Eval = msgspec.field(default_factory=Eval)
@@ -83,13 +92,19 @@ class Study(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         default_factory=lambda: list(DEFAULT_METRICS))
     ratios: Annotated[list[Ratio], _f("Derived metrics: sum(numerator) / sum(denominator) per run.")] = []
     x_label: Annotated[str, _f("Meaning of the arms' `x` (a chart of each metric against x is drawn).")] = ""
-    threshold: Annotated[float | None, _f("A marked x value on the charts (e.g. Hamilton's r = c/b).")] = None
+    threshold: Annotated[float | None, _f("The predicted threshold (e.g. Hamilton's r = c/b): marked on the charts, "
+                                          "played by the control, compared with the fitted r*.")] = None
     threshold_label: str = ""
+    act: Annotated[Literal["", "give", "attack"], _f("The act whose rate per opportunity (learn/pairs.py) the dose-"
+                                                     "response reads: give (predicted to rise with r) or attack "
+                                                     "(predicted to fall).")] = ""
+    actors: Annotated[list[str], _f("Groups whose acts the dose-response reads and the control plays (default: "
+                                    "every group).")] = []
     arms: Annotated[list[Arm], _f("The arms compared.", min_length=1)]
 
 
-# the fields a study sets on every run itself
-_STUDY_OWNED = {"level", "curriculum", "seed", "run_dir", "resume"}
+# the fields a study sets on every run itself (a curriculum it takes, with the arm's overrides on)
+_STUDY_OWNED = {"level", "seed", "run_dir", "resume"}
 
 
 def load_study(path: str | Path) -> tuple[Study, Path]:
@@ -110,6 +125,9 @@ def load_study(path: str | Path) -> tuple[Study, Path]:
     except UnicodeDecodeError as e:
         raise StudyError(f"{p}: not a UTF-8 text file (byte {e.start}); save it as UTF-8") from None
     _check(study, p)
+    missing = [r.name for r in study.ratios if r.name not in study.metrics]
+    if missing:  # a ratio is defined to be reported: one left out of `metrics` is shown after them
+        study = msgspec.structs.replace(study, metrics=[*study.metrics, *missing])
     return study, p.resolve()
 
 
@@ -138,8 +156,30 @@ def _check(s: Study, p: Path) -> None:
                 raise StudyError(f"{p}: $.ratios[{i}].{side}: unknown column {getattr(r, side)!r}; "
                                  f"known: {', '.join(COOP_COLUMNS)}")
     for i, b in enumerate(s.eval.baselines):
-        if b not in ("random", "scripted"):
-            raise StudyError(f"{p}: $.eval.baselines[{i}]: unknown baseline {b!r}; use \"random\" or \"scripted\"")
+        if b not in ("random", "scripted", "control"):
+            raise StudyError(f"{p}: $.eval.baselines[{i}]: unknown baseline {b!r}; use \"random\", \"scripted\" "
+                             f"or \"control\"")
+    grid = s.eval.relatedness
+    if grid:
+        if len(set(grid)) != len(grid) or len(grid) < 3 or any(not -1 <= r <= 1 for r in grid):
+            raise StudyError(f"{p}: $.eval.relatedness: give at least 3 distinct values in [-1, 1], got {grid}")
+        if not s.act:
+            raise StudyError(f"{p}: $.act: a relatedness grid needs the act it reads: act = \"give\" or \"attack\"")
+    if "control" in s.eval.baselines and not s.act:
+        raise StudyError(f"{p}: $.act: the control plays the prediction for an act: act = \"give\" or \"attack\"")
+    for i, a in enumerate(s.arms):
+        t = predicted(s, a)
+        where = f"arms[{i}].threshold" if a.threshold is not None else "threshold"
+        if "control" in s.eval.baselines and t is None:
+            raise StudyError(f"{p}: $.{where}: the control plays the prediction: arm {a.name!r} needs a threshold")
+        if t is not None and grid and not min(grid) < t < max(grid):
+            raise StudyError(f"{p}: $.{where}: the prediction {t} lies outside the relatedness grid "
+                             f"[{min(grid)}, {max(grid)}]: the dose-response cannot show it")
     if s.x_label and any(a.x is None for a in s.arms):
         missing = [a.name for a in s.arms if a.x is None]
         raise StudyError(f"{p}: $.arms: x_label is set, so every arm needs `x`; missing in {', '.join(missing)}")
+
+
+def predicted(study: Study, arm: Arm) -> float | None:
+    """The arm's predicted threshold: its own, else the study's."""
+    return arm.threshold if arm.threshold is not None else study.threshold

@@ -39,6 +39,15 @@ def test_dumps_round_trips():
     assert msgspec.toml.decode(dumps(c).encode()) == msgspec.to_builtins(c)
 
 
+def test_dumps_round_trips_a_curriculum_of_long_paths():
+    """A long curriculum is written inline: as [[curriculum]] tables, the fields after it would be
+    read as fields of its last level (a study's run config.toml, with absolute paths, did)."""
+    long = "/" + "x" * 120 + "/level.toml"
+    c = load_config(overrides={"curriculum": [{"level": long, "weight": 3.0}, {"level": "arena", "weight": 1.0}],
+                               "curriculum_sampler": "weights"})
+    assert msgspec.toml.decode(dumps(c).encode()) == msgspec.to_builtins(c)
+
+
 def test_device_auto_is_cpu_without_cuda():
     import torch
 

@@ -5,7 +5,10 @@ import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
+from PIL import Image
+from scipy import stats
 
 from learn.__main__ import main
 from learn.baselines import RandomPolicy, ScriptedPolicy
@@ -25,9 +28,22 @@ def two_runs(tmp_path_factory):
 
 
 def test_mean_ci():
-    m, h, n = mean_ci([1.0, 2.0, 3.0, None])
-    assert (m, n) == (2.0, 3) and h == pytest.approx(4.303 * 1.0 / 3**0.5, rel=1e-3)
-    assert mean_ci([5.0])[2] == 1 and mean_ci([])[2] == 0
+    m, h, n = mean_ci([1.0, 2.0, 3.0, None, float("nan")])
+    assert (m, n) == (2.0, 3) and h == pytest.approx(4.302653 * 1.0 / 3**0.5, rel=1e-6)
+    m, h, n = mean_ci([5.0])
+    assert (m, n) == (5.0, 1) and np.isnan(h)
+    m, h, n = mean_ci([])
+    assert n == 0 and np.isnan(m) and np.isnan(h)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 12, 31, 40, 200])
+def test_mean_ci_is_the_t_interval(n):
+    """The exact t quantile at every n (the typed table this replaced was off by up to 0.0015 past 30)."""
+    xs = np.random.default_rng(n).normal(3.0, 2.0, n)
+    m, h, k = mean_ci(xs.tolist())
+    lo, hi = stats.t.interval(0.95, n - 1, loc=xs.mean(), scale=stats.sem(xs))
+    assert k == n and m == pytest.approx(xs.mean(), abs=1e-12)
+    assert m - h == pytest.approx(lo, abs=1e-9) and m + h == pytest.approx(hi, abs=1e-9)
 
 
 def test_scorecard_two_runs(two_runs, tmp_path, capsys):
@@ -38,12 +54,18 @@ def test_scorecard_two_runs(two_runs, tmp_path, capsys):
     m_r, _, n_r = sc["by_suite"][("random", "harvest")]
     assert n_s == n_r == 3 and m_s > m_r and h_s >= 0
     assert sc["coop"][("scripted", ("kinship", "kinship_none"))]["attack_kin"][0] == 0.0  # no kin without kinship
-    png = write_chart(sc, tmp_path / "c.png")
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = write_chart(sc, tmp_path / "c.png", width=900)
+    assert png == tmp_path / "c.png"
+    # the metric by suite and seven cooperation panels, 240 px each, under a 60 px legend
+    with Image.open(png) as im:
+        assert im.format == "PNG" and im.size == (900, 60 + 240 * 8)
+    svg = (tmp_path / "c.svg").read_text()
+    assert "<svg" in svg and "</svg>" in svg
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.png", "c.svg"]  # no temporary left
     assert main(["scorecard", str(two_runs[0]), str(two_runs[1]), "--png", str(tmp_path / "d.png")]) == 0
     out = capsys.readouterr().out
     assert "scripted" in out and "random" in out and "kinship_teams" in out and "atk non-kin" in out
-    assert (tmp_path / "d.png").is_file()
+    assert (tmp_path / "d.png").stat().st_size > 0 and (tmp_path / "d.svg").stat().st_size > 0
 
 
 def test_the_default_chart_goes_beside_the_results_not_into_the_cwd(two_runs, tmp_path, monkeypatch, capsys):

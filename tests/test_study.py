@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
+from scipy import stats
 
 import game
 from learn.__main__ import main
@@ -46,7 +47,7 @@ def test_social_metrics_by_hand():
 
 
 def _scripted_hamilton_episode(r: float):
-    """The giver mines at tick 1 and gives at tick 3; the receiver makes a heart at tick 4."""
+    """The giver mines at tick 1 and gives at tick 3; the receiver tries `use` at tick 4."""
     env = game.make_env("game/levels/hamilton.toml", num_worlds=1, max_steps=6,
                         kinship={"mode": "matrix", "matrix": [[1.0, r], [r, 1.0]]})
     names, fa = env.flat_action_names, np.asarray(env.flat_actions)
@@ -67,8 +68,8 @@ def _scripted_hamilton_episode(r: float):
 @pytest.mark.parametrize("r", [0.0, 0.5, 1.0])
 def test_social_metrics_of_a_scripted_episode(r):
     """Hamilton's level played by hand: c = 0.5, b = 1, so the giver nets 0.5 (mined) - 0.5 + r * 1
-    and the receiver 1 + r * (0.5 - 0.5) = 1; raw rewards: giver +0.5 at tick 1, receiver +0.5 at
-    ticks 3 (the gift) and 4 (the heart)."""
+    and the receiver 1 + r * (0.5 - 0.5) = 1; raw rewards: giver +0.5 at tick 1, receiver +1 at
+    tick 3 (the gift, worth b at once; its `use` at tick 4 does nothing: it cannot act)."""
     m, total = _scripted_hamilton_episode(r)
     giver, receiver = 0.5 - 0.5 + r * 1.0, 1.0
     assert total == pytest.approx([giver, receiver])
@@ -76,7 +77,7 @@ def test_social_metrics_of_a_scripted_episode(r):
     assert m["mean_return"] == pytest.approx(m["utilitarian"])
     g = abs(giver - receiver) * 2 / (2 * 2 * (giver + receiver))
     assert m["equality"] == pytest.approx(1 - g)
-    assert m["sustainability"] == pytest.approx((1 + 3.5) / 2)
+    assert m["sustainability"] == pytest.approx((1 + 3) / 2)
     assert m["peace"] == 1.0
     assert m["given"] == pytest.approx(0.5)  # one unit over two agents
     assert m["ore_gained"] == pytest.approx(0.5)
@@ -166,12 +167,20 @@ def test_shipped_study_smoke(study, tmp_path, capsys):
     assert {(a, s, k) for a, s, k, _ in runs} == expected and len(runs) == len(expected)
     assert all(eps.get(run_id) == 1 for *_, run_id in runs)  # one smoke episode each
     report = (out / "report.md").read_text()
+    summary = json.loads((out / "summary.json").read_text())
     for a in spec.arms:
         assert f"| {a.name} |" in report or f" {a.name} |" in report
-    for m in spec.metrics:
-        assert f"**{m.replace('_', ' ')}" in report or m in ("mean_return",), m
+        assert set(summary["metrics"][a.name]) == set(spec.metrics)
     assert "not done" not in report
-    assert (out / "report.png").stat().st_size > 1000
+    assert (out / "report.png").stat().st_size > 1000 and (out / "report.svg").stat().st_size > 1000
+    if spec.eval.relatedness:  # the dose-response and the control's check, whatever the budget
+        assert (out / "dose_response.png").stat().st_size > 1000
+        for a in spec.arms:
+            arm = summary["arms"][a.name]
+            assert set(arm["rate"]) == {f"{r:g}" for r in spec.eval.relatedness}
+            if "control" in spec.eval.baselines:
+                assert arm["control_ok"], (a.name, arm["baselines"]["control"])
+                assert abs(arm["baselines"]["control"]["fit"]["threshold"] - arm["predicted"]) <= 0.05
     for a in spec.arms:  # every run's level is in the study directory
         assert (out / "levels" / f"{a.name}.toml").is_file()
 
@@ -243,10 +252,14 @@ def test_study_report_numbers(tmp_path):
     per_seed = con.execute("""SELECT r.seed, avg(e.mean_return) FROM study_runs r JOIN suite_episodes e USING (run_id)
                               WHERE r.arm = 'rich' AND r.kind = 'trained' GROUP BY r.seed ORDER BY r.seed""").fetchall()
     con.close()
-    m, hw, n = sm["trained"][("rich", "mean_return")]
-    assert n == 2 and m == pytest.approx(np.mean([v for _, v in per_seed]))
-    sd = np.std([v for _, v in per_seed], ddof=1)
-    assert hw == pytest.approx(12.706 * sd / np.sqrt(2))
+    iv = sm["metrics"]["rich"]["mean_return"]
+    values = [v for _, v in per_seed]
+    assert iv["n"] == 2 and iv["mean"] == pytest.approx(np.mean(values))
+    lo, hi = stats.t.interval(0.95, 1, loc=np.mean(values), scale=stats.sem(values))
+    assert (iv["low"], iv["high"]) == (pytest.approx(lo), pytest.approx(hi))
+    # the arms differ only in the ore's reward: no kinship arithmetic, so nothing is marked
+    assert sm["identities"] == [] and any(b["metric"] == "mean_return" for b in sm["between"])
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["metrics"]["rich"]["mean_return"] == iv
 
 
 def test_study_dry_run(tmp_path, capsys):
@@ -314,3 +327,284 @@ def test_study_runs_table_documented(tmp_path):
     con.execute(STUDY_SCHEMA)
     actual = [d[0] for d in con.execute("SELECT * FROM study_runs LIMIT 0").description]
     assert re.findall(r"^\| `(\w+)` \|", m.group(1), re.M) == actual
+
+
+# ---- --jobs, the dry run's estimate, curricula ------------------------------------------------
+def _metric_rows(out: Path):
+    """Every evaluated episode's metric columns, by (arm, seed, kind, level, episode): ids, file
+    paths (under --out) and times left out."""
+    con = duckdb.connect(str(out / "study.duckdb"), read_only=True)
+    try:
+        cur = con.execute("""SELECT r.arm, r.seed, r.kind, e.* EXCLUDE (run_id, level_file)
+                             FROM study_runs r JOIN suite_episodes e USING (run_id)
+                             ORDER BY r.arm, r.seed, r.kind, e.level, e.episode""")
+        return [dict(zip([d[0] for d in cur.description], row)) for row in cur.fetchall()]
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_study_jobs_2_equals_jobs_1(tmp_path, capsys):
+    """Two trainings at once (each in its own process, torch threads pinned) give the study the
+    same numbers as one after another: every episode's metrics, and every run's final weights."""
+    import torch
+
+    from learn.study import SMOKE_TRAIN
+
+    spec = _tiny_study(tmp_path / "tiny.toml", total_steps=SMOKE_TRAIN["total_steps"])
+    assert main(["study", str(spec), "--out", str(tmp_path / "one")]) == 0
+    assert main(["study", str(spec), "--out", str(tmp_path / "two"), "--jobs", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "up to 2 trainings at once" in text and "trained rich/seed-1 in" in text
+    one, two = _metric_rows(tmp_path / "one"), _metric_rows(tmp_path / "two")
+    assert len(one) == (2 * 2 + 2) * 2  # 2 arms x (2 seeds + random) x 2 episodes
+    assert one == two
+    assert any(row["mean_return"] for row in one if row["kind"] == "trained")  # so the equality says something
+    for arm in ("plain", "rich"):
+        for seed in (0, 1):
+            a, b = (torch.load(sorted((tmp_path / d / "runs" / arm / f"seed-{seed}" / "checkpoints").glob("*.pt"))[-1],
+                               weights_only=False)["model"] for d in ("one", "two"))
+            assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), (arm, seed)
+    config = (tmp_path / "two" / "runs" / "rich" / "seed-0" / "config.toml").read_text()
+    assert "torch_threads = 1" in config  # pinned, whatever --jobs is
+
+
+@pytest.mark.slow
+def test_study_failed_job_is_named_after_the_others(tmp_path, capsys):
+    """A run that fails in its worker does not stop the others: they are trained and evaluated,
+    then the study exits 2 naming the failed (arm, seed) and its error."""
+    spec = _tiny_study(tmp_path / "tiny.toml", total_steps=1024)
+    out = tmp_path / "out"
+    bad = out / "runs" / "plain" / "seed-1" / "checkpoints"
+    bad.mkdir(parents=True)
+    (bad / "ckpt_000000000512.pt").write_bytes(b"not a checkpoint")  # its resume fails
+    assert main(["study", str(spec), "--out", str(out), "--jobs", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "1 of 6 jobs failed" in err and "plain/seed-1: " in err and err.count("\n") == 1, err
+    runs, _ = _study_rows(out)
+    assert {(a, s, k) for a, s, k, _ in runs} == {("plain", 0, "trained"), ("rich", 0, "trained"),
+                                                  ("rich", 1, "trained"), ("plain", -1, "random"),
+                                                  ("rich", -1, "random")}
+    assert not (out / "report.md").exists()
+
+
+# a calibration as `StudyRunner.calibrate` returns it, made up so that the sums come out round
+_CALIBRATION = {"threads": 1, "train_sps": 1024.0, "eval_sps": 128.0, "run_fixed_s": 3.0, "save_s": 0.5,
+                "spawn_s": 2.0, "eval_fixed_s": 0.25}
+
+
+def test_study_estimate_counts_fixed_costs_and_jobs(tmp_path, monkeypatch):
+    """The tiny study: 4 runs of 2048 agent-steps (32 epochs of 16 ticks x 4 worlds x 1 agent, so
+    32 / 8 + 1 = 5 checkpoints) and 6 evaluations of 2 episodes x 64 ticks x 1 agent."""
+    import learn.study as study
+    from learn.study import StudyRunner
+
+    monkeypatch.setattr(StudyRunner, "calibrate", lambda self, epochs=2, jobs=1: dict(_CALIBRATION))
+    monkeypatch.setattr(study, "_cores", lambda: 2)
+    runner = StudyRunner(_tiny_study(tmp_path / "tiny.toml"), tmp_path / "out", progress=None)
+    run = 2048 / 1024 + 3.0 + 5 * 0.5  # steps, fixed costs, checkpoints
+    evals = 6 * (2 * 64 / 128 + 0.25)
+    one = runner.estimate(jobs=1)
+    assert one["runs"] == 4 and one["at_once"] == 1
+    assert one["train_s"] == pytest.approx(4 * run) and one["eval_s"] == pytest.approx(evals)
+    assert one["total_s"] == pytest.approx(4 * run + evals)
+    two = runner.estimate(jobs=2)  # each run also starts a process; two at once
+    assert two["at_once"] == 2 and two["train_s"] == pytest.approx(4 * (run + 2.0) / 2)
+    many = runner.estimate(jobs=8)  # no more at once than there are cores (2, one thread a run)
+    assert many["at_once"] == 2 and many["train_s"] == pytest.approx(two["train_s"])
+    monkeypatch.setattr(study, "_cores", lambda: 16)
+    assert runner.estimate(jobs=8)["at_once"] == 4  # nor than there are runs
+    assert not (tmp_path / "out").exists()
+
+
+def test_study_dry_run_names_the_real_policy(tmp_path, monkeypatch, capsys):
+    from learn.config import TrainConfig
+    from learn.study import StudyRunner
+
+    monkeypatch.setattr(StudyRunner, "calibrate", lambda self, epochs=2, jobs=1: dict(_CALIBRATION))
+    spec = _tiny_study(tmp_path / "tiny.toml")
+    assert main(["study", str(spec), "--out", str(tmp_path / "out"), "--dry-run", "--jobs", "2"]) == 0
+    text = capsys.readouterr().out
+    assert f"policy {TrainConfig().policy}" in text and "policy cnn" not in text
+    assert "4 runs at 1,024 agent-steps/s" in text and "3.0 s a run" in text and "to start its process" in text
+    spec.write_text(spec.read_text().replace("[train]\n", '[train]\npolicy = "cnn"\n'))
+    assert main(["study", str(spec), "--out", str(tmp_path / "out"), "--dry-run"]) == 0
+    text = capsys.readouterr().out
+    assert "policy cnn" in text and "to start its process" not in text  # --jobs 1: no worker processes
+
+
+def _curriculum_study(tmp_path: Path, train: str = "", recipe_curriculum: str | None = None) -> Path:
+    """A study whose recipe (in its own folder) trains on a curriculum: a short copy of the tiny
+    level beside the recipe, and the tiny level itself; one arm with an override."""
+    (tmp_path / "recipes").mkdir(exist_ok=True)
+    (tmp_path / "recipes" / "tiny_short.toml").write_text(f'base = "{TINY_LEVEL}"\nmax_steps = 16\n')
+    if recipe_curriculum is None:
+        recipe_curriculum = f"""
+[[curriculum]]
+level = "tiny_short.toml"
+weight = 3
+[[curriculum]]
+level = "{TINY_LEVEL}"
+"""
+    (tmp_path / "recipes" / "recipe.toml").write_text(f"""
+total_steps = 1024
+num_worlds = 4
+horizon = 16
+minibatch_size = 64
+checkpoint_interval = 8
+curriculum_sampler = "weights"
+{recipe_curriculum}""")
+    spec = tmp_path / "cur.toml"
+    spec.write_text(f"""
+name = "cur"
+seeds = [0]
+level = "{TINY_LEVEL}"
+config = "recipes/recipe.toml"
+[train]
+{train}
+[eval]
+episodes = 2
+baselines = []
+[[arms]]
+name = "rich"
+overrides = {{ resources = {{ ore = {{ reward = 0.2 }} }} }}
+""")
+    return spec
+
+
+def test_study_trains_on_the_recipes_curriculum(tmp_path):
+    """The recipe's curriculum is trained, with the arm's overrides merged onto each of its
+    levels (files in the study's levels/); the arm's own level is where the run is evaluated."""
+    import tomllib
+
+    from learn.config import read_toml
+
+    spec = _curriculum_study(tmp_path)
+    out = tmp_path / "out"
+    assert main(["study", str(spec), "--out", str(out)]) == 0
+    levels = out / "levels"
+    config = read_toml(out / "runs" / "rich" / "seed-0" / "config.toml")
+    assert config["curriculum"] == [{"level": str(levels / "rich" / "tiny_short.toml"), "weight": 3.0},
+                                    {"level": str(levels / "rich" / "tiny_harvest.toml"), "weight": 1.0}]
+    assert config["level"] == str(levels / "rich.toml")
+    short = tomllib.loads((levels / "rich" / "tiny_short.toml").read_text())
+    assert short == {"base": str(tmp_path / "recipes" / "tiny_short.toml"),
+                     "resources": {"ore": {"reward": 0.2}}}
+    env = game.make_env(str(levels / "rich" / "tiny_short.toml"))  # the merged level builds: 16 ticks, rich ore
+    assert env.level.max_steps == 16
+    env.close()
+    lines = [json.loads(x) for x in (out / "runs" / "rich" / "seed-0" / "metrics.jsonl").read_text().splitlines()]
+    played = {k.split("/")[1] for m in lines for k in m if k.startswith("level/")}  # the levels whose episodes ended
+    assert played == {"tiny_short", "tiny_harvest"}, played
+    con = duckdb.connect(str(out / "study.duckdb"), read_only=True)
+    files = {r[0] for r in con.execute("SELECT DISTINCT level_file FROM suite_episodes").fetchall()}
+    con.close()
+    assert {Path(f).name for f in files} == {"rich.toml"}  # evaluated on the arm's level, not the curriculum's
+    plan = json.loads((out / "plan.json").read_text())
+    assert [Path(e["level"]).name for e in plan["arms"]["rich"]["train"]["curriculum"]] == ["tiny_short.toml",
+                                                                                            "tiny_harvest.toml"]
+
+
+@pytest.mark.parametrize("train, recipe, expected", [
+    ("", '[[curriculum]]\nlevel = "tiny_short.toml"\n[[curriculum]]\nlevel = "nope.toml"\n',
+     "$.config (recipe.toml): $.curriculum[1].level: level file nope.toml not found"),
+    ('curriculum = [{ level = "recipes/tiny_short.toml", wieght = 2 }]', "", "$.train.curriculum[0]: "),
+    ('curriculum = "recipes/tiny_short.toml"', "", "$.train.curriculum: expected a list"),
+    ('curriculum = [{ level = "hamilton" }]', "", "$.train.curriculum[0].level: hamilton.toml does not share the "
+                                                 "spaces of the arm's level"),
+    ('curriculum = [{ level = "recipes/tiny_short.toml" }, { level = "tiny_short.toml" }]', "",
+     "$.train.curriculum[1].level: level file tiny_short.toml not found"),
+])
+def test_bad_curriculum_is_refused(tmp_path, capsys, train, recipe, expected):
+    spec = _curriculum_study(tmp_path, train=train, recipe_curriculum=recipe)
+    assert main(["study", str(spec), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "cur.toml" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_curriculum_level_the_overrides_do_not_fit_is_refused(tmp_path, capsys):
+    """An arm's overrides that cannot be merged onto a curriculum level (a 1x1 kinship matrix on
+    a level of two agents) are refused naming the curriculum entry and the level's field."""
+    spec = _curriculum_study(tmp_path)
+    spec.write_text(spec.read_text().replace(
+        "overrides = { resources = { ore = { reward = 0.2 } } }",
+        'overrides = { kinship = { mode = "matrix", matrix = [[1.0]] } }\n'
+        'train = { curriculum = [{ level = "recipes/tiny_short.toml" }, { level = "hamilton" }] }'))
+    assert main(["study", str(spec), "--out", str(tmp_path / "out"), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "$.arms[0].train.curriculum[1].level: hamilton.toml" in err and "$.kinship.matrix" in err, err
+
+
+def _hamilton_grid_study(path: Path, seeds=(0,)) -> Path:
+    path.write_text(f"""
+name = "grid"
+seeds = {list(seeds)}
+level = "hamilton"
+metrics = ["given", "hearts", "mean_return", "equality"]
+act = "give"
+actors = ["giver"]
+threshold = 0.5
+[train]
+total_steps = 1024
+num_worlds = 4
+horizon = 16
+minibatch_size = 64
+[eval]
+episodes = 1
+max_steps = 60
+baselines = ["control"]
+relatedness = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95]
+[[arms]]
+name = "drawn"
+overrides = {{ kinship = {{ mode = "random", draw = "episode", low = 0.0, high = 1.0 }} }}
+""")
+    return path
+
+
+def test_a_grid_study_with_one_seed_checks_its_control_and_compares_nothing(tmp_path):
+    """The scripted control goes through the same evaluation, fit and report: its threshold comes
+    out at c/b = 0.5 (a step between 0.45 and 0.55); with one seed nothing is tested."""
+    spec = _hamilton_grid_study(tmp_path / "grid.toml")
+    out = tmp_path / "out"
+    assert main(["study", str(spec), "--out", str(out)]) == 0
+    sm = json.loads((out / "summary.json").read_text())
+    arm = sm["arms"]["drawn"]
+    ctl = arm["baselines"]["control"]
+    assert ctl["fit"]["kind"] == "step" and ctl["fit"]["threshold"] == pytest.approx(0.5) and arm["control_ok"]
+    assert all(ctl["rate"][k] == 0 for k in ("0.05", "0.15", "0.25", "0.35", "0.45"))
+    assert all(ctl["rate"][k] > 0 for k in ("0.55", "0.65", "0.75", "0.85", "0.95"))
+    assert arm["contrast"]["p"] is None and arm["contrast"]["low"] is None and arm["follows"] is None
+    assert arm["r_star"]["low"] is None
+    assert all(c["p"] is None for c in sm["within"] + sm["between"])
+    assert set(sm["identities"]) == {"mean_return", "equality"}
+    report = (out / "report.md").read_text()
+    assert "nothing is compared" in report and "nothing compared" in report and "0.5 ✓" in report
+    assert "intervals apart" not in report and "follow the rule**" not in report
+    con = duckdb.connect(str(out / "study.duckdb"), read_only=True)
+    try:  # every episode's pairs were played at the grid value its entry names
+        rows = con.execute("SELECT level, min(relatedness), max(relatedness), count(*) FROM suite_pairs "
+                           "GROUP BY level").fetchall()
+    finally:
+        con.close()
+    assert len(rows) == 10
+    for level, lo, hi, n in rows:
+        r = float(level.removeprefix("r="))
+        assert lo == pytest.approx(r, abs=1e-6) and hi == pytest.approx(r, abs=1e-6) and n == 2 * 2  # 2 runs x 2 pairs
+    assert (out / "dose_response.png").stat().st_size > 1000 and (out / "dose_response.svg").is_file()
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('act = "give"\nthreshold = 0.5\n[eval]\nrelatedness = [0.1, 0.2]', "at least 3 distinct values"),
+    ('threshold = 0.5\n[eval]\nrelatedness = [0.1, 0.2, 0.6]', "$.act"),
+    ('act = "give"\nthreshold = 0.9\n[eval]\nrelatedness = [0.1, 0.2, 0.6]', "outside the relatedness grid"),
+    ('act = "give"\n[eval]\nbaselines = ["control"]', "needs a threshold"),
+    ('[eval]\nbaselines = ["control"]', "$.act"),
+])
+def test_bad_grid_and_control_fields_are_refused(tmp_path, capsys, body, expected):
+    spec = tmp_path / "s.toml"
+    head, _, tail = body.partition("[eval]")
+    spec.write_text(f'name = "s"\nseeds = [0]\nlevel = "hamilton"\n{head}\n[[arms]]\nname = "a"\n'
+                    + (f"[eval]{tail}\n" if tail else ""))
+    assert main(["study", str(spec), "--dry-run"]) == 2
+    assert expected in capsys.readouterr().err

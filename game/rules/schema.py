@@ -180,9 +180,17 @@ class Group(Base):
         dict[str, Profile],
         doc("energy profiles the `profile` action switches among: argument 0 is the group's own body, k the k-th of these"),
     ] = {}
+    rewards: Annotated[
+        dict[str, float],
+        doc("what a unit held is worth to this group's agents, per resource, over `resources.<name>.reward` "
+            "(agents that value a good differently: a gift can cost its giver c and be worth b to its receiver)"),
+    ] = {}
 
     def problems(self, level: Level, path: str) -> Problems:
         yield from cost_problems(f"{path}.costs", self.costs)
+        for r in self.rewards:
+            if r not in level.resources:
+                yield f"{path}.rewards.{r}", f"unknown resource; expected one of {list(level.resources)}"
         if self.start_energy > self.max_energy:
             yield f"{path}.start_energy", f"expected at most max_energy ({self.max_energy}), got {self.start_energy}"
         if len(self.profiles) >= MAX_PROFILES:
@@ -345,8 +353,12 @@ class Level(Base):
     def tables(self, level: Level) -> dict[str, Any]:
         """Every field of the buildings as `b_<field>`, of the resources as `res_<field>`."""
         res = list(self.resources)
+        # (groups, resources): a unit's worth to each group's agents (the resource's, or the group's own)
+        group_reward = np.array([[g.rewards.get(r, self.resources[r].reward) for r in res]
+                                 for g in self.groups.values()], np.float32).reshape(len(self.groups), len(res))
         return {**entry_tables("b_", Building, list(self.buildings.values()), res),
-                **entry_tables("res_", Resource, list(self.resources.values()), res)}
+                **entry_tables("res_", Resource, list(self.resources.values()), res),
+                "group_reward": group_reward}
 
     def problems(self, level: Level, path: str) -> Problems:
         """What concerns the level as a whole; each section checks itself."""

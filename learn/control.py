@@ -1,0 +1,128 @@
+"""The scripted control of a study: a policy that follows the study's prediction exactly.
+
+A study that predicts a threshold (Hamilton's rule: give when r * b > c, so when r > c/b; kin
+aggression: attack when (1 - r) h > e, so when r < 1 - e/h) names it as `threshold` and the act as
+`act`. The control plays that rule from what an agent sees: the relatedness of a neighbour is its
+`kin` channel (128 + 127 K: `kin_view` in game/state/kinship.py), and the rule is read on those same bytes
+(`kin > kin_view(threshold)` for a gift, `<` for an attack), so rounding cannot move it.
+
+Per agent, each tick:
+1. an agent of the study's `actors` groups (all groups when the study names none) with a
+   neighbour the rule selects (for a gift: one of the four cells beside it, holding something to
+   give; for an attack: an unfrozen agent in the attack block ahead, or beside it) faces it and
+   acts: `transfer` of the first resource it holds, or `attack` at the target's cell;
+2. otherwise it produces: the peaceful scripted baseline (learn/baselines.py) where the level
+   lets agents move; where it does not (game/levels/hamilton.toml), it faces the building beside
+   it and uses it.
+
+It runs through the same evaluation, fit and report as the trained policies: its fitted threshold
+must come out at the prediction, or the pipeline (level, counts, fit) cannot show the effect.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from game.rules import constants
+from game.state.kinship import group_ids, kin_view
+from learn.baselines import EvalPolicy, ScriptedPolicy
+from learn.checkpoint import CheckpointError
+
+DR, DC = np.array(constants.DR), np.array(constants.DC)
+SR, SC = np.array(constants.RIGHT_DR), np.array(constants.RIGHT_DC)
+ACTS = ("give", "attack")
+
+
+class ControlPolicy(EvalPolicy):
+    name = "control"
+
+    def __init__(self, act: str, threshold: float, actors: list[str] | None = None, seed: int = 0):
+        if act not in ACTS:
+            raise ValueError(f"control: act must be one of {', '.join(ACTS)}, got {act!r}")
+        self.act_name, self.threshold, self.actors, self.seed = act, float(threshold), list(actors or []), seed
+        self.cut = int(kin_view(np.array([self.threshold]))[0])  # the rule on the kin channel's bytes
+        self.base: ScriptedPolicy | None = None
+
+    def bind(self, env, level: str = "") -> None:
+        super().bind(env, level)
+        f = {n: i for i, n in enumerate(env.feature_names)}
+        a = {n: i for i, n in enumerate(env.action_names)}
+        need = "transfer" if self.act_name == "give" else "attack"
+        missing = [n for n in (need, "rotate") if n not in a]
+        if missing:
+            raise CheckpointError(f"control policy: level {level} has no {' or '.join(missing)} action")
+        unknown = [g for g in self.actors if g not in env.group_names]
+        if unknown:
+            raise CheckpointError(f"control policy: level {level} has no group {', '.join(unknown)} "
+                                  f"(groups: {', '.join(env.group_names)})")
+        self.f, self.a = f, a
+        self.c = env.single_observation_space.shape[0] // 2
+        ids = group_ids(env.level)  # the agent.group channel shows the team id + 1
+        names = list(env.level.groups)
+        self.actor_codes = np.array([ids[names.index(g)] + 1 for g in (self.actors or names)])
+        self.inv = [f[f"inv.{r}"] for r in env.resource_names if f"inv.{r}" in f]
+        self.base = ScriptedPolicy(self.seed, peaceful=True) if "move" in a else None
+        if self.base:
+            self.base.bind(env, level)
+
+    def reset(self, num_agents: int) -> None:
+        if self.base:
+            self.base.reset(num_agents)
+
+    def reseed(self, key: str) -> None:
+        if self.base:
+            self.base.reseed(key)
+
+    def _chosen(self, cells: np.ndarray) -> np.ndarray:
+        """Which of the observed cells (..., channels) hold an agent the rule acts on."""
+        f = self.f
+        kin = cells[..., f["kin"]].astype(np.int32)
+        agent = cells[..., f["agent"]] > 0
+        if self.act_name == "give":
+            return agent & (kin > self.cut)
+        return agent & (kin < self.cut) & (cells[..., f["agent.frozen"]] == 0)
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        N, c, f, a = obs.shape[0], self.c, self.f, self.a
+        rows = np.arange(N)
+        me = obs[:, c, c]
+        orient = me[:, f["agent.orientation"]].astype(np.int64) % 4
+        actor = np.isin(me[:, f["agent.group"]], self.actor_codes)
+        held = me[:, self.inv] > 0
+        out = self.base.act(obs) if self.base else self._use_beside(obs, orient)
+        decided = np.zeros(N, bool)
+        if self.act_name == "attack":  # a chosen agent in the block ahead: strike its cell
+            for arg in range(constants.ATTACK_ARGS):
+                d, s = 1 + arg // constants.ATTACK_WIDTH, arg % constants.ATTACK_WIDTH - 1
+                hit = actor & ~decided & self._chosen(obs[rows, c + DR[orient] * d + SR[orient] * s,
+                                                          c + DC[orient] * d + SC[orient] * s])
+                out[hit] = (a["attack"], arg)
+                decided |= hit
+        else:  # facing a chosen agent, holding something: give the first resource held
+            ahead = self._chosen(obs[rows, c + DR[orient], c + DC[orient]])
+            give = actor & held.any(1) & ahead
+            out[give, 0] = a["transfer"]
+            out[give, 1] = held.argmax(1)[give]
+            decided |= give
+            actor &= held.any(1)
+        # a chosen agent beside it but not ahead: turn to it
+        beside = np.stack([self._chosen(obs[:, c + DR[d], c + DC[d]]) for d in range(4)], 1)
+        turn = actor & ~decided & beside.any(1)
+        out[turn, 0] = a["rotate"]
+        out[turn, 1] = beside.argmax(1)[turn]
+        return out
+
+    def _use_beside(self, obs: np.ndarray, orient: np.ndarray) -> np.ndarray:
+        """Agents that cannot move: use the building in front, or turn to one beside them."""
+        N, c, f, a = obs.shape[0], self.c, self.f, self.a
+        rows = np.arange(N)
+        out = np.zeros((N, 2), np.int32)
+        out[:, 0] = a.get("noop", 0)
+        building = np.stack([obs[:, c + DR[d], c + DC[d], f["building.type"]] > 0 for d in range(4)], 1)
+        ahead = building[rows, orient]
+        if "use" in a:
+            out[ahead, 0] = a["use"]
+        turn = ~ahead & building.any(1)
+        out[turn, 0] = a["rotate"]
+        out[turn, 1] = building.argmax(1)[turn]
+        return out

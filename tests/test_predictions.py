@@ -1,0 +1,60 @@
+"""The payoffs the studies' predictions assume, played by hand: one gift changes the giver's return
+by exactly r * b - c (Hamilton's rule), one theft changes the attacker's by exactly (1 - r) h - e
+(kin aggression), at r in {0, 0.5, 1}. If the game paid anything else, a study's predicted
+threshold would be wrong before any learning."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import game
+from tests.scenario_util import RIGHT, Scenario
+
+
+def _giver_return(r: float, give: bool) -> float:
+    """game/levels/hamilton.toml at relatedness r: the giver mines one ore, then (if `give`) turns
+    to the receiver and hands it over; the receiver turns it into a heart at once."""
+    env = game.make_env("hamilton.toml", num_worlds=1, max_steps=8,
+                        kinship={"mode": "random", "low": r, "high": r})
+    names, fa = env.flat_action_names, np.asarray(env.flat_actions)
+    env.reset()
+    plan = [("use", "noop"), ("rotate_right" if give else "noop", "noop"),
+            ("transfer_ore" if give else "noop", "noop"), ("noop", "use")] + [("noop", "noop")] * 4
+    total = 0.0
+    for g, rcv in plan:
+        _, rew, *_ = env.step(np.stack([fa[names.index(g)], fa[names.index(rcv)]]).astype(np.int32))
+        total += float(rew[0])
+    env.close()
+    return total
+
+
+@pytest.mark.parametrize("r", [0.0, 0.5, 1.0])
+def test_a_gift_pays_the_giver_r_b_minus_c(r):
+    c, b = 0.5, 1.0  # the ore the giver no longer holds; the ore plus the heart it becomes
+    assert _giver_return(r, give=True) - _giver_return(r, give=False) == pytest.approx(r * b - c)
+
+
+H, E = 0.6, 0.25  # a unit of ore (taken), a laser (spent on the attack)
+
+
+def _attacker_return(r: float, attack: bool) -> float:
+    """Two agents face to face; the victim holds 2 ore worth H / 2 each, the attacker one laser
+    worth E that an attack consumes; a hit freezes the victim and takes its ore."""
+    s = Scenario("AA", kinship={"mode": "random", "low": r, "high": r},
+                 combat={"consume_laser": True},
+                 resources={"ore": {"reward": H / 2}, "laser": {"reward": E}})
+    inv = s.env.world["inventory"].items
+    res = s.env.resource_names
+    inv[0, 0, res.index("laser")] = 1
+    inv[0, 1, res.index("ore")] = 2
+    s.step({0: ("rotate", RIGHT)})  # the held items' value is paid on this tick, alike in both plays
+    total = float(s.step({0: ("attack", 1)} if attack else {})[0])
+    for _ in range(3):
+        total += float(s.step()[0])
+    return total
+
+
+@pytest.mark.parametrize("r", [0.0, 0.5, 1.0])
+def test_a_theft_pays_the_attacker_one_minus_r_h_minus_e(r):
+    assert _attacker_return(r, attack=True) - _attacker_return(r, attack=False) == pytest.approx((1 - r) * H - E)
