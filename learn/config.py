@@ -90,6 +90,9 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     clip: Annotated[float, _f("PPO ratio clip.", gt=0)] = 0.2
     clip_vloss: Annotated[bool, _f("Clip the value loss around the rollout's values.")] = True
     ent_coef: Annotated[float, _f("Entropy bonus coefficient.", ge=0)] = 0.01
+    ent_coef_final: Annotated[float, _f("The entropy bonus at the end of the run: it moves linearly from ent_coef to "
+                                        "this over total_steps (-1 = constant ent_coef). Much exploration early, a "
+                                        "sharp policy late.", ge=-1)] = -1.0
     vf_coef: Annotated[float, _f("Value loss coefficient.", ge=0)] = 0.5
     max_grad_norm: Annotated[float, _f("Gradient norm clip.", gt=0)] = 0.5
     update_epochs: Annotated[int, _f("Passes over each rollout (4: docs/training.md has the A/B).", ge=1)] = 4

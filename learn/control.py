@@ -9,11 +9,12 @@ aggression: attack when (1 - r) h > e, so when r < 1 - e/h) names it as `thresho
 Per agent, each tick:
 1. an agent of the study's `actors` groups (all groups when the study names none) with a
    neighbour the rule selects (for a gift: one of the four cells beside it, holding something to
-   give; for an attack: an unfrozen agent in the attack block ahead, or beside it) faces it and
-   acts: `transfer` of the first resource it holds, or `attack` at the target's cell;
+   give; for an attack: an unfrozen agent in the attack block ahead, or beside it, holding a
+   laser where the level's attacks consume one) faces it and acts: `transfer` of the first
+   resource it holds, or `attack` at the target's cell;
 2. otherwise it produces: the peaceful scripted baseline (learn/baselines.py) where the level
-   lets agents move; where it does not (game/levels/hamilton.toml), it faces the building beside
-   it and uses it.
+   lets agents move; where it does not (game/levels/hamilton.toml, kin_aggression.toml), it uses
+   the ready building in front and otherwise turns to the next building beside it.
 
 It runs through the same evaluation, fit and report as the trained policies: its fitted threshold
 must come out at the prediction, or the pipeline (level, counts, fit) cannot show the effect.
@@ -61,6 +62,8 @@ class ControlPolicy(EvalPolicy):
         names = list(env.level.groups)
         self.actor_codes = np.array([ids[names.index(g)] + 1 for g in (self.actors or names)])
         self.inv = [f[f"inv.{r}"] for r in env.resource_names if f"inv.{r}" in f]
+        # an attack the level pays with a laser needs one in hand: without, the agent produces
+        self.laser = f.get("inv.laser") if env.level.combat.consume_laser else None
         self.base = ScriptedPolicy(self.seed, peaceful=True) if "move" in a else None
         if self.base:
             self.base.bind(env, level)
@@ -92,6 +95,8 @@ class ControlPolicy(EvalPolicy):
         out = self.base.act(obs) if self.base else self._use_beside(obs, orient)
         decided = np.zeros(N, bool)
         if self.act_name == "attack":  # a chosen agent in the block ahead: strike its cell
+            if self.laser is not None:
+                actor &= me[:, self.laser] > 0
             for arg in range(constants.ATTACK_ARGS):
                 d, s = 1 + arg // constants.ATTACK_WIDTH, arg % constants.ATTACK_WIDTH - 1
                 hit = actor & ~decided & self._chosen(obs[rows, c + DR[orient] * d + SR[orient] * s,
@@ -113,16 +118,27 @@ class ControlPolicy(EvalPolicy):
         return out
 
     def _use_beside(self, obs: np.ndarray, orient: np.ndarray) -> np.ndarray:
-        """Agents that cannot move: use the building in front, or turn to one beside them."""
+        """Agents that cannot move: use the ready building in front, unless using it just failed
+        (a recipe it cannot pay); else turn to the next building beside it, clockwise from its
+        facing, ready ones first."""
         N, c, f, a = obs.shape[0], self.c, self.f, self.a
         rows = np.arange(N)
         out = np.zeros((N, 2), np.int32)
         out[:, 0] = a.get("noop", 0)
-        building = np.stack([obs[:, c + DR[d], c + DC[d], f["building.type"]] > 0 for d in range(4)], 1)
-        ahead = building[rows, orient]
-        if "use" in a:
-            out[ahead, 0] = a["use"]
-        turn = ~ahead & building.any(1)
+        cells = np.stack([obs[:, c + DR[d], c + DC[d]] for d in range(4)], 1)  # (N, 4 facings, channels)
+        building = cells[..., f["building.type"]] > 0
+        ready = building & (cells[..., f["building.ready"]] > 0)
+        me = obs[:, c, c]
+        failed = (me[:, f["self.last_action"]] == a.get("use", -2) + 1) & (me[:, f["self.last_success"]] == 0)
+        use = ready[rows, orient] & ~failed & ("use" in a)
+        out[use, 0] = a.get("use", 0)
+        # the next building clockwise (up, right, down, left) after the current facing; ready ones first
+        order = np.array([0, 3, 1, 2])  # facings in clockwise order
+        pos = np.argsort(order)[orient]  # the facing's place in that order
+        after = order[(pos[:, None] + 1 + np.arange(4)[None, :]) % 4]  # (N, 4): the next facings, then itself
+        score = np.where(ready[rows[:, None], after], 2, np.where(building[rows[:, None], after], 1, 0))
+        pick = after[rows, score.argmax(1)]
+        turn = ~use & building.any(1) & (pick != orient)
         out[turn, 0] = a["rotate"]
-        out[turn, 1] = building.argmax(1)[turn]
+        out[turn, 1] = pick[turn]
         return out

@@ -52,10 +52,12 @@ class Run:
     seed: int
     meta: dict[str, Any]
     values: dict[str, list] = field(default_factory=dict)  # metric -> per-episode values
+    by_r: dict[float, dict[str, list]] = field(default_factory=dict)  # grid value -> the same, at that r
     dose: dict[float, tuple[int, int]] = field(default_factory=dict)  # r -> (acts, opportunities)
 
-    def mean(self, metric: str) -> float | None:
-        xs = an.clean(self.values.get(metric, []))
+    def mean(self, metric: str, r: float | None = None) -> float | None:
+        """The mean over the run's episodes (at grid value r only, if given)."""
+        xs = an.clean((self.values if r is None else self.by_r.get(r, {})).get(metric, []))
         return sum(xs) / len(xs) if xs else None
 
     def rate(self, r: float) -> float | None:
@@ -83,11 +85,15 @@ def load(runner) -> dict[tuple[str, str, int], Run]:
         rows = con.execute("SELECT arm, seed, kind, x, run_id, global_step, train_s, eval_s FROM study_runs "
                            "ORDER BY time").fetchall()
         eps: dict[str, dict[str, list]] = {}
-        for run_id, *vals in con.execute(f"SELECT run_id, {', '.join(cols)} FROM suite_episodes "
-                                         "ORDER BY level, episode").fetchall():
+        at_r: dict[str, dict[float, dict[str, list]]] = {}
+        for run_id, level, *vals in con.execute(f"SELECT run_id, level, {', '.join(cols)} FROM suite_episodes "
+                                                "ORDER BY level, episode").fetchall():
             d = eps.setdefault(run_id, {c: [] for c in cols})
+            g = at_r.setdefault(run_id, {}).setdefault(grid[level], {c: [] for c in cols}) if level in grid else {}
             for c, v in zip(cols, vals):
                 d[c].append(v)
+                if g:
+                    g[c].append(v)
         dose: dict[str, dict[float, tuple[int, int]]] = {}
         if grid and s.act:
             acts, opps = ("gifts", "give_opportunities") if s.act == "give" else ("attacks", "attack_opportunities")
@@ -107,7 +113,7 @@ def load(runner) -> dict[tuple[str, str, int], Run]:
             values[r.name] = [sum(num) / sum(den)] if sum(den) > 0 else [None]
         out[(arm, kind, int(seed))] = Run(arm, kind, int(seed), dict(x=x, step=step, train_s=train_s, eval_s=eval_s,
                                                                       episodes=len(values.get("hearts", []))),
-                                          values, dose.get(run_id, {}))
+                                          values, at_r.get(run_id, {}), dose.get(run_id, {}))
     return out
 
 
@@ -140,6 +146,9 @@ def summarize(runner, runs: dict[tuple[str, str, int], Run]) -> dict[str, Any]:
         out["metrics"][a.name] = {m: an.interval([r.mean(m) for r in trained[a.name]]).json() for m in s.metrics}
         out["baselines"][a.name] = {b: {m: an.interval(runs[(a.name, b, -1)].values.get(m, [])).json()
                                         for m in s.metrics} for b in s.eval.baselines if (a.name, b, -1) in runs}
+    grid = sorted(float(r) for r in s.eval.relatedness)
+    out["metrics_by_r"] = {a.name: {m: {f"{r:g}": an.interval([run.mean(m, r) for run in trained[a.name]]).json()
+                                        for r in grid} for m in s.metrics if m in COOP_COLUMNS} for a in s.arms}
     if s.eval.relatedness and s.act:
         primary = []
         for a in s.arms:
@@ -240,6 +249,9 @@ def write_report(runner) -> dict[str, Path]:
     if sm["arms"]:
         paths["dose"] = out / "dose_response.png"
         write_dose_figure(runner, sm, paths["dose"])
+    if s.eval.relatedness:
+        paths["by_r"] = out / "metrics_by_r.png"
+        write_by_r_figure(runner, sm, paths["by_r"])
     write_text(paths["md"], "\n".join(_markdown(runner, sm, runs, paths)))
     return paths
 
@@ -312,6 +324,8 @@ def _markdown(runner, sm: dict[str, Any], runs, paths) -> list[str]:
     L += ["", "## Figures", ""]
     if "dose" in paths:
         L += [f"![the act's rate per opportunity against relatedness]({paths['dose'].name})", ""]
+    if "by_r" in paths:
+        L += [f"![every metric against relatedness, per arm]({paths['by_r'].name})", ""]
     L += [f"![the metrics by arm]({paths['png'].name})", "", "Each figure is also written as SVG beside its PNG.", "",
           "## Metrics", ""]
     L += [f"- `{m}`: {COOP_COLUMNS[m]}" for m in s.metrics if m in COOP_COLUMNS]
@@ -479,4 +493,30 @@ def write_dose_figure(runner, sm: dict[str, Any], path: Path) -> list[Path]:
     for j in range(len(arms), rows * cols):
         axes[j // cols][j % cols].set_visible(False)
     figures.legend(fig, names, colors, {"trained": "trained: seeds (thin), mean with 95% CI, r* (dotted, its CI shaded)"})
+    return figures.save(fig, path)
+
+
+def write_by_r_figure(runner, sm: dict[str, Any], path: Path) -> list[Path]:
+    """One panel per metric: each arm's mean over seeds (95% CI) at every grid value r; the
+    metrics that follow from the kinship are drawn too, and titled so."""
+    s = runner.study
+    grid = sorted(float(r) for r in s.eval.relatedness)
+    arms = [a.name for a in s.arms]
+    colors = figures.colors_for(arms)
+    metrics = [m for m in s.metrics if m in COOP_COLUMNS]
+    cols = 2
+    rows = max(1, math.ceil(len(metrics) / cols))
+    fig = figures.new_figure(1100, 60 + 260 * rows)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for i, m in enumerate(metrics):
+        series = {}
+        for a in arms:
+            ds = [sm["metrics_by_r"][a][m][f"{r:g}"] for r in grid]
+            series[a] = [(d["mean"], float("nan") if d["low"] is None else (d["high"] - d["low"]) / 2, d["n"])
+                         if d["mean"] is not None else (float("nan"), float("nan"), 0) for d in ds]
+        title = _label(m, sm) + (" (follows from the kinship)" if m in sm["identities"] else "")
+        figures.xy_panel(axes[i // cols][i % cols], title, grid, series, colors, "relatedness r", metric=m)
+    for j in range(len(metrics), rows * cols):
+        axes[j // cols][j % cols].set_visible(False)
+    figures.legend(fig, arms, colors, {a: f"{a} (trained, 95% CI over seeds)" for a in arms})
     return figures.save(fig, path)

@@ -198,6 +198,9 @@ class Trainer:
         if c.anneal_lr:
             for g in self.optimizer.param_groups:
                 g["lr"] = c.learning_rate * max(0.0, 1 - self.global_step / c.total_steps)
+        if c.ent_coef_final >= 0:
+            done = min(1.0, self.global_step / c.total_steps)
+            self.ppo.ent_coef = c.ent_coef + (c.ent_coef_final - c.ent_coef) * done
         weight = self._teacher_weight()
         metrics = ppo_update(self.train_policy, self.optimizer, ro, self.ppo,
                              kl_mean=distributed.kl_mean(self.dist, self.device), teacher_coef=weight)
@@ -249,6 +252,7 @@ class Trainer:
                 "charts/failed_actions": self.failed_share,
                 "charts/episodes": n_ep,
                 "charts/learning_rate": self.optimizer.param_groups[0]["lr"],
+                "charts/ent_coef": self.ppo.ent_coef,
             })
             for p in PHASES:
                 metrics[f"timing/{p}"] = self.timer.total[p] - before[p]

@@ -211,3 +211,29 @@ def test_baseline_eval_and_bench_write_nothing_into_the_current_directory(tmp_pa
     assert main(["bench", level, "--epochs", "1", "--num-worlds", "2", "--horizon", "8", "--no-reference"]) == 0
     assert json.loads(capsys.readouterr().out)["end_to_end_sps"] > 0
     assert list(cwd.iterdir()) == []
+
+
+def test_the_entropy_bonus_moves_linearly_to_its_final_value(tmp_path):
+    """ent_coef_final: each update uses ent_coef + (final - ent_coef) * step / total_steps; -1
+    keeps ent_coef for the whole run."""
+    from learn.train import Trainer
+
+    t = Trainer(tiny(tmp_path / "a", total_steps=4 * EPOCH, ent_coef=0.1, ent_coef_final=0.02))
+    try:
+        seen = []
+        for _ in range(4):
+            t.epoch_once()
+            seen.append((t.global_step, t.ppo.ent_coef))
+    finally:
+        t.close()
+    assert [s for s, _ in seen] == [EPOCH, 2 * EPOCH, 3 * EPOCH, 4 * EPOCH]
+    for step, coef in seen:  # an epoch's update reads the step its rollout started from (as anneal_lr does)
+        assert coef == pytest.approx(0.1 + (0.02 - 0.1) * (step - EPOCH) / (4 * EPOCH))
+    assert seen[-1][1] == pytest.approx(0.04)
+    t = Trainer(tiny(tmp_path / "b", total_steps=2 * EPOCH, ent_coef=0.1))
+    try:
+        t.epoch_once()
+        t.epoch_once()
+        assert t.ppo.ent_coef == 0.1
+    finally:
+        t.close()

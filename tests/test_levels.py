@@ -56,9 +56,9 @@ def test_level_validates_renders_and_runs_1000_random_steps(name, tmp_path, caps
     assert obs.shape == (env.num_agents, *env.single_observation_space.shape)
 
 
-# the one level with its own action space: studies/hamilton.toml trains on it alone, and PPO
-# finds its turn-and-give sequence among 12 flat actions but not among the arena's 30 (its header)
-OWN_ACTIONS = {"hamilton": ["noop", "rotate", "use", "transfer"]}
+# the levels with their own action spaces, each trained on alone by its study: PPO finds the
+# turn-and-give sequence among hamilton's 12 flat actions but not among the arena's 30 (its header)
+OWN_ACTIONS = {"hamilton": ["noop", "rotate", "use", "transfer"], "kin_aggression": ["noop", "rotate", "use", "attack"]}
 
 
 def test_every_level_shares_the_arenas_spaces():

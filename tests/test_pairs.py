@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import game
 from learn.coop import EpisodeRecorder
@@ -138,3 +139,25 @@ def test_rates_split_kin_and_groups_independently():
     assert len(rows) == 6
     row = next(x for x in rows if (x["actor"], x["target"]) == (0, 1))
     assert row["relatedness"] == 0.5 and not row["same_group"] and row["attacks"] == 1
+
+
+def test_every_episodes_relatedness_is_recorded_and_reproducible():
+    """With r drawn per episode, each episode's pair rows carry the K it was played at: the draw of
+    its world's seed, the same in a second run."""
+    from game.load.level import load_level
+    from game.state.kinship import random_matrix
+    from learn.baselines import RandomPolicy
+    from learn.suites import SuiteLevel, run_entry
+
+    kin = {"kinship": {"mode": "random", "draw": "episode", "low": 0.0, "high": 1.0}}
+    entry = SuiteLevel("h", "hamilton.toml", 40, 4, overrides=kin)
+    runs = [run_entry(RandomPolicy(0), entry, max_steps=30) for _ in range(2)]
+    level = load_level("hamilton.toml", kin)
+    seen = []
+    for ep in runs[0]:
+        K = random_matrix(level, 2, ep["seed"])
+        rows = {(p["actor"], p["target"]): p["relatedness"] for p in ep["pairs"]}
+        assert rows[(0, 1)] == pytest.approx(K[0, 1], abs=1e-6) and rows[(1, 0)] == pytest.approx(K[1, 0], abs=1e-6)
+        seen.append(rows[(0, 1)])
+    assert len(set(seen)) == 4, "each episode its own draw"
+    assert [p for ep in runs[1] for p in ep["pairs"]] == [p for ep in runs[0] for p in ep["pairs"]]

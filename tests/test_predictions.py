@@ -58,3 +58,28 @@ def _attacker_return(r: float, attack: bool) -> float:
 @pytest.mark.parametrize("r", [0.0, 0.5, 1.0])
 def test_a_theft_pays_the_attacker_one_minus_r_h_minus_e(r):
     assert _attacker_return(r, attack=True) - _attacker_return(r, attack=False) == pytest.approx((1 - r) * H - E)
+
+
+def _kin_aggression_return(r: float, attack: bool, e: float) -> float:
+    """game/levels/kin_aggression.toml at relatedness r: the attacker takes a laser and turns to
+    the victim, which mines its ore; then (if `attack`) the attacker strikes."""
+    env = game.make_env("kin_aggression.toml", num_worlds=1, max_steps=10, resources={"laser": {"reward": e}},
+                        kinship={"mode": "random", "low": r, "high": r})
+    names, fa = env.flat_action_names, np.asarray(env.flat_actions)
+    env.reset()
+    plan = [("use", "use"), ("rotate_right", "noop"), ("attack_1" if attack else "noop", "noop")] + [("noop", "noop")] * 5
+    total = 0.0
+    for a, v in plan:
+        _, rew, *_ = env.step(np.stack([fa[names.index(a)], fa[names.index(v)]]).astype(np.int32))
+        total += float(rew[0])
+    if attack:
+        assert env.world["inventory"].items[0, 0, env.resource_names.index("ore")] == 1, "the ore was taken"
+    env.close()
+    return total
+
+
+@pytest.mark.parametrize("e", [0.3, 0.7])
+@pytest.mark.parametrize("r", [0.0, 0.5, 1.0])
+def test_a_theft_in_the_kin_aggression_level_nets_one_minus_r_h_minus_e(r, e):
+    h = 1.0
+    assert _kin_aggression_return(r, True, e) - _kin_aggression_return(r, False, e) == pytest.approx((1 - r) * h - e)
