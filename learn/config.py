@@ -109,10 +109,11 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     # ---- kickstarting (learn/teacher.py) ----------------------------------------------------
     teacher: Annotated[
-        Literal["", "scripted", "scripted_peaceful"],
+        Literal["", "scripted", "scripted_peaceful", "giver", "attacker"],
         _f('Kickstart from a teacher: "scripted" (the scripted baseline) labels the states the policy visits '
            'and the loss pulls the policy toward its actions, with a weight falling to 0; "scripted_peaceful": '
-           'the same without its attack and flee rules; "" = none.'),
+           'the same without its attack and flee rules; "giver" / "attacker": turn to any agent beside and give '
+           '(strike) it whatever its relatedness, produce otherwise (how to act, never when); "" = none.'),
     ] = ""
     teacher_coef: Annotated[float, _f("The teacher loss's starting weight.", ge=0)] = 1.0
     teacher_steps: Annotated[

@@ -37,11 +37,17 @@ ACTS = ("give", "attack")
 class ControlPolicy(EvalPolicy):
     name = "control"
 
-    def __init__(self, act: str, threshold: float, actors: list[str] | None = None, seed: int = 0):
+    def __init__(self, act: str, threshold: float | None, actors: list[str] | None = None, seed: int = 0,
+                 memoryless: bool = False):
+        """threshold None: the act toward every neighbour, whatever its relatedness (a teacher of how
+        to act, learn/teacher.py); memoryless: the scripted production explores along the agent's
+        facing (a function of the observation alone, as a teacher must be)."""
         if act not in ACTS:
             raise ValueError(f"control: act must be one of {', '.join(ACTS)}, got {act!r}")
-        self.act_name, self.threshold, self.actors, self.seed = act, float(threshold), list(actors or []), seed
-        self.cut = int(kin_view(np.array([self.threshold]))[0])  # the rule on the kin channel's bytes
+        self.act_name, self.threshold, self.actors, self.seed = act, threshold, list(actors or []), seed
+        self.memoryless = memoryless
+        # the rule on the kin channel's bytes (agents show 1..255; 0 is "no agent")
+        self.cut = (0 if act == "give" else 256) if threshold is None else int(kin_view(np.array([threshold]))[0])
         self.base: ScriptedPolicy | None = None
 
     def bind(self, env, level: str = "") -> None:
@@ -64,7 +70,7 @@ class ControlPolicy(EvalPolicy):
         self.inv = [f[f"inv.{r}"] for r in env.resource_names if f"inv.{r}" in f]
         # an attack the level pays with a laser needs one in hand: without, the agent produces
         self.laser = f.get("inv.laser") if env.level.combat.consume_laser else None
-        self.base = ScriptedPolicy(self.seed, peaceful=True) if "move" in a else None
+        self.base = ScriptedPolicy(self.seed, peaceful=True, memoryless=self.memoryless) if "move" in a else None
         if self.base:
             self.base.bind(env, level)
 

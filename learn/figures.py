@@ -121,6 +121,15 @@ def _ends(m: float, hw: float, rng) -> tuple[float, float] | None:
     return _clip(m - hw, *rng), _clip(m + hw, *rng)
 
 
+def _whisker(m: float, hw: float, rng) -> tuple[float | None, float | None, float, float]:
+    """(length below, length above, lowest, highest point) of a value's whisker cut to the range;
+    the lengths are None when it has none (the points are then the value itself)."""
+    ends = _ends(m, hw, rng)
+    if not ends:
+        return None, None, m, m
+    return max(m - ends[0], 0.0), max(ends[1] - m, 0.0), min(m, ends[0]), max(m, ends[1])
+
+
 def _limits(lows: list[float], highs: list[float], rng, from_zero: bool) -> tuple[float, float]:
     """y limits covering lows..highs (plus 0 for bars) with room above for the value labels,
     never past the metric's range plus MARGIN."""
@@ -200,18 +209,13 @@ def bar_panel(ax, title: str, groups: Sequence[str], series: dict[str, Sequence[
                 continue
             xs.append(x)
             ms.append(m)
-            ends = _ends(m, hw, rng)
-            if ends:
+            below, above, bottom, top = _whisker(m, hw, rng)
+            if below is not None:
                 err_x.append(x)
-                err_lo.append(max(m - ends[0], 0.0))
-                err_hi.append(max(ends[1] - m, 0.0))
-                lows.append(min(m, ends[0]))
-                highs.append(max(m, ends[1]))
-            else:
-                lows.append(m)
-                highs.append(m)
-            top = max(m, ends[1]) if ends else m
-            bottom = min(m, ends[0]) if ends else m
+                err_lo.append(below)
+                err_hi.append(above)
+            lows.append(bottom)
+            highs.append(top)
             labels.append((x, m, n, top, bottom))
         ax.bar(xs, ms, w * 0.92, color=colors[name], label=name, zorder=2)
         if err_x:
@@ -262,18 +266,15 @@ def xy_panel(ax, title: str, xs: Sequence[float], series: dict[str, Sequence[Val
                 continue
             px.append(x)
             pm.append(m)
-            ends = _ends(m, hw, rng)
-            if ends:
+            below, above, bottom, top = _whisker(m, hw, rng)
+            if below is not None:
                 ex.append(x)
-                elo.append(max(m - ends[0], 0.0))
-                ehi.append(max(ends[1] - m, 0.0))
-                lows.append(min(m, ends[0]))
-                highs.append(max(m, ends[1]))
-            else:
-                lows.append(m)
-                highs.append(m)
-                if n < 2:
-                    single.append((x, m, n))
+                elo.append(below)
+                ehi.append(above)
+            elif n < 2:
+                single.append((x, m, n))
+            lows.append(bottom)
+            highs.append(top)
         ax.plot(px, pm, "-o", color=colors[name], label=name, linewidth=1.5, markersize=4, zorder=3)
         if ex:
             ax.errorbar(ex, [pm[px.index(x)] for x in ex], yerr=[elo, ehi], fmt="none", ecolor=colors[name],

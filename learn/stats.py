@@ -195,6 +195,10 @@ def write_eval(run_dir: str | Path, eval_id: str, checkpoint: str, level: str, s
 
 
 # ---- evaluation suites (learn/suites.py; columns documented in docs/evaluation.md) -----------
+# columns added after the first files were written: older files get them (NULL in their rows)
+ADDED_EPISODE_COLUMNS = ("utilitarian", "equality", "sustainability", "peace", "attack_rate_kin", "attack_rate_non_kin",
+                         "attack_rate_same_group", "attack_rate_other_group", "give_rate_kin", "give_rate_non_kin",
+                         "give_rate_same_group", "give_rate_other_group")
 SUITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS suite_runs (
     run_id VARCHAR, time DOUBLE, suite VARCHAR, policy VARCHAR, policy_kind VARCHAR, checkpoint VARCHAR,
@@ -208,21 +212,7 @@ CREATE TABLE IF NOT EXISTS suite_episodes (
     attacked_by_non_kin DOUBLE, freezes DOUBLE, stolen DOUBLE, given DOUBLE, given_kin DOUBLE,
     given_non_kin DOUBLE, bonds_formed DOUBLE, bonds_kept DOUBLE, top_group_heart_share DOUBLE,
     frozen_ticks DOUBLE, utilitarian DOUBLE, equality DOUBLE, sustainability DOUBLE, peace DOUBLE);
--- files written before the social metrics and the acts per opportunity get their columns (NULL in
--- the old rows)
-ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS utilitarian DOUBLE;
-ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS equality DOUBLE;
-ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS sustainability DOUBLE;
-ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS peace DOUBLE;
-ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS attack_rate_kin DOUBLE;
-ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS attack_rate_non_kin DOUBLE;
-ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS attack_rate_same_group DOUBLE;
-ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS attack_rate_other_group DOUBLE;
-ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS give_rate_kin DOUBLE;
-ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS give_rate_non_kin DOUBLE;
-ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS give_rate_same_group DOUBLE;
-ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS give_rate_other_group DOUBLE;
--- one row per ordered agent pair of an episode (learn/pairs.py): the relatedness it was played at
+{added}-- one row per ordered agent pair of an episode (learn/pairs.py): the relatedness it was played at
 -- and the acts per opportunity between the two
 CREATE TABLE IF NOT EXISTS suite_pairs (
     run_id VARCHAR, level VARCHAR, episode INTEGER, actor INTEGER, target INTEGER, actor_group INTEGER,
@@ -234,7 +224,7 @@ CREATE TABLE IF NOT EXISTS suite_groups (
     attack_kin DOUBLE, attack_non_kin DOUBLE, given DOUBLE, given_kin DOUBLE);
 CREATE TABLE IF NOT EXISTS suite_stats (
     run_id VARCHAR, level VARCHAR, episode INTEGER, name VARCHAR, value DOUBLE);
-"""
+""".format(added="".join(f"ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS {c} DOUBLE;\n" for c in ADDED_EPISODE_COLUMNS))
 SUITE_TABLES = ("suite_runs", "suite_episodes", "suite_groups", "suite_stats", "suite_pairs")
 
 

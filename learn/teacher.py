@@ -24,8 +24,28 @@ import numpy as np
 from game.rules.action_table import flat_index
 from learn.config import ConfigError
 
-# name -> the scripted baseline's options: "scripted_peaceful" teaches the production chain only
-TEACHERS = {"scripted": {}, "scripted_peaceful": {"peaceful": True}}
+def _scripted(**options):
+    def make(seed: int):
+        from learn.baselines import ScriptedPolicy
+
+        return ScriptedPolicy(seed, memoryless=True, **options)
+    return make
+
+
+def _act(act: str):
+    def make(seed: int):
+        from learn.control import ControlPolicy
+
+        return ControlPolicy(act, None, seed=seed, memoryless=True)
+    return make
+
+
+# name -> a maker of the teacher policy from a seed. "scripted_peaceful" teaches the production
+# chain only; "giver" and "attacker" show how to do the social act (turn to the other agent and
+# give, or strike), to any agent at any relatedness, and produce otherwise: they teach how, never
+# when, so what a learner does about relatedness it learns from its rewards alone
+TEACHERS = {"scripted": _scripted(), "scripted_peaceful": _scripted(peaceful=True), "giver": _act("give"),
+            "attacker": _act("attack")}
 
 
 def teacher_coef(coef: float, steps: int, global_step: int) -> float:
@@ -49,8 +69,6 @@ class Teacher:
         envs = getattr(vecenv, "envs", None)
         if not envs:
             raise ConfigError("teacher: needs vector = \"serial\" (the teacher reads each env object's level)")
-        from learn.baselines import ScriptedPolicy
-
         self.envs = envs
         self.rows = [e.num_agents for e in envs]
         self.policies: list[dict[str, Any]] = []
@@ -58,7 +76,7 @@ class Teacher:
         for i, env in enumerate(envs):
             per_level = {}
             for level_env in _levels(env):
-                p = ScriptedPolicy(seed * 1009 + i, memoryless=True, **TEACHERS[name])
+                p = TEACHERS[name](seed * 1009 + i)
                 p.bind(level_env, level_env.level_name)
                 p.reset(env.num_agents)
                 per_level[level_env.level_name] = p
