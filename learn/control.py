@@ -4,7 +4,8 @@ A study that predicts a threshold (Hamilton's rule: give when r * b > c, so when
 aggression: attack when (1 - r) h > e, so when r < 1 - e/h) names it as `threshold` and the act as
 `act`. The control plays that rule from what an agent sees: the relatedness of a neighbour is its
 `kin` channel (128 + 127 K: `kin_view` in game/state/kinship.py), and the rule is read on those same bytes
-(`kin > kin_view(threshold)` for a gift, `<` for an attack), so rounding cannot move it.
+(`kin > kin_view(threshold)` for a gift, `<` for an attack): exact at every value of r whose byte
+differs from the threshold's (within 0.004 of it, r counts as at the threshold).
 
 Per agent, each tick:
 1. an agent of the study's `actors` groups (all groups when the study names none) with a
@@ -25,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from game.rules import constants
-from game.state.kinship import group_ids, kin_view
+from game.state.kinship import kin_view
 from learn.baselines import EvalPolicy, ScriptedPolicy
 from learn.checkpoint import CheckpointError
 
@@ -64,12 +65,18 @@ class ControlPolicy(EvalPolicy):
                                   f"(groups: {', '.join(env.group_names)})")
         self.f, self.a = f, a
         self.c = env.single_observation_space.shape[0] // 2
-        ids = group_ids(env.level)  # the agent.group channel shows the team id + 1
-        names = list(env.level.groups)
-        self.actor_codes = np.array([ids[names.index(g)] + 1 for g in (self.actors or names)])
+        names = list(env.group_names)  # the agent.group channel shows the group's index + 1
+        self.actor_codes = np.array([names.index(g) + 1 for g in (self.actors or names)])
+        reach = 3 if self.act_name == "attack" else 1  # the attack block reaches 3 cells ahead
+        if self.c < reach:
+            raise CheckpointError(f"control policy: level {level}'s observation window "
+                                  f"({2 * self.c + 1}) does not show the cells the {self.act_name} reaches "
+                                  f"(a window of at least {2 * reach + 1})")
         self.inv = [f[f"inv.{r}"] for r in env.resource_names if f"inv.{r}" in f]
         # an attack the level pays with a laser needs one in hand: without, the agent produces
         self.laser = f.get("inv.laser") if env.level.combat.consume_laser else None
+        if env.level.combat.consume_laser and self.act_name == "attack" and self.laser is None:
+            raise CheckpointError(f"control policy: level {level}'s attacks consume a laser it has no resource for")
         self.base = ScriptedPolicy(self.seed, peaceful=True, memoryless=self.memoryless) if "move" in a else None
         if self.base:
             self.base.bind(env, level)

@@ -3,15 +3,17 @@ every episode, how often the target stood where the actor could do the act to it
 the actor did it, with the pair's relatedness K[actor, target] and whether they share a group.
 
 An act counted without its opportunities misleads: team-mates that spawn side by side are
-attacked more by anyone, kin or not. So the evaluation counts, each tick, before any action of the
-tick resolves (after `decode`, before the first action system, so positions are those the attack
-and transfer kernels see: both run before movement):
-- an **attack opportunity** of actor a on target t: a can act this tick (not frozen) and t is an
-  unfrozen agent (an attack on a frozen one does nothing) within a's reach: a cell of the attack's
-  3x3 block ahead for one of the four facings; an **attack**: a's `attack` hits t and succeeds;
-- a **give opportunity**: a can act, holds at least one unit of some resource, and t stands in
-  one of the four cells beside a (a frozen receiver still receives); a **gift**: a's `transfer`
-  to t succeeds.
+attacked more by anyone, kin or not. So the evaluation counts, each tick, before the tick's
+actions are decoded (after `freeze`, so positions and energy are those the tick starts from; the
+attack and transfer kernels run before movement):
+- an **attack opportunity** of actor a on target t: a can attack this tick (it is not frozen, has
+  the energy the attack costs its body, and a laser where the level's attacks consume one) and t
+  is an unfrozen agent (an attack on a frozen one does nothing) within a's reach: a cell of the
+  attack's 3x3 block ahead for one of the four facings; an **attack**: a's `attack` this tick
+  aims at t's cell and succeeds;
+- a **give opportunity**: a can give (not frozen, the energy `transfer` costs, and at least one
+  unit of some resource) and t stands in one of the four cells beside a (a frozen receiver still
+  receives); a **gift**: a's `transfer` to the agent it faces, t, succeeds.
 Reach is counted for every facing, not only the one the actor has: an agent that declines an act
 also declines to turn toward its target, so opportunities counted in its facing alone would vanish
 exactly where the act is declined, and the rate would be read only where the act is chosen. One
@@ -56,44 +58,62 @@ class PairRecorder:
         self._attack_target = np.full((W, A), -1, np.int64)
         self._give_target = np.full((W, A), -1, np.int64)
         self._w = np.arange(W)[:, None]
+        tab = env.tables
+        self._actions = env._actions  # (W, A, 2) env action ids and arguments: the kernels' input
+        self._code = np.asarray(tab.action_code)  # env action id -> Act code
+        self._cost, self._profiles = np.asarray(tab.cost), int(tab.profiles)
+        codes = set(int(c) for c in self._code)
         # an act the level does not enable has no opportunities
-        codes = set(int(c) for c in env.tables.action_code)
         self._can_attack, self._can_give = int(Act.ATTACK) in codes, int(Act.TRANSFER) in codes
+        res = list(env.resource_names)
+        self._laser = res.index("laser") if env.level.combat.consume_laser and "laser" in res else None
+        if env.level.combat.consume_laser and self._laser is None:
+            self._can_attack = False  # attacks that need a laser the level has no resource for
         sched = env.scheduler
         installed = [s.name for s in ACTION_SYSTEMS if s.name in sched._systems]
-        sched.add(f"{prefix}.aim", self._aim, phase="actions", after="decode", before=installed)
+        sched.add(f"{prefix}.aim", self._aim, phase="actions", after=[n for n in ("freeze",) if n in sched._systems],
+                  before=["decode", *installed])
         sched.add(f"{prefix}.count", self._count, phase="actions", after=["tally"] + installed)
+
+    def _affords(self, world, act: Act) -> np.ndarray:
+        """(W, A): whether each agent has the energy `act` costs its body (row group * profiles + profile)."""
+        ag = world["agent"]
+        body = ag.group[:, : self.A] * self._profiles + ag.profile[:, : self.A]
+        return ag.energy[:, : self.A] >= self._cost[body, int(act)]
 
     def _aim(self, world) -> None:
         A, r = self.A, world.resources
         pos, agent = world["position"], world["agent"]
         o = agent.orientation[:, :A].astype(np.int64)
         unfrozen = agent.frozen[:, :A] == 0
-        active = r.active[:, :A] > 0
-        holds = world["inventory"].items[:, :A].sum(-1) > 0
+        acting = r.active[:, :A] > 0  # the freeze system's: not frozen this tick
+        items = world["inventory"].items[:, :A]
         w = self._w
 
         def agents_at(dr, dc):  # the agent (or -1) at (row + dr, col + dc) of each actor
-            code = self._code(r.grid, pos.r[:, :A, None] + dr, pos.c[:, :A, None] + dc)
+            code = self._grid_code(r.grid, pos.r[:, :A, None] + dr, pos.c[:, :A, None] + dc)
             return np.where((code >= 0) & (code < A), code, -1)
 
+        can_attack = acting & self._affords(world, Act.ATTACK) & self._can_attack
+        if self._laser is not None:
+            can_attack &= items[..., self._laser] > 0
+        can_give = acting & self._affords(world, Act.TRANSFER) & (items.sum(-1) > 0) & self._can_give
         near = agents_at(_ATTACK_REACH[:, 0], _ATTACK_REACH[:, 1])  # (W, A, cells)
-        can = (near >= 0) & active[..., None] & self._can_attack
-        can &= unfrozen[w[..., None], np.maximum(near, 0)]
-        self._add(0, can, near)
+        in_reach = (near >= 0) & can_attack[..., None] & unfrozen[w[..., None], np.maximum(near, 0)]
+        self._add(0, in_reach, near)
         beside = agents_at(_GIVE_REACH[:, 0], _GIVE_REACH[:, 1])
-        self._add(2, (beside >= 0) & (active & holds & self._can_give)[..., None], beside)
-        # the target of this tick's decoded attack and transfer, if it is an agent
-        intent = r.intent[:, :A]
-        arg = np.clip(intent[..., 1], 0, constants.ATTACK_ARGS - 1)
+        self._add(2, (beside >= 0) & can_give[..., None], beside)
+        # the target of this tick's attack and transfer, if it is an agent the act can reach
+        act = self._code[np.clip(self._actions[:, :A, 0], 0, len(self._code) - 1)]
+        arg = np.clip(self._actions[:, :A, 1], 0, constants.ATTACK_ARGS - 1)
         hit = agents_at((_AHEAD[arg] * DR[o] + _RIGHT[arg] * SR[o])[..., None],
                         (_AHEAD[arg] * DC[o] + _RIGHT[arg] * SC[o])[..., None])[..., 0]
-        ok = (intent[..., 0] == Act.ATTACK) & (hit >= 0) & active & self._can_attack
-        self._attack_target = np.where(ok & unfrozen[w, np.maximum(hit, 0)], hit, -1)
+        ok = (act == Act.ATTACK) & (hit >= 0) & can_attack & unfrozen[w, np.maximum(hit, 0)]
+        self._attack_target = np.where(ok, hit, -1)
         front = agents_at(DR[o][..., None], DC[o][..., None])[..., 0]
-        self._give_target = np.where((intent[..., 0] == Act.TRANSFER) & (front >= 0) & active & holds, front, -1)
+        self._give_target = np.where((act == Act.TRANSFER) & (front >= 0) & can_give, front, -1)
 
-    def _code(self, grid, rr, cc) -> np.ndarray:
+    def _grid_code(self, grid, rr, cc) -> np.ndarray:
         """Grid codes at (rr, cc) of each world (shapes (W, ...)); -1 off the map."""
         H, Wd = grid.shape[1:]
         inside = (rr >= 0) & (rr < H) & (cc >= 0) & (cc < Wd)

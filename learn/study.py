@@ -234,7 +234,12 @@ class StudyRunner:
             try:
                 env = game.make_env(str(self._level_of(a)), num_worlds=1, **a.overrides)
                 want = _spaces(env)
+                groups = list(env.group_names)
                 env.close()
+                unknown = [g for g in self.study.actors if g not in groups]
+                if unknown:  # caught now, not at the first evaluation after hours of training
+                    raise StudyError(f"{self.file}: $.actors: arm {a.name!r}'s level has no group "
+                                     f"{', '.join(map(repr, unknown))}; its groups: {', '.join(groups)}")
                 if not self.curriculum(a.name):
                     game.make_env(str(self._level_of(a)), num_worlds=1,
                                   **merge(a.overrides, self._train_level(a.name))).close()

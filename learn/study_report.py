@@ -154,7 +154,9 @@ def summarize(runner, runs: dict[tuple[str, str, int], Run]) -> dict[str, Any]:
         for a in s.arms:
             arm = _dose(s, a, trained[a.name], runs)
             out["arms"][a.name] = arm
-            if arm.get("_contrast"):
+            if a.reference:  # trained otherwise (at a fixed r): drawn and fitted, not tested
+                arm.pop("_contrast", None)
+            elif arm.get("_contrast"):
                 primary.append(arm["_contrast"])
         an.holm(primary)
         for a in s.arms:
@@ -191,14 +193,16 @@ def summarize(runner, runs: dict[tuple[str, str, int], Run]) -> dict[str, Any]:
 def _dose(s, arm, trained: list[Run], runs) -> dict[str, Any]:
     grid = sorted(float(r) for r in s.eval.relatedness)
     t = predicted(s, arm)
+    want = "rising" if s.act == "give" else "falling"  # gifts rise with r, attacks fall
     fits = {r.seed: r.fit() for r in trained}
-    stars = [f.threshold for f in fits.values() if f.threshold is not None]
+    # a seed's r* counts when its curve goes the predicted way; one going the other way is no fit
+    stars = [f.threshold for f in fits.values() if f.threshold is not None and f.direction() == want]
     out: dict[str, Any] = {
-        "predicted": t,
+        "predicted": t, "direction": want, "reference": arm.reference,
         "rate": {f"{r:g}": an.interval([run.rate(r) for run in trained]).json() for r in grid},
         "rate_per_seed": {str(run.seed): {f"{r:g}": run.rate(r) for r in grid} for run in trained},
         "fits": {str(sd): f.json() for sd, f in fits.items()},
-        "r_star": an.interval(stars).json(), "no_fit": sum(1 for f in fits.values() if f.threshold is None),
+        "r_star": an.interval(stars).json(), "no_fit": len(fits) - len(stars),
         "baselines": {},
     }
     for b in s.eval.baselines:
@@ -207,33 +211,45 @@ def _dose(s, arm, trained: list[Run], runs) -> dict[str, Any]:
             f = run.fit()
             out["baselines"][b] = {"fit": f.json(), "rate": {f"{r:g}": run.rate(r) for r in grid}}
             if b == "control" and t is not None:
-                out["control_ok"] = f.threshold is not None and abs(f.threshold - t) <= CONTROL_TOLERANCE
+                out["control_ok"] = (f.threshold is not None and f.direction() == want
+                                     and abs(f.threshold - t) <= CONTROL_TOLERANCE + 1e-9)
     if t is not None:
-        hi, lo = an.nearest(grid, t + CONTRAST_OFFSET), an.nearest(grid, t - CONTRAST_OFFSET)
-        if s.act == "attack":  # predicted to fall with r: the low side acts more
-            hi, lo = lo, hi
-        out["contrast_points"] = {"more": hi, "less": lo}
-        diffs = [None if run.rate(hi) is None or run.rate(lo) is None else run.rate(hi) - run.rate(lo)
-                 for run in trained]
-        out["_contrast"] = an.contrast(diffs, "greater")
+        # the grid points nearest T + 0.25 above T and nearest T - 0.25 below it
+        above, below = an.nearest(grid, t + CONTRAST_OFFSET, "above", t), an.nearest(grid, t - CONTRAST_OFFSET, "below", t)
+        more, less = (above, below) if want == "rising" else (below, above)
+        if more is not None and less is not None:
+            out["contrast_points"] = {"more": more, "less": less}
+            diffs = [None if run.rate(more) is None or run.rate(less) is None else run.rate(more) - run.rate(less)
+                     for run in trained]
+            out["_contrast"] = an.contrast(diffs, "greater")
     return out
 
 
 def _verdict(arm: dict[str, Any], c: an.Contrast) -> tuple[bool | None, str]:
+    """Follows the rule only when the control shows the pipeline can see it, the contrast holds
+    after Holm, nearly every seed fits a curve going the predicted way (all but one in five), and
+    r*'s interval lies within the prediction +- RULE_TOLERANCE."""
     t, star = arm["predicted"], arm["r_star"]
+    n = len(arm["fits"])
     if c.n < 2:
         return None, f"{c.n} seed(s) with a contrast: no interval, no test, nothing compared"
+    if arm.get("control_ok") is False:
+        return None, "the scripted control does not come out at the prediction, so nothing is concluded"
     sig = c.p_holm is not None and c.p_holm < 0.05
+    fitted = n - arm["no_fit"] >= math.ceil(0.8 * n)
     inside = star["low"] is not None and t - RULE_TOLERANCE <= star["low"] and star["high"] <= t + RULE_TOLERANCE
-    if sig and inside:
-        return True, (f"the learned agents follow the rule: the contrast holds (Holm p = {c.p_holm:.3g}) and r* "
-                      f"lies within {t:g} +- {RULE_TOLERANCE:g}")
+    if sig and fitted and inside:
+        return True, (f"the learned agents follow the rule: the contrast holds (Holm p = {_p(c.p_holm)}), "
+                      f"{n - arm['no_fit']} of {n} seeds fit a {arm['direction']} curve, and r*'s interval lies "
+                      f"within {t:g} ± {RULE_TOLERANCE:g}")
     why = []
     if not sig:
         why.append(f"the contrast does not hold (Holm p = {_p(c.p_holm)})")
+    if not fitted:
+        why.append(f"only {n - arm['no_fit']} of {n} seeds fit a {arm['direction']} curve")
     if not inside:
         why.append("r* has no interval (fewer than 2 seeds with a fit)" if star["low"] is None else
-                   f"r*'s interval [{star['low']:.3g}, {star['high']:.3g}] is not within {t:g} +- {RULE_TOLERANCE:g}")
+                   f"r*'s interval [{star['low']:.3g}, {star['high']:.3g}] is not within {t:g} ± {RULE_TOLERANCE:g}")
     return False, "the learned agents do not follow the rule: " + "; ".join(why)
 
 
@@ -340,7 +356,10 @@ def _dose_lines(s, sm) -> list[str]:
     act = "gifts" if s.act == "give" else "attacks"
     who = f" by {', '.join(s.actors)}" if s.actors else ""
     L = [f"The dose-response: {act}{who} per opportunity at each relatedness r; the threshold r* is where the fitted "
-         "curve reaches half its maximum (a step: the midpoint of the two grid points it steps between).", ""]
+         "curve is halfway between its floor and its ceiling (a step: the midpoint of the two grid points it steps "
+         "between); a seed whose curve cannot be told from a flat rate, or goes the other way, has no fit. The "
+         "contrast is tested one-sided over seeds (Holm over the tested arms) and shown with its two-sided 95% "
+         "interval. Reference arms (trained at a fixed r) are drawn and fitted, not tested.", ""]
     rows = []
     for name, arm in sm["arms"].items():
         ctl = arm["baselines"].get("control", {}).get("fit")

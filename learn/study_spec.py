@@ -55,6 +55,8 @@ class Arm(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     train_level: Annotated[dict[str, Any], _f("Level tables merged for training only (over the study's).")] = {}
     x: Annotated[float | None, _f("The arm's position on the study's x axis (e.g. relatedness r).")] = None
     threshold: Annotated[float | None, _f("The arm's own predicted threshold (e.g. its c/b), over the study's.")] = None
+    reference: Annotated[bool, _f("A reference arm (e.g. trained at a fixed r): evaluated, drawn and fitted like "
+                                  "the others, but not tested against the prediction.")] = False
 
 
 class Eval(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -37,8 +37,43 @@ def test_a_separated_curve_yields_its_step_exactly(step_at, rising):
     assert (f.slope > 0) == rising
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_a_floor_does_not_move_the_threshold(seed):
+    """A learner that still acts now and then on the wrong side: r* is halfway between floor and top."""
+    rng = np.random.default_rng(seed)
+    trials = np.full(len(GRID), 2000)
+    p = 0.3 + 0.5 * special.expit(20 * (GRID - 0.5))
+    f = fit_threshold(GRID, rng.binomial(trials, p), trials)
+    assert f.kind == "logistic" and abs(f.threshold - 0.5) < 0.02 and abs(f.floor - 0.3) < 0.03
+    step = fit_threshold(GRID, np.where(GRID > 0.5, 1600, 600), trials)
+    assert step.kind == "step" and step.threshold == pytest.approx(0.525)
+
+
+def test_a_step_on_a_fine_grid_is_still_a_step():
+    grid = np.round(np.arange(0, 1.0001, 0.01), 2)
+    f = fit_threshold(grid, np.where(grid > 0.425, 10, 0), np.full(len(grid), 20))
+    assert f.kind == "step" and f.threshold == pytest.approx(0.425)
+
+
+def test_no_curve_without_evidence_and_the_direction_is_reported():
+    trials = np.full(len(GRID), 2000)
+    one = np.zeros(len(GRID))
+    one[-1] = 1
+    assert fit_threshold(GRID, one, trials).kind == "none"  # one act in 42000 opportunities
+    spike = np.zeros(len(GRID))
+    spike[9] = 1000  # many acts, but at one point: no dose-response from the rest
+    rng = np.random.default_rng(0)
+    noise = rng.binomial(trials, 0.1)  # one flat rate
+    f = fit_threshold(GRID, noise, trials)
+    assert f.kind == "none" and f.p_flat >= 0.05
+    falling = fit_threshold(GRID, np.where(GRID < 0.5, 500, 0), trials)
+    assert falling.direction() == "falling" and falling.threshold == pytest.approx(0.475)
+    with pytest.raises(ValueError):
+        fit_threshold([0.1, 0.2], [3, 1], [2, 2])
+
+
 def test_no_fit_says_why_instead_of_failing():
-    assert fit_threshold(GRID, np.zeros(len(GRID)), np.full(len(GRID), 10)).reason.startswith("no act")
+    assert fit_threshold(GRID, np.zeros(len(GRID)), np.full(len(GRID), 10)).reason.startswith("0 act(s)")
     flat = fit_threshold(GRID, np.full(len(GRID), 5), np.full(len(GRID), 10))
     assert flat.kind == "none" and "flat" in flat.reason
     one = fit_threshold([0.5, 0.5], [1, 2], [3, 3])
@@ -80,8 +115,10 @@ def test_one_seed_has_no_interval_and_no_test():
     assert difference([1.0], [0.0]).p is None
 
 
-def test_unanimous_differences_are_decided_by_their_sign():
-    assert contrast([0.5] * 4, "greater").p == 0.0
+def test_unanimous_differences_are_decided_by_the_sign_test_never_p_0():
+    assert contrast([0.5] * 4, "greater").p == 0.5 ** 4
+    assert contrast([0.5] * 2, "greater").p == 0.25  # two identical seeds are no evidence
+    assert contrast([0.5] * 4).p == 2 * 0.5 ** 4
     assert contrast([-0.5] * 4, "greater").p == 1.0
     assert contrast([0.0] * 4, "greater").p == 1.0
 
@@ -109,3 +146,9 @@ def test_holm_matches_statsmodels_and_skips_untested():
 def test_nearest_grid_point():
     assert nearest([0.0, 0.1, 0.2], 0.14) == 0.1 and nearest([0.0, 0.1, 0.2], 0.16) == 0.2
     assert nearest([0.0, 0.5, 1.0], 0.75) == 0.5  # a tie goes to the lower point
+    grid = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95]
+    assert nearest(grid, 0.45 + 0.25, "above", 0.45) == 0.65  # 0.7: a tie to 1e-9, not float noise
+    assert nearest(grid, 0.45 - 0.25, "below", 0.45) == 0.15
+    # each side of the prediction keeps to its side, however uneven the grid
+    assert nearest([-1.0, 0.6, 1.0], 0.3, "below", 0.55) == -1.0 and nearest([-1.0, 0.6, 1.0], 0.8, "above", 0.55) == 0.6
+    assert nearest([0.6, 1.0], 0.3, "below", 0.55) is None

@@ -161,3 +161,26 @@ def test_every_episodes_relatedness_is_recorded_and_reproducible():
         seen.append(rows[(0, 1)])
     assert len(set(seen)) == 4, "each episode its own draw"
     assert [p for ep in runs[1] for p in ep["pairs"]] == [p for ep in runs[0] for p in ep["pairs"]]
+
+
+def test_an_agent_that_cannot_pay_for_the_act_has_no_opportunity():
+    """Hamilton's receiver has no energy (transfer costs it 1): whatever it holds, it never has a
+    give opportunity; kin_aggression's attacker has none before it holds a laser to spend."""
+    env = game.make_env("hamilton.toml", num_worlds=1, seed=0, max_steps=50)
+    rec = PairRecorder(env)
+    env.reset()
+    names, fa = env.flat_action_names, np.asarray(env.flat_actions)
+    plan = ["use", "rotate_right", "transfer_ore", "rotate_up"] * 10
+    for a in plan:
+        env.step(np.stack([fa[names.index(a)], fa[names.index("transfer_ore")]]).astype(np.int32))
+    c = _counts(rec)
+    assert c["gifts"][0, 1] > 0 and c["give_opportunities"][0, 1] > 0
+    assert c["give_opportunities"][1, 0] == 0 and c["gifts"][1, 0] == 0, "the receiver holds ore but cannot pay"
+
+    env = game.make_env("kin_aggression.toml", num_worlds=1, seed=0, max_steps=50)
+    rec = PairRecorder(env)
+    env.reset()
+    names, fa = env.flat_action_names, np.asarray(env.flat_actions)
+    env.step(np.stack([fa[names.index("rotate_right")], fa[names.index("use")]]).astype(np.int32))
+    env.step(np.stack([fa[names.index("attack_1")], fa[names.index("noop")]]).astype(np.int32))
+    assert rec.counts[0, 0, 0, 1] == 0 and rec.counts[1].sum() == 0, "no laser yet: no opportunity, no attack"

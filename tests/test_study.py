@@ -165,7 +165,8 @@ def test_shipped_study_smoke(study, tmp_path, capsys):
     expected = {(a.name, s, "trained") for a in spec.arms for s in spec.seeds[:2]}
     expected |= {(a.name, -1, b) for a in spec.arms for b in spec.eval.baselines}
     assert {(a, s, k) for a, s, k, _ in runs} == expected and len(runs) == len(expected)
-    assert all(eps.get(run_id) == 1 for *_, run_id in runs)  # one smoke episode each
+    per_run = len(spec.eval.relatedness) or 1  # one smoke episode each, at every grid value
+    assert all(eps.get(run_id) == per_run for *_, run_id in runs)
     report = (out / "report.md").read_text()
     summary = json.loads((out / "summary.json").read_text())
     for a in spec.arms:
@@ -608,3 +609,12 @@ def test_bad_grid_and_control_fields_are_refused(tmp_path, capsys, body, expecte
                     + (f"[eval]{tail}\n" if tail else ""))
     assert main(["study", str(spec), "--dry-run"]) == 2
     assert expected in capsys.readouterr().err
+
+
+def test_an_unknown_actor_group_is_refused_before_training(tmp_path, capsys):
+    spec = tmp_path / "s.toml"
+    spec.write_text('name = "s"\nseeds = [0]\nlevel = "hamilton"\nact = "give"\nactors = ["givr"]\n'
+                    '[[arms]]\nname = "a"\n')
+    assert main(["study", str(spec), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "$.actors" in err and "'givr'" in err and "giver, receiver" in err
