@@ -239,12 +239,12 @@ def _verdict(arm: dict[str, Any], c: an.Contrast) -> tuple[bool | None, str]:
     fitted = n - arm["no_fit"] >= math.ceil(0.8 * n)
     inside = star["low"] is not None and t - RULE_TOLERANCE <= star["low"] and star["high"] <= t + RULE_TOLERANCE
     if sig and fitted and inside:
-        return True, (f"the learned agents follow the rule: the contrast holds (Holm p = {_p(c.p_holm)}), "
+        return True, (f"the learned agents follow the rule: the contrast holds (Holm p {_pe(c.p_holm)}), "
                       f"{n - arm['no_fit']} of {n} seeds fit a {arm['direction']} curve, and r*'s interval lies "
                       f"within {t:g} ± {RULE_TOLERANCE:g}")
     why = []
     if not sig:
-        why.append(f"the contrast does not hold (Holm p = {_p(c.p_holm)})")
+        why.append(f"the contrast does not hold (Holm p {_pe(c.p_holm)})")
     if not fitted:
         why.append(f"only {n - arm['no_fit']} of {n} seeds fit a {arm['direction']} curve")
     if not inside:
@@ -418,6 +418,12 @@ def _num(v: float | None) -> str:
 
 def _g(v) -> str:
     return "-" if v is None else f"{v:g}"
+
+
+def _pe(p) -> str:
+    """A p-value after "p": "= 0.012", "< 0.001"."""
+    text = _p(p)
+    return text if text.startswith("<") else f"= {text}"
 
 
 def _p(p) -> str:
