@@ -169,7 +169,8 @@ class Profile(Base):
 class Group(Base):
     """An agent group (team): its body, i.e. its energy profile and action costs."""
 
-    id: Annotated[int, doc("team id shown in observations and used by team kinship; -1 = order of declaration")] = -1
+    id: Annotated[int, doc("team id used by team kinship (groups with one id are one team); -1 = order of "
+                           "declaration. Observations show the group's place in declaration order, not this id")] = -1
     start_energy: Annotated[int, doc("energy at episode start", ge=0)] = 100
     max_energy: Annotated[int, doc("energy cap", ge=1, le=255)] = 255
     upkeep: Annotated[int, doc("energy drained every tick", ge=0)] = 0
