@@ -2,6 +2,7 @@
 time, and check that what the run directory holds still agrees with itself.
 
     python benchmarks/fault_injection.py --kills 20 [--seed 0] [--out DIR]
+    python benchmarks/fault_injection.py --study --kills 10   # a small study instead (run_study)
 
 Each round starts `python -m learn train` (fresh the first time, `--resume` after), waits a random
 0.2-2.5 s once the trainer has written its first epoch, sends SIGKILL or SIGTERM (chosen at
@@ -172,18 +173,116 @@ def run(kills: int, seed: int, out: Path, total: int | None = None) -> int:
     return 0
 
 
+STUDY = f"""
+name = "faults"
+seeds = [0, 1]
+level = "{LEVEL}"
+[train]
+total_steps = 2048
+num_worlds = 4
+horizon = 16
+minibatch_size = 64
+checkpoint_interval = 4
+[eval]
+episodes = 2
+baselines = ["random"]
+[[arms]]
+name = "plain"
+[[arms]]
+name = "rich"
+overrides = {{ resources = {{ ore = {{ reward = 0.2 }} }} }}
+"""
+STUDY_JOBS = 2 * 2 + 2  # arms x seeds trained, and the random baseline of each arm
+
+
+def check_study(out: Path, final: bool) -> int:
+    """A study directory's invariants: every job at most once in study_runs (exactly once at the
+    end), each with all its episodes; a run moved aside (killed before its first checkpoint) never
+    holds one, so no run was trained twice. Returns the jobs done."""
+    db = out / "study.duckdb"
+    rows: list[tuple] = []
+    if db.exists():
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            rows = con.execute("SELECT arm, seed, kind, run_id FROM study_runs").fetchall()
+            eps = dict(con.execute("SELECT run_id, count(*) FROM suite_episodes GROUP BY run_id").fetchall())
+        finally:
+            con.close()
+        jobs = [(a, s, k) for a, s, k, _ in rows]
+        if len(set(jobs)) != len(jobs):
+            raise Broken(f"a job evaluated twice: {sorted(jobs)}")
+        short = [r for r in rows if eps.get(r[3]) != 2]
+        if short:
+            raise Broken(f"jobs without their 2 episodes: {short}")
+    for stale in (out / "runs").glob("*/*.stale-*") if (out / "runs").exists() else []:
+        if list((stale / "checkpoints").glob("*.pt")) if (stale / "checkpoints").exists() else []:
+            raise Broken(f"{stale} was moved aside with a checkpoint: its run was trained twice")
+    if final and len(rows) != STUDY_JOBS:
+        raise Broken(f"the study ended with {len(rows)} of {STUDY_JOBS} jobs")
+    return len(rows)
+
+
+def run_study(kills: int, seed: int, out: Path) -> int:
+    """Kill `learn study` (its whole process group: the parent and its --jobs workers) with SIGKILL,
+    SIGTERM or SIGINT at random moments, with --jobs 1 or 2; a second study on the same directory
+    during each round must be refused; check the directory after every kill, then finish it."""
+    rng = random.Random(seed)
+    spec = out / "faults.toml"
+    spec.write_text(STUDY)
+    study_dir = out / "study"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def cmd(jobs: int) -> list[str]:
+        return [sys.executable, "-m", "learn", "study", str(spec), "--out", str(study_dir), "--jobs", str(jobs)]
+
+    for k in range(kills):
+        jobs = rng.choice([1, 2])
+        proc = subprocess.Popen(cmd(jobs), cwd=out, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None and not (study_dir / "plan.json").exists():
+            time.sleep(0.05)
+        second = subprocess.run(cmd(1), cwd=out, env=env, capture_output=True, text=True, timeout=600)
+        if proc.poll() is None and (second.returncode != 2 or "in use by another `learn study`" not in second.stderr):
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise Broken(f"round {k}: a second study on a live directory was not refused: {second.stderr[-1000:]}")
+        time.sleep(rng.uniform(0.5, 6.0))
+        sig = rng.choice([signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+        if proc.poll() is None:
+            os.killpg(proc.pid, sig)
+        proc.wait(timeout=600)
+        try:  # what the kill left running (a worker finishing its checkpoint) ends before the next round
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        time.sleep(0.5)
+        done = check_study(study_dir, final=False)
+        print(f"round {k + 1}/{kills}: {signal.Signals(sig).name} with --jobs {jobs}; {done} of {STUDY_JOBS} jobs "
+              f"done, ok", flush=True)
+    final = subprocess.run(cmd(2), cwd=out, env=env, capture_output=True, text=True, timeout=1800)
+    if final.returncode != 0:
+        raise Broken(f"the final study run failed: {final.stderr[-2000:]}")
+    check_study(study_dir, final=True)
+    if not (study_dir / "report.md").is_file():
+        raise Broken("the study finished without its report")
+    print(f"study finished after {kills} kills: every job once, every invariant held")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--study", action="store_true", help="kill and restart a small `learn study` instead of a run")
     ap.add_argument("--out", help="where the run goes (default: a temporary directory, removed after)")
     args = ap.parse_args(argv)
+    go = run_study if args.study else run
     try:
         if args.out:
             Path(args.out).mkdir(parents=True, exist_ok=True)
-            return run(args.kills, args.seed, Path(args.out))
+            return go(args.kills, args.seed, Path(args.out))
         with tempfile.TemporaryDirectory() as tmp:
-            return run(args.kills, args.seed, Path(tmp))
+            return go(args.kills, args.seed, Path(tmp))
     except Broken as e:
         print(f"BROKEN: {e}", file=sys.stderr)
         return 1

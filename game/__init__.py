@@ -10,12 +10,15 @@ from game.errors import LevelError
 from game.load.level import load_level
 
 
-def make_env(*args, **kwargs):
-    """game.env.gridenv.make_env; imported on first use so that `import game` (loading and
-    checking levels) loads no compiled kernel and no pufferlib."""
-    from game.env.gridenv import make_env as _make_env
+def __getattr__(name: str):
+    # `game.make_env` is game.env.gridenv.make_env itself (its signature and docstring show in
+    # help()), imported on first use so that `import game` (loading and checking levels) loads
+    # no compiled kernel and no pufferlib
+    if name == "make_env":
+        from game.env.gridenv import make_env
 
-    return _make_env(*args, **kwargs)
+        return make_env
+    raise AttributeError(f"module 'game' has no attribute {name!r}")
 
 
 __all__ = ["LevelError", "load_level", "make_env"]

@@ -58,13 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("checkpoint", nargs="?", help="checkpoint file, a run directory (its latest checkpoint) or "
                                                   "RUN_DIR@STEP (or 'random' / 'scripted'; see --policy)")
     ev.add_argument("level", nargs="?", help="level TOML (or use --suite)")
-    ev.add_argument("--suite", help="named eval suite (learn/suites.py), or 'all'; results go to DuckDB")
+    ev.add_argument("--suite", help="named eval suite (learn/suites.py), 'all', or a level TOML file (a suite of "
+                                    "that one level); results go to DuckDB")
     ev.add_argument("--policy", help="random | scripted: a baseline instead of a checkpoint")
-    ev.add_argument("--out", help="suite results: DuckDB file or directory (default: the checkpoint's run, "
+    ev.add_argument("--out", help="where results go: for suites a DuckDB file or directory, for CHECKPOINT LEVEL "
+                                  "a directory (default: the checkpoint's run, "
                                   "or DATA_DIR/baselines for a baseline: $KINSHIP_GRID_DATA, else "
                                   "$XDG_DATA_HOME/kinship-grid, else ~/.local/share/kinship-grid)")
     ev.add_argument("--label", help="suite results: the policy's name in the tables (default: RUN@STEP)")
-    ev.add_argument("--max-worlds", type=int, default=16, help="suite: worlds stepped together per batch")
+    ev.add_argument("--max-worlds", type=_positive_int, default=16, help="worlds stepped together per batch")
     ev.add_argument("--replays", action="store_true",
                     help="suite: also write every episode's replay, replays/RUN_ID/LEVEL-epNNN.npz beside the "
                          "results (watch one with python -m viewer replay FILE)")
@@ -124,6 +126,30 @@ def _positive_int(text: str) -> int:
     return n
 
 
+def _refuse_file_as_dir(flag: str, path: str | Path | None) -> None:
+    """Refuse a directory argument that names a file, or lies under one, before any work: making
+    the directory would fail only when the first thing is written into it (after the episodes)."""
+    if not path:
+        return
+    p = Path(path)
+    for q in (p, *p.parents):
+        if q.exists():
+            if not q.is_dir():
+                where = "is a file" if q == p else f"lies under {q}, which is a file"
+                raise ConfigError(f"{flag} {path}: {where}, not a directory; give a directory (new or existing)")
+            return
+
+
+def _refuse_bad_eval_out(out: str | None) -> None:
+    """eval --out: a .duckdb file to add to, else a directory."""
+    from learn.scorecard import check_db_target
+
+    if out and Path(out).suffix == ".duckdb":
+        check_db_target(out, "--out")
+    else:
+        _refuse_file_as_dir("--out", out)
+
+
 def resolve_train_config(args: argparse.Namespace) -> TrainConfig:
     """Defaults < the resumed run's config.toml < --config FILE < flags."""
     flags = {k: getattr(args, k) for k in TrainConfig.__struct_fields__ if getattr(args, k, None) is not None}
@@ -146,19 +172,22 @@ def _saved_config(run_dir: Path) -> dict[str, Any]:
     carries (never the defaults: a resumed run must go on as it was)."""
     from learn import checkpoint as ckpt
 
+    from learn.rundir import kept_levels
+
     saved = run_dir / "config.toml"
     if saved.is_file():
-        return read_toml(saved)
+        return kept_levels(run_dir, read_toml(saved))
     found = ckpt.list_checkpoints(run_dir)
     if not found:
         raise ConfigError(f"--resume: {run_dir} holds neither config.toml nor a checkpoint to continue")
-    return dict(ckpt.load_checkpoint(found[-1])["config"])
+    return kept_levels(run_dir, dict(ckpt.load_checkpoint(found[-1])["config"]))
 
 
 def _train(args) -> int:
     from learn.train import train
 
     config = resolve_train_config(args)
+    _refuse_file_as_dir("run_dir (--run-dir)", config.run_dir)
     if args.dry_run:
         print(dumps(config), end="")
         return 0
@@ -204,6 +233,7 @@ def _eval(args) -> int:
     from learn.evaluate import evaluate
 
     args.device = resolve_device(args.device)  # a device this machine lacks is named as such, not as a bad checkpoint
+    _refuse_bad_eval_out(args.out)
     if args.suite or args.policy or args.checkpoint in ("random", "scripted"):
         return _eval_suite(args)
     if not args.checkpoint or not args.level:
@@ -211,9 +241,15 @@ def _eval(args) -> int:
     if args.replays:
         raise ConfigError("--replays is for suite evals (--suite NAME, or --policy random|scripted LEVEL); "
                           "eval CHECKPOINT LEVEL writes episode 0's replay already")
+    if args.label is not None:  # the evals table names the checkpoint itself; a label belongs to the suite tables
+        raise ConfigError(f"--label names a policy in the suite tables; to score this checkpoint on your level there, "
+                          f"run `eval {args.checkpoint} --suite {args.level} --label {args.label}`")
+    if args.out is not None and Path(args.out).suffix == ".duckdb":
+        raise ConfigError(f"--out {args.out}: `eval CHECKPOINT LEVEL` writes a directory (stats.duckdb and the "
+                          f"replay); give a directory, or use --suite {args.level} to add to a DuckDB file")
     args.episodes = 4 if args.episodes is None else args.episodes
     r = evaluate(args.checkpoint, args.level, episodes=args.episodes, seed=args.seed, device=args.device,
-                 greedy=args.greedy, max_steps=args.max_steps)
+                 greedy=args.greedy, max_steps=args.max_steps, max_worlds=args.max_worlds, run_dir=args.out)
     if args.json:
         r = {k: v for k, v in r.items() if k != "agent_returns"}
         print(json.dumps(r, indent=1))
@@ -233,7 +269,7 @@ def _eval_suite(args) -> int:
     from learn.baselines import make_eval_policy
     from learn.checkpoint import run_dir_of
     from learn.config import data_dir
-    from learn.suites import level_suite, run_suite
+    from learn.suites import is_level_path, level_suite, run_suite
 
     spec, level = args.policy, args.level
     if spec is None:
@@ -252,11 +288,13 @@ def _eval_suite(args) -> int:
     if bool(args.suite) == bool(level):
         raise ConfigError("give either a LEVEL or --suite NAME")
     policy = make_eval_policy(spec, device=args.device, greedy=args.greedy, seed=args.seed or 0, label=args.label)
-    suite = args.suite or level_suite(level)
+    # --suite takes a named suite or the user's own level file (a suite of that one level)
+    suite = (level_suite(args.suite) if args.suite and is_level_path(args.suite) else args.suite) or level_suite(level)
     out = args.out or str(run_dir_of(spec) if policy.kind == "checkpoint" else data_dir() / "baselines")
     say = None if args.json else (lambda m: print(m, file=sys.stderr))
     r = run_suite(policy, suite, out, episodes=args.episodes, max_steps=args.max_steps, max_worlds=args.max_worlds,
-                  suite_name=None if args.suite else Path(level).stem, greedy=args.greedy, progress=say,
+                  suite_name=Path(args.suite or level).stem if not isinstance(suite, str) else None, greedy=args.greedy,
+                  progress=say,
                   replays=args.replays)
     if args.json:
         print(json.dumps(r, indent=1))
@@ -267,8 +305,10 @@ def _eval_suite(args) -> int:
 
 
 def _scorecard(args) -> int:
-    from learn.scorecard import merge, print_scorecard, scorecard, write_chart
+    from learn.scorecard import check_db_target, merge, print_scorecard, scorecard, write_chart
 
+    if args.merge:
+        check_db_target(args.merge)
     sc = scorecard(args.sources, metric=args.metric, all_runs=args.all_runs)
     if args.png is None:  # beside the results it charts, never into the current directory
         first = Path(args.sources[0])
@@ -299,6 +339,7 @@ def _bench(args) -> int:
 
     args.dry_run = False
     config = resolve_train_config(args)
+    _refuse_file_as_dir("run_dir (--run-dir)", config.run_dir)
     import tempfile
     import time
 
@@ -330,6 +371,7 @@ def _bench(args) -> int:
 def _study(args) -> int:
     from learn.study import StudyRunner
 
+    _refuse_file_as_dir("--out", args.out)
     runner = StudyRunner(args.study, args.out, progress=lambda m: print(m, flush=True), smoke=args.smoke,
                          command="python -m learn " + " ".join(shlex.quote(a) for a in args.argv
                                                               if a not in ("--report-only", "--dry-run")))

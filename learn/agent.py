@@ -1,8 +1,14 @@
 """A trained policy bound to an env: observations in, the env's (action, argument) rows out.
 
-The one place that turns a checkpoint into actions, for evaluation, the eval suites and the
-viewer: it checks the checkpoint's spaces against the env, builds and loads the policy, keeps
-its recurrent state, and maps the chosen flat-action indices to `env.flat_actions` rows.
+The one place that turns a checkpoint into actions, for evaluation, the eval suites, the viewer
+and one's own loop: it checks the checkpoint's spaces against the env, builds and loads the
+policy, keeps its recurrent state, and maps the chosen flat-action indices to `env.flat_actions`
+rows. `load_agent(run_or_checkpoint, env)` is the one call for a loop of one's own:
+
+    agent = load_agent("runs/harvest", env)      # a run directory, RUN_DIR@STEP or a checkpoint file
+    obs, _ = env.reset()
+    obs, *_ = env.step(agent.act(obs))           # a GridEnv: (action, argument) rows
+    obs, *_ = gym_env.step(agent.act_index(obs))  # a Gymnasium -v1 env: flat-action indices
 """
 
 from __future__ import annotations
@@ -40,10 +46,27 @@ class Agent:
         self.state = self.policy.initial_state(num_agents, self.device)
 
     @torch.no_grad()
-    def act(self, obs: np.ndarray) -> np.ndarray:
-        """(B, 2) int32 env actions for a batch of observations (B, ...); the state follows B."""
+    def _choose(self, obs: np.ndarray) -> torch.Tensor:
         if self.batch != obs.shape[0]:
             self.reset(obs.shape[0])
         logits, _, self.state = self.policy(torch.from_numpy(np.ascontiguousarray(obs)).to(self.device), self.state)
-        idx = greedy_actions(logits) if self.greedy else sample_actions(logits)[0]
-        return self.pairs[idx].cpu().numpy()
+        return greedy_actions(logits) if self.greedy else sample_actions(logits)[0]
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        """(B, 2) int32 env actions for a batch of observations (B, ...); the state follows B."""
+        return self.pairs[self._choose(obs)].cpu().numpy()
+
+    def act_index(self, obs: np.ndarray) -> np.ndarray:
+        """(B,) int64 flat-action indices (rows of env.flat_actions; a Gymnasium -v1 env's action)
+        for a batch of observations (B, ...); the state follows B."""
+        return self._choose(obs).cpu().numpy().astype(np.int64)
+
+
+def load_agent(where: str | Path, env: Any, *, greedy: bool = False, device: str = "cpu") -> Agent:
+    """A trained policy that acts on `env`'s observations, from a run directory (its latest
+    checkpoint), `RUN_DIR@STEP` or a checkpoint file. `env`: a GridEnv (make_env) or one of
+    game.adapters' Gymnasium or PettingZoo envs, wrapped or not. `greedy` takes the most likely
+    action instead of sampling. CheckpointError when the checkpoint is unusable or made for
+    other spaces (the differences listed)."""
+    grid = getattr(getattr(env, "unwrapped", env), "grid_env", env)  # the adapters keep their GridEnv there
+    return Agent(ckpt.load_checkpoint(where, map_location=device), grid, where, device=device, greedy=greedy)

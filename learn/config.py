@@ -236,9 +236,25 @@ def level_file(level: str | Path, what: str = "level file") -> Path:
         raise ConfigError(f"{what} {level} not found") from None
 
 
+RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
+
+
+def recipe_file(path: str | Path) -> Path:
+    """The recipe (config TOML) that `path` names: a path, else a shipped recipe by name from any
+    directory (`arena`, `arena.toml`, or `../recipes/arena.toml` written in a study copied elsewhere),
+    as levels resolve by name; the path as given when none exists (read_toml names it)."""
+    p = Path(path)
+    if p.exists():
+        return p
+    for candidate in (RECIPES_DIR / p.name, RECIPES_DIR / f"{p.name}.toml"):
+        if candidate.is_file():
+            return candidate
+    return p
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
     """A config TOML file as a dict, checked against TrainConfig (ConfigError names the file)."""
-    p = Path(path)
+    p = recipe_file(path)
     try:
         data = msgspec.toml.decode(p.read_bytes())
     except FileNotFoundError:

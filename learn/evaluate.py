@@ -24,6 +24,7 @@ from learn import checkpoint as ckpt
 from learn.agent import Agent
 from learn.baselines import RandomPolicy
 from learn.config import ConfigError, level_file
+from learn.rundir import writable_dir
 from learn.stats import save_unwritten, write_eval
 
 
@@ -40,6 +41,10 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
     if checkpoint is not None:  # a run directory or RUN_DIR@STEP names its checkpoint file
         checkpoint = ckpt.resolve_checkpoint(checkpoint)
     data = ckpt.load_checkpoint(checkpoint, map_location=device) if checkpoint is not None else None
+    writes = run_dir is not None or checkpoint is not None
+    out_dir = Path(run_dir) if run_dir else ckpt.run_dir_of(checkpoint) if checkpoint is not None else None
+    if writes:  # before the episodes: a directory that cannot take the results must not cost them
+        writable_dir(out_dir / "replays", "the checkpoint's run directory" if run_dir is None else "--out")
     cfg = data["config"] if data else {}
     seed = int(cfg.get("seed", 0)) if seed is None else seed
     overrides: dict[str, Any] = {"report_interval": 1}
@@ -98,10 +103,8 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
         "seed": float(seed),
     }
     result = {**summary, "step": step, "agent_returns": agent_rows}
-    if run_dir is None and checkpoint is None:
+    if not writes:
         return result
-    out_dir = Path(run_dir) if run_dir else ckpt.run_dir_of(checkpoint)
-    (out_dir / "replays").mkdir(parents=True, exist_ok=True)
     eval_id = f"eval-{step}-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**6:06d}"
     replay_path = out_dir / "replays" / f"{eval_id}-ep0.npz"
     save_replay(replay_path, replay.pop("level"), replay.pop("seed"), replay.pop("actions"), replay.pop("state_hash"),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from pathlib import Path
 
@@ -26,9 +27,10 @@ def refuse_used_run_dir(run_dir: Path) -> None:
 class RunLock:
     """An exclusive lock on a run directory for the trainer's lifetime (a `lock` file holding the
     pid, flock'ed): a second trainer on the same directory is refused instead of mixing runs.
-    The kernel drops the lock when the process dies, so a killed run never leaves it stuck."""
+    The kernel drops the lock when the process dies, so a killed run never leaves it stuck.
+    A study directory is locked the same way by its `learn study` process (`who`, `fix` say so)."""
 
-    def __init__(self, run_dir: Path):
+    def __init__(self, run_dir: Path, who: str = "trainer", fix: str = "give another --run-dir"):
         self.path = run_dir / "lock"
         self.f = open(self.path, "a+")
         try:
@@ -37,8 +39,9 @@ class RunLock:
             self.f.seek(0)
             pid = self.f.read().strip() or "?"
             self.f.close()
-            raise ConfigError(f"run directory {run_dir} is in use by another trainer (pid {pid}); "
-                              f"wait for it to finish or give another --run-dir") from None
+            kind = "study" if who != "trainer" else "run"
+            raise ConfigError(f"{kind} directory {run_dir} is in use by another {who} (pid {pid}); "
+                              f"wait for it to finish or {fix}") from None
         self.f.seek(0)
         self.f.truncate()
         self.f.write(str(os.getpid()))
@@ -47,6 +50,23 @@ class RunLock:
     def release(self) -> None:
         fcntl.flock(self.f, fcntl.LOCK_UN)
         self.f.close()
+
+
+def lock_holder(run_dir: Path) -> str | None:
+    """The pid (as written) of the process that holds `run_dir`'s lock now, None when none does:
+    a directory whose trainer lives is never moved or trained into by anyone else."""
+    path = run_dir / "lock"
+    try:
+        f = open(path, "r")
+    except OSError:
+        return None
+    with f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return f.read().strip() or "?"
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return None
 
 
 def claim_run_dir(run_dir: Path, fresh: bool) -> RunLock:
@@ -63,3 +83,79 @@ def claim_run_dir(run_dir: Path, fresh: bool) -> RunLock:
             raise
         raise ConfigError(f"run directory {run_dir}: cannot be created or written ({e.strerror}); "
                           f"give a writable --run-dir") from None
+
+
+def abandon_run_dir(run_dir: Path) -> None:
+    """Remove a run directory this trainer made when its start was refused, if nothing but the
+    lock was written into it (a refused `train` leaves no empty run behind)."""
+    try:
+        if {p.name for p in run_dir.iterdir()} <= {"lock"}:
+            (run_dir / "lock").unlink(missing_ok=True)
+            run_dir.rmdir()
+    except OSError:
+        pass  # a directory that cannot be cleaned is only left behind, as before
+
+
+def writable_dir(d: Path, what: str) -> Path:
+    """`d` as a directory results can be written into, made if missing, checked before any work is
+    done (an evaluation refused after all its episodes have run loses them): ConfigError naming
+    `what` (the flag or the run) when it is a file, or cannot be made or written."""
+    d = Path(d)
+    if d.exists() and not d.is_dir():
+        raise ConfigError(f"{what} {d} is a file, not a directory: move it aside, or give another directory "
+                          f"(eval: --out DIR)")
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        probe = d / f".write-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise ConfigError(f"{what} {d}: cannot be written ({e.strerror}); give a writable directory "
+                          f"(eval: --out DIR)") from None
+    return d
+
+
+KEPT_LEVELS = "levels"  # RUN/levels/: copies of the run's level files, and sources.json
+
+
+def keep_levels(run_dir: Path, level: str, curriculum: list[str]) -> None:
+    """Copies of the level files a run trains and is scored on, in RUN/levels/, made when it starts
+    (sources.json maps each path as config.toml writes it to its copy): the run resumes from them
+    from any directory or machine, and goes on as it began if an original changes or moves."""
+    from learn.config import level_file
+
+    d = run_dir / KEPT_LEVELS
+    if (d / "sources.json").exists():  # a resumed run keeps the copies it began with
+        return
+    sources: dict[str, str] = {}
+    for path in dict.fromkeys([level, *curriculum]):
+        src = level_file(path)
+        name, n = f"{src.stem}.toml", 2
+        while name in sources.values():  # two curriculum levels of one name from other folders
+            name, n = f"{src.stem}-{n}.toml", n + 1
+        d.mkdir(parents=True, exist_ok=True)
+        atomic.write_bytes(d / name, src.read_bytes())
+        sources[path] = name
+    atomic.write_text(d / "sources.json", json.dumps(sources, indent=1) + "\n")
+
+
+def kept_levels(run_dir: Path, saved: dict) -> dict:
+    """A run's saved config with its level paths turned to the run's copies (where it has them;
+    a run made before the copies existed resumes from its paths as written)."""
+    d = run_dir / KEPT_LEVELS
+    try:
+        sources = json.loads((d / "sources.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return saved
+
+    def kept(path: str) -> str:
+        name = sources.get(path) or (Path(path).name if (d / Path(path).name).is_file() else None)
+        return str((d / name).resolve()) if name and (d / name).is_file() else path
+
+    out = dict(saved)
+    if isinstance(out.get("level"), str):
+        out["level"] = kept(out["level"])
+    if isinstance(out.get("curriculum"), list):
+        out["curriculum"] = [dict(e, level=kept(e["level"])) if isinstance(e, dict) and isinstance(e.get("level"), str)
+                             else e for e in out["curriculum"]]
+    return out

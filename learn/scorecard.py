@@ -92,9 +92,30 @@ def _sql_str(s: str) -> str:
     return s.replace("'", "''")
 
 
+def check_db_target(path: str | Path, flag: str = "--merge") -> None:
+    """Refuse a DuckDB file to be written that cannot be one, before any work (the command line
+    calls this first; a write would fail only at the end): a directory, a path under a file, or
+    an existing file DuckDB cannot open (another kind of file, or one a writer holds)."""
+    p = Path(path)
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ScorecardError(f"{flag} {path}: {parent} is a file, not a directory; give a path in a directory")
+            break
+    if p.is_dir():
+        raise ScorecardError(f"{flag} {path}: is a directory; give a .duckdb file")
+    if p.exists():
+        try:
+            duckdb.connect(str(p), read_only=True).close()
+        except duckdb.Error as e:
+            raise ScorecardError(f"{flag} {path}: cannot be opened as DuckDB ({str(e).splitlines()[0][:200]}); "
+                                 f"give a new path or a DuckDB file") from None
+
+
 def merge(out: str | Path, inputs: Iterable[str | Path]) -> dict[str, int]:
     """Write the suite tables of every input into the DuckDB file `out` (created or appended to;
     runs already there, by run_id, are skipped). Returns the rows added per table."""
+    check_db_target(out)
     inputs = list(inputs)
     src = connect(inputs)
     out = Path(out)

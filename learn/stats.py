@@ -31,20 +31,33 @@ CREATE TABLE IF NOT EXISTS eval_agents (
 """
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A DuckDB file, or ConfigError in one line when another process holds it or it is not a
-    DuckDB database (what to do about it included)."""
-    try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.Error as e:
-        from learn.config import ConfigError
+# how long a connection waits for another process to let go of the file: readers (a monitor,
+# a report, `learn eval` of a finished run) hold it for the moment of a read, and a run's result
+# must not be lost to that moment; a writer that holds it longer is a real conflict
+LOCK_WAIT_S = 20.0
 
-        first = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
-        if "lock" in str(e).lower():
-            raise ConfigError(f"{path}: in use by another process ({first}); wait for it to finish, or close "
-                              f"what holds it (a monitor reads it read-only and never blocks)") from None
-        raise ConfigError(f"{path}: cannot be opened as a DuckDB database ({first}); move it aside (for example "
-                          f"to {Path(path).name}.bad) and run again") from None
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB file, or ConfigError in one line when another process holds it (after waiting up to
+    LOCK_WAIT_S for it to let go) or it is not a DuckDB database (what to do about it included)."""
+    deadline, pause = time.monotonic() + LOCK_WAIT_S, 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as e:
+            locked = "lock" in str(e).lower()
+            if not locked or time.monotonic() >= deadline:
+                first = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+                break
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 2, 1.0)
+    from learn.config import ConfigError
+
+    if locked:
+        raise ConfigError(f"{path}: in use by another process ({first}); wait for it to finish, or close "
+                          f"what holds it (waited {LOCK_WAIT_S:g} s)") from None
+    raise ConfigError(f"{path}: cannot be opened as a DuckDB database ({first}); move it aside (for example "
+                      f"to {Path(path).name}.bad) and run again") from None
 
 
 def save_unwritten(path: Path, data: Any) -> Path:

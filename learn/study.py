@@ -48,6 +48,7 @@ import tomli_w
 from learn.atomic import write_text
 from learn.config import ConfigError, TrainConfig, from_dict, read_toml
 from learn.progress import clock
+from learn.rundir import lock_holder
 from learn.stats import connect
 from learn.study_spec import StudyError, load_study, predicted
 
@@ -87,6 +88,7 @@ class StudyRunner:
     def __init__(self, study_file: str | Path, out: str | Path | None = None,
                  progress: Callable[[str], None] | None = print, smoke: bool = False, command: str = ""):
         self.study, self.file = load_study(study_file)
+        self.declared = self.study  # as written: a smoke run checks it too, so that it hides no bad field
         self.command = command or f"python -m learn study {study_file}" + (" --smoke" if smoke else "")
         self.smoke = smoke
         if smoke:
@@ -115,12 +117,26 @@ class StudyRunner:
             return (file.parent / p).resolve()
         return p
 
-    def _level_of(self, arm) -> Path:
+    def _find_level(self, name: str, file: Path | None = None) -> Path:
+        """A level path written in `file` (default: the study file): relative to it, else as the
+        level loader finds it, else a shipped level by its file name (a study copied out of
+        studies/ keeps finding its `../game/levels/...`)."""
         from learn.config import level_file
 
+        try:
+            return level_file(self._rel(name, file)).resolve()
+        except ConfigError:
+            if Path(name).name == name:
+                raise
+            try:
+                return level_file(Path(name).name).resolve()
+            except ConfigError:
+                raise ConfigError(f"level file {name} not found") from None
+
+    def _level_of(self, arm) -> Path:
         name = arm.level or self.study.level
         try:
-            return level_file(self._rel(name)).resolve()
+            return self._find_level(name)
         except ConfigError as e:
             raise StudyError(f"{self.file}: arm {arm.name!r}: {e}") from None
 
@@ -161,20 +177,24 @@ class StudyRunner:
                 layer["curriculum"] = self._curriculum(layer["curriculum"], self.file, where)
             data = merge(data, layer)
         self._curriculum_from[arm.name] = where
+        self._check_config(data, arm)
         if self.smoke:  # over the arm's own settings too, and a teacher no longer than the run
             data = merge(data, SMOKE_TRAIN)
             if "teacher_steps" in data:
                 data["teacher_steps"] = min(int(data["teacher_steps"]), SMOKE_TRAIN["total_steps"])
+        self._check_config(data, arm)
+        return data
+
+    def _check_config(self, data: dict[str, Any], arm) -> None:
         try:
             from_dict({**data, "level": str(self._level_of(arm))}, f"{self.file} arm {arm.name!r}")
         except ConfigError as e:
             raise StudyError(str(e)) from None
-        return data
 
     def _curriculum(self, entries: Any, file: Path, where: str) -> list[dict[str, Any]]:
         """A curriculum as written in `file`, checked, each level resolved to its file (StudyError
         names the study file and the field)."""
-        from learn.config import CurriculumLevel, level_file
+        from learn.config import CurriculumLevel
 
         if not isinstance(entries, list):
             raise StudyError(f"{self.file}: {where}: expected a list of {{level, weight}} tables, got "
@@ -186,7 +206,7 @@ class StudyRunner:
             except msgspec.ValidationError as err:
                 raise StudyError(f"{self.file}: {where}[{i}]: {err}") from None
             try:
-                path = level_file(self._rel(entry.level, file)).resolve()
+                path = self._find_level(entry.level, file)
             except ConfigError:
                 raise StudyError(f"{self.file}: {where}[{i}].level: level file {entry.level} not found (relative to "
                                  f"{file.name}, or a level in game/levels)") from None
@@ -240,9 +260,20 @@ class StudyRunner:
                 if unknown:  # caught now, not at the first evaluation after hours of training
                     raise StudyError(f"{self.file}: $.actors: arm {a.name!r}'s level has no group "
                                      f"{', '.join(map(repr, unknown))}; its groups: {', '.join(groups)}")
+                steps = self.declared.eval.max_steps
+                if steps:  # the eval episodes' length, as declared (a smoke run shortens them)
+                    game.make_env(str(self._level_of(a)), num_worlds=1, **merge(a.overrides, {"max_steps": steps}))\
+                        .close()
                 if not self.curriculum(a.name):
-                    game.make_env(str(self._level_of(a)), num_worlds=1,
-                                  **merge(a.overrides, self._train_level(a.name))).close()
+                    env = game.make_env(str(self._level_of(a)), num_worlds=1,
+                                        **merge(a.overrides, self._train_level(a.name)))
+                    got = _spaces(env)
+                    env.close()
+                    diff = [f"{k}: {want[k]} vs {got[k]}" for k in want if want[k] != got[k]]
+                    if diff:  # the policy trained there is evaluated on the arm's level
+                        raise StudyError(f"{self.file}: $.train_level (arm {a.name!r}): the training level does not "
+                                         f"share the spaces of the arm's level, where the runs are evaluated: "
+                                         + "; ".join(diff))
             except game.LevelError as e:
                 raise StudyError(f"{self.file}: arm {a.name!r}: {e}") from None
             where, counts = self._curriculum_from[a.name], []
@@ -344,6 +375,25 @@ class StudyRunner:
         if jobs < 1:
             raise StudyError(f"--jobs must be at least 1, got {jobs}")
         self._check_levels()
+        lock = self._lock()
+        try:
+            return self._run(report, jobs)
+        finally:
+            lock.release()
+
+    def _lock(self):
+        """One `learn study` process per study directory: a second one would take the first's live
+        runs for killed ones and train them again beside it (its own --jobs workers lock only
+        their run directories, under this one)."""
+        from learn.rundir import RunLock
+
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StudyError(f"--out {self.out}: cannot be created ({e.strerror}); give a writable directory") from None
+        return RunLock(self.out, who="`learn study`", fix="give another --out")
+
+    def _run(self, report: bool, jobs: int) -> dict[str, Any]:
         self._write_plan()
         self._write_levels()
         todo = self.todo()
@@ -487,6 +537,10 @@ class StudyRunner:
         if self.trained(job):
             return None
         rd = self.run_dir(job)
+        holder = lock_holder(rd)
+        if holder is not None:  # a trainer outlived the study that started it: never train beside it
+            raise StudyError(f"{rd} is in use by a trainer (pid {holder}) that this study did not start; wait for "
+                             f"it to finish (or stop it), then run the study again")
         resume = rd.exists() and bool(ckpt.list_checkpoints(rd))
         if rd.exists() and not resume:  # killed before its first checkpoint: keep it, start again
             rd.rename(rd.with_name(f"{rd.name}.stale-{time.strftime('%Y%m%d-%H%M%S')}"))
@@ -502,7 +556,11 @@ class StudyRunner:
 
         rd = self.run_dir(job)
         status = json.loads((rd / "status.json").read_text())
-        last = ckpt.list_checkpoints(rd)[-1]
+        found = ckpt.list_checkpoints(rd)
+        if not found:
+            raise StudyError(f"{rd}: finished, but its checkpoints are gone: restore them, or move the run directory "
+                             f"aside and run the study again to train it anew")
+        last = found[-1]
         wall = float(status.get("ended", 0)) - float(status.get("started", 0))
         return wall, str(last), int(status.get("global_step", 0))
 

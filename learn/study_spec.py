@@ -26,6 +26,7 @@ the field.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -119,6 +120,9 @@ def load_study(path: str | Path) -> tuple[Study, Path]:
     except IsADirectoryError:
         raise StudyError(f"{p}: is a directory; give a study TOML file (studies/*.toml)") from None
     try:
+        bad = _non_finite(msgspec.toml.decode(raw))
+        if bad:  # NaN != NaN: plan.json would never match again, and the report cannot draw it
+            raise StudyError(f"{p}: {bad}: expected a finite number (nan and inf mean nothing in a study)")
         study = msgspec.toml.decode(raw, type=Study)
     except msgspec.ValidationError as e:
         raise StudyError(f"{p}: {e}") from None
@@ -131,6 +135,18 @@ def load_study(path: str | Path) -> tuple[Study, Path]:
     if missing:  # a ratio is defined to be reported: one left out of `metrics` is shown after them
         study = msgspec.structs.replace(study, metrics=[*study.metrics, *missing])
     return study, p.resolve()
+
+
+def _non_finite(value: Any, where: str = "$") -> str | None:
+    """The path of the first nan or inf in decoded TOML, None when there is none."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        found = _non_finite(v, f"{where}.{k}" if isinstance(k, str) else f"{where}[{k}]")
+        if found:
+            return found
+    return None
 
 
 def _check(s: Study, p: Path) -> None:
@@ -148,6 +164,9 @@ def _check(s: Study, p: Path) -> None:
         if owned:
             raise StudyError(f"{p}: $.{where}: {', '.join(owned)} are set by the study for every run "
                              f"(levels come from the arms, seeds from `seeds`, run directories from --out)")
+    if not s.metrics:
+        raise StudyError(f"{p}: $.metrics: give at least one metric, or leave `metrics` out for the defaults "
+                         f"({', '.join(DEFAULT_METRICS)})")
     known = set(COOP_COLUMNS) | {r.name for r in s.ratios}
     for i, m in enumerate(s.metrics):
         if m not in known:
@@ -161,6 +180,9 @@ def _check(s: Study, p: Path) -> None:
         if b not in ("random", "scripted", "control"):
             raise StudyError(f"{p}: $.eval.baselines[{i}]: unknown baseline {b!r}; use \"random\", \"scripted\" "
                              f"or \"control\"")
+    twice = sorted({b for b in s.eval.baselines if s.eval.baselines.count(b) > 1})
+    if twice:
+        raise StudyError(f"{p}: $.eval.baselines: each baseline once; repeated: {', '.join(twice)}")
     grid = s.eval.relatedness
     if grid:
         if len(set(grid)) != len(grid) or len(grid) < 3 or any(not -1 <= r <= 1 for r in grid):

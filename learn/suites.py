@@ -95,6 +95,12 @@ def get_suite(name: str) -> list[SuiteLevel]:
     return SUITES[name]
 
 
+def is_level_path(name: str) -> bool:
+    """Whether a --suite value names a level file (the user's own, or a shipped one by file name)
+    rather than a suite of SUITES."""
+    return name not in SUITES and (name.endswith(".toml") or Path(name).is_file())
+
+
 def level_suite(level: str | Path) -> list[SuiteLevel]:
     """An ad-hoc one-entry suite for a single level file (seed 0)."""
     try:
@@ -166,8 +172,14 @@ def run_suite(policy: EvalPolicy, suite: str | list[SuiteLevel], out: str | Path
     `replays`, every episode's replay goes to `replays/RUN_ID/` beside the database."""
     from learn.stats import write_suite
 
+    from learn.rundir import writable_dir
+
     entries = get_suite(suite) if isinstance(suite, str) else suite
     name = suite if isinstance(suite, str) else (suite_name or "custom")
+    db = Path(out)
+    if db.suffix != ".duckdb":
+        db = db / "stats.duckdb"
+    writable_dir(db.parent, "--out")  # before any episode: results that cannot be written are lost work
     # bind every entry first, so a policy that does not fit some level fails before any work
     for e in entries:
         env = game.make_env(e.path(), num_worlds=1, seed=e.seed, **e.overrides)
@@ -176,9 +188,6 @@ def run_suite(policy: EvalPolicy, suite: str | list[SuiteLevel], out: str | Path
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     info = policy_info(policy)
     t0 = time.time()
-    db = Path(out)
-    if db.suffix != ".duckdb":
-        db = db / "stats.duckdb"
     replay_dir = db.parent / "replays" / run_id if replays else None
     episodes_rows, group_rows, stat_rows, pairs_out, per_level = [], [], [], [], {}
     for e in entries:

@@ -41,7 +41,7 @@ from learn.ppo import PPOSettings, Rollout, compute_gae, ppo_update
 from learn.progress import TrainProgress, clock
 from learn.reference import baseline_scores
 from learn.resume import find_resume, restore
-from learn.rundir import claim_run_dir
+from learn.rundir import abandon_run_dir, claim_run_dir, keep_levels
 from learn.stats import RunStats, process_identity, write_status
 from learn.summary import print_summary, summarize
 from learn.teacher import Teacher, teacher_coef
@@ -66,6 +66,7 @@ class Trainer:
         # rank 0 alone names the run, finds the checkpoint and writes files; the others get both
         self.run_dir = Path(distributed.broadcast(self.dist, c.run_dir or default_run_dir(c.level)))
         resume = find_resume(self.dist, self.run_dir, self.device) if c.resume else None
+        made = not self.run_dir.exists()
         self._lock = distributed.main_decides(self.dist, lambda: claim_run_dir(self.run_dir, fresh=resume is None),
                                               ConfigError, share=False)
         self.config = c = msgspec.structs.replace(c, run_dir=str(self.run_dir), resume=False)
@@ -73,6 +74,8 @@ class Trainer:
             self._build(c, resume)
         except BaseException:
             self.close()  # a refused start lets go of the run directory (and of its envs)
+            if made and self.dist.is_main:  # and leaves no directory that only its lock was written to
+                abandon_run_dir(self.run_dir)
             raise
 
     @staticmethod
@@ -99,6 +102,7 @@ class Trainer:
         self._build_rollout(c)
         self.stats = RunStats(self.run_dir) if self.dist.is_main else None
         if self.dist.is_main:  # only now that the level, policy, checkpoint and stats are known to fit
+            keep_levels(self.run_dir, c.level, [e.level for e in c.curriculum])
             atomic.write_text(self.run_dir / "config.toml", dumps(c))
         self._reset_figures()
         self._first_observation(c, fresh=resume is None)
@@ -334,18 +338,28 @@ class Trainer:
             if progress:
                 progress.stop()
             failing = status["state"] == "running"
+            evaluating = main and status["state"] == "finished" and bool(c.final_eval) and last_ckpt is not None
             with atomic.unless_failing(failing):  # a full disk must not bury the first error under more
-                self.close()
+                self.close(keep_lock=evaluating)  # the final evaluation still writes to the run
             # after close(): a monitor that sees the final state may open the database
             if failing:
                 status.update(state="failed", error=error)
             if main:
+                # until the final evaluation has written its rows the run is live: a monitor reads
+                # metrics.jsonl, not stats.duckdb, so it holds no lock the evaluation would meet
+                shown = dict(status, state="running", phase="final evaluation") if evaluating else status
                 with atomic.unless_failing(failing):
-                    write_status(self.run_dir, **status, ended=time.time(), global_step=self.global_step)
+                    write_status(self.run_dir, **shown, ended=time.time(), global_step=self.global_step)
             distributed.shutdown(self.dist, ok=status["state"] == "finished")
             sigterm.restore()
         wall = time.perf_counter() - t0
-        final = self.final_eval(last_ckpt) if main and status["state"] == "finished" else None
+        final = None
+        if evaluating:
+            try:
+                final = self.final_eval(last_ckpt)
+            finally:  # the training is done whatever the evaluation meets
+                write_status(self.run_dir, **status, ended=time.time(), global_step=self.global_step)
+                self.close()
         summary = summarize(self, start_step, wall, last_ckpt, final)
         if not c.quiet and main:
             print_summary(summary)
@@ -370,14 +384,14 @@ class Trainer:
                 f"{self.global_step:,} and {kept}: free space (or make {self.run_dir} writable), then continue "
                 f"it with `python -m learn train --resume --run-dir {self.run_dir}`")
 
-    def close(self) -> None:
+    def close(self, keep_lock: bool = False) -> None:
         if getattr(self, "stats", None) is not None:
             self.stats.close()
             self.stats = None
         if getattr(self, "vecenv", None) is not None:
             self.vecenv.close()
             self.vecenv = None
-        if getattr(self, "_lock", None) is not None:
+        if getattr(self, "_lock", None) is not None and not keep_lock:
             self._lock.release()
             self._lock = None
 

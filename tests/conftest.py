@@ -3,12 +3,22 @@ import os
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
+import atexit
+import shutil
 import tempfile
 
+
+def _scratch(var: str, prefix: str) -> None:
+    """`var` set to a directory of this test session, removed when it ends (unless set already)."""
+    if var not in os.environ:
+        os.environ[var] = tempfile.mkdtemp(prefix=prefix)
+        atexit.register(shutil.rmtree, os.environ[var], ignore_errors=True)
+
+
 # baseline scores (learn/reference.py) are cached per level: keep the suite's cache apart from the user's
-os.environ.setdefault("KINSHIP_GRID_CACHE", tempfile.mkdtemp(prefix="kinship-grid-cache-"))
+_scratch("KINSHIP_GRID_CACHE", "kinship-grid-cache-")
 # and a baseline's eval results (learn.config.data_dir) apart from the user's data
-os.environ.setdefault("KINSHIP_GRID_DATA", tempfile.mkdtemp(prefix="kinship-grid-data-"))
+_scratch("KINSHIP_GRID_DATA", "kinship-grid-data-")
 
 import pytest
 

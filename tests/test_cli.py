@@ -8,10 +8,11 @@ import pytest
 
 from game.tools.cli import main
 from game.tools.reference import DOCS_PATH, reference_text
-from game.load.level import load_level
+from game.load.level import LEVELS_DIR, load_level
 from game.maps.make import make_layout
 from game.tools.palette import PALETTE, building_color
 from game.tools.render import TERRAIN
+
 
 
 def test_validate_many_levels(capsys):
@@ -110,7 +111,7 @@ def test_new_writes_a_valid_commented_template(tmp_path, capsys):
 
 
 def test_committed_reference_equals_the_generated_text():
-    assert DOCS_PATH.read_text() == reference_text(), "docs/levels.md is stale: run `python -m game docs`"
+    assert DOCS_PATH.read_text() == reference_text(), "docs/levels.md is stale: run `python -m game docs -o docs/levels.md`"
 
 
 def test_reference_covers_every_field():
@@ -144,3 +145,54 @@ def test_a_non_utf8_level_is_one_line_and_the_files_after_it_are_still_checked(t
     out, err = capsys.readouterr()
     assert err.startswith("error: latin1.toml: not a UTF-8 text file") and "Traceback" not in err
     assert "ok: harvest" in out
+
+
+def test_docs_without_a_path_prints_and_never_writes_into_the_package(tmp_path, monkeypatch, capsys):
+    """`kgrid docs` run from another directory rewrote the package's own docs/levels.md: without
+    -o the reference is printed; the project's file is written only when named."""
+    import game.tools.cli as cli
+
+    package_copy = tmp_path / "package" / "docs" / "levels.md"
+    package_copy.parent.mkdir(parents=True)
+    package_copy.write_text("the package's file")
+    monkeypatch.setattr(cli, "DOCS_PATH", package_copy)  # so a regression cannot touch the real one
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert main(["docs"]) == 0
+    assert capsys.readouterr().out == reference_text()
+    assert package_copy.read_text() == "the package's file" and list(work.iterdir()) == []
+    assert main(["docs", "--check"]) == 2  # the check still reads the project's file
+    assert f"run `python -m game docs -o {package_copy}`" in capsys.readouterr().err
+    assert main(["docs", "-o", str(package_copy)]) == 0  # and regenerating it is asked for by name
+    assert package_copy.read_text() == reference_text()
+
+
+def test_a_directory_or_a_device_given_as_a_level_is_one_line(tmp_path, capsys):
+    assert main(["validate", str(tmp_path), "/dev/null", "harvest"]) == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert lines == [f"error: {tmp_path}: is a directory, not a level file; give a .toml file or a name in "
+                     f"{LEVELS_DIR}",
+                     "error: /dev/null: not a regular file (a device, pipe or socket); give a level .toml file"]
+    assert "ok: harvest" in out
+
+
+def test_a_level_file_past_the_size_limit_is_refused_before_it_is_read(tmp_path, capsys):
+    from game.rules.limits import MAX_LEVEL_BYTES
+
+    big = tmp_path / "big.toml"
+    with open(big, "wb") as f:
+        f.truncate(MAX_LEVEL_BYTES + 1)  # sparse: no disk used
+    assert main(["validate", str(big)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {big}: over 16 MiB, the limit of a level file (docs/levels.md, Limits); a level is a " \
+                  "short TOML file\n"
+
+
+def test_validate_dev_zero_is_refused_at_once(tmp_path):
+    from tests.memory_cap import run_capped
+
+    r = run_capped(["-m", "game", "validate", "/dev/zero"], tmp_path)
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert r.stderr == "error: /dev/zero: not a regular file (a device, pipe or socket); give a level .toml file\n"

@@ -17,3 +17,13 @@ def test_random_kills_keep_the_run_directory_consistent(tmp_path, capsys, seed):
     out = capsys.readouterr().out
     assert out.count(", ok") == 4 and "every invariant held" in out
     assert "SIGKILL" in out or "SIGTERM" in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [int(os.environ.get("FAULT_SEED", "0"))])
+def test_random_kills_of_a_study_train_and_evaluate_every_job_once(tmp_path, capsys, seed):
+    from benchmarks.fault_injection import run_study
+
+    assert run_study(kills=3, seed=seed, out=tmp_path) == 0
+    out = capsys.readouterr().out
+    assert out.count(", ok") == 3 and "every job once" in out

@@ -68,3 +68,47 @@ def test_train_refuses_too_many_worlds_in_one_line(monkeypatch, tmp_path, capsys
     err = capsys.readouterr().err
     assert "4,096 worlds would need about" in err and err.count("\n") == 1
     assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+# a map a little past the limit from every generator: small enough to draw if the check were missed
+# (a rooms map of 100000x100000 rooms took 70 s and 19.8 GB to validate "ok"), so a regression fails
+# the test instead of taking the machine's memory
+PAST = limits.MAX_MAP_SIDE + 1
+TOO_BIG = {
+    "rooms": ({"rows": 1, "cols": 1, "room_height": PAST, "room_width": 4, "border": 0, "agents_per_room": 1},
+              "$.map.params.room_height: the map would be 1025 cells high (rows * room_height + (rows + 1) * border)"),
+    "scatter": ({"height": PAST, "width": 8, "agents": 1}, "$.map.params.height: 1025 is over"),
+    "maze": ({"height": 21, "width": PAST, "agents": 1}, "$.map.params.width: 1025 is over"),
+    "compose": ({"height": PAST, "width": 8, "parts": [{"generator": "scatter", "params": {"agents": 1}}]},
+                "$.map.params.height: 1025 is over"),
+    "ascii": ({"ascii": "A" + "." * limits.MAX_MAP_SIDE}, "$.map.params.ascii.width: 1025 is over"),
+}
+
+
+def test_every_generator_has_a_too_big_case():
+    from game.maps.generators import GENERATORS
+
+    assert set(TOO_BIG) == set(GENERATORS)
+
+
+@pytest.mark.parametrize("generator", sorted(TOO_BIG))
+def test_the_map_every_generator_would_build_is_checked_before_it_is_drawn(tmp_path, capsys, generator):
+    import tomli_w
+
+    params, expected = TOO_BIG[generator]
+    f = tmp_path / "big.toml"
+    f.write_text(tomli_w.dumps({"name": "big", "map": {"generator": generator, "params": params}}))
+    assert game_main(["validate", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: big.toml: {expected}") and err.count("\n") == 1, err
+
+
+def test_a_compose_part_past_the_limit_is_named_by_its_path(tmp_path, capsys):
+    import tomli_w
+
+    part = {"generator": "rooms", "params": TOO_BIG["rooms"][0]}
+    f = tmp_path / "big.toml"
+    f.write_text(tomli_w.dumps({"name": "big", "map": {"generator": "compose", "params": {
+        "height": 20, "width": 20, "parts": [part]}}}))
+    assert game_main(["validate", str(f)]) == 2
+    assert "$.map.params.parts[0].params.room_height: the map would be 1025 cells high" in capsys.readouterr().err

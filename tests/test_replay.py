@@ -232,3 +232,117 @@ def test_an_edited_base_level_is_named_beside_the_rules(tmp_path):
     (tmp_path / "base.toml").write_text('base = "arena"\nmax_steps = 40\n')
     with pytest.raises(ReplayError, match=r"is unchanged, but the level it builds on \(base\.toml\) or the game's"):
         verify_replay(p)
+
+
+# ---- issue 36: a failed verification is falsy; corrupt and hand-made files are one line -------------
+def test_a_failed_verification_is_falsy(tmp_path):
+    env, acts = _play()
+    good = save_replay(tmp_path / "good.npz", LEVEL, 3, acts, env.state_hash([0]), max_steps=30)
+    bad = save_replay(tmp_path / "bad.npz", LEVEL, 3, acts, "0" * 32, max_steps=30)
+    assert verify_replay(good)
+    assert not verify_replay(bad)  # `if verify_replay(p):` must not accept a tampered replay
+
+
+def _verify_cli(path, capsys) -> tuple[int, str]:
+    from viewer.cli import main as viewer_main
+
+    rc = viewer_main(["replay", str(path), "--verify"])
+    out, err = capsys.readouterr()
+    return rc, out + err
+
+
+def test_every_single_bit_flip_is_verified_or_refused_in_one_line(tmp_path, capsys):
+    """300 single-bit flips (52 gave zlib.error before): each file either verifies (a bit of the
+    zip's own bookkeeping) or is refused in one line naming it; never a traceback."""
+    env, acts = _play(ticks=20)
+    data = save_replay(tmp_path / "r.npz", LEVEL, 3, acts, env.state_hash([0]), max_steps=30).read_bytes()
+    rng = np.random.default_rng(36)
+    flipped = tmp_path / "flipped.npz"
+    refused = 0
+    for bit in rng.choice(len(data) * 8, size=300, replace=False):
+        b = bytearray(data)
+        b[bit // 8] ^= 1 << (bit % 8)
+        flipped.write_bytes(bytes(b))
+        rc, text = _verify_cli(flipped, capsys)
+        assert rc in (0, 1) and text.count("\n") == 1 and str(flipped) in text, (int(bit), text)
+        refused += rc == 1
+    assert refused > 100  # most bits matter
+
+
+def _hand_made(tmp_path, name: str, **keys) -> Path:
+    env, acts = _play(ticks=5)
+    p = save_replay(tmp_path / "base.npz", LEVEL, 3, acts, env.state_hash([0]), max_steps=30)
+    z = dict(np.load(p))
+    z.update(keys)
+    np.savez(tmp_path / name, **z)
+    return tmp_path / name
+
+
+@pytest.mark.parametrize("keys, expected", [
+    (dict(overrides=np.array("[1, 2]")), "key 'overrides' should hold a JSON object, got list"),  # was TypeError
+    (dict(meta=np.array('"x"')), "key 'meta' should hold a JSON object, got str"),  # was AttributeError
+    (dict(seed=np.array(1.5)), "key 'seed' should be a whole number scalar, got float64"),
+    (dict(level=np.array(7)), "key 'level' should be a text scalar, got int64"),
+    (dict(overrides=np.array('{"max_steps": -1}')), "do not make an env: arena.toml: $.max_steps"),  # LevelError
+    (dict(seed=np.array(-1)), "do not make an env: seed must be a non-negative integer"),
+    (dict(level=np.array("/tmp"), version=np.array(0)), "/tmp: is a directory, not a level file"),  # IsADirectoryError
+])
+def test_hand_made_replays_are_refused_in_one_line_naming_the_file(tmp_path, capsys, keys, expected):
+    p = _hand_made(tmp_path, "hand.npz", **keys)
+    rc, text = _verify_cli(p, capsys)
+    assert rc == 1 and text.count("\n") == 1 and str(p) in text and expected in text, text
+
+
+def test_a_replay_whose_level_is_dev_zero_is_refused_at_once(tmp_path):
+    from tests.memory_cap import run_capped
+
+    p = _hand_made(tmp_path, "zero.npz", level=np.array("/dev/zero"), version=np.array(0))  # (v0: no level hash)
+    r = run_capped(["-m", "viewer", "replay", str(p), "--verify"], tmp_path)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr[-2000:]
+    assert str(p) in r.stderr and "/dev/zero: not a regular file" in r.stderr
+
+
+def test_a_directory_or_a_device_given_as_a_replay_is_named_as_such(tmp_path, capsys):
+    rc, text = _verify_cli(tmp_path, capsys)
+    assert rc == 1 and text == f"viewer: replay {tmp_path} is a directory; give a replay file (.npz)\n"
+    rc, text = _verify_cli("/dev/zero", capsys)
+    assert rc == 1 and "replay /dev/zero is not a regular file" in text
+
+
+def test_an_array_claiming_more_than_the_file_holds_is_refused_before_it_is_allocated(tmp_path, capsys):
+    """numpy allocates the shape an array's header claims before reading it: a header edited to
+    claim 480 GB is refused as corrupt first."""
+    import io
+    import zipfile
+
+    env, acts = _play(ticks=5)
+    z = dict(np.load(save_replay(tmp_path / "r.npz", LEVEL, 3, acts, env.state_hash([0]), max_steps=30)))
+    huge = tmp_path / "huge.npz"
+    with zipfile.ZipFile(huge, "w") as zf:
+        for key, value in z.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, value)
+            data = buf.getvalue()
+            if key == "actions":
+                shape = f"'shape': {acts.shape}, }}".encode()
+                claim = f"'shape': (9999999999, {acts.shape[1]}, 2), }}".encode()
+                i, pad = data.index(shape), len(claim) - len(shape)  # the header's padding takes it
+                assert data[i + len(shape): i + len(shape) + pad] == b" " * pad
+                data = data[:i] + claim + data[i + len(shape) + pad:]
+            zf.writestr(f"{key}.npy", data)
+    rc, text = _verify_cli(huge, capsys)
+    assert rc == 1 and text.count("\n") == 1, text
+    assert f"replay {huge} is corrupt: array 'actions' claims shape (9999999999, 24, 2) of int32" in text
+
+
+def test_a_replay_past_the_size_limit_is_refused(tmp_path, monkeypatch):
+    import game.tools.replay as replay_mod
+
+    env, acts = _play(ticks=5)
+    p = save_replay(tmp_path / "r.npz", LEVEL, 3, acts, env.state_hash([0]), max_steps=30)
+    monkeypatch.setattr(replay_mod, "MAX_REPLAY_BYTES", p.stat().st_size)  # the file fits, its arrays do not
+    with pytest.raises(ReplayError, match=r"holds [0-9,]+ bytes of arrays, over the limit of [0-9,]+ bytes of a replay"):
+        load_replay(p)
+    monkeypatch.setattr(replay_mod, "MAX_REPLAY_BYTES", 100)
+    with pytest.raises(ReplayError, match=r"r.npz is [0-9,]+ bytes, over the limit of 100 bytes of a replay"):
+        load_replay(p)

@@ -300,6 +300,15 @@ def test_changed_study_is_refused(tmp_path, capsys):
     ('name = "x"\nseeds = [0\n', "not valid TOML"),
     ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[[arms]]\nname = "a"\noverrides = { max_steps = 0 }\n',
      "$.max_steps"),
+    ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[[arms]]\nname = "a"\nx = nan\n', "$.arms[0].x: expected a finite"),
+    ('name = "x"\nseeds = [0]\nlevel = "harvest"\nthreshold = inf\n[[arms]]\nname = "a"\n', "$.threshold: expected a"),
+    ('name = "x"\nseeds = [0]\nlevel = "harvest"\nmetrics = []\n[[arms]]\nname = "a"\n', "$.metrics: give at least"),
+    ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[eval]\nbaselines = ["random", "random"]\n[[arms]]\nname = "a"\n',
+     "repeated: random"),
+    ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[train_level]\nobs = { window = 7 }\n[[arms]]\nname = "a"\n',
+     "$.train_level"),
+    ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[eval]\nmax_steps = 99999999999\n[[arms]]\nname = "a"\n',
+     "max_steps"),
 ])
 def test_bad_study_files(tmp_path, capsys, body, expected):
     f = tmp_path / "bad.toml"
@@ -308,6 +317,29 @@ def test_bad_study_files(tmp_path, capsys, body, expected):
     err = capsys.readouterr().err
     assert expected in err and "bad.toml" in err and err.count("\n") == 1, err
     assert not (tmp_path / "out").exists()
+
+
+def test_smoke_hides_no_bad_field(tmp_path, capsys):
+    f = tmp_path / "bad.toml"
+    f.write_text('name = "x"\nseeds = [0]\nlevel = "harvest"\n[train]\ntotal_steps = -5\n[[arms]]\nname = "a"\n')
+    assert main(["study", str(f), "--smoke", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "total_steps" in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_finished_run_without_its_checkpoints_is_named(tmp_path, capsys):
+    spec = _tiny_study(tmp_path / "tiny.toml", total_steps=512, seeds=(0,))
+    out = tmp_path / "out"
+    assert main(["study", str(spec), "--out", str(out)]) == 0
+    (out / "study.duckdb").unlink()  # as if it had never been evaluated: the run is found finished
+    run = out / "runs" / "plain" / "seed-0"
+    for p in (run / "checkpoints").glob("*.pt"):
+        p.unlink()
+    capsys.readouterr()
+    assert main(["study", str(spec), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{run}: finished, but its checkpoints are gone" in err
 
 
 def test_missing_study_file(tmp_path, capsys):
@@ -618,3 +650,49 @@ def test_an_unknown_actor_group_is_refused_before_training(tmp_path, capsys):
     assert main(["study", str(spec), "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert "$.actors" in err and "'givr'" in err and "giver, receiver" in err
+
+
+@pytest.mark.slow
+def test_a_study_started_twice_on_one_out_trains_each_run_once(tmp_path, capsys):
+    """A second `learn study` on a live study directory is refused in one line; the first trains
+    every run once (it used to take the first's live runs for killed ones and train them again)."""
+    spec = _tiny_study(tmp_path / "tiny.toml", total_steps=4096)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "learn", "study", str(spec), "--out", str(out)]
+    first = subprocess.Popen(cmd, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and first.poll() is None and not (out / "runs").is_dir():
+            time.sleep(0.05)
+        assert first.poll() is None
+        assert main(["study", str(spec), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "in use by another `learn study`" in err and str(first.pid) in err and err.count("\n") == 1
+        log = first.communicate(timeout=600)[0]
+    finally:
+        first.kill()
+        first.wait()
+    assert first.returncode == 0, log[-2000:]
+    runs, _ = _study_rows(out)
+    assert len(runs) == 2 * 2 + 2
+    assert not list((out / "runs").glob("*/*.stale-*"))
+
+
+def test_a_run_whose_trainer_lives_is_never_moved_or_trained_again(tmp_path, capsys):
+    """A run directory without a checkpoint is moved aside only when no trainer holds it: one that
+    outlived its study (a --jobs worker of a killed study) is named, not trained beside."""
+    from learn.rundir import RunLock
+
+    spec = _tiny_study(tmp_path / "tiny.toml")
+    out = tmp_path / "out"
+    live = out / "runs" / "plain" / "seed-0"
+    live.mkdir(parents=True)
+    lock = RunLock(live)
+    try:
+        assert main(["study", str(spec), "--out", str(out)]) == 2
+    finally:
+        lock.release()
+    err = capsys.readouterr().err
+    assert f"in use by a trainer (pid {os.getpid()})" in err
+    assert live.is_dir() and not list(live.parent.glob("*.stale-*"))

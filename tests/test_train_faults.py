@@ -18,6 +18,8 @@ from learn.config import load_config
 from learn.train import train
 from tests.tiny_training import EPOCH, LEVEL, copy_run, db, tiny
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def test_sigkill_then_resume_keeps_committed_stats(tmp_path):
     run_dir = tmp_path / "killed"
@@ -54,7 +56,10 @@ def test_resume_without_config_toml_goes_on_with_the_checkpoints_config(tiny_run
     # no level, no settings on the command line: all of it must come from the checkpoint
     assert main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"]) == 0
     saved = load_config(run_dir / "config.toml")
-    assert (saved.level, saved.horizon, saved.max_steps, saved.num_worlds) == (LEVEL, 16, 20, 1)
+    # the level is the run's own copy of the one it began on (learn/rundir.py, keep_levels)
+    assert Path(saved.level) == (run_dir / "levels" / Path(LEVEL).name).resolve()
+    assert Path(saved.level).read_bytes() == (ROOT / LEVEL).read_bytes()
+    assert (saved.horizon, saved.max_steps, saved.num_worlds) == (16, 20, 1)
     assert json.loads((run_dir / "metrics.jsonl").read_text().splitlines()[-1])["step"] == 6 * EPOCH
     empty = tmp_path / "nothing"
     empty.mkdir()
@@ -191,3 +196,23 @@ def test_sigterm_checkpoints_and_marks_the_run_interrupted(tmp_path):
     data = ckpt.load_checkpoint(only)
     assert epochs == list(range(1, len(epochs) + 1)) and data["epoch"] == epochs[-1]
     assert data["global_step"] == epochs[-1] * EPOCH
+
+
+def test_a_refused_start_leaves_no_empty_run_directory(tmp_path, monkeypatch, capsys):
+    """A fresh run refused while it is built leaves no directory holding only its lock; one the
+    user made beforehand is kept."""
+    from learn.config import ConfigError
+    from learn.train import Trainer
+
+    def refuse(self, c):
+        raise ConfigError("refused while building")
+
+    monkeypatch.setattr(Trainer, "_build_model", refuse)
+    made = tmp_path / "new"
+    assert main(["train", LEVEL, "--run-dir", str(made), "--total-steps", "64", "--quiet", "--no-reference"]) == 2
+    assert "refused while building" in capsys.readouterr().err
+    assert not made.exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    assert main(["train", LEVEL, "--run-dir", str(mine), "--total-steps", "64", "--quiet", "--no-reference"]) == 2
+    assert mine.is_dir()

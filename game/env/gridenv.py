@@ -14,7 +14,9 @@ Specification (see docs/game_systems.md for one tick in detail):
   (a fresh state on the same map, or on a fresh map when the level's `map.fixed` is false; its
   RNG stream continues; a fresh `random` kinship when the level's `kinship.draw` is "episode").
   No terminals.
-- Infos: a list with one summary dict per `report_interval` steps in which episodes ended.
+- Infos: a list with one summary dict per `report_interval` steps in which episodes ended; every
+  counter of `stat_names` is in every summary (0 when nothing happened).
+- Seeds: a non-negative integer (a Python or numpy integer); anything else is refused.
 - Determinism: world w's map, kinship and RNG derive from `seed + w` (later episodes' maps and
   kinship draws from `episode_seed(seed, w, episode)`), so the same level, seed and actions give
   the same trajectory whatever the batch size.
@@ -34,7 +36,7 @@ from engine import Scheduler
 from game.rules.action_table import flat_actions
 from game.systems.binding import scalars
 from game.rules.schema import Level
-from game.rules.constants import DR
+from game.rules.constants import DR, TERRAIN_WALL
 from game.state.kinship import KIN_ARRAYS, kinship_classes, set_kinship
 from game.load.level import decode, load_level, merge
 from game.maps.make import episode_seed, make_layout
@@ -53,10 +55,22 @@ class EnvStateError(RuntimeError):
     """step() on an env that was never reset, or that was closed."""
 
 
+def check_seed(seed: Any) -> int:
+    """`seed` as a Python int: an int or numpy integer >= 0 (what `default_rng().integers` returns).
+    A float or bool is refused rather than truncated, so that 1.5 cannot run silently as seed 1."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be a non-negative integer (int or numpy integer), got {seed!r} "
+                         f"({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    return int(seed)  # numpy integers overflow the C long the map generators take
+
+
 class GridEnv(pufferlib.PufferEnv):
     def __init__(self, level: Level, num_worlds: int = 1, seed: int = 0, buf: Any = None, name: str = "level"):
         if not isinstance(num_worlds, int) or num_worlds < 1:
             raise ValueError(f"num_worlds must be an int >= 1, got {num_worlds!r}")
+        seed = check_seed(seed)
         self.level = level
         self.level_name = name
         self.num_worlds = num_worlds
@@ -82,6 +96,10 @@ class GridEnv(pufferlib.PufferEnv):
         self.stat_names = stat_names(self.resource_names)
         self._listeners: list[tuple[str, Any]] = []
         self._pending_infos: list[dict[str, Any]] = []  # one list for the env's life (EnvStep holds it)
+        self.final_observations: np.ndarray | None = None  # keep_final() allocates them
+        self.final_returns: np.ndarray | None = None
+        self.final_stats: np.ndarray | None = None
+        self.final_items: np.ndarray | None = None
         self._bind()
 
     # ---- construction -----------------------------------------------------------------
@@ -112,6 +130,7 @@ class GridEnv(pufferlib.PufferEnv):
             ended=self._ended,
             ended_count=self._ended_count,
         )
+        self._records = extra["cell_records"]  # the observation kernel's cell records (state() reads them)
         self.signals = world.resources.signals
         for name, listener in self._listeners:
             self.signals.connect(name, listener)
@@ -132,6 +151,8 @@ class GridEnv(pufferlib.PufferEnv):
 
     # ---- PufferEnv API ----------------------------------------------------------------
     def reset(self, seed: int | None = None):
+        if seed is not None:
+            seed = check_seed(seed)
         fresh_maps_drawn = not self.level.map.fixed and self.episodes.any()
         if (seed is not None and seed != self.seed) or fresh_maps_drawn:
             # a new seed, or templates that moved on to later maps: start again from episode 0
@@ -206,6 +227,8 @@ class GridEnv(pufferlib.PufferEnv):
         for w in done:
             self.signals.emit("episode_end", int(w), -1, int(ticks[w]))
         self._pending_infos.append(self._summary(done))
+        if self.final_observations is not None:
+            self._keep_final_of(done)
         for w in done:
             self.episodes[w] += 1
             if not self.level.map.fixed:
@@ -213,6 +236,34 @@ class GridEnv(pufferlib.PufferEnv):
             world.copy_world(int(w), self.template, int(w))
             if self.level.kinship.draw == "episode":
                 self._draw_kinship(int(w))
+
+    def keep_final(self) -> None:
+        """From now on, before a world resets at its episode's end, keep its agents' last
+        observation, return, stat counters and inventory in `final_observations` (num_agents,
+        window, window, channels), `final_returns` (num_agents,), `final_stats` (num_agents,
+        len(stat_names)) and `final_items` (num_agents, resources), rows as in the buffers
+        (final_summary(i) reads them); valid for the agents truncated on the last step.
+
+        The step's own observation is then already the next episode's first, and a learner that
+        bootstraps at truncation needs the last one (Gymnasium's final observation). Off by
+        default: it costs an observation pass on the ticks where an episode ends."""
+        if self.final_observations is None:
+            self.final_observations = np.zeros_like(self.observations)
+            self.final_returns = np.zeros(self.num_agents, np.float32)
+            self.final_stats = np.zeros((self.num_agents, len(self.stat_names)), self.world.resources.stats.dtype)
+            self.final_items = np.zeros((self.num_agents, len(self.resource_names)), np.int32)
+
+    def _keep_final_of(self, worlds: np.ndarray) -> None:
+        """keep_final's copies for the ended `worlds`, taken before they reset (the observe phase
+        runs after this and writes the next episode's first observation)."""
+        self._observe()
+        A, r = self.agents_per_world, self.world.resources
+        for w in worlds:
+            rows = slice(w * A, (w + 1) * A)
+            self.final_observations[rows] = self.observations[rows]
+            self.final_returns[rows] = r.episode_return[w, :A]
+            self.final_stats[rows] = r.stats[w, :A]
+            self.final_items[rows] = self.world["inventory"].items[w, :A]
 
     def _draw_kinship(self, w: int) -> None:
         """A fresh K for world w's next episode (`kinship.draw = "episode"`), into the world only.
@@ -248,20 +299,27 @@ class GridEnv(pufferlib.PufferEnv):
         self.layouts[w] = layout
 
     def _summary(self, worlds: np.ndarray) -> dict[str, Any]:
-        r = self.world.resources
-        A = self.agents_per_world
-        inv = self.world["inventory"].items[worlds, :A]
-        out = {
-            "episodes": len(worlds),
-            "episode_return": float(r.episode_return[worlds].mean()),
-            "episode_length": int(self.level.max_steps),
-        }
-        heart = self.resource_names.index("heart") if "heart" in self.resource_names else -1
-        if heart >= 0:
-            gained = self.stat_names.index("heart.gained")
-            out["hearts"] = float(r.stats[worlds, :, gained].mean())
-            out["hearts_held"] = float(inv[..., heart].mean())
-        out.update(summarize(r.stats[worlds], self.stat_names))
+        """The episode summary of the `worlds` that just ended: means per agent over their agents."""
+        r, A = self.world.resources, self.agents_per_world
+        items = self.world["inventory"].items[worlds, :A]
+        return self._episode_summary(r.episode_return[worlds], r.stats[worlds], items, len(worlds))
+
+    def final_summary(self, i: int) -> dict[str, Any]:
+        """Agent i's own summary of its last ended episode (the world summary's keys, its own
+        values); needs keep_final()."""
+        if self.final_returns is None:
+            raise EnvStateError("final_summary() needs env.keep_final() called before the episode ended")
+        return self._episode_summary(self.final_returns[i], self.final_stats[i], self.final_items[i], 1)
+
+    def _episode_summary(self, returns: np.ndarray, stats: np.ndarray, items: np.ndarray,
+                         episodes: int) -> dict[str, Any]:
+        """Means over the agents of `returns` (...), `stats` (..., stats), `items` (..., resources)."""
+        out = {"episodes": episodes, "episode_return": float(returns.mean()),
+               "episode_length": int(self.level.max_steps)}
+        if "heart" in self.resource_names:
+            out["hearts"] = float(stats[..., self.stat_names.index("heart.gained")].mean())
+            out["hearts_held"] = float(items[..., self.resource_names.index("heart")].mean())
+        out.update(summarize(stats, self.stat_names))
         return out
 
     def _report(self) -> list[dict[str, Any]]:
@@ -343,6 +401,18 @@ class GridEnv(pufferlib.PufferEnv):
             "last_success": bool(r.success[w, k]),
         }
 
+    def state(self) -> np.ndarray:
+        """The whole map of a one-world env, (height, width, channels) uint8 in the observation's
+        channels: each cell as any observer sees it (agent, inventory, wall, building); the
+        channels that depend on who looks (kin, bond, self.*) are 0, since no one does."""
+        if self.num_worlds != 1:
+            raise ValueError(f"state() shows one world's map; this env has num_worlds={self.num_worlds}: "
+                             f"make it with num_worlds=1")
+        # the observation kernel encodes every cell of a world into its record table (row: grid
+        # code - TERRAIN_WALL), which holds the last world's records only right after it ran
+        self._observe()
+        return self._records[self.world.resources.grid[0] - TERRAIN_WALL, : self.tables.features.count]
+
     def state_hash(self, worlds=None) -> str:
         return self.world.state_hash(worlds)
 
@@ -351,8 +421,11 @@ class GridEnv(pufferlib.PufferEnv):
 
 
 def make_env(level_path: str | Path | Level, num_worlds: int = 1, seed: int = 0, buf: Any = None, **overrides) -> GridEnv:
-    """The env over `num_worlds` worlds of a level file (or a Level); overrides merge onto the
-    level's TOML tables, e.g. `make_env("arena", max_steps=200, combat={"damage": 5})`."""
+    """The env over `num_worlds` worlds of a level file, a shipped level's name ("arena") or a
+    Level; `seed` is a non-negative integer (world w is seeded seed + w); `buf` the PufferLib
+    buffers to adopt (None: its own); overrides merge onto the level's TOML tables, e.g.
+    `make_env("arena", max_steps=200, combat={"damage": 5})`. The returned GridEnv (a native
+    pufferlib.PufferEnv) is specified in game/env/gridenv.py's docstring."""
     if isinstance(level_path, Level):
         level, name = level_path, level_path.name or "level"
         if overrides:

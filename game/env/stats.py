@@ -37,6 +37,7 @@ def stat_names(resources: list[str]) -> list[str]:
 
 
 def summarize(stats: np.ndarray, names: list[str]) -> dict[str, float]:
-    """Mean per agent of each counter over (worlds, agents, stats); only the non-zero ones."""
+    """Mean per agent of every counter over (..., stats), zeros included, so that every summary
+    has the same keys (`info["attack.non_kin"]` is 0.0 in an episode without attacks)."""
     means = stats.reshape(-1, stats.shape[-1]).mean(axis=0)
-    return {n: float(v) for n, v in zip(names, means) if v != 0}
+    return {n: float(v) for n, v in zip(names, means)}

@@ -14,6 +14,8 @@ table replaces the base's instead of merging into it (old generator parameters n
 from __future__ import annotations
 
 import math
+import os
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ import tomli_w
 from game.errors import LevelError, explain
 from game.load.validate import check_level  # semantic checks beyond types
 from game.rules.defaults import defaults
+from game.rules.limits import MAX_LEVEL_BYTES
 from game.rules.schema import Level
 
 LEVELS_DIR = Path(__file__).parent.parent / "levels"
@@ -56,10 +59,35 @@ def resolve_path(path: str | Path) -> Path:
     return p
 
 
-def read_toml(path: Path) -> dict:
+def read_level_bytes(path: str | Path) -> bytes:
+    """A level file's bytes, refusing what is not a level file before reading it: a directory,
+    a device or pipe (`/dev/zero` would be read until memory runs out), a file over
+    MAX_LEVEL_BYTES (game/rules/limits.py)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise LevelError(f"{path}: no such level file") from None
+    except OSError as exc:
+        raise LevelError(f"{path}: cannot read the level file ({exc.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise LevelError(f"{path}: is a directory, not a level file; give a .toml file or a name in {LEVELS_DIR}")
+    if not stat.S_ISREG(st.st_mode):
+        raise LevelError(f"{path}: not a regular file (a device, pipe or socket); give a level .toml file")
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            data = f.read(MAX_LEVEL_BYTES + 1)  # one byte more tells a file that grew past the limit
+    except OSError as exc:
+        raise LevelError(f"{path}: cannot read the level file ({exc.strerror})") from None
+    if len(data) > MAX_LEVEL_BYTES:
+        raise LevelError(f"{path}: over {MAX_LEVEL_BYTES // 2**20} MiB, the limit of a level file "
+                         f"(docs/levels.md, Limits); a level is a short TOML file")
+    return data
+
+
+def read_toml(path: Path) -> dict:
+    data = read_level_bytes(path)
+    try:
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise LevelError(f"{path.name}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:

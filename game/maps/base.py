@@ -8,6 +8,7 @@ import msgspec
 import numpy as np
 
 from game.errors import MapError, explain
+from game.rules.limits import check_map_side
 from game.rules.schema import Level
 
 
@@ -31,6 +32,14 @@ class MapLayout:
 
 class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Base of every generator's parameter Struct."""
+
+    def check_size(self, where: str) -> None:
+        """Refuse, before anything is drawn, a map past the limits (game/rules/limits.py). Here:
+        a generator whose `height` and `width` fields are the map's sides; a generator whose map
+        size follows otherwise from its fields overrides this, one whose size only drawing shows
+        (`ascii`: the text's lines) checks while drawing."""
+        if hasattr(self, "height") and hasattr(self, "width"):
+            check_map_side(where, self.height, self.width)
 
 
 def decode_params(raw: dict, cls: type, where: str):

@@ -18,7 +18,6 @@ from game.maps import maze as _maze
 from game.maps import rooms as _rooms
 from game.maps import scatter as _scatter
 from game.maps.base import MapLayout, decode_params
-from game.rules.limits import check_map_side
 from game.rules.schema import Level
 
 
@@ -32,8 +31,7 @@ def run_generator(level: Level, name: str, params: dict, rng: np.random.Generato
     if gen is None:
         raise MapError(f"{where}.generator: unknown generator {name!r}; expected one of {sorted(GENERATORS)}")
     p = decode_params(params, gen.params, f"{where}.params")
-    if hasattr(p, "height") and hasattr(p, "width"):  # refused before a huge map is drawn
-        check_map_side(f"{where}.params", p.height, p.width)
+    p.check_size(f"{where}.params")  # a huge map is refused before it is drawn
     return gen.fn(level, p, rng, f"{where}.params")
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from game.errors import MapError
 from game.maps.base import MapLayout, Params, check_groups, check_objects, check_room, place
+from game.rules.limits import check_map_side
 from game.rules.schema import Level, doc
 
 
@@ -26,6 +27,15 @@ class RoomsParams(Params):
     room_groups: Annotated[list[str], doc("group of each room, row-major, cycled; empty = every group in turn")] = []
     corridor_width: Annotated[int, doc("0: sealed rooms; n: corridors n cells wide join neighbouring rooms", ge=0)] = 0
 
+    def size(self) -> tuple[int, int]:
+        """The map's height and width: the rooms and the walls around and between them."""
+        b = self.border
+        return self.rows * self.room_height + (self.rows + 1) * b, self.cols * self.room_width + (self.cols + 1) * b
+
+    def check_size(self, where: str) -> None:
+        check_map_side(where, *self.size(), names=("room_height", "room_width"),
+                       how=("rows * room_height + (rows + 1) * border", "cols * room_width + (cols + 1) * border"))
+
 
 def generate(level: Level, p: RoomsParams, rng: np.random.Generator, where: str) -> MapLayout:
     for name in ("rows", "cols", "room_height", "room_width"):
@@ -34,8 +44,7 @@ def generate(level: Level, p: RoomsParams, rng: np.random.Generator, where: str)
     if p.border < 0 or p.agents_per_room < 0 or p.corridor_width < 0:
         raise_(where, "border, agents_per_room and corridor_width must be >= 0")
     b = p.border
-    h = p.rows * p.room_height + (p.rows + 1) * b
-    w = p.cols * p.room_width + (p.cols + 1) * b
+    h, w = p.size()
     layout = MapLayout(h, w, np.ones((h, w), dtype=bool))
     groups = check_groups(level, p.room_groups, f"{where}.room_groups")
     check_objects(level, p.objects, f"{where}.objects")

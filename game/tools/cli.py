@@ -24,6 +24,9 @@ class CliError(Exception):
     pass
 
 
+DOCS_SHOWN = DOCS_PATH.relative_to(ROOT)  # docs/levels.md, as the help names it
+
+
 # ---- commands ------------------------------------------------------------------------------
 def cmd_validate(args) -> int:
     bad = 0
@@ -70,12 +73,16 @@ def cmd_new(args) -> int:
 
 def cmd_docs(args) -> int:
     text = reference_text()
-    out = Path(args.output) if args.output else DOCS_PATH
-    if args.check:
-        if not out.exists() or out.read_text() != text:
-            raise CliError(f"{out}: out of date; run `python -m game docs`")
+    if args.check:  # reading is harmless: without -o it checks the project's own docs/levels.md
+        out = Path(args.output) if args.output else DOCS_PATH
+        if not out.is_file() or out.read_text() != text:
+            raise CliError(f"{out}: out of date; run `python -m game docs -o {out}`")
         print(f"{out}: up to date")
         return 0
+    if not args.output:  # write only where asked: a default path, run from elsewhere, was the package's own file
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.output)
     out.write_text(text)
     print(f"wrote {out}")
     return 0
@@ -116,9 +123,11 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("-o", "--output", help="directory to write NAME.toml into (default: here)")
     n.add_argument("--force", action="store_true", help="overwrite an existing file")
     n.set_defaults(fn=cmd_new)
-    g = sub.add_parser("docs", help="regenerate docs/levels.md from the schema")
-    g.add_argument("-o", "--output", help=f"output path (default: {DOCS_PATH.relative_to(ROOT)})")
-    g.add_argument("--check", action="store_true", help="exit 2 if the file is out of date")
+    g = sub.add_parser("docs", help="the level reference (docs/levels.md) from the schema: printed, or written with -o")
+    g.add_argument("-o", "--output", help="file to write (default: print it; the project's own is "
+                                          f"-o {DOCS_SHOWN} from the project's root)")
+    g.add_argument("--check", action="store_true",
+                   help=f"exit 2 if the file (-o, default: the project's {DOCS_SHOWN}) is out of date")
     g.set_defaults(fn=cmd_docs)
     return p
 

@@ -21,9 +21,10 @@ Files written by `learn/evaluate.py` before this module (keys `level`, `seed`, `
 they have no level hash, so a changed level is caught only by the final state hash.
 
 `save_replay` writes atomically (temporary file in the same folder, fsync, `os.replace`).
-`load_replay` raises `ReplayError` with a plain message for a missing, truncated or foreign
-file. `check_level` raises `ReplayError` when the level file is gone or its content changed
-since recording, or the game's rules did (the level file unchanged, the resolved level not: a
+`load_replay` raises `ReplayError` with a plain message naming the file for a missing, truncated,
+corrupt (flipped bits) or foreign file, a directory or device, keys of the wrong kind, or arrays past
+MAX_REPLAY_BYTES (game/rules/limits.py), checked before numpy allocates them. `check_level` raises
+`ReplayError` when the level file is gone or its content changed since recording, or the game's rules did (the level file unchanged, the resolved level not: a
 replay recorded before the profile and build mechanics joined the defaults) (a version 1 or 2 file must carry its level hash: without one it is refused, not
 waved through). `verify_replay` re-simulates and compares the trace and the final state hash.
 """
@@ -33,7 +34,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +46,8 @@ import numpy as np
 
 from game.env.gridenv import make_env
 from game.errors import LevelError
-from game.load.level import load_level, read_toml, resolve_path
+from game.load.level import load_level, read_level_bytes, read_toml, resolve_path
+from game.rules.limits import MAX_REPLAY_BYTES
 
 FORMAT = "game.tools.replay"
 OLD_FORMATS = ("game.replay",)  # the same format, written while the module was game/replay.py
@@ -54,6 +58,10 @@ REQUIRED = ("level", "seed", "actions", "state_hash")
 
 class ReplayError(ValueError):
     """A replay that cannot be used: missing, corrupt, another format version, or another level."""
+
+
+class _BadKey(ValueError):
+    """A key of the wrong kind; load_replay names the file."""
 
 
 @dataclass
@@ -92,6 +100,9 @@ class Verification:
     first_bad_tick: int | None = None  # the first traced tick whose hash differs (None: all agree)
     traced: int = 0  # how many trace hashes were compared
 
+    def __bool__(self) -> bool:  # `if verify_replay(p):` must not accept a replay that failed
+        return self.ok
+
 
 def trace_ticks(T: int, every: int = TRACE_EVERY) -> list[int]:
     """The ticks (1-based: the hash after that many actions) a replay of T ticks records."""
@@ -100,26 +111,23 @@ def trace_ticks(T: int, every: int = TRACE_EVERY) -> list[int]:
         ticks.add(T - 1)  # the last tick may reset the world: the one before it shows the trajectory
     return sorted(ticks)
 
-    def __bool__(self) -> bool:
-        return self.ok
-
 
 # ---- level identity ----------------------------------------------------------------------
 def resolve_level(level: str | Path, relative_to: str | Path | None = None) -> Path:
     """The level file: as given, else next to `relative_to` (the replay), else in game/levels."""
     p = Path(level)
-    if not p.exists() and relative_to is not None and not p.is_absolute():
-        cand = Path(relative_to).parent / p
-        if cand.exists():
-            return cand
     try:
+        if not p.exists() and relative_to is not None and not p.is_absolute():
+            cand = Path(relative_to).parent / p
+            if cand.exists():
+                return cand
         return resolve_path(p)
-    except LevelError:
-        raise ReplayError(f"level {level} not found") from None
+    except (LevelError, ValueError):  # ValueError: a name with a NUL byte, in a hand-made file
+        raise ReplayError(f"level {level!r} not found") from None
 
 
 def level_file_hash(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return hashlib.sha256(read_level_bytes(path)).hexdigest()  # a level file, within the size limit
 
 
 def level_config_hash(path: str | Path) -> str:
@@ -184,16 +192,60 @@ def _scalar(z, key: str, kind: type, default: Any = None) -> Any:
     if key not in z.files:
         return default
     v = z[key]
-    if v.shape != ():
-        raise ReplayError(f"key '{key}' should be a scalar, got shape {v.shape}")
+    want = {str: "U", int: "iu"}[kind]  # a number where a text belongs (or the reverse): hand-made
+    if v.shape != () or v.dtype.kind not in want:
+        raise _BadKey(f"key '{key}' should be a {'text' if kind is str else 'whole number'} scalar, "
+                      f"got {v.dtype} of shape {v.shape}")
     return kind(v.item())
+
+
+def _json_object(z, key: str) -> dict[str, Any]:
+    value = json.loads(_scalar(z, key, str, "{}"))
+    if not isinstance(value, dict):
+        raise _BadKey(f"key '{key}' should hold a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _bytes(n: int) -> str:
+    return f"{n / 2**20:,.0f} MiB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def _check_file(p: Path) -> None:
+    """Refuse, before numpy reads it, what cannot be a replay or would not fit in memory: not a
+    regular file, or arrays past MAX_REPLAY_BYTES (as the zip declares them, or as an array's header
+    claims them: numpy allocates the claimed shape before it reads)."""
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise ReplayError(f"replay {p} does not exist") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ReplayError(f"replay {p} is a directory; give a replay file (.npz)")
+    if not stat.S_ISREG(st.st_mode):
+        raise ReplayError(f"replay {p} is not a regular file (a device, pipe or socket); give a replay file (.npz)")
+    limit = f"over the limit of {_bytes(MAX_REPLAY_BYTES)} of a replay (docs/levels.md, Limits)"
+    if st.st_size > MAX_REPLAY_BYTES:
+        raise ReplayError(f"replay {p} is {_bytes(st.st_size)}, {limit}")
+    with zipfile.ZipFile(p) as zf:
+        infos = zf.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > MAX_REPLAY_BYTES:
+            raise ReplayError(f"replay {p} holds {_bytes(total)} of arrays, {limit}")
+        for info in infos:
+            if not info.filename.endswith(".npy"):
+                continue
+            with zf.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                shape, _, dtype = read(f)
+            if np.prod(shape, dtype=np.float64) * dtype.itemsize > info.file_size:
+                raise ReplayError(f"replay {p} is corrupt: array '{info.filename[:-4]}' claims shape {shape} of "
+                                  f"{dtype} but holds {info.file_size:,} bytes")
 
 
 def load_replay(path: str | Path) -> Replay:
     p = Path(path)
-    if not p.is_file():
-        raise ReplayError(f"replay {p} does not exist")
     try:
+        _check_file(p)
         with np.load(p, allow_pickle=False) as z:
             files = set(z.files)
             fmt = _scalar(z, "format", str, None)
@@ -219,8 +271,8 @@ def load_replay(path: str | Path) -> Replay:
                 level_config_hash=_scalar(z, "level_config_hash", str, ""),
                 max_steps=_scalar(z, "max_steps", int, 0),
                 agents_per_world=_scalar(z, "agents_per_world", int, 0),
-                overrides=json.loads(_scalar(z, "overrides", str, "{}")),
-                meta=json.loads(_scalar(z, "meta", str, "{}")),
+                overrides=_json_object(z, "overrides"),
+                meta=_json_object(z, "meta"),
             )
             if "trace_ticks" in files:
                 ticks, hashes = np.asarray(z["trace_ticks"]), np.asarray(z["trace_hashes"])
@@ -231,7 +283,12 @@ def load_replay(path: str | Path) -> Replay:
                 rep.meta.setdefault("checkpoint", _scalar(z, "checkpoint", str))
     except ReplayError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, json.JSONDecodeError) as e:
+    except _BadKey as e:
+        raise ReplayError(f"replay {p} is not a replay this game wrote: {e}") from None
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError, ValueError, KeyError,
+            json.JSONDecodeError) as e:
+        # zlib.error, NotImplementedError (zipfile's "compression method"): flipped bits in the zip;
+        # the rest: a truncated or hand-made file
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise ReplayError(f"replay {p} is corrupt or truncated ({first[:200]})") from None
     if actions.ndim != 3 or actions.shape[2] != 2 or actions.dtype.kind not in "iu":
@@ -286,7 +343,10 @@ def check_level(rep: Replay) -> Path:
 def make_replay_env(rep: Replay, check: bool = True):
     """A fresh, reset env for the replay (world 0 is the replayed world)."""
     lp = check_level(rep) if check else resolve_level(rep.level, rep.path)
-    env = make_env(str(lp), num_worlds=1, seed=rep.seed, **rep.env_overrides())
+    try:
+        env = make_env(str(lp), num_worlds=1, seed=rep.seed, **rep.env_overrides())
+    except ValueError as e:  # LevelError and the env's own checks: a seed or overrides edited by hand
+        raise ReplayError(f"replay {rep.path}: its level {rep.level}, seed and overrides do not make an env: {e}") from None
     if env.agents_per_world != rep.actions.shape[1]:
         raise ReplayError(
             f"replay {rep.path} has actions for {rep.actions.shape[1]} agents, but level {rep.level} has "

@@ -5,5 +5,5 @@ USAGE = """\
     python -m game render LEVEL -o level.png  a PNG of the map (--seed, --tile)
     python -m game describe LEVEL             the resolved config, the spaces and the features
     python -m game new NAME                   write NAME.toml, a commented template
-    python -m game docs                       regenerate docs/levels.md from the schema
+    python -m game docs -o docs/levels.md     the level reference from the schema (no -o: printed)
 """

@@ -47,7 +47,8 @@ def run_state(status: dict[str, Any] | None, snap: Snapshot, proc: Any, run_dir:
         if host and host != socket.gethostname():
             return "running", f"on host {host}: its process cannot be checked from here"
         if pid is not None and process_alive(pid, status.get("pid_created")):
-            return "running", f"trainer pid {pid}"
+            phase = status.get("phase")
+            return "running", f"trainer pid {pid}" + (f": {phase}" if isinstance(phase, str) else "")
         return "crashed", f"trainer pid {pid} is gone without a final record"
     if state == "failed":
         return "crashed", str(status.get("error") or "the trainer raised an error")
