@@ -1,7 +1,7 @@
 """Command line: `python -m learn train LEVEL [...]`, `python -m learn eval CHECKPOINT LEVEL`,
 `python -m learn bench LEVEL`, `python -m learn monitor RUN_DIR`, `python -m learn eval CHECKPOINT
 --suite NAME` (or `--policy random|scripted`), `python -m learn scorecard RUN_OR_DB...`,
-`python -m learn study STUDY.toml`. Bad input (config, level, checkpoint, suite, study) exits with status 2 and a one-line message, no traceback."""
+`python -m learn study STUDY.toml`, `python -m learn sweep SWEEP.toml`. Bad input (config, level, checkpoint, suite, study) exits with status 2 and a one-line message, no traceback."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import msgspec
 
 from learn.config import FIELD_DOCS, ConfigError, NonFiniteError, TrainConfig, dumps, from_dict, read_toml, to_dict
 
-_NOT_FLAGS = {"level", "curriculum"}
+_NOT_FLAGS = {"level", "curriculum", "tags", "eval_levels"}  # given by the flags after the loop
 
 
 def _add_config_flags(p: argparse.ArgumentParser) -> None:
@@ -33,6 +33,24 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
             p.add_argument(flag, dest=name, type=type(default), default=None, metavar=name.upper(), help=help_)
     p.add_argument("--curriculum", dest="curriculum", type=_curriculum_flag, default=None, metavar="LEVEL:WEIGHT,...",
                    help=FIELD_DOCS["curriculum"])
+    p.add_argument("--tag", dest="tags", type=_tag_flag, action=_TagAction, default=None, metavar="KEY=VALUE",
+                   help=FIELD_DOCS["tags"])
+    p.add_argument("--eval-levels", dest="eval_levels", type=lambda t: [x.strip() for x in t.split(",") if x.strip()],
+                   default=None, metavar="LEVEL_OR_SUITE,...", help=FIELD_DOCS["eval_levels"])
+
+
+def _tag_flag(text: str) -> tuple[str, str]:
+    key, eq, value = text.partition("=")
+    if not eq or not key.strip():
+        raise argparse.ArgumentTypeError(f"--tag {text!r}: expected KEY=VALUE (for example --tag arm=baseline)")
+    return key.strip(), value
+
+
+class _TagAction(argparse.Action):
+    """--tag KEY=VALUE, repeatable: the tags dict (a later KEY replaces an earlier one)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        setattr(namespace, self.dest, {**(getattr(namespace, self.dest) or {}), value[0]: value[1]})
 
 
 def _curriculum_flag(text: str) -> list[dict[str, Any]]:
@@ -110,6 +128,18 @@ def _parser() -> argparse.ArgumentParser:
                     help="check the study runs end to end: 2 seeds, ~2k agent-steps a run, one 40-tick eval "
                          "episode (default --out: runs/study-NAME-smoke)")
     st.add_argument("--report-only", action="store_true", help="rewrite report.md and report.png from what is done")
+    sw = sub.add_parser("sweep", help="search TrainConfig (and training-level) fields with Optuna; report the best")
+    sw.add_argument("sweep", help="sweep TOML (sweeps/*.toml): the space, the objective, the budget, the sampler and "
+                                  "the pruner (docs/training.md, Sweeps)")
+    sw.add_argument("--out", help="sweep directory (default: runs/sweep-NAME in the current directory); running "
+                                  "again resumes it from its optuna.db")
+    sw.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                    help="run N trials at once, each in its own process with a fixed number of torch threads (its "
+                         "config's torch_threads, else 1) (default: 1)")
+    sw.add_argument("--smoke", action="store_true",
+                    help="check the sweep runs end to end: 2 trials of ~2k agent-steps, one seed, one 40-tick eval "
+                         "episode (default --out: runs/sweep-NAME-smoke)")
+    sw.add_argument("--report-only", action="store_true", help="rewrite the report and best.toml from what is done")
     mo = sub.add_parser("monitor", help="follow a training run (live or finished) in a terminal dashboard")
     mo.add_argument("run_dir", help="the run directory (holding metrics.jsonl, stats.duckdb)")
     mo.add_argument("--interval", type=float, default=1.0, help="seconds between reads of the run's files")
@@ -389,6 +419,20 @@ def _study(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    from learn.sweep import SweepRunner
+
+    _refuse_file_as_dir("--out", args.out)
+    runner = SweepRunner(args.sweep, args.out, progress=lambda m: print(m, flush=True), smoke=args.smoke)
+    if args.report_only:
+        from learn.sweep_report import write_report
+
+        print(write_report(runner)["md"])
+        return 0
+    runner.run(jobs=args.jobs)
+    return 0
+
+
 def estimate_line(est: dict[str, Any]) -> str:
     """`learn study --dry-run`'s estimate, from StudyRunner.estimate."""
     from learn.progress import clock
@@ -410,15 +454,16 @@ def main(argv: list[str] | None = None) -> int:
     from learn.scorecard import ScorecardError
     from learn.study_spec import StudyError
     from learn.suites import SuiteError
+    from learn.sweep_spec import SweepError
 
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
     args.argv = argv
     try:
         return {"train": _train, "eval": _eval, "bench": _bench, "monitor": _monitor,
-                "scorecard": _scorecard, "study": _study}[args.command](args)
+                "scorecard": _scorecard, "study": _study, "sweep": _sweep}[args.command](args)
     except (ConfigError, CheckpointError, LevelError, SuiteError, ScorecardError, NonFiniteError, StudyError,
-            DiskError) as e:
+            SweepError, DiskError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except OSError as e:

@@ -247,11 +247,15 @@ class CheckpointPolicy(EvalPolicy):
     kind = "checkpoint"
 
     def __init__(self, path: str | Path, device: str = "cpu", greedy: bool = False, label: str | None = None,
-                 seed: int = 0):
+                 seed: int = 0, data: dict | None = None):
+        """`data`: a checkpoint's contents already in memory (the policy a run is training:
+        learn/periodic_eval.py); `path` then only names it."""
         from learn import checkpoint as ckpt
 
-        path = ckpt.resolve_checkpoint(path)  # a run directory or RUN_DIR@STEP: its checkpoint file
-        self.data = ckpt.load_checkpoint(path, map_location=device)
+        if data is None:
+            path = ckpt.resolve_checkpoint(path)  # a run directory or RUN_DIR@STEP: its checkpoint file
+            data = ckpt.load_checkpoint(path, map_location=device)
+        self.data = data
         self.checkpoint = str(path)
         self.step = int(self.data["global_step"])
         self.device, self.greedy = device, greedy

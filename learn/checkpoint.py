@@ -28,6 +28,7 @@ from learn.atomic import atomic_open
 FORMAT = "learn.checkpoint"
 VERSION = 2  # 2: one head over the flat action list (1: a head per MultiDiscrete dimension)
 _NAME = re.compile(r"^ckpt_(\d+)\.pt$")
+BEST = "best.pt"
 
 
 class CheckpointError(Exception):
@@ -101,22 +102,44 @@ def save_checkpoint(run_dir: str | Path, payload: dict[str, Any], step: int, kee
     """Write `payload` as ckpt_<step>.pt: to a temporary file, fsync, then rename into place,
     so a kill at any moment leaves either the old set of checkpoints or the new one. Then
     delete all but the newest `keep`."""
-    d = checkpoint_dir(run_dir)
-    d.mkdir(parents=True, exist_ok=True)
-    path = d / f"ckpt_{step:012d}.pt"
-    with atomic_open(path, "wb", fsync=True) as f:
-        torch.save({"format": FORMAT, "version": VERSION, **payload}, f)
+    path = _write(checkpoint_dir(run_dir) / f"ckpt_{step:012d}.pt", payload)
     for old in list_checkpoints(run_dir)[:-keep]:
         old.unlink(missing_ok=True)
     return path
 
 
+def best_path(run_dir: str | Path) -> Path:
+    """Where a run keeps the policy that scored best in its periodic evaluations
+    (learn/periodic_eval.py). Its name is outside ckpt_<step>.pt, so rotation, `list_checkpoints`
+    and --resume (which continue from the latest, not the best) never see it."""
+    return checkpoint_dir(run_dir) / BEST
+
+
+def save_best(run_dir: str | Path, payload: dict[str, Any]) -> Path:
+    """Write `payload` (a checkpoint's, plus its `eval` record) as the run's best.pt, atomically."""
+    return _write(best_path(run_dir), payload)
+
+
+def _write(path: Path, payload: dict[str, Any]) -> Path:
+    """To a temporary file, fsync, then rename into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(path, "wb", fsync=True) as f:
+        torch.save({"format": FORMAT, "version": VERSION, **payload}, f)
+    return path
+
+
 def resolve_checkpoint(spec: str | Path) -> Path:
     """The checkpoint file that `spec` names: a file as it is; a run directory: its latest
-    checkpoint; `RUN_DIR@STEP`: that run's checkpoint of global step STEP. CheckpointError
+    checkpoint; `RUN_DIR@STEP`: that run's checkpoint of global step STEP; `RUN_DIR@best`: its best.pt
+    (learn/periodic_eval.py). CheckpointError
     (naming what there is) when the run has none or not that step."""
     text = str(spec)
     run, at, step = text.rpartition("@")
+    if at and step == "best" and not Path(text).exists():
+        if not best_path(run).is_file():
+            raise CheckpointError(f"checkpoint {text}: run {run} has no {best_path(run)} (it is written by "
+                                  f"training with --eval-interval N)")
+        return best_path(run)
     if at and step.isdigit() and not Path(text).exists():
         found = {int(_NAME.match(p.name).group(1)): p for p in list_checkpoints(run)}
         if int(step) not in found:

@@ -137,6 +137,25 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                 "CKPT LEVEL --episodes N` does; results in the run's DuckDB and the summary); 0 = none.", ge=0)
     ] = 8
 
+    # ---- tracking and periodic evaluation (learn/tracking.py, learn/periodic_eval.py) --------
+    tensorboard: Annotated[
+        bool, _f("Write TensorBoard event files in RUN/tb (the scalars of metrics.jsonl; `tensorboard --logdir runs/`); "
+                 "--no-tensorboard for none.")
+    ] = True
+    tags: Annotated[
+        dict[str, str], _f("Labels of the run (a study sets study, arm and seed): in status.json and in TensorBoard "
+                           "(text and hparams); on the command line --tag KEY=VALUE, repeatable.")
+    ] = {}
+    eval_interval: Annotated[
+        int, _f("Epochs between evaluations of the current policy on eval_levels during training (0 = none); the "
+                "best-scoring policy is kept as RUN/checkpoints/best.pt.", ge=0)
+    ] = 0
+    eval_levels: Annotated[
+        list[str], _f('What the periodic evaluation plays: level files and eval suite names (learn/suites.py); on the '
+                      'command line "a.toml,harvest". Empty: `level`.')
+    ] = []
+    eval_episodes: Annotated[int, _f("Episodes per level of each periodic evaluation.", ge=1)] = 4
+
     # ---- distributed (only under torchrun; see docs/distributed.md) ---------------------------
     backend: Annotated[
         Literal["auto", "gloo", "nccl"],
@@ -182,10 +201,13 @@ def dumps(config: TrainConfig) -> str:
 
 def _toml_line(name: str, value: Any) -> str:
     """`name = value` on one line: a list of tables (the curriculum) inline, since as `[[name]]`
-    tables (what the encoder writes for long ones) every field after it would belong to its last table."""
+    tables (what the encoder writes for long ones) every field after it would belong to its last table.
+    A table (the tags) is inline for the same reason."""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         tables = ("{ " + ", ".join(_toml_line(k, v) for k, v in t.items()) + " }" for t in value)
         return f"{name} = [" + ", ".join(tables) + "]"
+    if isinstance(value, dict):
+        return f"{name} = {{ " + ", ".join(_toml_line(k, v) for k, v in value.items()) + " }"
     return msgspec.toml.encode({name: value}).decode().strip()
 
 

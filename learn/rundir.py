@@ -12,7 +12,7 @@ from learn import atomic
 from learn.config import ConfigError
 
 # what a run directory that holds a run has in it (docs/training.md, "The run directory")
-RUN_FILES = ("config.toml", "metrics.jsonl", "stats.duckdb", "status.json", "checkpoints")
+RUN_FILES = ("config.toml", "metrics.jsonl", "stats.duckdb", "status.json", "checkpoints", "tb")
 
 
 def refuse_used_run_dir(run_dir: Path) -> None:
@@ -155,6 +155,8 @@ def kept_levels(run_dir: Path, saved: dict) -> dict:
     out = dict(saved)
     if isinstance(out.get("level"), str):
         out["level"] = kept(out["level"])
+    if isinstance(out.get("eval_levels"), list):  # suite names among them have no copy and stay as they are
+        out["eval_levels"] = [kept(p) if isinstance(p, str) else p for p in out["eval_levels"]]
     if isinstance(out.get("curriculum"), list):
         out["curriculum"] = [dict(e, level=kept(e["level"])) if isinstance(e, dict) and isinstance(e.get("level"), str)
                              else e for e in out["curriculum"]]

@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS eval_agents (
 """
 
 
+# the fields of a metrics.jsonl line that say where it is, not what was measured
+LINE_KEYS = ("segment", "epoch", "step", "time")
+
 # how long a connection waits for another process to let go of the file: readers (a monitor,
 # a report, `learn eval` of a finished run) hold it for the moment of a read, and a run's result
 # must not be lost to that moment; a writer that holds it longer is a real conflict
@@ -103,8 +106,11 @@ def _drop_torn_line(path: Path) -> None:
 class RunStats:
     """The run's DuckDB file and metrics log; use as a context manager or call close()."""
 
-    def __init__(self, run_dir: str | Path):
+    def __init__(self, run_dir: str | Path, tensorboard=None):
+        """`tensorboard`: a learn.tracking.TensorBoardLog that gets every metrics.jsonl line's numbers
+        (closed with the stats), or None."""
         self.run_dir = Path(run_dir)
+        self.tensorboard = tensorboard
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.con = connect(self.run_dir / "stats.duckdb")
         self.con.execute(SCHEMA)
@@ -119,11 +125,13 @@ class RunStats:
         monitor can show them without opening the database while the trainer holds it."""
         infos = list(infos)
         now = time.time()
-        line = {"segment": self.segment, "epoch": epoch, "step": step, "time": now}
+        line = dict(zip(LINE_KEYS, (self.segment, epoch, step, now)))
         line.update({k: _num(v) for k, v in metrics.items()})
         line.update({f"episode/{k}": v for k, v in episode_means(infos).items()})
         self._log.write(json.dumps(line) + "\n")
         self._log.flush()
+        if self.tensorboard is not None:
+            self.tensorboard.scalars(step, {k: v for k, v in line.items() if k not in LINE_KEYS})
         mrows = [(self.segment, epoch, step, now, k, _num(v)) for k, v in metrics.items()]
         erows = []
         for info in infos:
@@ -143,6 +151,8 @@ class RunStats:
     def close(self) -> None:
         self._log.close()
         self.con.close()
+        if self.tensorboard is not None:
+            self.tensorboard.close()
 
     def __enter__(self):
         return self

@@ -545,7 +545,9 @@ class StudyRunner:
         if rd.exists() and not resume:  # killed before its first checkpoint: keep it, start again
             rd.rename(rd.with_name(f"{rd.name}.stale-{time.strftime('%Y%m%d-%H%M%S')}"))
         data = {**self.configs[job.arm], **self.run_levels(job.arm), "seed": job.seed, "run_dir": str(rd),
-                "resume": resume, "torch_threads": self.threads(job.arm)}
+                "resume": resume, "torch_threads": self.threads(job.arm),
+                "tags": {**self.configs[job.arm].get("tags", {}), "study": self.study.name, "arm": job.arm,
+                         "seed": str(job.seed)}}
         self.progress(f"  training {job.policy}: {self.total_steps(job.arm):,} agent-steps"
                       f"{' (resumed)' if resume else ''} -> {rd}")
         return data

@@ -36,6 +36,8 @@ def summarize(t, start_step: int, wall: float, checkpoint: Path | None, final: d
         "levels": {k: dict(v) for k, v in t.levels.items()},
         "scored_level": Path(c.level).stem if c.curriculum else None,
         "final_eval": final,
+        # the periodic evaluation's best (learn/periodic_eval.py): score, step, epoch, levels of best.pt
+        "best_eval": dict(t.evaluator.best) if getattr(t, "evaluator", None) and t.evaluator.best else None,
         "episodes": t.episodes_seen,
         "phase_share": {p: t.timer.total[p] / total for p in PHASES},
         "phase_s": dict(t.timer.total),
@@ -90,5 +92,9 @@ def print_summary(s: dict[str, Any]) -> None:
     for k in ("losses/policy", "losses/value", "losses/entropy", "losses/approx_kl", "losses/explained_variance"):
         if k in lm:
             t.add_row(k, f"{lm[k]:.4g}")
+    best = s.get("best_eval")
+    if best:
+        t.add_row("best periodic eval", f"score {best['score']:.4g} at step {best['step']:,} "
+                                        f"(checkpoints/best.pt; {', '.join(best['levels'])})")
     t.add_row("checkpoint", str(s["checkpoint"]))
     console().print(t)

@@ -37,6 +37,7 @@ from learn.config import (ConfigError, NonFiniteError, TrainConfig, check_policy
 # before the trainer's parts got their own modules: they stay importable from learn.train (__all__)
 from learn.envs import check_levels, check_workers, curriculum_env_creator, env_creator, env_seed, make_vecenv
 from learn.policy import make_policy, policy_kwargs, sample_actions
+from learn.periodic_eval import PeriodicEval, eval_level_files
 from learn.ppo import PPOSettings, Rollout, compute_gae, ppo_update
 from learn.progress import TrainProgress, clock
 from learn.reference import baseline_scores
@@ -46,6 +47,7 @@ from learn.stats import RunStats, process_identity, write_status
 from learn.summary import print_summary, summarize
 from learn.teacher import Teacher, teacher_coef
 from learn.timing import PHASES, EngineTimings, Timer
+from learn.tracking import TensorBoardLog
 
 __all__ = ["PHASES", "Timer", "Trainer", "clock", "curriculum_env_creator", "env_creator", "env_seed",
            "make_vecenv", "print_summary", "train"]
@@ -100,12 +102,23 @@ class Trainer:
         # the module PPO trains: the policy, or the policy in DDP (which broadcasts rank 0's weights)
         self.train_policy = distributed.wrap_policy(self.dist, self.policy, self.device)
         self._build_rollout(c)
+        # rank 0 alone evaluates and writes (every rank trains the same policy)
+        self.evaluator = PeriodicEval(c, self.run_dir, self.spaces, self.device) \
+            if c.eval_interval and self.dist.is_main else None
         self.stats = RunStats(self.run_dir) if self.dist.is_main else None
+        if self.stats is not None:  # only once the database opens: a refused start leaves no tb/ behind
+            self.stats.tensorboard = self._tensorboard(c)
         if self.dist.is_main:  # only now that the level, policy, checkpoint and stats are known to fit
-            keep_levels(self.run_dir, c.level, [e.level for e in c.curriculum])
+            keep_levels(self.run_dir, c.level, [e.level for e in c.curriculum]
+                        + (eval_level_files(c.eval_levels) if self.evaluator else []))
             atomic.write_text(self.run_dir / "config.toml", dumps(c))
         self._reset_figures()
         self._first_observation(c, fresh=resume is None)
+
+    def _tensorboard(self, c: TrainConfig) -> TensorBoardLog | None:
+        if not c.tensorboard:
+            return None
+        return TensorBoardLog(self.run_dir, self.global_step, c.tags, to_dict(c), dumps(c))
 
     def _build_model(self, c: TrainConfig) -> None:
         """The envs, and the policy and optimizer that fit their spaces."""
@@ -156,10 +169,13 @@ class Trainer:
         also saves on Ctrl-C, when the other ranks may be gone."""
         if not self.dist.is_main:
             return None
-        payload = dict(model=self.policy.state_dict(), optimizer=self.optimizer.state_dict(), rng=ckpt.rng_state(),
-                       global_step=self.global_step, epoch=self.epoch, config=to_dict(self.config),
-                       policy=self.config.policy, spaces=self.spaces, world_size=self.dist.world_size)
-        return ckpt.save_checkpoint(self.run_dir, payload, self.global_step, self.config.keep_checkpoints)
+        return ckpt.save_checkpoint(self.run_dir, self.payload(), self.global_step, self.config.keep_checkpoints)
+
+    def payload(self) -> dict[str, Any]:
+        """What a checkpoint holds (learn/checkpoint.py), as of now."""
+        return dict(model=self.policy.state_dict(), optimizer=self.optimizer.state_dict(), rng=ckpt.rng_state(),
+                    global_step=self.global_step, epoch=self.epoch, config=to_dict(self.config),
+                    policy=self.config.policy, spaces=self.spaces, world_size=self.dist.world_size)
 
     # ---- one epoch -----------------------------------------------------------------------
     def rollout(self) -> list[dict[str, Any]]:
@@ -263,6 +279,8 @@ class Trainer:
             metrics.update(self._engine_timings.since_last(self.vecenv))
             if self.dist.enabled:
                 metrics["dist/world_size"] = self.dist.world_size
+            if self.evaluator is not None and self.evaluator.due(self.epoch):  # after SPS, which leaves it out
+                metrics.update(self.evaluator.run(self.payload()))
             if self.stats is not None:
                 self.stats.write_epoch(self.epoch, self.global_step, metrics, infos)
             if self.epoch % self.config.checkpoint_interval == 0:
@@ -304,6 +322,8 @@ class Trainer:
             self.reference = baseline_scores(c.level, c.max_steps)
         if self.reference:
             status["reference"] = dict(self.reference)
+        if c.tags:
+            status["tags"] = dict(c.tags)
         if main:
             write_status(self.run_dir, **status)
         progress = None if c.quiet or not main else TrainProgress(c.total_steps, self.global_step)
@@ -316,6 +336,9 @@ class Trainer:
                 sigterm.check()
                 if main and "first_return" not in status and self.first_return == self.first_return:
                     status["first_return"] = self.first_return  # for the monitor's reference line
+                    write_status(self.run_dir, **status)
+                if self.evaluator is not None and self.evaluator.best not in (None, status.get("best_eval")):
+                    status["best_eval"] = dict(self.evaluator.best)  # where best.pt stands: step and score
                     write_status(self.run_dir, **status)
                 if progress:
                     progress.update(self.global_step, m)

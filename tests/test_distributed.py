@@ -93,7 +93,9 @@ def test_two_ranks_identical_params_rank0_writes_steps_summed(tmp_path):
     assert [p.name for p in work.iterdir()] == ["runs"] and len(runs) == 1, list(work.rglob("*"))
     run_dir = runs[0]
     assert {p.name for p in run_dir.iterdir()} == {"config.toml", "status.json", "metrics.jsonl", "stats.duckdb",
-                                                   "checkpoints", "lock", "replays"}  # replays: the final eval's
+                                                   "checkpoints", "lock", "replays", "levels", "tb"}
+    # replays: the final eval's; levels: the run's copies; tb: rank 0's event file alone
+    assert len(list((run_dir / "tb").iterdir())) == 1
     assert len(db(run_dir, "SELECT DISTINCT eval_id FROM evals")) == 1  # one final eval, by rank 0 alone
     status = json.loads((run_dir / "status.json").read_text())
     assert status["state"] == "finished" and status["pid"] == rec[0][0]["pid"] and status["world_size"] == 2

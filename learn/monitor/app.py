@@ -41,7 +41,7 @@ PHASE_DOC = {
     "env": "stepping the envs (the engine)",
     "inference": "rollout: policy, sampling, copies",
     "learn": "GAE and the PPO update",
-    "other": "logging and checkpoints",
+    "other": "logging, checkpoints, periodic evals",
 }
 SOCIAL = (
     ("episode_return", "episode return"),
@@ -238,6 +238,11 @@ class MonitorApp(App[None]):
         levels = sorted(k for k in s.last if k.startswith("level/"))  # a curriculum's levels
         for label, key in SUMMARY + tuple((k[len("level/"):].replace("/", " "), k) for k in levels):
             rows.append((key, [label, _num(s.last.get(key)), Text(sparkline(s.series(key)[1]), style="cyan")]))
+        # the periodic evaluation (learn/periodic_eval.py): its last line, which only every Nth epoch has
+        evaluated = next((r for r in reversed(s.rows) if "eval/score" in r), {})
+        for key in (k for k in evaluated if k.startswith("eval/") and k != "eval/seconds"):
+            label = key.replace("/", " ").replace("mean_return", "return")
+            rows.append((key, [label, _num(evaluated[key]), Text(sparkline(s.series(key)[1]), style="cyan")]))
         for name, b in s.reference.items():
             rows.append((f"reference/{name}", [f"{name} baseline return",
                                                _num(b.get("mean_return") if isinstance(b, dict) else None), Text("")]))

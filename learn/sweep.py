@@ -1,0 +1,450 @@
+"""`python -m learn sweep SWEEP.toml`: search TrainConfig (and training-level) fields with Optuna.
+
+The sweep directory (`--out`, default `runs/sweep-NAME` in the current directory) holds:
+- `plan.json`: the sweep as it was started; a later run with a changed sweep file is refused;
+- `optuna.db`: the Optuna study (SQLite): every trial's parameters, curve, state and value;
+- `trials/NNNN/`: trial NNNN's training level (`level.toml`, when it has level fields or
+  training-only tables) and one ordinary run directory per seed (`seed-S/`);
+- `best.toml` (+ `best_level.toml` when the level is searched), `report.md` and the figures
+  (learn/sweep_report.py).
+
+This process asks Optuna for each trial's parameters and tells it the result; the trial itself
+(learn/sweep_trial.py, `run_trial(task)`) trains, reports its curve to the study, which may
+prune it, and evaluates. `--jobs N` runs N trials at once, each in a spawned process with a
+fixed number of torch threads (the config's `torch_threads`, else 1, as `learn study` does:
+learn/study.py's `_pin_threads` and `_thread_env`), so a trial's numbers do not depend on N.
+
+Resuming is the same command: trials that ended complete or pruned count toward the budget; a
+trial left running by a killed sweep (the sweep holds `OUT/lock`, so any other is stale) is
+marked FAILED and its parameters queued again, as is one interrupted by Ctrl-C or SIGTERM; a
+trial that fails with an error is marked FAILED and does not count (the sweep names it at the
+end, exit 2). The sampler is seeded with its seed plus the number of trials already in the
+study, so a resumed sweep does not propose its first points again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import msgspec
+import tomli_w
+
+from learn.atomic import write_text
+from learn.config import ConfigError, check_policy, from_dict, level_file, read_toml, recipe_file
+from learn.progress import clock
+from learn.study import RUN_THREADS, SMOKE_EVAL, SMOKE_TRAIN, _PassOnSigterm, _pin_threads, _thread_env
+from learn.sweep_spec import (SweepError, grid_values, is_level_param, kind, level_table, load_sweep)
+
+# `--smoke`: the sweep's design at a budget that only checks it runs end to end (CI)
+SMOKE_BUDGET = 2
+
+# trial states that count toward the budget
+COUNTED = ("COMPLETE", "PRUNED")
+
+
+class SweepRunner:
+    def __init__(self, sweep_file: str | Path, out: str | Path | None = None,
+                 progress: Callable[[str], None] | None = print, smoke: bool = False,
+                 trial_fn: Callable[[dict[str, Any]], dict[str, Any]] | None = None):
+        from game.load.level import merge
+
+        self.sweep, self.file = load_sweep(sweep_file)
+        self.smoke = smoke
+        s = self.sweep
+        if smoke:
+            o = s.objective
+            self.sweep = s = msgspec.structs.replace(
+                s, budget=min(s.budget, SMOKE_BUDGET),
+                objective=msgspec.structs.replace(o, seeds=o.seeds[:1], episodes=SMOKE_EVAL["episodes"],
+                                                  max_steps=SMOKE_EVAL["max_steps"]))
+        self.out = Path(out) if out else Path("runs") / f"sweep-{s.name}{'-smoke' if smoke else ''}"
+        self.progress = progress or (lambda _m: None)
+        self.trial_fn = trial_fn
+        self.level = self._find_level(s.level, "$.level")
+        self.eval_levels = [self._find_level(x, f"$.objective.levels[{i}]") for i, x in enumerate(s.objective.levels)] \
+            or [self.level]
+        self.config = self._config()  # what best.toml starts from
+        # every trial: quiet, no baselines of its own, scored by the sweep's evaluation alone
+        self.trial_config = merge(self.config, {"quiet": True, "reference": False, "final_eval": 0})
+        self.shaped = bool(s.train_level) or any(is_level_param(n) for n in s.space)
+        if self.shaped and self.config.get("curriculum"):
+            raise SweepError(f"{self.file}: $.train_level / $.space: level fields need one training level, and the "
+                             f"config has a curriculum; set `curriculum = []` in [train], or search no level fields")
+
+    # ---- what the sweep is ---------------------------------------------------------------
+    def _rel(self, path: str) -> Path:
+        p = Path(path)
+        return (self.file.parent / p).resolve() if not p.is_absolute() and (self.file.parent / p).exists() else p
+
+    def _find_level(self, name: str, where: str) -> str:
+        try:
+            return str(level_file(self._rel(name)).resolve())
+        except ConfigError:
+            pass
+        try:  # a sweep copied out of sweeps/ still finds the shipped `../game/levels/NAME.toml`
+            return str(level_file(Path(name).name).resolve())
+        except ConfigError:
+            raise SweepError(f"{self.file}: {where}: level file {name} not found (relative to {self.file.name}, "
+                             f"or a level in game/levels)") from None
+
+    def _config(self) -> dict[str, Any]:
+        """Recipe < [train] (< the smoke budget): the TrainConfig fields every trial shares."""
+        from game.load.level import merge
+
+        s, data = self.sweep, {}
+        if s.config:
+            recipe = recipe_file(self._rel(s.config))
+            try:
+                data = dict(read_toml(recipe))
+            except ConfigError as e:
+                raise SweepError(f"{self.file}: $.config: {e}") from None
+            data.pop("level", None)  # the sweep's level is the one trained on
+            if data.get("curriculum"):  # the recipe's levels, found from the recipe's own directory
+                data["curriculum"] = [{**e, "level": str(level_file(
+                    recipe.parent / e["level"] if (recipe.parent / e["level"]).exists() else e["level"]))}
+                    for e in data["curriculum"]]
+        data = merge(data, dict(s.train))
+        if self.smoke:
+            data = merge(data, SMOKE_TRAIN)
+            if "teacher_steps" in data:
+                data["teacher_steps"] = min(int(data["teacher_steps"]), SMOKE_TRAIN["total_steps"])
+        try:
+            from_dict({**data, "level": self.level}, f"{self.file} $.train")
+        except ConfigError as e:
+            raise SweepError(str(e)) from None
+        return data
+
+    def plan(self) -> dict[str, Any]:
+        """What the sweep is: written to plan.json, compared on every later start (the budget
+        may grow: the same command with a larger budget runs more trials)."""
+        sweep = {k: v for k, v in msgspec.to_builtins(self.sweep).items() if k != "budget"}
+        return {"sweep": sweep, "file": str(self.file), "level": self.level,
+                "eval_levels": self.eval_levels, "config": self.config}
+
+    def check(self) -> None:
+        """Everything a trial could be refused for, before any trial trains: each value of the
+        space (each end of a range, each choice) makes a valid TrainConfig; the training level
+        with each level value builds and has the spaces of every level the policy is evaluated on."""
+        import game
+        from game.load.level import merge
+        from learn.curriculum import _spaces
+
+        s = self.sweep
+        for name, param in s.space.items():
+            values = param.choices or [param.low, param.high]
+            where = f'$.space."{name}"'
+            for v in values:
+                if is_level_param(name):
+                    continue
+                try:
+                    c = from_dict({**self.trial_config, name: v, "level": self.level}, f"{self.file} {where} = {v!r}")
+                    check_policy(c.policy)
+                except ConfigError as e:
+                    raise SweepError(str(e)) from None
+        want = {}
+        for i, lv in enumerate(self.eval_levels):
+            try:
+                extra = {"max_steps": s.objective.max_steps} if s.objective.max_steps else {}
+                env = game.make_env(lv, num_worlds=1, **extra)
+            except game.LevelError as e:
+                raise SweepError(f"{self.file}: $.objective: level {Path(lv).name}: {e}") from None
+            want[lv] = _spaces(env)
+            env.close()
+        for name, value in [("$.train_level", None)] + [(n, v) for n, p in s.space.items() if is_level_param(n)
+                                                         for v in (p.choices or [p.low, p.high])]:
+            where = name if value is None else f'$.space."{name}" = {value!r}'
+            tables = merge(s.train_level, level_table(name, value)) if value is not None else s.train_level
+            try:
+                env = game.make_env(self.level, num_worlds=1, **tables)
+            except game.LevelError as e:
+                raise SweepError(f"{self.file}: {where}: the training level does not build: {e}") from None
+            got = _spaces(env)
+            env.close()
+            for lv, w in want.items():
+                diff = [f"{k}: {w[k]} vs {got[k]}" for k in w if w[k] != got[k]]
+                if diff:  # the policy trained there is evaluated on lv
+                    raise SweepError(f"{self.file}: {where}: the training level does not share the spaces of "
+                                     f"{Path(lv).name}, where trials are evaluated: " + "; ".join(diff))
+
+    # ---- the study -----------------------------------------------------------------------
+    @property
+    def storage_url(self) -> str:
+        return f"sqlite:///{(self.out / 'optuna.db').resolve()}"
+
+    def open_study(self, create: bool = False):
+        import optuna
+
+        from learn.sweep_trial import make_pruner, open_storage
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)  # the sweep prints its own lines
+        storage = open_storage(self.storage_url)
+        s = self.sweep
+        if not create:
+            return optuna.load_study(study_name=s.name, storage=storage)
+        try:
+            n = len(optuna.load_study(study_name=s.name, storage=storage).trials)
+        except KeyError:
+            n = 0
+        return optuna.create_study(storage=storage, study_name=s.name, direction=s.objective.direction,
+                                   sampler=self._sampler(s.sampler.seed + n), pruner=make_pruner(self._pruner()),
+                                   load_if_exists=True)
+
+    def _sampler(self, seed: int):
+        import optuna
+
+        s = self.sweep
+        if s.sampler.kind == "random":
+            return optuna.samplers.RandomSampler(seed=seed)
+        if s.sampler.kind == "grid":
+            return optuna.samplers.GridSampler({n: grid_values(n, p) for n, p in s.space.items()}, seed=seed)
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=s.sampler.startup_trials)
+
+    def _pruner(self) -> dict[str, Any]:
+        return {**msgspec.to_builtins(self.sweep.pruner), "max_steps": self.total_steps}
+
+    @property
+    def total_steps(self) -> int:
+        return from_dict({**self.trial_config, "level": self.level}).total_steps
+
+    def counts(self, study) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for t in study.get_trials(deepcopy=False):
+            out[t.state.name] = out.get(t.state.name, 0) + 1
+        return out
+
+    def _recover(self, study) -> None:
+        """Trials left RUNNING by a killed sweep: FAILED, and their parameters queued again."""
+        from optuna.trial import TrialState
+
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            study.tell(t.number, state=TrialState.FAIL)
+            study.enqueue_trial(dict(t.params), user_attrs={"retry_of": t.number})
+            self.progress(f"  trial {t.number} was left running (killed): marked failed, its parameters queued again")
+
+    # ---- one trial -----------------------------------------------------------------------
+    def suggest(self, trial) -> dict[str, Any]:
+        out = {}
+        for name, p in self.sweep.space.items():
+            k = kind(name, p)
+            if k == "categorical":
+                out[name] = trial.suggest_categorical(name, p.choices)
+            elif k == "int":
+                out[name] = trial.suggest_int(name, int(p.low), int(p.high), step=int(p.step or 1), log=p.log)
+            else:
+                out[name] = trial.suggest_float(name, float(p.low), float(p.high), step=p.step, log=p.log)
+        return out
+
+    def trial_dir(self, number: int) -> Path:
+        return self.out / "trials" / f"{number:04d}"
+
+    def level_fields(self, params: dict[str, Any], levels: Path) -> dict[str, Any]:
+        """The `level` and `curriculum` of runs with these parameters; a shaped training level is
+        written to `levels` (its base, the sweep's level, plus the training tables)."""
+        from game.load.level import merge
+
+        out: dict[str, Any] = {"level": self.level}
+        if self.shaped:
+            tables = dict(self.sweep.train_level)
+            for name, v in params.items():
+                if is_level_param(name):
+                    tables = merge(tables, level_table(name, v))
+            levels.parent.mkdir(parents=True, exist_ok=True)
+            write_text(levels, tomli_w.dumps({"base": self.level, **tables}))
+            out["curriculum"] = [{"level": str(levels.resolve()), "weight": 1.0}]
+        return out
+
+    def config_fields(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in params.items() if not is_level_param(k)}
+
+    def threads(self) -> int:
+        return int(self.config.get("torch_threads") or RUN_THREADS)
+
+    def task(self, trial, params: dict[str, Any]) -> dict[str, Any]:
+        """What `run_trial` needs (learn/sweep_trial.py), as plain data."""
+        o, d = self.sweep.objective, self.trial_dir(trial.number)
+        base = {**self.trial_config, **self.config_fields(params), **self.level_fields(params, d / "level.toml"),
+                "torch_threads": self.threads()}
+        runs = [{**base, "seed": seed, "run_dir": str((d / f"seed-{seed}").resolve())} for seed in o.seeds]
+        return {"storage": self.storage_url, "study": self.sweep.name, "number": trial.number,
+                "pruner": self._pruner(), "runs": runs, "levels": self.eval_levels, "metric": o.metric,
+                "episodes": o.episodes, "eval_seed": o.eval_seed, "eval_max_steps": o.max_steps}
+
+    def _ask(self, study) -> tuple[Any, dict[str, Any]]:
+        trial = study.ask()
+        params = self.suggest(trial)
+        trial.set_user_attr("dir", str(self.trial_dir(trial.number)))
+        return trial, self.task(trial, params)
+
+    def _tell(self, study, trial, result: dict[str, Any], failed: list[str], requeue: list[dict]) -> None:
+        from optuna.trial import TrialState
+
+        state = result["state"]
+        shown = ", ".join(f"{k}={_fmt(v)}" for k, v in trial.params.items())
+        if state == "complete":
+            trial.set_user_attr("values", result["values"])
+            study.tell(trial, result["value"])
+            self.progress(f"  trial {trial.number} ({shown}): {self.sweep.objective.metric} {result['value']:.4f}")
+        elif state == "pruned":
+            trial.set_user_attr("why", result["why"])
+            study.tell(trial, state=TrialState.PRUNED)
+            self.progress(f"  trial {trial.number} ({shown}): pruned at step {result['step']:,} ({result['why']})")
+        else:
+            trial.set_user_attr("error", result["error"])
+            study.tell(trial, state=TrialState.FAIL)
+            if state == "interrupted":  # not the parameters' fault: they are tried again
+                requeue.append(dict(trial.params))
+            else:
+                failed.append(f"trial {trial.number}: {result['error']}")
+            self.progress(f"  trial {trial.number} ({shown}): FAILED: {result['error']}")
+
+    # ---- running -------------------------------------------------------------------------
+    def run(self, jobs: int = 1, report: bool = True) -> dict[str, Any]:
+        """Trials until `budget` have ended complete or pruned (module docstring); then the report.
+        SweepError, after the others, when a trial failed."""
+        from learn.rundir import RunLock
+
+        if jobs < 1:
+            raise SweepError(f"--jobs must be at least 1, got {jobs}")
+        self.check()
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise SweepError(f"--out {self.out}: cannot be created ({e.strerror}); give a writable directory") from None
+        lock = RunLock(self.out, who="`learn sweep`", fix="give another --out")
+        try:
+            self._write_plan()
+            study = self.open_study(create=True)
+            self._recover(study)
+            failed = self._run(study, jobs)
+        finally:
+            lock.release()
+        if failed:
+            raise SweepError(f"sweep {self.sweep.name}: {len(failed)} trials failed (they do not count toward the "
+                             f"budget; the same command runs others in their place): " + "; ".join(failed))
+        if not report:
+            return {"out": str(self.out)}
+        from learn.sweep_report import write_report
+
+        paths = write_report(self)
+        self.progress(f"report: {paths['md']}" + (f"; best config: {paths['best']}" if "best" in paths else
+                                                  "; no trial completed, so no best config"))
+        return {"out": str(self.out), **{k: str(v) for k, v in paths.items()}}
+
+    def _write_plan(self) -> None:
+        plan, path = self.plan(), self.out / "plan.json"
+        if path.exists():
+            old = json.loads(path.read_text())
+            if {k: v for k, v in old.items() if k != "file"} != {k: v for k, v in plan.items() if k != "file"}:
+                raise SweepError(f"{self.out} holds a sweep made from another version of {self.file.name} (its "
+                                 f"plan.json differs): give another --out, or restore the sweep file")
+            return
+        write_text(path, json.dumps(plan, indent=1) + "\n")
+
+    def _run(self, study, jobs: int) -> list[str]:
+        c = self.counts(study)
+        done = sum(c.get(k, 0) for k in COUNTED)
+        left = max(0, self.sweep.budget - done)
+        self.progress(f"sweep {self.sweep.name}: {done} of {self.sweep.budget} trials done, {left} to run in {self.out}"
+                      + (f", up to {jobs} at once" if jobs > 1 else ""))
+        failed: list[str] = []
+        requeue: list[dict] = []
+        t0 = time.perf_counter()
+        old = _pin_threads(RUN_THREADS)
+        try:
+            if jobs == 1:
+                self._run_in_turn(study, left, failed, requeue)
+            else:
+                self._run_at_once(study, left, jobs, failed, requeue)
+        finally:
+            _pin_threads(old)
+            for params in requeue:
+                study.enqueue_trial(params)
+        self.progress(f"sweep {self.sweep.name}: {left} trials run ({clock(time.perf_counter() - t0)} this session)")
+        return failed
+
+    def _trial_fn(self):
+        if self.trial_fn is not None:
+            return self.trial_fn
+        from learn.sweep_trial import run_trial
+
+        return run_trial
+
+    def _run_in_turn(self, study, left: int, failed: list[str], requeue: list[dict]) -> None:
+        from optuna.trial import TrialState
+
+        fn = self._trial_fn()
+        for i in range(left):
+            trial, task = self._ask(study)
+            self.progress(f"[{i + 1}/{left}] trial {trial.number}")
+            try:
+                result = fn(task)
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the trial is tried again on the next start
+                trial.set_user_attr("error", "interrupted")
+                study.tell(trial, state=TrialState.FAIL)
+                study.enqueue_trial(dict(trial.params))
+                raise
+            except Exception as e:
+                result = {"state": "error", "error": f"{type(e).__name__}: {e}"}
+            self._tell(study, trial, result, failed, requeue)
+
+    def _run_at_once(self, study, left: int, jobs: int, failed: list[str], requeue: list[dict]) -> None:
+        import multiprocessing as mp
+        from multiprocessing.connection import wait
+
+        ctx, fn = mp.get_context("spawn"), self._trial_fn()
+        running: dict[int, tuple[Any, Any, Any, float]] = {}  # sentinel -> (trial, process, pipe, start)
+        guard, asked = _PassOnSigterm(running), 0
+        try:
+            while asked < left or running:
+                while asked < left and len(running) < jobs:
+                    trial, task = self._ask(study)
+                    asked += 1
+                    self.progress(f"[{asked}/{left}] trial {trial.number}")
+                    recv, send = ctx.Pipe(duplex=False)
+                    proc = ctx.Process(target=_trial_worker, args=(fn, task, self.threads(), send),
+                                       name=f"sweep trial {trial.number}")
+                    with _thread_env(self.threads()):
+                        proc.start()
+                    send.close()
+                    running[proc.sentinel] = (trial, proc, recv, time.perf_counter())
+                for sentinel in wait(list(running), timeout=1.0):
+                    trial, proc, recv, _ = running.pop(sentinel)
+                    proc.join()
+                    try:
+                        result = recv.recv()
+                    except (EOFError, OSError):  # it died before it reported (killed, out of memory)
+                        result = {"state": "interrupted",
+                                  "error": f"its process ended (exit code {proc.exitcode}) before it reported"}
+                    recv.close()
+                    proc.close()
+                    self._tell(study, trial, result, failed, requeue)
+                guard.check()
+        except BaseException:
+            guard.stop_all()  # Ctrl-C, SIGTERM or a bug here: the trials stop; their results are told
+            for trial, proc, recv, _ in running.values():
+                result = recv.recv() if recv.poll() else {"state": "interrupted", "error": "interrupted"}
+                self._tell(study, trial, result, failed, requeue)
+            raise
+        finally:
+            guard.restore()
+
+
+def _trial_worker(fn, task: dict[str, Any], threads: int, conn) -> None:
+    """One trial in a spawned process (--jobs > 1): torch threads pinned, then `fn(task)`; sends
+    its result, or {"state": "interrupted" | "error", "error": why}."""
+    try:
+        _pin_threads(threads, interop=True)
+        conn.send(fn(task))
+    except KeyboardInterrupt:
+        conn.send({"state": "interrupted", "error": "interrupted"})
+    except BaseException as e:
+        conn.send({"state": "error", "error": f"{type(e).__name__}: {e}"})
+    finally:
+        conn.close()
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
