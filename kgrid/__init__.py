@@ -1,6 +1,6 @@
 """`kgrid`: one command for the whole project, its subcommands those of the three tools.
 
-    kgrid train|eval|bench|monitor|scorecard|study ...   python -m learn ...
+    kgrid train|eval|bench|monitor|scorecard|study|sweep ...   python -m learn ...
     kgrid validate|render|describe|new|docs ...     python -m game ...
     kgrid play|spectate|replay ...                  python -m viewer ...
     kgrid viewer-bench ...                          python -m viewer bench ...
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 TOOLS = {
-    "learn": ("train", "eval", "bench", "monitor", "scorecard", "study"),
+    "learn": ("train", "eval", "bench", "monitor", "scorecard", "study", "sweep"),
     "game": ("validate", "render", "describe", "new", "docs"),
     "viewer": ("play", "spectate", "replay"),
 }

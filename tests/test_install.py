@@ -21,6 +21,7 @@ def test_route_hands_each_command_to_its_tool():
     assert route(["train", "x.toml", "--seed", "3"]) == ("learn", ["train", "x.toml", "--seed", "3"])
     assert route(["validate", "arena"]) == ("game", ["validate", "arena"])
     assert route(["study", "studies/hamilton.toml", "--smoke"]) == ("learn", ["study", "studies/hamilton.toml", "--smoke"])
+    assert route(["sweep", "sweeps/arena_lr.toml", "--smoke"]) == ("learn", ["sweep", "sweeps/arena_lr.toml", "--smoke"])
     assert route(["spectate", "arena", "--policy", "scripted"]) == ("viewer", ["spectate", "arena", "--policy", "scripted"])
     assert route(["viewer-bench", "--frames", "5"]) == ("viewer", ["bench", "--frames", "5"])
     with pytest.raises(ValueError):

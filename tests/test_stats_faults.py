@@ -77,10 +77,25 @@ def test_eval_while_another_process_holds_the_database(run, tmp_path, capsys, mo
         holder.wait()
 
 
-def test_a_suite_whose_database_is_corrupt_keeps_its_results(tmp_path, capsys):
+def test_a_suite_whose_database_is_corrupt_is_refused_before_its_episodes(tmp_path, capsys):
     db = tmp_path / "bad.duckdb"
     db.write_bytes(b"nope" * 1000)
     assert main(["eval", "--policy", "random", TINY, "--episodes", "2", "--out", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot be opened as DuckDB" in err and str(db) in err
+    assert db.read_bytes() == b"nope" * 1000
+
+
+def test_a_suite_whose_database_fails_at_the_end_keeps_its_results(tmp_path, capsys, monkeypatch):
+    """A database that refuses the rows once the episodes are played (a disk that filled, a file
+    damaged meanwhile): the results are kept as JSON and named."""
+    from learn import config, stats
+
+    def refuse(*a, **kw):
+        raise config.ConfigError(f"{tmp_path / 'stats.duckdb'}: cannot be opened as a DuckDB database (damaged)")
+
+    monkeypatch.setattr(stats, "write_suite", refuse)
+    assert main(["eval", "--policy", "random", TINY, "--episodes", "2", "--out", str(tmp_path)]) == 2
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("error:")]  # beside progress lines
     assert len(err) == 1 and "results are in" in err[0]
     saved = json.loads(Path(err[0].rsplit("results are in ", 1)[1]).read_text())

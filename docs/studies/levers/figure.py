@@ -1,7 +1,7 @@
 """The figure of docs/training.md, "Social acts": each configuration's dose-response (gifts per
 opportunity against r), one line per seed, from the probes' study directories.
 
-    python -m learn study docs/studies/levers/probe.toml --jobs 2     # ... and probe2 .. probe6
+    python -m learn study docs/studies/levers/probe.toml --jobs 2     # ... and probe2 .. probe7
     python docs/studies/levers/figure.py OUT.png [RUNS_DIR]          # RUNS_DIR: default runs/
 """
 
@@ -29,7 +29,9 @@ PANELS = [
     ("probe5", "cb0.5_anneal", "11. entropy 0.1 to 0, 1.2M"),
     ("probe6", "cb0.7_anneal", "12. c/b 0.7: entropy 0.1 to 0, 1.2M"),
     ("probe6", "cb0.7_anneal_teach", "13. c/b 0.7: + giver teacher 300k"),
+    ("probe7", "cb0.7_teach600k", "14. c/b 0.7: giver teacher 600k"),
 ]
+SEEDS = ["seed 0", "seed 1", "seed 2"]  # probes 1-6 ran 2 seeds, probe 7 three
 
 
 def main(out: str, runs: str = "runs") -> None:
@@ -37,7 +39,7 @@ def main(out: str, runs: str = "runs") -> None:
     rows = (len(PANELS) + cols - 1) // cols
     fig = figures.new_figure(300 * cols, 60 + 230 * rows)
     axes = fig.subplots(rows, cols, squeeze=False)
-    colors = figures.colors_for(["seed 0", "seed 1"])
+    colors = figures.colors_for(SEEDS)
     for i, (study, arm, title) in enumerate(PANELS):
         con = duckdb.connect(str(Path(runs) / f"study-{study}" / "study.duckdb"), read_only=True)
         found = con.execute("""SELECT r.seed, p.level, sum(gifts), sum(give_opportunities)
@@ -57,7 +59,7 @@ def main(out: str, runs: str = "runs") -> None:
         ax.set_xticks([0.05, 0.25, 0.5, 0.75, 0.95])
     for j in range(len(PANELS), rows * cols):
         axes[j // cols][j % cols].set_visible(False)
-    figures.legend(fig, ["seed 0", "seed 1"], colors)
+    figures.legend(fig, SEEDS, colors)
     figures.save(fig, out)
 
 
