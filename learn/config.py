@@ -268,6 +268,9 @@ def recipe_file(path: str | Path) -> Path:
     p = Path(path)
     if p.exists():
         return p
+    # a mistyped folder of the user's own must not turn into a shipped recipe of the same name
+    if not (p.parent == Path(".") or (p.parent.name == "recipes" and not p.parent.exists())):
+        return p
     for candidate in (RECIPES_DIR / p.name, RECIPES_DIR / f"{p.name}.toml"):
         if candidate.is_file():
             return candidate

@@ -119,9 +119,11 @@ KEPT_LEVELS = "levels"  # RUN/levels/: copies of the run's level files, and sour
 
 
 def keep_levels(run_dir: Path, level: str, curriculum: list[str]) -> None:
-    """Copies of the level files a run trains and is scored on, in RUN/levels/, made when it starts
+    """Copies of the level files a run trains and is scored on (each resolved: its `base` written
+    out), in RUN/levels/, made when it starts
     (sources.json maps each path as config.toml writes it to its copy): the run resumes from them
     from any directory or machine, and goes on as it began if an original changes or moves."""
+    from game.load.level import dump_level, load_level
     from learn.config import level_file
 
     d = run_dir / KEPT_LEVELS
@@ -134,7 +136,9 @@ def keep_levels(run_dir: Path, level: str, curriculum: list[str]) -> None:
         while name in sources.values():  # two curriculum levels of one name from other folders
             name, n = f"{src.stem}-{n}.toml", n + 1
         d.mkdir(parents=True, exist_ok=True)
-        atomic.write_bytes(d / name, src.read_bytes())
+        # the level resolved and written out whole: a `base` it names relative to its own folder
+        # would not be found beside the copy, nor stay as it was if that file changed
+        atomic.write_text(d / name, dump_level(load_level(src)))
         sources[path] = name
     atomic.write_text(d / "sources.json", json.dumps(sources, indent=1) + "\n")
 
@@ -149,7 +153,10 @@ def kept_levels(run_dir: Path, saved: dict) -> dict:
         return saved
 
     def kept(path: str) -> str:
-        name = sources.get(path) or (Path(path).name if (d / Path(path).name).is_file() else None)
+        # a path config.toml got from an earlier resume points into some run's levels/ (this one's,
+        # wherever it was then); any other path maps only through sources.json
+        mine = Path(path).parent.name == KEPT_LEVELS and (d / Path(path).name).is_file()
+        name = sources.get(path) or (Path(path).name if mine else None)
         return str((d / name).resolve()) if name and (d / name).is_file() else path
 
     out = dict(saved)

@@ -25,6 +25,7 @@ study, so a resumed sweep does not propose its first points again.
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -416,7 +417,10 @@ class SweepRunner:
                     try:
                         result = recv.recv()
                     except (EOFError, OSError):  # it died before it reported (killed, out of memory)
-                        result = {"state": "interrupted",
+                        # stopped by a signal we pass on (Ctrl-C, SIGTERM): tried again; died on its own
+                        # (out of memory, a crash): the parameters' fault as far as anyone can tell, named
+                        stopped = proc.exitcode in (-signal.SIGTERM, -signal.SIGINT)
+                        result = {"state": "interrupted" if stopped else "error",
                                   "error": f"its process ended (exit code {proc.exitcode}) before it reported"}
                     recv.close()
                     proc.close()

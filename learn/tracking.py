@@ -26,6 +26,16 @@ HPARAM_METRICS = ("charts/episode_return", "charts/hearts", "eval/score")
 HPARAM_FIELDS = ("level", "policy", "seed", "learning_rate", "total_steps")
 
 
+def check_tensorboard() -> None:
+    """ConfigError unless TensorBoard can be written: checked before the run directory is claimed,
+    so that a missing package never leaves a half-made run behind."""
+    import importlib.util
+
+    if importlib.util.find_spec("tensorboard") is None:
+        raise ConfigError("tensorboard: the tensorboard package is not installed (pip install "
+                          "tensorboard==2.21.0), or train with --no-tensorboard")
+
+
 class TensorBoardLog:
     """One session's SummaryWriter on RUN/tb."""
 

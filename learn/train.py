@@ -47,7 +47,7 @@ from learn.stats import RunStats, process_identity, write_status
 from learn.summary import print_summary, summarize
 from learn.teacher import Teacher, teacher_coef
 from learn.timing import PHASES, EngineTimings, Timer
-from learn.tracking import TensorBoardLog
+from learn.tracking import TensorBoardLog, check_tensorboard
 
 __all__ = ["PHASES", "Timer", "Trainer", "clock", "curriculum_env_creator", "env_creator", "env_seed",
            "make_vecenv", "print_summary", "train"]
@@ -84,6 +84,8 @@ class Trainer:
     def _check_config(c: TrainConfig) -> None:
         """What can be refused before anything is built (or any process group joined)."""
         check_levels(c)
+        if c.tensorboard:
+            check_tensorboard()
         if c.torch_threads:
             torch.set_num_threads(c.torch_threads)
         check_policy(c.policy)
@@ -374,15 +376,17 @@ class Trainer:
                 with atomic.unless_failing(failing):
                     write_status(self.run_dir, **shown, ended=time.time(), global_step=self.global_step)
             distributed.shutdown(self.dist, ok=status["state"] == "finished")
-            sigterm.restore()
+            if not evaluating:
+                sigterm.restore()
         wall = time.perf_counter() - t0
         final = None
-        if evaluating:
+        if evaluating:  # SIGTERM stays ignored (shielded) for these seconds: it must not lose "finished"
             try:
                 final = self.final_eval(last_ckpt)
-            finally:  # the training is done whatever the evaluation meets
+            finally:  # the training is done whatever the evaluation meets (Ctrl-C included)
                 write_status(self.run_dir, **status, ended=time.time(), global_step=self.global_step)
                 self.close()
+                sigterm.restore()
         summary = summarize(self, start_step, wall, last_ckpt, final)
         if not c.quiet and main:
             print_summary(summary)

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from game.load.level import load_level
 from learn.__main__ import main
+from learn.rundir import keep_levels, kept_levels
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "levels" / "tiny_harvest.toml"
@@ -25,7 +27,7 @@ def test_a_run_resumes_from_another_directory_with_its_own_copy_of_the_level(tmp
     monkeypatch.chdir(work)
     assert main(["train", "scarce.toml", "--total-steps", "256", "--run-dir", "run", *SMALL]) == 0
     run = work / "run"
-    assert (run / "levels" / "scarce.toml").read_bytes() == TINY.read_bytes()
+    assert load_level(run / "levels" / "scarce.toml") == load_level(TINY)
     assert json.loads((run / "levels" / "sources.json").read_text()) == {"scarce.toml": "scarce.toml"}
     (work / "scarce.toml").write_text("this is no longer a level")  # the original changes: the run goes on as it began
     elsewhere = tmp_path / "elsewhere"
@@ -57,3 +59,28 @@ def test_a_study_copied_out_of_studies_finds_its_shipped_levels(study, tmp_path,
     runner = StudyRunner(copied, out=tmp_path / "out", progress=None)
     for arm in runner.arms:
         assert runner._level_of(runner.arms[arm]) == (ROOT / "game" / "levels" / f"{study}.toml").resolve()
+
+
+def test_a_kept_level_with_a_base_loads_from_the_copy(tmp_path):
+    """The default recipe trains on game/levels/training/arena_short.toml (base = "../arena.toml"):
+    its copy is the level written out whole, so it loads beside no base and stays as it began."""
+    import game
+
+    short = ROOT / "game" / "levels" / "training" / "arena_short.toml"
+    assert "base" in short.read_text()
+    run = tmp_path / "run"
+    run.mkdir()
+    keep_levels(run, "game/levels/arena.toml", [str(short)])
+    saved = kept_levels(run, {"level": "game/levels/arena.toml", "curriculum": [{"level": str(short), "weight": 1}]})
+    copy = Path(saved["curriculum"][0]["level"])
+    assert copy.parent == (run / "levels").resolve() and "base" not in copy.read_text()
+    assert load_level(copy) == load_level(short)
+    game.make_env(str(copy), num_worlds=1).close()
+    # a path that is no copy of this run's (not in sources.json, not in a levels/ folder) stays itself
+    assert kept_levels(run, {"level": "other/arena.toml"})["level"] == "other/arena.toml"
+
+
+def test_a_mistyped_recipe_folder_is_not_taken_for_a_shipped_recipe(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--config", "experiments/v2/arena.toml", "--dry-run"]) == 2
+    assert "experiments/v2/arena.toml: config file not found" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from game.load.level import load_level
 from learn import checkpoint as ckpt
 from learn.__main__ import main
 from learn.config import load_config
@@ -58,7 +59,7 @@ def test_resume_without_config_toml_goes_on_with_the_checkpoints_config(tiny_run
     saved = load_config(run_dir / "config.toml")
     # the level is the run's own copy of the one it began on (learn/rundir.py, keep_levels)
     assert Path(saved.level) == (run_dir / "levels" / Path(LEVEL).name).resolve()
-    assert Path(saved.level).read_bytes() == (ROOT / LEVEL).read_bytes()
+    assert load_level(saved.level) == load_level(ROOT / LEVEL)
     assert (saved.horizon, saved.max_steps, saved.num_worlds) == (16, 20, 1)
     assert json.loads((run_dir / "metrics.jsonl").read_text().splitlines()[-1])["step"] == 6 * EPOCH
     empty = tmp_path / "nothing"
@@ -216,3 +217,40 @@ def test_a_refused_start_leaves_no_empty_run_directory(tmp_path, monkeypatch, ca
     mine.mkdir()
     assert main(["train", LEVEL, "--run-dir", str(mine), "--total-steps", "64", "--quiet", "--no-reference"]) == 2
     assert mine.is_dir()
+
+
+def test_without_tensorboard_a_run_is_refused_before_its_directory_is_made(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else real(name, *a))
+    d = tmp_path / "run"
+    assert main(["train", LEVEL, "--run-dir", str(d), "--total-steps", "64", "--quiet", "--no-reference"]) == 2
+    assert "--no-tensorboard" in capsys.readouterr().err
+    assert not d.exists()
+
+
+def test_sigterm_during_the_final_evaluation_keeps_the_run_finished(tmp_path):
+    """The run says `running` through its final evaluation; a SIGTERM then must not leave it so
+    (a finished run taken for a crashed one, or trained again by a study)."""
+    d = tmp_path / "run"
+    cmd = [sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(d), "--total-steps", str(2 * EPOCH),
+           "--num-worlds", "1", "--horizon", "16", "--max-steps", "20", "--quiet", "--no-reference",
+           "--no-tensorboard", "--final-eval", "400"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                if json.loads((d / "status.json").read_text()).get("phase") == "final evaluation":
+                    break
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.01)
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=300)
+    finally:
+        proc.kill()
+    status = json.loads((d / "status.json").read_text())
+    assert status["state"] == "finished" and "phase" not in status
