@@ -26,13 +26,13 @@ the field.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 from learn.coop import COOP_COLUMNS
+from learn.spec_file import decode_spec
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # what a report shows when the study names no metrics (columns of suite_episodes, learn/coop.py)
@@ -113,40 +113,12 @@ _STUDY_OWNED = {"level", "seed", "run_dir", "resume"}
 def load_study(path: str | Path) -> tuple[Study, Path]:
     """(the study, its file's resolved path); StudyError names the file and the field."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise StudyError(f"{p}: study file not found") from None
-    except IsADirectoryError:
-        raise StudyError(f"{p}: is a directory; give a study TOML file (studies/*.toml)") from None
-    try:
-        bad = _non_finite(msgspec.toml.decode(raw))
-        if bad:  # NaN != NaN: plan.json would never match again, and the report cannot draw it
-            raise StudyError(f"{p}: {bad}: expected a finite number (nan and inf mean nothing in a study)")
-        study = msgspec.toml.decode(raw, type=Study)
-    except msgspec.ValidationError as e:
-        raise StudyError(f"{p}: {e}") from None
-    except msgspec.DecodeError as e:
-        raise StudyError(f"{p}: not valid TOML: {e}") from None
-    except UnicodeDecodeError as e:
-        raise StudyError(f"{p}: not a UTF-8 text file (byte {e.start}); save it as UTF-8") from None
+    study = decode_spec(p, Study, StudyError, "study", "studies")
     _check(study, p)
     missing = [r.name for r in study.ratios if r.name not in study.metrics]
     if missing:  # a ratio is defined to be reported: one left out of `metrics` is shown after them
         study = msgspec.structs.replace(study, metrics=[*study.metrics, *missing])
     return study, p.resolve()
-
-
-def _non_finite(value: Any, where: str = "$") -> str | None:
-    """The path of the first nan or inf in decoded TOML, None when there is none."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return where
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for k, v in items:
-        found = _non_finite(v, f"{where}.{k}" if isinstance(k, str) else f"{where}[{k}]")
-        if found:
-            return found
-    return None
 
 
 def _check(s: Study, p: Path) -> None:

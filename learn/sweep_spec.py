@@ -44,7 +44,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from learn.config import TrainConfig
-from learn.study_spec import _NAME, _non_finite
+from learn.spec_file import decode_spec
+from learn.study_spec import _NAME
 
 # what `evaluate()` returns per checkpoint and level, and so what an objective can read
 METRICS = ("mean_return", "hearts_per_agent", "std_return")
@@ -134,23 +135,7 @@ class Sweep(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 def load_sweep(path: str | Path) -> tuple[Sweep, Path]:
     """(the sweep, its file's resolved path); SweepError names the file and the field."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise SweepError(f"{p}: sweep file not found") from None
-    except IsADirectoryError:
-        raise SweepError(f"{p}: is a directory; give a sweep TOML file (sweeps/*.toml)") from None
-    try:
-        bad = _non_finite(msgspec.toml.decode(raw))
-        if bad:
-            raise SweepError(f"{p}: {bad}: expected a finite number (nan and inf mean nothing in a sweep)")
-        sweep = msgspec.toml.decode(raw, type=Sweep)
-    except msgspec.ValidationError as e:
-        raise SweepError(f"{p}: {e}") from None
-    except msgspec.DecodeError as e:
-        raise SweepError(f"{p}: not valid TOML: {e}") from None
-    except UnicodeDecodeError as e:
-        raise SweepError(f"{p}: not a UTF-8 text file (byte {e.start}); save it as UTF-8") from None
+    sweep = decode_spec(p, Sweep, SweepError, "sweep", "sweeps")
     _check(sweep, p)
     return sweep, p.resolve()
 
