@@ -656,7 +656,7 @@ def test_an_unknown_actor_group_is_refused_before_training(tmp_path, capsys):
 def test_a_study_started_twice_on_one_out_trains_each_run_once(tmp_path, capsys):
     """A second `learn study` on a live study directory is refused in one line; the first trains
     every run once (it used to take the first's live runs for killed ones and train them again)."""
-    spec = _tiny_study(tmp_path / "tiny.toml", total_steps=4096)
+    spec = _tiny_study(tmp_path / "tiny.toml", total_steps=2048)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "learn", "study", str(spec), "--out", str(out)]
     first = subprocess.Popen(cmd, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
