@@ -168,3 +168,16 @@ def kept_levels(run_dir: Path, saved: dict) -> dict:
         out["curriculum"] = [dict(e, level=kept(e["level"])) if isinstance(e, dict) and isinstance(e.get("level"), str)
                              else e for e in out["curriculum"]]
     return out
+
+
+def keep_plan(out: Path, plan: dict, refused: Exception) -> None:
+    """OUT/plan.json: written the first time; later the same design must come back (its `file`
+    aside, the path it was started from), else `refused` is raised: one directory never mixes two."""
+    path = out / "plan.json"
+    if path.exists():
+        old = json.loads(path.read_text())
+        if {k: v for k, v in old.items() if k != "file"} != {k: v for k, v in plan.items() if k != "file"}:
+            raise refused
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(path, json.dumps(plan, indent=1) + "\n")

@@ -48,7 +48,7 @@ import tomli_w
 from learn.atomic import write_text
 from learn.config import ConfigError, TrainConfig, from_dict, read_toml
 from learn.progress import clock
-from learn.rundir import lock_holder
+from learn.rundir import keep_plan, lock_holder
 from learn.stats import connect
 from learn.study_spec import StudyError, load_study, predicted
 
@@ -231,16 +231,9 @@ class StudyRunner:
                 "eval": msgspec.to_builtins(s.eval)}
 
     def _write_plan(self) -> None:
-        plan = self.plan()
-        path = self.out / "plan.json"
-        if path.exists():
-            old = json.loads(path.read_text())
-            if {k: v for k, v in old.items() if k != "file"} != {k: v for k, v in plan.items() if k != "file"}:
-                raise StudyError(f"{self.out} holds a study made from another version of {self.file.name} "
-                                 f"(its plan.json differs): give another --out, or restore the study file")
-            return
-        self.out.mkdir(parents=True, exist_ok=True)
-        write_text(path, json.dumps(plan, indent=1) + "\n")
+        keep_plan(self.out, self.plan(), StudyError(
+            f"{self.out} holds a study made from another version of {self.file.name} (its plan.json differs): "
+            f"give another --out, or restore the study file"))
 
     def _check_levels(self) -> None:
         """Every arm's level (and training level, and curriculum level with the arm's overrides)

@@ -24,7 +24,6 @@ study, so a resumed sweep does not propose its first points again.
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ import tomli_w
 from learn.atomic import write_text
 from learn.config import ConfigError, check_policy, from_dict, level_file, read_toml, recipe_file
 from learn.progress import clock
+from learn.rundir import keep_plan
 from learn.study import RUN_THREADS, SMOKE_EVAL, SMOKE_TRAIN, _PassOnSigterm, _pin_threads, _thread_env
 from learn.sweep_spec import (SweepError, grid_values, is_level_param, kind, level_table, load_sweep)
 
@@ -335,14 +335,9 @@ class SweepRunner:
         return {"out": str(self.out), **{k: str(v) for k, v in paths.items()}}
 
     def _write_plan(self) -> None:
-        plan, path = self.plan(), self.out / "plan.json"
-        if path.exists():
-            old = json.loads(path.read_text())
-            if {k: v for k, v in old.items() if k != "file"} != {k: v for k, v in plan.items() if k != "file"}:
-                raise SweepError(f"{self.out} holds a sweep made from another version of {self.file.name} (its "
-                                 f"plan.json differs): give another --out, or restore the sweep file")
-            return
-        write_text(path, json.dumps(plan, indent=1) + "\n")
+        keep_plan(self.out, self.plan(), SweepError(
+            f"{self.out} holds a sweep made from another version of {self.file.name} (its plan.json differs): "
+            f"give another --out, or restore the sweep file"))
 
     def _run(self, study, jobs: int) -> list[str]:
         c = self.counts(study)
