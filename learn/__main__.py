@@ -116,11 +116,13 @@ def _parser() -> argparse.ArgumentParser:
                                   "evaluated on the arm's level (docs/evaluation.md)")
     st.add_argument("--out", help="study directory (default: runs/study-NAME in the current directory); "
                                   "running again resumes it")
-    st.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+    st.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
                     help="train N arm x seed runs at once, each in its own process with a fixed number of torch "
                          "threads (its config's torch_threads, else 1), so results do not depend on N; this "
                          "process evaluates every run and alone writes study.duckdb (default: 1, one after "
-                         "another; about the machine's cores is the most that helps)")
+                         "another; about the machine's cores is the most that helps); with --ray: the runs "
+                         "submitted to the cluster at once (default: as many as it holds)")
+    _add_ray_flags(st, "each arm x seed run", "study.duckdb, the evaluations and the report")
     st.add_argument("--dry-run", action="store_true",
                     help="print the plan, what is done, and an estimate of the time left (a short measured run; "
                          "give --jobs as you will run it)")
@@ -133,9 +135,11 @@ def _parser() -> argparse.ArgumentParser:
                                   "the pruner (docs/training.md, Sweeps)")
     sw.add_argument("--out", help="sweep directory (default: runs/sweep-NAME in the current directory); running "
                                   "again resumes it from its optuna.db")
-    sw.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+    sw.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
                     help="run N trials at once, each in its own process with a fixed number of torch threads (its "
-                         "config's torch_threads, else 1) (default: 1)")
+                         "config's torch_threads, else 1) (default: 1); with --ray: the trials submitted to the "
+                         "cluster at once (default: as many as it holds)")
+    _add_ray_flags(sw, "each trial", "optuna.db (its trials' curves come back to it) and the report")
     sw.add_argument("--smoke", action="store_true",
                     help="check the sweep runs end to end: 2 trials of ~2k agent-steps, one seed, one 40-tick eval "
                          "episode (default --out: runs/sweep-NAME-smoke)")
@@ -398,6 +402,17 @@ def _bench(args) -> int:
     return 0
 
 
+def _add_ray_flags(p, what: str, driver: str) -> None:
+    p.add_argument("--ray", metavar="ADDRESS",
+                   help=f"run {what} as a task on Ray (docs/distributed.md): `local` starts Ray on this machine "
+                        f"with its cores (stopped at the end), `auto` joins the cluster this machine is part of "
+                        f"(`ray start`), `ray://HOST:10001` one elsewhere; CPUs and GPUs per run from the file's "
+                        f"[resources]; this process keeps the directory, {driver}")
+    p.add_argument("--ray-copy", action="store_true",
+                   help="with --ray: workers train in a temporary directory and send each run back whole, even "
+                        "where they see this directory (the path taken by workers without this filesystem)")
+
+
 def _study(args) -> int:
     from learn.study import StudyRunner
 
@@ -407,15 +422,18 @@ def _study(args) -> int:
                                                               if a not in ("--report-only", "--dry-run")))
     if args.dry_run:
         print("\n".join(runner.describe()))
-        est = runner.estimate(jobs=args.jobs)
+        est = runner.estimate(jobs=args.jobs or 1)
         print(estimate_line(est))
+        if args.ray:
+            print(f"(--ray {args.ray}: the estimate is for this machine with --jobs {args.jobs or 1}; a cluster "
+                  f"trains as many runs at once as it holds)")
         return 0
     if args.report_only:
         from learn.study_report import write_report
 
         print(write_report(runner)["md"])
         return 0
-    runner.run(jobs=args.jobs)
+    runner.run(jobs=args.jobs, ray=args.ray, ray_copy=args.ray_copy)
     return 0
 
 
@@ -429,7 +447,7 @@ def _sweep(args) -> int:
 
         print(write_report(runner)["md"])
         return 0
-    runner.run(jobs=args.jobs)
+    runner.run(jobs=args.jobs, ray=args.ray, ray_copy=args.ray_copy)
     return 0
 
 

@@ -69,6 +69,23 @@ def lock_holder(run_dir: Path) -> str | None:
     return None
 
 
+def reclaim_run_dir(run_dir: Path) -> bool:
+    """Before a run is trained (again) into `run_dir` by a study or sweep: True when it holds a
+    checkpoint to resume from; one that stopped before its first checkpoint is moved aside
+    (`NAME.stale-TIME`, kept) so the run starts afresh there. The caller checks first that no live
+    trainer holds it (`lock_holder`)."""
+    import time
+
+    from learn import checkpoint as ckpt
+
+    if not run_dir.exists():
+        return False
+    if ckpt.list_checkpoints(run_dir):
+        return True
+    run_dir.rename(run_dir.with_name(f"{run_dir.name}.stale-{time.strftime('%Y%m%d-%H%M%S')}"))
+    return False
+
+
 def claim_run_dir(run_dir: Path, fresh: bool) -> RunLock:
     """Create the run directory and lock it for this trainer. A `fresh` run (not a resume) is
     refused a directory that holds a run. A disk that cannot take the directory is a

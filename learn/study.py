@@ -29,6 +29,12 @@ numbers, and the study's tables, do not depend on N (nor do N runs on N cores fi
 A job that fails does not stop the others: the study raises StudyError naming every failed
 (arm, seed) and its error once the rest are done. SIGTERM (or Ctrl-C) to the parent is passed
 on to the running trainings, which write a checkpoint and stop; the same command resumes.
+
+`--ray ADDRESS` trains every run as a Ray task instead (learn/ray_cluster.py; docs/distributed.md):
+with the CPUs and GPUs of the study's `[resources]`, at the same torch threads, so the same
+numbers. This process stays the only one that touches the study directory's tables: it
+evaluates each run as its task comes back (a worker without this filesystem sends the run
+directory back whole, learn/run_transfer.py), and the lock, resume and the report are as above.
 """
 
 from __future__ import annotations
@@ -36,7 +42,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,12 +50,14 @@ from typing import Any, Callable
 import msgspec
 import tomli_w
 
+from learn import workers
 from learn.atomic import write_text
 from learn.config import ConfigError, TrainConfig, from_dict, read_toml
 from learn.progress import clock
-from learn.rundir import keep_plan, lock_holder
+from learn.rundir import keep_plan, lock_holder, reclaim_run_dir
 from learn.stats import connect
 from learn.study_spec import StudyError, load_study, predicted
+from learn.workers import RUN_THREADS, PassOnSigterm, RunFailed, pin_threads, thread_env, train_worker
 
 STUDY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS study_runs (
@@ -74,14 +81,12 @@ class Job:
 
 
 # `--smoke`: the study's design at a budget that only checks it runs end to end (CI does this for
-# every shipped study): two seeds, a few thousand agent-steps on one small env, one short episode
+# every shipped study): two seeds, a few thousand agent-steps on one small env, two short episodes
+# (at each grid value of r: a level with one opportunity an episode, as kin_aggression, still gives
+# the control's fit the acts it needs, learn.analysis.MIN_ACTS)
 SMOKE_TRAIN = {"total_steps": 2048, "num_envs": 1, "num_worlds": 1, "horizon": 32, "minibatch_size": 512,
                "checkpoint_interval": 1}
-SMOKE_EVAL = {"episodes": 1, "max_steps": 40}
-
-# torch threads of a study's runs (unless their config sets torch_threads) and of its evaluations:
-# fixed, whatever --jobs is, so that results do not depend on how many runs train at once
-RUN_THREADS = 1
+SMOKE_EVAL = {"episodes": 2, "max_steps": 40}
 
 
 class StudyRunner:
@@ -362,17 +367,34 @@ class StudyRunner:
         return int(self.configs[arm].get("total_steps", TrainConfig().total_steps))
 
     # ---- running ---------------------------------------------------------------------------
-    def run(self, report: bool = True, jobs: int = 1) -> dict[str, Any]:
+    def run(self, report: bool = True, jobs: int | None = None, ray: str | None = None,
+            ray_copy: bool = False) -> dict[str, Any]:
         """Every job not done yet, `jobs` trainings at once (module docstring); then the report.
-        StudyError, once every other job is done, if one failed."""
-        if jobs < 1:
+        `ray`: a Ray address (learn/ray_cluster.py): every training a Ray task, `jobs` of them
+        submitted at once (default: as many as the cluster holds); `ray_copy`: the workers train
+        in temporary directories and send the runs back, as on a cluster without the study
+        directory's filesystem. StudyError, once every other job is done, if one failed."""
+        from contextlib import ExitStack
+
+        if jobs is not None and jobs < 1:
             raise StudyError(f"--jobs must be at least 1, got {jobs}")
+        if ray_copy and not ray:
+            raise StudyError("--ray-copy: only with --ray ADDRESS (it says how Ray workers send runs back)")
         self._check_levels()
-        lock = self._lock()
-        try:
-            return self._run(report, jobs)
-        finally:
-            lock.release()
+        with ExitStack() as stack:
+            cluster = None
+            if ray:
+                from learn.cluster_spec import check_resources
+                from learn.ray_cluster import connect
+
+                check_resources(self.study.resources, {f"arm {a!r}": c for a, c in self.configs.items()},
+                                str(self.file), StudyError)
+                cluster = stack.enter_context(connect(ray, StudyError, self.progress))
+            lock = self._lock()
+            try:
+                return self._run(report, jobs, cluster, ray_copy, stack.close)
+            finally:
+                lock.release()
 
     def _lock(self):
         """One `learn study` process per study directory: a second one would take the first's live
@@ -386,18 +408,34 @@ class StudyRunner:
             raise StudyError(f"--out {self.out}: cannot be created ({e.strerror}); give a writable directory") from None
         return RunLock(self.out, who="`learn study`", fix="give another --out")
 
-    def _run(self, report: bool, jobs: int) -> dict[str, Any]:
+    def _run(self, report: bool, jobs: int | None, cluster=None, copy: bool = False,
+             disconnect: Callable[[], None] = lambda: None) -> dict[str, Any]:
+        from learn.run_transfer import recover
+
         self._write_plan()
         self._write_levels()
+        for job in self.jobs():  # a run sent back from a Ray worker whose swap a kill stopped
+            if job.kind == "trained":
+                recover(self.run_dir(job))
         todo = self.todo()
+        if cluster is not None:
+            jobs = jobs or self._ray_slots(cluster)
+            where = f", on Ray ({cluster.address}), up to {jobs} trainings at once"
+        else:
+            jobs = jobs or 1
+            where = f", up to {jobs} trainings at once" if jobs > 1 else ""
         self.progress(f"study {self.study.name}: {len(self.jobs())} jobs ({len(self.jobs()) - len(todo)} done) "
-                      f"in {self.out}" + (f", up to {jobs} trainings at once" if jobs > 1 else ""))
+                      f"in {self.out}{where}")
         t0 = time.perf_counter()
-        old = _pin_threads(RUN_THREADS)
+        old = pin_threads(RUN_THREADS)
         try:
-            failed = self._run_in_turn(todo) if jobs == 1 else self._run_at_once(todo, jobs)
+            if cluster is not None:
+                failed = self._run_on_ray(todo, cluster, jobs, copy)
+            else:
+                failed = self._run_in_turn(todo) if jobs == 1 else self._run_at_once(todo, jobs)
         finally:
-            _pin_threads(old)
+            pin_threads(old)
+            disconnect()  # a Ray instance started for the trainings is not kept through the report
         if failed:
             raise StudyError(f"study {self.study.name}: {len(failed)} of {len(todo)} jobs failed (the others are "
                              f"done; the same command tries the failed ones again): " + "; ".join(failed))
@@ -445,7 +483,7 @@ class StudyRunner:
         running: dict[int, tuple[Job, Any, Any, float]] = {}  # sentinel -> (job, process, pipe, start)
         spent: list[float] = []
         failed: list[str] = []
-        guard = _PassOnSigterm(running)
+        guard = PassOnSigterm(running)
         try:
             while queue or running:
                 # start trainings while there is room; what needs no training is evaluated here at once
@@ -465,9 +503,9 @@ class StudyRunner:
                         failed.append(self._failed(job, e))
                         continue
                     recv, send = ctx.Pipe(duplex=False)
-                    proc = ctx.Process(target=_train_worker, args=(data, self.threads(job.arm), send),
+                    proc = ctx.Process(target=train_worker, args=(data, self.threads(job.arm), send),
                                        name=f"study {job.policy}")
-                    with _thread_env(self.threads(job.arm)):
+                    with thread_env(self.threads(job.arm)):
                         proc.start()
                     send.close()
                     running[proc.sentinel] = (job, proc, recv, time.perf_counter())
@@ -482,7 +520,7 @@ class StudyRunner:
                     proc.close()
                     try:
                         if what != "ok":
-                            raise _RunFailed(value)
+                            raise RunFailed(value)
                         self.progress(f"  trained {job.policy} in {clock(value['wall_s'])} "
                                       f"({value['SPS']:,.0f} agent-steps/s)")
                         self._evaluate_trained(job)
@@ -497,8 +535,110 @@ class StudyRunner:
             guard.restore()
         return failed
 
+    # ---- --ray: the trainings as Ray tasks (learn/ray_cluster.py, learn/ray_tasks.py) ----------
+    def _ray_cpus(self, arm: str) -> float:
+        from learn.cluster_spec import run_cpus
+
+        return run_cpus(self.study.resources, self.threads(arm))
+
+    def _ray_slots(self, cluster) -> int:
+        """Runs the cluster holds at once. A cluster started here that cannot hold one run is
+        refused; another may grow (an autoscaler): told, and the tasks wait for it."""
+        res = self.study.resources
+        cpus = max(self._ray_cpus(a) for a in self.arms)
+        if not cluster.fits(cpus, res.gpus):
+            need = f"{cpus:g} CPUs and {res.gpus:g} GPUs a run ($.resources in {self.file.name})"
+            have = f"{cluster.cpus:g} CPUs and {cluster.gpus:g} GPUs"
+            if cluster.started:
+                raise StudyError(f"--ray {cluster.address}: this machine has {have}; the study asks {need}: lower "
+                                 f"[resources] cpus / gpus")
+            self.progress(f"  the Ray cluster has {have} now; the study asks {need}: its tasks wait until nodes "
+                          f"that fit join")
+        return cluster.slots(cpus, res.gpus)
+
+    def _run_on_ray(self, todo: list[Job], cluster, jobs: int, copy: bool) -> list[str]:
+        """--ray: up to `jobs` trainings submitted at once, each a Ray task; this process
+        evaluates every job as it comes back (the study's only DuckDB writer), and evaluates what
+        needs no training at once, as --jobs N does. Returns the failures."""
+        res = self.study.resources
+        queue, n = list(todo), len(todo)
+        running: dict[Any, tuple[Job, float]] = {}  # task ref -> (job, start)
+        spent: list[float] = []
+        failed: list[str] = []
+        guard = PassOnSigterm({})  # SIGTERM: raised at the next check(); the tasks are cancelled below
+        with cluster.probe(self.out) as probe:
+            try:
+                while queue or running:
+                    while queue and (len(running) < jobs or not self._needs_training(queue[0])):
+                        job = queue.pop(0)
+                        left = sum(1 for j in queue if j.kind == "trained") + len(running) + (job.kind == "trained")
+                        self._announce(n - len(queue), n, job, left, spent, jobs)
+                        try:
+                            data = self._prepare(job) if self._needs_training(job) else None
+                            if data is None:  # a baseline, or a run finished before a restart
+                                if job.kind == "trained":
+                                    self._evaluate_trained(job)
+                                else:
+                                    self._evaluate_now(job)
+                                continue
+                            payload = self._ray_payload(job, data, probe, copy or cluster.may_copy, copy)
+                        except Exception as e:
+                            failed.append(self._failed(job, e))
+                            continue
+                        ref = cluster.submit(payload, self._ray_cpus(job.arm), res.gpus, res.retries)
+                        running[ref] = (job, time.perf_counter())
+                    for ref in cluster.wait(list(running), timeout=1.0):
+                        job, t1 = running.pop(ref)
+                        try:
+                            self._ray_result(job, cluster.outcome(ref, res.retries))
+                            self._evaluate_trained(job)
+                            spent.append(time.perf_counter() - t1)
+                        except Exception as e:
+                            failed.append(self._failed(job, e))
+                    guard.check()
+            except BaseException:
+                # Ctrl-C, SIGTERM or a bug here: every task is cancelled (a training writes a
+                # checkpoint); those sent back in time are kept, so the same command resumes them
+                for ref in cluster.cancel(list(running)):
+                    try:
+                        self._ray_result(running[ref][0], cluster.outcome(ref, res.retries))
+                    except Exception:
+                        pass
+                raise
+            finally:
+                guard.restore()
+        return failed
+
+    def _ray_payload(self, job: Job, data: dict[str, Any], probe: list[str], send_run: bool,
+                     copy: bool) -> dict[str, Any]:
+        """The task of the job's training (learn/ray_tasks.py): its config with absolute paths
+        (a worker's working directory is not this one's), its levels written out whole, and the
+        run to continue when a worker may not see it (`send_run`)."""
+        from learn.cluster_spec import device_for
+        from learn.run_transfer import absolute_paths, config_levels, level_texts, pack_run
+
+        data = device_for(self.study.resources, absolute_paths(data))
+        rd = data["run_dir"]
+        return {"name": f"study {self.study.name} {job.policy}", "fn": workers.study_run, "args": data,
+                "threads": self.threads(job.arm), "copy": copy, "probe": probe,
+                "levels": level_texts(config_levels(data)), "runs": [rd],
+                "seeds": {rd: pack_run(rd)} if send_run and data["resume"] else {}}
+
+    def _ray_result(self, job: Job, result: dict[str, Any]) -> None:
+        """A task's result: the run sent back (a worker without this filesystem) put in place
+        whole, then RunFailed with its error, or its progress line."""
+        from learn.run_transfer import unpack_run
+
+        for rd, data in result["runs"].items():
+            unpack_run(data, rd)
+        if not result["ok"]:
+            raise RunFailed(result["value"])
+        v = result["value"]
+        self.progress(f"  trained {job.policy} in {clock(v['wall_s'])} ({v['SPS']:,.0f} agent-steps/s)"
+                      + ("" if result["shared"] else f" on {result['node']}, sent back"))
+
     def _failed(self, job: Job, e: BaseException) -> str:
-        why = str(e) if isinstance(e, _RunFailed) else f"{type(e).__name__}: {e}"
+        why = str(e) if isinstance(e, RunFailed) else f"{type(e).__name__}: {e}"
         self.progress(f"  FAILED {job.policy}: {why}")
         return f"{job.policy}: {why}"
 
@@ -515,7 +655,7 @@ class StudyRunner:
         self._evaluate_now(job, ckpt_path, step, train_s)
 
     def _evaluate_now(self, job: Job, checkpoint: str | None = None, step: int = 0, train_s: float = 0.0) -> None:
-        _pin_threads(RUN_THREADS)  # a run trained in this process may have set its own
+        pin_threads(RUN_THREADS)  # a run trained in this process may have set its own
         self._evaluate(job, checkpoint, step, train_s)
 
     def _evaluate_trained(self, job: Job) -> None:
@@ -525,8 +665,6 @@ class StudyRunner:
     def _prepare(self, job: Job) -> dict[str, Any] | None:
         """The TrainConfig fields of the job's run, None when it is finished already; a run
         killed before its first checkpoint is moved aside (seed-S.stale-TIME) to start again."""
-        from learn import checkpoint as ckpt
-
         if self.trained(job):
             return None
         rd = self.run_dir(job)
@@ -534,9 +672,7 @@ class StudyRunner:
         if holder is not None:  # a trainer outlived the study that started it: never train beside it
             raise StudyError(f"{rd} is in use by a trainer (pid {holder}) that this study did not start; wait for "
                              f"it to finish (or stop it), then run the study again")
-        resume = rd.exists() and bool(ckpt.list_checkpoints(rd))
-        if rd.exists() and not resume:  # killed before its first checkpoint: keep it, start again
-            rd.rename(rd.with_name(f"{rd.name}.stale-{time.strftime('%Y%m%d-%H%M%S')}"))
+        resume = reclaim_run_dir(rd)  # killed before its first checkpoint: kept aside, started again
         data = {**self.configs[job.arm], **self.run_levels(job.arm), "seed": job.seed, "run_dir": str(rd),
                 "resume": resume, "torch_threads": self.threads(job.arm),
                 "tags": {**self.configs[job.arm].get("tags", {}), "study": self.study.name, "arm": job.arm,
@@ -631,7 +767,7 @@ class StudyRunner:
         from learn.train import Trainer
 
         arm = self.study.arms[0].name
-        old = _pin_threads(self.threads(arm))
+        old = pin_threads(self.threads(arm))
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 levels = Path(tmp) / "levels"
@@ -667,7 +803,7 @@ class StudyRunner:
                           Path(tmp) / "eval.duckdb", max_steps=1, suite_name="estimate")
                 eval_fixed_s = time.perf_counter() - t0
         finally:
-            _pin_threads(old)
+            pin_threads(old)
         spawn_s = _spawn_seconds() if jobs > 1 else 0.0
         return {"threads": self.threads(arm), "train_sps": sps, "eval_sps": eval_sps,
                 "run_fixed_s": build_s + max(0.0, first_s - per_epoch / sps) + close_s, "save_s": save_s,
@@ -703,7 +839,7 @@ class StudyRunner:
                     + (cal["spawn_s"] if jobs > 1 else 0.0))
 
         work = sum(run_s(j.arm) for j in runs)
-        at_once = max(1, min(jobs, len(runs), _cores() // int(cal["threads"]))) if runs else 1
+        at_once = max(1, min(jobs, len(runs), workers.cores() // int(cal["threads"]))) if runs else 1
         train_s = work / at_once
         eval_s = sum(agent_steps[j.arm] / cal["eval_sps"] + cal["eval_fixed_s"] for j in todo)
         return {"jobs": len(self.jobs()), "todo": len(todo), "runs": len(runs), "at_once": at_once,
@@ -734,14 +870,6 @@ class StudyRunner:
         return lines
 
 
-def _cores() -> int:
-    """CPU cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _spawn_seconds() -> float:
     """Seconds to start a worker process: a fresh interpreter importing the trainer."""
     import subprocess
@@ -766,107 +894,3 @@ def grid_name(r: float) -> str:
 
 def _write_toml(path: Path, data: dict[str, Any]) -> None:
     write_text(path, tomli_w.dumps(data))
-
-
-class _RunFailed(Exception):
-    """A training that failed in its worker process (the message is the worker's error)."""
-
-
-def _pin_threads(n: int, interop: bool = False) -> int:
-    """Set torch's intra-op threads to `n` (and its inter-op threads, where this process still
-    allows it); returns the count before."""
-    import torch
-
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    if interop:
-        try:
-            torch.set_num_interop_threads(n)
-        except RuntimeError:  # settable once, before any inter-op work of the process
-            pass
-    return old
-
-
-_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-
-
-class _thread_env:
-    """The thread variables of the BLAS libraries set to `n` (unless set already) while a worker
-    process starts, so that it inherits them (torch's own threads are pinned in the worker)."""
-
-    def __init__(self, n: int):
-        self.n, self.set = n, []
-
-    def __enter__(self):
-        for k in _THREAD_VARS:
-            if k not in os.environ:
-                os.environ[k] = str(self.n)
-                self.set.append(k)
-
-    def __exit__(self, *exc):
-        for k in self.set:
-            os.environ.pop(k, None)
-
-
-def _train_worker(data: dict[str, Any], threads: int, conn) -> None:
-    """One training run in a spawned process (--jobs > 1): its torch threads pinned, then
-    `train`; sends ("ok", {wall_s, SPS}) or ("error", why) to the parent."""
-    try:
-        _pin_threads(threads, interop=True)
-        from learn.train import train
-
-        summary = train(from_dict(data, "study run"))
-        conn.send(("ok", {"wall_s": float(summary["wall_s"]), "SPS": float(summary["SPS"])}))
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the run wrote a checkpoint and stopped
-        conn.send(("error", "interrupted (a checkpoint was written)"))
-    except BaseException as e:
-        conn.send(("error", f"{type(e).__name__}: {e}"))
-    finally:
-        conn.close()
-
-
-class _PassOnSigterm:
-    """While trainings run in worker processes: SIGTERM to the study is passed on to them (each
-    writes a checkpoint at its next epoch and stops, learn.distributed.SigtermGuard) and raised
-    here as Terminated at the next `check()` (never from the handler, which could land inside a
-    DuckDB commit). `stop_all()` does the same for Ctrl-C and waits for the workers."""
-
-    def __init__(self, running: dict[int, tuple[Any, Any, Any, float]]):
-        self.running, self.got = running, None
-        try:
-            self.old = signal.signal(signal.SIGTERM, self._handle)
-        except ValueError:  # not the main thread
-            self.old = None
-
-    def _handle(self, signum, frame) -> None:
-        self.got = signum
-        self._signal_all(signum)
-
-    def _signal_all(self, signum: int) -> None:
-        for _, proc, _, _ in list(self.running.values()):
-            if proc.is_alive():
-                try:
-                    os.kill(proc.pid, signum)
-                except ProcessLookupError:
-                    pass
-
-    def check(self) -> None:
-        if self.got is not None:
-            from learn.distributed import Terminated
-
-            raise Terminated(f"got signal {self.got}")
-
-    def stop_all(self, grace_s: float = 300.0) -> None:
-        if self.got is None:
-            self._signal_all(signal.SIGTERM)
-        deadline = time.monotonic() + grace_s
-        for _, proc, _, _ in list(self.running.values()):
-            proc.join(max(0.0, deadline - time.monotonic()))
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-
-    def restore(self) -> None:
-        if self.old is not None:
-            signal.signal(signal.SIGTERM, self.old)
-            self.old = None

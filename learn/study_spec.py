@@ -11,6 +11,8 @@
     max_steps = 250
     [eval]
     episodes = 8
+    [resources]                          # what each run asks of a Ray cluster (`--ray`), optional
+    cpus = 1
     [[arms]]
     name = "teams"
     level = "../game/levels/kinship_teams.toml"
@@ -31,6 +33,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from learn.cluster_spec import Resources
 from learn.coop import COOP_COLUMNS
 from learn.spec_file import decode_spec
 
@@ -104,6 +107,8 @@ class Study(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     actors: Annotated[list[str], _f("Groups whose acts the dose-response reads and the control plays (default: "
                                     "every group).")] = []
     arms: Annotated[list[Arm], _f("The arms compared.", min_length=1)]
+    resources: Annotated[Resources, _f("What each run asks of a Ray cluster (`--ray`): cpus, gpus, retries "
+                                       "(learn/cluster_spec.py).")] = msgspec.field(default_factory=Resources)
 
 
 # the fields a study sets on every run itself (a curriculum it takes, with the arm's overrides on)

@@ -12,7 +12,7 @@ This process asks Optuna for each trial's parameters and tells it the result; th
 (learn/sweep_trial.py, `run_trial(task)`) trains, reports its curve to the study, which may
 prune it, and evaluates. `--jobs N` runs N trials at once, each in a spawned process with a
 fixed number of torch threads (the config's `torch_threads`, else 1, as `learn study` does:
-learn/study.py's `_pin_threads` and `_thread_env`), so a trial's numbers do not depend on N.
+learn/workers.py), so a trial's numbers do not depend on N.
 
 Resuming is the same command: trials that ended complete or pruned count toward the budget; a
 trial left running by a killed sweep (the sweep holds `OUT/lock`, so any other is stale) is
@@ -20,6 +20,12 @@ marked FAILED and its parameters queued again, as is one interrupted by Ctrl-C o
 trial that fails with an error is marked FAILED and does not count (the sweep names it at the
 end, exit 2). The sampler is seeded with its seed plus the number of trials already in the
 study, so a resumed sweep does not propose its first points again.
+
+`--ray ADDRESS` runs every trial as a Ray task (learn/ray_cluster.py; docs/distributed.md) with
+the CPUs and GPUs of the sweep's `[resources]`. This process stays the only one that opens
+optuna.db: a trial's curve points come to it through a Ray actor (`Mailbox`), are reported to
+the trial here, and the pruner's answer goes back; the trial's runs land in `trials/NNNN/`,
+trained there or sent back whole by a worker that does not see this directory.
 """
 
 from __future__ import annotations
@@ -36,8 +42,9 @@ from learn.atomic import write_text
 from learn.config import ConfigError, check_policy, from_dict, level_file, read_toml, recipe_file
 from learn.progress import clock
 from learn.rundir import keep_plan
-from learn.study import RUN_THREADS, SMOKE_EVAL, SMOKE_TRAIN, _PassOnSigterm, _pin_threads, _thread_env
+from learn.study import SMOKE_EVAL, SMOKE_TRAIN
 from learn.sweep_spec import (SweepError, grid_values, is_level_param, kind, level_table, load_sweep)
+from learn.workers import RUN_THREADS, PassOnSigterm, pin_threads, thread_env, trial_worker
 
 # `--smoke`: the sweep's design at a budget that only checks it runs end to end (CI)
 SMOKE_BUDGET = 2
@@ -120,8 +127,9 @@ class SweepRunner:
 
     def plan(self) -> dict[str, Any]:
         """What the sweep is: written to plan.json, compared on every later start (the budget
-        may grow: the same command with a larger budget runs more trials)."""
-        sweep = {k: v for k, v in msgspec.to_builtins(self.sweep).items() if k != "budget"}
+        may grow: the same command with a larger budget runs more trials; [resources] say where
+        trials run, not what they are)."""
+        sweep = {k: v for k, v in msgspec.to_builtins(self.sweep).items() if k not in ("budget", "resources")}
         return {"sweep": sweep, "file": str(self.file), "level": self.level,
                 "eval_levels": self.eval_levels, "config": self.config}
 
@@ -268,7 +276,9 @@ class SweepRunner:
         o, d = self.sweep.objective, self.trial_dir(trial.number)
         base = {**self.trial_config, **self.config_fields(params), **self.level_fields(params, d / "level.toml"),
                 "torch_threads": self.threads()}
-        runs = [{**base, "seed": seed, "run_dir": str((d / f"seed-{seed}").resolve())} for seed in o.seeds]
+        tags = {**self.trial_config.get("tags", {}), "sweep": self.sweep.name, "trial": str(trial.number)}
+        runs = [{**base, "seed": seed, "run_dir": str((d / f"seed-{seed}").resolve()),
+                 "tags": {**tags, "seed": str(seed)}} for seed in o.seeds]
         return {"storage": self.storage_url, "study": self.sweep.name, "number": trial.number,
                 "pruner": self._pruner(), "runs": runs, "levels": self.eval_levels, "metric": o.metric,
                 "episodes": o.episodes, "eval_seed": o.eval_seed, "eval_max_steps": o.max_steps}
@@ -302,26 +312,42 @@ class SweepRunner:
             self.progress(f"  trial {trial.number} ({shown}): FAILED: {result['error']}")
 
     # ---- running -------------------------------------------------------------------------
-    def run(self, jobs: int = 1, report: bool = True) -> dict[str, Any]:
+    def run(self, jobs: int | None = None, report: bool = True, ray: str | None = None,
+            ray_copy: bool = False) -> dict[str, Any]:
         """Trials until `budget` have ended complete or pruned (module docstring); then the report.
+        `ray`: a Ray address: every trial a Ray task, `jobs` at once (default: as many as the
+        cluster holds); `ray_copy`: as on workers without this filesystem (learn/ray_cluster.py).
         SweepError, after the others, when a trial failed."""
+        from contextlib import ExitStack
+
         from learn.rundir import RunLock
 
-        if jobs < 1:
+        if jobs is not None and jobs < 1:
             raise SweepError(f"--jobs must be at least 1, got {jobs}")
+        if ray_copy and not ray:
+            raise SweepError("--ray-copy: only with --ray ADDRESS (it says how Ray workers send runs back)")
         self.check()
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise SweepError(f"--out {self.out}: cannot be created ({e.strerror}); give a writable directory") from None
-        lock = RunLock(self.out, who="`learn sweep`", fix="give another --out")
-        try:
-            self._write_plan()
-            study = self.open_study(create=True)
-            self._recover(study)
-            failed = self._run(study, jobs)
-        finally:
-            lock.release()
+        with ExitStack() as stack:
+            cluster = None
+            if ray:
+                from learn.cluster_spec import check_resources
+                from learn.ray_cluster import connect
+
+                check_resources(self.sweep.resources, {"every trial": self.config}, str(self.file), SweepError)
+                cluster = stack.enter_context(connect(ray, SweepError, self.progress))
+            try:
+                self.out.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise SweepError(f"--out {self.out}: cannot be created ({e.strerror}); give a writable directory") \
+                    from None
+            lock = RunLock(self.out, who="`learn sweep`", fix="give another --out")
+            try:
+                self._write_plan()
+                study = self.open_study(create=True)
+                self._recover(study)
+                failed = self._run(study, jobs, cluster, ray_copy)
+            finally:
+                lock.release()
         if failed:
             raise SweepError(f"sweep {self.sweep.name}: {len(failed)} trials failed (they do not count toward the "
                              f"budget; the same command runs others in their place): " + "; ".join(failed))
@@ -339,23 +365,31 @@ class SweepRunner:
             f"{self.out} holds a sweep made from another version of {self.file.name} (its plan.json differs): "
             f"give another --out, or restore the sweep file"))
 
-    def _run(self, study, jobs: int) -> list[str]:
+    def _run(self, study, jobs: int | None, cluster=None, copy: bool = False) -> list[str]:
         c = self.counts(study)
         done = sum(c.get(k, 0) for k in COUNTED)
         left = max(0, self.sweep.budget - done)
-        self.progress(f"sweep {self.sweep.name}: {done} of {self.sweep.budget} trials done, {left} to run in {self.out}"
-                      + (f", up to {jobs} at once" if jobs > 1 else ""))
+        if cluster is not None:
+            jobs = jobs or self._ray_slots(cluster)
+            where = f", on Ray ({cluster.address}), up to {jobs} at once"
+        else:
+            jobs = jobs or 1
+            where = f", up to {jobs} at once" if jobs > 1 else ""
+        self.progress(f"sweep {self.sweep.name}: {done} of {self.sweep.budget} trials done, {left} to run in "
+                      f"{self.out}{where}")
         failed: list[str] = []
         requeue: list[dict] = []
         t0 = time.perf_counter()
-        old = _pin_threads(RUN_THREADS)
+        old = pin_threads(RUN_THREADS)
         try:
-            if jobs == 1:
+            if cluster is not None:
+                self._run_on_ray(study, left, jobs, failed, requeue, cluster, copy)
+            elif jobs == 1:
                 self._run_in_turn(study, left, failed, requeue)
             else:
                 self._run_at_once(study, left, jobs, failed, requeue)
         finally:
-            _pin_threads(old)
+            pin_threads(old)
             for params in requeue:
                 study.enqueue_trial(params)
         self.progress(f"sweep {self.sweep.name}: {left} trials run ({clock(time.perf_counter() - t0)} this session)")
@@ -392,7 +426,7 @@ class SweepRunner:
 
         ctx, fn = mp.get_context("spawn"), self._trial_fn()
         running: dict[int, tuple[Any, Any, Any, float]] = {}  # sentinel -> (trial, process, pipe, start)
-        guard, asked = _PassOnSigterm(running), 0
+        guard, asked = PassOnSigterm(running), 0
         try:
             while asked < left or running:
                 while asked < left and len(running) < jobs:
@@ -400,9 +434,9 @@ class SweepRunner:
                     asked += 1
                     self.progress(f"[{asked}/{left}] trial {trial.number}")
                     recv, send = ctx.Pipe(duplex=False)
-                    proc = ctx.Process(target=_trial_worker, args=(fn, task, self.threads(), send),
+                    proc = ctx.Process(target=trial_worker, args=(fn, task, self.threads(), send),
                                        name=f"sweep trial {trial.number}")
-                    with _thread_env(self.threads()):
+                    with thread_env(self.threads()):
                         proc.start()
                     send.close()
                     running[proc.sentinel] = (trial, proc, recv, time.perf_counter())
@@ -424,25 +458,119 @@ class SweepRunner:
         except BaseException:
             guard.stop_all()  # Ctrl-C, SIGTERM or a bug here: the trials stop; their results are told
             for trial, proc, recv, _ in running.values():
-                result = recv.recv() if recv.poll() else {"state": "interrupted", "error": "interrupted"}
-                self._tell(study, trial, result, failed, requeue)
+                try:
+                    result = recv.recv() if recv.poll() else None
+                except (EOFError, OSError):  # the signal ended it before it reported (the group's SIGTERM)
+                    result = None
+                self._tell(study, trial, result or {"state": "interrupted", "error": "interrupted"}, failed, requeue)
             raise
         finally:
             guard.restore()
 
+    # ---- --ray: the trials as Ray tasks (learn/ray_cluster.py, learn/ray_tasks.py) -----------
+    def _ray_slots(self, cluster) -> int:
+        """Trials the cluster holds at once (a cluster started here that holds none is refused)."""
+        from learn.cluster_spec import run_cpus
 
-def _trial_worker(fn, task: dict[str, Any], threads: int, conn) -> None:
-    """One trial in a spawned process (--jobs > 1): torch threads pinned, then `fn(task)`; sends
-    its result, or {"state": "interrupted" | "error", "error": why}."""
+        res = self.sweep.resources
+        cpus = run_cpus(res, self.threads())
+        if not cluster.fits(cpus, res.gpus):
+            need = f"{cpus:g} CPUs and {res.gpus:g} GPUs a trial ($.resources in {self.file.name})"
+            have = f"{cluster.cpus:g} CPUs and {cluster.gpus:g} GPUs"
+            if cluster.started:
+                raise SweepError(f"--ray {cluster.address}: this machine has {have}; the sweep asks {need}: lower "
+                                 f"[resources] cpus / gpus")
+            self.progress(f"  the Ray cluster has {have} now; the sweep asks {need}: its tasks wait until nodes "
+                          f"that fit join")
+        return cluster.slots(cpus, res.gpus)
+
+    def _run_on_ray(self, study, left: int, jobs: int, failed: list[str], requeue: list[dict], cluster,
+                    copy: bool) -> None:
+        """--ray: up to `jobs` trials at once, each a Ray task. Only this process opens optuna.db:
+        a trial's curve points come here through a Mailbox actor, are reported to its trial here,
+        and the pruner's answer goes back (so the storage needs no filesystem the workers share)."""
+        from learn.cluster_spec import run_cpus
+
+        res = self.sweep.resources
+        cpus = run_cpus(res, self.threads())
+        mailbox = cluster.mailbox()
+        running: dict[Any, Any] = {}  # task ref -> trial
+        guard, asked = PassOnSigterm({}), 0
+        with cluster.probe(self.out) as probe:
+            try:
+                while asked < left or running:
+                    while asked < left and len(running) < jobs:
+                        trial, task = self._ask(study)
+                        asked += 1
+                        self.progress(f"[{asked}/{left}] trial {trial.number}")
+                        payload = self._ray_payload(trial, task, mailbox, probe, copy)
+                        running[cluster.submit(payload, cpus, res.gpus, res.retries)] = trial
+                    ready = cluster.wait(list(running), timeout=0.2)
+                    _serve(mailbox, {t.number: t for t in running.values()})
+                    for ref in ready:
+                        trial = running.pop(ref)
+                        self._tell(study, trial, _safe_result(cluster.outcome, ref, res.retries), failed, requeue)
+                    guard.check()
+            except BaseException:
+                # Ctrl-C, SIGTERM or a bug here: the trials are cancelled; their results are told
+                ended = set(cluster.cancel(list(running)))
+                for ref, trial in running.items():
+                    result = _safe_result(cluster.outcome, ref, res.retries) if ref in ended else \
+                        {"state": "interrupted", "error": "interrupted"}
+                    self._tell(study, trial, result, failed, requeue)
+                raise
+            finally:
+                guard.restore()
+
+    def _ray_payload(self, trial, task: dict[str, Any], mailbox, probe: list[str], copy: bool) -> dict[str, Any]:
+        """The trial's Ray task (learn/ray_tasks.py): its runs' configs, its levels written out
+        whole, and the Mailbox its curve goes through."""
+        from learn import workers
+        from learn.cluster_spec import device_for
+        from learn.run_transfer import config_levels, level_texts
+
+        runs = [device_for(self.sweep.resources, r) for r in task["runs"]]
+        levels = [p for r in runs for p in config_levels(r)] + [p for p in task["levels"] if Path(p).is_file()]
+        return {"name": f"sweep {self.sweep.name} trial {trial.number}", "fn": workers.sweep_trial,
+                "args": {"fn": self.trial_fn, "task": {**task, "runs": runs, "mailbox": mailbox}},
+                "threads": self.threads(), "copy": copy, "probe": probe, "levels": level_texts(levels),
+                "runs": [r["run_dir"] for r in runs], "seeds": {}}
+
+
+def _serve(mailbox, trials: dict[int, Any]) -> None:
+    """The curve points the trials sent since the last call: each reported to its trial (this
+    process's Optuna study, with the sweep's pruner), and the pruner's answer sent back."""
+    import ray
+
+    for key, number, value, step in ray.get(mailbox.take.remote()):
+        trial = trials.get(number)
+        try:
+            trial.report(value, step)
+            prune = trial.should_prune()
+        except Exception:  # the trial ended already (a point from an attempt Ray gave up on)
+            prune = True
+        mailbox.answer.remote(key, bool(prune))
+
+
+def _safe_result(outcome, ref, retries: int) -> dict[str, Any]:
+    """`_trial_result` of a task's outcome; one that cannot be had or put in place (a copy-back
+    that fails: a full disk, a damaged archive) is that trial's error, and the others go on."""
     try:
-        _pin_threads(threads, interop=True)
-        conn.send(fn(task))
-    except KeyboardInterrupt:
-        conn.send({"state": "interrupted", "error": "interrupted"})
-    except BaseException as e:
-        conn.send({"state": "error", "error": f"{type(e).__name__}: {e}"})
-    finally:
-        conn.close()
+        return _trial_result(outcome(ref, retries))
+    except Exception as e:
+        return {"state": "error", "error": f"{type(e).__name__}: {e}"}
+
+
+def _trial_result(result: dict[str, Any]) -> dict[str, Any]:
+    """A trial task's result as `_tell` takes it: its runs sent back (a worker without this
+    filesystem) put in place, then the trial's own result, or why it has none."""
+    from learn.run_transfer import unpack_run
+
+    for rd, data in result["runs"].items():
+        unpack_run(data, rd)
+    if result["ok"]:
+        return result["value"]
+    return {"state": "interrupted" if result["interrupted"] else "error", "error": result["value"]}
 
 
 def _fmt(v: Any) -> str:

@@ -27,6 +27,8 @@ an objective, a budget of trials, a sampler and a pruner.
     seed = 0
     [pruner]
     kind = "median"                       # none | median | hyperband | threshold
+    [resources]                           # what each trial asks of a Ray cluster (`--ray`), optional
+    cpus = 1
 
 Every field is documented on its struct below. `load_sweep` checks what the file alone decides
 and raises SweepError naming the file and the field; what needs the levels and TrainConfig's
@@ -43,6 +45,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from learn.cluster_spec import Resources
 from learn.config import TrainConfig
 from learn.spec_file import decode_spec
 from learn.study_spec import _NAME
@@ -130,6 +133,8 @@ class Sweep(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     objective: Objective = msgspec.field(default_factory=Objective)
     sampler: Sampler = msgspec.field(default_factory=Sampler)
     pruner: Pruner = msgspec.field(default_factory=Pruner)
+    resources: Annotated[Resources, _f("What each trial asks of a Ray cluster (`--ray`): cpus, gpus, retries "
+                                       "(learn/cluster_spec.py).")] = msgspec.field(default_factory=Resources)
 
 
 def load_sweep(path: str | Path) -> tuple[Sweep, Path]:

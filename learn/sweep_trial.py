@@ -3,6 +3,8 @@
 The task (a dict that pickles and JSON-encodes: what a spawned worker, or a Ray task, receives):
 - `storage`, `study`, `number`: the Optuna study the trial belongs to (learn/sweep.py asked
   for it and tells its result; the trial only reports its curve there);
+- `mailbox` (a Ray task only): the driver's Mailbox actor, through which the curve is reported
+  instead (learn/ray_cluster.py): only the driver opens the storage;
 - `pruner`: the sweep's [pruner] table plus `max_steps` (hyperband's max resource);
 - `runs`: one TrainConfig dict per training seed (run_dir, level, curriculum, threads set);
 - `levels`, `metric`, `episodes`, `eval_seed`, `eval_max_steps`: the objective.
@@ -58,16 +60,13 @@ def make_pruner(table: dict[str, Any]):
 
 
 class Reporter:
-    """The trial's curve into the study: `(epoch, step, value) -> stop?`."""
+    """The trial's curve into the study: `(epoch, step, value) -> stop?`. Each point goes to the
+    study through the sweep's storage, or, in a Ray task (the task has a `mailbox`,
+    learn/ray_cluster.py), to the driver, which reports it there and sends the pruner's answer."""
 
     def __init__(self, task: dict[str, Any]):
-        import optuna
-
-        storage = open_storage(task["storage"])
-        study = optuna.load_study(study_name=task["study"], storage=storage, pruner=make_pruner(task["pruner"]))
-        trial_id = storage.get_trial_id_from_study_id_trial_number(storage.get_study_id_from_name(task["study"]),
-                                                                   task["number"])
-        self.trial = optuna.trial.Trial(study, trial_id)
+        mailbox = task.get("mailbox")
+        self.judge = _StorageJudge(task) if mailbox is None else _MailboxJudge(mailbox, int(task["number"]))
         self.every = int(task["pruner"]["report_every"])
         self.max_steps = int(task["pruner"]["max_steps"])
         self.step = 0
@@ -82,10 +81,42 @@ class Reporter:
         if epoch % self.every or not self.episodes:
             return False
         value, self.total, self.episodes = self.total / self.episodes, 0.0, 0
-        self.trial.report(float(value), int(step))
+        prune = self.judge(float(value), int(step))
         self.step = int(step)
         # at its last step the training is done: the evaluation costs less than what is lost
-        return step < self.max_steps and self.trial.should_prune()
+        return step < self.max_steps and prune
+
+
+class _StorageJudge:
+    """A curve point reported to the trial in the sweep's storage; whether the pruner stops it."""
+
+    def __init__(self, task: dict[str, Any]):
+        import optuna
+
+        storage = open_storage(task["storage"])
+        study = optuna.load_study(study_name=task["study"], storage=storage, pruner=make_pruner(task["pruner"]))
+        trial_id = storage.get_trial_id_from_study_id_trial_number(storage.get_study_id_from_name(task["study"]),
+                                                                   task["number"])
+        self.trial = optuna.trial.Trial(study, trial_id)
+
+    def __call__(self, value: float, step: int) -> bool:
+        self.trial.report(value, step)
+        return self.trial.should_prune()
+
+
+class _MailboxJudge:
+    """A curve point sent to the driver through its Mailbox actor; waits for the pruner's answer."""
+
+    def __init__(self, mailbox, number: int):
+        self.mailbox, self.number = mailbox, number
+
+    def __call__(self, value: float, step: int) -> bool:
+        import secrets
+
+        import ray
+
+        key = f"{self.number}:{step}:{secrets.token_hex(4)}"
+        return bool(ray.get(self.mailbox.ask.remote(key, self.number, value, step)))
 
 
 class _CurveTrainer(Trainer):

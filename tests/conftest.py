@@ -55,3 +55,25 @@ def finished_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("monitor") / "finished"
     train(load_config(overrides={**TINY, "run_dir": str(run_dir), "total_steps": 6 * EPOCH}))
     return run_dir
+
+
+@pytest.fixture(scope="session")
+def shipped_smoke(tmp_path_factory):
+    """A shipped study (studies/NAME.toml) run at the smoke budget with --jobs 1, once a session:
+    `shipped_smoke(NAME)` -> its study directory (the smoke test of every shipped study and the Ray
+    comparison read the same one; each reads, none changes it)."""
+    from pathlib import Path
+
+    from learn.__main__ import main
+
+    done: dict[str, Path] = {}
+
+    def run(name: str) -> Path:
+        if name not in done:
+            out = tmp_path_factory.mktemp(f"smoke-{name}") / "out"
+            study = Path(__file__).resolve().parent.parent / "studies" / f"{name}.toml"
+            assert main(["study", str(study), "--smoke", "--out", str(out)]) == 0
+            done[name] = out
+        return done[name]
+
+    return run

@@ -18,6 +18,7 @@ from scipy import stats
 import game
 from learn.__main__ import main
 from learn.coop import EpisodeRecorder, episode_metrics, gini, social_metrics
+from learn.study import SMOKE_EVAL
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDIES = sorted((ROOT / "studies").glob("*.toml"))
@@ -154,18 +155,17 @@ def _study_rows(out: Path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("study", STUDIES, ids=[p.stem for p in STUDIES])
-def test_shipped_study_smoke(study, tmp_path, capsys):
+def test_shipped_study_smoke(study, shipped_smoke):
     """Every shipped study runs end to end at a tiny budget; its report and tables are complete."""
     from learn.study_spec import load_study
 
-    out = tmp_path / "out"
-    assert main(["study", str(study), "--smoke", "--out", str(out)]) == 0
+    out = shipped_smoke(study.stem)
     spec, _ = load_study(study)
     runs, eps = _study_rows(out)
     expected = {(a.name, s, "trained") for a in spec.arms for s in spec.seeds[:2]}
     expected |= {(a.name, -1, b) for a in spec.arms for b in spec.eval.baselines}
     assert {(a, s, k) for a, s, k, _ in runs} == expected and len(runs) == len(expected)
-    per_run = len(spec.eval.relatedness) or 1  # one smoke episode each, at every grid value
+    per_run = SMOKE_EVAL["episodes"] * (len(spec.eval.relatedness) or 1)  # the smoke episodes, at every grid value
     assert all(eps.get(run_id) == per_run for *_, run_id in runs)
     report = (out / "report.md").read_text()
     summary = json.loads((out / "summary.json").read_text())
@@ -429,11 +429,11 @@ _CALIBRATION = {"threads": 1, "train_sps": 1024.0, "eval_sps": 128.0, "run_fixed
 def test_study_estimate_counts_fixed_costs_and_jobs(tmp_path, monkeypatch):
     """The tiny study: 4 runs of 2048 agent-steps (32 epochs of 16 ticks x 4 worlds x 1 agent, so
     32 / 8 + 1 = 5 checkpoints) and 6 evaluations of 2 episodes x 64 ticks x 1 agent."""
-    import learn.study as study
+    import learn.workers as workers
     from learn.study import StudyRunner
 
     monkeypatch.setattr(StudyRunner, "calibrate", lambda self, epochs=2, jobs=1: dict(_CALIBRATION))
-    monkeypatch.setattr(study, "_cores", lambda: 2)
+    monkeypatch.setattr(workers, "cores", lambda: 2)
     runner = StudyRunner(_tiny_study(tmp_path / "tiny.toml"), tmp_path / "out", progress=None)
     run = 2048 / 1024 + 3.0 + 5 * 0.5  # steps, fixed costs, checkpoints
     evals = 6 * (2 * 64 / 128 + 0.25)
@@ -445,7 +445,7 @@ def test_study_estimate_counts_fixed_costs_and_jobs(tmp_path, monkeypatch):
     assert two["at_once"] == 2 and two["train_s"] == pytest.approx(4 * (run + 2.0) / 2)
     many = runner.estimate(jobs=8)  # no more at once than there are cores (2, one thread a run)
     assert many["at_once"] == 2 and many["train_s"] == pytest.approx(two["train_s"])
-    monkeypatch.setattr(study, "_cores", lambda: 16)
+    monkeypatch.setattr(workers, "cores", lambda: 16)
     assert runner.estimate(jobs=8)["at_once"] == 4  # nor than there are runs
     assert not (tmp_path / "out").exists()
 
