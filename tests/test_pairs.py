@@ -165,7 +165,8 @@ def test_every_episodes_relatedness_is_recorded_and_reproducible():
 
 def test_an_agent_that_cannot_pay_for_the_act_has_no_opportunity():
     """Hamilton's receiver has no energy (transfer costs it 1): whatever it holds, it never has a
-    give opportunity; kin_aggression's attacker has none before it holds a laser to spend."""
+    give opportunity; kin_aggression's attacker has none before it holds a laser to spend, and none after
+    tick 1, when its energy is spent."""
     env = game.make_env("hamilton.toml", num_worlds=1, seed=0, max_steps=50)
     rec = PairRecorder(env)
     env.reset()
@@ -177,10 +178,16 @@ def test_an_agent_that_cannot_pay_for_the_act_has_no_opportunity():
     assert c["gifts"][0, 1] > 0 and c["give_opportunities"][0, 1] > 0
     assert c["give_opportunities"][1, 0] == 0 and c["gifts"][1, 0] == 0, "the receiver holds ore but cannot pay"
 
-    env = game.make_env("kin_aggression.toml", num_worlds=1, seed=0, max_steps=50)
-    rec = PairRecorder(env)
-    env.reset()
-    names, fa = env.flat_action_names, np.asarray(env.flat_actions)
-    env.step(np.stack([fa[names.index("rotate_right")], fa[names.index("use")]]).astype(np.int32))
-    env.step(np.stack([fa[names.index("attack_1")], fa[names.index("noop")]]).astype(np.int32))
-    assert rec.counts[0, 0, 0, 1] == 0 and rec.counts[1].sum() == 0, "no laser yet: no opportunity, no attack"
+    def kin_aggression(plan):
+        env = game.make_env("kin_aggression.toml", num_worlds=1, seed=0)
+        rec = PairRecorder(env)
+        env.reset()
+        names, fa = env.flat_action_names, np.asarray(env.flat_actions)
+        for a, v in plan:
+            env.step(np.stack([fa[names.index(a)], fa[names.index(v)]]).astype(np.int32))
+        return rec.counts
+    c = kin_aggression([("attack_2", "use")])
+    assert c[0, 0, 0, 1] == 0 and c[1].sum() == 0, "no laser yet: no opportunity, no attack"
+    c = kin_aggression([("use", "use"), ("noop", "noop"), ("attack_2", "noop"), ("use", "noop")])
+    assert c[0, 0, 0, 1] == 1, "a laser in hand on tick 1, the energy for a strike on tick 1 only"
+    assert c[1].sum() == 0, "the strike on tick 2 has no energy"

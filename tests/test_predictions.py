@@ -60,20 +60,23 @@ def test_a_theft_pays_the_attacker_one_minus_r_h_minus_e(r):
     assert _attacker_return(r, attack=True) - _attacker_return(r, attack=False) == pytest.approx((1 - r) * H - E)
 
 
-def _kin_aggression_return(r: float, attack: bool, e: float) -> float:
-    """game/levels/kin_aggression.toml at relatedness r: the attacker takes a laser and turns to
-    the victim, which mines its ore; then (if `attack`) the attacker strikes."""
-    env = game.make_env("kin_aggression.toml", num_worlds=1, max_steps=10, resources={"laser": {"reward": e}},
+def _kin_aggression_return(r: float, attack: bool, e: float, tick: int = 1) -> float:
+    """game/levels/kin_aggression.toml at relatedness r over its 10-tick episode: the attacker takes a
+    laser while the victim mines its ore; then (if `attack`) the attacker strikes the victim on its
+    front-right diagonal on `tick`, without turning from its lasery, and takes its next laser at tick 5."""
+    env = game.make_env("kin_aggression.toml", num_worlds=1, resources={"laser": {"reward": e}},
                         kinship={"mode": "random", "low": r, "high": r})
     names, fa = env.flat_action_names, np.asarray(env.flat_actions)
     env.reset()
-    plan = [("use", "use"), ("rotate_right", "noop"), ("attack_1" if attack else "noop", "noop")] + [("noop", "noop")] * 5
+    plan = [("use", "use")] + [("use", "noop")] * 8
+    if attack:
+        plan[tick] = ("attack_2", "noop")
     total = 0.0
     for a, v in plan:
         _, rew, *_ = env.step(np.stack([fa[names.index(a)], fa[names.index(v)]]).astype(np.int32))
         total += float(rew[0])
-    if attack:
-        assert env.world["inventory"].items[0, 0, env.resource_names.index("ore")] == 1, "the ore was taken"
+    stolen = env.world["inventory"].items[0, 0, env.resource_names.index("ore")] == 1
+    assert stolen == (attack and tick == 1), "a strike takes the ore on tick 1, and only then"
     env.close()
     return total
 
@@ -83,3 +86,25 @@ def _kin_aggression_return(r: float, attack: bool, e: float) -> float:
 def test_a_theft_in_the_kin_aggression_level_nets_one_minus_r_h_minus_e(r, e):
     h = 1.0
     assert _kin_aggression_return(r, True, e) - _kin_aggression_return(r, False, e) == pytest.approx((1 - r) * h - e)
+
+
+@pytest.mark.parametrize("tick", [2, 5])
+def test_the_kin_aggression_attacker_has_one_opportunity_an_episode(tick):
+    """Its energy pays for a strike on tick 1 only: a strike later fails and costs nothing, so
+    declining on tick 1 is declining for the episode (not striking later)."""
+    assert _kin_aggression_return(0.0, True, 0.5, tick) == pytest.approx(_kin_aggression_return(0.0, False, 0.5))
+
+
+def test_the_kin_aggression_victim_mines_on_tick_0_or_never():
+    """A victim able to mine after the attacker's one chance learned to, leaving nothing to take; its
+    energy pays for `use` on tick 0 only, so it holds its ore whenever the attacker can strike."""
+    held = []
+    for tick in (0, 1):
+        env = game.make_env("kin_aggression.toml", num_worlds=1)
+        names, fa = env.flat_action_names, np.asarray(env.flat_actions)
+        env.reset()
+        for t in range(3):
+            env.step(np.stack([fa[names.index("noop")], fa[names.index("use" if t == tick else "noop")]]).astype(np.int32))
+        held.append(int(env.world["inventory"].items[0, 1, env.resource_names.index("ore")]))
+        env.close()
+    assert held == [1, 0]
