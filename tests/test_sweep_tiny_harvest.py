@@ -67,3 +67,9 @@ def test_the_shipped_sweep_finds_its_bad_region_prunes_and_writes_a_config_that_
     assert config.ent_coef == summary["best"]["params"]["ent_coef"]
     assert config.total_steps == total and Path(config.level).name == "tiny_harvest.toml"
     assert sorted(os.listdir(tmp_path)) == ["out"]  # nothing beside --out
+    # and it trains: `learn train --config best.toml` (a short run; docs/training.md has the full one)
+    r = cli("train", "--config", out / "best.toml", "--total-steps", "4096", "--run-dir", tmp_path / "best_run",
+            "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    status = json.loads((tmp_path / "best_run" / "status.json").read_text())
+    assert status["state"] == "finished" and status["global_step"] >= 4096
