@@ -6,12 +6,12 @@ PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.stamp
 MODE := $(if $(filter-out 0,$(DEBUG)),debug,release)
 BUILD_STAMP := build/.built-$(MODE)
-PYX := $(wildcard engine/systems_cy/*.pyx engine/systems_cy/*.pxd engine/systems_cy/*.h) engine/systems_cy/stepgen.py engine/systems_cy/constgen.py game/rules/constants.py game/rules/features.py
+PYX := $(wildcard engine/systems_cy/*.pyx engine/systems_cy/*.pxd engine/systems_cy/*.h game/mechanics/*/*.pyx) engine/grid.py engine/build.py engine/systems_cy/stepgen.py engine/systems_cy/constgen.py game/mechanics/build.py $(wildcard game/mechanics/*/__init__.py) game/mechanics/registry.py game/mechanics/mechanic.py game/rules/constants.py game/rules/features.py
 # `make train` trains the default recipe (a curriculum to the arena); LEVEL=path trains one level
 RECIPE ?= recipes/arena.toml
 LEVEL ?=
 
-.PHONY: setup build train test bench clean
+.PHONY: setup build train test lint bench clean
 
 setup: $(VENV_STAMP)
 
@@ -36,8 +36,14 @@ train: build
 test: build
 	$(PY) -m pytest $(ARGS)
 
+# the code's style as CI checks it: ruff's lint rules and its formatting (pyproject.toml [tool.ruff])
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
 bench: build
 	$(PY) benchmarks/compare.py $(ARGS)
 
 clean:
 	rm -rf build engine/systems_cy/*.c engine/systems_cy/*.so engine/systems_cy/_build.py engine/systems_cy/*_steps.pxi engine/systems_cy/constants.pxd
+	rm -f game/mechanics/*/*.c game/mechanics/*/*.so game/mechanics/*/*_steps.pxi game/mechanics/constants.pxd game/mechanics/*/constants.pxd

@@ -3,7 +3,7 @@
     python benchmarks/behaviour_cloning.py [--level game/levels/training/arena_short.toml]
         [--samples 300000] [--epochs 12] [--arms "cnn,ego=0;cnn;typed;grid"]
 
-The memoryless scripted baseline (the kickstarting teacher, learn/teacher.py) plays the level and
+The memoryless scripted baseline (the kickstarting teacher, learn/training/teacher.py) plays the level and
 its (observation, flat action) pairs are recorded; each arm (a registered policy name, then
 `ego=0|1` for the egocentric frame, default 1, and `hidden=N`) is trained on 90% of them by
 cross-entropy and then (1) scored on the held-out 10% (agreement with the teacher) and (2) made to
@@ -31,9 +31,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import game  # noqa: E402
 from game.rules.action_table import flat_index  # noqa: E402
-from learn.baselines import ScriptedPolicy  # noqa: E402
-from learn.checkpoint import spaces_of  # noqa: E402
-from learn.policy import make_policy, sample_actions  # noqa: E402
+from learn.evaluation.baselines import ScriptedPolicy  # noqa: E402
+from learn.policies.policy import make_policy, sample_actions  # noqa: E402
+from learn.rundir.checkpoint import spaces_of  # noqa: E402
 
 
 def episode_figures(infos) -> list[tuple[float, float, int]]:

@@ -80,7 +80,7 @@ def jsonl_pairs(run_dir: Path) -> list[tuple[int, int]]:
 
 
 def check(run_dir: Path, before: set[tuple[int, int]], resumed_epoch: int | None, sig: int) -> set:
-    from learn import checkpoint as ckpt
+    from learn.rundir import checkpoint as ckpt
 
     found = ckpt.list_checkpoints(run_dir)
     if found:
@@ -128,7 +128,7 @@ def _wait_first_epoch(run_dir: Path, proc: subprocess.Popen, seen: int, deadline
 
 
 def run(kills: int, seed: int, out: Path, total: int | None = None) -> int:
-    from learn import checkpoint as ckpt
+    from learn.rundir import checkpoint as ckpt
 
     rng = random.Random(seed)
     run_dir = out / "run"

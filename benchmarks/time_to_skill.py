@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 def time_to_skill(level: str, seed: int, targets: list[float], max_steps: int, flags: list[str]) -> dict:
     """{target: (agent-steps, seconds) or None}, plus the final training hearts."""
     from learn.__main__ import _parser, resolve_train_config
-    from learn.train import Trainer
+    from learn.training.train import Trainer
 
     with tempfile.TemporaryDirectory(prefix="time-to-skill-") as d:
         args = _parser().parse_args(["train", level, "--seed", str(seed), "--run-dir", d, "--quiet",

@@ -25,8 +25,8 @@ from matplotlib.figure import Figure  # a figure without pyplot: no window, what
 from scipy import stats
 
 from game.load.level import load_level
-from learn.study import grid_name
-from learn.study_spec import load_study, predicted
+from learn.studies.study import grid_name
+from learn.studies.study_spec import load_study, predicted
 
 STUDY_DIR = "runs/study-kin_aggression-smoke"  # in a notebook: your study directory
 OUT = None  # in a notebook: a PNG path to write, or None to only show the figure below

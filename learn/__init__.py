@@ -1,6 +1,11 @@
 """Training: PPO over the game's native PufferLib env, with checkpoints, run stats and eval.
 
-`learn.train.train(config)` trains; `python -m learn train LEVEL` is the command line.
+`learn.training.train.train(config)` trains; `python -m learn train LEVEL` is the command line
+(learn/__main__.py). The modules live in rooms by job: learn/training/ (what runs a training),
+learn/policies/ (the policies and their encoders), learn/evaluation/ (scoring policies: eval,
+suites, the scorecard, baselines, figures), learn/studies/ (studies and sweeps, locally or on Ray),
+learn/rundir/ (the run directory: locks, atomic files, checkpoints, stats) and learn/monitor/
+(the TUI monitor).
 """
 
 import os

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from learn.config import FIELD_DOCS, ConfigError, NonFiniteError, TrainConfig, dumps, from_dict, read_toml, to_dict
+from learn.training.config import FIELD_DOCS, ConfigError, NonFiniteError, TrainConfig, dumps, from_dict, read_toml, to_dict
 
 _NOT_FLAGS = {"level", "curriculum", "tags", "eval_levels"}  # given by the flags after the loop
 
@@ -54,7 +54,7 @@ class _TagAction(argparse.Action):
 
 
 def _curriculum_flag(text: str) -> list[dict[str, Any]]:
-    from learn.curriculum import CurriculumError, parse_curriculum
+    from learn.training.curriculum import CurriculumError, parse_curriculum
 
     try:
         return [{"level": e.level, "weight": e.weight} for e in parse_curriculum(text)]
@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("checkpoint", nargs="?", help="checkpoint file, a run directory (its latest checkpoint) or "
                                                   "RUN_DIR@STEP (or 'random' / 'scripted'; see --policy)")
     ev.add_argument("level", nargs="?", help="level TOML (or use --suite)")
-    ev.add_argument("--suite", help="named eval suite (learn/suites.py), 'all', or a level TOML file (a suite of "
+    ev.add_argument("--suite", help="named eval suite (learn/evaluation/suites.py), 'all', or a level TOML file (a suite of "
                                     "that one level); results go to DuckDB")
     ev.add_argument("--policy", help="random | scripted: a baseline instead of a checkpoint")
     ev.add_argument("--out", help="where results go: for suites a DuckDB file or directory, for CHECKPOINT LEVEL "
@@ -176,7 +176,7 @@ def _refuse_file_as_dir(flag: str, path: str | Path | None) -> None:
 
 def _refuse_bad_eval_out(out: str | None) -> None:
     """eval --out: a .duckdb file to add to, else a directory."""
-    from learn.scorecard import check_db_target
+    from learn.evaluation.scorecard import check_db_target
 
     if out and Path(out).suffix == ".duckdb":
         check_db_target(out, "--out")
@@ -204,9 +204,9 @@ def resolve_train_config(args: argparse.Namespace) -> TrainConfig:
 def _saved_config(run_dir: Path) -> dict[str, Any]:
     """The config a run was trained with: its config.toml, else the one its latest checkpoint
     carries (never the defaults: a resumed run must go on as it was)."""
-    from learn import checkpoint as ckpt
+    from learn.rundir import checkpoint as ckpt
 
-    from learn.rundir import kept_levels
+    from learn.rundir.rundir import kept_levels
 
     saved = run_dir / "config.toml"
     if saved.is_file():
@@ -218,7 +218,7 @@ def _saved_config(run_dir: Path) -> dict[str, Any]:
 
 
 def _train(args) -> int:
-    from learn.train import train
+    from learn.training.train import train
 
     config = resolve_train_config(args)
     _refuse_file_as_dir("run_dir (--run-dir)", config.run_dir)
@@ -236,8 +236,8 @@ def _train_with_monitor(config: TrainConfig, argv: list[str]) -> int:
     import os
     import subprocess
 
-    from learn.config import default_run_dir, level_file
     from learn.monitor import run_monitor
+    from learn.training.config import default_run_dir, level_file
 
     level_file(config.level)
     run_dir = Path(config.run_dir or default_run_dir(config.level))
@@ -263,8 +263,8 @@ def _monitor(args) -> int:
 
 
 def _eval(args) -> int:
-    from learn.config import resolve_device
-    from learn.evaluate import evaluate
+    from learn.evaluation.evaluate import evaluate
+    from learn.training.config import resolve_device
 
     args.device = resolve_device(args.device)  # a device this machine lacks is named as such, not as a bad checkpoint
     _refuse_bad_eval_out(args.out)
@@ -300,10 +300,10 @@ def _eval(args) -> int:
 
 
 def _eval_suite(args) -> int:
-    from learn.baselines import make_eval_policy
-    from learn.checkpoint import run_dir_of
-    from learn.config import data_dir
-    from learn.suites import is_level_path, level_suite, run_suite
+    from learn.evaluation.baselines import make_eval_policy
+    from learn.evaluation.suites import is_level_path, level_suite, run_suite
+    from learn.rundir.checkpoint import run_dir_of
+    from learn.training.config import data_dir
 
     spec, level = args.policy, args.level
     if spec is None:
@@ -316,7 +316,7 @@ def _eval_suite(args) -> int:
         raise ConfigError("eval --suite needs a CHECKPOINT or --policy random|scripted")
     if args.seed is not None:  # taken silently, it would look like other episodes than were played
         raise ConfigError("--seed is for `eval CHECKPOINT LEVEL`; suite and baseline evals play the suite's fixed "
-                          "seeds (learn/suites.py), so that their scores compare: leave --seed out")
+                          "seeds (learn/evaluation/suites.py), so that their scores compare: leave --seed out")
     if spec not in ("random", "scripted") and args.policy:
         raise ConfigError(f"--policy must be random or scripted, got {spec!r} (give a checkpoint as CHECKPOINT)")
     if bool(args.suite) == bool(level):
@@ -339,7 +339,7 @@ def _eval_suite(args) -> int:
 
 
 def _scorecard(args) -> int:
-    from learn.scorecard import check_db_target, merge, print_scorecard, scorecard, write_chart
+    from learn.evaluation.scorecard import check_db_target, merge, print_scorecard, scorecard, write_chart
 
     if args.merge:
         check_db_target(args.merge)
@@ -368,8 +368,8 @@ def _scorecard(args) -> int:
 
 
 def _bench(args) -> int:
-    from learn.timing import PHASES
-    from learn.train import Trainer
+    from learn.training.timing import PHASES
+    from learn.training.train import Trainer
 
     args.dry_run = False
     config = resolve_train_config(args)
@@ -414,7 +414,7 @@ def _add_ray_flags(p, what: str, driver: str) -> None:
 
 
 def _study(args) -> int:
-    from learn.study import StudyRunner
+    from learn.studies.study import StudyRunner
 
     _refuse_file_as_dir("--out", args.out)
     runner = StudyRunner(args.study, args.out, progress=lambda m: print(m, flush=True), smoke=args.smoke,
@@ -429,7 +429,7 @@ def _study(args) -> int:
                   f"trains as many runs at once as it holds)")
         return 0
     if args.report_only:
-        from learn.study_report import write_report
+        from learn.studies.study_report import write_report
 
         print(write_report(runner)["md"])
         return 0
@@ -438,12 +438,12 @@ def _study(args) -> int:
 
 
 def _sweep(args) -> int:
-    from learn.sweep import SweepRunner
+    from learn.studies.sweep import SweepRunner
 
     _refuse_file_as_dir("--out", args.out)
     runner = SweepRunner(args.sweep, args.out, progress=lambda m: print(m, flush=True), smoke=args.smoke)
     if args.report_only:
-        from learn.sweep_report import write_report
+        from learn.studies.sweep_report import write_report
 
         print(write_report(runner)["md"])
         return 0
@@ -453,7 +453,7 @@ def _sweep(args) -> int:
 
 def estimate_line(est: dict[str, Any]) -> str:
     """`learn study --dry-run`'s estimate, from StudyRunner.estimate."""
-    from learn.progress import clock
+    from learn.training.progress import clock
 
     threads = f"{est['threads']} torch thread{'s' if est['threads'] != 1 else ''}"
     fixed = f"{est['run_fixed_s']:.1f} s a run for envs, trainer and first epoch, {est['save_s']:.2f} s a checkpoint"
@@ -467,12 +467,12 @@ def estimate_line(est: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from game import LevelError
-    from learn.checkpoint import CheckpointError
-    from learn.atomic import DiskError, is_disk_error
-    from learn.scorecard import ScorecardError
-    from learn.study_spec import StudyError
-    from learn.suites import SuiteError
-    from learn.sweep_spec import SweepError
+    from learn.evaluation.scorecard import ScorecardError
+    from learn.evaluation.suites import SuiteError
+    from learn.rundir.atomic import DiskError, is_disk_error
+    from learn.rundir.checkpoint import CheckpointError
+    from learn.studies.study_spec import StudyError
+    from learn.studies.sweep_spec import SweepError
 
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
@@ -491,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(what was written before is intact: files are replaced whole)", file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:
-        from learn.distributed import Terminated
+        from learn.training.distributed import Terminated
 
         if isinstance(e, Terminated):  # SIGTERM: as Ctrl-C, with the shell's code for it
             print("terminated (a checkpoint was written)", file=sys.stderr)
@@ -503,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     code = main()
     if "WORLD_SIZE" in os.environ:  # a torchrun rank (torch is loaded by then anyway)
-        from learn.distributed import exit_rank
+        from learn.training.distributed import exit_rank
 
         exit_rank(code)
     sys.exit(code)

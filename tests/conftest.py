@@ -15,9 +15,9 @@ def _scratch(var: str, prefix: str) -> None:
         atexit.register(shutil.rmtree, os.environ[var], ignore_errors=True)
 
 
-# baseline scores (learn/reference.py) are cached per level: keep the suite's cache apart from the user's
+# baseline scores (learn/evaluation/reference.py) are cached per level: keep the suite's cache apart from the user's
 _scratch("KINSHIP_GRID_CACHE", "kinship-grid-cache-")
-# and a baseline's eval results (learn.config.data_dir) apart from the user's data
+# and a baseline's eval results (learn.training.config.data_dir) apart from the user's data
 _scratch("KINSHIP_GRID_DATA", "kinship-grid-data-")
 
 import pytest
@@ -38,7 +38,7 @@ def pygame_display():
 def tiny_run(tmp_path_factory):
     """One real tiny training run (tests/tiny_training.py) that the trainer's tests read and copy:
     (run directory, the training summary). Tests that change a run work on a copy (copy_run)."""
-    from learn.train import train
+    from learn.training.train import train
     from tests.tiny_training import EPOCH, tiny
 
     run_dir = tmp_path_factory.mktemp("learn") / "run"
@@ -48,8 +48,8 @@ def tiny_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def finished_run(tmp_path_factory):
     """A finished tiny training run of six epochs (tests/monitor_util.py) for the monitor's tests."""
-    from learn.config import load_config
-    from learn.train import train
+    from learn.training.config import load_config
+    from learn.training.train import train
     from tests.monitor_util import EPOCH, TINY
 
     run_dir = tmp_path_factory.mktemp("monitor") / "finished"

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 import game
-from learn import checkpoint as ckpt
+from learn.rundir import checkpoint as ckpt
 
 ARENA = "game/levels/arena.toml"
 

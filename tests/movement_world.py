@@ -1,13 +1,11 @@
-"""A small random world of agents and walls for the movement tests (not a test module)."""
+"""A small random world of agents and walls for the movement tests and the engine's own (not a test
+module; it uses the engine alone: tests/test_engine_alone.py runs it without game/)."""
 
 import msgspec
 import numpy as np
 
 from engine import World, component
 from engine.rng import permutation
-from game.rules.constants import Act
-
-MOVE, ROTATE = int(Act.MOVE), int(Act.ROTATE)  # the kernel reads the game's codes
 
 
 @component(r=np.int32, c=np.int32)

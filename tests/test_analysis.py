@@ -1,4 +1,4 @@
-"""learn/analysis.py: the threshold fit, intervals, contrasts and Holm's correction, checked
+"""learn/studies/analysis.py: the threshold fit, intervals, contrasts and Holm's correction, checked
 against synthetic curves with known answers and against scipy / statsmodels directly."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from learn.analysis import contrast, difference, fit_threshold, holm, interval, mean_ci, nearest
+from learn.studies.analysis import contrast, difference, fit_threshold, holm, interval, mean_ci, nearest
 
 GRID = np.round(np.arange(0, 1.0001, 0.05), 2)
 

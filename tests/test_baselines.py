@@ -5,9 +5,9 @@ import pytest
 
 import game
 from game.rules.constants import DC, DR
-from learn.baselines import RandomPolicy, ScriptedPolicy, make_eval_policy
-from learn.checkpoint import CheckpointError
-from learn.suites import SUITES, get_suite, run_entry
+from learn.evaluation.baselines import RandomPolicy, ScriptedPolicy, make_eval_policy
+from learn.evaluation.suites import SUITES, get_suite, run_entry
+from learn.rundir.checkpoint import CheckpointError
 
 
 @pytest.mark.parametrize("entry", SUITES["all"], ids=lambda e: e.name)

@@ -8,13 +8,13 @@ compared with the kernel on random states and, inside the env, over whole trajec
 import re
 
 import pytest
-from engine.systems_cy.creation import KERNELS
+from game.mechanics.creation.creation import KERNELS
 
 from game import LevelError
 from game.env.gridenv import make_env
 from game.load.level import decode
 from tests.game_states import differential
-from tests.reference import creation as ref
+from game.mechanics.creation import reference_creation as ref
 from tests.scenario_util import DOWN, UP, Scenario, play_like_the_prototype
 
 BUILD = KERNELS["build"]

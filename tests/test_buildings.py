@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from engine.systems_cy.buildings import KERNELS
+from game.mechanics.buildings.buildings import KERNELS
 from game.systems.binding import resolve, scalars
 from game.rules.constants import DC, DR, RES_STATS, STAT_RES, Act, Misc, ResStat
 from tests.game_states import differential, random_state
-from tests.reference import buildings as ref
+from game.mechanics.buildings import reference_buildings as ref
 
 USE = KERNELS["use"]
 TIGHT = {
@@ -182,7 +182,7 @@ def test_building_on_cooldown_fails_until_it_is_over():
 
 
 def test_limited_stock_runs_out_then_regenerates():
-    from engine.systems_cy.cooldown import KERNELS as CD
+    from game.mechanics.buildings.cooldown import KERNELS as CD
 
     s = Scene("mine", buildings={"mine": {"cooldown": 0}})
     s.b.regen_timer[0, s.row] = 0

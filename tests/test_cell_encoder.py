@@ -1,4 +1,4 @@
-"""The grid policy's encoder (learn/cell_encoder.py): each cell's inputs are its channels and a
+"""The grid policy's encoder (learn/policies/cell_encoder.py): each cell's inputs are its channels and a
 one-hot of its building type, the channel scale folded into the weights equals scaling the
 inputs, the agent's own features are thresholds of its inventory and energy, and a grid policy
 trains, checkpoints and acts like the others."""
@@ -8,12 +8,11 @@ import torch
 import torch.nn.functional as F
 
 import game
-from learn import checkpoint as ckpt
-from learn.agent import Agent
-from learn.cell_encoder import CellEncoder
-from learn.cell_inputs import BUILDING_KINDS, ENERGY_THRESHOLDS, INVENTORY_THRESHOLDS
-from learn.policy import make_policy
-from learn.train import train
+from learn.policies.agent import Agent
+from learn.policies.cell_encoder import CellEncoder
+from learn.policies.cell_inputs import BUILDING_KINDS, ENERGY_THRESHOLDS, INVENTORY_THRESHOLDS
+from learn.rundir import checkpoint as ckpt
+from learn.training.train import train
 from tests.encoder_util import ARENA, arena_obs, build_encoder
 from tests.tiny_training import EPOCH, tiny
 

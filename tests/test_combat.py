@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from engine.systems_cy.combat import KERNELS
+from game.mechanics.combat.combat import KERNELS
 from game.systems.binding import resolve, scalars
 from game.rules.constants import RES_STATS, STAT_RES, Act, Misc, ResStat, stat_misc_base
 from tests.game_states import differential, random_state
-from tests.reference import combat as ref
+from game.mechanics.combat import reference_combat as ref
 
 A = 10  # agents per world in tests.game_states' level; 0..4 one team, 5..9 the other
 ME, MATE, FOE, FOE2 = 0, 1, 5, 6

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from engine.ecs.world import Entity
-from engine.systems_cy.cooldown import KERNELS
+from game.mechanics.buildings.cooldown import KERNELS
 from game.systems.binding import resolve
 from tests.game_states import differential, random_state
-from tests.reference import cooldown as ref
+from game.mechanics.buildings import reference_cooldown as ref
 
 COOLDOWN = KERNELS["cooldown"]
 

@@ -3,15 +3,18 @@
 import numpy as np
 import pytest
 
-from engine.systems_cy import decode, freeze, inventory_reward, kinship
+from game.mechanics.actions import decode
+from game.mechanics.actions import freeze
+from game.mechanics.rewards import inventory_reward
+from game.mechanics.kinship import kinship
 from game.rules import constants as C
 from game.systems.binding import resolve, scalars
 from tests.game_states import differential, random_state
 from tests.game_states import run_kernel as run
-from tests.reference import decode as ref_decode
-from tests.reference import freeze as ref_freeze
-from tests.reference import inventory_reward as ref_inventory_reward
-from tests.reference import kinship as ref_kinship
+from game.mechanics.actions import reference_decode as ref_decode
+from game.mechanics.actions import reference_freeze as ref_freeze
+from game.mechanics.rewards import reference_inventory_reward as ref_inventory_reward
+from game.mechanics.kinship import reference_kinship as ref_kinship
 
 SEEDS = range(30)
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from learn.__main__ import main, _parser, resolve_train_config
-from learn.config import load_config
-from learn.curriculum import (CurriculumEnv, CurriculumError, Entry, FixedWeights, LearningProgress,
-                              parse_curriculum)
-from learn.train import train
+from learn.training.config import load_config
+from learn.training.curriculum import (CurriculumEnv, CurriculumError, Entry, FixedWeights,
+                                      LearningProgress, parse_curriculum)
+from learn.training.train import train
 
 TINY = "tests/levels/tiny_harvest.toml"
 HARVEST = "game/levels/harvest.toml"
@@ -129,7 +129,7 @@ def test_mismatched_levels_are_refused_by_name(tmp_path):
 
 
 def test_a_curriculum_run_logs_each_level(tmp_path, capsys):
-    from learn.train import print_summary
+    from learn.training.summary import print_summary
 
     cfg = load_config(overrides=dict(level=HARVEST, curriculum=[{"level": TINY}, {"level": HARVEST, "weight": 2}],
                                      num_envs=2, num_worlds=2, horizon=16, max_steps=16, total_steps=8 * 16 * 8,
@@ -169,8 +169,8 @@ def test_the_default_recipe_builds(tmp_path):
     """recipes/arena.toml (what `make train` runs) resolves: scored on the arena, trained on the
     arena's short-episode variant and the arena itself with the trainer's default policy, the
     teacher's weight still above zero when the run ends, and its levels fit one curriculum env."""
-    from learn.config import TrainConfig, read_toml
-    from learn.train import make_vecenv
+    from learn.training.config import TrainConfig, read_toml
+    from learn.training.envs import make_vecenv
 
     cfg = load_config("recipes/arena.toml", overrides=dict(run_dir=str(tmp_path), num_envs=1))
     assert cfg.level == "game/levels/arena.toml" and cfg.curriculum

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from learn import atomic
 from learn.__main__ import main
+from learn.rundir import atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = str(ROOT / "tests" / "levels" / "tiny_harvest.toml")
@@ -68,7 +68,7 @@ def test_disk_full_at_a_checkpoint_stops_cleanly_and_resumes(tmp_path, capsys, m
 
 def test_status_is_written_in_place_when_the_disk_is_full(tmp_path, monkeypatch):
     """A full disk has no room for a second copy of status.json; the final state must still land."""
-    from learn.stats import write_status
+    from learn.rundir.stats import write_status
 
     write_status(tmp_path, state="running")
     monkeypatch.setattr(atomic, "atomic_open", _full_open)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import torch
 import torch.distributed as dist
 
-from learn import checkpoint as ckpt
-from learn.config import load_config
-from learn.distributed import DistContext, SigtermGuard, explain, state_checksum
-from learn.train import env_seed, train
+from learn.rundir import checkpoint as ckpt
+from learn.training.config import load_config
+from learn.training.distributed import DistContext, SigtermGuard, explain, state_checksum
+from learn.training.envs import env_seed
+from learn.training.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVEL = str(ROOT / "game/levels/arena.toml")

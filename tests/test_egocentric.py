@@ -7,9 +7,9 @@ import torch
 
 import game
 from game.rules.constants import DC, DR
-from learn import checkpoint as ckpt
-from learn.egocentric import EgoFrame, action_maps, cell_maps
-from learn.policy import make_policy
+from learn.policies.egocentric import EgoFrame, action_maps, cell_maps
+from learn.policies.policy import make_policy
+from learn.rundir import checkpoint as ckpt
 
 ORIENT = ("up", "down", "left", "right")
 

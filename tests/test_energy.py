@@ -2,10 +2,10 @@
 
 import pytest
 
-from engine.systems_cy.energy import KERNELS
+from game.mechanics.energy.energy import KERNELS
 from game.systems.binding import resolve, scalars
 from tests.game_states import differential, random_state
-from tests.reference import energy as ref
+from game.mechanics.energy import reference_energy as ref
 
 ENERGY = KERNELS["energy"]
 

@@ -1,4 +1,4 @@
-"""learn/figures.py: colours that follow the name, ranges that bound axes and whiskers, and files
+"""learn/evaluation/figures.py: colours that follow the name, ranges that bound axes and whiskers, and files
 written in every format, whole."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
 from PIL import Image
 
-from learn import figures
-from learn.coop import COOP_COLUMNS, COOP_RANGES
+from learn.evaluation import figures
+from learn.evaluation.coop import COOP_COLUMNS, COOP_RANGES
 
 NAN = float("nan")
 
@@ -51,7 +51,7 @@ def test_metric_ranges():
 
 
 def test_every_cooperation_column_has_a_range():
-    """A column added to learn/coop.py gets its range beside it (COOP_RANGES), or is a rate by its name."""
+    """A column added to learn/evaluation/coop.py gets its range beside it (COOP_RANGES), or is a rate by its name."""
     for c in COOP_COLUMNS:
         assert c in COOP_RANGES or figures.metric_range(c) == (0.0, 1.0), c
     assert set(COOP_RANGES) <= set(COOP_COLUMNS)

@@ -40,7 +40,7 @@ def test_make_setup_in_a_fresh_venv_installs_the_project(tmp_path):
     py, kgrid = repo / ".venv" / "bin" / "python", repo / ".venv" / "bin" / "kgrid"
     assert py.is_file() and kgrid.is_file(), "make setup did not make .venv with the kgrid command"
 
-    code = ("import game, learn, viewer, engine.systems_cy.observation as o, torch; "
+    code = ("import game, learn, viewer, game.mechanics.observation.observation as o, torch; "
             "print(game.__file__); print(torch.__version__)")
     r = _run([str(py), "-c", code], elsewhere, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]

@@ -6,8 +6,11 @@ from pathlib import Path
 
 GAME = Path(__file__).resolve().parent.parent / "game"
 # the order of the stages; a module may import game modules of its own rank or lower
-RANK = {"errors": 0, "rules": 1, "maps": 2, "load": 3, "state": 4, "systems": 5, "env": 6, "tools": 7,
-        "adapters": 7, "__init__": 8, "__main__": 8}
+# mechanics: the mechanics' declarations, which rules derives its tables from (plain data, so they
+# share the rank); their numpy prototypes (game/mechanics/*/reference_*.py) use rules and state, so
+# they rank beside systems
+RANK = {"errors": 0, "mechanics": 1, "rules": 1, "maps": 2, "load": 3, "state": 4, "systems": 5, "env": 6, "tools": 7,
+        "adapters": 7, "__init__": 8, "__main__": 8, "mechanics.reference": 5}
 # imports that may stay inside a function, and why
 LOCAL_OK = {("game/__init__.py", "game.env.gridenv")}  # `import game` loads no compiled kernel
 
@@ -35,6 +38,8 @@ def game_imports(node):
 
 def stage(module: str) -> str:
     parts = module.split(".")
+    if parts[1:2] == ["mechanics"] and parts[-1].startswith("reference_"):
+        return "mechanics.reference"
     return parts[1] if len(parts) > 1 else "__init__"
 
 
@@ -43,6 +48,8 @@ def top_level_graph():
     for name, rel, tree in modules():
         top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
         graph[name] = {m for node in top for m, _ in game_imports(node) if m != name}
+    for pyx in GAME.rglob("*.pyx"):  # a compiled kernel imports no Python module of the game
+        graph[".".join(pyx.relative_to(GAME.parent).with_suffix("").parts)] = set()
     return graph
 
 

@@ -30,7 +30,7 @@ def test_route_hands_each_command_to_its_tool():
 
 @pytest.mark.slow
 def test_imports_and_the_command_work_from_another_directory(tmp_path):
-    code = "import game, learn, viewer, engine.systems_cy.observation as o; print(o.__file__)"
+    code = "import game, learn, viewer, game.mechanics.observation.observation as o; print(o.__file__)"
     r = _run([sys.executable, "-c", code], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert Path(r.stdout.strip()).resolve().is_relative_to(ROOT)

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from engine.systems_cy.interact import KERNELS
+from game.mechanics.interact.interact import KERNELS
 from game.systems.binding import resolve, scalars
 from game.rules.constants import RES_STATS, STAT_RES, Act, Misc, ResStat, stat_misc_base
 from game.state.kinship import kin_row
 from tests.game_states import differential, random_state
-from tests.reference import interact as ref
+from game.mechanics.interact import reference_interact as ref
 
 REFERENCES = {"transfer": ref.transfer, "swap": ref.swap, "color": ref.color}
 RIGHT, LEFT = 3, 2
@@ -24,7 +24,9 @@ def test_kernel_matches_reference_on_random_states(name, seed):
 def test_random_states_exercise_both_outcomes(name):
     """Guards the differential test's power: its states must reach successes and failures."""
     outcomes = set()
-    for seed in range(30):
+    # a transfer succeeds in ~1 random state of 30 (an agent in front, a unit to give); 60 states,
+    # since the states draw their intents over every action code and `push` made them 13
+    for seed in range(60):
         world, tab, level = random_state(seed)
         run(name, world, tab, level)
         mine = world.resources.intent[..., 0] == getattr(Act, name.upper())

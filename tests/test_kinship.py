@@ -4,11 +4,11 @@ where teams and clans make it blocks, and the kernel's per-class mixing on edge 
 import numpy as np
 import pytest
 
-from engine.systems_cy import kinship
+from game.mechanics.kinship import kinship
 from game.env.gridenv import make_env
 from game.state.kinship import KIN_ARRAYS, dense, kin_row, kin_view
 from tests.game_states import random_state, run_kernel
-from tests.reference.kinship import kinship_matrix
+from game.mechanics.kinship.reference_kinship import kinship_matrix
 
 RNG = np.random.default_rng(7)
 MATRIX = np.round(RNG.uniform(-1, 1, (24, 24)), 3)  # not symmetric, diagonal not 1: all of K is free

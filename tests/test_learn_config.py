@@ -4,7 +4,7 @@ import msgspec
 import pytest
 
 from learn.__main__ import main
-from learn.config import FIELD_DOCS, ConfigError, TrainConfig, dumps, load_config, resolve_device
+from learn.training.config import FIELD_DOCS, ConfigError, TrainConfig, dumps, load_config, resolve_device
 
 
 def test_every_field_has_a_default_and_a_description():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from learn.ppo import compute_gae
+from learn.training.ppo import compute_gae
 
 
 def reference_gae(rewards, values, dones, next_value, gamma, lam):
@@ -49,8 +49,8 @@ def test_done_cuts_the_bootstrap():
 
 
 def test_minibatches_follow_the_sample_count_unless_set():
-    from learn.config import TrainConfig
-    from learn.ppo import PPOSettings, minibatch_count
+    from learn.training.config import TrainConfig
+    from learn.training.ppo import PPOSettings, minibatch_count
 
     c = TrainConfig()
     s = PPOSettings(**{f: getattr(c, f) for f in PPOSettings.__dataclass_fields__})

@@ -11,11 +11,11 @@ import pytest
 import torch
 
 import game
-from learn import checkpoint as ckpt
 from learn.__main__ import main
-from learn.config import load_config
-from learn.evaluate import evaluate
-from learn.train import train
+from learn.evaluation.evaluate import evaluate
+from learn.rundir import checkpoint as ckpt
+from learn.training.config import load_config
+from learn.training.train import train
 from tests.tiny_training import EPOCH, LEVEL, db, tiny
 
 
@@ -103,7 +103,7 @@ def test_policies_choose_from_the_flat_action_list(tiny_run):
     env = game.make_env(LEVEL, num_worlds=1, seed=2)
     assert data["spaces"]["flat_action_names"] == env.flat_action_names
     assert data["model"]["heads.actor.weight"].shape[0] == len(env.flat_actions)
-    from learn.agent import Agent
+    from learn.policies.agent import Agent
 
     agent = Agent(data, env, "ckpt")
     obs, _ = env.reset()
@@ -216,7 +216,7 @@ def test_baseline_eval_and_bench_write_nothing_into_the_current_directory(tmp_pa
 def test_the_entropy_bonus_moves_linearly_to_its_final_value(tmp_path):
     """ent_coef_final: each update uses ent_coef + (final - ent_coef) * step / total_steps; -1
     keeps ent_coef for the whole run."""
-    from learn.train import Trainer
+    from learn.training.train import Trainer
 
     t = Trainer(tiny(tmp_path / "a", total_steps=4 * EPOCH, ent_coef=0.1, ent_coef_final=0.02))
     try:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from learn.config import load_config
-from learn.evaluate import evaluate
-from learn.train import train
+from learn.evaluation.evaluate import evaluate
+from learn.training.config import load_config
+from learn.training.train import train
 
 LEVEL = str(Path(__file__).parent / "levels" / "tiny_harvest.toml")
 

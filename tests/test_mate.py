@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from engine.systems_cy.mate import KERNELS
+from game.mechanics.mate.mate import KERNELS
 from game.systems.binding import resolve, scalars
 from game.rules.constants import DC, DR, Act, Misc
 from tests.game_states import differential, random_state
-from tests.reference.mate import mate as reference
+from game.mechanics.mate.reference_mate import mate as reference
 
 KERNEL = KERNELS["mate"]
 TICK = 20

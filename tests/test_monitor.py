@@ -12,7 +12,8 @@ import pytest
 from textual.widgets import DataTable, TabbedContent
 
 from learn.monitor.app import HelpScreen, MonitorApp
-from learn.monitor.data import RunReader, fmt
+from learn.monitor.data import RunReader
+from learn.monitor.formatting import fmt
 from learn.monitor.widgets import LinePlot
 from tests.monitor_util import (
     EPOCH,
@@ -70,7 +71,7 @@ def test_finished_run_shows_the_numbers_in_its_files(finished_run):
 
 def test_duckdb_and_metrics_log_agree(finished_run):
     """A finished run is read from DuckDB; the same epochs are in the log the live view tails."""
-    from learn.monitor.data import read_duckdb
+    from learn.monitor.records import read_duckdb
 
     db = read_duckdb(finished_run / "stats.duckdb")
     log = lines_of(finished_run)

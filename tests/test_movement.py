@@ -4,11 +4,14 @@ import numpy as np
 import pytest
 
 from engine import KernelArgumentError, Scheduler
-from engine.systems_cy import _build, movement, order
-from tests.movement_world import MOVE, ROTATE, draw_order_reference, random_actions, random_world
-from tests.reference import movement as ref
+from engine.systems_cy import _build, order
+from game.mechanics.movement import movement
+from game.rules.constants import Act
+from tests.movement_world import draw_order_reference, random_actions, random_world
+from game.mechanics.movement import reference_movement as ref
 
 MOVE_KERNEL = movement.KERNELS["move"]
+MOVE, ROTATE = int(Act.MOVE), int(Act.ROTATE)  # the kernel reads the game's codes
 
 
 def kernel_args(world):

@@ -3,13 +3,14 @@
 import numpy as np
 import pytest
 
-from engine.systems_cy import movement, observation
+from game.mechanics.movement import movement
+from game.mechanics.observation import observation
 from game.systems.binding import resolve, scalars
 from game.rules.constants import Act
 from game.state.kinship import kin_row, kin_view
 from tests.game_states import random_state, scramble, with_obs
-from tests.reference import movement as ref_movement
-from tests.reference import observation as ref_observation
+from game.mechanics.movement import reference_movement as ref_movement
+from game.mechanics.observation import reference_observation as ref_observation
 
 
 # window 11 reaches past the map's edges from most cells; window 3 sees fewer cells than there

@@ -1,4 +1,4 @@
-"""learn/pairs.py: acts between agents counted per opportunity, per ordered pair."""
+"""learn/evaluation/pairs.py: acts between agents counted per opportunity, per ordered pair."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import game
-from learn.coop import EpisodeRecorder
-from learn.pairs import COUNTS, PairRecorder, pair_rows, rates
+from learn.evaluation.coop import EpisodeRecorder
+from learn.evaluation.pairs import COUNTS, PairRecorder, pair_rows, rates
 from tests.scenario_util import DOWN, DUEL, UP, Scenario, arm_victim
 
 
@@ -146,8 +146,8 @@ def test_every_episodes_relatedness_is_recorded_and_reproducible():
     its world's seed, the same in a second run."""
     from game.load.level import load_level
     from game.state.kinship import random_matrix
-    from learn.baselines import RandomPolicy
-    from learn.suites import SuiteLevel, run_entry
+    from learn.evaluation.baselines import RandomPolicy
+    from learn.evaluation.suites import SuiteLevel, run_entry
 
     kin = {"kinship": {"mode": "random", "draw": "episode", "low": 0.0, "high": 1.0}}
     entry = SuiteLevel("h", "hamilton.toml", 40, 4, overrides=kin)

@@ -1,4 +1,4 @@
-"""Periodic evaluation during training (learn/periodic_eval.py): it leaves the training as it was,
+"""Periodic evaluation during training (learn/training/periodic_eval.py): it leaves the training as it was,
 its scores reach metrics.jsonl and the evals table, and best.pt is the policy of the highest score."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import json
 import pytest
 import torch
 
-from learn import checkpoint as ckpt
-from learn.config import ConfigError
-from learn.train import train
+from learn.rundir import checkpoint as ckpt
+from learn.training.config import ConfigError
+from learn.training.train import train
 from tests.tiny_training import db, tiny
 
 # navigation, 80-step episodes: an untrained policy finds a goal now and then, so the scores move
@@ -116,7 +116,7 @@ def test_eval_levels_are_checked_before_training(tmp_path, levels, said):
 
 def test_the_monitor_shows_the_last_evaluation(evaluated):
     from learn.monitor.app import MonitorApp
-    from learn.monitor.data import fmt
+    from learn.monitor.formatting import fmt
     from tests.monitor_util import cell, drive
 
     last = _lines(evaluated)[-1]

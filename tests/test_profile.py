@@ -8,13 +8,13 @@ compared with the kernel on random states and, inside the env, over whole trajec
 import re
 
 import pytest
-from engine.systems_cy.profile import KERNELS
+from game.mechanics.profile.profile import KERNELS
 
 from game import LevelError
 from game.env.gridenv import make_env
 from game.load.level import decode
 from tests.game_states import differential
-from tests.reference import profile as ref
+from game.mechanics.profile import reference_profile as ref
 from tests.scenario_util import Scenario, play_like_the_prototype
 
 PROFILE = KERNELS["profile"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from learn.__main__ import main
-from learn.study import SMOKE_EVAL, StudyRunner
+from learn.studies.study import SMOKE_EVAL, StudyRunner
 from tests.test_study import _metric_rows, _study_rows, _tiny_study
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,7 +183,7 @@ def test_a_run_failing_on_ray_is_named_and_the_others_finish(tmp_path, capsys):
 def test_sweep_on_ray(tmp_path, copy):
     """A sweep's trials as Ray tasks: each trial's curve reaches optuna.db through the driver,
     and its runs, tagged with the trial, land in the sweep directory (sent back with --ray-copy)."""
-    from learn.sweep import SweepRunner
+    from learn.studies.sweep import SweepRunner
     from tests.test_sweep import sweep_file, trials
 
     f = sweep_file(tmp_path, budget=2, train_level={"max_steps": 32},
@@ -207,7 +207,7 @@ def test_sweep_on_ray(tmp_path, copy):
 
 # ---- what needs no cluster ----------------------------------------------------------------------
 def test_a_run_packed_and_unpacked_names_the_drivers_paths(tmp_path):
-    from learn.run_transfer import pack_run, recover, unpack_run
+    from learn.studies.run_transfer import pack_run, recover, unpack_run
 
     here, there = tmp_path / "worker" / "seed-0", tmp_path / "driver" / "runs" / "seed-0"
     (here / "checkpoints").mkdir(parents=True)

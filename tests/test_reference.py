@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-import learn.reference as ref
-from learn.config import load_config
-from learn.train import train
+import learn.evaluation.reference as ref
+from learn.training.config import load_config
+from learn.training.train import train
 
 TINY = "tests/levels/tiny_harvest.toml"
 

@@ -102,7 +102,7 @@ def test_replay_on_a_level_with_other_agents_is_a_clear_error(tmp_path):
 
 
 def test_learn_evaluate_files_still_load(tmp_path):
-    """The keys learn/evaluate.py writes (no format/version/level hash) load as version 0."""
+    """The keys learn/evaluation/evaluate.py writes (no format/version/level hash) load as version 0."""
     env, acts = _play(ticks=30, max_steps=30)
     p = tmp_path / "eval.npz"
     np.savez_compressed(p, checkpoint="runs/x/ckpt.pt", level=LEVEL, seed=3, actions=acts,
@@ -164,7 +164,7 @@ def test_a_versioned_replay_without_level_hashes_is_refused(tmp_path):
 
 
 def test_eval_replays_carry_a_trace_that_verifies(tmp_path):
-    from learn.evaluate import evaluate
+    from learn.evaluation.evaluate import evaluate
 
     r = evaluate(None, LEVEL, episodes=1, max_steps=20, run_dir=tmp_path)
     rep = load_replay(r["replay"])

@@ -75,8 +75,8 @@ def test_load_agent_turns_a_run_into_a_policy_acting_on_the_env_and_its_adapters
     import gymnasium
 
     import game.adapters  # noqa: F401  registers the ids
-    from learn.agent import load_agent
-    from learn.checkpoint import CheckpointError
+    from learn.policies.agent import load_agent
+    from learn.rundir.checkpoint import CheckpointError
     from tests.tiny_training import TINY as SETTINGS
 
     run_dir, _ = tiny_run

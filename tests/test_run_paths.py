@@ -13,7 +13,7 @@ import pytest
 
 from game.load.level import load_level
 from learn.__main__ import main
-from learn.rundir import keep_levels, kept_levels
+from learn.rundir.rundir import keep_levels, kept_levels
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "levels" / "tiny_harvest.toml"
@@ -54,7 +54,7 @@ def test_a_study_copied_out_of_studies_finds_its_shipped_levels(study, tmp_path,
     copied.parent.mkdir()
     shutil.copy(ROOT / "studies" / f"{study}.toml", copied)
     monkeypatch.chdir(tmp_path)
-    from learn.study import StudyRunner
+    from learn.studies.study import StudyRunner
 
     runner = StudyRunner(copied, out=tmp_path / "out", progress=None)
     for arm in runner.arms:

@@ -7,6 +7,8 @@ import pytest
 
 from game import LevelError
 from game.load.level import load_level
+from game.mechanics.creation.section import Build
+from game.mechanics.observation.section import Observation
 from game.rules import schema
 from game.state.world import build, tables
 from game.systems.binding import lookup
@@ -21,7 +23,7 @@ BUILDER = {
 def test_sections_are_every_struct_of_the_level_with_its_toml_path():
     paths = dict(schema.sections(load_level("arena")))
     assert isinstance(paths["$"], schema.Level)
-    assert isinstance(paths["$.build"], schema.Build)
+    assert isinstance(paths["$.build"], Build)
     assert isinstance(paths["$.groups.red"], schema.Group)
     assert isinstance(paths["$.buildings.mine"], schema.Building)
     assert isinstance(paths["$.resources.ore"], schema.Resource)
@@ -36,21 +38,21 @@ def test_a_sections_tables_are_bound_to_kernels_by_name():
     assert cost.shape == (2, len(res)) and cost.dtype == np.int32
     assert cost[0, res.index("ore")] == 2 and cost[1, res.index("battery")] == 4 and cost.sum() == 7
     assert list(tab.build_kind) == [names.index("block"), names.index("mine")]
-    assert tab.build_rows == 3
+    assert tab.reserved_rows == 3
     assert lookup("t_build_cost", world, tab, {}) is cost  # what the build kernel receives
     assert lookup("t_b_hp", world, tab, {}) is tab.b_hp  # the fields of Tables bind the same way
     with pytest.raises(KeyError, match="cannot bind argument 't_nope'"):
         lookup("t_nope", world, tab, {}, "k")
     off = load_level("arena", {**BUILDER, "actions": {"build": {"enabled": False}}})
-    assert tables(off).build_rows == 0  # no rows are reserved when nobody can build
+    assert tables(off).reserved_rows == 0  # no rows are reserved when nobody can build
 
 
 def test_a_table_name_given_twice_is_refused_with_the_section_that_gave_it(monkeypatch):
     level = load_level("arena")
-    monkeypatch.setattr(schema.Observation, "tables", lambda self, lv: {"b_hp": np.zeros(1)})
+    monkeypatch.setattr(Observation, "tables", lambda self, lv: {"b_hp": np.zeros(1)})
     with pytest.raises(ValueError, match=r"\$\.obs: table 'b_hp' is already a table of the level"):
         tables(level)
-    monkeypatch.setattr(schema.Observation, "tables", lambda self, lv: {"build_cost": np.zeros(1)})
+    monkeypatch.setattr(Observation, "tables", lambda self, lv: {"build_cost": np.zeros(1)})
     with pytest.raises(ValueError, match=r"\$\.obs: table 'build_cost'"):
         tables(level)
 

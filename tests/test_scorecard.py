@@ -11,10 +11,11 @@ from PIL import Image
 from scipy import stats
 
 from learn.__main__ import main
-from learn.baselines import RandomPolicy, ScriptedPolicy
-from learn.scorecard import connect, mean_ci, merge, scorecard, write_chart
-from learn.stats import SUITE_TABLES
-from learn.suites import SUITES_VERSION, get_suite, run_suite
+from learn.evaluation.baselines import RandomPolicy, ScriptedPolicy
+from learn.evaluation.scorecard import connect, merge, scorecard, write_chart
+from learn.evaluation.suites import SUITES_VERSION, get_suite, run_suite
+from learn.rundir.stats import SUITE_TABLES
+from learn.studies.analysis import mean_ci
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,7 @@ def test_eval_into_a_corrupt_database_keeps_its_results(run, tmp_path, capsys):
 
 
 def test_eval_while_another_process_holds_the_database(run, tmp_path, capsys, monkeypatch):
-    from learn import stats
+    from learn.rundir import stats
 
     monkeypatch.setattr(stats, "LOCK_WAIT_S", 0.5)  # a writer that keeps the file: give up soon
     d = _copy(run, tmp_path)
@@ -89,7 +89,8 @@ def test_a_suite_whose_database_is_corrupt_is_refused_before_its_episodes(tmp_pa
 def test_a_suite_whose_database_fails_at_the_end_keeps_its_results(tmp_path, capsys, monkeypatch):
     """A database that refuses the rows once the episodes are played (a disk that filled, a file
     damaged meanwhile): the results are kept as JSON and named."""
-    from learn import config, stats
+    from learn.rundir import stats
+    from learn.training import config
 
     def refuse(*a, **kw):
         raise config.ConfigError(f"{tmp_path / 'stats.duckdb'}: cannot be opened as a DuckDB database (damaged)")
@@ -132,8 +133,8 @@ MONITOR = """
 import json, sys, time
 from pathlib import Path
 import duckdb
-from learn.monitor.data import RunReader
 from learn.monitor import records
+from learn.monitor.data import RunReader
 
 real = records.read_duckdb
 def slow_read(path):  # a monitor on a slow disk: each read holds the file a while

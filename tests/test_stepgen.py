@@ -10,15 +10,16 @@ from engine.systems_cy import stepgen
 from engine.systems_cy.stepgen import arguments, kernels_of, render
 from game.rules import constants  # the upper-case dims are its constants, cimported through constants.pxd
 
-SOURCES = Path(__file__).resolve().parents[1] / "engine" / "systems_cy"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def kernel_modules():
+    """Every kernel module: the engine's (engine/systems_cy) and each mechanic's (game/mechanics/*)."""
     import importlib
 
-    for pyx in sorted(SOURCES.glob("*.pyx")):
+    for pyx in sorted(ROOT.glob("engine/systems_cy/*.pyx")) + sorted(ROOT.glob("game/mechanics/*/*.pyx")):
         if f'include "{pyx.stem}_steps.pxi"' in pyx.read_text():
-            yield pyx, importlib.import_module(f"engine.systems_cy.{pyx.stem}")
+            yield pyx, importlib.import_module(".".join(pyx.relative_to(ROOT).with_suffix("").parts))
 
 
 def test_arguments_read_types_names_and_dims_across_lines():
@@ -97,6 +98,6 @@ def test_one_name_one_shape_across_kernels():
 def test_generated_files_are_up_to_date(tmp_path):
     """The .pxi files the build wrote are what stepgen makes of today's signatures."""
     for pyx, _ in kernel_modules():
-        built = SOURCES / f"{pyx.stem}_steps.pxi"
+        built = pyx.parent / f"{pyx.stem}_steps.pxi"
         assert built.read_text() == render(pyx.name, kernels_of(pyx)), f"{built.name} is stale: run make build"
     assert stepgen.HEADER.startswith("# generated")

@@ -17,8 +17,8 @@ from scipy import stats
 
 import game
 from learn.__main__ import main
-from learn.coop import EpisodeRecorder, episode_metrics, gini, social_metrics
-from learn.study import SMOKE_EVAL
+from learn.evaluation.coop import EpisodeRecorder, episode_metrics, gini, social_metrics
+from learn.studies.study import SMOKE_EVAL
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDIES = sorted((ROOT / "studies").glob("*.toml"))
@@ -157,7 +157,7 @@ def _study_rows(out: Path):
 @pytest.mark.parametrize("study", STUDIES, ids=[p.stem for p in STUDIES])
 def test_shipped_study_smoke(study, shipped_smoke):
     """Every shipped study runs end to end at a tiny budget; its report and tables are complete."""
-    from learn.study_spec import load_study
+    from learn.studies.study_spec import load_study
 
     out = shipped_smoke(study.stem)
     spec, _ = load_study(study)
@@ -242,8 +242,8 @@ def test_study_writes_only_under_out(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_study_report_numbers(tmp_path):
     """The report's trained figure is the mean over seeds of each seed's episode mean."""
-    from learn.study import StudyRunner
-    from learn.study_report import load, summarize
+    from learn.studies.study import StudyRunner
+    from learn.studies.study_report import load, summarize
 
     spec = _tiny_study(tmp_path / "tiny.toml")
     assert main(["study", str(spec), "--out", str(tmp_path / "out")]) == 0
@@ -351,7 +351,7 @@ def test_study_runs_table_documented(tmp_path):
     """docs/evaluation.md documents every column of study_runs, in order."""
     import re
 
-    from learn.study import STUDY_SCHEMA
+    from learn.studies.study import STUDY_SCHEMA
 
     doc = (ROOT / "docs" / "evaluation.md").read_text()
     m = re.search(r"^### `study_runs`\n(.*?)(?=^#|\Z)", doc, re.S | re.M)
@@ -382,7 +382,7 @@ def test_study_jobs_2_equals_jobs_1(tmp_path, capsys):
     same numbers as one after another: every episode's metrics, and every run's final weights."""
     import torch
 
-    from learn.study import SMOKE_TRAIN
+    from learn.studies.study import SMOKE_TRAIN
 
     spec = _tiny_study(tmp_path / "tiny.toml", total_steps=SMOKE_TRAIN["total_steps"])
     assert main(["study", str(spec), "--out", str(tmp_path / "one")]) == 0
@@ -429,8 +429,8 @@ _CALIBRATION = {"threads": 1, "train_sps": 1024.0, "eval_sps": 128.0, "run_fixed
 def test_study_estimate_counts_fixed_costs_and_jobs(tmp_path, monkeypatch):
     """The tiny study: 4 runs of 2048 agent-steps (32 epochs of 16 ticks x 4 worlds x 1 agent, so
     32 / 8 + 1 = 5 checkpoints) and 6 evaluations of 2 episodes x 64 ticks x 1 agent."""
-    import learn.workers as workers
-    from learn.study import StudyRunner
+    import learn.studies.workers as workers
+    from learn.studies.study import StudyRunner
 
     monkeypatch.setattr(StudyRunner, "calibrate", lambda self, epochs=2, jobs=1: dict(_CALIBRATION))
     monkeypatch.setattr(workers, "cores", lambda: 2)
@@ -451,8 +451,8 @@ def test_study_estimate_counts_fixed_costs_and_jobs(tmp_path, monkeypatch):
 
 
 def test_study_dry_run_names_the_real_policy(tmp_path, monkeypatch, capsys):
-    from learn.config import TrainConfig
-    from learn.study import StudyRunner
+    from learn.studies.study import StudyRunner
+    from learn.training.config import TrainConfig
 
     monkeypatch.setattr(StudyRunner, "calibrate", lambda self, epochs=2, jobs=1: dict(_CALIBRATION))
     spec = _tiny_study(tmp_path / "tiny.toml")
@@ -510,7 +510,7 @@ def test_study_trains_on_the_recipes_curriculum(tmp_path):
     levels (files in the study's levels/); the arm's own level is where the run is evaluated."""
     import tomllib
 
-    from learn.config import read_toml
+    from learn.training.config import read_toml
 
     spec = _curriculum_study(tmp_path)
     out = tmp_path / "out"
@@ -682,7 +682,7 @@ def test_a_study_started_twice_on_one_out_trains_each_run_once(tmp_path, capsys)
 def test_a_run_whose_trainer_lives_is_never_moved_or_trained_again(tmp_path, capsys):
     """A run directory without a checkpoint is moved aside only when no trainer holds it: one that
     outlived its study (a --jobs worker of a killed study) is named, not trained beside."""
-    from learn.rundir import RunLock
+    from learn.rundir.rundir import RunLock
 
     spec = _tiny_study(tmp_path / "tiny.toml")
     out = tmp_path / "out"

@@ -5,15 +5,14 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-import torch
 
 import game
 from learn.__main__ import main
-from learn.baselines import RandomPolicy, ScriptedPolicy
-from learn.coop import COOP_COLUMNS, EpisodeRecorder, episode_metrics
-from learn.suites import SUITES, SuiteError, SuiteLevel, get_suite, run_entry, run_suite
-from learn.train import train
-from learn.config import load_config
+from learn.evaluation.baselines import RandomPolicy, ScriptedPolicy
+from learn.evaluation.coop import COOP_COLUMNS, EpisodeRecorder, episode_metrics
+from learn.evaluation.suites import SUITES, SuiteError, SuiteLevel, get_suite, run_entry, run_suite
+from learn.training.config import load_config
+from learn.training.train import train
 
 TINY_LEVEL = "tests/levels/tiny_harvest.toml"
 

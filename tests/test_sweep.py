@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from learn.sweep import SweepRunner
-from learn.sweep_spec import SweepError
+from learn.studies.sweep import SweepRunner
+from learn.studies.sweep_spec import SweepError
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = str(ROOT / "tests" / "levels" / "tiny_harvest.toml")

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from learn.distributed import Terminated
-from learn.sweep import SweepRunner
+from learn.studies.sweep import SweepRunner
+from learn.training.distributed import Terminated
 
 from .test_sweep import sweep_file, trials
 

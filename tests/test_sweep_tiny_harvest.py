@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from learn.config import load_config
-from learn.sweep_spec import load_sweep
+from learn.studies.sweep_spec import load_sweep
+from learn.training.config import load_config
 
 from .test_sweep import cli, trials
 

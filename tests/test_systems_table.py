@@ -5,10 +5,11 @@ from pathlib import Path
 
 from game import make_env
 from game.load.level import load_level
+from game.mechanics.registry import MECHANICS
 from game.rules.schema import SYSTEM_NAMES as VALIDATED  # what level checks accept
 from game.rules.action_table import ARG_NAMES
 from game.rules.constants import ACTION_NAMES, ACTION_RULES, Act
-from game.rules.defaults import ACTIONS
+from game.rules.defaults import ACTIONS, DECLARED
 from game.rules.system_table import SPECS, SYSTEM_NAMES, SYSTEMS, order_table
 from game.state.world import tables
 
@@ -52,12 +53,14 @@ def test_an_actions_facts_come_from_its_row_of_the_action_table():
     assert ACTION_NAMES == tuple(r.name for r in ACTION_RULES)
     for code, r in enumerate(ACTION_RULES):
         assert Act[r.name.upper()] == code
-        assert ACTIONS[r.name]["cost"] == r.cost and ACTIONS[r.name]["priority"] == r.priority
-        assert ACTIONS[r.name].get("enabled", True) == r.enabled
+        assert DECLARED[r.name]["cost"] == r.cost and DECLARED[r.name]["priority"] == r.priority
+        assert DECLARED[r.name].get("enabled", True) == r.enabled
+        assert (r.name in ACTIONS) == r.listed  # every level lists it, or only one that names it
         if isinstance(r.args, tuple) and r.args:
             assert ARG_NAMES[code] == r.args and tab.arg_count[code] == len(r.args)
-        if r.system:
-            assert code in SPECS[r.system].acts and SPECS[r.system].kernel == r.kernel
+        if r.system:  # resolved by a system of the mechanic that declares the action
+            owner = next(m.name for m in MECHANICS if r in m.actions)
+            assert code in SPECS[r.system].acts and SPECS[r.system].mechanic == owner
     # arguments that index the level's lists: one per resource; at least one where the list is empty
     assert tab.arg_count[Act.TRANSFER] == len(tab.resource_names)
     assert tab.arg_count[Act.BUILD] == 1 and tab.arg_count[Act.PROFILE] == 1

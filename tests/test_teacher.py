@@ -7,13 +7,13 @@ import torch
 
 from game import make_env
 from game.rules.action_table import flat_index
-from learn.baselines import ScriptedPolicy
-from learn.config import ConfigError, load_config
-from learn.curriculum import CurriculumEnv, Entry
-from learn.policy import make_policy
-from learn.ppo import PPOSettings, Rollout, ppo_update
-from learn.teacher import Teacher, teacher_coef
-from learn.train import Trainer
+from learn.evaluation.baselines import ScriptedPolicy
+from learn.policies.policy import make_policy
+from learn.training.config import ConfigError, load_config
+from learn.training.curriculum import CurriculumEnv, Entry
+from learn.training.ppo import PPOSettings, Rollout, ppo_update
+from learn.training.teacher import Teacher, teacher_coef
+from learn.training.train import Trainer
 
 ARENA = "game/levels/arena.toml"
 HARVEST = "game/levels/harvest.toml"
@@ -171,7 +171,7 @@ def test_training_with_the_teacher_logs_it_and_turns_it_off(tmp_path):
 
 
 def test_the_harvest_recipe_kickstarts_from_the_scripted_teacher(tmp_path):
-    from learn.config import read_toml
+    from learn.training.config import read_toml
 
     c = load_config("recipes/harvest.toml", overrides=dict(run_dir=str(tmp_path)))
     assert (c.level, c.teacher, c.teacher_coef) == ("game/levels/harvest.toml", "scripted", 1.0)

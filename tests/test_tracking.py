@@ -1,4 +1,4 @@
-"""TensorBoard tracking (learn/tracking.py): the event files hold metrics.jsonl's numbers, the run's
+"""TensorBoard tracking (learn/training/tracking.py): the event files hold metrics.jsonl's numbers, the run's
 tags reach TensorBoard and status.json, a resumed run appends, and --no-tensorboard writes none."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from learn.__main__ import main
-from learn.stats import LINE_KEYS
-from learn.train import train
+from learn.rundir.stats import LINE_KEYS
+from learn.training.train import train
 from tests.tiny_training import EPOCH, tiny
 
 TAGS = {"arm": "kin-0.5", "seed": "3"}
@@ -73,7 +73,7 @@ def test_tags_go_to_tensorboard_and_status(tagged_run):
 
 
 def test_a_resumed_run_appends_to_the_same_log(tagged_run, tmp_path):
-    from learn.checkpoint import list_checkpoints
+    from learn.rundir.checkpoint import list_checkpoints
     from tests.tiny_training import copy_run
 
     run_dir = copy_run(tagged_run, tmp_path / "run")
@@ -110,7 +110,7 @@ def test_import_learn_does_not_import_tensorboard():
     import subprocess
     import sys
 
-    code = "import sys, learn, learn.train; print('torch.utils.tensorboard' in sys.modules, 'tensorboard' in sys.modules)"
+    code = "import sys, learn, learn.training.train; print('torch.utils.tensorboard' in sys.modules, 'tensorboard' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 

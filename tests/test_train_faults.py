@@ -13,10 +13,10 @@ import pytest
 import torch
 
 from game.load.level import load_level
-from learn import checkpoint as ckpt
 from learn.__main__ import main
-from learn.config import load_config
-from learn.train import train
+from learn.rundir import checkpoint as ckpt
+from learn.training.config import load_config
+from learn.training.train import train
 from tests.tiny_training import EPOCH, LEVEL, copy_run, db, tiny
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,7 @@ def test_resume_without_config_toml_goes_on_with_the_checkpoints_config(tiny_run
     # no level, no settings on the command line: all of it must come from the checkpoint
     assert main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"]) == 0
     saved = load_config(run_dir / "config.toml")
-    # the level is the run's own copy of the one it began on (learn/rundir.py, keep_levels)
+    # the level is the run's own copy of the one it began on (learn/rundir/rundir.py, keep_levels)
     assert Path(saved.level) == (run_dir / "levels" / Path(LEVEL).name).resolve()
     assert load_level(saved.level) == load_level(ROOT / LEVEL)
     assert (saved.horizon, saved.max_steps, saved.num_worlds) == (16, 20, 1)
@@ -89,8 +89,8 @@ def test_a_new_run_into_a_used_run_directory_is_refused(tiny_run, tmp_path, caps
 
 
 def test_a_second_trainer_on_the_same_run_directory_is_refused(tmp_path):
-    from learn.config import ConfigError
-    from learn.train import Trainer
+    from learn.training.config import ConfigError
+    from learn.training.train import Trainer
 
     first = Trainer(tiny(tmp_path / "run", total_steps=4 * EPOCH))
     try:
@@ -121,7 +121,7 @@ def test_a_checkpoint_with_non_finite_weights_is_refused(tiny_run, tmp_path, cap
 
 
 def test_non_finite_losses_stop_the_run_and_keep_the_last_good_checkpoint(tmp_path, monkeypatch, capsys):
-    import learn.train as lt
+    import learn.training.train as lt
 
     real, calls = lt.ppo_update, []
 
@@ -202,8 +202,8 @@ def test_sigterm_checkpoints_and_marks_the_run_interrupted(tmp_path):
 def test_a_refused_start_leaves_no_empty_run_directory(tmp_path, monkeypatch, capsys):
     """A fresh run refused while it is built leaves no directory holding only its lock; one the
     user made beforehand is kept."""
-    from learn.config import ConfigError
-    from learn.train import Trainer
+    from learn.training.config import ConfigError
+    from learn.training.train import Trainer
 
     def refuse(self, c):
         raise ConfigError("refused while building")

@@ -1,4 +1,4 @@
-"""The typed encoder (learn/typed_encoder.py): the conv reads each cell's channels but the
+"""The typed encoder (learn/policies/typed_encoder.py): the conv reads each cell's channels but the
 observer's own and a one-hot of its building type, the agent's path reads the cell in front of
 it (by its facing, or above the centre in the egocentric frame), the folded channel scale equals
 scaling the inputs, and the typed policy trains, checkpoints and acts."""
@@ -10,11 +10,11 @@ import torch.nn.functional as F
 
 import game
 from game.rules.constants import DC, DR
-from learn import checkpoint as ckpt
-from learn.agent import Agent
-from learn.policy import make_policy
-from learn.train import train
-from learn.typed_encoder import TYPED_KINDS, TypedEncoder
+from learn.policies.agent import Agent
+from learn.policies.policy import make_policy
+from learn.policies.typed_encoder import TYPED_KINDS, TypedEncoder
+from learn.rundir import checkpoint as ckpt
+from learn.training.train import train
 from tests.encoder_util import ARENA, arena_obs, build_encoder
 from tests.tiny_training import EPOCH, tiny
 

@@ -289,8 +289,8 @@ def test_bad_replay_on_the_command_line_is_one_line(tmp_path):
 
 def test_spectate_a_trained_checkpoint(tmp_path):
     """A checkpoint from the trainer drives every agent in spectate mode with valid actions."""
-    from learn.config import load_config
-    from learn.train import train
+    from learn.training.config import load_config
+    from learn.training.train import train
     from viewer.policy import load_policy
 
     ck = train(load_config(overrides=dict(level=LEVEL, num_worlds=1, horizon=8, total_steps=24 * 8 * 2, quiet=True,
@@ -308,7 +308,7 @@ def test_spectate_a_trained_checkpoint(tmp_path):
 
 
 def test_spectate_the_scripted_baseline_as_eval_names_it():
-    from learn.baselines import ScriptedPolicy
+    from learn.evaluation.baselines import ScriptedPolicy
     from viewer.policy import load_policy
 
     env = game.make_env(LEVEL, num_worlds=1, seed=1)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from learn.config import load_config
+from learn.training.config import load_config
 
 LEVEL = "game/levels/arena.toml"
 # 1 world x 24 agents, 16-step rollouts, 20-step episodes: ~1 s an epoch on one core

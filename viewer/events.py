@@ -15,7 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from game.rules.constants import ATTACK_WIDTH, DC, DR, RIGHT_DC, RIGHT_DR
+from game.mechanics.combat import ATTACK_WIDTH
+from game.rules.constants import DC, DR, RIGHT_DC, RIGHT_DR
 
 KINDS = ("attack", "freeze", "use", "transfer", "bond", "steal")
 FADE_TICKS = 6  # an event stays on the map this many ticks, fading

@@ -3,10 +3,10 @@
 `load_policy(spec, env)` accepts:
 - `random` (the default): a random valid (action, argument) per agent, biased to moving;
 - `forager`: a small scripted policy (use the building in front when it is ready, else wander);
-- `scripted`: the scripted baseline of `python -m learn eval --policy scripted` (learn.baselines);
+- `scripted`: the scripted baseline of `python -m learn eval --policy scripted` (learn.evaluation.baselines);
 - a checkpoint file written by `python -m learn train`, a run directory (its latest checkpoint) or
-  `RUN_DIR@STEP` (needs torch; loaded through `learn.checkpoint.load_checkpoint` and
-  `learn.agent.Agent`, sampled like `learn.evaluate`);
+  `RUN_DIR@STEP` (needs torch; loaded through `learn.rundir.checkpoint.load_checkpoint` and
+  `learn.policies.agent.Agent`, sampled like `learn.evaluation.evaluate`);
 - `module:factory`: `factory(env)` must return a callable `obs -> actions`.
 Any callable `obs -> actions` can also be passed to `Session` directly.
 """
@@ -81,10 +81,10 @@ class ForagerPolicy:
 
 
 class BaselinePolicy:
-    """A baseline of learn.baselines (`scripted`), the same rules and seed handling as in eval."""
+    """A baseline of learn.evaluation.baselines (`scripted`), the same rules and seed handling as in eval."""
 
     def __init__(self, name: str, env, seed: int = 0):
-        from learn.baselines import make_eval_policy
+        from learn.evaluation.baselines import make_eval_policy
 
         self.policy = make_eval_policy(name, seed=seed)
         self.policy.bind(env, env.level_name)
@@ -99,12 +99,12 @@ class BaselinePolicy:
 
 
 class CheckpointPolicy:
-    """A policy from a `learn` checkpoint (feed-forward or LSTM), sampled as learn.evaluate does."""
+    """A policy from a `learn` checkpoint (feed-forward or LSTM), sampled as learn.evaluation.evaluate does."""
 
     def __init__(self, path: str | Path, env, greedy: bool = False, device: str = "cpu"):
         try:
-            from learn import checkpoint as ckpt
-            from learn.agent import Agent
+            from learn.policies.agent import Agent
+            from learn.rundir import checkpoint as ckpt
         except ImportError as e:
             raise PolicyError(f"loading a checkpoint needs torch and the learn package: {e}") from None
         try:

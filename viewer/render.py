@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pygame
 
-from game.rules.constants import ATTACK_WIDTH, TERRAIN_WALL
+from game.mechanics.combat import ATTACK_WIDTH
+from game.rules.constants import TERRAIN_WALL
 from game.tools.palette import building_color, group_color, resource_color
 from viewer.events import front_cells
 from viewer.marks import draw_events

@@ -89,7 +89,7 @@ class GridEnv(pufferlib.PufferEnv):
         super().__init__(buf)
         self.action_names = list(tab.action_names)
         self.flat_actions, self.flat_action_names = flat_actions(tab.action_names, tab.action_code, tab.arg_count,
-                                                                 tab.resource_names, tuple(level.build.buildings))
+                                                                 tab.arg_labels)
         self.feature_names = list(tab.features.names)
         self.resource_names = list(tab.resource_names)
         self.group_names = list(tab.group_names)

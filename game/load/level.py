@@ -136,7 +136,8 @@ def _non_finite(data: Any, path: str = "$"):
 def decode(raw: dict, name: str) -> Level:
     for path, value in _non_finite(raw):  # a nan reward would train to NaN losses, silently
         raise LevelError(f"{name}: {path}: {value} is not a finite number; give a finite value")
-    data = merge(defaults(), raw)
+    named = raw.get("actions")
+    data = merge(defaults(named if isinstance(named, dict) else ()), raw)
     try:
         level = msgspec.convert(data, Level)
     except msgspec.ValidationError as exc:

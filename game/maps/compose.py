@@ -9,7 +9,8 @@ import numpy as np
 
 from game.errors import MapError
 from game.maps.base import MapLayout, Params
-from game.rules.schema import Level, doc
+from game.mechanics.section import doc
+from game.rules.schema import Level
 
 
 class Part(Params):

@@ -8,7 +8,8 @@ import numpy as np
 
 from game.errors import MapError
 from game.maps.base import MapLayout, Params, check_groups, check_objects, check_room, cycle, fill_cells
-from game.rules.schema import Level, doc
+from game.mechanics.section import doc
+from game.rules.schema import Level
 
 
 class MazeParams(Params):

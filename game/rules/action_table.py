@@ -15,23 +15,22 @@ import numpy as np
 from game.rules.constants import ACTION_RULES, Act
 
 # the name of each argument, for the actions with named ones (the others have a single argument 0,
-# or, as transfer, profile and build, arguments that index one of the level's lists)
+# or, as transfer, profile and build, arguments that index one of the level's lists: their names
+# come from the level, game.state.world.Tables.arg_labels)
 ARG_NAMES: dict[int, tuple[str, ...]] = {Act[r.name.upper()]: r.args for r in ACTION_RULES
                                          if isinstance(r.args, tuple) and r.args}
 
 
-def flat_actions(action_names, action_code, arg_count, resource_names,
-                 built: tuple[str, ...] = ()) -> tuple[np.ndarray, list[str]]:
+def flat_actions(action_names, action_code, arg_count, arg_labels) -> tuple[np.ndarray, list[str]]:
     """(pairs (n, 2) int32 of (env action id, argument), names) for a level's enabled actions.
 
-    `action_code[i]` is env action i's internal code and `arg_count[code]` its valid arguments
-    (game.state.world.Tables); transfer's arguments are the resources, build's the buildings it
-    makes (`built`, the level's `[build] buildings`: `build_wall`)."""
-    level_labels = {Act.TRANSFER: tuple(resource_names), Act.BUILD: tuple(built)}
+    `action_code[i]` is env action i's internal code, `arg_count[code]` its valid arguments and
+    `arg_labels[code]` their names (game.state.world.Tables: an action's own, or those of the
+    level's list it indexes: transfer's resources, build's buildings, `build_wall`)."""
     pairs, names = [], []
     for i, (name, code) in enumerate(zip(action_names, action_code)):
         n = int(arg_count[code])
-        labels = level_labels.get(int(code)) or ARG_NAMES.get(int(code), ())
+        labels = arg_labels[int(code)]
         for arg in range(n):
             pairs.append((i, arg))
             names.append(name if n == 1 else f"{name}_{labels[arg] if arg < len(labels) else arg}")

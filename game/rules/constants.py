@@ -1,53 +1,26 @@
-"""Every id the game uses, in one place: actions, orientations, grid codes, stats layout.
+"""Every id the game uses, in one place: action codes, stats layout, signals.
 
-Kernels get these as C constants of the generated engine/systems_cy/constants.pxd (constgen.py:
-every upper-case int, int tuple and IntEnum here); everything else (names, spaces, docs) is
-generated from these tables, never from string comparisons in the step path.
+The actions themselves are declared by the mechanics (game/mechanics/registry.py); their codes
+are their order there. Kernels get these as C constants of the generated
+game/mechanics/constants.pxd (game/mechanics/build.py: every upper-case int, int tuple and IntEnum
+here); everything else (names, spaces, docs) is generated from these tables, never from string
+comparisons in the step path. The grid's geometry (orientations, grid codes) is the engine's
+(engine/grid.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 
-
-@dataclass(frozen=True)
-class ActionRule:
-    """Everything the game knows about one action, in one row of `ACTION_RULES`: its code (the
-    row's index), name, default cost, priority and switch, its arguments, and the system (and
-    kernel) that resolves it. game/rules/defaults.py, action_table.py, system_table.py and
-    game/state/world.py read these rows; nothing else spells an action's facts."""
-
-    name: str
-    cost: int  # default energy cost (a level's [actions.NAME] overrides it)
-    priority: int  # default resolution order, lower first (shield and attack before anything moves)
-    system: str  # the action system that resolves it ("" for noop: nothing to resolve)
-    kernel: str = ""  # engine/systems_cy/<kernel>.pyx that holds the system
-    # the arguments: their names, or the level's list they index ("resources", "profiles", "buildings")
-    args: tuple[str, ...] | str = ()
-    enabled: bool = True  # in the action space unless a level says otherwise
-    does: str = ""  # what the system does (the system table of docs/game_systems.md)
+from engine.grid import DC, DR, EMPTY, NUM_DIRS, RIGHT_DC, RIGHT_DR, TERRAIN_WALL, Dir  # noqa: F401  (the engine's geometry)
+from game.mechanics.mechanic import Action
+from game.mechanics.registry import ACTIONS
 
 
-ACTION_RULES: tuple[ActionRule, ...] = (
-    ActionRule("noop", 0, 90, ""),
-    ActionRule("move", 1, 50, "move", "movement", ("forward", "backward"), does="move and rotate (one kernel)"),
-    ActionRule("rotate", 0, 60, "move", "movement", ("up", "down", "left", "right")),
-    ActionRule("use", 0, 30, "use", "buildings", does="run the recipe of the building in front"),
-    ActionRule("attack", 10, 20, "attack", "combat", tuple(str(i) for i in range(9)),
-               does="freeze, damage or rob what is ahead"),
-    ActionRule("shield", 0, 10, "shield", "combat", does="toggle the shield"),
-    ActionRule("transfer", 0, 35, "transfer", "interact", "resources", does="give one unit to the agent in front"),
-    ActionRule("swap", 1, 40, "swap", "interact", does="trade cells with what is in front"),
-    ActionRule("color", 0, 70, "color", "interact", ("inc", "dec", "double", "halve"), does="change the agent's color"),
-    ActionRule("mate", 10, 80, "mate", "mate", does="propose and form bonds"),
-    # off by default, so that the levels without profiles keep their action space
-    ActionRule("profile", 0, 75, "profile", "profile", "profiles", enabled=False,
-               does="switch to another energy profile of the group"),
-    # before move (45 < 50): a wall built this tick already blocks the agent stepping there
-    ActionRule("build", 0, 45, "build", "creation", "buildings", enabled=False,
-               does="create a building in the empty cell in front, paying its build cost"),
-)
+# Every action of the game, in code order: each mechanic's declared actions (game/mechanics/<name>/
+# __init__.py), mechanic by mechanic in the registry's order. defaults.py, action_table.py,
+# system_table.py and game/state/world.py read these rows; nothing else spells an action's facts.
+ACTION_RULES: tuple[Action, ...] = ACTIONS
 
 # Internal action codes: the row of each action in ACTION_RULES (Act.NOOP = 0, Act.MOVE = 1 ...,
 # Act.BUILD = 11); the env's action ids map onto these through the level's enabled actions.
@@ -55,31 +28,8 @@ Act = IntEnum("Act", [(r.name.upper(), code) for code, r in enumerate(ACTION_RUL
 
 
 NUM_CODES = len(Act)
-ATTACK_ARGS = len(ACTION_RULES[Act.ATTACK].args)  # attack's argument: a cell of the 3x3 block in front
-ATTACK_WIDTH = 3  # the block's cells across (left, ahead, right); argument k is k // 3 + 1 ahead, k % 3 - 1 right
-MAX_BUILDABLES = 16  # build's argument: an entry of the level's [build] buildings
-MAX_PROFILES = 16  # profile's argument: the group's own body (0) and up to 15 declared profiles
 ACTION_NAMES = tuple(a.name.lower() for a in Act)
 
-
-class Dir(IntEnum):
-    """Orientation codes; `DR`/`DC` give the step of each."""
-
-    UP = 0
-    DOWN = 1
-    LEFT = 2
-    RIGHT = 3
-
-
-NUM_DIRS = len(Dir)
-DR = (-1, 1, 0, 0)  # the step ahead, per orientation (up, down, left, right)
-DC = (0, 0, -1, 1)
-RIGHT_DR = (0, 0, -1, 1)  # the step to the right of facing (attack's 3x3 block)
-RIGHT_DC = (1, -1, 0, 0)
-
-# Grid cell codes: >= 0 is the entity row of the occupant.
-EMPTY = -1
-TERRAIN_WALL = -2  # an indestructible wall with no entity behind it; the lowest code
 
 # Stats layout, shared by all kernels (see game/env/stats.py for the names):
 #   [ACTION_STATS * code] action <code> succeeded, [ACTION_STATS * code + 1] failed

@@ -7,6 +7,7 @@ the same observation and action spaces, so one policy can be evaluated across al
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 
 from game.rules.constants import ACTION_RULES
 
@@ -39,10 +40,15 @@ BUILDINGS = {
 }
 
 
-# each action's default cost, priority and switch: from its row of the action table
-ACTIONS = {r.name: {"cost": r.cost, "priority": r.priority, **({} if r.enabled else {"enabled": False})}
-           for r in ACTION_RULES}
+# each action's default cost, priority and switch: from its declaration (game/mechanics/); DECLARED
+# holds every action, ACTIONS those every level lists (an unlisted one enters a level that names it)
+DECLARED = {r.name: {"cost": r.cost, "priority": r.priority, **({} if r.enabled else {"enabled": False})}
+            for r in ACTION_RULES}
+ACTIONS = {r.name: DECLARED[r.name] for r in ACTION_RULES if r.listed}
 
 
-def defaults() -> dict:
-    return copy.deepcopy({"resources": RESOURCES, "buildings": BUILDINGS, "actions": ACTIONS})
+def defaults(named: Iterable[str] = ()) -> dict:
+    """The default game; `named` are the actions a level names, whose unlisted ones enter it with
+    their declared defaults."""
+    actions = ACTIONS | {name: DECLARED[name] for name in named if name in DECLARED}
+    return copy.deepcopy({"resources": RESOURCES, "buildings": BUILDINGS, "actions": actions})

@@ -13,29 +13,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal, get_type_hints
+from typing import Annotated, Any, get_type_hints
 
 import msgspec
 import numpy as np
 from msgspec import Meta
 
-from game.rules.constants import ACTION_NAMES, MAX_BUILDABLES, MAX_PROFILES
-from game.rules.defaults import ACTIONS
+from game.mechanics.section import Base, Problems, doc
+from game.mechanics.profile import MAX_PROFILES
+from game.mechanics.registry import MECHANICS
+from game.rules.constants import ACTION_NAMES
+from game.rules.defaults import ACTIONS, DECLARED
 from game.rules.limits import MAX_STEPS
 from game.rules.system_table import SYSTEM_NAMES
-
-Problems = Iterator[tuple[str, str]]  # (TOML path, what is wrong and what is expected)
-
-
-class Base(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
-    def problems(self, level: Level, path: str) -> Problems:
-        """What is wrong with this section of `level`, found at TOML path `path`."""
-        return iter(())
-
-    def tables(self, level: Level) -> dict[str, Any]:
-        """Arrays (or counts) derived from this section, bound to kernel arguments `t_<name>`."""
-        return {}
-
 
 def sections(node: Base, path: str = "$") -> Iterator[tuple[str, Base]]:
     """Every section under `node` (itself first), with its TOML path: fields and table entries."""
@@ -90,15 +80,16 @@ def cost_problems(path: str, costs: dict[str, int]) -> Problems:
             yield f"{path}.{aname}", f"expected a cost >= 0, got {c}"
 
 
-def enabled(level: Level, action: str) -> bool:
-    """Whether `action` is in the level's action space (an action the level does not list is:
-    loaded levels list every one, from the defaults)."""
+def setting(level: Level, action: str) -> Action:
+    """`action`'s settings in `level`: its entry, else its declared defaults (an action that is not
+    `listed`, game/mechanics/mechanic.py, enters a level only where the level names it)."""
     a = level.actions.get(action)
-    return a is None or a.enabled
+    return a if a is not None else Action(**DECLARED[action])
 
 
-def doc(text: str, **kw) -> Meta:
-    return Meta(description=text, **kw)
+def enabled(level: Level, action: str) -> bool:
+    """Whether `action` is in the level's action space."""
+    return setting(level, action).enabled
 
 
 NonNeg = Meta(ge=0)
@@ -112,7 +103,7 @@ class Resource(Base):
     max: Annotated[int, doc("most units one agent may hold", ge=0, le=65535)] = 50
 
 
-class Building(Base):
+class _Building(Base):
     """A generic recipe building; walls and blocks are buildings without a recipe."""
 
     char: Annotated[str, doc("map character for this building in ASCII maps")] = "?"
@@ -127,7 +118,7 @@ class Building(Base):
     hp: Annotated[int, doc("hit points; attacks reduce it and at 0 it is destroyed; 0 = indestructible", ge=0)] = 30
     usable: Annotated[bool, doc("whether `use` works on it (false for walls and blocks)")] = True
     swappable: Annotated[bool, doc("whether `swap` can move it (blocks)")] = False
-    build_cost: Annotated[dict[str, int], doc("resources the builder pays to create one with `build` ([build])")] = {}
+    # then the fields mechanics add (`building_fields`: creation's build_cost), see Building below
 
     def problems(self, level: Level, path: str) -> Problems:
         for field in [f for f, kind in field_types(Building).items() if kind == dict[str, int]]:  # per resource
@@ -138,6 +129,26 @@ class Building(Base):
                     yield f"{path}.{field}.{r}", f"expected a count >= 0, got {n}"
         if len(self.char) != 1:
             yield f"{path}.char", f"expected one character, got {self.char!r}"
+
+
+def _fields(cls: type[Base]) -> list[tuple[str, Any, Any]]:
+    """(name, type, default) of each field of `cls`, as msgspec.defstruct takes them."""
+    return [(f.name, f.type, f.default if f.default_factory is msgspec.NODEFAULT
+             else msgspec.field(default_factory=f.default_factory)) for f in msgspec.structs.fields(cls)]
+
+
+def _extended(core: type[Base], extra: list[tuple[str, Any, Any]]) -> type[Base]:
+    """`core`'s fields then `extra` ((name, type, default) each), as one Struct with `core`'s name
+    (without its leading underscore), doc and methods: a section some of whose fields the
+    mechanics declare."""
+    methods = {k: v for k, v in vars(core).items() if callable(v) and not k.startswith("__")}
+    return msgspec.defstruct(core.__name__.lstrip("_"), _fields(core) + extra, bases=(Base,), module=__name__,
+                             namespace={**methods, "__doc__": core.__doc__}, kw_only=True)
+
+
+# (a declared default is given as a field's own: msgspec takes an empty dict or list as its type's
+# factory and leaves it out of an encoded level, as it did the field written in the class)
+Building = _extended(_Building, [(f.name, f.type, f.default) for m in MECHANICS for f in m.building_fields])
 
 
 class Action(Base):
@@ -200,108 +211,6 @@ class Group(Base):
             yield f"{path}.profiles", "profiles need the `profile` action to switch among them; set actions.profile.enabled = true"
 
 
-class Combat(Base):
-    """The `attack` and `shield` actions: what a hit does and what a shield costs."""
-
-    damage: Annotated[int, doc("energy a shield absorbs per hit, and hp a building loses", ge=0)] = 10
-    freeze_duration: Annotated[int, doc("ticks a hit agent stays frozen", ge=0)] = 10
-    consume_laser: Annotated[bool, doc("attacks need and consume one `laser` item")] = False
-    shield_upkeep: Annotated[int, doc("energy drained per tick while the shield is on", ge=0)] = 1
-    steal: Annotated[bool, doc("a hit that freezes also moves the victim's inventory to the attacker")] = True
-
-
-class Build(Base):
-    """The `build` action: an agent creates a building in the empty cell in front of it."""
-
-    buildings: Annotated[list[str], doc("what `build` creates: argument k makes the k-th (each pays its `build_cost`)")] = []
-    capacity: Annotated[int, doc("objects agents may create per world and episode (rows reserved for them)",
-                                 ge=0, le=4096)] = 16
-
-    def problems(self, level: Level, path: str) -> Problems:
-        if len(self.buildings) > MAX_BUILDABLES:
-            yield f"{path}.buildings", f"expected at most {MAX_BUILDABLES} buildings, got {len(self.buildings)}"
-        for k, bname in enumerate(self.buildings):
-            if bname not in level.buildings:
-                yield f"{path}.buildings[{k}]", f"unknown building '{bname}'; expected one of {sorted(level.buildings)}"
-            if bname in self.buildings[:k]:  # two arguments doing one thing, under one action name
-                yield (f"{path}.buildings[{k}]",
-                       f"'{bname}' is already argument {self.buildings.index(bname)}; list each building once")
-
-    def tables(self, level: Level) -> dict[str, Any]:
-        rid = {r: i for i, r in enumerate(level.resources)}
-        cost = np.zeros((len(self.buildings), len(rid)), np.int32)
-        for k, bname in enumerate(self.buildings):
-            for r, n in level.buildings[bname].build_cost.items():
-                cost[k, rid[r]] = n
-        return {
-            "build_kind": np.array([list(level.buildings).index(b) for b in self.buildings], np.int32),  # (K,)
-            "build_cost": cost,  # (K, R): what the builder pays for argument k
-            "build_rows": self.capacity if enabled(level, "build") else 0,  # rows each world reserves
-        }
-
-
-class Kinship(Base):
-    """How raw rewards are mixed: agent i receives sum_j K[i, j] * r[j]."""
-
-    mode: Annotated[
-        Literal["none", "teams", "clans", "random", "matrix"],
-        doc("none: K = I; teams: share within a team; clans: nested weights; random: drawn; matrix: given"),
-    ] = "none"
-    share: Annotated[float, doc("teams: fraction of each reward pooled and split equally in the team", ge=0, le=1)] = 0.5
-    family_weight: Annotated[float, doc("clans: K between agents of one family")] = 0.5
-    clan_weight: Annotated[float, doc("clans: K between agents of one clan (added to family)")] = 0.2
-    hive_weight: Annotated[float, doc("clans: K between any two agents of the world (added)")] = 0.0
-    distribution: Annotated[
-        Literal["uniform", "normal"], doc("random: distribution of the off-diagonal weights")
-    ] = "uniform"
-    low: Annotated[float, doc("random/uniform: lower bound", ge=-1, le=1)] = 0.0
-    high: Annotated[float, doc("random/uniform: upper bound", ge=-1, le=1)] = 1.0
-    mean: Annotated[float, doc("random/normal: mean (clipped to [-1, 1])")] = 0.0
-    std: Annotated[float, doc("random/normal: standard deviation", ge=0)] = 0.3
-    matrix: Annotated[list[list[float]], doc("matrix: K per agent pair, agents_per_world x agents_per_world")] = []
-    draw: Annotated[
-        Literal["world", "episode"],
-        doc("random: draw K once per world for the whole run (world), or anew at the start of every "
-            "episode (episode: one run covers the distribution's range of relatedness; episode 0 uses "
-            "the world's draw)"),
-    ] = "world"
-
-    def problems(self, level: Level, path: str) -> Problems:
-        # the matrix's size needs the map's agents: game/load/validate.py checks it
-        if self.mode == "random" and self.low > self.high:
-            yield f"{path}.low", f"expected low <= high, got {self.low} > {self.high}"
-        if self.draw == "episode" and self.mode != "random":
-            yield f"{path}.draw", f"draw = 'episode' needs mode = 'random', got mode = {self.mode!r}"
-        for i, row in enumerate(self.matrix):
-            for j, v in enumerate(row):
-                if not -1.0 <= v <= 1.0:
-                    yield f"{path}.matrix[{i}][{j}]", f"expected a weight in [-1, 1], got {v}"
-
-
-class Mate(Base):
-    """Mate selection: mutual `mate` proposals form a bond that adds kinship between the partners."""
-
-    window: Annotated[int, doc("ticks within which two mutual proposals form a bond", ge=1)] = 5
-    cost: Annotated[int, doc("energy each partner pays when a bond forms", ge=0)] = 10
-    share: Annotated[float, doc("kinship weight added between partners while bonded", ge=-1, le=1)] = 0.5
-    duration: Annotated[int, doc("ticks a bond lasts", ge=1)] = 200
-    max_bonds: Annotated[int, doc("bonds an agent can hold at once", ge=1, le=16)] = 4
-
-
-class Observation(Base):
-    """What each agent sees: an egocentric square window of feature channels.
-
-    The channels are fixed by the resources (see `python -m game describe LEVEL` for the list);
-    levels that keep the default resources share one observation space.
-    """
-
-    window: Annotated[int, doc("side of the egocentric square window; odd and at least 1", le=63)] = 11
-
-    def problems(self, level: Level, path: str) -> Problems:
-        if self.window % 2 == 0 or self.window < 1:
-            yield f"{path}.window", f"expected an odd window of at least 1 (e.g. 11), got {self.window}"
-
-
 class Agent(Base):
     """Settings shared by every agent, whatever its group."""
 
@@ -329,7 +238,7 @@ class MapConfig(Base):
     ] = True
 
 
-class Level(Base):
+class _Level(Base):
     """A whole level: the game's rules plus its map."""
 
     name: Annotated[str, doc("display name")] = ""
@@ -343,13 +252,8 @@ class Level(Base):
         default_factory=lambda: {"agent": Group()}
     )
     agent: Annotated[Agent, doc("settings shared by all agents")] = msgspec.field(default_factory=Agent)
-    combat: Annotated[Combat, doc("attack and shield rules")] = msgspec.field(default_factory=Combat)
-    kinship: Annotated[Kinship, doc("how rewards are shared between agents")] = msgspec.field(default_factory=Kinship)
-    mate: Annotated[Mate, doc("mate selection (bonds)")] = msgspec.field(default_factory=Mate)
-    build: Annotated[Build, doc("what agents may build")] = msgspec.field(default_factory=Build)
-    obs: Annotated[Observation, doc("the observation window")] = msgspec.field(default_factory=Observation)
-    map: Annotated[MapConfig, doc("the map: ASCII or a generator")] = msgspec.field(default_factory=MapConfig)
-    systems: Annotated[dict[str, bool], doc("enable (true) or disable (false) engine systems by name")] = {}
+    # then each mechanic's section (`[combat]`, `[kinship]`, `[mate]`, `[build]`, `[obs]`), in the
+    # registry's order, and the map and systems (_LevelEnd): see Level below
 
     def tables(self, level: Level) -> dict[str, Any]:
         """Every field of the buildings as `b_<field>`, of the resources as `res_<field>`."""
@@ -381,3 +285,15 @@ class Level(Base):
         for sname in self.systems:
             if sname not in SYSTEM_NAMES:
                 yield f"{path}.systems.{sname}", f"unknown system; expected one of {list(SYSTEM_NAMES)}"
+
+
+class _LevelEnd(Base):
+    map: Annotated[MapConfig, doc("the map: ASCII or a generator")] = msgspec.field(default_factory=MapConfig)
+    systems: Annotated[dict[str, bool], doc("enable (true) or disable (false) engine systems by name")] = {}
+
+
+# The Level: its own fields, each mechanic's section (game/mechanics/<name>/section.py, declared as
+# `section`), then the map and the systems; resolved Levels encode in this order.
+Level = _extended(_Level, [(s.name, Annotated[s.cls, doc(s.doc)], msgspec.field(default_factory=s.cls))
+                           for s in (m.section for m in MECHANICS) if s is not None]
+                  + _fields(_LevelEnd))

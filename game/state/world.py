@@ -18,13 +18,13 @@ import numpy as np
 
 from engine.ecs import World, component
 from engine.signals import Signals
-from engine.systems_cy.observation import record_bytes
+from game.mechanics.observation.observation import record_bytes
 from game.errors import BuildError
 from game.maps.base import MapLayout
 from game.maps.make import make_layout
 from game.rules.constants import ACTION_NAMES, ACTION_RULES, EMPTY, NUM_CODES, SIGNAL_NAMES, TERRAIN_WALL, Act, num_stats
 from game.rules.features import Features, features
-from game.rules.schema import Level, enabled, sections
+from game.rules.schema import Level, enabled, sections, setting
 from game.state.kinship import class_count, kinship_classes, set_kinship
 
 
@@ -79,7 +79,8 @@ class Tables:
     Besides these fields, `derived` holds every field of the buildings as `b_<field>` (T,) or
     (T, R) and of the resources as `res_<field>` (R,), each meaning what its field's doc in
     game/rules/schema.py says (`b_max_stock` -1: unlimited; `res_reward_max` < 0: uncapped), and
-    the tables a section's `tables()` gives (`build_kind`, `build_cost`, `build_rows`)."""
+    the tables a section's `tables()` gives (`build_kind`, `build_cost`, `reserved_rows`: the rows
+    each world keeps free for objects made during an episode)."""
 
     resource_names: list[str]
     building_names: list[str]
@@ -88,6 +89,7 @@ class Tables:
     action_code: np.ndarray  # (num_actions,) int32: env action id -> Act code
     priority: list[int]  # Act codes in resolution order
     arg_count: np.ndarray  # (NUM_CODES,) int32: valid arguments are 0..arg_count-1
+    arg_labels: tuple[tuple[str, ...], ...]  # per code: its arguments' names (the flat action names)
     # an agent's body is row `group * profiles + profile` of cost, upkeep and max_energy (one row
     # per group when no group declares a profile)
     profiles: int  # profiles per group: 1 + the most any group declares
@@ -118,12 +120,10 @@ def tables(level: Level) -> Tables:
     on = [a for a in ACTION_NAMES if enabled(level, a)]
     code = {a.name.lower(): int(a) for a in Act}
     P = 1 + max(len(g.profiles) for g in level.groups.values())
-    K = len(level.build.buildings)
-    # named arguments count themselves; the others index one of the level's lists (at least one argument)
-    listed = {"resources": len(res), "profiles": P, "buildings": K}
-    arg_count = np.array([max(len(r.args) if isinstance(r.args, tuple) else listed[r.args], 1)
-                          for r in ACTION_RULES], np.int32)
-    base_cost = np.array([level.actions[a].cost if a in level.actions else 0 for a in ACTION_NAMES], np.int32)
+    # each action's argument names: its own, or those of the level's list it indexes (at least one argument)
+    arg_labels = tuple(r.args if isinstance(r.args, tuple) else r.args(level) for r in ACTION_RULES)
+    arg_count = np.array([max(len(labels), 1) for labels in arg_labels], np.int32)
+    base_cost = np.array([setting(level, a).cost for a in ACTION_NAMES], np.int32)
     cost = np.tile(base_cost, (len(groups) * P, 1))
     upkeep = np.zeros(len(groups) * P, np.int32)
     max_energy = np.zeros(len(groups) * P, np.int32)
@@ -137,7 +137,7 @@ def tables(level: Level) -> Tables:
                 cost[row, code[a]] = c
             upkeep[row] = g.upkeep if up < 0 else up
             max_energy[row] = g.max_energy if mx < 0 else mx
-    prio = sorted(range(NUM_CODES), key=lambda c: (level.actions[ACTION_NAMES[c]].priority, c))
+    prio = sorted(range(NUM_CODES), key=lambda c: (setting(level, ACTION_NAMES[c]).priority, c))
     return Tables(
         resource_names=res,
         building_names=bnames,
@@ -146,6 +146,7 @@ def tables(level: Level) -> Tables:
         action_code=np.array([code[a] for a in on], np.int32),
         priority=prio,
         arg_count=arg_count,
+        arg_labels=arg_labels,
         profiles=P,
         profile_count=np.array([1 + len(g.profiles) for g in level.groups.values()], np.int32),
         cost=cost,
@@ -253,7 +254,7 @@ def build(level: Level, num_worlds: int, seed: int, name: str = "level"):
     layouts = [make_layout(level, seed + w) for w in range(num_worlds)]
     first = layouts[0]
     # rows: the agents, the most objects any world's map has, and those agents may build
-    capacity = len(first.agents) + max(max(len(lay.objects) for lay in layouts) + tab.build_rows, 1)
+    capacity = len(first.agents) + max(max(len(lay.objects) for lay in layouts) + tab.reserved_rows, 1)
     for w, lay in enumerate(layouts):
         check_fit(lay, first, capacity, tab, f"{name}: world {w}'s map")
     world = blank_world(level, tab, first, num_worlds, capacity, seed)
@@ -268,7 +269,7 @@ def check_fit(layout: MapLayout, first: MapLayout, capacity: int, tab: Tables, w
     """A map must have world 0's size and agents, and leave the rows agents may build."""
     if (layout.height, layout.width, len(layout.agents)) != (first.height, first.width, len(first.agents)):
         raise BuildError(f"{what} differs in size or agent count from world 0's")
-    room = capacity - len(first.agents) - tab.build_rows
+    room = capacity - len(first.agents) - tab.reserved_rows
     if len(layout.objects) > room:
         raise BuildError(f"{what} has {len(layout.objects)} objects, more than the {room} its env was built for")
 

@@ -6,7 +6,8 @@ A kernel argument named
   - `t_<table>` (`t_b_inputs`, `t_build_cost`) gets that table of `game.state.world.Tables` (one of its
     fields, or one a section of the schema derives);
   - `alive` gets the World's row-occupancy mask as uint8;
-  - anything else is a scalar from `scalars(level, tables)`.
+  - anything else is a scalar from `scalars(level, tables)`: the game's shared ones and those each
+    mechanic declares (game/mechanics/<name>/__init__.py).
 So a kernel's signature is its documentation of what it reads and writes, and the env, the
 tests and the benchmarks all bind it the same way.
 """
@@ -17,38 +18,24 @@ from typing import Any
 
 from engine.ecs import World
 from engine.kernel import Kernel
+from game.mechanics.registry import MECHANICS
 from game.rules.schema import Level
 from game.rules.constants import stat_misc_base
 from game.state.world import Tables
 
 
 def scalars(level: Level, tab: Tables) -> dict[str, Any]:
-    c, m, f = level.combat, level.mate, tab.features
-    return {
+    """Every kernel scalar: the game's shared ones, then each mechanic's own (its `scalars`)."""
+    out: dict[str, Any] = {
         "inventory_max": tab.inventory_max,
-        "damage": c.damage,
-        "freeze_duration": c.freeze_duration,
-        "consume_laser": int(c.consume_laser),
-        "shield_upkeep": c.shield_upkeep,
-        "steal": int(c.steal),
-        "laser": tab.laser,
-        "armor": tab.armor,
         "stat_misc": stat_misc_base(len(tab.resource_names)),
-        "mate_window": m.window,
-        "mate_cost": m.cost,
-        "mate_share": m.share,
-        "mate_duration": m.duration,
-        "max_steps": level.max_steps,
-        "profiles": tab.profiles,  # an agent's body row in t_cost, t_upkeep, t_max_energy: group * profiles + profile
-        # the observation's channel groups (the offsets within a group are C constants)
-        "ch_inventory": f.inventory,
-        "ch_wall": f.wall,
-        "ch_building": f.building,
-        "ch_profile": f.profile,
-        "ch_kin": f.kin,
-        "ch_bond": f.bond,
-        "ch_self": f.self_,
     }
+    for m in MECHANICS:
+        for name, value in (m.scalars(level, tab) if m.scalars else {}).items():
+            if name in out:
+                raise ValueError(f"game/mechanics/{m.name}: scalar {name!r} is declared twice")
+            out[name] = value
+    return out
 
 
 def resolve(kernel: Kernel, world: World, tab: Tables, extra: dict[str, Any]) -> dict[str, Any]:

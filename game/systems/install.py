@@ -39,4 +39,4 @@ def install(sched: Scheduler, world: World, tab: Tables, level: Level, extra: di
 
 def kernel(name: str):
     """The kernel (engine.kernel.Kernel) the system `name` runs."""
-    return import_module(f"engine.systems_cy.{SPECS[name].kernel}").KERNELS[name]
+    return import_module(SPECS[name].kernel).KERNELS[name]

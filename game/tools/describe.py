@@ -6,6 +6,7 @@ from pathlib import Path
 
 from game.env.gridenv import make_env
 from game.load.level import dump_level, load_level
+from game.rules.schema import setting
 
 
 def describe_text(path: str, seed: int = 0, config: bool = True) -> str:
@@ -35,7 +36,7 @@ def describe_text(path: str, seed: int = 0, config: bool = True) -> str:
         "actions (id name args cost):",
     ]
     for i, (name, code) in enumerate(zip(tab.action_names, tab.action_code)):
-        lines.append(f"  {i:2d} {name:<9s} {int(tab.arg_count[code]):2d}  {level.actions[name].cost}")
+        lines.append(f"  {i:2d} {name:<9s} {int(tab.arg_count[code]):2d}  {setting(level, name).cost}")
     lines.append(f"features ({len(env.feature_names)}):")
     for i, f in enumerate(env.feature_names):
         lines.append(f"  {i:2d} {f}")

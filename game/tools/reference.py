@@ -15,7 +15,7 @@ from game.load.level import LEVELS_DIR
 from game.maps.compose import Part
 from game.maps.generators import GENERATORS
 from game.rules import limits
-from game.rules.defaults import ACTIONS, BUILDINGS, RESOURCES
+from game.rules.defaults import BUILDINGS, DECLARED, RESOURCES
 from game.rules.schema import Building, Level, Resource
 from game.tools.usage import USAGE
 
@@ -223,7 +223,7 @@ def reference_text() -> str:
         outs = ", ".join([f"{n} {k}" for k, n in bb.outputs.items()] + ([f"{bb.output_energy} energy"] if bb.output_energy else []))
         out.append(f"| `{b}` | `{bb.char}` | {ins or '-'} | {outs or '-'} | {bb.cooldown} | {bb.hp} | {str(bb.usable).lower()} |")
     out += ["", "### Actions", "", "| action | cost | priority |", "| --- | --- | --- |"]
-    for a, d in ACTIONS.items():
+    for a, d in DECLARED.items():  # every action, listed in levels or not
         out.append(f"| `{a}` | {d['cost']} | {d['priority']} |")
     out += ["", "## The level library (`game/levels/`)", ""]
     for path in sorted(LEVELS_DIR.glob("*.toml")):

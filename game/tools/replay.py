@@ -16,7 +16,7 @@ A replay file is an `.npz` (numpy zip, no pickles) with these keys:
 | `overrides` | JSON of the level overrides the env was made with (e.g. `{"max_steps": 200}`) |
 | `meta` | JSON of anything else (`checkpoint`, `recorded_by`, ...) |
 
-Files written by `learn/evaluate.py` before this module (keys `level`, `seed`, `actions`,
+Files written by `learn/evaluation/evaluate.py` before this module (keys `level`, `seed`, `actions`,
 `state_hash`, `checkpoint`, `max_steps`, `agents_per_world`, no `format`) load as version 0:
 they have no level hash, so a changed level is caught only by the final state hash.
 
@@ -279,7 +279,7 @@ def load_replay(path: str | Path) -> Replay:
                 if ticks.shape != hashes.shape or ticks.ndim != 1:
                     raise ReplayError(f"replay {p}: trace_ticks and trace_hashes do not match")
                 rep.trace = {int(t): str(h) for t, h in zip(ticks, hashes)}
-            if "checkpoint" in files:  # learn/evaluate.py's key
+            if "checkpoint" in files:  # learn/evaluation/evaluate.py's key
                 rep.meta.setdefault("checkpoint", _scalar(z, "checkpoint", str))
     except ReplayError:
         raise

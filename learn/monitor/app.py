@@ -18,7 +18,7 @@ from learn.monitor.data import RunReader
 from learn.monitor.formatting import fmt
 from learn.monitor.snapshot import Snapshot
 from learn.monitor.widgets import LinePlot, RunHeader, bar, sparkline
-from learn.timing import PHASES
+from learn.training.timing import PHASES
 
 PANELS = ("overview", "losses", "time", "game")
 LOSSES = (
@@ -238,7 +238,7 @@ class MonitorApp(App[None]):
         levels = sorted(k for k in s.last if k.startswith("level/"))  # a curriculum's levels
         for label, key in SUMMARY + tuple((k[len("level/"):].replace("/", " "), k) for k in levels):
             rows.append((key, [label, _num(s.last.get(key)), Text(sparkline(s.series(key)[1]), style="cyan")]))
-        # the periodic evaluation (learn/periodic_eval.py): its last line, which only every Nth epoch has
+        # the periodic evaluation (learn/training/periodic_eval.py): its last line, which only every Nth epoch has
         evaluated = next((r for r in reversed(s.rows) if "eval/score" in r), {})
         for key in (k for k in evaluated if k.startswith("eval/") and k != "eval/seconds"):
             label = key.replace("/", " ").replace("mean_return", "return")

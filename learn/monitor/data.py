@@ -23,14 +23,9 @@ import tomllib
 from pathlib import Path
 from typing import Any, Callable
 
-from learn.monitor.formatting import fmt, fmt_duration, fmt_steps
-from learn.monitor.liveness import process_alive, run_state
+from learn.monitor.liveness import run_state
 from learn.monitor.records import MetricsTail, append_epoch, clean_record, read_duckdb
-from learn.monitor.snapshot import ENGINE, EPISODE, PHASES, Snapshot
-
-# the names this module had before its parts got their own modules stay importable from it
-__all__ = ["ENGINE", "EPISODE", "PHASES", "RunReader", "Snapshot", "fmt", "fmt_duration", "fmt_steps",
-           "process_alive", "read_duckdb"]
+from learn.monitor.snapshot import Snapshot
 
 
 class RunReader:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from learn.timing import PHASES
+from learn.training.timing import PHASES
 
 EPISODE = "episode/"
 ENGINE = "engine/"
@@ -33,7 +33,7 @@ class Snapshot:
     started: float | None = None
     ended: float | None = None
     now: float = 0.0
-    # reference points from status.json (learn/reference.py): baseline scores on the level and
+    # reference points from status.json (learn/evaluation/reference.py): baseline scores on the level and
     # the run's first epoch's return
     reference: dict[str, Any] = field(default_factory=dict)
     first_return: float | None = None

@@ -10,9 +10,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
+from learn.evaluation.reference import FAILED_ACTION_WARNING
 from learn.monitor.formatting import fmt, fmt_duration, fmt_steps
 from learn.monitor.snapshot import Snapshot
-from learn.reference import FAILED_ACTION_WARNING
 
 # braille dot bits, [column][row] within one 2x4 cell
 _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-from learn import figures  # noqa: E402
+from learn.evaluation import figures  # noqa: E402
 
 # (study name, arm, title)
 PANELS = [

@@ -1,0 +1,75 @@
+"""The game's generated kernel files (setup.py runs `generate` before it builds).
+
+- game/mechanics/constants.pxd: the ids all mechanics share as C constants (game/rules/constants.py:
+  the stats layout, signals, the number of action codes; game/rules/features.py: the observation's
+  channel offsets), by the engine's constgen; the grid's geometry is the engine's
+  (engine/systems_cy/constants.pxd) and is left out here, so each C constant has one .pxd.
+- each mechanic folder's constants.pxd: its actions' codes (`ACT_<NAME>`) and the `constants` its
+  declaration names, from the declaration itself.
+- each mechanic folder's `<module>_steps.pxi`: the Step classes and binding tables of its kernels,
+  by the engine's stepgen.
+Plain module, read before anything of the game is compiled.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from game.mechanics.registry import MECHANICS
+from game.rules.constants import Act
+
+HERE = Path(__file__).resolve().parent  # game/mechanics/
+ROOT = HERE.parents[1]
+SOURCES = ("game/rules/constants.py", "game/rules/features.py")
+
+
+def kernel_dirs() -> list[str]:
+    """Every mechanic folder that holds a kernel, relative to the project root."""
+    return sorted(os.path.relpath(p.parent, ROOT) for p in HERE.glob("*/*.pyx"))
+
+
+def _tools():
+    sys.path.insert(0, str(ROOT / "engine" / "systems_cy"))
+    import constgen
+    import stepgen
+
+    return constgen, stepgen
+
+
+def geometry() -> frozenset[str]:
+    """The names of the engine's constants (engine/grid.py), which the game's .pxd leaves out."""
+    constgen, _ = _tools()
+    return frozenset(vars(constgen.load(ROOT / "engine" / "grid.py")))
+
+
+# left out of the shared .pxd: each action's code goes to its own mechanic's (`mechanic_constants`)
+OWN = frozenset({"Act"})
+
+
+def render_constants() -> str:
+    """What game/mechanics/constants.pxd holds."""
+    constgen, _ = _tools()
+    return constgen.render(ROOT, SOURCES, skip=geometry() | OWN, prefix="KGAME")
+
+
+def mechanic_constants() -> dict[str, str]:
+    """{mechanic folder name: the text of its constants.pxd} for each mechanic with kernels and
+    something to hold: its actions' codes and its declared constants."""
+    constgen, _ = _tools()
+    out = {}
+    for m in MECHANICS:
+        ints = {f"ACT_{a.name.upper()}": int(Act[a.name.upper()]) for a in m.actions} | dict(m.constants)
+        if ints and any((HERE / m.name).glob("*.pyx")):
+            out[m.name] = constgen.pxd(ints, {}, f"game/mechanics/{m.name}/__init__.py (its declaration)", "K" + m.name.upper())
+    return out
+
+
+def generate() -> None:
+    constgen, stepgen = _tools()
+    constgen.generate(HERE, ROOT, SOURCES, skip=geometry() | OWN, prefix="KGAME")
+    for name, text in mechanic_constants().items():
+        constgen.write(HERE / name / "constants.pxd", text)
+    for d in kernel_dirs():
+        stepgen.generate(ROOT / d)

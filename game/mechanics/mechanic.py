@@ -1,0 +1,89 @@
+"""What a mechanic declares: its actions, its systems, the scalars its kernels read, its level
+section and the fields it adds to buildings.
+
+A mechanic is a folder of game/mechanics/ whose __init__.py defines `MECHANIC`, a `Mechanic`;
+game/mechanics/registry.py lists the folders. Everything the game derives about actions and
+systems comes from these declarations: the action codes (`Act`, in registry order),
+the default costs and priorities, the flat action names, the system table and its run order, the
+scalars bound to kernels, the Level's sections (game/rules/schema.py). Plain data with no compiled import, so loading and checking a level,
+and the build, can read it before any kernel exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True, kw_only=True)
+class Action:
+    """One action: its default energy cost and resolution priority (a level's [actions.NAME]
+    overrides both), the system that resolves it, and its arguments."""
+
+    name: str
+    cost: int  # default energy cost
+    priority: int  # default resolution order, lower first (shield and attack before anything moves)
+    system: str = ""  # the action system (of this mechanic) that resolves it; "" for noop
+    # the arguments: their names, or a function of the level giving the names of the arguments of
+    # an action whose argument indexes one of the level's lists (transfer: its resources)
+    args: tuple[str, ...] | Callable[[Any], tuple[str, ...]] = ()
+    enabled: bool = True  # in the action space unless a level says otherwise
+    # written into every resolved Level (from the defaults). An action added after levels and
+    # replays exist, off by default, declares False: a level that does not name it then resolves
+    # to the same bytes as before the action existed, so the replays recorded on it still verify
+    listed: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class System:
+    """One system: the phase it runs in, the kernel module of its mechanic's folder that holds it
+    (`KERNELS[name]` there; None: the env's own Python), and its named order."""
+
+    name: str
+    phase: str
+    kernel: str | None  # the module <mechanic folder>/<kernel>.pyx; None: Python in game/env/gridenv.py
+    acts: tuple[str, ...] = ()  # an action system: the actions it resolves (runs between decode and tally)
+    after: tuple[str, ...] = ()
+    before: tuple[str, ...] = ()
+    switchable: bool = True  # whether a level's [systems] table may turn it off
+    does: str = ""  # what it does (the system table of docs/game_systems.md)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    """A mechanic's table of a level file (`[combat]`): the Level's field `name`, decoded into
+    `cls` (a game.mechanics.section.Base: its fields, checks and tables)."""
+
+    name: str
+    cls: type
+    doc: str  # the field's line in the level reference
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field:
+    """A field a mechanic adds to another section's entries (`build_cost` of every building)."""
+
+    name: str
+    type: Any  # Annotated[type, doc(...)], as a section's own fields
+    default: Any
+
+
+# The scalars a mechanic's kernels read, from a level and its tables (game.state.world.Tables).
+Scalars = Callable[[Any, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mechanic:
+    name: str  # its folder's name under game/mechanics/
+    actions: tuple[Action, ...] = ()
+    systems: tuple[System, ...] = ()
+    scalars: Scalars | None = None  # the kernel arguments that are neither arrays nor tables
+    # numbers its kernels need: written with its actions' codes (ACT_<NAME>) into the folder's
+    # generated constants.pxd (game/mechanics/build.py), which its kernels cimport
+    constants: dict[str, int] = field(default_factory=dict)
+    section: Section | None = None  # its table of a level file
+    building_fields: tuple[Field, ...] = ()  # what it adds to every [buildings.NAME]
+
+    def kernel_module(self, system: System) -> str | None:
+        """The dotted module path of `system`'s kernel, or None for a Python system."""
+        return None if system.kernel is None else f"game.mechanics.{self.name}.{system.kernel}"
