@@ -41,7 +41,8 @@ def episode_figures(infos) -> list[tuple[float, float, int]]:
 
 
 def teacher_data(level: str, samples: int, worlds: int = 16, seed: int = 1):
-    """(obs, flat action) pairs of the teacher playing `level`, and its hearts and return per agent-episode."""
+    """(obs, flat action) pairs of the teacher playing `level`, and its hearts and return per
+    agent-episode."""
     env = game.make_env(level, num_worlds=worlds, seed=seed)
     nvec = env.single_action_space.nvec
     table = flat_index(env.flat_actions, int(nvec[0]), int(nvec[1]))
@@ -84,14 +85,16 @@ def clone(arm: str, env, x, y, epochs: int, level: str) -> dict:
     name, *options = arm.split(",")
     kw = dict(o.split("=") for o in options)
     torch.manual_seed(0)
-    policy = make_policy(name, spaces_of(env), hidden=int(kw.get("hidden", 128)), egocentric=kw.get("ego", "1") == "1")
+    policy = make_policy(
+        name, spaces_of(env), hidden=int(kw.get("hidden", 128)), egocentric=kw.get("ego", "1") == "1"
+    )
     policy.update_obs_scale(x[:20_000])
     opt = torch.optim.Adam(policy.parameters(), lr=1e-3)
     n_train = int(len(x) * 0.9)
     t0 = time.perf_counter()
     for _ in range(epochs):
         for s in range(0, n_train - 2048 + 1, 2048):
-            loss = F.cross_entropy(policy(x[s:s + 2048])[0], y[s:s + 2048])
+            loss = F.cross_entropy(policy(x[s : s + 2048])[0], y[s : s + 2048])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -99,8 +102,13 @@ def clone(arm: str, env, x, y, epochs: int, level: str) -> dict:
     with torch.no_grad():
         agree = float((policy(x[n_train:])[0].argmax(1) == y[n_train:]).float().mean())
     hearts, ret = play(policy, level)
-    return dict(arm=arm, agreement=round(agree, 3), clone_hearts=round(hearts, 3), clone_return=round(ret, 3),
-                train_s=round(train_s))
+    return dict(
+        arm=arm,
+        agreement=round(agree, 3),
+        clone_hearts=round(hearts, 3),
+        clone_return=round(ret, 3),
+        train_s=round(train_s),
+    )
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -114,8 +122,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     env, x, y, (t_hearts, t_return) = teacher_data(args.level, args.samples)
     perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))
     x, y = x[perm], y[perm]
-    print(f"teacher on {args.level}: {t_hearts:.3f} hearts, return {t_return:.3f} per agent-episode; "
-          f"{len(x):,} samples", flush=True)
+    print(
+        f"teacher on {args.level}: {t_hearts:.3f} hearts, return {t_return:.3f} per agent-episode; "
+        f"{len(x):,} samples",
+        flush=True,
+    )
     out = []
     for arm in args.arms.split(";"):
         out.append(clone(arm, env, x, y, args.epochs, args.level))

@@ -32,7 +32,9 @@ def random_actions(env, n: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     acts = np.empty((n, env.num_agents, 2), np.int32)
     acts[..., 0] = rng.integers(0, len(env.action_names), (n, env.num_agents))
-    acts[..., 1] = rng.integers(0, 9, (n, env.num_agents))  # some arguments are out of range: counted failures
+    acts[..., 1] = rng.integers(
+        0, 9, (n, env.num_agents)
+    )  # some arguments are out of range: counted failures
     return acts
 
 
@@ -65,7 +67,9 @@ class Stepper:
         return Result(self.label, env.num_agents, i - first, elapsed, env.timings())
 
 
-def measure(label: str, level: str = "arena", num_worlds: int = 64, seconds: float = 2.0, **overrides) -> Result:
+def measure(
+    label: str, level: str = "arena", num_worlds: int = 64, seconds: float = 2.0, **overrides
+) -> Result:
     return Stepper(label, level, num_worlds, **overrides).run(seconds)
 
 
@@ -73,5 +77,7 @@ def memory_per_agent(level: str = "arena", num_worlds: int = 64, **overrides) ->
     """Bytes of per-world state (the live worlds and their reset template) plus env buffers, per agent."""
     env = make_env(level, num_worlds=num_worlds, seed=0, **overrides)
     state = sum(a.nbytes for w in (env.world, env.template) for a in w.state_arrays().values())
-    buffers = sum(b.nbytes for b in (env.observations, env.rewards, env.terminals, env.truncations, env.actions))
+    buffers = sum(
+        b.nbytes for b in (env.observations, env.rewards, env.terminals, env.truncations, env.actions)
+    )
     return (state + buffers) / env.num_agents

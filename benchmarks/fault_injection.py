@@ -44,9 +44,31 @@ class Broken(AssertionError):
 
 
 def _cmd(run_dir: Path, total: int, resume: bool) -> list[str]:
-    cmd = [sys.executable, "-m", "learn", "train", str(LEVEL), "--run-dir", str(run_dir), "--quiet",
-           "--total-steps", str(total), "--num-worlds", "4", "--horizon", "16", "--checkpoint-interval", "3",
-           "--torch-threads", "1", "--device", "cpu", "--no-reference", "--final-eval", "0"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "learn",
+        "train",
+        str(LEVEL),
+        "--run-dir",
+        str(run_dir),
+        "--quiet",
+        "--total-steps",
+        str(total),
+        "--num-worlds",
+        "4",
+        "--horizon",
+        "16",
+        "--checkpoint-interval",
+        "3",
+        "--torch-threads",
+        "1",
+        "--device",
+        "cpu",
+        "--no-reference",
+        "--final-eval",
+        "0",
+    ]
     return cmd + (["--resume"] if resume else [])
 
 
@@ -54,8 +76,9 @@ def committed(run_dir: Path) -> set[tuple[int, int]]:
     """(segment, epoch) pairs in DuckDB `metrics`, after checking there are no duplicates or gaps."""
     con = duckdb.connect(str(run_dir / "stats.duckdb"), read_only=True)
     try:
-        dup = con.execute("SELECT segment, epoch, name, count(*) FROM metrics GROUP BY ALL HAVING count(*) > 1"
-                          ).fetchall()
+        dup = con.execute(
+            "SELECT segment, epoch, name, count(*) FROM metrics GROUP BY ALL HAVING count(*) > 1"
+        ).fetchall()
         pairs = con.execute("SELECT DISTINCT segment, epoch FROM metrics ORDER BY 1, 2").fetchall()
     finally:
         con.close()
@@ -85,7 +108,9 @@ def check(run_dir: Path, before: set[tuple[int, int]], resumed_epoch: int | None
     found = ckpt.list_checkpoints(run_dir)
     if found:
         ckpt.load_checkpoint(found[-1])
-    left = [p.name for p in (run_dir / "checkpoints").glob(".*")] if (run_dir / "checkpoints").exists() else []
+    left = (
+        [p.name for p in (run_dir / "checkpoints").glob(".*")] if (run_dir / "checkpoints").exists() else []
+    )
     if left:
         raise Broken(f"temporary files left in checkpoints/: {left}")
     now = committed(run_dir) if (run_dir / "stats.duckdb").exists() else set()
@@ -97,7 +122,9 @@ def check(run_dir: Path, before: set[tuple[int, int]], resumed_epoch: int | None
         for seg in new_segs:
             first = min(e for s, e in now if s == seg)
             if first != resumed_epoch + 1:
-                raise Broken(f"segment {seg} starts at epoch {first}, its checkpoint was epoch {resumed_epoch}")
+                raise Broken(
+                    f"segment {seg} starts at epoch {first}, its checkpoint was epoch {resumed_epoch}"
+                )
     lines = jsonl_pairs(run_dir) if (run_dir / "metrics.jsonl").exists() else []
     if len(set(lines)) != len(lines):
         raise Broken("metrics.jsonl repeats an epoch of one segment")
@@ -107,9 +134,15 @@ def check(run_dir: Path, before: set[tuple[int, int]], resumed_epoch: int | None
     for seg, ep in extra:  # only the epoch that was being committed when its session was killed
         last = max((e for s_, e in now if s_ == seg), default=None)
         if (last is not None and ep != last + 1) or sum(1 for s_, _ in extra if s_ == seg) > 1:
-            raise Broken(f"metrics.jsonl holds segment {seg} epoch {ep}, which DuckDB never committed and "
-                         f"which is not the epoch its kill interrupted")
-    state = json.loads((run_dir / "status.json").read_text())["state"] if (run_dir / "status.json").exists() else None
+            raise Broken(
+                f"metrics.jsonl holds segment {seg} epoch {ep}, which DuckDB never committed and "
+                f"which is not the epoch its kill interrupted"
+            )
+    state = (
+        json.loads((run_dir / "status.json").read_text())["state"]
+        if (run_dir / "status.json").exists()
+        else None
+    )
     want = "interrupted" if sig == signal.SIGTERM else "running"
     if state is not None and state != want and state != "finished":
         raise Broken(f"after {signal.Signals(sig).name} status.json says {state!r}, expected {want!r}")
@@ -137,15 +170,18 @@ def run(kills: int, seed: int, out: Path, total: int | None = None) -> int:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for k in range(kills):
         resume = bool(ckpt.list_checkpoints(run_dir)) if run_dir.exists() else False
-        resumed_epoch = int(ckpt.load_checkpoint(ckpt.list_checkpoints(run_dir)[-1])["epoch"]) if resume else None
+        resumed_epoch = (
+            int(ckpt.load_checkpoint(ckpt.list_checkpoints(run_dir)[-1])["epoch"]) if resume else None
+        )
         if run_dir.exists() and not resume:  # killed before its first checkpoint: start it again
             import shutil
 
             shutil.rmtree(run_dir)
             before = set()
         seen = len(jsonl_pairs(run_dir)) if (run_dir / "metrics.jsonl").exists() else 0
-        proc = subprocess.Popen(_cmd(run_dir, total, resume), cwd=out, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            _cmd(run_dir, total, resume), cwd=out, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         if not _wait_first_epoch(run_dir, proc, seen, time.time() + 120):
             err = proc.stderr.read().decode()[-2000:] if proc.poll() is not None else "no epoch in 120 s"
             proc.kill()
@@ -156,13 +192,17 @@ def run(kills: int, seed: int, out: Path, total: int | None = None) -> int:
             proc.send_signal(sig)
         proc.wait(timeout=120)
         before = check(run_dir, before, resumed_epoch, sig)
-        print(f"round {k + 1}/{kills}: {signal.Signals(sig).name} after "
-              f"{max((e for _, e in before), default=0)} epochs of its segment; {len(before)} epochs committed, ok",
-              flush=True)
+        print(
+            f"round {k + 1}/{kills}: {signal.Signals(sig).name} after "
+            f"{max((e for _, e in before), default=0)} epochs of its segment; {len(before)} epochs "
+            "committed, ok",
+            flush=True,
+        )
     # and to the end
     found = ckpt.list_checkpoints(run_dir) if run_dir.exists() else []
-    done = subprocess.run(_cmd(run_dir, total, bool(found)), cwd=out, env=env, capture_output=True, text=True,
-                          timeout=1800)
+    done = subprocess.run(
+        _cmd(run_dir, total, bool(found)), cwd=out, env=env, capture_output=True, text=True, timeout=1800
+    )
     if done.returncode != 0:
         raise Broken(f"the final resume failed: {done.stderr[-2000:]}")
     status = json.loads((run_dir / "status.json").read_text())
@@ -233,19 +273,39 @@ def run_study(kills: int, seed: int, out: Path) -> int:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def cmd(jobs: int) -> list[str]:
-        return [sys.executable, "-m", "learn", "study", str(spec), "--out", str(study_dir), "--jobs", str(jobs)]
+        return [
+            sys.executable,
+            "-m",
+            "learn",
+            "study",
+            str(spec),
+            "--out",
+            str(study_dir),
+            "--jobs",
+            str(jobs),
+        ]
 
     for k in range(kills):
         jobs = rng.choice([1, 2])
-        proc = subprocess.Popen(cmd(jobs), cwd=out, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd(jobs),
+            cwd=out,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         deadline = time.time() + 120
         while time.time() < deadline and proc.poll() is None and not (study_dir / "plan.json").exists():
             time.sleep(0.05)
         second = subprocess.run(cmd(1), cwd=out, env=env, capture_output=True, text=True, timeout=600)
-        if proc.poll() is None and (second.returncode != 2 or "in use by another `learn study`" not in second.stderr):
+        if proc.poll() is None and (
+            second.returncode != 2 or "in use by another `learn study`" not in second.stderr
+        ):
             os.killpg(proc.pid, signal.SIGKILL)
-            raise Broken(f"round {k}: a second study on a live directory was not refused: {second.stderr[-1000:]}")
+            raise Broken(
+                f"round {k}: a second study on a live directory was not refused: {second.stderr[-1000:]}"
+            )
         time.sleep(rng.uniform(0.5, 6.0))
         sig = rng.choice([signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
         if proc.poll() is None:
@@ -257,8 +317,11 @@ def run_study(kills: int, seed: int, out: Path) -> int:
             pass
         time.sleep(0.5)
         done = check_study(study_dir, final=False)
-        print(f"round {k + 1}/{kills}: {signal.Signals(sig).name} with --jobs {jobs}; {done} of {STUDY_JOBS} jobs "
-              f"done, ok", flush=True)
+        print(
+            f"round {k + 1}/{kills}: {signal.Signals(sig).name} with --jobs {jobs}; {done} of "
+            f"{STUDY_JOBS} jobs done, ok",
+            flush=True,
+        )
     final = subprocess.run(cmd(2), cwd=out, env=env, capture_output=True, text=True, timeout=1800)
     if final.returncode != 0:
         raise Broken(f"the final study run failed: {final.stderr[-2000:]}")
@@ -273,7 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--study", action="store_true", help="kill and restart a small `learn study` instead of a run")
+    ap.add_argument(
+        "--study", action="store_true", help="kill and restart a small `learn study` instead of a run"
+    )
     ap.add_argument("--out", help="where the run goes (default: a temporary directory, removed after)")
     args = ap.parse_args(argv)
     go = run_study if args.study else run

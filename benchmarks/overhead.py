@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     env, acts = s.env, s.acts
     runs = env.scheduler.runs()
     if len(runs) != 1 or not isinstance(runs[0], tuple):
-        raise SystemExit("this level's tick is not one Pipeline (a Python system is enabled): nothing to compare")
+        raise SystemExit(
+            "this level's tick is not one Pipeline (a Python system is enabled): nothing to compare"
+        )
     pipeline = runs[0][0]
     world = env.world
     calls = {
@@ -52,12 +54,16 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             rounds[name].append(per_call_ns(fn, args.calls))
     pick = min(2, args.rounds - 1)
     out = {k: sorted(v)[pick] for k, v in rounds.items()}
-    print(f"one world of {env.num_agents} agents, {args.rounds} rounds of {args.calls} calls in turns "
-          f"(the round ranked {pick + 1} by speed):")
+    print(
+        f"one world of {env.num_agents} agents, {args.rounds} rounds of {args.calls} calls in turns "
+        f"(the round ranked {pick + 1} by speed):"
+    )
     for name, ns in out.items():
         print(f"  {name:<15} {ns / 1000:7.2f} us   {ns / env.num_agents:6.0f} ns/agent")
-    print(f"  env.step above the tick: {(out['env.step'] - out['Scheduler.tick']) / 1000:.2f} us; "
-          f"the tick above its Pipeline: {(out['Scheduler.tick'] - out['Pipeline']) / 1000:.2f} us")
+    print(
+        f"  env.step above the tick: {(out['env.step'] - out['Scheduler.tick']) / 1000:.2f} us; "
+        f"the tick above its Pipeline: {(out['Scheduler.tick'] - out['Pipeline']) / 1000:.2f} us"
+    )
     return out
 
 

@@ -29,8 +29,21 @@ def time_to_skill(level: str, seed: int, targets: list[float], max_steps: int, f
     from learn.training.train import Trainer
 
     with tempfile.TemporaryDirectory(prefix="time-to-skill-") as d:
-        args = _parser().parse_args(["train", level, "--seed", str(seed), "--run-dir", d, "--quiet",
-                                     "--total-steps", str(max_steps), "--no-reference", *flags])
+        args = _parser().parse_args(
+            [
+                "train",
+                level,
+                "--seed",
+                str(seed),
+                "--run-dir",
+                d,
+                "--quiet",
+                "--total-steps",
+                str(max_steps),
+                "--no-reference",
+                *flags,
+            ]
+        )
         trainer = Trainer(resolve_train_config(args))
         reached: dict[float, tuple[int, float] | None] = dict.fromkeys(targets)
         t0 = time.perf_counter()
@@ -42,13 +55,17 @@ def time_to_skill(level: str, seed: int, targets: list[float], max_steps: int, f
                         reached[t] = (trainer.global_step, time.perf_counter() - t0)
         finally:
             trainer.close()
-        return {"reached": reached, "hearts": trainer.hearts, "steps": trainer.global_step,
-                "seconds": time.perf_counter() - t0}
+        return {
+            "reached": reached,
+            "hearts": trainer.hearts,
+            "steps": trainer.global_step,
+            "seconds": time.perf_counter() - t0,
+        }
 
 
 def main(argv: list[str] | None = None) -> dict[int, dict]:
     argv = sys.argv[1:] if argv is None else argv
-    flags = argv[argv.index("--") + 1:] if "--" in argv else []
+    flags = argv[argv.index("--") + 1 :] if "--" in argv else []
     own = argv[: argv.index("--")] if "--" in argv else argv
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--level", default="game/levels/harvest.toml")
@@ -62,17 +79,30 @@ def main(argv: list[str] | None = None) -> dict[int, dict]:
     for seed in (int(s) for s in args.seeds.split(",")):
         r = time_to_skill(args.level, seed, targets, args.max_steps, flags)
         out[seed] = r
-        cells = [f"{t:g} heart(s): " + ("-" if r["reached"][t] is None else
-                                        f"{r['reached'][t][0] / 1e6:.2f}M steps, {r['reached'][t][1]:.0f} s")
-                 for t in targets]
-        print(f"seed {seed}: " + " | ".join(cells) + f" | ran {r['steps'] / 1e6:.2f}M steps in {r['seconds']:.0f} s,"
-              f" last hearts {r['hearts']:.3f}", flush=True)
+        cells = [
+            f"{t:g} heart(s): "
+            + (
+                "-"
+                if r["reached"][t] is None
+                else f"{r['reached'][t][0] / 1e6:.2f}M steps, {r['reached'][t][1]:.0f} s"
+            )
+            for t in targets
+        ]
+        print(
+            f"seed {seed}: "
+            + " | ".join(cells)
+            + f" | ran {r['steps'] / 1e6:.2f}M steps in {r['seconds']:.0f} s,"
+            f" last hearts {r['hearts']:.3f}",
+            flush=True,
+        )
     for t in targets:
         got = [r["reached"][t] for r in out.values() if r["reached"][t] is not None]
         line = f"{t:g} heart(s): reached by {len(got)}/{len(out)} seeds"
         if got:
-            line += (f", median {statistics.median(g[0] for g in got) / 1e6:.2f}M steps, "
-                     f"{statistics.median(g[1] for g in got):.0f} s")
+            line += (
+                f", median {statistics.median(g[0] for g in got) / 1e6:.2f}M steps, "
+                f"{statistics.median(g[1] for g in got):.0f} s"
+            )
         print(line)
     return out
 

@@ -27,8 +27,15 @@ def debug() -> bool:
 
 def directives() -> dict:
     d = debug()
-    return {"language_level": 3, "boundscheck": d, "wraparound": d, "initializedcheck": d, "cdivision": not d,
-            "nonecheck": d, "embedsignature": True}
+    return {
+        "language_level": 3,
+        "boundscheck": d,
+        "wraparound": d,
+        "initializedcheck": d,
+        "cdivision": not d,
+        "nonecheck": d,
+        "embedsignature": True,
+    }
 
 
 def extensions(pattern_dirs: list[str]) -> list:

@@ -57,12 +57,16 @@ class Kernel:
             value = kwargs[a.name]
             want = f"a C-contiguous {a.dtype} array of shape ({', '.join(map(str, a.dims))})"
             if not isinstance(value, np.ndarray):
-                raise KernelArgumentError(f"{self.name}: argument '{a.name}' must be {want}; got {type(value).__name__}")
+                raise KernelArgumentError(
+                    f"{self.name}: argument '{a.name}' must be {want}; got {type(value).__name__}"
+                )
             got = f"{value.dtype} array of shape {value.shape}"
             if value.dtype != a.dtype or value.ndim != len(a.dims):
                 raise KernelArgumentError(f"{self.name}: argument '{a.name}' must be {want}; got {got}")
             if not value.flags.c_contiguous:
-                raise KernelArgumentError(f"{self.name}: argument '{a.name}' must be {want}; got a non-contiguous {got}")
+                raise KernelArgumentError(
+                    f"{self.name}: argument '{a.name}' must be {want}; got a non-contiguous {got}"
+                )
             for axis, (d, n) in enumerate(zip(a.dims, value.shape)):
                 if isinstance(d, int):
                     ok = n == d

@@ -137,17 +137,23 @@ class Scheduler:
         enabled: bool = True,
     ) -> System:
         if name in self._systems:
-            raise SchedulerError(f"system '{name}' is already registered; remove it first or pick another name")
+            raise SchedulerError(
+                f"system '{name}' is already registered; remove it first or pick another name"
+            )
         if phase not in self.phases:
             raise SchedulerError(f"system '{name}': unknown phase '{phase}'; phases are {list(self.phases)}")
         if not callable(fn):
-            raise SchedulerError(f"system '{name}': fn must be callable as fn(world), got {type(fn).__name__}")
+            raise SchedulerError(
+                f"system '{name}': fn must be callable as fn(world), got {type(fn).__name__}"
+            )
         if not isinstance(every_n_ticks, int) or every_n_ticks < 1:
             raise SchedulerError(f"system '{name}': every_n_ticks must be an int >= 1, got {every_n_ticks!r}")
         after, before = _names(after), _names(before)
         if name in after or name in before:
             raise SchedulerError(f"system '{name}' cannot run after or before itself")
-        system = System(name, fn, phase, int(order), every_n_ticks, bool(enabled), after, before, next(self._seq))
+        system = System(
+            name, fn, phase, int(order), every_n_ticks, bool(enabled), after, before, next(self._seq)
+        )
         self._replan()
         self._systems[name] = system
         try:
@@ -221,8 +227,8 @@ class Scheduler:
                     if (rank[o.phase] < rank[phase]) != (first == other):
                         word = "after" if first == other else "before"
                         raise SchedulerError(
-                            f"system '{s.name}' (phase {phase}) cannot run {word} '{other}' (phase {o.phase}): "
-                            f"phases run in the order {list(self.phases)}"
+                            f"system '{s.name}' (phase {phase}) cannot run {word} '{other}' "
+                            f"(phase {o.phase}): phases run in the order {list(self.phases)}"
                         )
                     continue
                 preds[then].add(first)
@@ -242,7 +248,9 @@ class Scheduler:
                     heapq.heappush(ready, (members[m].order, members[m].seq, m))
         if len(out) < len(members):
             stuck = sorted(n for n in members if preds[n])
-            raise SchedulerError(f"systems {stuck} of phase {phase} wait on each other (an after/before cycle)")
+            raise SchedulerError(
+                f"systems {stuck} of phase {phase} wait on each other (an after/before cycle)"
+            )
         return out
 
     def runs(self) -> list[System | tuple[Pipeline, list[System]]]:
@@ -329,7 +337,9 @@ class Scheduler:
         out = {}
         for s in self._planned():
             per_tick = s.total_ns / ticks
-            out[s.name] = Timing(s.name, s.phase, s.calls, s.total_ns, per_tick, per_tick / max(self.num_agents, 1))
+            out[s.name] = Timing(
+                s.name, s.phase, s.calls, s.total_ns, per_tick, per_tick / max(self.num_agents, 1)
+            )
         return out
 
     def reset_timings(self) -> None:

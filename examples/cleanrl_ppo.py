@@ -63,8 +63,13 @@ class ActorCritic(nn.Module):
         super().__init__()
 
         def mlp(out: int, std: float) -> nn.Sequential:
-            layers = [nn.Linear(obs_size, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
-                      nn.Linear(hidden, out)]
+            layers = [
+                nn.Linear(obs_size, hidden),
+                nn.Tanh(),
+                nn.Linear(hidden, hidden),
+                nn.Tanh(),
+                nn.Linear(hidden, out),
+            ]
             for layer in layers[::2]:
                 nn.init.orthogonal_(layer.weight, np.sqrt(2))
                 nn.init.zeros_(layer.bias)
@@ -103,8 +108,10 @@ def train(args: Args) -> tuple[ActorCritic, dict[str, float]]:
     space = envs.single_action_space
     if not isinstance(space, gymnasium.spaces.MultiDiscrete) or space.shape != (1,):
         envs.close()
-        raise ValueError(f"--env-id must be a one-agent -v1 level (one flat-action index a step), "
-                         f"got {args.env_id} with action space {space}")
+        raise ValueError(
+            f"--env-id must be a one-agent -v1 level (one flat-action index a step), "
+            f"got {args.env_id} with action space {space}"
+        )
     obs_shape = envs.single_observation_space.shape
     agent = ActorCritic(int(np.prod(obs_shape)), int(space.nvec[0]), args.hidden)
     opt = torch.optim.Adam(agent.parameters(), lr=args.learning_rate, eps=1e-5)
@@ -173,9 +180,13 @@ def train(args: Args) -> tuple[ActorCritic, dict[str, float]]:
                 loss.backward()
                 nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
                 opt.step()
-        metrics = {"losses/policy_loss": pg.item(), "losses/value_loss": vf.item(), "losses/entropy": ent.mean().item(),
-                   "charts/episodic_return": float(np.mean(returns[-N:])) if returns else float("nan"),
-                   "charts/SPS": (it + 1) * batch / (time.time() - start)}
+        metrics = {
+            "losses/policy_loss": pg.item(),
+            "losses/value_loss": vf.item(),
+            "losses/entropy": ent.mean().item(),
+            "charts/episodic_return": float(np.mean(returns[-N:])) if returns else float("nan"),
+            "charts/SPS": (it + 1) * batch / (time.time() - start),
+        }
     envs.close()
     return agent, metrics
 
@@ -207,8 +218,10 @@ def main(argv: list[str] | None = None) -> None:
     args = Args(**vars(parser.parse_args(argv)))
     agent, metrics = train(args)
     print(", ".join(f"{k} {v:.3g}" for k, v in metrics.items()))
-    print(f"mean return over 16 episodes: trained {evaluate(agent, args.env_id, 16, 10_000):.3f}, "
-          f"random {evaluate(None, args.env_id, 16, 10_000):.3f}")
+    print(
+        f"mean return over 16 episodes: trained {evaluate(agent, args.env_id, 16, 10_000):.3f}, "
+        f"random {evaluate(None, args.env_id, 16, 10_000):.3f}"
+    )
 
 
 if __name__ == "__main__":

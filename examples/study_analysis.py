@@ -32,7 +32,9 @@ STUDY_DIR = "runs/study-kin_aggression-smoke"  # in a notebook: your study direc
 OUT = None  # in a notebook: a PNG path to write, or None to only show the figure below
 
 if "__file__" in globals():  # run as a script: the command line says where to read and write
-    ap = argparse.ArgumentParser(description="Redraw a study's dose-response from its study.duckdb with pandas.")
+    ap = argparse.ArgumentParser(
+        description="Redraw a study's dose-response from its study.duckdb with pandas."
+    )
     ap.add_argument("study_dir", help="the study directory (python -m learn study ... --out DIR)")
     ap.add_argument("-o", "--out", required=True, help="PNG to write (an SVG is written beside it)")
     args = ap.parse_args()
@@ -46,7 +48,9 @@ if "__file__" in globals():  # run as a script: the command line says where to r
 study_dir = Path(STUDY_DIR)
 db_path, plan_path = study_dir / "study.duckdb", study_dir / "plan.json"
 if not db_path.is_file() or not plan_path.is_file():
-    sys.exit(f"{study_dir}: not a study directory (no study.duckdb or plan.json); give the --out of `learn study`")
+    sys.exit(
+        f"{study_dir}: not a study directory (no study.duckdb or plan.json); give the --out of `learn study`"
+    )
 plan = json.loads(plan_path.read_text())
 study = load_study(plan["file"])[0]
 if not study.act or not plan["eval"]["relatedness"]:
@@ -54,8 +58,12 @@ if not study.act or not plan["eval"]["relatedness"]:
 grid = {grid_name(r): float(r) for r in plan["eval"]["relatedness"]}  # suite entry (`level` column) -> r
 acts, opps = ("gifts", "give_opportunities") if study.act == "give" else ("attacks", "attack_opportunities")
 arms = [a.name for a in study.arms]
-groups = list(load_level(study_dir / "levels" / f"{arms[0]}.toml").groups)  # actor_group is an index into these
-actor_groups = [groups.index(g) for g in study.actors if g in groups] if study.actors else list(range(len(groups)))
+groups = list(
+    load_level(study_dir / "levels" / f"{arms[0]}.toml").groups
+)  # actor_group is an index into these
+actor_groups = (
+    [groups.index(g) for g in study.actors if g in groups] if study.actors else list(range(len(groups)))
+)
 
 # %% [markdown]
 # The tables, read into pandas: `study_runs` names each evaluated job (arm, seed, kind) and its
@@ -64,8 +72,9 @@ actor_groups = [groups.index(g) for g in study.actors if g in groups] if study.a
 # %%
 con = duckdb.connect(str(db_path), read_only=True)
 runs = con.execute("SELECT arm, seed, kind, run_id FROM study_runs ORDER BY time").fetchdf()
-pairs = con.execute(f"SELECT run_id, level, actor_group, {acts} AS acts, {opps} AS opportunities "
-                    "FROM suite_pairs").fetchdf()
+pairs = con.execute(
+    f"SELECT run_id, level, actor_group, {acts} AS acts, {opps} AS opportunities FROM suite_pairs"
+).fetchdf()
 con.close()
 
 # %% [markdown]
@@ -110,7 +119,9 @@ for ax, arm in zip(axes.flat, arms):
         ax.plot(seed["r"], seed["rate"], color="C0", alpha=0.3, linewidth=0.8)
     c = curve[curve["arm"] == arm]
     ax.errorbar(c["r"], c["mean"], yerr=c["half_width"], color="C0", marker="o", capsize=3, label="trained")
-    for i, (kind, base) in enumerate(dose[(dose["arm"] == arm) & (dose["kind"] != "trained")].groupby("kind")):
+    for i, (kind, base) in enumerate(
+        dose[(dose["arm"] == arm) & (dose["kind"] != "trained")].groupby("kind")
+    ):
         ax.plot(base["r"], base["rate"], color=f"C{i + 1}", marker=".", label=kind)
     t = predicted(study, next(a for a in study.arms if a.name == arm))
     if t is not None:
@@ -118,7 +129,7 @@ for ax, arm in zip(axes.flat, arms):
     ax.set(title=arm, xlabel="relatedness r", ylim=(-0.02, 1.02))
 axes[0][0].set_ylabel(f"{acts} per opportunity")
 axes[0][0].legend(fontsize=8)
-for ax in axes.flat[len(arms):]:
+for ax in axes.flat[len(arms) :]:
     ax.set_visible(False)
 if OUT:
     fig.savefig(OUT, dpi=100)

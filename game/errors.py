@@ -66,7 +66,7 @@ def _name_keys(path: str, root: type, data: Any) -> str:
             tp = typing.get_type_hints(tp, include_extras=True).get(seg[1:]) if _is_struct(tp) else None
             data = data.get(seg[1:]) if isinstance(data, dict) else None
         if tp is None or data is None:
-            return out + "".join(segments[i + 1:])
+            return out + "".join(segments[i + 1 :])
     return out
 
 

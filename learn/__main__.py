@@ -1,7 +1,8 @@
 """Command line: `python -m learn train LEVEL [...]`, `python -m learn eval CHECKPOINT LEVEL`,
 `python -m learn bench LEVEL`, `python -m learn monitor RUN_DIR`, `python -m learn eval CHECKPOINT
 --suite NAME` (or `--policy random|scripted`), `python -m learn scorecard RUN_OR_DB...`,
-`python -m learn study STUDY.toml`, `python -m learn sweep SWEEP.toml`. Bad input (config, level, checkpoint, suite, study) exits with status 2 and a one-line message, no traceback."""
+`python -m learn study STUDY.toml`, `python -m learn sweep SWEEP.toml`. Bad input (config, level,
+checkpoint, suite, study) exits with status 2 and a one-line message, no traceback."""
 
 from __future__ import annotations
 
@@ -15,7 +16,16 @@ from typing import Any
 
 import msgspec
 
-from learn.training.config import FIELD_DOCS, ConfigError, NonFiniteError, TrainConfig, dumps, from_dict, read_toml, to_dict
+from learn.training.config import (
+    FIELD_DOCS,
+    ConfigError,
+    NonFiniteError,
+    TrainConfig,
+    dumps,
+    from_dict,
+    read_toml,
+    to_dict,
+)
 
 _NOT_FLAGS = {"level", "curriculum", "tags", "eval_levels"}  # given by the flags after the loop
 
@@ -30,19 +40,42 @@ def _add_config_flags(p: argparse.ArgumentParser) -> None:
         if isinstance(default, bool):
             p.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=help_)
         else:
-            p.add_argument(flag, dest=name, type=type(default), default=None, metavar=name.upper(), help=help_)
-    p.add_argument("--curriculum", dest="curriculum", type=_curriculum_flag, default=None, metavar="LEVEL:WEIGHT,...",
-                   help=FIELD_DOCS["curriculum"])
-    p.add_argument("--tag", dest="tags", type=_tag_flag, action=_TagAction, default=None, metavar="KEY=VALUE",
-                   help=FIELD_DOCS["tags"])
-    p.add_argument("--eval-levels", dest="eval_levels", type=lambda t: [x.strip() for x in t.split(",") if x.strip()],
-                   default=None, metavar="LEVEL_OR_SUITE,...", help=FIELD_DOCS["eval_levels"])
+            p.add_argument(
+                flag, dest=name, type=type(default), default=None, metavar=name.upper(), help=help_
+            )
+    p.add_argument(
+        "--curriculum",
+        dest="curriculum",
+        type=_curriculum_flag,
+        default=None,
+        metavar="LEVEL:WEIGHT,...",
+        help=FIELD_DOCS["curriculum"],
+    )
+    p.add_argument(
+        "--tag",
+        dest="tags",
+        type=_tag_flag,
+        action=_TagAction,
+        default=None,
+        metavar="KEY=VALUE",
+        help=FIELD_DOCS["tags"],
+    )
+    p.add_argument(
+        "--eval-levels",
+        dest="eval_levels",
+        type=lambda t: [x.strip() for x in t.split(",") if x.strip()],
+        default=None,
+        metavar="LEVEL_OR_SUITE,...",
+        help=FIELD_DOCS["eval_levels"],
+    )
 
 
 def _tag_flag(text: str) -> tuple[str, str]:
     key, eq, value = text.partition("=")
     if not eq or not key.strip():
-        raise argparse.ArgumentTypeError(f"--tag {text!r}: expected KEY=VALUE (for example --tag arm=baseline)")
+        raise argparse.ArgumentTypeError(
+            f"--tag {text!r}: expected KEY=VALUE (for example --tag arm=baseline)"
+        )
     return key.strip(), value
 
 
@@ -69,81 +102,147 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("level", nargs="?", help="level TOML (default: the config's, or the resumed run's)")
     tr.add_argument("--config", help="TOML file with TrainConfig fields")
     tr.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
-    tr.add_argument("--monitor", action="store_true",
-                    help="train in a child process and follow it in the TUI monitor (log in RUN_DIR/train.log)")
+    tr.add_argument(
+        "--monitor",
+        action="store_true",
+        help="train in a child process and follow it in the TUI monitor (log in RUN_DIR/train.log)",
+    )
     _add_config_flags(tr)
     ev = sub.add_parser("eval", help="evaluate a checkpoint (or a baseline) on a level or an eval suite")
-    ev.add_argument("checkpoint", nargs="?", help="checkpoint file, a run directory (its latest checkpoint) or "
-                                                  "RUN_DIR@STEP (or 'random' / 'scripted'; see --policy)")
+    ev.add_argument(
+        "checkpoint",
+        nargs="?",
+        help="checkpoint file, a run directory (its latest checkpoint) or "
+        "RUN_DIR@STEP (or 'random' / 'scripted'; see --policy)",
+    )
     ev.add_argument("level", nargs="?", help="level TOML (or use --suite)")
-    ev.add_argument("--suite", help="named eval suite (learn/evaluation/suites.py), 'all', or a level TOML file (a suite of "
-                                    "that one level); results go to DuckDB")
+    ev.add_argument(
+        "--suite",
+        help="named eval suite (learn/evaluation/suites.py), 'all', or a level TOML file (a suite of "
+        "that one level); results go to DuckDB",
+    )
     ev.add_argument("--policy", help="random | scripted: a baseline instead of a checkpoint")
-    ev.add_argument("--out", help="where results go: for suites a DuckDB file or directory, for CHECKPOINT LEVEL "
-                                  "a directory (default: the checkpoint's run, "
-                                  "or DATA_DIR/baselines for a baseline: $KINSHIP_GRID_DATA, else "
-                                  "$XDG_DATA_HOME/kinship-grid, else ~/.local/share/kinship-grid)")
+    ev.add_argument(
+        "--out",
+        help="where results go: for suites a DuckDB file or directory, for CHECKPOINT LEVEL "
+        "a directory (default: the checkpoint's run, "
+        "or DATA_DIR/baselines for a baseline: $KINSHIP_GRID_DATA, else "
+        "$XDG_DATA_HOME/kinship-grid, else ~/.local/share/kinship-grid)",
+    )
     ev.add_argument("--label", help="suite results: the policy's name in the tables (default: RUN@STEP)")
     ev.add_argument("--max-worlds", type=_positive_int, default=16, help="worlds stepped together per batch")
-    ev.add_argument("--replays", action="store_true",
-                    help="suite: also write every episode's replay, replays/RUN_ID/LEVEL-epNNN.npz beside the "
-                         "results (watch one with python -m viewer replay FILE)")
-    ev.add_argument("--episodes", type=_positive_int, default=None,
-                    help="episodes per level (default: 4, or the suite's)")
-    ev.add_argument("--seed", type=int, default=None,
-                    help="eval CHECKPOINT LEVEL only (default: the training seed); suites use their fixed seeds")
+    ev.add_argument(
+        "--replays",
+        action="store_true",
+        help="suite: also write every episode's replay, replays/RUN_ID/LEVEL-epNNN.npz beside the "
+        "results (watch one with python -m viewer replay FILE)",
+    )
+    ev.add_argument(
+        "--episodes", type=_positive_int, default=None, help="episodes per level (default: 4, or the suite's)"
+    )
+    ev.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="eval CHECKPOINT LEVEL only (default: the training seed); suites use their fixed seeds",
+    )
     ev.add_argument("--device", default="cpu")
     ev.add_argument("--greedy", action="store_true", help="argmax actions instead of sampling")
     ev.add_argument("--max-steps", type=int, default=0, help="episode length override (0 = as trained)")
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
-    sc = sub.add_parser("scorecard", help="policies by suite (mean, 95%% CI), cooperation metrics and a PNG chart")
+    sc = sub.add_parser(
+        "scorecard", help="policies by suite (mean, 95%% CI), cooperation metrics and a PNG chart"
+    )
     sc.add_argument("sources", nargs="+", metavar="RUN_OR_DB", help="run directories or .duckdb files")
-    sc.add_argument("--png", default=None, help="chart PNG to write, and an SVG beside it (default: scorecard.png "
-                                               "in the first source's directory; '' for none)")
+    sc.add_argument(
+        "--png",
+        default=None,
+        help="chart PNG to write, and an SVG beside it (default: scorecard.png "
+        "in the first source's directory; '' for none)",
+    )
     sc.add_argument("--metric", default="mean_return", help="suite_episodes column to score by")
-    sc.add_argument("--merge", metavar="OUT", help="also merge the inputs' suite tables into this DuckDB file")
+    sc.add_argument(
+        "--merge", metavar="OUT", help="also merge the inputs' suite tables into this DuckDB file"
+    )
     sc.add_argument("--json", action="store_true", help="print the numbers as JSON instead of tables")
-    sc.add_argument("--all-runs", action="store_true",
-                    help="pool every run (default: each policy's latest run per level)")
+    sc.add_argument(
+        "--all-runs", action="store_true", help="pool every run (default: each policy's latest run per level)"
+    )
     be = sub.add_parser("bench", help="end-to-end SPS, phase shares and the policy's compute bound")
     be.add_argument("level", nargs="?")
     be.add_argument("--epochs", type=int, default=5)
     be.add_argument("--config", help="TOML file with TrainConfig fields")
     _add_config_flags(be)
     st = sub.add_parser("study", help="train and evaluate every arm x seed of a study file; write its report")
-    st.add_argument("study", help="study TOML (studies/*.toml); a curriculum in its recipe, [train] or an arm's "
-                                  "train is trained with the arm's overrides merged onto each curriculum level, and "
-                                  "evaluated on the arm's level (docs/evaluation.md)")
-    st.add_argument("--out", help="study directory (default: runs/study-NAME in the current directory); "
-                                  "running again resumes it")
-    st.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
-                    help="train N arm x seed runs at once, each in its own process with a fixed number of torch "
-                         "threads (its config's torch_threads, else 1), so results do not depend on N; this "
-                         "process evaluates every run and alone writes study.duckdb (default: 1, one after "
-                         "another; about the machine's cores is the most that helps); with --ray: the runs "
-                         "submitted to the cluster at once (default: as many as it holds)")
+    st.add_argument(
+        "study",
+        help="study TOML (studies/*.toml); a curriculum in its recipe, [train] or an arm's "
+        "train is trained with the arm's overrides merged onto each curriculum level, and "
+        "evaluated on the arm's level (docs/evaluation.md)",
+    )
+    st.add_argument(
+        "--out",
+        help="study directory (default: runs/study-NAME in the current directory); running again resumes it",
+    )
+    st.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="train N arm x seed runs at once, each in its own process with a fixed number of torch "
+        "threads (its config's torch_threads, else 1), so results do not depend on N; this "
+        "process evaluates every run and alone writes study.duckdb (default: 1, one after "
+        "another; about the machine's cores is the most that helps); with --ray: the runs "
+        "submitted to the cluster at once (default: as many as it holds)",
+    )
     _add_ray_flags(st, "each arm x seed run", "study.duckdb, the evaluations and the report")
-    st.add_argument("--dry-run", action="store_true",
-                    help="print the plan, what is done, and an estimate of the time left (a short measured run; "
-                         "give --jobs as you will run it)")
-    st.add_argument("--smoke", action="store_true",
-                    help="check the study runs end to end: 2 seeds, ~2k agent-steps a run, one 40-tick eval "
-                         "episode (default --out: runs/study-NAME-smoke)")
-    st.add_argument("--report-only", action="store_true", help="rewrite report.md and report.png from what is done")
-    sw = sub.add_parser("sweep", help="search TrainConfig (and training-level) fields with Optuna; report the best")
-    sw.add_argument("sweep", help="sweep TOML (sweeps/*.toml): the space, the objective, the budget, the sampler and "
-                                  "the pruner (docs/training.md, Sweeps)")
-    sw.add_argument("--out", help="sweep directory (default: runs/sweep-NAME in the current directory); running "
-                                  "again resumes it from its optuna.db")
-    sw.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
-                    help="run N trials at once, each in its own process with a fixed number of torch threads (its "
-                         "config's torch_threads, else 1) (default: 1); with --ray: the trials submitted to the "
-                         "cluster at once (default: as many as it holds)")
+    st.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan, what is done, and an estimate of the time left (a short measured run; "
+        "give --jobs as you will run it)",
+    )
+    st.add_argument(
+        "--smoke",
+        action="store_true",
+        help="check the study runs end to end: 2 seeds, ~2k agent-steps a run, one 40-tick eval "
+        "episode (default --out: runs/study-NAME-smoke)",
+    )
+    st.add_argument(
+        "--report-only", action="store_true", help="rewrite report.md and report.png from what is done"
+    )
+    sw = sub.add_parser(
+        "sweep", help="search TrainConfig (and training-level) fields with Optuna; report the best"
+    )
+    sw.add_argument(
+        "sweep",
+        help="sweep TOML (sweeps/*.toml): the space, the objective, the budget, the sampler and "
+        "the pruner (docs/training.md, Sweeps)",
+    )
+    sw.add_argument(
+        "--out",
+        help="sweep directory (default: runs/sweep-NAME in the current directory); running "
+        "again resumes it from its optuna.db",
+    )
+    sw.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="run N trials at once, each in its own process with a fixed number of torch threads (its "
+        "config's torch_threads, else 1) (default: 1); with --ray: the trials submitted to the "
+        "cluster at once (default: as many as it holds)",
+    )
     _add_ray_flags(sw, "each trial", "optuna.db (its trials' curves come back to it) and the report")
-    sw.add_argument("--smoke", action="store_true",
-                    help="check the sweep runs end to end: 2 trials of ~2k agent-steps, one seed, one 40-tick eval "
-                         "episode (default --out: runs/sweep-NAME-smoke)")
-    sw.add_argument("--report-only", action="store_true", help="rewrite the report and best.toml from what is done")
+    sw.add_argument(
+        "--smoke",
+        action="store_true",
+        help="check the sweep runs end to end: 2 trials of ~2k agent-steps, one seed, one 40-tick eval "
+        "episode (default --out: runs/sweep-NAME-smoke)",
+    )
+    sw.add_argument(
+        "--report-only", action="store_true", help="rewrite the report and best.toml from what is done"
+    )
     mo = sub.add_parser("monitor", help="follow a training run (live or finished) in a terminal dashboard")
     mo.add_argument("run_dir", help="the run directory (holding metrics.jsonl, stats.duckdb)")
     mo.add_argument("--interval", type=float, default=1.0, help="seconds between reads of the run's files")
@@ -170,7 +269,9 @@ def _refuse_file_as_dir(flag: str, path: str | Path | None) -> None:
         if q.exists():
             if not q.is_dir():
                 where = "is a file" if q == p else f"lies under {q}, which is a file"
-                raise ConfigError(f"{flag} {path}: {where}, not a directory; give a directory (new or existing)")
+                raise ConfigError(
+                    f"{flag} {path}: {where}, not a directory; give a directory (new or existing)"
+                )
             return
 
 
@@ -245,12 +346,21 @@ def _train_with_monitor(config: TrainConfig, argv: list[str]) -> int:
     # not --quiet: off a terminal the child prints whole progress lines and its summary into train.log
     child = [a for a in argv if a != "--monitor"] + ["--run-dir", str(run_dir)]
     with open(run_dir / "train.log", "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "learn", *child], stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, cwd=os.getcwd())
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "learn", *child],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=os.getcwd(),
+        )
     run_monitor(run_dir, proc=proc)
     if proc.poll() is None:
-        print(f"training continues in the background (pid {proc.pid}); log: {run_dir / 'train.log'}\n"
-              f"follow it again with: python -m learn monitor {run_dir}", file=sys.stderr)
+        print(
+            f"training continues in the background (pid {proc.pid}); log: {run_dir / 'train.log'}\n"
+            f"follow it again with: python -m learn monitor {run_dir}",
+            file=sys.stderr,
+        )
         return 0
     return proc.returncode
 
@@ -266,24 +376,43 @@ def _eval(args) -> int:
     from learn.evaluation.evaluate import evaluate
     from learn.training.config import resolve_device
 
-    args.device = resolve_device(args.device)  # a device this machine lacks is named as such, not as a bad checkpoint
+    args.device = resolve_device(
+        args.device
+    )  # a device this machine lacks is named as such, not as a bad checkpoint
     _refuse_bad_eval_out(args.out)
     if args.suite or args.policy or args.checkpoint in ("random", "scripted"):
         return _eval_suite(args)
     if not args.checkpoint or not args.level:
         raise ConfigError("eval needs CHECKPOINT LEVEL, CHECKPOINT --suite NAME, or --policy random|scripted")
     if args.replays:
-        raise ConfigError("--replays is for suite evals (--suite NAME, or --policy random|scripted LEVEL); "
-                          "eval CHECKPOINT LEVEL writes episode 0's replay already")
-    if args.label is not None:  # the evals table names the checkpoint itself; a label belongs to the suite tables
-        raise ConfigError(f"--label names a policy in the suite tables; to score this checkpoint on your level there, "
-                          f"run `eval {args.checkpoint} --suite {args.level} --label {args.label}`")
+        raise ConfigError(
+            "--replays is for suite evals (--suite NAME, or --policy random|scripted LEVEL); "
+            "eval CHECKPOINT LEVEL writes episode 0's replay already"
+        )
+    if (
+        args.label is not None
+    ):  # the evals table names the checkpoint itself; a label belongs to the suite tables
+        raise ConfigError(
+            f"--label names a policy in the suite tables; to score this checkpoint on your level there, "
+            f"run `eval {args.checkpoint} --suite {args.level} --label {args.label}`"
+        )
     if args.out is not None and Path(args.out).suffix == ".duckdb":
-        raise ConfigError(f"--out {args.out}: `eval CHECKPOINT LEVEL` writes a directory (stats.duckdb and the "
-                          f"replay); give a directory, or use --suite {args.level} to add to a DuckDB file")
+        raise ConfigError(
+            f"--out {args.out}: `eval CHECKPOINT LEVEL` writes a directory (stats.duckdb and the "
+            f"replay); give a directory, or use --suite {args.level} to add to a DuckDB file"
+        )
     args.episodes = 4 if args.episodes is None else args.episodes
-    r = evaluate(args.checkpoint, args.level, episodes=args.episodes, seed=args.seed, device=args.device,
-                 greedy=args.greedy, max_steps=args.max_steps, max_worlds=args.max_worlds, run_dir=args.out)
+    r = evaluate(
+        args.checkpoint,
+        args.level,
+        episodes=args.episodes,
+        seed=args.seed,
+        device=args.device,
+        greedy=args.greedy,
+        max_steps=args.max_steps,
+        max_worlds=args.max_worlds,
+        run_dir=args.out,
+    )
     if args.json:
         r = {k: v for k, v in r.items() if k != "agent_returns"}
         print(json.dumps(r, indent=1))
@@ -315,26 +444,45 @@ def _eval_suite(args) -> int:
     if not spec:
         raise ConfigError("eval --suite needs a CHECKPOINT or --policy random|scripted")
     if args.seed is not None:  # taken silently, it would look like other episodes than were played
-        raise ConfigError("--seed is for `eval CHECKPOINT LEVEL`; suite and baseline evals play the suite's fixed "
-                          "seeds (learn/evaluation/suites.py), so that their scores compare: leave --seed out")
+        raise ConfigError(
+            "--seed is for `eval CHECKPOINT LEVEL`; suite and baseline evals play the suite's fixed "
+            "seeds (learn/evaluation/suites.py), so that their scores compare: leave --seed out"
+        )
     if spec not in ("random", "scripted") and args.policy:
-        raise ConfigError(f"--policy must be random or scripted, got {spec!r} (give a checkpoint as CHECKPOINT)")
+        raise ConfigError(
+            f"--policy must be random or scripted, got {spec!r} (give a checkpoint as CHECKPOINT)"
+        )
     if bool(args.suite) == bool(level):
         raise ConfigError("give either a LEVEL or --suite NAME")
-    policy = make_eval_policy(spec, device=args.device, greedy=args.greedy, seed=args.seed or 0, label=args.label)
+    policy = make_eval_policy(
+        spec, device=args.device, greedy=args.greedy, seed=args.seed or 0, label=args.label
+    )
     # --suite takes a named suite or the user's own level file (a suite of that one level)
-    suite = (level_suite(args.suite) if args.suite and is_level_path(args.suite) else args.suite) or level_suite(level)
+    suite = (
+        level_suite(args.suite) if args.suite and is_level_path(args.suite) else args.suite
+    ) or level_suite(level)
     out = args.out or str(run_dir_of(spec) if policy.kind == "checkpoint" else data_dir() / "baselines")
     say = None if args.json else (lambda m: print(m, file=sys.stderr))
-    r = run_suite(policy, suite, out, episodes=args.episodes, max_steps=args.max_steps, max_worlds=args.max_worlds,
-                  suite_name=Path(args.suite or level).stem if not isinstance(suite, str) else None, greedy=args.greedy,
-                  progress=say,
-                  replays=args.replays)
+    r = run_suite(
+        policy,
+        suite,
+        out,
+        episodes=args.episodes,
+        max_steps=args.max_steps,
+        max_worlds=args.max_worlds,
+        suite_name=Path(args.suite or level).stem if not isinstance(suite, str) else None,
+        greedy=args.greedy,
+        progress=say,
+        replays=args.replays,
+    )
     if args.json:
         print(json.dumps(r, indent=1))
     else:
-        print(f"{r['policy']} on suite {r['suite']}: {r['episodes']} episodes, mean return {r['mean_return']:.4f}; "
-              f"results in {r['db']} (run {r['run_id']})" + (f"; replays in {r['replays']}" if r["replays"] else ""))
+        print(
+            f"{r['policy']} on suite {r['suite']}: {r['episodes']} episodes, "
+            f"mean return {r['mean_return']:.4f}; results in {r['db']} (run {r['run_id']})"
+            + (f"; replays in {r['replays']}" if r["replays"] else "")
+        )
     return 0
 
 
@@ -349,16 +497,29 @@ def _scorecard(args) -> int:
         args.png = str((first if first.is_dir() else first.parent) / "scorecard.png")
     if args.merge:
         added = merge(args.merge, args.sources)
-        print(f"merged into {args.merge}: " + ", ".join(f"{k} +{v}" for k, v in added.items()), file=sys.stderr)
+        print(
+            f"merged into {args.merge}: " + ", ".join(f"{k} +{v}" for k, v in added.items()), file=sys.stderr
+        )
     if args.png:
         write_chart(sc, args.png)
     if args.json:
-        out = {"metric": sc["metric"], "by_suite": [dict(policy=p, suite=s, mean=m, ci95=h, n=n)
-                                                    for (p, s), (m, h, n) in sc["by_suite"].items() if n],
-               "by_level": [dict(policy=p, suite=lv[0], level=lv[1], mean=m, ci95=h, n=n)
-                            for (p, lv), (m, h, n) in sc["by_level"].items() if n],
-               "coop": [dict(policy=p, suite=lv[0], level=lv[1], **{k: v[0] for k, v in c.items()})
-                        for (p, lv), c in sc["coop"].items()]}
+        out = {
+            "metric": sc["metric"],
+            "by_suite": [
+                dict(policy=p, suite=s, mean=m, ci95=h, n=n)
+                for (p, s), (m, h, n) in sc["by_suite"].items()
+                if n
+            ],
+            "by_level": [
+                dict(policy=p, suite=lv[0], level=lv[1], mean=m, ci95=h, n=n)
+                for (p, lv), (m, h, n) in sc["by_level"].items()
+                if n
+            ],
+            "coop": [
+                dict(policy=p, suite=lv[0], level=lv[1], **{k: v[0] for k, v in c.items()})
+                for (p, lv), c in sc["coop"].items()
+            ],
+        }
         print(json.dumps(out, indent=1, default=lambda x: None))
     else:
         print_scorecard(sc)
@@ -379,8 +540,13 @@ def _bench(args) -> int:
 
     # a bench keeps nothing: its run goes to a temporary directory unless --run-dir names one
     scratch = None if config.run_dir else tempfile.TemporaryDirectory(prefix="learn-bench-")
-    config = msgspec.structs.replace(config, quiet=True, total_steps=10**12, checkpoint_interval=10**9,
-                                     run_dir=config.run_dir or scratch.name)
+    config = msgspec.structs.replace(
+        config,
+        quiet=True,
+        total_steps=10**12,
+        checkpoint_interval=10**9,
+        run_dir=config.run_dir or scratch.name,
+    )
     tr = Trainer(config)
     try:
         tr.epoch_once()  # warm-up
@@ -395,38 +561,57 @@ def _bench(args) -> int:
         tr.close()
         if scratch is not None:
             scratch.cleanup()
-    out = {"agents": tr.N, "horizon": config.horizon, "device": str(tr.device), "end_to_end_sps": sps,
-           "phase_share": {p: v / wall for p, v in spent.items()}, **bound,
-           "end_to_end_over_bound": sps / bound["bound_sps"]}
+    out = {
+        "agents": tr.N,
+        "horizon": config.horizon,
+        "device": str(tr.device),
+        "end_to_end_sps": sps,
+        "phase_share": {p: v / wall for p, v in spent.items()},
+        **bound,
+        "end_to_end_over_bound": sps / bound["bound_sps"],
+    }
     print(json.dumps(out, indent=1))
     return 0
 
 
 def _add_ray_flags(p, what: str, driver: str) -> None:
-    p.add_argument("--ray", metavar="ADDRESS",
-                   help=f"run {what} as a task on Ray (docs/distributed.md): `local` starts Ray on this machine "
-                        f"with its cores (stopped at the end), `auto` joins the cluster this machine is part of "
-                        f"(`ray start`), `ray://HOST:10001` one elsewhere; CPUs and GPUs per run from the file's "
-                        f"[resources]; this process keeps the directory, {driver}")
-    p.add_argument("--ray-copy", action="store_true",
-                   help="with --ray: workers train in a temporary directory and send each run back whole, even "
-                        "where they see this directory (the path taken by workers without this filesystem)")
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help=f"run {what} as a task on Ray (docs/distributed.md): `local` starts Ray on this machine "
+        f"with its cores (stopped at the end), `auto` joins the cluster this machine is part of "
+        f"(`ray start`), `ray://HOST:10001` one elsewhere; CPUs and GPUs per run from the file's "
+        f"[resources]; this process keeps the directory, {driver}",
+    )
+    p.add_argument(
+        "--ray-copy",
+        action="store_true",
+        help="with --ray: workers train in a temporary directory and send each run back whole, even "
+        "where they see this directory (the path taken by workers without this filesystem)",
+    )
 
 
 def _study(args) -> int:
     from learn.studies.study import StudyRunner
 
     _refuse_file_as_dir("--out", args.out)
-    runner = StudyRunner(args.study, args.out, progress=lambda m: print(m, flush=True), smoke=args.smoke,
-                         command="python -m learn " + " ".join(shlex.quote(a) for a in args.argv
-                                                              if a not in ("--report-only", "--dry-run")))
+    runner = StudyRunner(
+        args.study,
+        args.out,
+        progress=lambda m: print(m, flush=True),
+        smoke=args.smoke,
+        command="python -m learn "
+        + " ".join(shlex.quote(a) for a in args.argv if a not in ("--report-only", "--dry-run")),
+    )
     if args.dry_run:
         print("\n".join(runner.describe()))
         est = runner.estimate(jobs=args.jobs or 1)
         print(estimate_line(est))
         if args.ray:
-            print(f"(--ray {args.ray}: the estimate is for this machine with --jobs {args.jobs or 1}; a cluster "
-                  f"trains as many runs at once as it holds)")
+            print(
+                f"(--ray {args.ray}: the estimate is for this machine with --jobs {args.jobs or 1}; "
+                f"a cluster trains as many runs at once as it holds)"
+            )
         return 0
     if args.report_only:
         from learn.studies.study_report import write_report
@@ -456,13 +641,18 @@ def estimate_line(est: dict[str, Any]) -> str:
     from learn.training.progress import clock
 
     threads = f"{est['threads']} torch thread{'s' if est['threads'] != 1 else ''}"
-    fixed = f"{est['run_fixed_s']:.1f} s a run for envs, trainer and first epoch, {est['save_s']:.2f} s a checkpoint"
+    fixed = (
+        f"{est['run_fixed_s']:.1f} s a run for envs, trainer and first epoch, "
+        f"{est['save_s']:.2f} s a checkpoint"
+    )
     if est["spawn_s"]:
         fixed += f", {est['spawn_s']:.1f} s to start its process"
     runs = f"{est['runs']} run{'s' if est['runs'] != 1 else ''}"
-    return (f"estimate: {est['todo']} of {est['jobs']} jobs left, {clock(est['total_s'])} (training "
-            f"{clock(est['train_s'])}: {runs} at {est['train_sps']:,.0f} agent-steps/s measured now with {threads}, "
-            f"plus {fixed}; {est['at_once']} at a time; evaluation {clock(est['eval_s'])})")
+    return (
+        f"estimate: {est['todo']} of {est['jobs']} jobs left, {clock(est['total_s'])} (training "
+        f"{clock(est['train_s'])}: {runs} at {est['train_sps']:,.0f} agent-steps/s measured now with "
+        f"{threads}, plus {fixed}; {est['at_once']} at a time; evaluation {clock(est['eval_s'])})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -478,17 +668,36 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.argv = argv
     try:
-        return {"train": _train, "eval": _eval, "bench": _bench, "monitor": _monitor,
-                "scorecard": _scorecard, "study": _study, "sweep": _sweep}[args.command](args)
-    except (ConfigError, CheckpointError, LevelError, SuiteError, ScorecardError, NonFiniteError, StudyError,
-            SweepError, DiskError) as e:
+        return {
+            "train": _train,
+            "eval": _eval,
+            "bench": _bench,
+            "monitor": _monitor,
+            "scorecard": _scorecard,
+            "study": _study,
+            "sweep": _sweep,
+        }[args.command](args)
+    except (
+        ConfigError,
+        CheckpointError,
+        LevelError,
+        SuiteError,
+        ScorecardError,
+        NonFiniteError,
+        StudyError,
+        SweepError,
+        DiskError,
+    ) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except OSError as e:
         if not is_disk_error(e):
             raise
-        print(f"error: cannot write {e.filename or 'a file'}: {e.strerror}; free space or choose a writable place "
-              f"(what was written before is intact: files are replaced whole)", file=sys.stderr)
+        print(
+            f"error: cannot write {e.filename or 'a file'}: {e.strerror}; free space or choose a writable "
+            f"place (what was written before is intact: files are replaced whole)",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt as e:
         from learn.training.distributed import Terminated

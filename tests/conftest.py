@@ -7,6 +7,8 @@ import atexit
 import shutil
 import tempfile
 
+import pytest
+
 
 def _scratch(var: str, prefix: str) -> None:
     """`var` set to a directory of this test session, removed when it ends (unless set already)."""
@@ -15,12 +17,11 @@ def _scratch(var: str, prefix: str) -> None:
         atexit.register(shutil.rmtree, os.environ[var], ignore_errors=True)
 
 
-# baseline scores (learn/evaluation/reference.py) are cached per level: keep the suite's cache apart from the user's
+# baseline scores (learn/evaluation/reference.py) are cached per level: keep the suite's cache apart from
+# the user's
 _scratch("KINSHIP_GRID_CACHE", "kinship-grid-cache-")
 # and a baseline's eval results (learn.training.config.data_dir) apart from the user's data
 _scratch("KINSHIP_GRID_DATA", "kinship-grid-data-")
-
-import pytest
 
 
 @pytest.fixture(scope="module")

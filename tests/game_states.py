@@ -14,7 +14,19 @@ from game.rules.constants import NUM_CODES
 from game.load.level import decode
 from game.state.world import build, scratch_arrays, tables
 
-BUILDINGS = ["mine", "generator", "charger", "altar", "armory", "lasery", "lab", "factory", "temple", "block", "wall"]
+BUILDINGS = [
+    "mine",
+    "generator",
+    "charger",
+    "altar",
+    "armory",
+    "lasery",
+    "lab",
+    "factory",
+    "temple",
+    "block",
+    "wall",
+]
 
 
 def random_level(rng: np.random.Generator, **over):
@@ -22,14 +34,21 @@ def random_level(rng: np.random.Generator, **over):
     raw = {
         "max_steps": 50,
         "groups": {
-            "red": {"max_energy": 200, "profiles": {"calm": {"upkeep": 0, "max_energy": 120, "costs": {"move": 3}},
-                                                    "rage": {"upkeep": 3, "costs": {"attack": 2}}}},
+            "red": {
+                "max_energy": 200,
+                "profiles": {
+                    "calm": {"upkeep": 0, "max_energy": 120, "costs": {"move": 3}},
+                    "rage": {"upkeep": 3, "costs": {"attack": 2}},
+                },
+            },
             "blue": {"start_energy": 50, "upkeep": 1, "profiles": {"tired": {"max_energy": 30}}},
         },
         "actions": {"profile": {"enabled": True}, "build": {"enabled": True}},
         "build": {"buildings": ["wall", "block", "mine"], "capacity": 3},
-        "buildings": {"wall": {"hp": int(rng.integers(0, 2)) * 20, "build_cost": {"ore": 1}},
-                      "mine": {"max_stock": 3, "regen": 4, "build_cost": {"ore": 2, "battery": 1}}},
+        "buildings": {
+            "wall": {"hp": int(rng.integers(0, 2)) * 20, "build_cost": {"ore": 1}},
+            "mine": {"max_stock": 3, "regen": 4, "build_cost": {"ore": 2, "battery": 1}},
+        },
         "combat": {"consume_laser": bool(rng.integers(2)), "damage": 7},
         "kinship": {"mode": "teams", "share": 0.5},
         "map": {
@@ -109,8 +128,12 @@ def differential(kernel, reference, seed: int, steps: int = 1, **over):
         reference(**resolve(kernel, wb, tab, extra_b))
         a, b = wa.state_arrays(), wb.state_arrays()
         for name in a:
-            np.testing.assert_array_equal(a[name], b[name], err_msg=f"{kernel.name}: '{name}' differs (seed {seed}, step {step})")
-        np.testing.assert_array_equal(extra_a["obs"], extra_b["obs"], err_msg=f"obs differs (seed {seed}, step {step})")
+            np.testing.assert_array_equal(
+                a[name], b[name], err_msg=f"{kernel.name}: '{name}' differs (seed {seed}, step {step})"
+            )
+        np.testing.assert_array_equal(
+            extra_a["obs"], extra_b["obs"], err_msg=f"obs differs (seed {seed}, step {step})"
+        )
     return wa
 
 

@@ -63,9 +63,11 @@ CHECKPOINT_EPISODES = 4
 CHECKPOINT_SEED = 0
 CHECKPOINT_KEYS = ("episodes", "mean_return", "std_return", "hearts_per_agent", "step")
 # how tests/data/tiny_harvest_d7ea030.pt was made at d7ea030 (its final checkpoint, ~20 s on one core)
-CHECKPOINT_TRAINING = ("python -m learn train game/levels/tiny_harvest.toml --total-steps 81920 --hidden 16 "
-                       "--learning-rate 1.47e-3 --ent-coef 3.9e-3 --seed 0 --device cpu --torch-threads 1 "
-                       "--no-tensorboard --no-reference --final-eval 0 --quiet --run-dir RUN")
+CHECKPOINT_TRAINING = (
+    "python -m learn train game/levels/tiny_harvest.toml --total-steps 81920 --hidden 16 "
+    "--learning-rate 1.47e-3 --ent-coef 3.9e-3 --seed 0 --device cpu --torch-threads 1 "
+    "--no-tensorboard --no-reference --final-eval 0 --quiet --run-dir RUN"
+)
 
 
 def shipped_levels(root: Path = ROOT) -> list[str]:
@@ -227,14 +229,30 @@ def fingerprint(rel: str, root: Path = ROOT) -> dict[str, Any]:
 def eval_checkpoint(checkpoint: Path, out_dir: Path, greedy: bool, root: Path = ROOT) -> dict[str, Any]:
     """`python -m learn eval CHECKPOINT LEVEL --json` in a subprocess (cwd: root): the result's
     CHECKPOINT_KEYS."""
-    cmd = [sys.executable, "-m", "learn", "eval", str(checkpoint), str(root / CHECKPOINT_LEVEL),
-           "--episodes", str(CHECKPOINT_EPISODES), "--seed", str(CHECKPOINT_SEED), "--device", "cpu",
-           "--json", "--out", str(out_dir)] + (["--greedy"] if greedy else [])
+    cmd = [
+        sys.executable,
+        "-m",
+        "learn",
+        "eval",
+        str(checkpoint),
+        str(root / CHECKPOINT_LEVEL),
+        "--episodes",
+        str(CHECKPOINT_EPISODES),
+        "--seed",
+        str(CHECKPOINT_SEED),
+        "--device",
+        "cpu",
+        "--json",
+        "--out",
+        str(out_dir),
+    ] + (["--greedy"] if greedy else [])
     p = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300)
     if p.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-3000:]}")
+        raise AssertionError(
+            f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-3000:]}"
+        )
     text = p.stdout
-    result = json.loads(text[text.index("{"): text.rindex("}") + 1])
+    result = json.loads(text[text.index("{") : text.rindex("}") + 1])
     return {k: result.get(k) for k in CHECKPOINT_KEYS}
 
 
@@ -252,20 +270,29 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.invariants_util", description=__doc__.splitlines()[0])
     ap.add_argument("--write", required=True, help="the golden JSON file to write")
     ap.add_argument("--commit", default="", help="the commit the tree is at (recorded in the file)")
-    ap.add_argument("--checkpoint", default="", help="a trained checkpoint (repo-relative) whose eval score to record")
+    ap.add_argument(
+        "--checkpoint", default="", help="a trained checkpoint (repo-relative) whose eval score to record"
+    )
     args = ap.parse_args(argv)
 
     import game
 
     if not Path(game.__file__).resolve().is_relative_to(ROOT):
-        print(f"`game` is imported from {game.__file__}, not from this tree ({ROOT}): "
-              f"set PYTHONPATH={ROOT}", file=sys.stderr)
+        print(
+            f"`game` is imported from {game.__file__}, not from this tree ({ROOT}): set PYTHONPATH={ROOT}",
+            file=sys.stderr,
+        )
         return 2
     golden: dict[str, Any] = {
         "commit": args.commit,
-        "protocol": {"seed": SEED, "num_worlds": NUM_WORLDS, "ticks": TICKS, "every": EVERY,
-                     "short_episodes": {"max_steps": SHORT_MAX_STEPS, "ticks": SHORT_TICKS},
-                     "actions": "default_rng(seed).integers(0, len(env.flat_actions), num_agents) per tick"},
+        "protocol": {
+            "seed": SEED,
+            "num_worlds": NUM_WORLDS,
+            "ticks": TICKS,
+            "every": EVERY,
+            "short_episodes": {"max_steps": SHORT_MAX_STEPS, "ticks": SHORT_TICKS},
+            "actions": "default_rng(seed).integers(0, len(env.flat_actions), num_agents) per tick",
+        },
         "levels": {},
     }
     for rel in shipped_levels():
@@ -276,9 +303,14 @@ def main(argv: list[str] | None = None) -> int:
         import tempfile
 
         ck = (ROOT / args.checkpoint).resolve()
-        entry: dict[str, Any] = {"file": args.checkpoint, "sha256": hashlib.sha256(ck.read_bytes()).hexdigest(),
-                                 "level": CHECKPOINT_LEVEL, "episodes": CHECKPOINT_EPISODES,
-                                 "seed": CHECKPOINT_SEED, "trained_with": CHECKPOINT_TRAINING}
+        entry: dict[str, Any] = {
+            "file": args.checkpoint,
+            "sha256": hashlib.sha256(ck.read_bytes()).hexdigest(),
+            "level": CHECKPOINT_LEVEL,
+            "episodes": CHECKPOINT_EPISODES,
+            "seed": CHECKPOINT_SEED,
+            "trained_with": CHECKPOINT_TRAINING,
+        }
         for mode, greedy in (("sampled", False), ("greedy", True)):
             with tempfile.TemporaryDirectory() as d:
                 entry[mode] = eval_checkpoint(ck, Path(d), greedy)

@@ -17,5 +17,12 @@ def run_capped(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.C
     def cap():
         resource.setrlimit(resource.RLIMIT_AS, (CAP, CAP))
 
-    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          preexec_fn=cap, env={**os.environ, "PYTHONPATH": str(ROOT), "SDL_VIDEODRIVER": "dummy"})
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=cap,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "SDL_VIDEODRIVER": "dummy"},
+    )

@@ -14,8 +14,18 @@ from learn.monitor.widgets import RunHeader
 LEVEL = "game/levels/arena.toml"
 ROOT = Path(__file__).resolve().parents[1]
 # 2 worlds x 24 agents, 16-step rollouts, 20-step episodes: an epoch is 768 agent-steps
-TINY = dict(level=LEVEL, num_worlds=2, horizon=16, max_steps=20, minibatches=2, checkpoint_interval=3,
-            keep_checkpoints=1, quiet=True, torch_threads=1, device="cpu")
+TINY = dict(
+    level=LEVEL,
+    num_worlds=2,
+    horizon=16,
+    max_steps=20,
+    minibatches=2,
+    checkpoint_interval=3,
+    keep_checkpoints=1,
+    quiet=True,
+    torch_threads=1,
+    device="cpu",
+)
 EPOCH = 48 * 16
 SIZE = (140, 44)
 

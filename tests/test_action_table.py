@@ -26,8 +26,22 @@ def test_the_flat_list_is_every_valid_pair_once(level):
 
 def test_names_follow_the_game():
     names = game.make_env("game/levels/arena.toml", num_worlds=1).flat_action_names
-    for n in ("noop", "move_forward", "move_backward", "rotate_up", "rotate_right", "use", "attack_0", "attack_8",
-              "shield", "transfer_ore", "transfer_heart", "swap", "color_halve", "mate"):
+    for n in (
+        "noop",
+        "move_forward",
+        "move_backward",
+        "rotate_up",
+        "rotate_right",
+        "use",
+        "attack_0",
+        "attack_8",
+        "shield",
+        "transfer_ore",
+        "transfer_heart",
+        "swap",
+        "color_halve",
+        "mate",
+    ):
         assert n in names, n
 
 

@@ -11,8 +11,17 @@ from game.adapters import GymnasiumGridEnv, PettingZooGridEnv
 
 SMALL = {
     "max_steps": 30,
-    "map": {"params": {"rows": 1, "cols": 2, "room_height": 6, "room_width": 6, "border": 1, "agents_per_room": 2,
-                       "objects": {"mine": 1, "generator": 1, "altar": 1, "charger": 0, "block": 0, "wall": 0}}},
+    "map": {
+        "params": {
+            "rows": 1,
+            "cols": 2,
+            "room_height": 6,
+            "room_width": 6,
+            "border": 1,
+            "agents_per_room": 2,
+            "objects": {"mine": 1, "generator": 1, "altar": 1, "charger": 0, "block": 0, "wall": 0},
+        }
+    },
 }
 
 
@@ -66,8 +75,9 @@ def test_gymnasium_ids_and_the_standard_wrappers():
     assert info["grid_episode"]["episode_length"] == 30  # the game's own summary, beside the wrapper's
     env.close()
     # a vector env of two, autoresetting across the episode end
-    vec = gymnasium.vector.SyncVectorEnv([lambda: gymnasium.make("KinshipGrid/arena-v0", seed=s, **SMALL)
-                                          for s in (0, 1)])
+    vec = gymnasium.vector.SyncVectorEnv(
+        [lambda: gymnasium.make("KinshipGrid/arena-v0", seed=s, **SMALL) for s in (0, 1)]
+    )
     obs, _ = vec.reset(seed=0)
     assert obs.shape[0] == 2
     ends = 0
@@ -179,13 +189,16 @@ def test_pettingzoo_state_is_the_whole_map_in_the_observation_channels():
 def test_pettingzoo_infos_are_each_agents_own_with_its_group():
     env = PettingZooGridEnv("kinship_harvest", seed=0, max_steps=30)
     _, infos = env.reset(seed=0)
-    assert [infos[a]["group"] for a in env.possible_agents] == [env.grid_env.inspect_agent(i)["group"]
-                                                                for i in range(len(env.possible_agents))]
+    assert [infos[a]["group"] for a in env.possible_agents] == [
+        env.grid_env.inspect_agent(i)["group"] for i in range(len(env.possible_agents))
+    ]
     assert len({infos[a]["group"] for a in env.agents}) == 2
     total = {a: 0.0 for a in env.possible_agents}
     rng = np.random.default_rng(1)
     for _ in range(30):  # agent_0 waits, the others act at random
-        out = env.step({a: (0, 0) if a == "agent_0" else (rng.integers(1, 4), rng.integers(0, 4)) for a in env.agents})
+        out = env.step(
+            {a: (0, 0) if a == "agent_0" else (rng.integers(1, 4), rng.integers(0, 4)) for a in env.agents}
+        )
         for a, r in out[1].items():
             total[a] += r
     infos = out[4]
@@ -201,7 +214,9 @@ def test_pettingzoo_observation_at_truncation_is_the_last_one():
     env = PettingZooGridEnv(TINY, seed=2)
     env.reset(seed=2)
     long.reset(seed=2)
-    same = [i for i, n in enumerate(env.grid_env.feature_names) if n != "self.progress"]  # a share of max_steps
+    same = [
+        i for i, n in enumerate(env.grid_env.feature_names) if n != "self.progress"
+    ]  # a share of max_steps
     for _ in range(64):
         obs, *_ = env.step({"agent_0": (1, 0)})  # move forward into the wall and stay
         want, *_ = long.step({"agent_0": (1, 0)})

@@ -116,9 +116,9 @@ def test_one_seed_has_no_interval_and_no_test():
 
 
 def test_unanimous_differences_are_decided_by_the_sign_test_never_p_0():
-    assert contrast([0.5] * 4, "greater").p == 0.5 ** 4
+    assert contrast([0.5] * 4, "greater").p == 0.5**4
     assert contrast([0.5] * 2, "greater").p == 0.25  # two identical seeds are no evidence
-    assert contrast([0.5] * 4).p == 2 * 0.5 ** 4
+    assert contrast([0.5] * 4).p == 2 * 0.5**4
     assert contrast([-0.5] * 4, "greater").p == 1.0
     assert contrast([0.0] * 4, "greater").p == 1.0
 
@@ -150,5 +150,8 @@ def test_nearest_grid_point():
     assert nearest(grid, 0.45 + 0.25, "above", 0.45) == 0.65  # 0.7: a tie to 1e-9, not float noise
     assert nearest(grid, 0.45 - 0.25, "below", 0.45) == 0.15
     # each side of the prediction keeps to its side, however uneven the grid
-    assert nearest([-1.0, 0.6, 1.0], 0.3, "below", 0.55) == -1.0 and nearest([-1.0, 0.6, 1.0], 0.8, "above", 0.55) == 0.6
+    assert (
+        nearest([-1.0, 0.6, 1.0], 0.3, "below", 0.55) == -1.0
+        and nearest([-1.0, 0.6, 1.0], 0.8, "above", 0.55) == 0.6
+    )
     assert nearest([0.6, 1.0], 0.3, "below", 0.55) is None

@@ -31,8 +31,11 @@ ROOM = """
 BUILDER = {
     "actions": {"build": {"enabled": True}},
     "build": {"buildings": ["wall", "block", "mine"], "capacity": 2},
-    "buildings": {"wall": {"build_cost": {"ore": 1}}, "block": {"build_cost": {"ore": 2}},
-                  "mine": {"build_cost": {"ore": 1, "battery": 1}, "cooldown": 0}},
+    "buildings": {
+        "wall": {"build_cost": {"ore": 1}},
+        "block": {"build_cost": {"ore": 2}},
+        "mine": {"build_cost": {"ore": 1, "battery": 1}, "cooldown": 0},
+    },
 }
 
 
@@ -152,15 +155,21 @@ def test_built_objects_are_gone_after_a_reset_and_after_an_episode():
     assert built(s, 1, 2) == "wall"
     s.env.reset()
     assert built(s, 1, 2) is None
-    assert not s.env.world.alive[0, s.env.agents_per_world:].any()  # the reserved rows are free again
+    assert not s.env.world.alive[0, s.env.agents_per_world :].any()  # the reserved rows are free again
 
 
 def test_the_kernel_in_the_env_plays_like_the_prototype():
     """The same level, seed and actions, with the kernel and with the numpy system in its place
     (and the kernel twice): the same trajectory, state for state."""
-    level = decode({**BUILDER, "build": {"buildings": ["wall", "block", "mine"], "capacity": 6},
-                    "buildings": {k: {"build_cost": {}} for k in ("wall", "block", "mine")},
-                    "map": {"ascii": ROOM.strip("\n")}}, "room.toml")
+    level = decode(
+        {
+            **BUILDER,
+            "build": {"buildings": ["wall", "block", "mine"], "capacity": 6},
+            "buildings": {k: {"build_cost": {}} for k in ("wall", "block", "mine")},
+            "map": {"ascii": ROOM.strip("\n")},
+        },
+        "room.toml",
+    )
     envs = play_like_the_prototype(level, "build", ref.build_system, ticks=80, seed=5)
     A = envs[0].agents_per_world
     assert envs[0].world.alive[:, A:].any(), "the random actions built something"
@@ -168,14 +177,18 @@ def test_the_kernel_in_the_env_plays_like_the_prototype():
 
 def test_levels_without_the_action_reserve_nothing_and_keep_their_spaces():
     env = make_env("arena")
-    with_it = make_env("arena", actions={"build": {"enabled": True}}, build={"buildings": ["wall"], "capacity": 5})
+    with_it = make_env(
+        "arena", actions={"build": {"enabled": True}}, build={"buildings": ["wall"], "capacity": 5}
+    )
     assert "build" not in env.action_names and with_it.action_names == env.action_names + ["build"]
     assert with_it.feature_names == env.feature_names
     assert with_it.world.capacity == env.world.capacity + 5
 
 
 def test_the_flat_action_list_names_what_each_build_argument_makes():
-    env = make_env("arena", actions={"build": {"enabled": True}}, build={"buildings": ["wall", "mine", "block"]})
+    env = make_env(
+        "arena", actions={"build": {"enabled": True}}, build={"buildings": ["wall", "mine", "block"]}
+    )
     names = env.flat_action_names
     assert [n for n in names if n.startswith("build")] == ["build_wall", "build_mine", "build_block"]
     # each name's row builds that building: argument k of the build action
@@ -184,15 +197,27 @@ def test_the_flat_action_list_names_what_each_build_argument_makes():
     assert rows == [(build, 0), (build, 1), (build, 2)]
 
 
-@pytest.mark.parametrize("raw, where", [
-    ({"build": {"buildings": ["tower"]}}, "$.build.buildings[0]: unknown building 'tower'"),
-    ({"build": {"buildings": ["wall", "mine", "wall"]}}, "$.build.buildings[2]: 'wall' is already argument 0"),
-    ({"buildings": {"wall": {"build_cost": {"gold": 1}}}}, "$.buildings.wall.build_cost.gold: unknown resource"),
-    ({"buildings": {"wall": {"build_cost": {"ore": -1}}}}, "$.buildings.wall.build_cost.ore: expected a count >= 0"),
-    ({"build": {"capacity": -1}}, "$.build.capacity: Expected `int` >= 0"),
-    ({"build": {"buildings": ["wall"] * 17}}, "$.build.buildings: expected at most 16"),
-    ({"build": {"slots": 3}}, "$.build.slots: unknown field"),
-])
+@pytest.mark.parametrize(
+    "raw, where",
+    [
+        ({"build": {"buildings": ["tower"]}}, "$.build.buildings[0]: unknown building 'tower'"),
+        (
+            {"build": {"buildings": ["wall", "mine", "wall"]}},
+            "$.build.buildings[2]: 'wall' is already argument 0",
+        ),
+        (
+            {"buildings": {"wall": {"build_cost": {"gold": 1}}}},
+            "$.buildings.wall.build_cost.gold: unknown resource",
+        ),
+        (
+            {"buildings": {"wall": {"build_cost": {"ore": -1}}}},
+            "$.buildings.wall.build_cost.ore: expected a count >= 0",
+        ),
+        ({"build": {"capacity": -1}}, "$.build.capacity: Expected `int` >= 0"),
+        ({"build": {"buildings": ["wall"] * 17}}, "$.build.buildings: expected at most 16"),
+        ({"build": {"slots": 3}}, "$.build.slots: unknown field"),
+    ],
+)
 def test_bad_build_tables_are_refused_naming_the_field(raw, where):
     with pytest.raises(LevelError, match="^" + re.escape(f"b.toml: {where}")):
         decode({**raw, "map": {"ascii": "#A#"}}, "b.toml")

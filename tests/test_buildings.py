@@ -30,9 +30,13 @@ def aim_at_buildings(world, tab, rng):
     nw, h, wd = grid.shape
     for w in range(nw):
         for a in range(A):
-            faces = [o for o in range(4)
-                     if 0 <= pos.r[w, a] + DR[o] < h and 0 <= pos.c[w, a] + DC[o] < wd
-                     and grid[w, pos.r[w, a] + DR[o], pos.c[w, a] + DC[o]] >= 0]
+            faces = [
+                o
+                for o in range(4)
+                if 0 <= pos.r[w, a] + DR[o] < h
+                and 0 <= pos.c[w, a] + DC[o] < wd
+                and grid[w, pos.r[w, a] + DR[o], pos.c[w, a] + DC[o]] >= 0
+            ]
             if faces and rng.random() < 0.8:
                 o = faces[rng.integers(len(faces))]
                 ag.orientation[w, a] = o
@@ -76,7 +80,7 @@ class Scene:
         self.A = w.resources.num_agents
         self.R = {n: i for i, n in enumerate(self.tab.resource_names)}
         kind = self.tab.building_names.index(building)
-        self.row = self.A + int(np.flatnonzero(w["building"].kind[0, self.A:] == kind)[0])
+        self.row = self.A + int(np.flatnonzero(w["building"].kind[0, self.A :] == kind)[0])
         self.front = self.face(0, self.row)
         w.resources.intent[..., 0] = -1
         w.resources.intent[0, 0] = (Act.USE, 0)
@@ -94,8 +98,11 @@ class Scene:
         grid, pos = w.resources.grid[0], w["position"]
         h, wd = grid.shape
         r, c = pos.r[0, a], pos.c[0, a]
-        o = next(o for o in range(4)
-                 if 0 <= r + DR[o] < h and 0 <= c + DC[o] < wd and grid[r + DR[o], c + DC[o]] != -2)
+        o = next(
+            o
+            for o in range(4)
+            if 0 <= r + DR[o] < h and 0 <= c + DC[o] < wd and grid[r + DR[o], c + DC[o]] != -2
+        )
         w["agent"].orientation[0, a] = o
         fr, fc = r + DR[o], c + DC[o]
         if grid[fr, fc] == row:

@@ -16,6 +16,7 @@ from learn.training.train import train
 from tests.encoder_util import ARENA, arena_obs, build_encoder
 from tests.tiny_training import EPOCH, tiny
 
+
 def test_cell_inputs_are_the_channels_and_the_building_type_one_hot():
     env, obs = arena_obs(0)
     enc = build_encoder(CellEncoder, env)
@@ -53,10 +54,10 @@ def test_self_inputs_threshold_inventory_and_energy():
     me[0, inv0], me[0, enc.energy_channel], me[0, enc.orientation_channel] = 2, 35, 3
     x = enc.self_inputs(me)
     c = obs.shape[-1]
-    assert torch.equal(x[0, c:c + 4], torch.tensor([0.0, 0, 0, 1]))  # facing right
-    inv = x[0, c + 4:c + 4 + len(INVENTORY_THRESHOLDS)]
+    assert torch.equal(x[0, c : c + 4], torch.tensor([0.0, 0, 0, 1]))  # facing right
+    inv = x[0, c + 4 : c + 4 + len(INVENTORY_THRESHOLDS)]
     assert inv.tolist() == [1.0, 1.0, 0.0]  # >= 1, >= 2, not >= 3
-    assert x[0, -len(ENERGY_THRESHOLDS):].tolist() == [1.0, 1.0, 0.0]  # 35: >= 10, >= 30, not >= 60
+    assert x[0, -len(ENERGY_THRESHOLDS) :].tolist() == [1.0, 1.0, 0.0]  # 35: >= 10, >= 30, not >= 60
     assert x.shape[1] == enc.self_fc.in_features
 
 
@@ -71,8 +72,9 @@ def test_the_building_type_changes_the_encoding():
 
 
 def test_grid_policy_trains_checkpoints_and_acts(tmp_path):
-    s = train(tiny(tmp_path / "grid", policy="grid", egocentric=True, total_steps=2 * EPOCH,
-                   checkpoint_interval=1))
+    s = train(
+        tiny(tmp_path / "grid", policy="grid", egocentric=True, total_steps=2 * EPOCH, checkpoint_interval=1)
+    )
     assert s["global_step"] == 2 * EPOCH and np.isfinite(s["last_metrics"]["losses/value"])
     data = ckpt.load_checkpoint(s["checkpoint"])
     assert data["policy"] == "grid" and data["config"]["egocentric"] is True

@@ -14,7 +14,6 @@ from game.tools.palette import PALETTE, building_color
 from game.tools.render import TERRAIN
 
 
-
 def test_validate_many_levels(capsys):
     assert main(["validate", "arena", "maze", "game/levels/harvest.toml"]) == 0
     out = capsys.readouterr().out
@@ -34,7 +33,7 @@ def test_validate_reports_each_bad_level_and_exits_2(tmp_path, capsys):
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
 def test_validate_refuses_non_finite_numbers(tmp_path, capsys, value):
     bad = tmp_path / "nan.toml"
-    bad.write_text(f"base = \"harvest\"\n[resources.ore]\nreward = {value}\n")
+    bad.write_text(f'base = "harvest"\n[resources.ore]\nreward = {value}\n')
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: nan.toml: $.resources.ore.reward: {float(value)} is not a finite number")
@@ -111,7 +110,9 @@ def test_new_writes_a_valid_commented_template(tmp_path, capsys):
 
 
 def test_committed_reference_equals_the_generated_text():
-    assert DOCS_PATH.read_text() == reference_text(), "docs/levels.md is stale: run `python -m game docs -o docs/levels.md`"
+    assert DOCS_PATH.read_text() == reference_text(), (
+        "docs/levels.md is stale: run `python -m game docs -o docs/levels.md`"
+    )
 
 
 def test_reference_covers_every_field():
@@ -172,9 +173,10 @@ def test_a_directory_or_a_device_given_as_a_level_is_one_line(tmp_path, capsys):
     assert main(["validate", str(tmp_path), "/dev/null", "harvest"]) == 2
     out, err = capsys.readouterr()
     lines = err.strip().splitlines()
-    assert lines == [f"error: {tmp_path}: is a directory, not a level file; give a .toml file or a name in "
-                     f"{LEVELS_DIR}",
-                     "error: /dev/null: not a regular file (a device, pipe or socket); give a level .toml file"]
+    assert lines == [
+        f"error: {tmp_path}: is a directory, not a level file; give a .toml file or a name in {LEVELS_DIR}",
+        "error: /dev/null: not a regular file (a device, pipe or socket); give a level .toml file",
+    ]
     assert "ok: harvest" in out
 
 
@@ -186,8 +188,10 @@ def test_a_level_file_past_the_size_limit_is_refused_before_it_is_read(tmp_path,
         f.truncate(MAX_LEVEL_BYTES + 1)  # sparse: no disk used
     assert main(["validate", str(big)]) == 2
     err = capsys.readouterr().err
-    assert err == f"error: {big}: over 16 MiB, the limit of a level file (docs/levels.md, Limits); a level is a " \
-                  "short TOML file\n"
+    assert (
+        err == f"error: {big}: over 16 MiB, the limit of a level file (docs/levels.md, Limits); a level is a "
+        "short TOML file\n"
+    )
 
 
 def test_validate_dev_zero_is_refused_at_once(tmp_path):
@@ -195,4 +199,7 @@ def test_validate_dev_zero_is_refused_at_once(tmp_path):
 
     r = run_capped(["-m", "game", "validate", "/dev/zero"], tmp_path)
     assert r.returncode == 2, r.stderr[-2000:]
-    assert r.stderr == "error: /dev/zero: not a regular file (a device, pipe or socket); give a level .toml file\n"
+    assert (
+        r.stderr
+        == "error: /dev/zero: not a regular file (a device, pipe or socket); give a level .toml file\n"
+    )

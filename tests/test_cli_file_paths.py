@@ -13,7 +13,18 @@ from learn.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = str(ROOT / "tests" / "levels" / "tiny_harvest.toml")
-SMALL = ["--total-steps", "256", "--num-worlds", "4", "--horizon", "16", "--quiet", "--no-reference", "--final-eval", "0"]
+SMALL = [
+    "--total-steps",
+    "256",
+    "--num-worlds",
+    "4",
+    "--horizon",
+    "16",
+    "--quiet",
+    "--no-reference",
+    "--final-eval",
+    "0",
+]
 
 
 @pytest.fixture
@@ -41,7 +52,10 @@ def _one_line(capsys) -> str:
 def test_train_run_dir_that_is_a_file(a_file, capsys, played):
     assert main(["train", TINY, "--run-dir", str(a_file), *SMALL]) == 2
     err = _one_line(capsys)
-    assert err == f"error: run_dir (--run-dir) {a_file}: is a file, not a directory; give a directory (new or existing)\n"
+    assert err == (
+        f"error: run_dir (--run-dir) {a_file}: is a file, not a directory; "
+        "give a directory (new or existing)\n"
+    )
     assert a_file.read_text() == "a researcher's notes\n" and not played
 
 
@@ -85,7 +99,9 @@ def results(tmp_path_factory) -> Path:
 def test_scorecard_merge_into_a_file_that_is_not_duckdb(results, a_file, capsys):
     assert main(["scorecard", str(results), "--merge", str(a_file), "--png", ""]) == 2
     err = _one_line(capsys)
-    assert err.startswith(f"error: --merge {a_file}: cannot be opened as DuckDB (") and "give a new path" in err
+    assert (
+        err.startswith(f"error: --merge {a_file}: cannot be opened as DuckDB (") and "give a new path" in err
+    )
     assert a_file.read_text() == "a researcher's notes\n"
 
 

@@ -15,6 +15,7 @@ ME, MATE, FOE, FOE2 = 0, 1, 5, 6
 
 # -- differential ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", range(30))
 def test_shield_matches_reference(seed):
     differential(KERNELS["shield"], ref.shield, seed, steps=3)
@@ -75,6 +76,7 @@ def test_attack_matches_reference_in_brawls(seed, variant):
 
 
 # -- scenarios ---------------------------------------------------------------------------------
+
 
 def scene():
     """World 0 of a random state, emptied: no one acts, is frozen or shielded, or holds anything."""
@@ -286,8 +288,14 @@ def test_buildings_lose_hp_and_are_removed_at_zero():
     for _ in range(3):
         world.resources.success[0] = 0
         run("attack", world, tab, level, damage=7, consume_laser=0)
-        hits.append((int(world.resources.success[0, ME]), int(b.hp[0, target]), int(b.kind[0, target]),
-                     int(grid[0, 3, 4])))
+        hits.append(
+            (
+                int(world.resources.success[0, ME]),
+                int(b.hp[0, target]),
+                int(b.kind[0, target]),
+                int(grid[0, 3, 4]),
+            )
+        )
     assert hits == [(1, 7, 2, target), (1, 0, -1, -1), (0, 0, -1, -1)]  # removed at exactly 0
     assert st[0, ME, misc(tab, Misc.ATTACK_BUILDING)] == 2
     assert st[0, ME, misc(tab, Misc.BUILDINGS_DESTROYED)] == 1

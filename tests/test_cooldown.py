@@ -25,7 +25,7 @@ def test_kernel_matches_reference_with_destroyed_and_regenerating_walls(seed):
     wb, _, _ = random_state(seed, **over)
     for w in (wa, wb):
         kind = w["building"].kind
-        kind[:, w.resources.num_agents::5] = -1
+        kind[:, w.resources.num_agents :: 5] = -1
     for step in range(4):
         COOLDOWN(**resolve(COOLDOWN, wa, tab, {}))
         ref.cooldown(**resolve(COOLDOWN, wb, tab, {}))

@@ -52,7 +52,9 @@ def test_tally_matches_reference(seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_inventory_reward_matches_reference(seed):
-    differential(inventory_reward.KERNELS["inventory_reward"], ref_inventory_reward.inventory_reward, seed, steps=2)
+    differential(
+        inventory_reward.KERNELS["inventory_reward"], ref_inventory_reward.inventory_reward, seed, steps=2
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -159,4 +161,6 @@ def test_live_bonds_share_reward_and_expired_ones_do_not():
     r.bond_partner[0, 0, 0], r.bond_until[0, 0, 0] = 1, 11  # live
     r.bond_partner[0, 2, 0], r.bond_until[0, 2, 0] = 1, 10  # expired this tick
     run(kinship.KERNELS["kinship"], world, tab, level)
-    assert r.reward[0, 0] == pytest.approx(0.5) and r.reward[0, 2] == 0 and r.reward[0, 1] == pytest.approx(2.0)
+    assert (
+        r.reward[0, 0] == pytest.approx(0.5) and r.reward[0, 2] == 0 and r.reward[0, 1] == pytest.approx(2.0)
+    )

@@ -10,8 +10,14 @@ import pytest
 
 from learn.__main__ import main, _parser, resolve_train_config
 from learn.training.config import load_config
-from learn.training.curriculum import (CurriculumEnv, CurriculumError, Entry, FixedWeights,
-                                      LearningProgress, parse_curriculum)
+from learn.training.curriculum import (
+    CurriculumEnv,
+    CurriculumError,
+    Entry,
+    FixedWeights,
+    LearningProgress,
+    parse_curriculum,
+)
 from learn.training.train import train
 
 TINY = "tests/levels/tiny_harvest.toml"
@@ -51,13 +57,18 @@ def test_weights_scale_the_draw_and_fixed_weights_ignore_scores():
 
 
 def test_parse_curriculum():
-    assert parse_curriculum("a.toml:1, b.toml:2.5,c.toml") == [Entry("a.toml", 1.0), Entry("b.toml", 2.5),
-                                                               Entry("c.toml", 1.0)]
+    assert parse_curriculum("a.toml:1, b.toml:2.5,c.toml") == [
+        Entry("a.toml", 1.0),
+        Entry("b.toml", 2.5),
+        Entry("c.toml", 1.0),
+    ]
     assert parse_curriculum("") == []
 
 
 def _env(seed=0, entries=((TINY, 1.0), (HARVEST, 1.0)), **kw):
-    return CurriculumEnv([Entry(l, w) for l, w in entries], 2, seed=seed, sampler="weights", max_steps=16, **kw)
+    return CurriculumEnv(
+        [Entry(path, w) for path, w in entries], 2, seed=seed, sampler="weights", max_steps=16, **kw
+    )
 
 
 def test_levels_switch_only_at_episode_boundaries_and_keep_the_last_step():
@@ -84,8 +95,13 @@ def test_levels_switch_only_at_episode_boundaries_and_keep_the_last_step():
 def test_a_level_resumes_its_own_episodes_when_it_comes_back():
     """Switching back to a level goes on with its worlds' next episodes (arena_rooms draws a
     fresh map each episode: a reset there would start its map sequence again from episode 0)."""
-    env = CurriculumEnv([Entry(HARVEST), Entry("game/levels/training/arena_rooms.toml")], 1, seed=2,
-                        sampler="weights", max_steps=16)
+    env = CurriculumEnv(
+        [Entry(HARVEST), Entry("game/levels/training/arena_rooms.toml")],
+        1,
+        seed=2,
+        sampler="weights",
+        max_steps=16,
+    )
     env.reset()
     rng = np.random.default_rng(3)
     played = [0, 0]
@@ -118,9 +134,13 @@ def test_the_same_seed_and_actions_give_the_same_run():
 def test_mismatched_levels_are_refused_by_name(tmp_path):
     small = tmp_path / "small_window.toml"
     small.write_text(Path(TINY).read_text() + "\n[obs]\nwindow = 7\n")
-    with pytest.raises(CurriculumError, match=r"small_window.toml does not share the spaces.*observation shape"):
+    with pytest.raises(
+        CurriculumError, match=r"small_window.toml does not share the spaces.*observation shape"
+    ):
         _env(entries=((TINY, 1), (str(small), 1)))
-    with pytest.raises(CurriculumError, match=r"harvest.toml has 4 agents per world, which does not divide the 6 "):
+    with pytest.raises(
+        CurriculumError, match=r"harvest.toml has 4 agents per world, which does not divide the 6 "
+    ):
         CurriculumEnv([Entry(HARVEST), Entry("game/levels/navigation.toml")], 1)  # 6 agents a world
     with pytest.raises(CurriculumError, match="not found"):
         _env(entries=((TINY, 1), ("nope.toml", 1)))
@@ -131,9 +151,20 @@ def test_mismatched_levels_are_refused_by_name(tmp_path):
 def test_a_curriculum_run_logs_each_level(tmp_path, capsys):
     from learn.training.summary import print_summary
 
-    cfg = load_config(overrides=dict(level=HARVEST, curriculum=[{"level": TINY}, {"level": HARVEST, "weight": 2}],
-                                     num_envs=2, num_worlds=2, horizon=16, max_steps=16, total_steps=8 * 16 * 8,
-                                     quiet=True, torch_threads=1, run_dir=str(tmp_path / "run")))
+    cfg = load_config(
+        overrides=dict(
+            level=HARVEST,
+            curriculum=[{"level": TINY}, {"level": HARVEST, "weight": 2}],
+            num_envs=2,
+            num_worlds=2,
+            horizon=16,
+            max_steps=16,
+            total_steps=8 * 16 * 8,
+            quiet=True,
+            torch_threads=1,
+            run_dir=str(tmp_path / "run"),
+        )
+    )
     s = train(cfg)
     # the summary scores the run on its level: that level's own return meets its baselines
     assert s["scored_level"] == "harvest" and set(s["levels"]) == {"tiny_harvest", "harvest"}
@@ -146,7 +177,9 @@ def test_a_curriculum_run_logs_each_level(tmp_path, capsys):
     for name in ("tiny_harvest", "harvest"):
         assert {f"level/{name}/episode_return", f"level/{name}/hearts", f"level/{name}/p"} <= keys
     con = duckdb.connect(str(tmp_path / "run" / "stats.duckdb"), read_only=True)
-    names = {r[0] for r in con.execute("SELECT DISTINCT name FROM metrics WHERE name LIKE 'level/%'").fetchall()}
+    names = {
+        r[0] for r in con.execute("SELECT DISTINCT name FROM metrics WHERE name LIKE 'level/%'").fetchall()
+    }
     con.close()
     assert "level/harvest/episode_return" in names and "level/tiny_harvest/p" in names
 
@@ -174,12 +207,17 @@ def test_the_default_recipe_builds(tmp_path):
 
     cfg = load_config("recipes/arena.toml", overrides=dict(run_dir=str(tmp_path), num_envs=1))
     assert cfg.level == "game/levels/arena.toml" and cfg.curriculum
-    assert [e.level for e in cfg.curriculum] == ["game/levels/training/arena_short.toml", "game/levels/arena.toml"]
+    assert [e.level for e in cfg.curriculum] == [
+        "game/levels/training/arena_short.toml",
+        "game/levels/arena.toml",
+    ]
     assert read_toml("recipes/arena.toml")["total_steps"] == cfg.total_steps
     default = TrainConfig(level=cfg.level)
     assert (cfg.policy, cfg.egocentric, cfg.teacher) == (default.policy, default.egocentric, "scripted")
     assert cfg.teacher_steps > cfg.total_steps and cfg.final_eval > 0
     vec = make_vecenv(cfg)
     env = vec.envs[0]
-    assert env.num_agents == cfg.num_worlds * 24 and env.level_names == [Path(e.level).stem for e in cfg.curriculum]
+    assert env.num_agents == cfg.num_worlds * 24 and env.level_names == [
+        Path(e.level).stem for e in cfg.curriculum
+    ]
     vec.close()

@@ -31,7 +31,9 @@ def test_run_dir_that_cannot_be_created_is_one_line(tmp_path, capsys):
     rc = main(["train", TINY, "--total-steps", str(EPOCH), "--run-dir", str(blocker / "run"), *FLAGS])
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1, err
-    assert str(blocker / "run") in err and ("writable --run-dir" in err or f"lies under {blocker}, which is a file" in err)
+    assert str(blocker / "run") in err and (
+        "writable --run-dir" in err or f"lies under {blocker}, which is a file" in err
+    )
     assert blocker.read_text() == "not a directory"
 
 
@@ -48,8 +50,19 @@ def test_disk_full_at_a_checkpoint_stops_cleanly_and_resumes(tmp_path, capsys, m
         return real_save(obj, f, *a, **k)
 
     monkeypatch.setattr(torch, "save", save_then_fill)
-    rc = main(["train", TINY, "--total-steps", str(8 * EPOCH), "--checkpoint-interval", "2", "--run-dir", str(d),
-               *FLAGS])
+    rc = main(
+        [
+            "train",
+            TINY,
+            "--total-steps",
+            str(8 * EPOCH),
+            "--checkpoint-interval",
+            "2",
+            "--run-dir",
+            str(d),
+            *FLAGS,
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1, err
     assert "No space left on device" in err and "--resume" in err and "ckpt_000000000128.pt" in err
@@ -63,7 +76,9 @@ def test_disk_full_at_a_checkpoint_stops_cleanly_and_resumes(tmp_path, capsys, m
     assert json.loads((d / "status.json").read_text())["state"] == "finished"
     lines = [json.loads(x) for x in (d / "metrics.jsonl").read_text().splitlines()]
     last = max(x["segment"] for x in lines)
-    assert [x["epoch"] for x in lines if x["segment"] == last] == list(range(3, 9))  # from the kept checkpoint
+    assert [x["epoch"] for x in lines if x["segment"] == last] == list(
+        range(3, 9)
+    )  # from the kept checkpoint
 
 
 def test_status_is_written_in_place_when_the_disk_is_full(tmp_path, monkeypatch):

@@ -23,8 +23,23 @@ ROOT = Path(__file__).resolve().parents[1]
 LEVEL = str(ROOT / "game/levels/arena.toml")
 # per rank: 1 world x 24 agents, 16-step rollouts, 20-step episodes (as in tests/tiny_training.py)
 EPOCH = 24 * 16
-FLAGS = ["--num-worlds", "1", "--horizon", "16", "--max-steps", "20", "--minibatches", "2", "--torch-threads", "1",
-         "--device", "cpu", "--backend", "gloo", "--quiet"]
+FLAGS = [
+    "--num-worlds",
+    "1",
+    "--horizon",
+    "16",
+    "--max-steps",
+    "20",
+    "--minibatches",
+    "2",
+    "--torch-threads",
+    "1",
+    "--device",
+    "cpu",
+    "--backend",
+    "gloo",
+    "--quiet",
+]
 
 pytestmark = pytest.mark.skipif(not (dist.is_available() and dist.is_gloo_available()), reason="needs gloo")
 
@@ -32,20 +47,44 @@ pytestmark = pytest.mark.skipif(not (dist.is_available() and dist.is_gloo_availa
 def torchrun(cwd: Path, *args: str, nproc: int = 2, env: dict | None = None, timeout: float = 300):
     """`torchrun --standalone` (a free port on localhost) with `-m learn train LEVEL ...`; returns
     (exit code, combined output, seconds)."""
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc),
-           "-m", "learn", "train", LEVEL, *FLAGS, *args]
-    full_env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-                **(env or {})}
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        str(nproc),
+        "-m",
+        "learn",
+        "train",
+        LEVEL,
+        *FLAGS,
+        *args,
+    ]
+    full_env = {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        **(env or {}),
+    }
     cwd.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
-    p = subprocess.run(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       stdin=subprocess.DEVNULL, timeout=timeout)
+    p = subprocess.run(
+        cmd,
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
     return p.returncode, p.stdout.decode(errors="replace"), time.monotonic() - t0
 
 
 def records(debug_dir: Path) -> dict[int, list[dict]]:
-    return {int(p.stem[4:]): [json.loads(x) for x in p.read_text().splitlines()]
-            for p in sorted(debug_dir.glob("rank*.jsonl"))}
+    return {
+        int(p.stem[4:]): [json.loads(x) for x in p.read_text().splitlines()]
+        for p in sorted(debug_dir.glob("rank*.jsonl"))
+    }
 
 
 def metrics_lines(run_dir: Path) -> list[dict]:
@@ -64,8 +103,12 @@ def test_rank_env_seeds_never_overlap():
     """World w of env i of rank r gets seed (seed + r * num_envs + i) * num_worlds + w."""
     for seed, num_envs, num_worlds in ((0, 1, 16), (7, 3, 4)):
         c = load_config(overrides=dict(seed=seed, num_envs=num_envs, num_worlds=num_worlds))
-        worlds = [(env_seed(c, r) + i) * num_worlds + w
-                  for r in range(4) for i in range(num_envs) for w in range(num_worlds)]
+        worlds = [
+            (env_seed(c, r) + i) * num_worlds + w
+            for r in range(4)
+            for i in range(num_envs)
+            for w in range(num_worlds)
+        ]
         assert len(set(worlds)) == len(worlds)
     assert env_seed(load_config(overrides=dict(seed=5)), 0) == 5  # a single process is unchanged
 
@@ -74,8 +117,14 @@ def test_rank_env_seeds_never_overlap():
 def test_two_ranks_identical_params_rank0_writes_steps_summed(tmp_path):
     work, debug = tmp_path / "work", tmp_path / "debug"
     epochs = 4
-    rc, out, secs = torchrun(work, "--total-steps", str(epochs * 2 * EPOCH), "--checkpoint-interval", "2",
-                             env={"LEARN_DIST_DEBUG_DIR": str(debug)})
+    rc, out, secs = torchrun(
+        work,
+        "--total-steps",
+        str(epochs * 2 * EPOCH),
+        "--checkpoint-interval",
+        "2",
+        env={"LEARN_DIST_DEBUG_DIR": str(debug)},
+    )
     assert rc == 0, out[-4000:]
 
     # parameters (and the obs-scale buffer) identical on both ranks after every update
@@ -92,15 +141,25 @@ def test_two_ranks_identical_params_rank0_writes_steps_summed(tmp_path):
     runs = list((work / "runs").iterdir())
     assert [p.name for p in work.iterdir()] == ["runs"] and len(runs) == 1, list(work.rglob("*"))
     run_dir = runs[0]
-    assert {p.name for p in run_dir.iterdir()} == {"config.toml", "status.json", "metrics.jsonl", "stats.duckdb",
-                                                   "checkpoints", "lock", "replays", "levels", "tb"}
+    assert {p.name for p in run_dir.iterdir()} == {
+        "config.toml",
+        "status.json",
+        "metrics.jsonl",
+        "stats.duckdb",
+        "checkpoints",
+        "lock",
+        "replays",
+        "levels",
+        "tb",
+    }
     # replays: the final eval's; levels: the run's copies; tb: rank 0's event file alone
     assert len(list((run_dir / "tb").iterdir())) == 1
     assert len(db(run_dir, "SELECT DISTINCT eval_id FROM evals")) == 1  # one final eval, by rank 0 alone
     status = json.loads((run_dir / "status.json").read_text())
     assert status["state"] == "finished" and status["pid"] == rec[0][0]["pid"] and status["world_size"] == 2
-    assert db(run_dir, "SELECT count(*) FROM (SELECT epoch, name FROM metrics GROUP BY ALL HAVING count(*) > 1)") \
-        == [(0,)]
+    assert db(
+        run_dir, "SELECT count(*) FROM (SELECT epoch, name FROM metrics GROUP BY ALL HAVING count(*) > 1)"
+    ) == [(0,)]
 
     # the logged step count is the sum over ranks, and so are the episode counts
     lines = metrics_lines(run_dir)
@@ -124,8 +183,18 @@ def test_two_ranks_identical_params_rank0_writes_steps_summed(tmp_path):
 def test_dead_rank_stops_the_job_then_resumes_with_other_rank_counts(tmp_path):
     run_dir, debug = tmp_path / "run", tmp_path / "debug"
     fail = {"LEARN_DIST_FAIL_RANK": "1", "LEARN_DIST_FAIL_EPOCH": "2", "LEARN_DIST_DEBUG_DIR": str(debug)}
-    rc, out, secs = torchrun(tmp_path, "--run-dir", str(run_dir), "--total-steps", str(100 * 2 * EPOCH),
-                             "--checkpoint-interval", "1", "--dist-timeout", "30", env=fail)
+    rc, out, secs = torchrun(
+        tmp_path,
+        "--run-dir",
+        str(run_dir),
+        "--total-steps",
+        str(100 * 2 * EPOCH),
+        "--checkpoint-interval",
+        "1",
+        "--dist-timeout",
+        "30",
+        env=fail,
+    )
     # the whole job stops, non-zero, and says which rank failed and why; a hang would run into
     # torchrun()'s subprocess timeout instead (no wall-clock bound here: machines are noisy)
     assert rc != 0, (rc, secs, out[-3000:])
@@ -138,21 +207,42 @@ def test_dead_rank_stops_the_job_then_resumes_with_other_rank_counts(tmp_path):
     last = ckpt.load_checkpoint(found[-1])
 
     # resume the 2-rank run with 1 process (no torchrun) ...
-    c = load_config(overrides=dict(level=LEVEL, num_worlds=1, horizon=16, max_steps=20, minibatches=2,
-                                   torch_threads=1, device="cpu", quiet=True, run_dir=str(run_dir), resume=True,
-                                   total_steps=last["global_step"] + EPOCH))
+    c = load_config(
+        overrides=dict(
+            level=LEVEL,
+            num_worlds=1,
+            horizon=16,
+            max_steps=20,
+            minibatches=2,
+            torch_threads=1,
+            device="cpu",
+            quiet=True,
+            run_dir=str(run_dir),
+            resume=True,
+            total_steps=last["global_step"] + EPOCH,
+        )
+    )
     s = train(c)
     assert s["resumed_from"] == str(found[-1]) and s["world_size"] == 1
     assert s["global_step"] == last["global_step"] + EPOCH and s["epochs"] == last["epoch"] + 1
     one = ckpt.load_checkpoint(s["checkpoint"])
 
     # ... and that 1-process checkpoint with 2 ranks again
-    rc, out, _ = torchrun(tmp_path, "--run-dir", str(run_dir), "--resume",
-                          "--total-steps", str(one["global_step"] + 2 * 2 * EPOCH),
-                          env={"LEARN_DIST_DEBUG_DIR": str(tmp_path / "debug2")})
+    rc, out, _ = torchrun(
+        tmp_path,
+        "--run-dir",
+        str(run_dir),
+        "--resume",
+        "--total-steps",
+        str(one["global_step"] + 2 * 2 * EPOCH),
+        env={"LEARN_DIST_DEBUG_DIR": str(tmp_path / "debug2")},
+    )
     assert rc == 0, out[-4000:]
     rec = records(tmp_path / "debug2")
-    assert [r["global_step"] for r in rec[0]] == [one["global_step"] + 2 * EPOCH, one["global_step"] + 4 * EPOCH]
+    assert [r["global_step"] for r in rec[0]] == [
+        one["global_step"] + 2 * EPOCH,
+        one["global_step"] + 4 * EPOCH,
+    ]
     assert [r["checksum"] for r in rec[0]] == [r["checksum"] for r in rec[1]]
     status = json.loads((run_dir / "status.json").read_text())
     assert status["state"] == "finished" and status["start_step"] == one["global_step"]
@@ -191,8 +281,18 @@ def test_hung_rank_times_out(tmp_path):
     """A rank that hangs (alive, silent): the others' collectives time out after --dist-timeout."""
     run_dir = tmp_path / "run"
     hang = {"LEARN_DIST_FAIL_RANK": "1", "LEARN_DIST_FAIL_EPOCH": "1", "LEARN_DIST_FAIL_MODE": "hang"}
-    rc, out, secs = torchrun(tmp_path, "--run-dir", str(run_dir), "--total-steps", str(100 * 2 * EPOCH),
-                             "--checkpoint-interval", "1", "--dist-timeout", "5", env=hang)
+    rc, out, secs = torchrun(
+        tmp_path,
+        "--run-dir",
+        str(run_dir),
+        "--total-steps",
+        str(100 * 2 * EPOCH),
+        "--checkpoint-interval",
+        "1",
+        "--dist-timeout",
+        "5",
+        env=hang,
+    )
     assert rc != 0, (rc, secs, out[-3000:])
     assert "Timed out" in out or "timed out" in out, out[-3000:]
     status = json.loads((run_dir / "status.json").read_text())
@@ -204,9 +304,20 @@ def test_lstm_and_kl_early_stop_stay_identical(tmp_path):
     """The recurrent update (forward_sequence through DDP) and the target_kl early stop (agreed
     over ranks, or the ranks would take different numbers of steps and deadlock)."""
     debug = tmp_path / "debug"
-    rc, out, _ = torchrun(tmp_path, "--run-dir", str(tmp_path / "run"), "--policy", "lstm", "--target-kl", "0.0001",
-                          "--update-epochs", "3", "--total-steps", str(3 * 2 * EPOCH),
-                          env={"LEARN_DIST_DEBUG_DIR": str(debug)})
+    rc, out, _ = torchrun(
+        tmp_path,
+        "--run-dir",
+        str(tmp_path / "run"),
+        "--policy",
+        "lstm",
+        "--target-kl",
+        "0.0001",
+        "--update-epochs",
+        "3",
+        "--total-steps",
+        str(3 * 2 * EPOCH),
+        env={"LEARN_DIST_DEBUG_DIR": str(debug)},
+    )
     assert rc == 0, out[-4000:]
     rec = records(debug)
     assert len(rec[0]) == len(rec[1]) == 3

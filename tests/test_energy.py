@@ -76,4 +76,3 @@ def test_frozen_agents_pay_upkeep_too():
     ag.energy[0, blue], ag.frozen[0, blue] = 10, 3
     tick()
     assert ag.energy[0, blue] == 8 and ag.frozen[0, blue] == 3
-

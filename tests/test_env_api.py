@@ -197,8 +197,9 @@ def test_int64_actions_accepted_and_equal_to_int32():
 def test_byte_swapped_and_list_actions_equal_native_int32():
     # only native, aligned, C-contiguous int32 arrays take the C loader; the rest go through
     # numpy and must give the same steps (a byte-swapped array read raw would be nonsense ids)
-    assert_layouts_step_alike([lambda a: a, lambda a: a.astype(">i4"), lambda a: a.tolist()], steps=5,
-                              action_seed=5)
+    assert_layouts_step_alike(
+        [lambda a: a, lambda a: a.astype(">i4"), lambda a: a.tolist()], steps=5, action_seed=5
+    )
 
 
 def test_bad_num_worlds():
@@ -225,7 +226,18 @@ def test_spaces_and_buffers():
     assert len(set(env.feature_names)) == C
     for name in ("agent", "agent.energy", "wall", "kin", "bond", "building.type"):
         assert name in env.feature_names
-    assert env.action_names == ["noop", "move", "rotate", "use", "attack", "shield", "transfer", "swap", "color", "mate"]
+    assert env.action_names == [
+        "noop",
+        "move",
+        "rotate",
+        "use",
+        "attack",
+        "shield",
+        "transfer",
+        "swap",
+        "color",
+        "mate",
+    ]
     assert all(sp.contains(o) for o in obs[:3])
     # sampled actions are accepted
     env.step(np.stack([asp.sample() for _ in range(env.num_agents)]).astype(np.int32))
@@ -244,8 +256,22 @@ def test_inspect_agent_fields():
     env.reset()
     a = env.inspect_agent(30)
     assert set(a) >= {
-        "agent", "world", "index", "position", "orientation", "energy", "max_energy", "inventory",
-        "frozen", "shield", "color", "group", "bonds", "episode_return", "last_action", "last_success",
+        "agent",
+        "world",
+        "index",
+        "position",
+        "orientation",
+        "energy",
+        "max_energy",
+        "inventory",
+        "frozen",
+        "shield",
+        "color",
+        "group",
+        "bonds",
+        "episode_return",
+        "last_action",
+        "last_success",
     }
     assert (a["agent"], a["world"], a["index"]) == (30, 1, 6)
     assert a["orientation"] == "up" and a["energy"] == 100 and a["max_energy"] == 255

@@ -53,7 +53,9 @@ def worlds(draw):
             "shield_upkeep": draw(st.integers(0, 3)),
         },
         "agent": {"inventory_max": draw(st.integers(1, 12))},
-        "resources": {r: {"max": draw(st.integers(1, 6))} for r in ("ore", "battery", "heart", "armor", "laser")},
+        "resources": {
+            r: {"max": draw(st.integers(1, 6))} for r in ("ore", "battery", "heart", "armor", "laser")
+        },
         # instant buildings and cheap recipes so that a few random ticks exercise every path
         "buildings": {
             # the mine may hand out armor, lasers and batteries too, so that thefts, armor hits
@@ -69,7 +71,11 @@ def worlds(draw):
             "lab": {"cooldown": 0, "inputs": {"ore": 1, "battery": 0}},
             "factory": {"cooldown": 0, "inputs": {"blueprint": 1, "ore": 0, "battery": 0}},
             "temple": {"cooldown": draw(st.integers(0, 2))},
-            "charger": {"cooldown": 0, "max_stock": draw(st.integers(-1, 2)), "regen": draw(st.integers(0, 3))},
+            "charger": {
+                "cooldown": 0,
+                "max_stock": draw(st.integers(-1, 2)),
+                "regen": draw(st.integers(0, 3)),
+            },
         },
         "kinship": {"mode": draw(st.sampled_from(["none", "teams", "random"]))},
     }
@@ -137,7 +143,11 @@ def flows(s: Scenario) -> np.ndarray:
     """Per world and resource: made (gained) - used - destroyed; stolen/given/received/lost cancel."""
     R = len(s.env.resource_names)
     st_ = s.env.world.resources.stats.astype(np.int64)
-    res = st_[:, :, STAT_RES : STAT_RES + RES_STATS * R].reshape(st_.shape[0], st_.shape[1], R, RES_STATS).sum(1)
+    res = (
+        st_[:, :, STAT_RES : STAT_RES + RES_STATS * R]
+        .reshape(st_.shape[0], st_.shape[1], R, RES_STATS)
+        .sum(1)
+    )
     moved = res[..., ResStat.STOLEN] - res[..., ResStat.LOST]
     assert (moved == 0).all(), "stolen and lost must match within a world"
     assert (res[..., ResStat.GIVEN] == res[..., ResStat.RECEIVED]).all(), "given and received must match"

@@ -261,8 +261,10 @@ def test_disabled_action_leaves_the_action_space():
     assert s.pos(0) == (0, 1)
 
 
-@pytest.mark.parametrize("action,arg", [("rotate", 4), ("move", 2), ("attack", 9), ("color", 4), ("use", 1),
-                                        ("transfer", 6), ("rotate", -1)])
+@pytest.mark.parametrize(
+    "action,arg",
+    [("rotate", 4), ("move", 2), ("attack", 9), ("color", 4), ("use", 1), ("transfer", 6), ("rotate", -1)],
+)
 def test_argument_out_of_range_fails_and_is_counted(action, arg):
     s = Scenario("A.", combat={})
     s.step({0: ("rotate", RIGHT)})

@@ -19,8 +19,27 @@ TINY = str(ROOT / "tests" / "levels" / "tiny_harvest.toml")
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     d = tmp_path_factory.mktemp("evalflags") / "run"
-    assert main(["train", TINY, "--total-steps", "512", "--num-worlds", "4", "--horizon", "16", "--run-dir", str(d),
-                 "--quiet", "--no-reference", "--final-eval", "0"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                TINY,
+                "--total-steps",
+                "512",
+                "--num-worlds",
+                "4",
+                "--horizon",
+                "16",
+                "--run-dir",
+                str(d),
+                "--quiet",
+                "--no-reference",
+                "--final-eval",
+                "0",
+            ]
+        )
+        == 0
+    )
     return d
 
 
@@ -35,7 +54,9 @@ def _rows(db: Path, sql: str):
 def test_out_and_max_worlds_are_honoured(run, tmp_path, monkeypatch):
     worlds = []
     real = game.make_env
-    monkeypatch.setattr(game, "make_env", lambda *a, **kw: worlds.append(kw.get("num_worlds")) or real(*a, **kw))
+    monkeypatch.setattr(
+        game, "make_env", lambda *a, **kw: worlds.append(kw.get("num_worlds")) or real(*a, **kw)
+    )
     before = _rows(run / "stats.duckdb", "SELECT count(*) FROM evals")[0][0]
     out = tmp_path / "elsewhere"
     assert main(["eval", str(run), TINY, "--episodes", "3", "--max-worlds", "2", "--out", str(out)]) == 0
@@ -55,13 +76,18 @@ def test_a_run_is_scored_on_the_users_own_level_in_the_suite_tables(run, tmp_pat
     own = tmp_path / "my_level.toml"
     own.write_text(Path(TINY).read_text())
     db = tmp_path / "scores.duckdb"
-    assert main(["eval", str(run), "--suite", str(own), "--label", "mine", "--out", str(db), "--episodes", "2"]) == 0
+    assert (
+        main(["eval", str(run), "--suite", str(own), "--label", "mine", "--out", str(db), "--episodes", "2"])
+        == 0
+    )
     assert _rows(db, "SELECT policy, suite FROM suite_runs") == [("mine", "my_level")]
     assert _rows(db, "SELECT count(*) FROM suite_episodes")[0][0] == 2
 
 
 @pytest.mark.parametrize("suite", [False, True])
-def test_results_that_cannot_be_written_are_refused_before_the_episodes(run, tmp_path, capsys, monkeypatch, suite):
+def test_results_that_cannot_be_written_are_refused_before_the_episodes(
+    run, tmp_path, capsys, monkeypatch, suite
+):
     played = []
     real = game.make_env
     monkeypatch.setattr(game, "make_env", lambda *a, **kw: played.append(1) or real(*a, **kw))
@@ -74,8 +100,9 @@ def test_results_that_cannot_be_written_are_refused_before_the_episodes(run, tmp
     assert len(played) <= 1  # at most the binding check of the level; no episode
 
 
-def test_a_run_directory_that_cannot_take_the_results_is_refused_before_the_episodes(run, tmp_path, capsys,
-                                                                                      monkeypatch):
+def test_a_run_directory_that_cannot_take_the_results_is_refused_before_the_episodes(
+    run, tmp_path, capsys, monkeypatch
+):
     from tests.tiny_training import copy_run
 
     d = copy_run(run, tmp_path / "run")

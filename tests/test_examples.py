@@ -25,7 +25,9 @@ def script_cells() -> list[tuple[str, str]]:
         head, _, body = chunk.partition("\n")
         body = body.strip("\n")
         if head.strip() == "[markdown]":
-            body = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in body.splitlines())
+            body = "\n".join(
+                line[2:] if line.startswith("# ") else line.lstrip("#") for line in body.splitlines()
+            )
             cells.append(("markdown", body))
         else:
             cells.append(("code", body))
@@ -36,8 +38,12 @@ def test_the_notebook_holds_the_scripts_cells():
     nb = json.loads(NOTEBOOK.read_text())
     assert nb["nbformat"] == 4
     cells = [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
-    assert cells == script_cells(), "examples/study_analysis.ipynb differs from the script: rebuild it from the script"
-    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")  # shipped without outputs
+    assert cells == script_cells(), (
+        "examples/study_analysis.ipynb differs from the script: rebuild it from the script"
+    )
+    assert all(
+        not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"
+    )  # shipped without outputs
 
 
 def test_pandas_is_a_declared_dependency():
@@ -47,10 +53,16 @@ def test_pandas_is_a_declared_dependency():
 
 
 def test_a_directory_that_is_not_a_study_is_one_line(tmp_path):
-    r = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path), "-o", str(tmp_path / "d.png")], cwd=tmp_path,
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 1 and r.stderr == (f"{tmp_path}: not a study directory (no study.duckdb or plan.json); "
-                                              "give the --out of `learn study`\n")
+    r = subprocess.run(
+        [sys.executable, str(SCRIPT), str(tmp_path), "-o", str(tmp_path / "d.png")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 1 and r.stderr == (
+        f"{tmp_path}: not a study directory (no study.duckdb or plan.json); give the --out of `learn study`\n"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -58,8 +70,22 @@ def test_a_directory_that_is_not_a_study_is_one_line(tmp_path):
 def smoke_study(tmp_path_factory) -> Path:
     """A smoke run of the shipped kin_aggression study (a relatedness grid, an attack act, baselines)."""
     out = tmp_path_factory.mktemp("example") / "study"
-    r = subprocess.run([sys.executable, "-m", "learn", "study", str(ROOT / "studies" / "kin_aggression.toml"),
-                        "--smoke", "--out", str(out)], cwd=out.parent, capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "learn",
+            "study",
+            str(ROOT / "studies" / "kin_aggression.toml"),
+            "--smoke",
+            "--out",
+            str(out),
+        ],
+        cwd=out.parent,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     return out
 
@@ -70,8 +96,13 @@ def test_the_script_draws_where_told_and_nowhere_else(smoke_study, tmp_path):
     work.mkdir()
     fig = tmp_path / "figs" / "dose.png"
     fig.parent.mkdir()
-    r = subprocess.run([sys.executable, str(SCRIPT), str(smoke_study), "-o", str(fig)], cwd=work,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, str(SCRIPT), str(smoke_study), "-o", str(fig)],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert fig.stat().st_size > 10_000 and fig.with_suffix(".svg").stat().st_size > 10_000
     assert f"wrote {fig}" in r.stdout and "eh0.5" in r.stdout

@@ -51,7 +51,8 @@ def test_metric_ranges():
 
 
 def test_every_cooperation_column_has_a_range():
-    """A column added to learn/evaluation/coop.py gets its range beside it (COOP_RANGES), or is a rate by its name."""
+    """A column added to learn/evaluation/coop.py gets its range beside it (COOP_RANGES), or is a rate
+    by its name."""
     for c in COOP_COLUMNS:
         assert c in COOP_RANGES or figures.metric_range(c) == (0.0, 1.0), c
     assert set(COOP_RANGES) <= set(COOP_COLUMNS)
@@ -109,8 +110,9 @@ def test_a_mean_outside_the_range_is_still_shown():
     axis rather than hide its bar."""
     fig = figures.new_figure(400, 300)
     ax = fig.subplots()
-    figures.bar_panel(ax, "equality", ["x"], {"a": [(-0.2, 0.1, 5)]}, figures.colors_for(["a"]),
-                      metric="equality")
+    figures.bar_panel(
+        ax, "equality", ["x"], {"a": [(-0.2, 0.1, 5)]}, figures.colors_for(["a"]), metric="equality"
+    )
     assert ax.get_ylim()[0] < -0.2
 
 
@@ -118,10 +120,20 @@ def test_xy_panel_cuts_whiskers_and_marks_the_threshold():
     fig = figures.new_figure(500, 300)
     ax = fig.subplots()
     colors = figures.colors_for(["trained", "random"])
-    figures.xy_panel(ax, "giving_rate", [0.0, 0.5, 1.0],
-                     {"trained": [(0.02, 0.3, 3), (0.4, 0.1, 3), (0.97, 0.2, 3)],
-                      "random": [(0.1, NAN, 1), (0.1, 0.01, 3), (0.1, 0.01, 3)]},
-                     colors, "relatedness r", 0.5, "r = c/b", metric="giving_rate")
+    figures.xy_panel(
+        ax,
+        "giving_rate",
+        [0.0, 0.5, 1.0],
+        {
+            "trained": [(0.02, 0.3, 3), (0.4, 0.1, 3), (0.97, 0.2, 3)],
+            "random": [(0.1, NAN, 1), (0.1, 0.01, 3), (0.1, 0.01, 3)],
+        },
+        colors,
+        "relatedness r",
+        0.5,
+        "r = c/b",
+        metric="giving_rate",
+    )
     lo, hi = ax.get_ylim()
     assert lo >= 0.0 - 0.05 - 1e-9 and hi <= 1.05 + 1e-9
     ys = _whisker_ys(ax)
@@ -171,8 +183,14 @@ def test_a_failed_write_leaves_nothing(tmp_path, monkeypatch):
 def test_nothing_but_zeros_gets_a_readable_axis():
     fig = figures.new_figure(400, 300)
     ax = fig.subplots()
-    figures.bar_panel(ax, "attacks", ["x", "y"], {"a": [(0.0, 0.0, 3), (0.0, NAN, 0)]},
-                      figures.colors_for(["a"]), metric="attack_kin")
+    figures.bar_panel(
+        ax,
+        "attacks",
+        ["x", "y"],
+        {"a": [(0.0, 0.0, 3), (0.0, NAN, 0)]},
+        figures.colors_for(["a"]),
+        metric="attack_kin",
+    )
     lo, hi = ax.get_ylim()
     assert lo == 0.0 and hi > 0.5 and not math.isnan(hi)
     assert any(t.get_text() == "n=0" for t in ax.texts)  # the bar without episodes says so

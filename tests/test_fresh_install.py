@@ -26,7 +26,9 @@ def _copy_project(dst: Path) -> None:
 
 
 def _run(args, cwd, timeout):
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
 
 
 @pytest.mark.slow
@@ -40,8 +42,10 @@ def test_make_setup_in_a_fresh_venv_installs_the_project(tmp_path):
     py, kgrid = repo / ".venv" / "bin" / "python", repo / ".venv" / "bin" / "kgrid"
     assert py.is_file() and kgrid.is_file(), "make setup did not make .venv with the kgrid command"
 
-    code = ("import game, learn, viewer, game.mechanics.observation.observation as o, torch; "
-            "print(game.__file__); print(torch.__version__)")
+    code = (
+        "import game, learn, viewer, game.mechanics.observation.observation as o, torch; "
+        "print(game.__file__); print(torch.__version__)"
+    )
     r = _run([str(py), "-c", code], elsewhere, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     game_file, torch_version = r.stdout.split()
@@ -50,7 +54,24 @@ def test_make_setup_in_a_fresh_venv_installs_the_project(tmp_path):
 
     r = _run([str(kgrid), "validate", "arena"], elsewhere, timeout=300)
     assert r.returncode == 0 and "ok: arena" in r.stdout, r.stderr[-3000:]
-    r = _run([str(py), "-m", "learn", "eval", "--policy", "random", "arena", "--episodes", "1", "--max-steps", "8",
-              "--out", str(tmp_path / "res")], elsewhere, timeout=300)
+    r = _run(
+        [
+            str(py),
+            "-m",
+            "learn",
+            "eval",
+            "--policy",
+            "random",
+            "arena",
+            "--episodes",
+            "1",
+            "--max-steps",
+            "8",
+            "--out",
+            str(tmp_path / "res"),
+        ],
+        elsewhere,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     assert sorted(p.name for p in elsewhere.iterdir()) == []  # nothing written where it ran

@@ -14,8 +14,15 @@ RAW = {
     "map": {
         "generator": "rooms",
         "fixed": False,
-        "params": {"rows": 1, "cols": 1, "room_height": 7, "room_width": 7, "border": 1, "agents_per_room": 2,
-                   "objects": {"mine": 3, "wall": 4}},
+        "params": {
+            "rows": 1,
+            "cols": 1,
+            "room_height": 7,
+            "room_width": 7,
+            "border": 1,
+            "agents_per_room": 2,
+            "objects": {"mine": 3, "wall": 4},
+        },
     },
 }
 
@@ -82,9 +89,13 @@ def test_a_fresh_map_that_does_not_fit_the_env_is_refused_by_its_seed(monkeypatc
     crowded = MapLayout(first.height, first.width, first.walls, first.objects * 9, first.agents)
     monkeypatch.setattr(gridenv, "make_layout", lambda lv, seed: crowded.copy())
     room = len(first.objects)  # the rows the env was built with: the first maps' objects, no builder
-    with pytest.raises(BuildError, match=rf"map of seed \d+ has {room * 9} objects, more than the {room} its env"):
+    with pytest.raises(
+        BuildError, match=rf"map of seed \d+ has {room * 9} objects, more than the {room} its env"
+    ):
         env._next_map(1)
-    wide = MapLayout(first.height, first.width + 1, np.zeros((first.height, first.width + 1), bool), [], first.agents)
+    wide = MapLayout(
+        first.height, first.width + 1, np.zeros((first.height, first.width + 1), bool), [], first.agents
+    )
     monkeypatch.setattr(gridenv, "make_layout", lambda lv, seed: wide.copy())
     with pytest.raises(BuildError, match=r"map of seed \d+ differs in size or agent count from world 0's"):
         env._next_map(1)

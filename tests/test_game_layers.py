@@ -9,8 +9,21 @@ GAME = Path(__file__).resolve().parent.parent / "game"
 # mechanics: the mechanics' declarations, which rules derives its tables from (plain data, so they
 # share the rank); their numpy prototypes (game/mechanics/*/reference_*.py) use rules and state, so
 # they rank beside systems
-RANK = {"errors": 0, "mechanics": 1, "rules": 1, "maps": 2, "load": 3, "state": 4, "systems": 5, "env": 6, "tools": 7,
-        "adapters": 7, "__init__": 8, "__main__": 8, "mechanics.reference": 5}
+RANK = {
+    "errors": 0,
+    "mechanics": 1,
+    "rules": 1,
+    "maps": 2,
+    "load": 3,
+    "state": 4,
+    "systems": 5,
+    "env": 6,
+    "tools": 7,
+    "adapters": 7,
+    "__init__": 8,
+    "__main__": 8,
+    "mechanics.reference": 5,
+}
 # imports that may stay inside a function, and why
 LOCAL_OK = {("game/__init__.py", "game.env.gridenv")}  # `import game` loads no compiled kernel
 
@@ -29,7 +42,10 @@ def game_imports(node):
         if isinstance(n, ast.ImportFrom) and n.module and n.level == 0 and n.module.split(".")[0] == "game":
             for alias in n.names:  # `from game.rules import limits` imports game.rules.limits
                 sub = f"{n.module}.{alias.name}"
-                yield (sub if (GAME.parent / sub.replace(".", "/")).with_suffix(".py").exists() else n.module), n.lineno
+                yield (
+                    (sub if (GAME.parent / sub.replace(".", "/")).with_suffix(".py").exists() else n.module),
+                    n.lineno,
+                )
         elif isinstance(n, ast.Import):
             for alias in n.names:
                 if alias.name.split(".")[0] == "game":
@@ -75,7 +91,7 @@ def find_cycles(graph: dict[str, set[str]]) -> list[str]:
         state[n] = "open"
         for d in sorted(graph.get(n, ())):
             if state.get(d) == "open":
-                cycles.append(" -> ".join(path[path.index(d):] + [d]))
+                cycles.append(" -> ".join(path[path.index(d) :] + [d]))
             elif d not in state:
                 visit(d, path + [d])
         state[n] = "done"

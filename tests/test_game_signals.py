@@ -4,11 +4,16 @@ from tests.scenario_util import DOWN, UP, Scenario
 
 
 def test_freeze_destroy_bond_and_episode_end_are_signalled():
-    s = Scenario("""
+    s = Scenario(
+        """
 A.
 A#
 .m
-""", max_steps=6, buildings={"mine": {"hp": 5}}, combat={"damage": 5})
+""",
+        max_steps=6,
+        buildings={"mine": {"hp": 5}},
+        combat={"damage": 5},
+    )
     got = []
     for name in ("agent_frozen", "building_destroyed", "bond_formed", "episode_end"):
         s.env.on(name, lambda w, e, v, name=name: got.append((name, w, e, v)))
@@ -21,10 +26,15 @@ A#
 
 
 def test_bond_and_building_signals():
-    s = Scenario("""
+    s = Scenario(
+        """
 A.m
 A..
-""", mate={"window": 3}, buildings={"mine": {"hp": 5}}, combat={"damage": 5})
+""",
+        mate={"window": 3},
+        buildings={"mine": {"hp": 5}},
+        combat={"damage": 5},
+    )
     got = []
     s.env.on("bond_formed", lambda w, e, v: got.append(("bond", e, v)))
     s.env.on("building_destroyed", lambda w, e, v: got.append(("destroyed", e, v)))

@@ -20,9 +20,18 @@ def _run(args, cwd, timeout=300):
 def test_route_hands_each_command_to_its_tool():
     assert route(["train", "x.toml", "--seed", "3"]) == ("learn", ["train", "x.toml", "--seed", "3"])
     assert route(["validate", "arena"]) == ("game", ["validate", "arena"])
-    assert route(["study", "studies/hamilton.toml", "--smoke"]) == ("learn", ["study", "studies/hamilton.toml", "--smoke"])
-    assert route(["sweep", "sweeps/arena_lr.toml", "--smoke"]) == ("learn", ["sweep", "sweeps/arena_lr.toml", "--smoke"])
-    assert route(["spectate", "arena", "--policy", "scripted"]) == ("viewer", ["spectate", "arena", "--policy", "scripted"])
+    assert route(["study", "studies/hamilton.toml", "--smoke"]) == (
+        "learn",
+        ["study", "studies/hamilton.toml", "--smoke"],
+    )
+    assert route(["sweep", "sweeps/arena_lr.toml", "--smoke"]) == (
+        "learn",
+        ["sweep", "sweeps/arena_lr.toml", "--smoke"],
+    )
+    assert route(["spectate", "arena", "--policy", "scripted"]) == (
+        "viewer",
+        ["spectate", "arena", "--policy", "scripted"],
+    )
     assert route(["viewer-bench", "--frames", "5"]) == ("viewer", ["bench", "--frames", "5"])
     with pytest.raises(ValueError):
         route(["fly"])
@@ -43,8 +52,26 @@ def test_imports_and_the_command_work_from_another_directory(tmp_path):
     assert r.returncode == 2 and "unknown command 'fly'" in r.stderr
     # a shipped recipe names its levels by project paths: it trains from anywhere
     run_dir = tmp_path / "run"
-    r = _run([str(KGRID), "train", "--config", str(ROOT / "recipes/harvest.toml"), "--total-steps", "2000",
-              "--num-worlds", "2", "--horizon", "8", "--run-dir", str(run_dir), "--quiet", "--no-reference",
-              "--torch-threads", "1"], cwd=tmp_path)
+    r = _run(
+        [
+            str(KGRID),
+            "train",
+            "--config",
+            str(ROOT / "recipes/harvest.toml"),
+            "--total-steps",
+            "2000",
+            "--num-worlds",
+            "2",
+            "--horizon",
+            "8",
+            "--run-dir",
+            str(run_dir),
+            "--quiet",
+            "--no-reference",
+            "--torch-threads",
+            "1",
+        ],
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert (run_dir / "config.toml").is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["run"]

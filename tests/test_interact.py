@@ -107,7 +107,9 @@ def test_transfer_moves_exactly_one_unit_and_counts_it():
     assert np.count_nonzero(diff) == 3
 
 
-@pytest.mark.parametrize("weight, counter", [(0.3, "GIVEN_KIN"), (0.0, "GIVEN_NON_KIN"), (-0.2, "GIVEN_NON_KIN")])
+@pytest.mark.parametrize(
+    "weight, counter", [(0.3, "GIVEN_KIN"), (0.0, "GIVEN_NON_KIN"), (-0.2, "GIVEN_NON_KIN")]
+)
 def test_transfer_counts_kin_and_non_kin_receivers(weight, counter):
     world, tab, level = transfer_scene([3, 1, 0, 0, 0, 0], [2, 0, 4, 0, 0, 0])
     r = world.resources

@@ -25,7 +25,12 @@ LEVELS = sorted(GOLDEN["levels"])
 def test_the_protocol_is_the_recorded_one():
     """The util's settings are those the golden file was made with (else every hash differs)."""
     p = GOLDEN["protocol"]
-    assert (p["seed"], p["num_worlds"], p["ticks"], p["every"]) == (inv.SEED, inv.NUM_WORLDS, inv.TICKS, inv.EVERY)
+    assert (p["seed"], p["num_worlds"], p["ticks"], p["every"]) == (
+        inv.SEED,
+        inv.NUM_WORLDS,
+        inv.TICKS,
+        inv.EVERY,
+    )
     assert p["short_episodes"] == {"max_steps": inv.SHORT_MAX_STEPS, "ticks": inv.SHORT_TICKS}
 
 
@@ -38,9 +43,11 @@ def _list_diff(want: list, got: list) -> str:
 
 
 def _dict_diff(want: dict, got: dict) -> list[str]:
-    return ([f"{k} (changed)" for k in sorted(want.keys() & got.keys()) if want[k] != got[k]]
-            + [f"{k} (gone)" for k in sorted(want.keys() - got.keys())]
-            + [f"{k} (new)" for k in sorted(got.keys() - want.keys())])
+    return (
+        [f"{k} (changed)" for k in sorted(want.keys() & got.keys()) if want[k] != got[k]]
+        + [f"{k} (gone)" for k in sorted(want.keys() - got.keys())]
+        + [f"{k} (new)" for k in sorted(got.keys() - want.keys())]
+    )
 
 
 def differences(want: dict, got: dict) -> list[str]:
@@ -48,11 +55,15 @@ def differences(want: dict, got: dict) -> list[str]:
     out = []
     sections = _dict_diff(want["level_sections"], got["level_sections"])
     if want["level_full"] != got["level_full"] or sections:
-        out.append("resolved Level (every field written out) differs: "
-                   + (f"sections {', '.join(sections)}" if sections else "same sections, another order"))
+        out.append(
+            "resolved Level (every field written out) differs: "
+            + (f"sections {', '.join(sections)}" if sections else "same sections, another order")
+        )
     if want["level"] != got["level"]:
-        out.append("the replays' level hash (game/tools/replay.py level_config_hash) differs: "
-                   "replays recorded at d7ea030 will be refused as another version of the level")
+        out.append(
+            "the replays' level hash (game/tools/replay.py level_config_hash) differs: "
+            "replays recorded at d7ea030 will be refused as another version of the level"
+        )
     for k, names in want["names"].items():
         if got["names"].get(k) != names:
             out.append(f"env.{k} differs: {_list_diff(names, got['names'].get(k) or [])}")
@@ -68,15 +79,19 @@ def differences(want: dict, got: dict) -> list[str]:
             break
     short = [k for k in want["short_episodes"] if got["short_episodes"].get(k) != want["short_episodes"][k]]
     if short:
-        out.append(f"short episodes (max_steps={inv.SHORT_MAX_STEPS}, {inv.SHORT_TICKS} ticks) differ in: "
-                   f"{', '.join(short)}")
+        out.append(
+            f"short episodes (max_steps={inv.SHORT_MAX_STEPS}, {inv.SHORT_TICKS} ticks) differ in: "
+            f"{', '.join(short)}"
+        )
     return out
 
 
 @pytest.mark.parametrize("rel", LEVELS)
 def test_level_fingerprint_is_the_golden_one(rel):
     path = inv.ROOT / rel
-    assert path.is_file(), f"{rel}: the shipped level file is gone (moved or removed): a user's path to it breaks"
+    assert path.is_file(), (
+        f"{rel}: the shipped level file is gone (moved or removed): a user's path to it breaks"
+    )
     try:
         got = inv.fingerprint(rel)
     except Exception as exc:  # noqa: BLE001 - name the level, keep the cause
@@ -96,5 +111,7 @@ def test_checkpoint_trained_at_d7ea030_scores_the_same(tmp_path):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == ck["sha256"], f"{ck['file']} itself changed"
     for mode, greedy in (("sampled", False), ("greedy", True)):
         got = inv.eval_checkpoint(path, tmp_path / mode, greedy)
-        assert got == ck[mode], (f"{ck['file']} on {ck['level']} ({mode}, seed {ck['seed']}, {ck['episodes']} "
-                                 f"episodes): scored {got}, at d7ea030 {ck[mode]}")
+        assert got == ck[mode], (
+            f"{ck['file']} on {ck['level']} ({mode}, seed {ck['seed']}, {ck['episodes']} "
+            f"episodes): scored {got}, at d7ea030 {ck[mode]}"
+        )

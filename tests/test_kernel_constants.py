@@ -43,24 +43,44 @@ def test_every_enum_member_and_constant_is_in_the_table(table):
         for member in enum:
             assert ints[f"{prefix}_{member.name}"] == int(member)
     assert (ints["ATTACK_ARGS"], ints["ATTACK_WIDTH"]) == (ATTACK_ARGS, ATTACK_WIDTH)
-    for name in ("NUM_CODES", "NUM_DIRS", "EMPTY", "TERRAIN_WALL", "ACTION_STATS",
-                 "STAT_FROZEN", "STAT_BAD_ARG", "STAT_NO_ENERGY", "STAT_RES", "RES_STATS"):
+    for name in (
+        "NUM_CODES",
+        "NUM_DIRS",
+        "EMPTY",
+        "TERRAIN_WALL",
+        "ACTION_STATS",
+        "STAT_FROZEN",
+        "STAT_BAD_ARG",
+        "STAT_NO_ENERGY",
+        "STAT_RES",
+        "RES_STATS",
+    ):
         assert ints[name] == getattr(constants, name)
-    assert arrays == {"DR": constants.DR, "DC": constants.DC, "RIGHT_DR": constants.RIGHT_DR, "RIGHT_DC": constants.RIGHT_DC}
+    assert arrays == {
+        "DR": constants.DR,
+        "DC": constants.DC,
+        "RIGHT_DR": constants.RIGHT_DR,
+        "RIGHT_DC": constants.RIGHT_DC,
+    }
 
 
 def test_channel_offsets_follow_the_feature_table(table):
     ints, _ = table
     f = features.features(["ore", "heart"])
-    for group, first in ((features.AGENT_CHANNELS, f.agent), (features.BUILDING_CHANNELS, f.building),
-                         (features.SELF_CHANNELS, f.self_)):
+    for group, first in (
+        (features.AGENT_CHANNELS, f.agent),
+        (features.BUILDING_CHANNELS, f.building),
+        (features.SELF_CHANNELS, f.self_),
+    ):
         for name in group:
             c_name = "CH_" + re.sub(r"\W", "_", name).upper()
             assert f.names[first + ints[c_name]] == name
 
 
 def test_built_constants_pxd_is_current():
-    assert (ENGINE / "constants.pxd").read_text() == constgen.render(ROOT), "constants.pxd is stale: run make build"
+    assert (ENGINE / "constants.pxd").read_text() == constgen.render(ROOT), (
+        "constants.pxd is stale: run make build"
+    )
     assert (GAME / "constants.pxd").read_text() == game_build.render_constants(), "stale: run make build"
     built = {p.parent.name: p.read_text() for p in GAME.glob("*/constants.pxd")}
     assert built == game_build.mechanic_constants(), "a mechanic's constants.pxd is stale: run make build"
@@ -69,7 +89,9 @@ def test_built_constants_pxd_is_current():
 def test_two_values_for_one_name_stop_the_build(tmp_path):
     rules = tmp_path / "game" / "rules"
     rules.mkdir(parents=True)
-    (rules / "constants.py").write_text("from enum import IntEnum\nclass Act(IntEnum):\n    MOVE = 1\nACT_MOVE = 2\n")
+    (rules / "constants.py").write_text(
+        "from enum import IntEnum\nclass Act(IntEnum):\n    MOVE = 1\nACT_MOVE = 2\n"
+    )
     (rules / "features.py").write_text("")
     with pytest.raises(SystemExit, match="two values for ACT_MOVE"):
         constgen.render(tmp_path, game_build.SOURCES)
@@ -81,11 +103,16 @@ def test_no_kernel_keeps_its_own_copy_of_a_game_number(table):
     tables itself or writes out a direction array."""
     ints, arrays = table
     names = set(ints) | set(arrays)
-    engine = [p for p in sorted(ENGINE.glob("*.pxd")) + sorted(ENGINE.glob("*.h")) + sorted(ENGINE.glob("*.pyx"))
-              if p.name != "constants.pxd"]
+    engine = [
+        p
+        for p in sorted(ENGINE.glob("*.pxd")) + sorted(ENGINE.glob("*.h")) + sorted(ENGINE.glob("*.pyx"))
+        if p.name != "constants.pxd"
+    ]
     for src in engine + sorted(GAME.glob("*/*.pyx")):  # (the generated .pxd files hold the names)
         text = src.read_text()
-        assert not re.search(r"^\s*(from game\b[\w.]* import|import game\b)", text, re.M), f"{src.name} imports the game"
+        assert not re.search(r"^\s*(from game\b[\w.]* import|import game\b)", text, re.M), (
+            f"{src.name} imports the game"
+        )
         if src in engine:
             assert not re.search(r"\bgame\.", text), f"{src.name}: the engine cimports the game"
         defined = set(re.findall(r"^\s+([A-Z][A-Z0-9_]*) = ", text, re.M))  # enum members

@@ -19,7 +19,9 @@ CASES = {
     "teams, share 0.8": ("arena", {"kinship": {"mode": "teams", "share": 0.8}}),
     "clans": ("kinship_clans", {}),
     "clans, one family per agent": (
-        "arena", {"kinship": {"mode": "clans", "family_weight": 0.5, "clan_weight": 0.2, "hive_weight": 0.1}}),
+        "arena",
+        {"kinship": {"mode": "clans", "family_weight": 0.5, "clan_weight": 0.2, "hive_weight": 0.1}},
+    ),
     "random": ("kinship_random", {}),
     "random normal": ("arena", {"kinship": {"mode": "random", "distribution": "normal", "std": 0.6}}),
     "matrix": ("arena", {"kinship": {"mode": "matrix", "matrix": MATRIX.tolist()}}),

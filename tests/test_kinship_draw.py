@@ -16,8 +16,9 @@ STEPS = 5  # max_steps of the small envs
 
 
 def _env(seed=5, num_worlds=3, kinship=EPISODE, **over):
-    return make_env("hamilton.toml", num_worlds=num_worlds, seed=seed, max_steps=STEPS, kinship=kinship,
-                    **over)
+    return make_env(
+        "hamilton.toml", num_worlds=num_worlds, seed=seed, max_steps=STEPS, kinship=kinship, **over
+    )
 
 
 def _noop(env):
@@ -113,6 +114,7 @@ def test_the_kin_channel_shows_the_new_k_in_the_first_observation_of_an_episode(
                 out[w, i] = vals[0]
         return out
 
+    before = None  # the previous episode's view (compared from episode 1 on)
     for e in range(3):
         want = np.array([kin_view(dense(env.world.resources, w))[[0, 1], [1, 0]] for w in range(W)])
         np.testing.assert_array_equal(seen(obs), want, err_msg=f"episode {e}")
@@ -185,8 +187,13 @@ def test_draw_episode_needs_random_kinship(mode):
 
 def test_low_equal_to_high_is_a_fixed_relatedness():
     for draw in ("world", "episode"):
-        env = make_env("kinship_random", num_worlds=2, seed=1, max_steps=3,
-                       kinship={"mode": "random", "low": 0.3, "high": 0.3, "draw": draw})
+        env = make_env(
+            "kinship_random",
+            num_worlds=2,
+            seed=1,
+            max_steps=3,
+            kinship={"mode": "random", "low": 0.3, "high": 0.3, "draw": draw},
+        )
         env.reset()
         A = env.agents_per_world
         for _ in range(2):

@@ -43,8 +43,12 @@ def test_dumps_round_trips_a_curriculum_of_long_paths():
     """A long curriculum is written inline: as [[curriculum]] tables, the fields after it would be
     read as fields of its last level (a study's run config.toml, with absolute paths, did)."""
     long = "/" + "x" * 120 + "/level.toml"
-    c = load_config(overrides={"curriculum": [{"level": long, "weight": 3.0}, {"level": "arena", "weight": 1.0}],
-                               "curriculum_sampler": "weights"})
+    c = load_config(
+        overrides={
+            "curriculum": [{"level": long, "weight": 3.0}, {"level": "arena", "weight": 1.0}],
+            "curriculum_sampler": "weights",
+        }
+    )
     assert msgspec.toml.decode(dumps(c).encode()) == msgspec.to_builtins(c)
 
 
@@ -58,11 +62,25 @@ def test_device_auto_is_cpu_without_cuda():
 def test_cli_dry_run_prints_resolved_config(tmp_path, capsys):
     f = tmp_path / "c.toml"
     f.write_text("horizon = 32\nseed = 1\n")
-    rc = main(["train", "game/levels/arena.toml", "--config", str(f), "--seed", "5", "--total-steps", "1234",
-               "--no-norm-adv", "--dry-run"])
+    rc = main(
+        [
+            "train",
+            "game/levels/arena.toml",
+            "--config",
+            str(f),
+            "--seed",
+            "5",
+            "--total-steps",
+            "1234",
+            "--no-norm-adv",
+            "--dry-run",
+        ]
+    )
     assert rc == 0
     out = msgspec.toml.decode(capsys.readouterr().out.encode())
-    assert out["seed"] == 5 and out["horizon"] == 32 and out["total_steps"] == 1234 and out["norm_adv"] is False
+    assert (
+        out["seed"] == 5 and out["horizon"] == 32 and out["total_steps"] == 1234 and out["norm_adv"] is False
+    )
     assert out["level"] == "game/levels/arena.toml"
 
 
@@ -94,8 +112,22 @@ def test_seeds_out_of_range_are_refused_not_wrapped(capsys):
 
 def test_an_unknown_policy_is_refused_before_the_run_directory_exists(tmp_path, capsys):
     run_dir = tmp_path / "run"
-    assert main(["train", "game/levels/harvest.toml", "--policy", "transformer", "--total-steps", "10",
-                 "--run-dir", str(run_dir), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "game/levels/harvest.toml",
+                "--policy",
+                "transformer",
+                "--total-steps",
+                "10",
+                "--run-dir",
+                str(run_dir),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "unknown policy 'transformer'" in err and "grid" in err and "Traceback" not in err
     assert not run_dir.exists()
@@ -118,7 +150,25 @@ def test_a_binary_config_file_is_one_line(tmp_path, capsys):
 
 def test_workers_that_do_not_divide_the_envs_are_refused_before_the_run_directory(tmp_path, capsys):
     run_dir = tmp_path / "run"
-    assert main(["train", "game/levels/harvest.toml", "--vector", "multiprocessing", "--num-envs", "3",
-                 "--num-workers", "2", "--total-steps", "10", "--run-dir", str(run_dir), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "game/levels/harvest.toml",
+                "--vector",
+                "multiprocessing",
+                "--num-envs",
+                "3",
+                "--num-workers",
+                "2",
+                "--total-steps",
+                "10",
+                "--run-dir",
+                str(run_dir),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     assert "num_workers: 2 workers cannot share 3 envs" in capsys.readouterr().err
     assert not run_dir.exists()

@@ -33,7 +33,9 @@ def test_gae_matches_reference(T):
     adv, ret = compute_gae(rewards, values, dones, nxt, 0.97, 0.9)
     np.testing.assert_allclose(adv, want_adv, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ret, want_ret, rtol=1e-12, atol=1e-12)
-    t = {k: torch.tensor(v, dtype=torch.float64) for k, v in dict(r=rewards, v=values, d=dones, n=nxt).items()}
+    t = {
+        k: torch.tensor(v, dtype=torch.float64) for k, v in dict(r=rewards, v=values, d=dones, n=nxt).items()
+    }
     tadv, tret = compute_gae(t["r"], t["v"], t["d"], t["n"], 0.97, 0.9)
     np.testing.assert_allclose(tadv.numpy(), want_adv, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(tret.numpy(), want_ret, rtol=1e-12, atol=1e-12)

@@ -27,8 +27,17 @@ def test_run_directory(tiny_run):
     assert load_config(run_dir / "config.toml").run_dir == str(run_dir)
     lines = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [x["epoch"] for x in lines] == [1, 2, 3, 4, 5]
-    for k in ("losses/policy", "losses/value", "losses/entropy", "losses/approx_kl", "losses/clipfrac",
-              "losses/explained_variance", "charts/SPS", "charts/episode_return", "charts/hearts"):
+    for k in (
+        "losses/policy",
+        "losses/value",
+        "losses/entropy",
+        "losses/approx_kl",
+        "losses/clipfrac",
+        "losses/explained_variance",
+        "charts/SPS",
+        "charts/episode_return",
+        "charts/hearts",
+    ):
         assert k in lines[-1], k
     # checkpoints at epochs 2, 4 and the end (5); only the last two kept; no temporary files
     names = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
@@ -72,8 +81,12 @@ def test_corrupt_and_foreign_checkpoints_exit_2(tiny_run, tmp_path, capsys):
     torch.save({"weights": torch.zeros(3)}, foreign)
     garbage = tmp_path / "garbage.pt"
     garbage.write_bytes(b"not a checkpoint at all")
-    for path, words in ((truncated, "truncated"), (foreign, "not a checkpoint"), (garbage, "truncated"),
-                        (tmp_path / "missing.pt", "does not exist")):
+    for path, words in (
+        (truncated, "truncated"),
+        (foreign, "not a checkpoint"),
+        (garbage, "truncated"),
+        (tmp_path / "missing.pt", "does not exist"),
+    ):
         assert main(["eval", str(path), LEVEL, "--episodes", "1"]) == 2
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err, err
@@ -137,12 +150,16 @@ def test_training_ends_with_an_eval_of_the_scored_level_that_eval_repeats(tmp_pa
     assert rows["mean_return"] == pytest.approx(fe["mean_return"])
     torch.manual_seed(123)
     before = torch.get_rng_state()
-    again = evaluate(s["checkpoint"], LEVEL, episodes=3)  # what `python -m learn eval CKPT LEVEL --episodes 3` runs
+    again = evaluate(
+        s["checkpoint"], LEVEL, episodes=3
+    )  # what `python -m learn eval CKPT LEVEL --episodes 3` runs
     assert torch.equal(torch.get_rng_state(), before)  # the caller's RNG is left alone
     assert again["mean_return"] == fe["mean_return"] and again["hearts_per_agent"] == fe["hearts_per_agent"]
     acts = np.load(again["replay"])["actions"]
     assert np.array_equal(acts, np.load(fe["replay"])["actions"])  # the same sampled actions, tick by tick
-    assert not np.array_equal(acts, np.load(evaluate(s["checkpoint"], LEVEL, episodes=3, seed=1)["replay"])["actions"])
+    assert not np.array_equal(
+        acts, np.load(evaluate(s["checkpoint"], LEVEL, episodes=3, seed=1)["replay"])["actions"]
+    )
     assert train(tiny(tmp_path / "none", total_steps=EPOCH, final_eval=0))["final_eval"] is None
 
 
@@ -154,8 +171,14 @@ def test_eval_writes_stats_and_a_replay_that_replays(tiny_run):
     assert rows["mean_return"] == pytest.approx(r["mean_return"])
     assert db(run_dir, f"SELECT count(*) FROM eval_agents WHERE eval_id = '{r['eval_id']}'")[0][0] == 2 * 24
     rep = np.load(r["replay"])
-    assert str(rep["level"]) == LEVEL and rep["actions"].shape == (12, 24, 2) and rep["actions"].dtype == np.int32
-    env = game.make_env(str(rep["level"]), num_worlds=1, seed=int(rep["seed"]), max_steps=int(rep["max_steps"]))
+    assert (
+        str(rep["level"]) == LEVEL
+        and rep["actions"].shape == (12, 24, 2)
+        and rep["actions"].dtype == np.int32
+    )
+    env = game.make_env(
+        str(rep["level"]), num_worlds=1, seed=int(rep["seed"]), max_steps=int(rep["max_steps"])
+    )
     env.reset()
     for a in rep["actions"]:
         env.step(a)
@@ -188,7 +211,9 @@ def test_eval_takes_a_run_directory_or_run_at_step(tiny_run, capsys):
     assert ckpt.run_dir_of(run_dir) == ckpt.run_dir_of(f"{run_dir}@{4 * EPOCH}") == run_dir.resolve()
     r = evaluate(run_dir, LEVEL, episodes=1, max_steps=8)
     assert r["step"] == 5 * EPOCH and Path(r["run_dir"]).resolve() == run_dir.resolve()
-    assert main(["eval", f"{run_dir}@{4 * EPOCH}", LEVEL, "--episodes", "1", "--max-steps", "8", "--json"]) == 0
+    assert (
+        main(["eval", f"{run_dir}@{4 * EPOCH}", LEVEL, "--episodes", "1", "--max-steps", "8", "--json"]) == 0
+    )
     assert json.loads(capsys.readouterr().out)["step"] == 4 * EPOCH
     # a step the run does not have, and a directory without checkpoints: one line naming what there is
     assert main(["eval", f"{run_dir}@7", LEVEL]) == 2
@@ -208,7 +233,9 @@ def test_baseline_eval_and_bench_write_nothing_into_the_current_directory(tmp_pa
     level = str(Path(__file__).parent.parent / "tests/levels/tiny_harvest.toml")
     assert main(["eval", "--policy", "random", level, "--episodes", "1", "--max-steps", "8", "--json"]) == 0
     assert Path(json.loads(capsys.readouterr().out)["db"]).resolve().is_relative_to(data.resolve())
-    assert main(["bench", level, "--epochs", "1", "--num-worlds", "2", "--horizon", "8", "--no-reference"]) == 0
+    assert (
+        main(["bench", level, "--epochs", "1", "--num-worlds", "2", "--horizon", "8", "--no-reference"]) == 0
+    )
     assert json.loads(capsys.readouterr().out)["end_to_end_sps"] > 0
     assert list(cwd.iterdir()) == []
 

@@ -20,10 +20,16 @@ LEVEL = str(Path(__file__).parent / "levels" / "tiny_harvest.toml")
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_trained_policy_beats_random_by_a_wide_margin(tmp_path, seed):
-    cfg = load_config(overrides=dict(level=LEVEL, total_steps=100_000, seed=seed, run_dir=str(tmp_path), quiet=True,
-                                     reference=False))
+    cfg = load_config(
+        overrides=dict(
+            level=LEVEL, total_steps=100_000, seed=seed, run_dir=str(tmp_path), quiet=True, reference=False
+        )
+    )
     summary = train(cfg)
     trained = evaluate(summary["checkpoint"], LEVEL, episodes=16, seed=100)
     random = evaluate(None, LEVEL, episodes=16, seed=100)
-    assert trained["mean_return"] > random["mean_return"] + 0.5, (trained["mean_return"], random["mean_return"])
+    assert trained["mean_return"] > random["mean_return"] + 0.5, (
+        trained["mean_return"],
+        random["mean_return"],
+    )
     assert trained["mean_return"] > 3 * max(random["mean_return"], 0.05)

@@ -58,7 +58,10 @@ def test_level_validates_renders_and_runs_1000_random_steps(name, tmp_path, caps
 
 # the levels with their own action spaces, each trained on alone by its study: PPO finds the
 # turn-and-give sequence among hamilton's 12 flat actions but not among the arena's 30 (its header)
-OWN_ACTIONS = {"hamilton": ["noop", "rotate", "use", "transfer"], "kin_aggression": ["noop", "rotate", "use", "attack"]}
+OWN_ACTIONS = {
+    "hamilton": ["noop", "rotate", "use", "transfer"],
+    "kin_aggression": ["noop", "rotate", "use", "attack"],
+}
 
 
 def test_every_level_shares_the_arenas_spaces():
@@ -79,7 +82,12 @@ def test_arena_is_24_agents_in_2x2_rooms_of_25_with_border_6():
     level = load_level("arena")
     p = level.map.params
     assert (level.map.generator, p["rows"], p["cols"], p["room_height"], p["room_width"], p["border"]) == (
-        "rooms", 2, 2, 25, 25, 6,
+        "rooms",
+        2,
+        2,
+        25,
+        25,
+        6,
     )
     assert p["objects"] == {"mine": 10, "generator": 5, "altar": 5, "charger": 1, "block": 20, "wall": 20}
     env = make_env("arena", num_worlds=2)
@@ -116,7 +124,10 @@ def test_base_level_overrides_only_what_differs(tmp_path):
     f.write_text('base = "arena.toml"\nmax_steps = 77\n[map.params]\nagents_per_room = 2\n')
     level, arena = load_level(f), load_level("arena")
     assert level.max_steps == 77 and level.kinship == arena.kinship and level.groups == arena.groups
-    assert level.map.params["agents_per_room"] == 2 and level.map.params["objects"] == arena.map.params["objects"]
+    assert (
+        level.map.params["agents_per_room"] == 2
+        and level.map.params["objects"] == arena.map.params["objects"]
+    )
 
 
 def test_a_new_generator_replaces_the_base_map(tmp_path):
@@ -139,9 +150,17 @@ ASCII_OK = 'ascii = """\n#####\n#A..#\n#####\n"""\n'
 BAD = {
     "unknown_field": ("[combat]\ndamge = 5\n", "$.combat.damge", "unknown field; expected one of: damage"),
     "wrong_type": ('max_steps = "long"\n', "$.max_steps", "Expected `int`, got `str`"),
-    "ragged_map": ('[map]\nascii = """\n#####\n#A.#\n#####\n"""\n', "$.map.ascii", "ragged map: line 2 has 4"),
+    "ragged_map": (
+        '[map]\nascii = """\n#####\n#A.#\n#####\n"""\n',
+        "$.map.ascii",
+        "ragged map: line 2 has 4",
+    ),
     "empty_map": ('[map]\nascii = """\n   \n\n"""\n', "$.map.ascii", "the map is empty; expected"),
-    "legend": ('[map]\nascii = """\n#####\n#AZ.#\n#####\n"""\n', "$.map.ascii", "character 'Z' is not in the legend; expected one of"),
+    "legend": (
+        '[map]\nascii = """\n#####\n#AZ.#\n#####\n"""\n',
+        "$.map.ascii",
+        "character 'Z' is not in the legend; expected one of",
+    ),
     "too_many_agents": (
         '[map]\ngenerator = "scatter"\nparams = { height = 5, width = 5, agents = 20 }\n',
         "$.map.params",
@@ -162,22 +181,42 @@ BAD = {
         "$.kinship.matrix[0][0]",
         "expected a weight in [-1, 1], got 1.5",
     ),
-    "even_window": ("[obs]\nwindow = 10\n[map]\n" + ASCII_OK, "$.obs.window", "expected an odd window of at least 1"),
-    "zero_window": ("[obs]\nwindow = 0\n[map]\n" + ASCII_OK, "$.obs.window", "expected an odd window of at least 1"),
+    "even_window": (
+        "[obs]\nwindow = 10\n[map]\n" + ASCII_OK,
+        "$.obs.window",
+        "expected an odd window of at least 1",
+    ),
+    "zero_window": (
+        "[obs]\nwindow = 0\n[map]\n" + ASCII_OK,
+        "$.obs.window",
+        "expected an odd window of at least 1",
+    ),
     "generator_param_type": (
         '[map]\ngenerator = "maze"\nparams = { height = "big" }\n',
         "$.map.params.height",
         "Expected `int`, got `str`",
     ),
     # msgspec writes a table key as `[...]`; the message names the key that failed
-    "table_key_type": ('[groups.red]\nmax_energy = "lots"\n', "$.groups.red.max_energy", "Expected `int`, got `str`"),
+    "table_key_type": (
+        '[groups.red]\nmax_energy = "lots"\n',
+        "$.groups.red.max_energy",
+        "Expected `int`, got `str`",
+    ),
     "nested_table_keys": (
-        '[groups.red.profiles.calm]\nupkeep = "x"\n', "$.groups.red.profiles.calm.upkeep", "Expected `int`, got `str`",
+        '[groups.red.profiles.calm]\nupkeep = "x"\n',
+        "$.groups.red.profiles.calm.upkeep",
+        "Expected `int`, got `str`",
     ),
     "unknown_field_under_a_key": (
-        "[buildings.mine]\ncooldwn = 3\n", "$.buildings.mine.cooldwn", "unknown field; expected one of: ",
+        "[buildings.mine]\ncooldwn = 3\n",
+        "$.buildings.mine.cooldwn",
+        "unknown field; expected one of: ",
     ),
-    "quoted_key": ('[groups."red team"]\nmax_energy = "x"\n', '$.groups["red team"].max_energy', "Expected `int`"),
+    "quoted_key": (
+        '[groups."red team"]\nmax_energy = "x"\n',
+        '$.groups["red team"].max_energy',
+        "Expected `int`",
+    ),
     "generator_unknown_param": (
         '[map]\ngenerator = "maze"\nparams = { hieght = 9 }\n',
         "$.map.params.hieght",
@@ -218,8 +257,12 @@ def test_cycle_of_base_levels(tmp_path, capsys):
 def test_cli_exits_2_without_traceback_in_a_real_process(tmp_path):
     f = tmp_path / "bad.toml"
     f.write_text("[combat]\ndamge = 5\n")
-    p = subprocess.run([sys.executable, "-m", "game", "validate", str(f)], capture_output=True, text=True,
-                       cwd=Path(__file__).resolve().parent.parent)
+    p = subprocess.run(
+        [sys.executable, "-m", "game", "validate", str(f)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert p.returncode == 2
     assert "Traceback" not in p.stderr
     assert p.stderr.strip() == (
@@ -248,4 +291,6 @@ def test_explain_names_the_failing_key_and_keeps_msgspecs_words_without_the_data
     assert explain(msg, Level, data) == "$.groups.blue.max_energy: Expected `int`, got `str`"
     assert explain(msg, Level) == "$.groups[...].max_energy: Expected `int`, got `str`"
     # no entry fails on its own (the data do not match the message): msgspec's words stay
-    assert explain(msg, Level, {"groups": {"red": {}}}) == "$.groups[...].max_energy: Expected `int`, got `str`"
+    assert (
+        explain(msg, Level, {"groups": {"red": {}}}) == "$.groups[...].max_energy: Expected `int`, got `str`"
+    )

@@ -33,19 +33,26 @@ def reachable(walls: np.ndarray, start: tuple[int, int]) -> np.ndarray:
         r, c = q.popleft()
         for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):
             rr, cc = r + dr, c + dc
-            if 0 <= rr < walls.shape[0] and 0 <= cc < walls.shape[1] and not walls[rr, cc] and not seen[rr, cc]:
+            if (
+                0 <= rr < walls.shape[0]
+                and 0 <= cc < walls.shape[1]
+                and not walls[rr, cc]
+                and not seen[rr, cc]
+            ):
                 seen[rr, cc] = True
                 q.append((rr, cc))
     return seen
 
 
 CASES = {
-    "rooms": dict(rows=2, cols=3, room_height=6, room_width=7, border=2, agents_per_room=2, objects={"mine": 3}),
+    "rooms": dict(rows=2, cols=3, room_height=6, room_width=7, border=2, agents_per_room=2,
+                  objects={"mine": 3}),
     "scatter": dict(height=15, width=12, wall_density=0.2, agents=5, objects={"mine": 4, "altar": 2}),
     "maze": dict(height=15, width=17, loops=0.1, agents=3, objects={"altar": 3}),
     "compose": dict(height=11, width=22, doors=[[5, 10], [5, 11]], parts=[
         {"at": [0, 0], "generator": "maze", "params": {"height": 11, "width": 11, "agents": 2}},
-        {"at": [0, 11], "generator": "scatter", "params": {"height": 11, "width": 11, "agents": 2, "objects": {"mine": 2}}},
+        {"at": [0, 11], "generator": "scatter",
+         "params": {"height": 11, "width": 11, "agents": 2, "objects": {"mine": 2}}},
     ]),
 }  # fmt: skip
 
@@ -56,7 +63,12 @@ def test_generators_are_reproducible_from_the_seed(name):
     assert key(a) == key(b)
     assert key(a) != key(c)
     # every map of a level has the same size and counts, whatever the seed
-    assert (a.height, a.width, len(a.agents), len(a.objects)) == (c.height, c.width, len(c.agents), len(c.objects))
+    assert (a.height, a.width, len(a.agents), len(a.objects)) == (
+        c.height,
+        c.width,
+        len(c.agents),
+        len(c.objects),
+    )
     occ = [(r, c) for _, r, c in a.objects + a.agents]
     assert len(set(occ)) == len(occ), "two things on one cell"
     assert not any(a.walls[r, c] for r, c in occ), "something on a wall"
@@ -116,22 +128,28 @@ def test_compose_pastes_parts_and_opens_doors():
 
 
 def test_compose_with_an_ascii_part():
-    lay = make_layout(level({"generator": "compose", "params": {"height": 3, "width": 8, "fill": "empty", "parts": [
-        {"at": [0, 0], "generator": "ascii", "params": {"ascii": "###\n#A#\n###"}},
-        {"at": [0, 3], "generator": "scatter", "params": {"height": 3, "width": 5, "agents": 1}},
-    ]}}), 0)  # fmt: skip
+    lay = make_layout(level({"generator": "compose", "params": {
+        "height": 3, "width": 8, "fill": "empty", "parts": [
+            {"at": [0, 0], "generator": "ascii", "params": {"ascii": "###\n#A#\n###"}},
+            {"at": [0, 3], "generator": "scatter", "params": {"height": 3, "width": 5, "agents": 1}},
+        ]}}), 0)  # fmt: skip
     assert ("red", 1, 1) in lay.agents and lay.walls[:, :3].sum() == 8
 
 
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"parts": [{"at": [0, 0], "generator": "scatter", "params": {"height": 30, "agents": 1}}]}, "$.map.params.parts[0].at: a 30x20"),
-        ({"parts": [{"at": [0, 0], "generator": "nope"}]}, "$.map.params.parts[0].generator: unknown generator 'nope'"),
-        ({"parts": [{"at": [0, 0], "generator": "scatter", "params": {"bad": 1}}]}, "$.map.params.parts[0].params.bad: unknown field"),
+        ({"parts": [{"at": [0, 0], "generator": "scatter", "params": {"height": 30, "agents": 1}}]},
+         "$.map.params.parts[0].at: a 30x20"),
+        ({"parts": [{"at": [0, 0], "generator": "nope"}]},
+         "$.map.params.parts[0].generator: unknown generator 'nope'"),
+        ({"parts": [{"at": [0, 0], "generator": "scatter", "params": {"bad": 1}}]},
+         "$.map.params.parts[0].params.bad: unknown field"),
         ({"parts": [{"at": [0, 0], "generator": "scatter", "params": {"agents": 1}},
-                    {"at": [5, 5], "generator": "scatter", "params": {"agents": 1}}]}, "$.map.params.parts[1].at: overlaps part 0"),
-        ({"parts": [{"at": [0, 0], "generator": "scatter", "params": {"agents": 1}}], "doors": [[99, 0]]}, "$.map.params.doors[0]"),
+                    {"at": [5, 5], "generator": "scatter", "params": {"agents": 1}}]},
+         "$.map.params.parts[1].at: overlaps part 0"),
+        ({"parts": [{"at": [0, 0], "generator": "scatter", "params": {"agents": 1}}], "doors": [[99, 0]]},
+         "$.map.params.doors[0]"),
         ({"parts": []}, "$.map.params.parts: expected at least one part"),
     ],
 )  # fmt: skip
@@ -142,15 +160,25 @@ def test_compose_errors(params, message):
 
 
 def test_unknown_generator_and_missing_map():
-    with pytest.raises(LevelError, match=r"test.toml: \$.map.generator: unknown generator 'cave'; expected one of"):
+    with pytest.raises(
+        LevelError, match=r"test.toml: \$.map.generator: unknown generator 'cave'; expected one of"
+    ):
         level({"generator": "cave"})
     with pytest.raises(LevelError, match=r"test.toml: \$.map: expected either `ascii`"):
         level({})
 
 
 def test_room_errors_name_the_parameters():
-    with pytest.raises(LevelError, match=r"\$.map.params: a room of 2x2 has room for 4 agents and objects, but 3 agents and 2"):
-        level({"generator": "rooms", "params": {"room_height": 2, "room_width": 2, "agents_per_room": 3, "objects": {"mine": 2}}})
+    with pytest.raises(
+        LevelError,
+        match=r"\$.map.params: a room of 2x2 has room for 4 agents and objects, but 3 agents and 2",
+    ):
+        level(
+            {
+                "generator": "rooms",
+                "params": {"room_height": 2, "room_width": 2, "agents_per_room": 3, "objects": {"mine": 2}},
+            }
+        )
     with pytest.raises(LevelError, match=r"\$.map.params.objects.castle: unknown building"):
         level({"generator": "scatter", "params": {"objects": {"castle": 1}}})
     with pytest.raises(LevelError, match=r"\$.map.params.groups: unknown group 'green'"):

@@ -16,8 +16,29 @@ TINY = str(Path(__file__).resolve().parent / "levels" / "tiny_harvest.toml")
 @pytest.fixture
 def run(tmp_path):
     d = tmp_path / "run"
-    assert main(["train", TINY, "--total-steps", "1024", "--num-worlds", "4", "--horizon", "16",
-                 "--checkpoint-interval", "4", "--run-dir", str(d), "--quiet", "--no-reference", "--final-eval", "0"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                TINY,
+                "--total-steps",
+                "1024",
+                "--num-worlds",
+                "4",
+                "--horizon",
+                "16",
+                "--checkpoint-interval",
+                "4",
+                "--run-dir",
+                str(d),
+                "--quiet",
+                "--no-reference",
+                "--final-eval",
+                "0",
+            ]
+        )
+        == 0
+    )
     return d
 
 

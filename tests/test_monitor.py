@@ -120,8 +120,16 @@ def test_a_run_being_written_is_followed(finished_run, tmp_path):
     shutil.copy(finished_run / "config.toml", run_dir / "config.toml")
     # this test's process plays the trainer: alive, on this host
     me = psutil.Process()
-    write_status(run_dir, state="running", pid=me.pid, host=socket.gethostname(), pid_created=me.create_time(),
-            started=src[0]["time"] - 1, total_steps=6 * EPOCH, level=LEVEL)
+    write_status(
+        run_dir,
+        state="running",
+        pid=me.pid,
+        host=socket.gethostname(),
+        pid_created=me.create_time(),
+        started=src[0]["time"] - 1,
+        total_steps=6 * EPOCH,
+        level=LEVEL,
+    )
     log = run_dir / "metrics.jsonl"
     log.write_text("".join(raw[:3]))
     app = MonitorApp(run_dir, interval=0.05)
@@ -164,8 +172,16 @@ def test_a_run_being_written_is_followed(finished_run, tmp_path):
         await wait_for(pilot, lambda: app.snapshot.epoch == 6)
         assert "1 corrupt line" in header(app)
         # the trainer writes its final record
-        write_status(run_dir, state="finished", pid=me.pid, host=socket.gethostname(), started=src[0]["time"] - 1,
-                ended=src[-1]["time"], total_steps=6 * EPOCH, level=LEVEL)
+        write_status(
+            run_dir,
+            state="finished",
+            pid=me.pid,
+            host=socket.gethostname(),
+            started=src[0]["time"] - 1,
+            ended=src[-1]["time"],
+            total_steps=6 * EPOCH,
+            level=LEVEL,
+        )
         await wait_for(pilot, lambda: app.snapshot.state == "finished")
         assert "FINISHED" in header(app)
 
@@ -173,10 +189,14 @@ def test_a_run_being_written_is_followed(finished_run, tmp_path):
 
 
 def test_resumed_segment_replaces_the_rerun_epochs(tmp_path):
-    rows = [{"segment": 0, "epoch": e, "step": 100 * e, "time": float(e), "losses/value": float(e)}
-            for e in range(1, 6)]
-    rows += [{"segment": 1, "epoch": e, "step": 100 * e, "time": 10.0 + e, "losses/value": 10.0 + e}
-             for e in range(5, 8)]  # resumed from the checkpoint at epoch 4
+    rows = [
+        {"segment": 0, "epoch": e, "step": 100 * e, "time": float(e), "losses/value": float(e)}
+        for e in range(1, 6)
+    ]
+    rows += [
+        {"segment": 1, "epoch": e, "step": 100 * e, "time": 10.0 + e, "losses/value": 10.0 + e}
+        for e in range(5, 8)
+    ]  # resumed from the checkpoint at epoch 4
     (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     snap = RunReader(tmp_path).refresh()
     assert snap.series("losses/value") == ([100, 200, 300, 400, 500, 600, 700], [1, 2, 3, 4, 15, 16, 17])
@@ -197,9 +217,27 @@ def test_train_with_monitor_flag(tmp_path, monkeypatch):
     monkeypatch.setattr(learn.monitor, "run_monitor", fake_monitor)
     run_dir = tmp_path / "flag"
     monkeypatch.chdir(ROOT)
-    code = main(["train", LEVEL, "--monitor", "--run-dir", str(run_dir), "--total-steps", str(2 * 384),
-                 "--num-worlds", "1", "--horizon", "16", "--max-steps", "20", "--torch-threads", "1",
-                 "--device", "cpu"])
+    code = main(
+        [
+            "train",
+            LEVEL,
+            "--monitor",
+            "--run-dir",
+            str(run_dir),
+            "--total-steps",
+            str(2 * 384),
+            "--num-worlds",
+            "1",
+            "--horizon",
+            "16",
+            "--max-steps",
+            "20",
+            "--torch-threads",
+            "1",
+            "--device",
+            "cpu",
+        ]
+    )
     assert code == 0 and seen == {"run_dir": run_dir, "code": 0, "state": "finished"}
     assert len(lines_of(run_dir)) == 2
     log = (run_dir / "train.log").read_text()
@@ -227,10 +265,18 @@ def test_reference_points_and_the_failed_action_warning(finished_run, tmp_path):
     run_dir = tmp_path / "failing"
     run_dir.mkdir()
     shutil.copy(finished_run / "config.toml", run_dir / "config.toml")
-    line = dict(lines_of(finished_run)[-1], **{"charts/failed_actions": 0.6, "level/harvest/episode_return": 0.25})
+    line = dict(
+        lines_of(finished_run)[-1], **{"charts/failed_actions": 0.6, "level/harvest/episode_return": 0.25}
+    )
     (run_dir / "metrics.jsonl").write_text(json.dumps(line) + "\n")
-    write_status(run_dir, state="finished", started=line["time"] - 1, ended=line["time"], total_steps=6 * EPOCH,
-            level=LEVEL)
+    write_status(
+        run_dir,
+        state="finished",
+        started=line["time"] - 1,
+        ended=line["time"],
+        total_steps=6 * EPOCH,
+        level=LEVEL,
+    )
     app = MonitorApp(run_dir)
 
     async def script2(pilot):

@@ -23,9 +23,28 @@ from tests.monitor_util import (
 
 def test_killed_trainer_shows_as_crashed(tmp_path):
     run_dir = tmp_path / "killed"
-    args = [sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(run_dir), "--quiet",
-            "--total-steps", str(10**7), "--num-worlds", "1", "--horizon", "16", "--max-steps", "20",
-            "--torch-threads", "1", "--device", "cpu"]
+    args = [
+        sys.executable,
+        "-m",
+        "learn",
+        "train",
+        LEVEL,
+        "--run-dir",
+        str(run_dir),
+        "--quiet",
+        "--total-steps",
+        str(10**7),
+        "--num-worlds",
+        "1",
+        "--horizon",
+        "16",
+        "--max-steps",
+        "20",
+        "--torch-threads",
+        "1",
+        "--device",
+        "cpu",
+    ]
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     app = MonitorApp(run_dir, interval=0.05)
 
@@ -66,7 +85,7 @@ def test_missing_empty_and_corrupt_dirs_give_a_message(tmp_path, finished_run):
     bad = tmp_path / "corrupt"
     bad.mkdir()
     (bad / "config.toml").write_bytes(b"\x00\xff[[[ not toml")
-    (bad / "metrics.jsonl").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00garbage\n{\"half\": \n")
+    (bad / "metrics.jsonl").write_bytes(b'\x89PNG\r\n\x1a\n\x00\x00garbage\n{"half": \n')
     (bad / "stats.duckdb").write_bytes(os.urandom(4096))
     (bad / "status.json").write_text("{")
     cases["corrupt"] = (bad, "holds no readable epoch records")

@@ -65,7 +65,9 @@ def test_observer_sees_itself_its_kin_and_its_bond():
     assert me[f.self_] == 4 and me[f.self_ + 1] == 1 and me[f.self_ + 2] == 192
     assert me[f.self_ + 3] == 25 * 255 // level.max_steps
     n = int((ag.group[0, : r.num_agents] == ag.group[0, 0]).sum())
-    assert me[f.kin] == kin_view(kin_row(r, 0, 0))[0] == round(128 + 127 * (0.5 + 0.5 / n))  # K[i, i] under team sharing
+    assert (
+        me[f.kin] == kin_view(kin_row(r, 0, 0))[0] == round(128 + 127 * (0.5 + 0.5 / n))
+    )  # K[i, i] under team sharing
     # a team mate bonded to agent 0, placed right next to it
     mate = int(np.flatnonzero(ag.group[0, : r.num_agents] == ag.group[0, 0])[1])
     pr, pc = world["position"].r[0, 0], world["position"].c[0, 0]
@@ -82,10 +84,30 @@ def test_observer_sees_itself_its_kin_and_its_bond():
 def test_feature_table_matches_kernel_layout():
     _, tab, _ = random_state(0)
     f = tab.features
-    assert f.names[:7] == ("agent", "agent.group", "agent.energy", "agent.frozen", "agent.orientation", "agent.shield", "agent.color")
-    assert f.names[f.inventory : f.inventory + len(tab.resource_names)] == tuple(f"inv.{r}" for r in tab.resource_names)
-    assert f.names[f.building : f.building + 4] == ("building.type", "building.ready", "building.stock", "building.hp")
-    assert f.names[f.self_ :] == ("self.last_action", "self.last_success", "self.last_reward", "self.progress")
+    assert f.names[:7] == (
+        "agent",
+        "agent.group",
+        "agent.energy",
+        "agent.frozen",
+        "agent.orientation",
+        "agent.shield",
+        "agent.color",
+    )
+    assert f.names[f.inventory : f.inventory + len(tab.resource_names)] == tuple(
+        f"inv.{r}" for r in tab.resource_names
+    )
+    assert f.names[f.building : f.building + 4] == (
+        "building.type",
+        "building.ready",
+        "building.stock",
+        "building.hp",
+    )
+    assert f.names[f.self_ :] == (
+        "self.last_action",
+        "self.last_success",
+        "self.last_reward",
+        "self.progress",
+    )
 
 
 def test_record_table_of_the_wrong_size_is_refused():

@@ -86,15 +86,24 @@ def test_an_act_the_level_does_not_enable_has_no_opportunity():
     env.reset()
     rng = np.random.default_rng(0)
     for _ in range(20):
-        env.step(np.stack([rng.integers(0, len(env.action_names), env.num_agents),
-                           np.zeros(env.num_agents, int)], 1).astype(np.int32))
+        env.step(
+            np.stack(
+                [rng.integers(0, len(env.action_names), env.num_agents), np.zeros(env.num_agents, int)], 1
+            ).astype(np.int32)
+        )
     assert rec.counts[0].sum() == 0  # attack opportunities
 
 
 def test_pair_counts_agree_with_the_kernels_own_counters_under_random_play():
     """Every act the kernels count is one pair count, and no act happens without its opportunity."""
-    env = game.make_env("kinship_teams.toml", num_worlds=3, seed=4, max_steps=60,
-                        actions={"attack": {"cost": 0}}, combat={"freeze_duration": 2})
+    env = game.make_env(
+        "kinship_teams.toml",
+        num_worlds=3,
+        seed=4,
+        max_steps=60,
+        actions={"attack": {"cost": 0}},
+        combat={"freeze_duration": 2},
+    )
     rec = EpisodeRecorder(env)
     env.reset()
     env.world["inventory"].items[:, : env.agents_per_world, env.resource_names.index("ore")] = 5  # to give
@@ -111,7 +120,9 @@ def test_pair_counts_agree_with_the_kernels_own_counters_under_random_play():
     attacks = gifts = 0
     for r in rec.records:
         p, S = r["pairs"], r["stats"]
-        assert (p["attacks"] <= p["attack_opportunities"]).all() and (p["gifts"] <= p["give_opportunities"]).all()
+        assert (p["attacks"] <= p["attack_opportunities"]).all() and (
+            p["gifts"] <= p["give_opportunities"]
+        ).all()
         assert np.trace(p["attack_opportunities"]) == 0 and np.trace(p["give_opportunities"]) == 0
         assert p["attacks"].sum() == S[:, idx["attack.kin"]].sum() + S[:, idx["attack.non_kin"]].sum()
         assert p["gifts"].sum() == S[:, idx["given.kin"]].sum() + S[:, idx["given.non_kin"]].sum()
@@ -157,7 +168,9 @@ def test_every_episodes_relatedness_is_recorded_and_reproducible():
     for ep in runs[0]:
         K = random_matrix(level, 2, ep["seed"])
         rows = {(p["actor"], p["target"]): p["relatedness"] for p in ep["pairs"]}
-        assert rows[(0, 1)] == pytest.approx(K[0, 1], abs=1e-6) and rows[(1, 0)] == pytest.approx(K[1, 0], abs=1e-6)
+        assert rows[(0, 1)] == pytest.approx(K[0, 1], abs=1e-6) and rows[(1, 0)] == pytest.approx(
+            K[1, 0], abs=1e-6
+        )
         seen.append(rows[(0, 1)])
     assert len(set(seen)) == 4, "each episode its own draw"
     assert [p for ep in runs[1] for p in ep["pairs"]] == [p for ep in runs[0] for p in ep["pairs"]]
@@ -176,7 +189,9 @@ def test_an_agent_that_cannot_pay_for_the_act_has_no_opportunity():
         env.step(np.stack([fa[names.index(a)], fa[names.index("transfer_ore")]]).astype(np.int32))
     c = _counts(rec)
     assert c["gifts"][0, 1] > 0 and c["give_opportunities"][0, 1] > 0
-    assert c["give_opportunities"][1, 0] == 0 and c["gifts"][1, 0] == 0, "the receiver holds ore but cannot pay"
+    assert c["give_opportunities"][1, 0] == 0 and c["gifts"][1, 0] == 0, (
+        "the receiver holds ore but cannot pay"
+    )
 
     def kin_aggression(plan):
         env = game.make_env("kin_aggression.toml", num_worlds=1, seed=0)
@@ -186,6 +201,7 @@ def test_an_agent_that_cannot_pay_for_the_act_has_no_opportunity():
         for a, v in plan:
             env.step(np.stack([fa[names.index(a)], fa[names.index(v)]]).astype(np.int32))
         return rec.counts
+
     c = kin_aggression([("attack_2", "use")])
     assert c[0, 0, 0, 1] == 0 and c[1].sum() == 0, "no laser yet: no opportunity, no attack"
     c = kin_aggression([("use", "use"), ("noop", "noop"), ("attack_2", "noop"), ("use", "noop")])

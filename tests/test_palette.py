@@ -1,6 +1,14 @@
 """game/tools/palette.py: the colours the level PNG and the viewer share."""
 
-from game.tools.palette import BUILDING_COLORS, GROUP_COLORS, PALETTE, RESOURCE_COLORS, building_color, group_color, resource_color
+from game.tools.palette import (
+    BUILDING_COLORS,
+    GROUP_COLORS,
+    PALETTE,
+    RESOURCE_COLORS,
+    building_color,
+    group_color,
+    resource_color,
+)
 
 
 def test_a_group_named_after_a_colour_gets_it_others_the_palette_in_order():
@@ -13,5 +21,7 @@ def test_unknown_kinds_get_a_stable_colour_of_their_own():
     assert building_color("altar") == BUILDING_COLORS["altar"]
     made = building_color("forge")
     assert made == building_color("forge") and made != building_color("smithy")
-    assert resource_color("heart") == RESOURCE_COLORS["heart"] and resource_color("gold") != resource_color("silver")
+    assert resource_color("heart") == RESOURCE_COLORS["heart"] and resource_color("gold") != resource_color(
+        "silver"
+    )
     assert all(0 <= v <= 255 for v in made)

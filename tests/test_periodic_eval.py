@@ -15,8 +15,13 @@ from tests.tiny_training import db, tiny
 
 # navigation, 80-step episodes: an untrained policy finds a goal now and then, so the scores move
 # from one evaluation to the next (on the tiny levels they stay 0)
-NAV = dict(level="game/levels/navigation.toml", num_worlds=2, max_steps=80, keep_checkpoints=100,
-           checkpoint_interval=1)
+NAV = dict(
+    level="game/levels/navigation.toml",
+    num_worlds=2,
+    max_steps=80,
+    keep_checkpoints=100,
+    checkpoint_interval=1,
+)
 EPOCH = 2 * 6 * 16
 EVAL = dict(eval_interval=1, eval_episodes=4)
 
@@ -27,8 +32,11 @@ def _lines(run_dir):
 
 def _training_figures(line):
     """What the training itself produced in an epoch (not its timings, nor the evaluation)."""
-    return {k: v for k, v in line.items()
-            if not k.startswith(("eval/", "timing/", "engine/")) and k not in ("time", "charts/SPS")}
+    return {
+        k: v
+        for k, v in line.items()
+        if not k.startswith(("eval/", "timing/", "engine/")) and k not in ("time", "charts/SPS")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +52,9 @@ def test_periodic_eval_leaves_the_training_unchanged(evaluated, tmp_path):
     with_eval, without = _lines(evaluated), _lines(plain)
     assert len(with_eval) == len(without) == 8
     assert [_training_figures(a) for a in with_eval] == [_training_figures(b) for b in without]
-    assert all("eval/score" in line for line in with_eval) and not any("eval/score" in line for line in without)
+    assert all("eval/score" in line for line in with_eval) and not any(
+        "eval/score" in line for line in without
+    )
     a, b = ckpt.load_checkpoint(evaluated), ckpt.load_checkpoint(plain)
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
 
@@ -59,7 +69,7 @@ def test_best_pt_is_the_policy_of_the_highest_score(evaluated):
     assert best["eval"]["epoch"] == lines[top]["epoch"] and best["eval"]["levels"] == ["navigation"]
     same_step = ckpt.load_checkpoint(f"{evaluated}@{lines[top]['step']}")  # its ckpt_<step>.pt
     assert all(torch.equal(best["model"][k], same_step["model"][k]) for k in best["model"])
-    assert [line["eval/best_score"] for line in lines] == [max(scores[:i + 1]) for i in range(len(scores))]
+    assert [line["eval/best_score"] for line in lines] == [max(scores[: i + 1]) for i in range(len(scores))]
     status = json.loads((evaluated / "status.json").read_text())
     assert status["best_eval"]["step"] == lines[top]["step"] and status["best_eval"]["score"] == max(scores)
 
@@ -71,19 +81,37 @@ def test_best_pt_stays_out_of_rotation_and_resume(evaluated, tmp_path, capsys):
     assert ckpt.resolve_checkpoint(evaluated).name == f"ckpt_{8 * EPOCH:012d}.pt"  # the latest, not the best
     assert ckpt.resolve_checkpoint(f"{evaluated}@best") == ckpt.best_path(evaluated)
     assert ckpt.run_dir_of(ckpt.best_path(evaluated)) == evaluated.resolve()
-    assert main(["eval", f"{evaluated}@best", "game/levels/navigation.toml", "--episodes", "1", "--out",
-                 str(tmp_path / "out"), "--json"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                f"{evaluated}@best",
+                "game/levels/navigation.toml",
+                "--episodes",
+                "1",
+                "--out",
+                str(tmp_path / "out"),
+                "--json",
+            ]
+        )
+        == 0
+    )
     best = ckpt.load_checkpoint(ckpt.best_path(evaluated))
     assert json.loads(capsys.readouterr().out)["step"] == best["eval"]["step"]
 
 
 def test_scores_are_in_the_evals_table(evaluated):
-    rows = db(evaluated, "SELECT step, level, value FROM evals WHERE eval_id LIKE 'periodic-%' AND name = "
-                         "'mean_return' ORDER BY step")
+    rows = db(
+        evaluated,
+        "SELECT step, level, value FROM evals WHERE eval_id LIKE 'periodic-%' AND name = "
+        "'mean_return' ORDER BY step",
+    )
     lines = _lines(evaluated)
     assert [(r[0], r[1]) for r in rows] == [(line["step"], "navigation") for line in lines]
     assert [r[2] for r in rows] == pytest.approx([line["eval/navigation/mean_return"] for line in lines])
-    episodes = db(evaluated, "SELECT DISTINCT value FROM evals WHERE eval_id LIKE 'periodic-%' AND name = 'episodes'")
+    episodes = db(
+        evaluated, "SELECT DISTINCT value FROM evals WHERE eval_id LIKE 'periodic-%' AND name = 'episodes'"
+    )
     assert episodes == [(4.0,)]
 
 
@@ -100,12 +128,18 @@ def test_a_resumed_run_keeps_its_best(evaluated, tmp_path):
     assert all(line["eval/best_score"] >= before["score"] for line in new)
 
 
-@pytest.mark.parametrize("levels, said", [
-    (["no_such_level.toml"], "eval_levels: no_such_level.toml is neither a level file nor an eval suite"),
-    (["game/levels/hamilton.toml"],  # other actions than navigation's
-     "eval_levels: hamilton does not fit the policy trained on game/levels/navigation.toml (its action_nvec"),
-    (["harvest", "game/levels/harvest.toml"], "eval_levels: harvest named twice"),
-])
+@pytest.mark.parametrize(
+    "levels, said",
+    [
+        (["no_such_level.toml"], "eval_levels: no_such_level.toml is neither a level file nor an eval suite"),
+        (
+            ["game/levels/hamilton.toml"],  # other actions than navigation's
+            "eval_levels: hamilton does not fit the policy trained on game/levels/navigation.toml "
+            "(its action_nvec",
+        ),
+        (["harvest", "game/levels/harvest.toml"], "eval_levels: harvest named twice"),
+    ],
+)
 def test_eval_levels_are_checked_before_training(tmp_path, levels, said):
     run_dir = tmp_path / "run"
     with pytest.raises(ConfigError) as e:
@@ -125,6 +159,8 @@ def test_the_monitor_shows_the_last_evaluation(evaluated):
     async def script(pilot):
         assert cell(app, "summary", "eval/score", "last") == fmt(last["eval/score"])
         assert cell(app, "summary", "eval/best_score", "last") == fmt(last["eval/best_score"])
-        assert cell(app, "summary", "eval/navigation/mean_return", "last") == fmt(last["eval/navigation/mean_return"])
+        assert cell(app, "summary", "eval/navigation/mean_return", "last") == fmt(
+            last["eval/navigation/mean_return"]
+        )
 
     drive(app, script)

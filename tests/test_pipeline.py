@@ -130,4 +130,3 @@ def test_when_calls_python_only_on_flagged_ticks():
     assert s.timings()["on_flag"].calls == 9  # it ran (as a C test) every tick
     with pytest.raises(TypeError, match="callable"):
         When(flag, 3)
-

@@ -15,12 +15,17 @@ from tests.scenario_util import RIGHT, Scenario
 def _giver_return(r: float, give: bool) -> float:
     """game/levels/hamilton.toml at relatedness r: the giver mines one ore, then (if `give`) turns
     to the receiver and hands it over; the receiver turns it into a heart at once."""
-    env = game.make_env("hamilton.toml", num_worlds=1, max_steps=8,
-                        kinship={"mode": "random", "low": r, "high": r})
+    env = game.make_env(
+        "hamilton.toml", num_worlds=1, max_steps=8, kinship={"mode": "random", "low": r, "high": r}
+    )
     names, fa = env.flat_action_names, np.asarray(env.flat_actions)
     env.reset()
-    plan = [("use", "noop"), ("rotate_right" if give else "noop", "noop"),
-            ("transfer_ore" if give else "noop", "noop"), ("noop", "use")] + [("noop", "noop")] * 4
+    plan = [
+        ("use", "noop"),
+        ("rotate_right" if give else "noop", "noop"),
+        ("transfer_ore" if give else "noop", "noop"),
+        ("noop", "use"),
+    ] + [("noop", "noop")] * 4
     total = 0.0
     for g, rcv in plan:
         _, rew, *_ = env.step(np.stack([fa[names.index(g)], fa[names.index(rcv)]]).astype(np.int32))
@@ -41,9 +46,12 @@ H, E = 0.6, 0.25  # a unit of ore (taken), a laser (spent on the attack)
 def _attacker_return(r: float, attack: bool) -> float:
     """Two agents face to face; the victim holds 2 ore worth H / 2 each, the attacker one laser
     worth E that an attack consumes; a hit freezes the victim and takes its ore."""
-    s = Scenario("AA", kinship={"mode": "random", "low": r, "high": r},
-                 combat={"consume_laser": True},
-                 resources={"ore": {"reward": H / 2}, "laser": {"reward": E}})
+    s = Scenario(
+        "AA",
+        kinship={"mode": "random", "low": r, "high": r},
+        combat={"consume_laser": True},
+        resources={"ore": {"reward": H / 2}, "laser": {"reward": E}},
+    )
     inv = s.env.world["inventory"].items
     res = s.env.resource_names
     inv[0, 0, res.index("laser")] = 1
@@ -57,15 +65,21 @@ def _attacker_return(r: float, attack: bool) -> float:
 
 @pytest.mark.parametrize("r", [0.0, 0.5, 1.0])
 def test_a_theft_pays_the_attacker_one_minus_r_h_minus_e(r):
-    assert _attacker_return(r, attack=True) - _attacker_return(r, attack=False) == pytest.approx((1 - r) * H - E)
+    assert _attacker_return(r, attack=True) - _attacker_return(r, attack=False) == pytest.approx(
+        (1 - r) * H - E
+    )
 
 
 def _kin_aggression_return(r: float, attack: bool, e: float, tick: int = 1) -> float:
     """game/levels/kin_aggression.toml at relatedness r over its 10-tick episode: the attacker takes a
     laser while the victim mines its ore; then (if `attack`) the attacker strikes the victim on its
     front-right diagonal on `tick`, without turning from its lasery, and takes its next laser at tick 5."""
-    env = game.make_env("kin_aggression.toml", num_worlds=1, resources={"laser": {"reward": e}},
-                        kinship={"mode": "random", "low": r, "high": r})
+    env = game.make_env(
+        "kin_aggression.toml",
+        num_worlds=1,
+        resources={"laser": {"reward": e}},
+        kinship={"mode": "random", "low": r, "high": r},
+    )
     names, fa = env.flat_action_names, np.asarray(env.flat_actions)
     env.reset()
     plan = [("use", "use")] + [("use", "noop")] * 8
@@ -85,14 +99,18 @@ def _kin_aggression_return(r: float, attack: bool, e: float, tick: int = 1) -> f
 @pytest.mark.parametrize("r", [0.0, 0.5, 1.0])
 def test_a_theft_in_the_kin_aggression_level_nets_one_minus_r_h_minus_e(r, e):
     h = 1.0
-    assert _kin_aggression_return(r, True, e) - _kin_aggression_return(r, False, e) == pytest.approx((1 - r) * h - e)
+    assert _kin_aggression_return(r, True, e) - _kin_aggression_return(r, False, e) == pytest.approx(
+        (1 - r) * h - e
+    )
 
 
 @pytest.mark.parametrize("tick", [2, 5])
 def test_the_kin_aggression_attacker_has_one_opportunity_an_episode(tick):
     """Its energy pays for a strike on tick 1 only: a strike later fails and costs nothing, so
     declining on tick 1 is declining for the episode (not striking later)."""
-    assert _kin_aggression_return(0.0, True, 0.5, tick) == pytest.approx(_kin_aggression_return(0.0, False, 0.5))
+    assert _kin_aggression_return(0.0, True, 0.5, tick) == pytest.approx(
+        _kin_aggression_return(0.0, False, 0.5)
+    )
 
 
 def test_the_kin_aggression_victim_mines_on_tick_0_or_never():
@@ -104,7 +122,11 @@ def test_the_kin_aggression_victim_mines_on_tick_0_or_never():
         names, fa = env.flat_action_names, np.asarray(env.flat_actions)
         env.reset()
         for t in range(3):
-            env.step(np.stack([fa[names.index("noop")], fa[names.index("use" if t == tick else "noop")]]).astype(np.int32))
+            env.step(
+                np.stack([fa[names.index("noop")], fa[names.index("use" if t == tick else "noop")]]).astype(
+                    np.int32
+                )
+            )
         held.append(int(env.world["inventory"].items[0, 1, env.resource_names.index("ore")]))
         env.close()
     assert held == [1, 0]

@@ -28,9 +28,15 @@ ROOM = """
 """
 BODIES = {
     "groups": {
-        "red": {"start_energy": 100, "max_energy": 200, "upkeep": 1,
-                "profiles": {"calm": {"upkeep": 0, "max_energy": 60, "costs": {"move": 5}},
-                             "rage": {"upkeep": 4, "costs": {"color": 7}}}},
+        "red": {
+            "start_energy": 100,
+            "max_energy": 200,
+            "upkeep": 1,
+            "profiles": {
+                "calm": {"upkeep": 0, "max_energy": 60, "costs": {"move": 5}},
+                "rage": {"upkeep": 4, "costs": {"color": 7}},
+            },
+        },
         "blue": {"start_energy": 100},
     },
     "map": {"legend": {"B": "agent.blue"}},
@@ -108,8 +114,12 @@ def test_levels_without_the_action_keep_their_spaces():
     assert "profile" not in env.action_names and "agent.profile" not in env.feature_names
     with_it = make_env("arena", actions={"profile": {"enabled": True}})
     assert with_it.action_names == env.action_names + ["profile"]
-    assert with_it.feature_names == env.feature_names[:with_it.tables.features.cell_channels - 1] + \
-        ["agent.profile"] + env.feature_names[with_it.tables.features.cell_channels - 1:]
+    assert (
+        with_it.feature_names
+        == env.feature_names[: with_it.tables.features.cell_channels - 1]
+        + ["agent.profile"]
+        + env.feature_names[with_it.tables.features.cell_channels - 1 :]
+    )
     assert "profile" in with_it.flat_action_names  # one profile (the body) when no group declares any
 
 
@@ -124,16 +134,27 @@ def test_the_kernel_in_the_env_plays_like_the_prototype():
 PROFILE_ON = {"actions": {"profile": {"enabled": True}}}
 
 
-@pytest.mark.parametrize("profiles, field, over", [
-    ({"x": {"costs": {"fly": 1}}}, "$.groups.agent.profiles.x.costs.fly", PROFILE_ON),
-    ({"x": {"costs": {"move": -1}}}, "$.groups.agent.profiles.x.costs.move", PROFILE_ON),
-    ({f"p{i}": {} for i in range(16)}, "$.groups.agent.profiles", PROFILE_ON),
-    ({"x": {"max_energy": 300}}, "$.groups.agent.profiles.x.max_energy", PROFILE_ON),
-    ({"x": {"max_energy": 0}}, "$.groups.agent.profiles.x.max_energy: expected -1 (the group's cap) or a cap", PROFILE_ON),
-    ({"x": {"speed": 2}}, "$.groups.agent.profiles.x.speed: unknown field; expected one of: max_energy", PROFILE_ON),
-    # declared but unreachable: the action that switches to them is off (as it is by default)
-    ({"x": {}}, "$.groups.agent.profiles: profiles need the `profile` action", {}),
-])
+@pytest.mark.parametrize(
+    "profiles, field, over",
+    [
+        ({"x": {"costs": {"fly": 1}}}, "$.groups.agent.profiles.x.costs.fly", PROFILE_ON),
+        ({"x": {"costs": {"move": -1}}}, "$.groups.agent.profiles.x.costs.move", PROFILE_ON),
+        ({f"p{i}": {} for i in range(16)}, "$.groups.agent.profiles", PROFILE_ON),
+        ({"x": {"max_energy": 300}}, "$.groups.agent.profiles.x.max_energy", PROFILE_ON),
+        (
+            {"x": {"max_energy": 0}},
+            "$.groups.agent.profiles.x.max_energy: expected -1 (the group's cap) or a cap",
+            PROFILE_ON,
+        ),
+        (
+            {"x": {"speed": 2}},
+            "$.groups.agent.profiles.x.speed: unknown field; expected one of: max_energy",
+            PROFILE_ON,
+        ),
+        # declared but unreachable: the action that switches to them is off (as it is by default)
+        ({"x": {}}, "$.groups.agent.profiles: profiles need the `profile` action", {}),
+    ],
+)
 def test_bad_profiles_are_refused_naming_the_field(profiles, field, over):
     with pytest.raises(LevelError, match="^" + re.escape(f"p.toml: {field}")):
         decode({"groups": {"agent": {"profiles": profiles}}, "map": {"ascii": "#A#"}, **over}, "p.toml")

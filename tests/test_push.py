@@ -88,8 +88,9 @@ def test_kernel_matches_the_reference_over_random_ticks(seed):
         ref.push(**resolve(PUSH, wb, tab, {}))
         a, b = wa.state_arrays(), wb.state_arrays()
         for name in a:
-            np.testing.assert_array_equal(a[name], b[name],
-                                          err_msg=f"'{name}' differs (seed {seed}, tick {tick})")
+            np.testing.assert_array_equal(
+                a[name], b[name], err_msg=f"'{name}' differs (seed {seed}, tick {tick})"
+            )
         pushed += int(((codes == Act.PUSH) & (wa.resources.success == 1)).sum())
         assert ((wa.resources.success == 7) == (codes != Act.PUSH)).all(), "success written for pushers only"
         # the objects' positions agree with the grid after every push
@@ -101,16 +102,20 @@ def test_kernel_matches_the_reference_over_random_ticks(seed):
         for w in (wa, wb):
             res, pos = w.resources, w["position"]
             res.intent[..., 0], res.intent[..., 1], res.active[...] = moves, args, 1
-            ref_move.move_rotate(res.grid, pos.r, pos.c, w["agent"].orientation, res.intent, res.active,
-                                 res.order, res.success)
+            ref_move.move_rotate(
+                res.grid, pos.r, pos.c, w["agent"].orientation, res.intent, res.active, res.order, res.success
+            )
     assert pushed > 20, f"only {pushed} pushes succeeded: the random ticks hardly test the mechanic"
 
 
 def test_the_kernel_in_the_env_plays_like_the_prototype():
     """The same level, seed and actions, with the kernel and with the prototype in its place (and
     the kernel twice): the same trajectory, state for state."""
-    room = level("#########\n#s.m.s.s#\n#.A.s.A.#\n#s.s.A.g#\n#.A.s.A.#\n#s.a.s.m#\n#########",
-                 max_steps=1000, actions={"push": {"enabled": True}, "attack": {"enabled": False}})
+    room = level(
+        "#########\n#s.m.s.s#\n#.A.s.A.#\n#s.s.A.g#\n#.A.s.A.#\n#s.a.s.m#\n#########",
+        max_steps=1000,
+        actions={"push": {"enabled": True}, "attack": {"enabled": False}},
+    )
     envs = play_like_the_prototype(room, "push", ref.push_system, ticks=400, seed=3)
     code = envs[0].stat_names.index("action.push.success")
     assert envs[0].world.resources.stats[..., code].sum() > 0, "the random actions pushed something"
@@ -146,17 +151,20 @@ def test_a_pushed_building_keeps_working_and_is_seen_at_its_new_cell():
     assert s.inv(0, "ore") == 2 and s.stat(0, "action.use.success") == 2
 
 
-@pytest.mark.parametrize("where, ascii, agent", [
-    ("a terrain wall beyond", "###\n#m#\n#A#", 0),
-    ("the map's edge beyond", "m\nA", 0),
-    ("an agent beyond", "A\nm\nA", 1),
-    ("another building beyond", "s\nm\nA", 0),
-    ("a block beyond (no chain pushes)", ".\ns\ns\nA", 0),
-    ("an agent in front", ".\nA\nA", 1),
-    ("a terrain wall in front", ".\n#\nA", 0),
-    ("nothing in front", ".\n.\nA", 0),
-    ("the map's edge in front", "A.", 0),
-])
+@pytest.mark.parametrize(
+    "where, ascii, agent",
+    [
+        ("a terrain wall beyond", "###\n#m#\n#A#", 0),
+        ("the map's edge beyond", "m\nA", 0),
+        ("an agent beyond", "A\nm\nA", 1),
+        ("another building beyond", "s\nm\nA", 0),
+        ("a block beyond (no chain pushes)", ".\ns\ns\nA", 0),
+        ("an agent in front", ".\nA\nA", 1),
+        ("a terrain wall in front", ".\n#\nA", 0),
+        ("nothing in front", ".\n.\nA", 0),
+        ("the map's edge in front", "A.", 0),
+    ],
+)
 def test_a_push_that_cannot_happen_fails_and_changes_nothing(where, ascii, agent):
     s = Scenario(ascii, **ON)
     before = board(s)
@@ -262,8 +270,10 @@ def test_enabling_push_appends_it_and_keeps_the_rest_of_the_spaces():
 
 def test_a_level_file_enables_it_with_an_actions_table(tmp_path):
     path = tmp_path / "pushing.toml"
-    path.write_text('name = "pushing"\n\n[actions.push]\nenabled = true\ncost = 2\n\n'
-                    '[map]\nascii = """\n#####\n#...#\n#.m.#\n#.A.#\n#####"""\n')
+    path.write_text(
+        'name = "pushing"\n\n[actions.push]\nenabled = true\ncost = 2\n\n'
+        '[map]\nascii = """\n#####\n#...#\n#.m.#\n#.A.#\n#####"""\n'
+    )
     env = make_env(path)
     env.reset(0)
     assert "push" in env.action_names
@@ -287,8 +297,11 @@ def test_same_level_seed_and_actions_give_the_same_trajectory():
     code = envs[0].stat_names.index("action.push.success")
     pushed = 0
     for tick in range(120):
-        pick = np.where(rng.random(envs[0].num_agents) < 0.4, np.flatnonzero(flat[:, 0] == push)[0],
-                        rng.integers(0, len(flat), envs[0].num_agents))
+        pick = np.where(
+            rng.random(envs[0].num_agents) < 0.4,
+            np.flatnonzero(flat[:, 0] == push)[0],
+            rng.integers(0, len(flat), envs[0].num_agents),
+        )
         acts = np.ascontiguousarray(flat[pick], dtype=np.int32)
         for env in envs:
             env.step(acts)

@@ -48,14 +48,22 @@ def tiny_reference(tmp_path_factory):
 
 
 def _finished(out: Path) -> dict[str, dict]:
-    return {f"{p.parent.parent.name}/{p.parent.name}": json.loads(p.read_text())
-            for p in sorted((out / "runs").glob("*/seed-*/status.json"))}
+    return {
+        f"{p.parent.parent.name}/{p.parent.name}": json.loads(p.read_text())
+        for p in sorted((out / "runs").glob("*/seed-*/status.json"))
+    }
 
 
 def _cli(args: list[str], cwd: Path, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "learn", *map(str, args)], cwd=cwd,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "learn", *map(str, args)],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kw,
+    )
 
 
 # ---- studies on Ray ----------------------------------------------------------------------------
@@ -91,14 +99,17 @@ def test_ray_copy_path_gives_the_same_study(tiny_reference, tmp_path, capsys):
     assert text.count(", sent back") == 4
     assert _metric_rows(out) == _metric_rows(one)
     run = out / "runs" / "rich" / "seed-1"
-    assert sorted(p.name for p in run.iterdir()) == sorted(p.name for p in (one / "runs" / "rich" / "seed-1").iterdir()
-                                                           if p.name != "lock")
+    assert sorted(p.name for p in run.iterdir()) == sorted(
+        p.name for p in (one / "runs" / "rich" / "seed-1").iterdir() if p.name != "lock"
+    )
     config, level = (run / "config.toml").read_text(), (out / "levels" / "rich.toml").resolve()
     assert f'run_dir = "{run.resolve()}"' in config and f'level = "{level}"' in config
     assert json.loads((run / "levels" / "sources.json").read_text()) == {str(level): "rich.toml"}
     kept = one / "runs" / "rich" / "seed-1" / "levels" / "rich.toml"
     assert (run / "levels" / "rich.toml").read_text() == kept.read_text()  # the same level, written out whole
-    assert not list(out.rglob(".*.new")) and not list(out.rglob(".*.old")) and not (out / ".ray-probe").exists()
+    assert (
+        not list(out.rglob(".*.new")) and not list(out.rglob(".*.old")) and not (out / ".ray-probe").exists()
+    )
 
 
 @pytest.mark.slow
@@ -113,7 +124,11 @@ def test_an_interrupted_ray_study_resumes_without_retraining(tmp_path):
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:
-            if any(s["state"] == "finished" for s in _finished(out).values()) if (out / "runs").is_dir() else False:
+            if (
+                any(s["state"] == "finished" for s in _finished(out).values())
+                if (out / "runs").is_dir()
+                else False
+            ):
                 break
             time.sleep(0.1)
         assert proc.poll() is None, proc.stdout.read()[-3000:]
@@ -126,16 +141,24 @@ def test_an_interrupted_ray_study_resumes_without_retraining(tmp_path):
     assert done and len(done) < 4, log[-3000:]
     # stopped mid-way with a checkpoint written: continued from it (a run stopped before its
     # first epoch has none, and starts again)
-    partial = {k for k, s in _finished(out).items() if s["state"] != "finished"
-               and list((out / "runs" / k / "checkpoints").glob("*.pt"))}
-    mtimes = {k: {p.name: p.stat().st_mtime_ns for p in (out / "runs" / k / "checkpoints").glob("*.pt")} for k in done}
+    partial = {
+        k
+        for k, s in _finished(out).items()
+        if s["state"] != "finished" and list((out / "runs" / k / "checkpoints").glob("*.pt"))
+    }
+    mtimes = {
+        k: {p.name: p.stat().st_mtime_ns for p in (out / "runs" / k / "checkpoints").glob("*.pt")}
+        for k in done
+    }
 
     lines: list[str] = []
     StudyRunner(spec, out, progress=lines.append).run(report=False, ray="local")
     log2 = "\n".join(lines)
     for k in done:  # finished: evaluated, not trained again
         assert f"training {k}:" not in log2
-        assert {p.name: p.stat().st_mtime_ns for p in (out / "runs" / k / "checkpoints").glob("*.pt")} == mtimes[k]
+        assert {
+            p.name: p.stat().st_mtime_ns for p in (out / "runs" / k / "checkpoints").glob("*.pt")
+        } == mtimes[k]
     for k in partial:
         assert f"training {k}: 4,096 agent-steps (resumed)" in log2
     runs, eps = _study_rows(out)
@@ -169,11 +192,17 @@ def test_a_run_failing_on_ray_is_named_and_the_others_finish(tmp_path, capsys):
     (bad / "ckpt_000000000512.pt").write_bytes(b"not a checkpoint")  # its resume fails
     assert main(["study", str(spec), "--out", str(out), "--ray", "local"]) == 2
     err = capsys.readouterr().err
-    assert "1 of 6 jobs failed" in err and "plain/seed-1: CheckpointError" in err and err.count("\n") == 1, err
+    assert "1 of 6 jobs failed" in err and "plain/seed-1: CheckpointError" in err and err.count("\n") == 1, (
+        err
+    )
     runs, _ = _study_rows(out)
-    assert {(a, s, k) for a, s, k, _ in runs} == {("plain", 0, "trained"), ("rich", 0, "trained"),
-                                                  ("rich", 1, "trained"), ("plain", -1, "random"),
-                                                  ("rich", -1, "random")}
+    assert {(a, s, k) for a, s, k, _ in runs} == {
+        ("plain", 0, "trained"),
+        ("rich", 0, "trained"),
+        ("rich", 1, "trained"),
+        ("plain", -1, "random"),
+        ("rich", -1, "random"),
+    }
     assert not (out / "report.md").exists()
 
 
@@ -186,10 +215,16 @@ def test_sweep_on_ray(tmp_path, copy):
     from learn.studies.sweep import SweepRunner
     from tests.test_sweep import sweep_file, trials
 
-    f = sweep_file(tmp_path, budget=2, train_level={"max_steps": 32},
-                   space={"learning_rate": {"low": 1e-4, "high": 1e-2, "log": True},
-                          "level.resources.ore.reward": {"low": 0.05, "high": 0.2}},
-                   pruner={"kind": "median", "report_every": 2})
+    f = sweep_file(
+        tmp_path,
+        budget=2,
+        train_level={"max_steps": 32},
+        space={
+            "learning_rate": {"low": 1e-4, "high": 1e-2, "log": True},
+            "level.resources.ore.reward": {"low": 0.05, "high": 0.2},
+        },
+        pruner={"kind": "median", "report_every": 2},
+    )
     lines: list[str] = []
     out = tmp_path / "out"
     SweepRunner(f, out, progress=lines.append).run(report=False, ray="local", ray_copy=copy)
@@ -230,12 +265,15 @@ def test_a_run_packed_and_unpacked_names_the_drivers_paths(tmp_path):
     assert (there / "config.toml").exists() and sorted(p.name for p in there.parent.iterdir()) == ["seed-0"]
 
 
-@pytest.mark.parametrize("body,expected", [
-    ("[resources]\ncpus = 0\n", "Expected `float` > 0.0 - at `$.resources.cpus`"),
-    ("[resources]\ngpus = -1\n", "Expected `float` >= 0.0 - at `$.resources.gpus`"),
-    ("[resources]\nretries = 1.5\n", "Expected `int`, got `float` - at `$.resources.retries`"),
-    ("[resources]\ncpu = 1\n", "unknown field `cpu` - at `$.resources`"),
-])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        ("[resources]\ncpus = 0\n", "Expected `float` > 0.0 - at `$.resources.cpus`"),
+        ("[resources]\ngpus = -1\n", "Expected `float` >= 0.0 - at `$.resources.gpus`"),
+        ("[resources]\nretries = 1.5\n", "Expected `int`, got `float` - at `$.resources.retries`"),
+        ("[resources]\ncpu = 1\n", "unknown field `cpu` - at `$.resources`"),
+    ],
+)
 def test_bad_resources_are_refused_naming_the_field(tmp_path, capsys, body, expected):
     spec = _tiny_study(tmp_path / "tiny.toml")
     spec.write_text(spec.read_text().replace("[eval]", body + "[eval]"))
@@ -245,14 +283,24 @@ def test_bad_resources_are_refused_naming_the_field(tmp_path, capsys, body, expe
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("args,train,expected", [
-    (["--ray-copy"], "", "--ray-copy: only with --ray ADDRESS"),
-    (["--ray", "local"], "device = \"cpu\"\n", "$.resources.gpus: 1 GPUs a run, but arm 'plain' trains on device"),
-])
+@pytest.mark.parametrize(
+    "args,train,expected",
+    [
+        (["--ray-copy"], "", "--ray-copy: only with --ray ADDRESS"),
+        (
+            ["--ray", "local"],
+            'device = "cpu"\n',
+            "$.resources.gpus: 1 GPUs a run, but arm 'plain' trains on device",
+        ),
+    ],
+)
 def test_ray_flags_refused_before_anything_starts(tmp_path, capsys, args, train, expected):
     spec = _tiny_study(tmp_path / "tiny.toml")
-    spec.write_text(spec.read_text().replace("[train]\n", "[train]\n" + train).replace(
-        "[eval]", "[resources]\ngpus = 1\n[eval]"))
+    spec.write_text(
+        spec.read_text()
+        .replace("[train]\n", "[train]\n" + train)
+        .replace("[eval]", "[resources]\ngpus = 1\n[eval]")
+    )
     assert main(["study", str(spec), "--out", str(tmp_path / "out"), *args]) == 2
     err = capsys.readouterr().err
     assert expected in err and err.count("\n") == 1, err
@@ -271,6 +319,11 @@ def test_an_address_without_a_cluster_is_one_line(tmp_path, capsys, monkeypatch)
     spec = _tiny_study(tmp_path / "tiny.toml")
     assert main(["study", str(spec), "--out", str(tmp_path / "out"), "--ray", "auto"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: --ray auto: no Ray cluster answers there (Could not find any running Ray "
-                          "instance.); start one with `ray start --head`") and err.count("\n") == 1, err
+    assert (
+        err.startswith(
+            "error: --ray auto: no Ray cluster answers there (Could not find any running Ray "
+            "instance.); start one with `ray start --head`"
+        )
+        and err.count("\n") == 1
+    ), err
     assert not (tmp_path / "out").exists()

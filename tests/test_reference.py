@@ -54,15 +54,18 @@ def test_an_unwritable_cache_still_gives_scores(tmp_path, monkeypatch):
 
 
 def test_failed_action_share():
-    assert ref.failed_action_share({"episode_length": 100, "action.invalid_arg": 20.0, "action.no_energy": 15.0}) \
-        == pytest.approx(0.35)
+    assert ref.failed_action_share(
+        {"episode_length": 100, "action.invalid_arg": 20.0, "action.no_energy": 15.0}
+    ) == pytest.approx(0.35)
     assert ref.failed_action_share({"episode_length": 100}) == 0.0
     assert ref.failed_action_share({}) is None
 
 
 def test_verdict():
-    scores = {"random": {"mean_return": 0.01, "hearts_per_agent": 0.0},
-              "scripted": {"mean_return": 4.0, "hearts_per_agent": 3.0}}
+    scores = {
+        "random": {"mean_return": 0.01, "hearts_per_agent": 0.0},
+        "scripted": {"mean_return": 4.0, "hearts_per_agent": 3.0},
+    }
     assert ref.verdict(2.0, 0.0, scores) == "above random, 50% of scripted, +2 since the first epoch"
     assert ref.verdict(0.005, 0.01, scores).startswith("NOT above random")
     assert ref.verdict(0.0, 0.0, {"random": {"mean_return": 0.0, "hearts_per_agent": 0.0}}).startswith("NOT")
@@ -70,17 +73,43 @@ def test_verdict():
 
 
 def test_the_summary_carries_the_reference_points(cache, tmp_path, capsys):
-    cfg = load_config(overrides=dict(level=TINY, total_steps=4 * 16 * 8, num_worlds=8, horizon=16,
-                                     run_dir=str(tmp_path / "run"), torch_threads=1))
+    cfg = load_config(
+        overrides=dict(
+            level=TINY,
+            total_steps=4 * 16 * 8,
+            num_worlds=8,
+            horizon=16,
+            run_dir=str(tmp_path / "run"),
+            torch_threads=1,
+        )
+    )
     s = train(cfg)
     assert s["baselines"] == ref.baseline_scores(TINY)
     assert s["first_return"] == s["first_return"] and 0.0 <= s["failed_action_share"] <= 1.0
     status = json.loads((tmp_path / "run" / "status.json").read_text())
     assert status["reference"] == s["baselines"] and status["first_return"] == s["first_return"]
     out = capsys.readouterr().out
-    for words in ("random baseline", "scripted baseline", "first epoch's return", "verdict", "failed actions"):
+    for words in (
+        "random baseline",
+        "scripted baseline",
+        "first epoch's return",
+        "verdict",
+        "failed actions",
+    ):
         assert words in out, out
     # off: no baselines are scored
-    s = train(load_config(overrides=dict(level=TINY, total_steps=16 * 8, num_worlds=8, horizon=16, quiet=True,
-                                         run_dir=str(tmp_path / "run2"), reference=False, torch_threads=1)))
+    s = train(
+        load_config(
+            overrides=dict(
+                level=TINY,
+                total_steps=16 * 8,
+                num_worlds=8,
+                horizon=16,
+                quiet=True,
+                run_dir=str(tmp_path / "run2"),
+                reference=False,
+                torch_threads=1,
+            )
+        )
+    )
     assert s["baselines"] == {}

@@ -19,7 +19,9 @@ def _play(level=LEVEL, ticks=40, seed=3, max_steps=30):
     acts = []
     n = len(env.action_names)
     for _ in range(ticks):  # crosses an episode end (the world resets itself)
-        a = np.stack([rng.integers(0, n, env.num_agents), rng.integers(0, 4, env.num_agents)], 1).astype(np.int32)
+        a = np.stack([rng.integers(0, n, env.num_agents), rng.integers(0, 4, env.num_agents)], 1).astype(
+            np.int32
+        )
         env.step(a)
         acts.append(a)
     return env, np.stack(acts)
@@ -105,8 +107,16 @@ def test_learn_evaluate_files_still_load(tmp_path):
     """The keys learn/evaluation/evaluate.py writes (no format/version/level hash) load as version 0."""
     env, acts = _play(ticks=30, max_steps=30)
     p = tmp_path / "eval.npz"
-    np.savez_compressed(p, checkpoint="runs/x/ckpt.pt", level=LEVEL, seed=3, actions=acts,
-                        state_hash=env.state_hash([0]), max_steps=30, agents_per_world=acts.shape[1])
+    np.savez_compressed(
+        p,
+        checkpoint="runs/x/ckpt.pt",
+        level=LEVEL,
+        seed=3,
+        actions=acts,
+        state_hash=env.state_hash([0]),
+        max_steps=30,
+        agents_per_world=acts.shape[1],
+    )
     rep = load_replay(p)
     assert rep.version == 0 and rep.meta["checkpoint"] == "runs/x/ckpt.pt"
     assert verify_replay(rep).ok
@@ -122,8 +132,13 @@ def _traced_play(ticks=30, seed=3, max_steps=30, actions=None):
     n = len(env.action_names)
     wanted, trace, acts = set(trace_ticks(ticks)), {}, []
     for t in range(ticks):
-        a = actions[t] if actions is not None else np.stack(
-            [rng.integers(0, n, env.num_agents), rng.integers(0, 4, env.num_agents)], 1).astype(np.int32)
+        a = (
+            actions[t]
+            if actions is not None
+            else np.stack([rng.integers(0, n, env.num_agents), rng.integers(0, 4, env.num_agents)], 1).astype(
+                np.int32
+            )
+        )
         env.step(a)
         acts.append(a)
         if t + 1 in wanted:
@@ -172,7 +187,9 @@ def test_eval_replays_carry_a_trace_that_verifies(tmp_path):
     assert verify_replay(rep).ok
 
 
-@pytest.mark.parametrize("col, value, what", [(0, 77, "action id 77"), (1, 9, "argument 9"), (0, -1, "action id -1")])
+@pytest.mark.parametrize(
+    "col, value, what", [(0, 77, "action id 77"), (1, 9, "argument 9"), (0, -1, "action id -1")]
+)
 def test_out_of_range_actions_are_refused_in_one_line(tmp_path, capsys, col, value, what):
     """A replay edited to hold an action the level does not have: refused before any tick is run
     (verify and the viewer alike), naming the tick, the agent and the range."""
@@ -203,7 +220,9 @@ def test_a_different_level_is_named_as_such_not_as_a_new_version(tmp_path):
     with pytest.raises(ReplayError, match="another version of level"):
         check_level(load_replay(p))
     lv.write_text(text.replace('name = "tiny_harvest"', 'name = "other"'))  # another level in its place
-    with pytest.raises(ReplayError, match="recorded on level 'tiny_harvest', but .* is now level 'other', another level"):
+    with pytest.raises(
+        ReplayError, match="recorded on level 'tiny_harvest', but .* is now level 'other', another level"
+    ):
         check_level(load_replay(p))
 
 
@@ -218,8 +237,11 @@ def test_a_replay_recorded_before_the_mechanics_loads_and_is_refused_saying_why(
     rep = load_replay(OLD / "arena_0485bcc.npz")
     assert rep.version == 2 and rep.ticks == 20 and rep.level == "arena.toml"
     assert rep.meta["recorded_by"] == "game/replay.py at commit 0485bcc" and len(rep.trace) == 2
-    with pytest.raises(ReplayError, match=r"recorded by an earlier version of the game: its level file "
-                                          r".*replay_0485bcc/arena\.toml is unchanged, but the game's rules"):
+    with pytest.raises(
+        ReplayError,
+        match=r"recorded by an earlier version of the game: its level file "
+        r".*replay_0485bcc/arena\.toml is unchanged, but the game's rules",
+    ):
         verify_replay(rep)
 
 
@@ -230,7 +252,9 @@ def test_an_edited_base_level_is_named_beside_the_rules(tmp_path):
     env, acts = _play(level=str(tmp_path / "mine.toml"), ticks=5)
     p = save_replay(tmp_path / "r.npz", tmp_path / "mine.toml", 3, acts, env.state_hash([0]), max_steps=30)
     (tmp_path / "base.toml").write_text('base = "arena"\nmax_steps = 40\n')
-    with pytest.raises(ReplayError, match=r"is unchanged, but the level it builds on \(base\.toml\) or the game's"):
+    with pytest.raises(
+        ReplayError, match=r"is unchanged, but the level it builds on \(base\.toml\) or the game's"
+    ):
         verify_replay(p)
 
 
@@ -278,15 +302,27 @@ def _hand_made(tmp_path, name: str, **keys) -> Path:
     return tmp_path / name
 
 
-@pytest.mark.parametrize("keys, expected", [
-    (dict(overrides=np.array("[1, 2]")), "key 'overrides' should hold a JSON object, got list"),  # was TypeError
-    (dict(meta=np.array('"x"')), "key 'meta' should hold a JSON object, got str"),  # was AttributeError
-    (dict(seed=np.array(1.5)), "key 'seed' should be a whole number scalar, got float64"),
-    (dict(level=np.array(7)), "key 'level' should be a text scalar, got int64"),
-    (dict(overrides=np.array('{"max_steps": -1}')), "do not make an env: arena.toml: $.max_steps"),  # LevelError
-    (dict(seed=np.array(-1)), "do not make an env: seed must be a non-negative integer"),
-    (dict(level=np.array("/tmp"), version=np.array(0)), "/tmp: is a directory, not a level file"),  # IsADirectoryError
-])
+@pytest.mark.parametrize(
+    "keys, expected",
+    [
+        (
+            dict(overrides=np.array("[1, 2]")),
+            "key 'overrides' should hold a JSON object, got list",
+        ),  # was TypeError
+        (dict(meta=np.array('"x"')), "key 'meta' should hold a JSON object, got str"),  # was AttributeError
+        (dict(seed=np.array(1.5)), "key 'seed' should be a whole number scalar, got float64"),
+        (dict(level=np.array(7)), "key 'level' should be a text scalar, got int64"),
+        (
+            dict(overrides=np.array('{"max_steps": -1}')),
+            "do not make an env: arena.toml: $.max_steps",
+        ),  # LevelError
+        (dict(seed=np.array(-1)), "do not make an env: seed must be a non-negative integer"),
+        (
+            dict(level=np.array("/tmp"), version=np.array(0)),
+            "/tmp: is a directory, not a level file",
+        ),  # IsADirectoryError
+    ],
+)
 def test_hand_made_replays_are_refused_in_one_line_naming_the_file(tmp_path, capsys, keys, expected):
     p = _hand_made(tmp_path, "hand.npz", **keys)
     rc, text = _verify_cli(p, capsys)
@@ -296,7 +332,9 @@ def test_hand_made_replays_are_refused_in_one_line_naming_the_file(tmp_path, cap
 def test_a_replay_whose_level_is_dev_zero_is_refused_at_once(tmp_path):
     from tests.memory_cap import run_capped
 
-    p = _hand_made(tmp_path, "zero.npz", level=np.array("/dev/zero"), version=np.array(0))  # (v0: no level hash)
+    p = _hand_made(
+        tmp_path, "zero.npz", level=np.array("/dev/zero"), version=np.array(0)
+    )  # (v0: no level hash)
     r = run_capped(["-m", "viewer", "replay", str(p), "--verify"], tmp_path)
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr[-2000:]
     assert str(p) in r.stderr and "/dev/zero: not a regular file" in r.stderr
@@ -327,8 +365,8 @@ def test_an_array_claiming_more_than_the_file_holds_is_refused_before_it_is_allo
                 shape = f"'shape': {acts.shape}, }}".encode()
                 claim = f"'shape': (9999999999, {acts.shape[1]}, 2), }}".encode()
                 i, pad = data.index(shape), len(claim) - len(shape)  # the header's padding takes it
-                assert data[i + len(shape): i + len(shape) + pad] == b" " * pad
-                data = data[:i] + claim + data[i + len(shape) + pad:]
+                assert data[i + len(shape) : i + len(shape) + pad] == b" " * pad
+                data = data[:i] + claim + data[i + len(shape) + pad :]
             zf.writestr(f"{key}.npy", data)
     rc, text = _verify_cli(huge, capsys)
     assert rc == 1 and text.count("\n") == 1, text
@@ -341,7 +379,9 @@ def test_a_replay_past_the_size_limit_is_refused(tmp_path, monkeypatch):
     env, acts = _play(ticks=5)
     p = save_replay(tmp_path / "r.npz", LEVEL, 3, acts, env.state_hash([0]), max_steps=30)
     monkeypatch.setattr(replay_mod, "MAX_REPLAY_BYTES", p.stat().st_size)  # the file fits, its arrays do not
-    with pytest.raises(ReplayError, match=r"holds [0-9,]+ bytes of arrays, over the limit of [0-9,]+ bytes of a replay"):
+    with pytest.raises(
+        ReplayError, match=r"holds [0-9,]+ bytes of arrays, over the limit of [0-9,]+ bytes of a replay"
+    ):
         load_replay(p)
     monkeypatch.setattr(replay_mod, "MAX_REPLAY_BYTES", 100)
     with pytest.raises(ReplayError, match=r"r.npz is [0-9,]+ bytes, over the limit of 100 bytes of a replay"):

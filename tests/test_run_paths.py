@@ -29,7 +29,9 @@ def test_a_run_resumes_from_another_directory_with_its_own_copy_of_the_level(tmp
     run = work / "run"
     assert load_level(run / "levels" / "scarce.toml") == load_level(TINY)
     assert json.loads((run / "levels" / "sources.json").read_text()) == {"scarce.toml": "scarce.toml"}
-    (work / "scarce.toml").write_text("this is no longer a level")  # the original changes: the run goes on as it began
+    (work / "scarce.toml").write_text(
+        "this is no longer a level"
+    )  # the original changes: the run goes on as it began
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
@@ -71,7 +73,9 @@ def test_a_kept_level_with_a_base_loads_from_the_copy(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     keep_levels(run, "game/levels/arena.toml", [str(short)])
-    saved = kept_levels(run, {"level": "game/levels/arena.toml", "curriculum": [{"level": str(short), "weight": 1}]})
+    saved = kept_levels(
+        run, {"level": "game/levels/arena.toml", "curriculum": [{"level": str(short), "weight": 1}]}
+    )
     copy = Path(saved["curriculum"][0]["level"])
     assert copy.parent == (run / "levels").resolve() and "base" not in copy.read_text()
     assert load_level(copy) == load_level(short)

@@ -189,11 +189,15 @@ def test_matrix_kinship_mixes_rewards():
 
 def test_random_kinship_symmetric_in_range_and_seeded():
     def weights(seed):
-        s = Scenario(TEAMS, seed=seed, groups={"red": {}, "blue": {}},
-                     map={"legend": {"A": "agent.red", "B": "agent.blue"}},
-                     resources={"ore": {"reward": 0.0}},
-                     buildings={"mine": {"reward": 1.0, "cooldown": 0}},
-                     kinship={"mode": "random", "low": 0.1, "high": 0.9})
+        s = Scenario(
+            TEAMS,
+            seed=seed,
+            groups={"red": {}, "blue": {}},
+            map={"legend": {"A": "agent.red", "B": "agent.blue"}},
+            resources={"ore": {"reward": 0.0}},
+            buildings={"mine": {"reward": 1.0, "cooldown": 0}},
+            kinship={"mode": "random", "low": 0.1, "high": 0.9},
+        )
         s.step({0: ("rotate", RIGHT), 1: ("rotate", LEFT)})
         col0 = s.step({0: ("use", 0)})
         col1 = s.step({1: ("use", 0)})
@@ -235,5 +239,7 @@ def test_clans_kinship_weights():
 def test_clans_default_family_is_one_per_agent():
     """config.py: Group.family "-1 = one family per agent": two agents of one group with the default
     family are not family, only clan (the team) and hive."""
-    s = Scenario("A.A", kinship={"mode": "clans", "family_weight": 0.5, "clan_weight": 0.2, "hive_weight": 0.0})
+    s = Scenario(
+        "A.A", kinship={"mode": "clans", "family_weight": 0.5, "clan_weight": 0.2, "hive_weight": 0.0}
+    )
     assert s.see(0, 0, 2, "kin") == round(128 + 127 * 0.2)

@@ -54,7 +54,9 @@ def test_scorecard_two_runs(two_runs, tmp_path, capsys):
     m_s, h_s, n_s = sc["by_suite"][("scripted", "harvest")]
     m_r, _, n_r = sc["by_suite"][("random", "harvest")]
     assert n_s == n_r == 3 and m_s > m_r and h_s >= 0
-    assert sc["coop"][("scripted", ("kinship", "kinship_none"))]["attack_kin"][0] == 0.0  # no kin without kinship
+    assert (
+        sc["coop"][("scripted", ("kinship", "kinship_none"))]["attack_kin"][0] == 0.0
+    )  # no kin without kinship
     png = write_chart(sc, tmp_path / "c.png", width=900)
     assert png == tmp_path / "c.png"
     # the metric by suite and seven cooperation panels, 240 px each, under a 60 px legend
@@ -91,12 +93,19 @@ def test_latest_run_per_level(two_runs, tmp_path):
 def _old_version_db(path):
     """A file as an older version might have written it: fewer columns, another version tag."""
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE suite_runs (run_id VARCHAR, time DOUBLE, suite VARCHAR, policy VARCHAR, version VARCHAR)")
+    con.execute(
+        "CREATE TABLE suite_runs "
+        "(run_id VARCHAR, time DOUBLE, suite VARCHAR, policy VARCHAR, version VARCHAR)"
+    )
     con.execute("INSERT INTO suite_runs VALUES ('old-1', 1.0, 'harvest', 'legacy', '0')")
-    con.execute("CREATE TABLE suite_episodes (run_id VARCHAR, suite VARCHAR, policy VARCHAR, level VARCHAR, "
-                "episode INTEGER, seed BIGINT, mean_return DOUBLE, hearts DOUBLE)")
-    con.executemany("INSERT INTO suite_episodes VALUES ('old-1', 'harvest', 'legacy', 'harvest', ?, ?, ?, ?)",
-                    [(e, 3000 + e, 1.0 + e, 1.0) for e in range(3)])
+    con.execute(
+        "CREATE TABLE suite_episodes (run_id VARCHAR, suite VARCHAR, policy VARCHAR, level VARCHAR, "
+        "episode INTEGER, seed BIGINT, mean_return DOUBLE, hearts DOUBLE)"
+    )
+    con.executemany(
+        "INSERT INTO suite_episodes VALUES ('old-1', 'harvest', 'legacy', 'harvest', ?, ?, ?, ?)",
+        [(e, 3000 + e, 1.0 + e, 1.0) for e in range(3)],
+    )
     con.close()
 
 
@@ -105,8 +114,10 @@ def test_merge_and_query_together(two_runs, tmp_path):
     _old_version_db(old)
     # ATTACHed together, read as one
     con = connect([*two_runs, old])
-    got = con.execute("SELECT e.policy, r.version, count(*) FROM suite_episodes e JOIN suite_runs r USING (run_id) "
-                      "WHERE e.level = 'harvest' GROUP BY ALL ORDER BY ALL").fetchall()
+    got = con.execute(
+        "SELECT e.policy, r.version, count(*) FROM suite_episodes e JOIN suite_runs r USING (run_id) "
+        "WHERE e.level = 'harvest' GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
     con.close()
     assert got == [("legacy", "0", 3), ("random", SUITES_VERSION, 3), ("scripted", SUITES_VERSION, 3)]
     # merged into one file (twice: the second merge adds nothing)
@@ -116,11 +127,16 @@ def test_merge_and_query_together(two_runs, tmp_path):
     assert merge(out, [*two_runs, old]) == dict.fromkeys(SUITE_TABLES, 0)
     con = duckdb.connect(str(out), read_only=True)
     assert con.execute("SELECT count(*), count(frozen_ticks) FROM suite_episodes").fetchone() == (21, 18)
-    assert con.execute("SELECT sum(mean_return) FROM suite_episodes WHERE policy = 'legacy'").fetchone() == (6.0,)
+    assert con.execute("SELECT sum(mean_return) FROM suite_episodes WHERE policy = 'legacy'").fetchone() == (
+        6.0,
+    )
     con.close()
     sc = scorecard([out])
     assert sc["by_suite"][("legacy", "harvest")][:1] == (2.0,)
-    assert main(["scorecard", str(old), str(two_runs[0]), "--png", "", "--merge", str(tmp_path / "m2.duckdb")]) == 0
+    assert (
+        main(["scorecard", str(old), str(two_runs[0]), "--png", "", "--merge", str(tmp_path / "m2.duckdb")])
+        == 0
+    )
 
 
 def test_scorecard_errors(tmp_path, capsys):

@@ -20,8 +20,27 @@ TINY = str(ROOT / "tests" / "levels" / "tiny_harvest.toml")
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     d = tmp_path_factory.mktemp("faults") / "run"
-    assert main(["train", TINY, "--total-steps", "512", "--num-worlds", "4", "--horizon", "16", "--run-dir", str(d),
-                 "--quiet", "--no-reference", "--final-eval", "0"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                TINY,
+                "--total-steps",
+                "512",
+                "--num-worlds",
+                "4",
+                "--horizon",
+                "16",
+                "--run-dir",
+                str(d),
+                "--quiet",
+                "--no-reference",
+                "--final-eval",
+                "0",
+            ]
+        )
+        == 0
+    )
     return d
 
 
@@ -62,9 +81,17 @@ def test_eval_while_another_process_holds_the_database(run, tmp_path, capsys, mo
 
     monkeypatch.setattr(stats, "LOCK_WAIT_S", 0.5)  # a writer that keeps the file: give up soon
     d = _copy(run, tmp_path)
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time\n"
-                               f"c = duckdb.connect({str(d / 'stats.duckdb')!r})\nprint('held', flush=True)\n"
-                               "time.sleep(120)"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            f"c = duckdb.connect({str(d / 'stats.duckdb')!r})\nprint('held', flush=True)\n"
+            "time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         assert main(["eval", str(d), TINY, "--episodes", "2"]) == 2
@@ -93,11 +120,15 @@ def test_a_suite_whose_database_fails_at_the_end_keeps_its_results(tmp_path, cap
     from learn.training import config
 
     def refuse(*a, **kw):
-        raise config.ConfigError(f"{tmp_path / 'stats.duckdb'}: cannot be opened as a DuckDB database (damaged)")
+        raise config.ConfigError(
+            f"{tmp_path / 'stats.duckdb'}: cannot be opened as a DuckDB database (damaged)"
+        )
 
     monkeypatch.setattr(stats, "write_suite", refuse)
     assert main(["eval", "--policy", "random", TINY, "--episodes", "2", "--out", str(tmp_path)]) == 2
-    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("error:")]  # beside progress lines
+    err = [
+        ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("error:")
+    ]  # beside progress lines
     assert len(err) == 1 and "results are in" in err[0]
     saved = json.loads(Path(err[0].rsplit("results are in ", 1)[1]).read_text())
     assert len(saved["episodes"]) == 2 and saved["run"]["policy"] == "random"
@@ -105,9 +136,17 @@ def test_a_suite_whose_database_fails_at_the_end_keeps_its_results(tmp_path, cap
 
 def _hold(db: Path, seconds: float, read_only: bool = True) -> subprocess.Popen:
     """Another process that opens `db` (as a monitor or a report reads it) for `seconds`."""
-    p = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time\n"
-                          f"c = duckdb.connect({str(db)!r}, read_only={read_only})\nprint('held', flush=True)\n"
-                          f"time.sleep({seconds})\nc.close()"], stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            f"c = duckdb.connect({str(db)!r}, read_only={read_only})\nprint('held', flush=True)\n"
+            f"time.sleep({seconds})\nc.close()",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert p.stdout.readline().strip() == "held"
     return p
 
@@ -166,11 +205,31 @@ def test_a_monitor_watching_from_start_to_end_costs_the_run_nothing(tmp_path, ca
     evaluation, so the monitor reads metrics.jsonl, not the database, until its rows are in)."""
     d = tmp_path / "run"
     d.mkdir()
-    mon = subprocess.Popen([sys.executable, "-c", MONITOR, str(d)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    mon = subprocess.Popen(
+        [sys.executable, "-c", MONITOR, str(d)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert mon.stdout.readline().strip() == "watching"
-        assert main(["train", TINY, "--total-steps", "1024", "--num-worlds", "4", "--horizon", "16",
-                     "--run-dir", str(d), "--no-reference", "--final-eval", "3"]) == 0
+        assert (
+            main(
+                [
+                    "train",
+                    TINY,
+                    "--total-steps",
+                    "1024",
+                    "--num-worlds",
+                    "4",
+                    "--horizon",
+                    "16",
+                    "--run-dir",
+                    str(d),
+                    "--no-reference",
+                    "--final-eval",
+                    "3",
+                ]
+            )
+            == 0
+        )
         out = capsys.readouterr().out
         last = json.loads(mon.stdout.readline())
     finally:

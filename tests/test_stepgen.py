@@ -30,15 +30,28 @@ def test_arguments_read_types_names_and_dims_across_lines():
              int max_steps, float share"""
     args = arguments(sig, "k")
     assert [(p.typ, p.name) for p in args] == [
-        ("const int32_t[:, :, ::1]", "grid"), ("uint8_t[:, ::1]", "alive"), ("const int32_t[:, ::1]", "t_cost"),
-        ("int64_t[::1]", "signal_count"), ("int", "max_steps"), ("float", "share"),
+        ("const int32_t[:, :, ::1]", "grid"),
+        ("uint8_t[:, ::1]", "alive"),
+        ("const int32_t[:, ::1]", "t_cost"),
+        ("int64_t[::1]", "signal_count"),
+        ("int", "max_steps"),
+        ("float", "share"),
     ]
-    assert [p.dims for p in args] == [["worlds", "height", "width"], ["worlds", "rows"], ["groups", "NUM_CODES"], [1], None, None]
+    assert [p.dims for p in args] == [
+        ["worlds", "height", "width"],
+        ["worlds", "rows"],
+        ["groups", "NUM_CODES"],
+        [1],
+        None,
+        None,
+    ]
     assert [p.dtype for p in args[:4]] == ["int32", "uint8", "int32", "int64"]
     code = render("m.pyx", [("k", args)])
     assert "cdef class k_step(Step):" in code
     assert "    cdef const int32_t[:, :, ::1] grid" in code
-    assert "return k(self.grid, self.alive, self.t_cost, self.signal_count, self.max_steps, self.share)" in code
+    assert (
+        "return k(self.grid, self.alive, self.t_cost, self.signal_count, self.max_steps, self.share)" in code
+    )
     # symbolic dims are strings; integers and upper-case module constants are fixed sizes
     assert "_arg('grid', 'int32', 'worlds', 'height', 'width')," in code
     assert "_arg('t_cost', 'int32', 'groups', NUM_CODES)," in code
@@ -73,7 +86,11 @@ def test_every_kernel_table_is_generated_from_its_signature():
             params = sigs[kernel.name]
             arrays = [p for p in params if p.is_array]
             assert [(a.name, a.dtype, a.dims) for a in kernel.args] == [
-                (p.name, np.dtype(p.dtype), tuple(getattr(constants, d) if isinstance(d, str) and d.isupper() else d for d in p.dims))
+                (
+                    p.name,
+                    np.dtype(p.dtype),
+                    tuple(getattr(constants, d) if isinstance(d, str) and d.isupper() else d for d in p.dims),
+                )
                 for p in arrays
             ], f"{pyx.name}:{system}"
             assert list(kernel.scalars) == [p.name for p in params if not p.is_array]
@@ -91,7 +108,9 @@ def test_one_name_one_shape_across_kernels():
                 if p.is_array:
                     where = f"{pyx.name}:{kernel}"
                     first = meaning.setdefault(p.name, (p.dtype, p.dims, where))
-                    assert (p.dtype, p.dims) == first[:2], f"'{p.name}' is {p.dtype} {p.dims} in {where}, {first[0]} {first[1]} in {first[2]}"
+                    assert (p.dtype, p.dims) == first[:2], (
+                        f"'{p.name}' is {p.dtype} {p.dims} in {where}, {first[0]} {first[1]} in {first[2]}"
+                    )
     assert {"grid", "intent", "position_r", "agent_orientation", "stats"} <= set(meaning)
 
 
@@ -99,5 +118,7 @@ def test_generated_files_are_up_to_date(tmp_path):
     """The .pxi files the build wrote are what stepgen makes of today's signatures."""
     for pyx, _ in kernel_modules():
         built = pyx.parent / f"{pyx.stem}_steps.pxi"
-        assert built.read_text() == render(pyx.name, kernels_of(pyx)), f"{built.name} is stale: run make build"
+        assert built.read_text() == render(pyx.name, kernels_of(pyx)), (
+            f"{built.name} is stale: run make build"
+        )
     assert stepgen.HEADER.startswith("# generated")

@@ -35,27 +35,44 @@ def test_gini_by_hand():
 
 
 def test_social_metrics_by_hand():
-    m = social_metrics(returns=np.array([2.0, 0.0, 1.0, 1.0]), tick_sum=np.array([10.0, 0.0, 3.0, 30.0]),
-                       tick_count=np.array([2, 0, 1, 3]), frozen_ticks=np.array([0.0, 20.0, 10.0, 0.0]),
-                       max_steps=100)
+    m = social_metrics(
+        returns=np.array([2.0, 0.0, 1.0, 1.0]),
+        tick_sum=np.array([10.0, 0.0, 3.0, 30.0]),
+        tick_count=np.array([2, 0, 1, 3]),
+        frozen_ticks=np.array([0.0, 20.0, 10.0, 0.0]),
+        max_steps=100,
+    )
     assert m["utilitarian"] == pytest.approx(1.0)
     # sum |xi - xj| = 2*(2 + 1 + 1 + 1 + 1 + 0) = 12; / (2 * 4 * 4) = 0.375
     assert m["equality"] == pytest.approx(1 - 0.375)
     # agents with rewards: mean ticks 5, 3, 10 (the unrewarded agent is left out)
     assert m["sustainability"] == pytest.approx(6.0)
     assert m["peace"] == pytest.approx(1 - 7.5 / 100)
-    assert social_metrics(np.zeros(2), np.zeros(2), np.zeros(2, np.int64), np.zeros(2), 10)["sustainability"] is None
+    assert (
+        social_metrics(np.zeros(2), np.zeros(2), np.zeros(2, np.int64), np.zeros(2), 10)["sustainability"]
+        is None
+    )
 
 
 def _scripted_hamilton_episode(r: float):
     """The giver mines at tick 1 and gives at tick 3; the receiver tries `use` at tick 4."""
-    env = game.make_env("game/levels/hamilton.toml", num_worlds=1, max_steps=6,
-                        kinship={"mode": "matrix", "matrix": [[1.0, r], [r, 1.0]]})
+    env = game.make_env(
+        "game/levels/hamilton.toml",
+        num_worlds=1,
+        max_steps=6,
+        kinship={"mode": "matrix", "matrix": [[1.0, r], [r, 1.0]]},
+    )
     names, fa = env.flat_action_names, np.asarray(env.flat_actions)
     rec = EpisodeRecorder(env)
     env.reset()
-    plan = [("use", "noop"), ("rotate_right", "noop"), ("transfer_ore", "noop"), ("noop", "use"), ("noop", "noop"),
-            ("noop", "noop")]
+    plan = [
+        ("use", "noop"),
+        ("rotate_right", "noop"),
+        ("transfer_ore", "noop"),
+        ("noop", "use"),
+        ("noop", "noop"),
+        ("noop", "noop"),
+    ]
     total = np.zeros(2)
     for g, rcv in plan:
         _, rew, *_ = env.step(np.stack([fa[names.index(g)], fa[names.index(rcv)]]).astype(np.int32))
@@ -91,7 +108,9 @@ def test_hamilton_cost_is_the_same_for_every_unit():
     names, fa = env.flat_action_names, np.asarray(env.flat_actions)
     env.reset()
     total = 0.0
-    for t in range(9 * 8):  # the giver faces the mine from the start: use it whenever its cooldown (8) is over
+    for t in range(
+        9 * 8
+    ):  # the giver faces the mine from the start: use it whenever its cooldown (8) is over
         g = "use" if t % 9 == 0 else "noop"
         _, rew, *_ = env.step(np.stack([fa[names.index(g)], fa[names.index("noop")]]).astype(np.int32))
         total += float(rew[0])
@@ -146,7 +165,9 @@ overrides = {{ resources = {{ ore = {{ reward = 0.2 }} }} }}
 def _study_rows(out: Path):
     con = duckdb.connect(str(out / "study.duckdb"), read_only=True)
     try:
-        runs = con.execute("SELECT arm, seed, kind, run_id FROM study_runs ORDER BY arm, seed, kind").fetchall()
+        runs = con.execute(
+            "SELECT arm, seed, kind, run_id FROM study_runs ORDER BY arm, seed, kind"
+        ).fetchall()
         eps = dict(con.execute("SELECT run_id, count(*) FROM suite_episodes GROUP BY run_id").fetchall())
     finally:
         con.close()
@@ -165,7 +186,9 @@ def test_shipped_study_smoke(study, shipped_smoke):
     expected = {(a.name, s, "trained") for a in spec.arms for s in spec.seeds[:2]}
     expected |= {(a.name, -1, b) for a in spec.arms for b in spec.eval.baselines}
     assert {(a, s, k) for a, s, k, _ in runs} == expected and len(runs) == len(expected)
-    per_run = SMOKE_EVAL["episodes"] * (len(spec.eval.relatedness) or 1)  # the smoke episodes, at every grid value
+    per_run = SMOKE_EVAL["episodes"] * (
+        len(spec.eval.relatedness) or 1
+    )  # the smoke episodes, at every grid value
     assert all(eps.get(run_id) == per_run for *_, run_id in runs)
     report = (out / "report.md").read_text()
     summary = json.loads((out / "summary.json").read_text())
@@ -194,8 +217,9 @@ def test_study_kill_and_resume(tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "learn", "study", str(spec), "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
     second = out / "runs" / "plain" / "seed-1" / "checkpoints"
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
@@ -215,7 +239,9 @@ def test_study_kill_and_resume(tmp_path):
     assert "training plain/seed-1" in done.stdout
     assert {p.name: p.stat().st_mtime_ns for p in (first / "checkpoints").glob("*.pt")} == first_ckpts
     runs, eps = _study_rows(out)
-    assert len(runs) == len({(a, s, k) for a, s, k, _ in runs}) == 2 * 2 + 2  # 2 arms x 2 seeds + random per arm
+    assert (
+        len(runs) == len({(a, s, k) for a, s, k, _ in runs}) == 2 * 2 + 2
+    )  # 2 arms x 2 seeds + random per arm
     assert all(eps[run_id] == 2 for *_, run_id in runs)
     status = json.loads((out / "runs" / "plain" / "seed-1" / "status.json").read_text())
     assert status["state"] == "finished" and status["global_step"] >= 4096
@@ -250,8 +276,10 @@ def test_study_report_numbers(tmp_path):
     runner = StudyRunner(spec, tmp_path / "out", progress=None)
     sm = summarize(runner, load(runner))
     con = duckdb.connect(str(tmp_path / "out" / "study.duckdb"), read_only=True)
-    per_seed = con.execute("""SELECT r.seed, avg(e.mean_return) FROM study_runs r JOIN suite_episodes e USING (run_id)
-                              WHERE r.arm = 'rich' AND r.kind = 'trained' GROUP BY r.seed ORDER BY r.seed""").fetchall()
+    per_seed = con.execute("""SELECT r.seed, avg(e.mean_return)
+                              FROM study_runs r JOIN suite_episodes e USING (run_id)
+                              WHERE r.arm = 'rich' AND r.kind = 'trained'
+                              GROUP BY r.seed ORDER BY r.seed""").fetchall()
     con.close()
     iv = sm["metrics"]["rich"]["mean_return"]
     values = [v for _, v in per_seed]
@@ -285,31 +313,66 @@ def test_changed_study_is_refused(tmp_path, capsys):
     assert "another version of tiny.toml" in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("body, expected", [
-    ('name = "x"\nseeds = [0]\n[[arms]]\nname = "a"\n', "$.arms[0].level"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\nbogus = 1\n[[arms]]\nname = "a"\n', "bogus"),
-    ('name = "x"\nseeds = []\nlevel = "harvest"\n[[arms]]\nname = "a"\n', "$.seeds"),
-    ('name = "x"\nseeds = [0, 0]\nlevel = "harvest"\n[[arms]]\nname = "a"\n', "$.seeds"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[[arms]]\nname = "a"\n[[arms]]\nname = "a"\n', "repeated: a"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[train]\nseed = 3\n[[arms]]\nname = "a"\n', "$.train: seed"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\nmetrics = ["hapiness"]\n[[arms]]\nname = "a"\n', "hapiness"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[train]\nlearning_rate = -1\n[[arms]]\nname = "a"\n',
-     "learning_rate"),
-    ('name = "x"\nseeds = [0]\nlevel = "no_such_level"\n[[arms]]\nname = "a"\n', "no_such_level"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\nx_label = "r"\n[[arms]]\nname = "a"\n', "needs `x`"),
-    ('name = "x"\nseeds = [0\n', "not valid TOML"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[[arms]]\nname = "a"\noverrides = { max_steps = 0 }\n',
-     "$.max_steps"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[[arms]]\nname = "a"\nx = nan\n', "$.arms[0].x: expected a finite"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\nthreshold = inf\n[[arms]]\nname = "a"\n', "$.threshold: expected a"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\nmetrics = []\n[[arms]]\nname = "a"\n', "$.metrics: give at least"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[eval]\nbaselines = ["random", "random"]\n[[arms]]\nname = "a"\n',
-     "repeated: random"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[train_level]\nobs = { window = 7 }\n[[arms]]\nname = "a"\n',
-     "$.train_level"),
-    ('name = "x"\nseeds = [0]\nlevel = "harvest"\n[eval]\nmax_steps = 99999999999\n[[arms]]\nname = "a"\n',
-     "max_steps"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ('name = "x"\nseeds = [0]\n[[arms]]\nname = "a"\n', "$.arms[0].level"),
+        ('name = "x"\nseeds = [0]\nlevel = "harvest"\nbogus = 1\n[[arms]]\nname = "a"\n', "bogus"),
+        ('name = "x"\nseeds = []\nlevel = "harvest"\n[[arms]]\nname = "a"\n', "$.seeds"),
+        ('name = "x"\nseeds = [0, 0]\nlevel = "harvest"\n[[arms]]\nname = "a"\n', "$.seeds"),
+        (
+            'name = "x"\nseeds = [0]\nlevel = "harvest"\n[[arms]]\nname = "a"\n[[arms]]\nname = "a"\n',
+            "repeated: a",
+        ),
+        (
+            'name = "x"\nseeds = [0]\nlevel = "harvest"\n[train]\nseed = 3\n[[arms]]\nname = "a"\n',
+            "$.train: seed",
+        ),
+        (
+            'name = "x"\nseeds = [0]\nlevel = "harvest"\nmetrics = ["hapiness"]\n[[arms]]\nname = "a"\n',
+            "hapiness",
+        ),
+        (
+            'name = "x"\nseeds = [0]\nlevel = "harvest"\n[train]\nlearning_rate = -1\n[[arms]]\nname = "a"\n',
+            "learning_rate",
+        ),
+        ('name = "x"\nseeds = [0]\nlevel = "no_such_level"\n[[arms]]\nname = "a"\n', "no_such_level"),
+        ('name = "x"\nseeds = [0]\nlevel = "harvest"\nx_label = "r"\n[[arms]]\nname = "a"\n', "needs `x`"),
+        ('name = "x"\nseeds = [0\n', "not valid TOML"),
+        (
+            'name = "x"\nseeds = [0]\nlevel = "harvest"\n[[arms]]\nname = "a"\n'
+            "overrides = { max_steps = 0 }\n",
+            "$.max_steps",
+        ),
+        (
+            'name = "x"\nseeds = [0]\nlevel = "harvest"\n[[arms]]\nname = "a"\nx = nan\n',
+            "$.arms[0].x: expected a finite",
+        ),
+        (
+            'name = "x"\nseeds = [0]\nlevel = "harvest"\nthreshold = inf\n[[arms]]\nname = "a"\n',
+            "$.threshold: expected a",
+        ),
+        (
+            'name = "x"\nseeds = [0]\nlevel = "harvest"\nmetrics = []\n[[arms]]\nname = "a"\n',
+            "$.metrics: give at least",
+        ),
+        (
+            'name = "x"\nseeds = [0]\nlevel = "harvest"\n[eval]\nbaselines = ["random", "random"]\n'
+            '[[arms]]\nname = "a"\n',
+            "repeated: random",
+        ),
+        (
+            'name = "x"\nseeds = [0]\nlevel = "harvest"\n[train_level]\nobs = { window = 7 }\n'
+            '[[arms]]\nname = "a"\n',
+            "$.train_level",
+        ),
+        (
+            'name = "x"\nseeds = [0]\nlevel = "harvest"\n[eval]\nmax_steps = 99999999999\n'
+            '[[arms]]\nname = "a"\n',
+            "max_steps",
+        ),
+    ],
+)
 def test_bad_study_files(tmp_path, capsys, body, expected):
     f = tmp_path / "bad.toml"
     f.write_text(body)
@@ -321,7 +384,9 @@ def test_bad_study_files(tmp_path, capsys, body, expected):
 
 def test_smoke_hides_no_bad_field(tmp_path, capsys):
     f = tmp_path / "bad.toml"
-    f.write_text('name = "x"\nseeds = [0]\nlevel = "harvest"\n[train]\ntotal_steps = -5\n[[arms]]\nname = "a"\n')
+    f.write_text(
+        'name = "x"\nseeds = [0]\nlevel = "harvest"\n[train]\ntotal_steps = -5\n[[arms]]\nname = "a"\n'
+    )
     assert main(["study", str(f), "--smoke", "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "total_steps" in err and err.count("\n") == 1
@@ -392,11 +457,18 @@ def test_study_jobs_2_equals_jobs_1(tmp_path, capsys):
     one, two = _metric_rows(tmp_path / "one"), _metric_rows(tmp_path / "two")
     assert len(one) == (2 * 2 + 2) * 2  # 2 arms x (2 seeds + random) x 2 episodes
     assert one == two
-    assert any(row["mean_return"] for row in one if row["kind"] == "trained")  # so the equality says something
+    assert any(
+        row["mean_return"] for row in one if row["kind"] == "trained"
+    )  # so the equality says something
     for arm in ("plain", "rich"):
         for seed in (0, 1):
-            a, b = (torch.load(sorted((tmp_path / d / "runs" / arm / f"seed-{seed}" / "checkpoints").glob("*.pt"))[-1],
-                               weights_only=False)["model"] for d in ("one", "two"))
+            a, b = (
+                torch.load(
+                    sorted((tmp_path / d / "runs" / arm / f"seed-{seed}" / "checkpoints").glob("*.pt"))[-1],
+                    weights_only=False,
+                )["model"]
+                for d in ("one", "two")
+            )
             assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), (arm, seed)
     config = (tmp_path / "two" / "runs" / "rich" / "seed-0" / "config.toml").read_text()
     assert "torch_threads = 1" in config  # pinned, whatever --jobs is
@@ -415,15 +487,26 @@ def test_study_failed_job_is_named_after_the_others(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "1 of 6 jobs failed" in err and "plain/seed-1: " in err and err.count("\n") == 1, err
     runs, _ = _study_rows(out)
-    assert {(a, s, k) for a, s, k, _ in runs} == {("plain", 0, "trained"), ("rich", 0, "trained"),
-                                                  ("rich", 1, "trained"), ("plain", -1, "random"),
-                                                  ("rich", -1, "random")}
+    assert {(a, s, k) for a, s, k, _ in runs} == {
+        ("plain", 0, "trained"),
+        ("rich", 0, "trained"),
+        ("rich", 1, "trained"),
+        ("plain", -1, "random"),
+        ("rich", -1, "random"),
+    }
     assert not (out / "report.md").exists()
 
 
 # a calibration as `StudyRunner.calibrate` returns it, made up so that the sums come out round
-_CALIBRATION = {"threads": 1, "train_sps": 1024.0, "eval_sps": 128.0, "run_fixed_s": 3.0, "save_s": 0.5,
-                "spawn_s": 2.0, "eval_fixed_s": 0.25}
+_CALIBRATION = {
+    "threads": 1,
+    "train_sps": 1024.0,
+    "eval_sps": 128.0,
+    "run_fixed_s": 3.0,
+    "save_s": 0.5,
+    "spawn_s": 2.0,
+    "eval_fixed_s": 0.25,
+}
 
 
 def test_study_estimate_counts_fixed_costs_and_jobs(tmp_path, monkeypatch):
@@ -459,7 +542,9 @@ def test_study_dry_run_names_the_real_policy(tmp_path, monkeypatch, capsys):
     assert main(["study", str(spec), "--out", str(tmp_path / "out"), "--dry-run", "--jobs", "2"]) == 0
     text = capsys.readouterr().out
     assert f"policy {TrainConfig().policy}" in text and "policy cnn" not in text
-    assert "4 runs at 1,024 agent-steps/s" in text and "3.0 s a run" in text and "to start its process" in text
+    assert (
+        "4 runs at 1,024 agent-steps/s" in text and "3.0 s a run" in text and "to start its process" in text
+    )
     spec.write_text(spec.read_text().replace("[train]\n", '[train]\npolicy = "cnn"\n'))
     assert main(["study", str(spec), "--out", str(tmp_path / "out"), "--dry-run"]) == 0
     text = capsys.readouterr().out
@@ -517,37 +602,63 @@ def test_study_trains_on_the_recipes_curriculum(tmp_path):
     assert main(["study", str(spec), "--out", str(out)]) == 0
     levels = out / "levels"
     config = read_toml(out / "runs" / "rich" / "seed-0" / "config.toml")
-    assert config["curriculum"] == [{"level": str(levels / "rich" / "tiny_short.toml"), "weight": 3.0},
-                                    {"level": str(levels / "rich" / "tiny_harvest.toml"), "weight": 1.0}]
+    assert config["curriculum"] == [
+        {"level": str(levels / "rich" / "tiny_short.toml"), "weight": 3.0},
+        {"level": str(levels / "rich" / "tiny_harvest.toml"), "weight": 1.0},
+    ]
     assert config["level"] == str(levels / "rich.toml")
     short = tomllib.loads((levels / "rich" / "tiny_short.toml").read_text())
-    assert short == {"base": str(tmp_path / "recipes" / "tiny_short.toml"),
-                     "resources": {"ore": {"reward": 0.2}}}
-    env = game.make_env(str(levels / "rich" / "tiny_short.toml"))  # the merged level builds: 16 ticks, rich ore
+    assert short == {
+        "base": str(tmp_path / "recipes" / "tiny_short.toml"),
+        "resources": {"ore": {"reward": 0.2}},
+    }
+    env = game.make_env(
+        str(levels / "rich" / "tiny_short.toml")
+    )  # the merged level builds: 16 ticks, rich ore
     assert env.level.max_steps == 16
     env.close()
-    lines = [json.loads(x) for x in (out / "runs" / "rich" / "seed-0" / "metrics.jsonl").read_text().splitlines()]
-    played = {k.split("/")[1] for m in lines for k in m if k.startswith("level/")}  # the levels whose episodes ended
+    lines = [
+        json.loads(x) for x in (out / "runs" / "rich" / "seed-0" / "metrics.jsonl").read_text().splitlines()
+    ]
+    played = {
+        k.split("/")[1] for m in lines for k in m if k.startswith("level/")
+    }  # the levels whose episodes ended
     assert played == {"tiny_short", "tiny_harvest"}, played
     con = duckdb.connect(str(out / "study.duckdb"), read_only=True)
     files = {r[0] for r in con.execute("SELECT DISTINCT level_file FROM suite_episodes").fetchall()}
     con.close()
-    assert {Path(f).name for f in files} == {"rich.toml"}  # evaluated on the arm's level, not the curriculum's
+    assert {Path(f).name for f in files} == {
+        "rich.toml"
+    }  # evaluated on the arm's level, not the curriculum's
     plan = json.loads((out / "plan.json").read_text())
-    assert [Path(e["level"]).name for e in plan["arms"]["rich"]["train"]["curriculum"]] == ["tiny_short.toml",
-                                                                                            "tiny_harvest.toml"]
+    assert [Path(e["level"]).name for e in plan["arms"]["rich"]["train"]["curriculum"]] == [
+        "tiny_short.toml",
+        "tiny_harvest.toml",
+    ]
 
 
-@pytest.mark.parametrize("train, recipe, expected", [
-    ("", '[[curriculum]]\nlevel = "tiny_short.toml"\n[[curriculum]]\nlevel = "nope.toml"\n',
-     "$.config (recipe.toml): $.curriculum[1].level: level file nope.toml not found"),
-    ('curriculum = [{ level = "recipes/tiny_short.toml", wieght = 2 }]', "", "$.train.curriculum[0]: "),
-    ('curriculum = "recipes/tiny_short.toml"', "", "$.train.curriculum: expected a list"),
-    ('curriculum = [{ level = "hamilton" }]', "", "$.train.curriculum[0].level: hamilton.toml does not share the "
-                                                 "spaces of the arm's level"),
-    ('curriculum = [{ level = "recipes/tiny_short.toml" }, { level = "tiny_short.toml" }]', "",
-     "$.train.curriculum[1].level: level file tiny_short.toml not found"),
-])
+@pytest.mark.parametrize(
+    "train, recipe, expected",
+    [
+        (
+            "",
+            '[[curriculum]]\nlevel = "tiny_short.toml"\n[[curriculum]]\nlevel = "nope.toml"\n',
+            "$.config (recipe.toml): $.curriculum[1].level: level file nope.toml not found",
+        ),
+        ('curriculum = [{ level = "recipes/tiny_short.toml", wieght = 2 }]', "", "$.train.curriculum[0]: "),
+        ('curriculum = "recipes/tiny_short.toml"', "", "$.train.curriculum: expected a list"),
+        (
+            'curriculum = [{ level = "hamilton" }]',
+            "",
+            "$.train.curriculum[0].level: hamilton.toml does not share the spaces of the arm's level",
+        ),
+        (
+            'curriculum = [{ level = "recipes/tiny_short.toml" }, { level = "tiny_short.toml" }]',
+            "",
+            "$.train.curriculum[1].level: level file tiny_short.toml not found",
+        ),
+    ],
+)
 def test_bad_curriculum_is_refused(tmp_path, capsys, train, recipe, expected):
     spec = _curriculum_study(tmp_path, train=train, recipe_curriculum=recipe)
     assert main(["study", str(spec), "--out", str(tmp_path / "out")]) == 2
@@ -560,10 +671,13 @@ def test_curriculum_level_the_overrides_do_not_fit_is_refused(tmp_path, capsys):
     """An arm's overrides that cannot be merged onto a curriculum level (a 1x1 kinship matrix on
     a level of two agents) are refused naming the curriculum entry and the level's field."""
     spec = _curriculum_study(tmp_path)
-    spec.write_text(spec.read_text().replace(
-        "overrides = { resources = { ore = { reward = 0.2 } } }",
-        'overrides = { kinship = { mode = "matrix", matrix = [[1.0]] } }\n'
-        'train = { curriculum = [{ level = "recipes/tiny_short.toml" }, { level = "hamilton" }] }'))
+    spec.write_text(
+        spec.read_text().replace(
+            "overrides = { resources = { ore = { reward = 0.2 } } }",
+            'overrides = { kinship = { mode = "matrix", matrix = [[1.0]] } }\n'
+            'train = { curriculum = [{ level = "recipes/tiny_short.toml" }, { level = "hamilton" }] }',
+        )
+    )
     assert main(["study", str(spec), "--out", str(tmp_path / "out"), "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert "$.arms[0].train.curriculum[1].level: hamilton.toml" in err and "$.kinship.matrix" in err, err
@@ -604,7 +718,9 @@ def test_a_grid_study_with_one_seed_checks_its_control_and_compares_nothing(tmp_
     sm = json.loads((out / "summary.json").read_text())
     arm = sm["arms"]["drawn"]
     ctl = arm["baselines"]["control"]
-    assert ctl["fit"]["kind"] == "step" and ctl["fit"]["threshold"] == pytest.approx(0.5) and arm["control_ok"]
+    assert (
+        ctl["fit"]["kind"] == "step" and ctl["fit"]["threshold"] == pytest.approx(0.5) and arm["control_ok"]
+    )
     assert all(ctl["rate"][k] == 0 for k in ("0.05", "0.15", "0.25", "0.35", "0.45"))
     assert all(ctl["rate"][k] > 0 for k in ("0.55", "0.65", "0.75", "0.85", "0.95"))
     assert arm["contrast"]["p"] is None and arm["contrast"]["low"] is None and arm["follows"] is None
@@ -616,37 +732,49 @@ def test_a_grid_study_with_one_seed_checks_its_control_and_compares_nothing(tmp_
     assert "intervals apart" not in report and "follow the rule**" not in report
     con = duckdb.connect(str(out / "study.duckdb"), read_only=True)
     try:  # every episode's pairs were played at the grid value its entry names
-        rows = con.execute("SELECT level, min(relatedness), max(relatedness), count(*) FROM suite_pairs "
-                           "GROUP BY level").fetchall()
+        rows = con.execute(
+            "SELECT level, min(relatedness), max(relatedness), count(*) FROM suite_pairs GROUP BY level"
+        ).fetchall()
     finally:
         con.close()
     assert len(rows) == 10
     for level, lo, hi, n in rows:
         r = float(level.removeprefix("r="))
-        assert lo == pytest.approx(r, abs=1e-6) and hi == pytest.approx(r, abs=1e-6) and n == 2 * 2  # 2 runs x 2 pairs
+        assert (
+            lo == pytest.approx(r, abs=1e-6) and hi == pytest.approx(r, abs=1e-6) and n == 2 * 2
+        )  # 2 runs x 2 pairs
     assert (out / "dose_response.png").stat().st_size > 1000 and (out / "dose_response.svg").is_file()
 
 
-@pytest.mark.parametrize("body, expected", [
-    ('act = "give"\nthreshold = 0.5\n[eval]\nrelatedness = [0.1, 0.2]', "at least 3 distinct values"),
-    ('threshold = 0.5\n[eval]\nrelatedness = [0.1, 0.2, 0.6]', "$.act"),
-    ('act = "give"\nthreshold = 0.9\n[eval]\nrelatedness = [0.1, 0.2, 0.6]', "outside the relatedness grid"),
-    ('act = "give"\n[eval]\nbaselines = ["control"]', "needs a threshold"),
-    ('[eval]\nbaselines = ["control"]', "$.act"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ('act = "give"\nthreshold = 0.5\n[eval]\nrelatedness = [0.1, 0.2]', "at least 3 distinct values"),
+        ("threshold = 0.5\n[eval]\nrelatedness = [0.1, 0.2, 0.6]", "$.act"),
+        (
+            'act = "give"\nthreshold = 0.9\n[eval]\nrelatedness = [0.1, 0.2, 0.6]',
+            "outside the relatedness grid",
+        ),
+        ('act = "give"\n[eval]\nbaselines = ["control"]', "needs a threshold"),
+        ('[eval]\nbaselines = ["control"]', "$.act"),
+    ],
+)
 def test_bad_grid_and_control_fields_are_refused(tmp_path, capsys, body, expected):
     spec = tmp_path / "s.toml"
     head, _, tail = body.partition("[eval]")
-    spec.write_text(f'name = "s"\nseeds = [0]\nlevel = "hamilton"\n{head}\n[[arms]]\nname = "a"\n'
-                    + (f"[eval]{tail}\n" if tail else ""))
+    spec.write_text(
+        f'name = "s"\nseeds = [0]\nlevel = "hamilton"\n{head}\n[[arms]]\nname = "a"\n'
+        + (f"[eval]{tail}\n" if tail else "")
+    )
     assert main(["study", str(spec), "--dry-run"]) == 2
     assert expected in capsys.readouterr().err
 
 
 def test_an_unknown_actor_group_is_refused_before_training(tmp_path, capsys):
     spec = tmp_path / "s.toml"
-    spec.write_text('name = "s"\nseeds = [0]\nlevel = "hamilton"\nact = "give"\nactors = ["givr"]\n'
-                    '[[arms]]\nname = "a"\n')
+    spec.write_text(
+        'name = "s"\nseeds = [0]\nlevel = "hamilton"\nact = "give"\nactors = ["givr"]\n[[arms]]\nname = "a"\n'
+    )
     assert main(["study", str(spec), "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert "$.actors" in err and "'givr'" in err and "giver, receiver" in err
@@ -659,8 +787,14 @@ def test_a_study_started_twice_on_one_out_trains_each_run_once(tmp_path, capsys)
     spec = _tiny_study(tmp_path / "tiny.toml", total_steps=2048)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "learn", "study", str(spec), "--out", str(out)]
-    first = subprocess.Popen(cmd, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = subprocess.Popen(
+        cmd,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.time() + 120
         while time.time() < deadline and first.poll() is None and not (out / "runs").is_dir():

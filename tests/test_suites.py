@@ -28,7 +28,10 @@ def test_suites_defined():
         game.make_env(e.path(), num_worlds=1, seed=e.seed, **e.overrides)  # every entry loads
     with pytest.raises(SuiteError, match="unknown suite 'nope'"):
         get_suite("nope")
-    assert game.make_env(get_suite("kinship")[1].path(), **get_suite("kinship")[1].overrides).level.kinship.mode == "none"
+    assert (
+        game.make_env(get_suite("kinship")[1].path(), **get_suite("kinship")[1].overrides).level.kinship.mode
+        == "none"
+    )
 
 
 def test_batched_episodes_and_seeds():
@@ -60,14 +63,17 @@ def test_run_suite_writes_rows(tmp_path):
     rows = con.execute("SELECT DISTINCT suite, level FROM suite_episodes ORDER BY ALL").fetchall()
     # a run of `all` scores each level under its own suite
     assert ("kinship", "kinship_none") in rows and ("harvest", "harvest") in rows
-    run = con.execute("SELECT suite, policy, policy_kind, version, episodes, max_steps FROM suite_runs").fetchall()
+    run = con.execute(
+        "SELECT suite, policy, policy_kind, version, episodes, max_steps FROM suite_runs"
+    ).fetchall()
     assert run == [("all", "scripted", "baseline", "2", n, 16)]
     cols = [d[0] for d in con.execute("SELECT * FROM suite_episodes LIMIT 0").description]
-    assert cols[-len(COOP_COLUMNS):] == list(COOP_COLUMNS)
+    assert cols[-len(COOP_COLUMNS) :] == list(COOP_COLUMNS)
     # group rows: one per group and episode; their hearts add up to the episode's
     bad = con.execute("""SELECT e.level, e.episode FROM suite_episodes e JOIN
         (SELECT run_id, level, episode, sum(hearts) h, sum(agents) a FROM suite_groups GROUP BY ALL) g
-        USING (run_id, level, episode) WHERE abs(g.h - e.hearts * e.agents) > 1e-6 OR g.a != e.agents""").fetchall()
+        USING (run_id, level, episode)
+        WHERE abs(g.h - e.hearts * e.agents) > 1e-6 OR g.a != e.agents""").fetchall()
     assert bad == []
     assert con.execute("SELECT count(DISTINCT name) FROM suite_stats").fetchone()[0] > 5
     con.close()
@@ -121,26 +127,72 @@ B = "agent.blue"
 @pytest.fixture(scope="module")
 def tiny_ckpt(tmp_path_factory):
     run = tmp_path_factory.mktemp("suite") / "run"
-    cfg = load_config(overrides=dict(level=TINY_LEVEL, num_worlds=2, horizon=16, minibatches=1, total_steps=64,
-                                     quiet=True, torch_threads=1, device="cpu", run_dir=str(run)))
+    cfg = load_config(
+        overrides=dict(
+            level=TINY_LEVEL,
+            num_worlds=2,
+            horizon=16,
+            minibatches=1,
+            total_steps=64,
+            quiet=True,
+            torch_threads=1,
+            device="cpu",
+            run_dir=str(run),
+        )
+    )
     return Path(train(cfg)["checkpoint"])
 
 
 def test_cli_suite_eval(tmp_path, tiny_ckpt, capsys):
     out = tmp_path / "base.duckdb"
-    assert main(["eval", "--policy", "scripted", "--suite", "harvest", "--episodes", "2", "--max-steps", "32",
-                 "--out", str(out)]) == 0
-    assert main(["eval", "random", "--suite", "harvest", "--episodes", "2", "--max-steps", "32",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "--policy",
+                "scripted",
+                "--suite",
+                "harvest",
+                "--episodes",
+                "2",
+                "--max-steps",
+                "32",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "eval",
+                "random",
+                "--suite",
+                "harvest",
+                "--episodes",
+                "2",
+                "--max-steps",
+                "32",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert main(["eval", "--policy", "scripted", TINY_LEVEL, "--episodes", "3", "--out", str(out)]) == 0
     # a checkpoint: results go to its run directory by default
     assert main(["eval", str(tiny_ckpt), "--suite", "harvest", "--episodes", "2", "--max-steps", "32"]) == 0
     con = duckdb.connect(str(out), read_only=True)
-    got = con.execute("SELECT policy, level, count(*) FROM suite_episodes GROUP BY ALL ORDER BY ALL").fetchall()
+    got = con.execute(
+        "SELECT policy, level, count(*) FROM suite_episodes GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
     con.close()
     assert got == [("random", "harvest", 2), ("scripted", "harvest", 2), ("scripted", "tiny_harvest", 3)]
     con = duckdb.connect(str(tiny_ckpt.parent.parent / "stats.duckdb"), read_only=True)
-    pol, kind, ck, step = con.execute("SELECT policy, policy_kind, checkpoint, step FROM suite_runs").fetchone()
+    pol, kind, ck, step = con.execute(
+        "SELECT policy, policy_kind, checkpoint, step FROM suite_runs"
+    ).fetchone()
     con.close()
     assert kind == "checkpoint" and ck == str(tiny_ckpt) and step == 64 and pol == f"run@{step}"
 
@@ -166,10 +218,23 @@ def test_cli_errors(tmp_path, tiny_ckpt, capsys):
     # a checkpoint whose spaces do not fit the level: trained with a 7x7 window
     lv = tmp_path / "small_window.toml"
     lv.write_text('base = "harvest.toml"\n[obs]\nwindow = 7\n')
-    cfg = load_config(overrides=dict(level=str(lv), num_worlds=1, horizon=8, minibatches=1, total_steps=32,
-                                     quiet=True, torch_threads=1, device="cpu", run_dir=str(tmp_path / "w7")))
+    cfg = load_config(
+        overrides=dict(
+            level=str(lv),
+            num_worlds=1,
+            horizon=8,
+            minibatches=1,
+            total_steps=32,
+            quiet=True,
+            torch_threads=1,
+            device="cpu",
+            run_dir=str(tmp_path / "w7"),
+        )
+    )
     ck = train(cfg)["checkpoint"]
-    code, msg = err(["eval", ck, "--suite", "harvest", "--episodes", "1", "--out", str(tmp_path / "x.duckdb")])
+    code, msg = err(
+        ["eval", ck, "--suite", "harvest", "--episodes", "1", "--out", str(tmp_path / "x.duckdb")]
+    )
     assert code == 2 and "does not match checkpoint" in msg and "observation shape" in msg
     assert not (tmp_path / "x.duckdb").exists()  # checked before any episode ran
 
@@ -180,8 +245,26 @@ def test_suite_replays_replay_each_scored_episode(tmp_path, capsys):
     from game.tools.replay import load_replay, make_replay_env, verify_replay
 
     out = tmp_path / "res"
-    assert main(["eval", "--policy", "scripted", "game/levels/arena.toml", "--episodes", "3", "--max-worlds", "2",
-                 "--max-steps", "30", "--out", str(out), "--replays"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "--policy",
+                "scripted",
+                "game/levels/arena.toml",
+                "--episodes",
+                "3",
+                "--max-worlds",
+                "2",
+                "--max-steps",
+                "30",
+                "--out",
+                str(out),
+                "--replays",
+            ]
+        )
+        == 0
+    )
     said = capsys.readouterr().out
     con = duckdb.connect(str(out / "stats.duckdb"), read_only=True)
     (run_id,) = con.execute("SELECT run_id FROM suite_runs").fetchone()

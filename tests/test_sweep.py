@@ -21,15 +21,28 @@ from learn.studies.sweep_spec import SweepError
 ROOT = Path(__file__).resolve().parent.parent
 TINY = str(ROOT / "tests" / "levels" / "tiny_harvest.toml")
 # 8 epochs of 64 agent-steps; the level's 64-tick episodes end every 4 epochs
-TRAIN = {"total_steps": 512, "num_worlds": 4, "horizon": 16, "minibatch_size": 64, "checkpoint_interval": 1,
-         "torch_threads": 1, "hidden": 16}
+TRAIN = {
+    "total_steps": 512,
+    "num_worlds": 4,
+    "horizon": 16,
+    "minibatch_size": 64,
+    "checkpoint_interval": 1,
+    "torch_threads": 1,
+    "hidden": 16,
+}
 
 
 def sweep_file(tmp_path: Path, name: str = "s", **over) -> Path:
-    data = {"name": name, "level": TINY, "budget": 2, "train": dict(TRAIN),
-            "space": {"learning_rate": {"low": 1e-4, "high": 1e-2, "log": True}},
-            "objective": {"metric": "mean_return", "episodes": 1, "max_steps": 16},
-            "sampler": {"kind": "tpe", "seed": 3, "startup_trials": 2}, "pruner": {"kind": "none"}}
+    data = {
+        "name": name,
+        "level": TINY,
+        "budget": 2,
+        "train": dict(TRAIN),
+        "space": {"learning_rate": {"low": 1e-4, "high": 1e-2, "log": True}},
+        "objective": {"metric": "mean_return", "episodes": 1, "max_steps": 16},
+        "sampler": {"kind": "tpe", "seed": 3, "startup_trials": 2},
+        "pruner": {"kind": "none"},
+    }
     for k, v in over.items():
         if v is None:
             data.pop(k)
@@ -50,22 +63,39 @@ def fake_trial(task):
 
 def cli(*args, cwd, timeout=600):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "learn", *map(str, args)], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "learn", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def trials(out: Path):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return optuna.load_study(study_name=json.loads((out / "plan.json").read_text())["sweep"]["name"],
-                             storage=f"sqlite:///{out / 'optuna.db'}").get_trials()
+    return optuna.load_study(
+        study_name=json.loads((out / "plan.json").read_text())["sweep"]["name"],
+        storage=f"sqlite:///{out / 'optuna.db'}",
+    ).get_trials()
 
 
 BAD = [
-    ({"space": {"lerning_rate": {"low": 1e-4, "high": 1e-2}}}, "$.space.lerning_rate: unknown TrainConfig field"),
-    ({"space": {"learning_rate": {"low": 1e-2, "high": 1e-4}}}, "$.space.learning_rate: low (0.01) must be below"),
-    ({"space": {"ent_coef": {"low": 0.0, "high": 0.1, "log": True}}}, "$.space.ent_coef.low: a log scale needs"),
+    (
+        {"space": {"lerning_rate": {"low": 1e-4, "high": 1e-2}}},
+        "$.space.lerning_rate: unknown TrainConfig field",
+    ),
+    (
+        {"space": {"learning_rate": {"low": 1e-2, "high": 1e-4}}},
+        "$.space.learning_rate: low (0.01) must be below",
+    ),
+    (
+        {"space": {"ent_coef": {"low": 0.0, "high": 0.1, "log": True}}},
+        "$.space.ent_coef.low: a log scale needs",
+    ),
     ({"space": {"hidden": {"low": 16, "high": 64.5}}}, "$.space.hidden.high: hidden is a whole number"),
     ({"space": {"anneal_lr": {"low": 0, "high": 1}}}, "$.space.anneal_lr: anneal_lr is not a number"),
     ({"space": {"seed": {"low": 0, "high": 5}}}, "$.space.seed: seed cannot be searched"),
@@ -75,8 +105,10 @@ BAD = [
     ({"budget": None}, "missing required field `budget`"),
     ({"train": {**TRAIN, "seed": 4}}, "$.train: seed are set by the sweep"),
     ({"sampler": {"kind": "grid"}}, '$.space."learning_rate": the grid sampler needs discrete values'),
-    ({"sampler": {"kind": "grid"}, "budget": 3, "space": {"hidden": {"choices": [16, 32]}}},
-     "$.budget: 3 trials, but the grid has only 2 points"),
+    (
+        {"sampler": {"kind": "grid"}, "budget": 3, "space": {"hidden": {"choices": [16, 32]}}},
+        "$.budget: 3 trials, but the grid has only 2 points",
+    ),
     ({"pruner": {"kind": "threshold"}}, "$.pruner: a threshold pruner needs `lower` or `upper`"),
     ({"objective": {"metric": "mean_return", "seeds": [1, 1]}}, "$.objective.seeds: give distinct seeds"),
 ]
@@ -90,15 +122,23 @@ def test_bad_sweep_files_are_refused_naming_the_field(tmp_path, over, message):
     assert str(tmp_path / "s.toml") in str(e.value) and "\n" not in str(e.value)
 
 
-@pytest.mark.parametrize("over,message", [
-    # TrainConfig's own limits, and the levels, are checked before any trial trains
-    ({"space": {"learning_rate": {"low": 0.0, "high": 1e-2}}}, "learning_rate"),
-    ({"space": {"policy": {"choices": ["cnn", "nope"]}}}, "unknown policy 'nope'"),
-    ({"space": {"level.buildings.mine.cooldown": {"low": -3, "high": 4}}},
-     '$.space."level.buildings.mine.cooldown" = -3: the training level does not build'),
-    ({"space": {"level.agent.vision": {"low": 1, "high": 9}}}, "$.space.\"level.agent.vision\""),
-    ({"objective": {"levels": ["no_such_level.toml"]}}, "$.objective.levels[0]: level file no_such_level.toml"),
-])
+@pytest.mark.parametrize(
+    "over,message",
+    [
+        # TrainConfig's own limits, and the levels, are checked before any trial trains
+        ({"space": {"learning_rate": {"low": 0.0, "high": 1e-2}}}, "learning_rate"),
+        ({"space": {"policy": {"choices": ["cnn", "nope"]}}}, "unknown policy 'nope'"),
+        (
+            {"space": {"level.buildings.mine.cooldown": {"low": -3, "high": 4}}},
+            '$.space."level.buildings.mine.cooldown" = -3: the training level does not build',
+        ),
+        ({"space": {"level.agent.vision": {"low": 1, "high": 9}}}, '$.space."level.agent.vision"'),
+        (
+            {"objective": {"levels": ["no_such_level.toml"]}},
+            "$.objective.levels[0]: level file no_such_level.toml",
+        ),
+    ],
+)
 def test_values_are_checked_before_any_training(tmp_path, over, message):
     out = tmp_path / "out"
     with pytest.raises(SweepError) as e:
@@ -109,7 +149,9 @@ def test_values_are_checked_before_any_training(tmp_path, over, message):
 
 
 def test_cli_refuses_a_bad_sweep_in_one_line(tmp_path):
-    r = cli("sweep", sweep_file(tmp_path, objective={"metric": "nope"}), "--out", tmp_path / "out", cwd=tmp_path)
+    r = cli(
+        "sweep", sweep_file(tmp_path, objective={"metric": "nope"}), "--out", tmp_path / "out", cwd=tmp_path
+    )
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "$.objective.metric: unknown metric 'nope'" in r.stderr
     assert not (tmp_path / "out").exists()
@@ -117,18 +159,31 @@ def test_cli_refuses_a_bad_sweep_in_one_line(tmp_path):
 
 @pytest.mark.parametrize("sampler", ["tpe", "random"])
 def test_a_seeded_sampler_proposes_the_same_trials(tmp_path, sampler):
-    f = sweep_file(tmp_path, budget=5, sampler={"kind": sampler},
-                   space={"learning_rate": {"low": 1e-4, "high": 1e-2, "log": True},
-                          "hidden": {"choices": [16, 32, 64]}})
+    f = sweep_file(
+        tmp_path,
+        budget=5,
+        sampler={"kind": sampler},
+        space={
+            "learning_rate": {"low": 1e-4, "high": 1e-2, "log": True},
+            "hidden": {"choices": [16, 32, 64]},
+        },
+    )
     got = []
     for out in ("a", "b"):
         SweepRunner(f, tmp_path / out, progress=None, trial_fn=fake_trial).run(report=False)
         got.append([t.params for t in trials(tmp_path / out)])
     assert len(got[0]) == 5 and got[0] == got[1]
     assert len({p["learning_rate"] for p in got[0]}) == 5  # and they are proposals, not one point
-    other = sweep_file(tmp_path, name="t", budget=5, sampler={"kind": sampler, "seed": 4},
-                       space={"learning_rate": {"low": 1e-4, "high": 1e-2, "log": True},
-                              "hidden": {"choices": [16, 32, 64]}})
+    other = sweep_file(
+        tmp_path,
+        name="t",
+        budget=5,
+        sampler={"kind": sampler, "seed": 4},
+        space={
+            "learning_rate": {"low": 1e-4, "high": 1e-2, "log": True},
+            "hidden": {"choices": [16, 32, 64]},
+        },
+    )
     SweepRunner(other, tmp_path / "c", progress=None, trial_fn=fake_trial).run(report=False)
     assert [t.params for t in trials(tmp_path / "c")] != got[0]
 
@@ -159,10 +214,16 @@ def test_the_pruner_stops_a_trial_in_the_trainer(tmp_path):
 
 @pytest.mark.slow
 def test_smoke_sweep_end_to_end_in_parallel(tmp_path):
-    f = sweep_file(tmp_path, budget=2, train_level={"max_steps": 32},
-                   space={"learning_rate": {"low": 1e-4, "high": 1e-2, "log": True},
-                          "level.resources.ore.reward": {"low": 0.05, "high": 0.2}},
-                   pruner={"kind": "median", "report_every": 2})
+    f = sweep_file(
+        tmp_path,
+        budget=2,
+        train_level={"max_steps": 32},
+        space={
+            "learning_rate": {"low": 1e-4, "high": 1e-2, "log": True},
+            "level.resources.ore.reward": {"low": 0.05, "high": 0.2},
+        },
+        pruner={"kind": "median", "report_every": 2},
+    )
     r = cli("sweep", f, "--out", "out", "--jobs", "2", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     out = tmp_path / "out"
@@ -187,11 +248,20 @@ def test_smoke_sweep_end_to_end_in_parallel(tmp_path):
 def test_a_killed_sweep_resumes_to_exactly_its_budget(tmp_path):
     f = sweep_file(tmp_path, budget=3, train={**TRAIN, "total_steps": 4096})
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "learn", "sweep", str(f), "--out", "out"], cwd=tmp_path, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "learn", "sweep", str(f), "--out", "out"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     second = tmp_path / "out" / "trials" / "0001" / "seed-0" / "metrics.jsonl"
     deadline = time.monotonic() + 300
-    while not (second.exists() and second.stat().st_size) and proc.poll() is None and time.monotonic() < deadline:
+    while (
+        not (second.exists() and second.stat().st_size)
+        and proc.poll() is None
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.2)
     assert proc.poll() is None, proc.stderr.read()
     proc.send_signal(signal.SIGKILL)  # mid-way through trial 1: it stays RUNNING in optuna.db

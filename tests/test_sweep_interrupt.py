@@ -32,11 +32,14 @@ def group_sigterm_trial(task):
 
 
 def test_a_trial_killed_by_the_groups_sigterm_before_it_reports_is_queued_again(tmp_path):
-    runner = SweepRunner(sweep_file(tmp_path, budget=2), tmp_path / "out", progress=None,
-                         trial_fn=group_sigterm_trial)
+    runner = SweepRunner(
+        sweep_file(tmp_path, budget=2), tmp_path / "out", progress=None, trial_fn=group_sigterm_trial
+    )
     with pytest.raises(Terminated):
         runner.run(jobs=2)
     ts = trials(tmp_path / "out")
     assert [t.state.name for t in ts] == ["FAIL", "FAIL", "WAITING"]  # nothing left RUNNING
     assert ts[1].user_attrs["error"] == "interrupted"
-    assert ts[2].params == {} and ts[2].system_attrs["fixed_params"] == ts[1].params  # trial 1's, queued again
+    assert (
+        ts[2].params == {} and ts[2].system_attrs["fixed_params"] == ts[1].params
+    )  # trial 1's, queued again

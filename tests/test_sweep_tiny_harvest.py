@@ -30,7 +30,9 @@ def test_the_shipped_sweep_is_the_issues_design():
     assert Path(s.level).stem == "tiny_harvest" and s.budget >= 8
     assert set(s.space) == {"learning_rate", "ent_coef"}
     lr = s.space["learning_rate"]
-    assert lr.log and lr.low < BAD_LR / 10 and lr.high >= 1e-2  # a bad region at the low end, a good one above
+    assert (
+        lr.log and lr.low < BAD_LR / 10 and lr.high >= 1e-2
+    )  # a bad region at the low end, a good one above
     assert s.pruner.kind == "median" and s.pruner.warmup_steps < s.train["total_steps"]
     assert s.sampler.kind == "tpe" and s.objective.seeds == [0]
     assert s.train["total_steps"] <= 50_000 and s.train["torch_threads"] == 1  # seconds a trial, on one core
@@ -68,8 +70,17 @@ def test_the_shipped_sweep_finds_its_bad_region_prunes_and_writes_a_config_that_
     assert config.total_steps == total and Path(config.level).name == "tiny_harvest.toml"
     assert sorted(os.listdir(tmp_path)) == ["out"]  # nothing beside --out
     # and it trains: `learn train --config best.toml` (a short run; docs/training.md has the full one)
-    r = cli("train", "--config", out / "best.toml", "--total-steps", "4096", "--run-dir", tmp_path / "best_run",
-            "--quiet", cwd=tmp_path)
+    r = cli(
+        "train",
+        "--config",
+        out / "best.toml",
+        "--total-steps",
+        "4096",
+        "--run-dir",
+        tmp_path / "best_run",
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     status = json.loads((tmp_path / "best_run" / "status.json").read_text())
     assert status["state"] == "finished" and status["global_step"] >= 4096

@@ -42,7 +42,9 @@ def test_validated_names_and_docs_come_from_the_table():
     assert VALIDATED is SYSTEM_NAMES
     assert "episode_end" not in SYSTEM_NAMES and "observation" in SYSTEM_NAMES
     docs = (ROOT / "docs" / "game_systems.md").read_text()
-    assert order_table() in docs, "docs/game_systems.md's order table is stale: paste game.rules.system_table.order_table()"
+    assert order_table() in docs, (
+        "docs/game_systems.md's order table is stale: paste game.rules.system_table.order_table()"
+    )
 
 
 def test_an_actions_facts_come_from_its_row_of_the_action_table():

@@ -58,8 +58,8 @@ def test_labels_are_the_scripted_choices_as_flat_indices():
     assert (labels >= 0).all()
     n = envs[0].num_agents
     for i, e in enumerate(envs):
-        want = _scripted_pairs(e, obs[i * n:(i + 1) * n], 3 * 1009 + i)
-        assert (e.flat_actions[labels[i * n:(i + 1) * n]] == want).all()
+        want = _scripted_pairs(e, obs[i * n : (i + 1) * n], 3 * 1009 + i)
+        assert (e.flat_actions[labels[i * n : (i + 1) * n]] == want).all()
     for e in envs:
         e.close()
 
@@ -127,16 +127,29 @@ def _rollout(env, policy, T=8):
 
 def test_the_teacher_loss_pulls_the_policy_toward_the_teachers_actions():
     env = make_env(ARENA, num_worlds=1, seed=0)
-    spaces = {"obs_shape": env.single_observation_space.shape, "feature_names": env.feature_names,
-              "flat_action_names": env.flat_action_names}
+    spaces = {
+        "obs_shape": env.single_observation_space.shape,
+        "feature_names": env.feature_names,
+        "flat_action_names": env.flat_action_names,
+    }
     torch.manual_seed(0)
     policy = make_policy("cnn", spaces)
     ro = _rollout(env, policy)
     target = env.flat_action_names.index("use")
     ro.teacher[:] = target
     ro.teacher[:, :3] = -1  # unlabelled rows are left out of the loss
-    s = PPOSettings(clip=0.2, clip_vloss=True, ent_coef=0.0, vf_coef=0.0, max_grad_norm=0.5, update_epochs=4,
-                    minibatches=2, minibatch_size=2048, norm_adv=True, target_kl=0.0)
+    s = PPOSettings(
+        clip=0.2,
+        clip_vloss=True,
+        ent_coef=0.0,
+        vf_coef=0.0,
+        max_grad_norm=0.5,
+        update_epochs=4,
+        minibatches=2,
+        minibatch_size=2048,
+        norm_adv=True,
+        target_kl=0.0,
+    )
     opt = torch.optim.Adam(policy.parameters(), lr=3e-3)
 
     def p_target():
@@ -153,10 +166,24 @@ def test_the_teacher_loss_pulls_the_policy_toward_the_teachers_actions():
 
 
 def test_training_with_the_teacher_logs_it_and_turns_it_off(tmp_path):
-    c = load_config(overrides=dict(level=ARENA, num_worlds=1, num_envs=2, horizon=16, max_steps=20, minibatches=2,
-                                   total_steps=6 * 2 * 24 * 16, teacher="scripted", teacher_steps=3 * 2 * 24 * 16,
-                                   run_dir=str(tmp_path / "run"), quiet=True, torch_threads=1, device="cpu",
-                                   reference=False))
+    c = load_config(
+        overrides=dict(
+            level=ARENA,
+            num_worlds=1,
+            num_envs=2,
+            horizon=16,
+            max_steps=20,
+            minibatches=2,
+            total_steps=6 * 2 * 24 * 16,
+            teacher="scripted",
+            teacher_steps=3 * 2 * 24 * 16,
+            run_dir=str(tmp_path / "run"),
+            quiet=True,
+            torch_threads=1,
+            device="cpu",
+            reference=False,
+        )
+    )
     trainer = Trainer(c)
     try:
         seen = [trainer.epoch_once() for _ in range(6)]
@@ -178,7 +205,9 @@ def test_the_harvest_recipe_kickstarts_from_the_scripted_teacher(tmp_path):
     assert 0 < c.teacher_steps < c.total_steps == read_toml("recipes/harvest.toml")["total_steps"]
 
 
-@pytest.mark.parametrize("name, level, act", [("giver", "hamilton", "transfer_ore"), ("attacker", "kin_aggression", "attack_2")])
+@pytest.mark.parametrize(
+    "name, level, act", [("giver", "hamilton", "transfer_ore"), ("attacker", "kin_aggression", "attack_2")]
+)
 def test_the_social_teachers_act_on_any_neighbour_whatever_its_relatedness(name, level, act):
     """Facing the other agent with something to give (a laser to strike with), the teacher labels
     the act at r = 0 and at r = 1 alike: it teaches how, not when."""

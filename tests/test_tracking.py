@@ -56,7 +56,9 @@ def tagged_run(tmp_path_factory):
 def test_event_files_hold_the_scalars_of_metrics_jsonl(tagged_run):
     acc, lines = _assert_scalars_match(tagged_run)
     assert len(lines) == 3
-    assert {"losses/policy", "charts/SPS", "charts/episode_return", "charts/hearts"} <= set(acc.Tags()["scalars"])
+    assert {"losses/policy", "charts/SPS", "charts/episode_return", "charts/hearts"} <= set(
+        acc.Tags()["scalars"]
+    )
     assert any(t.startswith("episode/") for t in acc.Tags()["scalars"])  # the game's stats
 
 
@@ -93,9 +95,26 @@ def test_no_tensorboard_writes_no_event_files(tmp_path):
 
 
 def test_cli_flags(capsys):
-    rc = main(["train", "game/levels/arena.toml", "--no-tensorboard", "--tag", "arm=a", "--tag", "seed=1",
-               "--tag", "arm=b=c", "--eval-interval", "5", "--eval-levels", "harvest, game/levels/maze.toml",
-               "--eval-episodes", "2", "--dry-run"])
+    rc = main(
+        [
+            "train",
+            "game/levels/arena.toml",
+            "--no-tensorboard",
+            "--tag",
+            "arm=a",
+            "--tag",
+            "seed=1",
+            "--tag",
+            "arm=b=c",
+            "--eval-interval",
+            "5",
+            "--eval-levels",
+            "harvest, game/levels/maze.toml",
+            "--eval-episodes",
+            "2",
+            "--dry-run",
+        ]
+    )
     assert rc == 0
     out = msgspec.toml.decode(capsys.readouterr().out.encode())
     assert out["tensorboard"] is False and out["tags"] == {"arm": "b=c", "seed": "1"}
@@ -110,7 +129,10 @@ def test_import_learn_does_not_import_tensorboard():
     import subprocess
     import sys
 
-    code = "import sys, learn, learn.training.train; print('torch.utils.tensorboard' in sys.modules, 'tensorboard' in sys.modules)"
+    code = (
+        "import sys, learn, learn.training.train; "
+        "print('torch.utils.tensorboard' in sys.modules, 'tensorboard' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 
@@ -145,8 +167,24 @@ def test_a_run_made_before_resumes(tagged_run, tmp_path, capsys):
             kept.append(line)
     (run_dir / "config.toml").write_text("\n".join(kept) + "\n")
     assert not any(w in (run_dir / "config.toml").read_text() for w in ("eval_levels =", "tags ="))
-    assert main(["train", "--resume", "--run-dir", str(run_dir), "--total-steps", str(4 * EPOCH),
-                 "--no-reference", "--final-eval", "0"]) == 0
-    assert [e.step for e in _events(run_dir).Scalars("losses/policy")] == [4 * EPOCH]  # tb/ from the resume on
+    assert (
+        main(
+            [
+                "train",
+                "--resume",
+                "--run-dir",
+                str(run_dir),
+                "--total-steps",
+                str(4 * EPOCH),
+                "--no-reference",
+                "--final-eval",
+                "0",
+            ]
+        )
+        == 0
+    )
+    assert [e.step for e in _events(run_dir).Scalars("losses/policy")] == [
+        4 * EPOCH
+    ]  # tb/ from the resume on
     assert main(["eval", f"{run_dir}@best", "game/levels/arena.toml"]) == 2  # no periodic eval: no best.pt
     assert "has no" in capsys.readouterr().err

@@ -24,11 +24,33 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_sigkill_then_resume_keeps_committed_stats(tmp_path):
     run_dir = tmp_path / "killed"
-    args = [sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(run_dir), "--quiet",
-            "--total-steps", str(10**7), "--num-worlds", "1", "--horizon", "16", "--max-steps", "20",
-            "--checkpoint-interval", "2", "--torch-threads", "1", "--device", "cpu"]
-    proc = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    args = [
+        sys.executable,
+        "-m",
+        "learn",
+        "train",
+        LEVEL,
+        "--run-dir",
+        str(run_dir),
+        "--quiet",
+        "--total-steps",
+        str(10**7),
+        "--num-worlds",
+        "1",
+        "--horizon",
+        "16",
+        "--max-steps",
+        "20",
+        "--checkpoint-interval",
+        "2",
+        "--torch-threads",
+        "1",
+        "--device",
+        "cpu",
+    ]
+    proc = subprocess.Popen(
+        args, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.time() + 120
         while time.time() < deadline and len(ckpt.list_checkpoints(run_dir)) < 2:
@@ -55,7 +77,10 @@ def test_resume_without_config_toml_goes_on_with_the_checkpoints_config(tiny_run
     run_dir = copy_run(tiny_run[0], tmp_path / "run")
     (run_dir / "config.toml").unlink()
     # no level, no settings on the command line: all of it must come from the checkpoint
-    assert main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"]) == 0
+    assert (
+        main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"])
+        == 0
+    )
     saved = load_config(run_dir / "config.toml")
     # the level is the run's own copy of the one it began on (learn/rundir/rundir.py, keep_levels)
     assert Path(saved.level) == (run_dir / "levels" / Path(LEVEL).name).resolve()
@@ -74,7 +99,10 @@ def test_a_failed_resume_leaves_config_toml_as_it_was(tiny_run, tmp_path, capsys
     assert "policy" in capsys.readouterr().err
     assert (run_dir / "config.toml").read_bytes() == before
     # so a plain --resume still works afterwards
-    assert main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"]) == 0
+    assert (
+        main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"])
+        == 0
+    )
 
 
 def test_a_new_run_into_a_used_run_directory_is_refused(tiny_run, tmp_path, capsys):
@@ -134,9 +162,30 @@ def test_non_finite_losses_stop_the_run_and_keep_the_last_good_checkpoint(tmp_pa
 
     monkeypatch.setattr(lt, "ppo_update", diverging)
     run_dir = tmp_path / "run"
-    argv = ["train", LEVEL, "--run-dir", str(run_dir), "--num-worlds", "1", "--horizon", "16", "--max-steps", "20",
-            "--minibatches", "2", "--checkpoint-interval", "2", "--total-steps", str(6 * EPOCH), "--quiet",
-            "--no-reference", "--torch-threads", "1", "--device", "cpu"]
+    argv = [
+        "train",
+        LEVEL,
+        "--run-dir",
+        str(run_dir),
+        "--num-worlds",
+        "1",
+        "--horizon",
+        "16",
+        "--max-steps",
+        "20",
+        "--minibatches",
+        "2",
+        "--checkpoint-interval",
+        "2",
+        "--total-steps",
+        str(6 * EPOCH),
+        "--quiet",
+        "--no-reference",
+        "--torch-threads",
+        "1",
+        "--device",
+        "cpu",
+    ]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "training diverged at epoch 3" in err and "losses/value" in err and "Traceback" not in err
@@ -146,11 +195,35 @@ def test_non_finite_losses_stop_the_run_and_keep_the_last_good_checkpoint(tmp_pa
 
 
 def test_progress_without_a_terminal_is_whole_plain_lines(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(tmp_path / "run"),
-                        "--num-worlds", "1", "--horizon", "16", "--max-steps", "20", "--minibatches", "2",
-                        "--total-steps", str(3 * EPOCH), "--no-reference", "--torch-threads", "1"],
-                       capture_output=True, text=True, timeout=300, cwd=Path(__file__).parent.parent,
-                       env={**os.environ, "COLUMNS": "80"})
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "learn",
+            "train",
+            LEVEL,
+            "--run-dir",
+            str(tmp_path / "run"),
+            "--num-worlds",
+            "1",
+            "--horizon",
+            "16",
+            "--max-steps",
+            "20",
+            "--minibatches",
+            "2",
+            "--total-steps",
+            str(3 * EPOCH),
+            "--no-reference",
+            "--torch-threads",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parent.parent,
+        env={**os.environ, "COLUMNS": "80"},
+    )
     assert r.returncode == 0, r.stderr
     lines = [x for x in r.stdout.splitlines() if x.startswith("train ")]
     assert lines, r.stdout
@@ -162,20 +235,46 @@ def test_a_torn_last_metrics_line_does_not_swallow_the_next_segment(tiny_run, tm
     run_dir = copy_run(tiny_run[0], tmp_path / "run")
     with open(run_dir / "metrics.jsonl", "a") as f:
         f.write('{"segment": 0, "epoch": 6, "st')  # power lost mid-line
-    assert main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"]) == 0
+    assert (
+        main(["train", "--run-dir", str(run_dir), "--resume", "--total-steps", str(6 * EPOCH), "--quiet"])
+        == 0
+    )
     lines = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [(x["segment"], x["epoch"]) for x in lines] == [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (1, 6)]
 
 
 def test_sigterm_checkpoints_and_marks_the_run_interrupted(tmp_path):
     run_dir = tmp_path / "termed"
-    args = [sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(run_dir), "--quiet", "--no-reference",
-            "--total-steps", str(10**7), "--num-worlds", "1", "--horizon", "16", "--max-steps", "20",
-            "--checkpoint-interval", "1000", "--torch-threads", "1", "--device", "cpu"]
+    args = [
+        sys.executable,
+        "-m",
+        "learn",
+        "train",
+        LEVEL,
+        "--run-dir",
+        str(run_dir),
+        "--quiet",
+        "--no-reference",
+        "--total-steps",
+        str(10**7),
+        "--num-worlds",
+        "1",
+        "--horizon",
+        "16",
+        "--max-steps",
+        "20",
+        "--checkpoint-interval",
+        "1000",
+        "--torch-threads",
+        "1",
+        "--device",
+        "cpu",
+    ]
     errfile = tmp_path / "stderr.txt"
     with open(errfile, "w") as errs:  # a file, not a pipe: a full pipe would block the child
-        proc = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL,
-                                stderr=errs)
+        proc = subprocess.Popen(
+            args, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL, stderr=errs
+        )
     log = run_dir / "metrics.jsonl"
     try:
         deadline = time.time() + 120
@@ -210,12 +309,18 @@ def test_a_refused_start_leaves_no_empty_run_directory(tmp_path, monkeypatch, ca
 
     monkeypatch.setattr(Trainer, "_build_model", refuse)
     made = tmp_path / "new"
-    assert main(["train", LEVEL, "--run-dir", str(made), "--total-steps", "64", "--quiet", "--no-reference"]) == 2
+    assert (
+        main(["train", LEVEL, "--run-dir", str(made), "--total-steps", "64", "--quiet", "--no-reference"])
+        == 2
+    )
     assert "refused while building" in capsys.readouterr().err
     assert not made.exists()
     mine = tmp_path / "mine"
     mine.mkdir()
-    assert main(["train", LEVEL, "--run-dir", str(mine), "--total-steps", "64", "--quiet", "--no-reference"]) == 2
+    assert (
+        main(["train", LEVEL, "--run-dir", str(mine), "--total-steps", "64", "--quiet", "--no-reference"])
+        == 2
+    )
     assert mine.is_dir()
 
 
@@ -223,9 +328,13 @@ def test_without_tensorboard_a_run_is_refused_before_its_directory_is_made(tmp_p
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else real(name, *a)
+    )
     d = tmp_path / "run"
-    assert main(["train", LEVEL, "--run-dir", str(d), "--total-steps", "64", "--quiet", "--no-reference"]) == 2
+    assert (
+        main(["train", LEVEL, "--run-dir", str(d), "--total-steps", "64", "--quiet", "--no-reference"]) == 2
+    )
     assert "--no-tensorboard" in capsys.readouterr().err
     assert not d.exists()
 
@@ -234,9 +343,28 @@ def test_sigterm_during_the_final_evaluation_keeps_the_run_finished(tmp_path):
     """The run says `running` through its final evaluation; a SIGTERM then must not leave it so
     (a finished run taken for a crashed one, or trained again by a study)."""
     d = tmp_path / "run"
-    cmd = [sys.executable, "-m", "learn", "train", LEVEL, "--run-dir", str(d), "--total-steps", str(2 * EPOCH),
-           "--num-worlds", "1", "--horizon", "16", "--max-steps", "20", "--quiet", "--no-reference",
-           "--no-tensorboard", "--final-eval", "400"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "learn",
+        "train",
+        LEVEL,
+        "--run-dir",
+        str(d),
+        "--total-steps",
+        str(2 * EPOCH),
+        "--num-worlds",
+        "1",
+        "--horizon",
+        "16",
+        "--max-steps",
+        "20",
+        "--quiet",
+        "--no-reference",
+        "--no-tensorboard",
+        "--final-eval",
+        "400",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.time() + 300

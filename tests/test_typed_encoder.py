@@ -18,6 +18,7 @@ from learn.training.train import train
 from tests.encoder_util import ARENA, arena_obs, build_encoder
 from tests.tiny_training import EPOCH, tiny
 
+
 def test_cell_inputs_leave_out_the_observers_own_channels_and_one_hot_the_type():
     env, obs = arena_obs(0)
     enc = build_encoder(TypedEncoder, env)
@@ -27,7 +28,7 @@ def test_cell_inputs_leave_out_the_observers_own_channels_and_one_hot_the_type()
     raw[0, 5, enc.type_channel] = 200  # a level's own building past the table shares the last slot
     got = enc.cell_inputs(raw)
     kinds = raw[..., enc.type_channel].long().clamp(max=TYPED_KINDS)
-    want = torch.cat([raw[..., :own[0]].float(), F.one_hot(kinds, TYPED_KINDS + 1).float()], 2)
+    want = torch.cat([raw[..., : own[0]].float(), F.one_hot(kinds, TYPED_KINDS + 1).float()], 2)
     assert torch.equal(got, want)
     assert got.shape[-1] == enc.cell_width == enc.conv.in_channels
     assert got[0, 5, own[0] + TYPED_KINDS] == 1

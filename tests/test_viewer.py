@@ -27,7 +27,9 @@ def make_app(mode="play", level=LEVEL, policy=None, **kw):
     from viewer.session import Session
 
     env = game.make_env(level, num_worlds=1, seed=1)
-    s = Session(env, mode=mode, policy=policy, level_path=level, seed=1, controlled=0 if mode == "play" else None)
+    s = Session(
+        env, mode=mode, policy=policy, level_path=level, seed=1, controlled=0 if mode == "play" else None
+    )
     return App(s, size=(900, 600), **kw)
 
 
@@ -68,23 +70,28 @@ def test_arrow_rotates_then_moves_and_each_key_is_one_tick():
     press(app, pygame.K_b)  # backward
     assert last(app, i) == ("move", 1) and (pos.r[0, i], pos.c[0, i]) == (r, c)
     press(app, pygame.K_DOWN, pygame.KMOD_SHIFT)  # shift: rotate only
-    assert last(app, i) == ("rotate", 1) and ag.orientation[0, i] == 1 and (pos.r[0, i], pos.c[0, i]) == (r, c)
+    assert (
+        last(app, i) == ("rotate", 1) and ag.orientation[0, i] == 1 and (pos.r[0, i], pos.c[0, i]) == (r, c)
+    )
 
 
-@pytest.mark.parametrize("keys,expected", [
-    ([pygame.K_e], ("use", 0)),
-    ([pygame.K_u], ("use", 0)),
-    ([pygame.K_s], ("shield", 0)),
-    ([pygame.K_x], ("swap", 0)),
-    ([pygame.K_m], ("mate", 0)),
-    ([pygame.K_n], ("noop", 0)),
-    ([pygame.K_a, pygame.K_a], ("attack", 1)),
-    ([pygame.K_a, pygame.K_7], ("attack", 6)),
-    ([pygame.K_t, pygame.K_2], ("transfer", 1)),
-    ([pygame.K_t, pygame.K_t], ("transfer", 0)),
-    ([pygame.K_c, pygame.K_3], ("color", 2)),
-    ([pygame.K_c, pygame.K_c], ("color", 0)),
-])
+@pytest.mark.parametrize(
+    "keys,expected",
+    [
+        ([pygame.K_e], ("use", 0)),
+        ([pygame.K_u], ("use", 0)),
+        ([pygame.K_s], ("shield", 0)),
+        ([pygame.K_x], ("swap", 0)),
+        ([pygame.K_m], ("mate", 0)),
+        ([pygame.K_n], ("noop", 0)),
+        ([pygame.K_a, pygame.K_a], ("attack", 1)),
+        ([pygame.K_a, pygame.K_7], ("attack", 6)),
+        ([pygame.K_t, pygame.K_2], ("transfer", 1)),
+        ([pygame.K_t, pygame.K_t], ("transfer", 0)),
+        ([pygame.K_c, pygame.K_3], ("color", 2)),
+        ([pygame.K_c, pygame.K_c], ("color", 0)),
+    ],
+)
 def test_action_keys(keys, expected):
     app = make_app()
     for k in keys:
@@ -214,7 +221,9 @@ def test_replay_session_resimulates_and_scrubs(tmp_path):
     from viewer.app import App
     from viewer.session import Session
 
-    s = Session(make_replay_env(rep), mode="replay", replay=rep, level_path=LEVEL, seed=rep.seed, controlled=None)
+    s = Session(
+        make_replay_env(rep), mode="replay", replay=rep, level_path=LEVEL, seed=rep.seed, controlled=None
+    )
     ra = App(s, size=(900, 600))
     ra.speed = 1000
     for _ in range(10):
@@ -236,7 +245,9 @@ def test_replay_session_resimulates_and_scrubs(tmp_path):
     press(ra, pygame.K_RIGHT)
     assert s.env.state_hash([0]) == h63
     np.testing.assert_array_equal(s.env.observations, ref.observations)
-    ra.handle_event(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(ra.timeline.right - 1, ra.timeline.centery)))
+    ra.handle_event(
+        pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(ra.timeline.right - 1, ra.timeline.centery))
+    )
     assert s.tick == rep.ticks and s.env.state_hash([0]) == rep.state_hash
     ra.draw()
 
@@ -253,7 +264,12 @@ def test_watch_reload_keeps_last_good_level_on_error(tmp_path):
     app = App(s, size=(900, 600), watch=True, make_session=lambda old: build_session(args, old))
     lvl.write_text(lvl.read_text().replace("max_steps = 1000", 'max_steps = "many"'))
     app.poll_watch(force=True)
-    assert app.session is s and app.error and "max_steps" in app.error and "keeping the last good level" in app.error
+    assert (
+        app.session is s
+        and app.error
+        and "max_steps" in app.error
+        and "keeping the last good level" in app.error
+    )
     app.draw()  # the error is drawn in the window
     lvl.write_text(lvl.read_text().replace('max_steps = "many"', "max_steps = 123"))
     app.poll_watch(force=True)
@@ -262,9 +278,26 @@ def test_watch_reload_keeps_last_good_level_on_error(tmp_path):
 
 def test_screenshot_writes_a_png(tmp_path):
     out = tmp_path / "shot.png"
-    r = subprocess.run([sys.executable, "-m", "viewer", "play", LEVEL, "--screenshot", str(out), "--frames", "3",
-                        "--keys", "right,e"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "SDL_VIDEODRIVER": "dummy"})
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "viewer",
+            "play",
+            LEVEL,
+            "--screenshot",
+            str(out),
+            "--frames",
+            "3",
+            "--keys",
+            "right,e",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+    )
     assert r.returncode == 0, r.stderr
     img = pygame.image.load(str(out))
     assert img.get_size() == (1280, 800)
@@ -272,18 +305,34 @@ def test_screenshot_writes_a_png(tmp_path):
 
 def test_no_display_gives_a_clear_message():
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
-    r = subprocess.run([sys.executable, "-m", "viewer", "play", LEVEL], cwd=ROOT, capture_output=True, text=True,
-                       timeout=60, env=env)
+    r = subprocess.run(
+        [sys.executable, "-m", "viewer", "play", LEVEL],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert r.returncode == 2
-    assert "no display available" in r.stderr and "SDL_VIDEODRIVER=dummy" in r.stderr and "--screenshot" in r.stderr
+    assert (
+        "no display available" in r.stderr
+        and "SDL_VIDEODRIVER=dummy" in r.stderr
+        and "--screenshot" in r.stderr
+    )
     assert "Traceback" not in r.stderr
 
 
 def test_bad_replay_on_the_command_line_is_one_line(tmp_path):
     bad = tmp_path / "x.npz"
     bad.write_bytes(b"garbage")
-    r = subprocess.run([sys.executable, "-m", "viewer", "replay", str(bad)], cwd=ROOT, capture_output=True,
-                       text=True, timeout=60, env={**os.environ, "SDL_VIDEODRIVER": "dummy"})
+    r = subprocess.run(
+        [sys.executable, "-m", "viewer", "replay", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+    )
     assert r.returncode == 1 and "corrupt or truncated" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -293,8 +342,20 @@ def test_spectate_a_trained_checkpoint(tmp_path):
     from learn.training.train import train
     from viewer.policy import load_policy
 
-    ck = train(load_config(overrides=dict(level=LEVEL, num_worlds=1, horizon=8, total_steps=24 * 8 * 2, quiet=True,
-                                          reference=False, torch_threads=1, run_dir=str(tmp_path / "run"))))["checkpoint"]
+    ck = train(
+        load_config(
+            overrides=dict(
+                level=LEVEL,
+                num_worlds=1,
+                horizon=8,
+                total_steps=24 * 8 * 2,
+                quiet=True,
+                reference=False,
+                torch_threads=1,
+                run_dir=str(tmp_path / "run"),
+            )
+        )
+    )["checkpoint"]
     env = game.make_env(LEVEL, num_worlds=1, seed=1)
     app = make_app(mode="spectate", policy=load_policy(ck, env))
     valid = {tuple(p) for p in app.session.env.flat_actions.tolist()}

@@ -44,11 +44,14 @@ def press(app, *keys):
 
 
 def test_attack_steal_freeze_and_transfer_are_extracted_with_their_cells():
-    s = Scenario("""
+    s = Scenario(
+        """
 A.
 A#
 .m
-""", combat={"damage": 5})
+""",
+        combat={"damage": 5},
+    )
     log = EventLog(s.env)
     ore = s.env.resource_names.index("ore")
     s.step({0: ("rotate", DOWN), 1: ("rotate", UP)})
@@ -57,8 +60,11 @@ A#
     s.step({1: ("transfer", ore)})  # agent 1 (1, 0) gives one ore up to agent 0 (0, 0)
     assert log.record(2) == [Event(2, "transfer", (1, 0), (0, 0), 1)]
     s.step({0: ("attack", 1)})  # straight ahead: agent 1 is frozen and robbed of its last ore
-    assert log.record(3) == [Event(3, "attack", (0, 0), (1, 0)), Event(3, "steal", (0, 0), (1, 0), 1),
-                             Event(3, "freeze", (1, 0), (1, 0))]
+    assert log.record(3) == [
+        Event(3, "attack", (0, 0), (1, 0)),
+        Event(3, "steal", (0, 0), (1, 0), 1),
+        Event(3, "freeze", (1, 0), (1, 0)),
+    ]
     assert [e.kind for e, age in log.recent(3)] == ["transfer", "attack", "steal", "freeze"]
     assert [age for e, age in log.recent(3)] == [1, 0, 0, 0]
     s.idle(FADE_TICKS - 1)
@@ -71,10 +77,13 @@ A#
 
 
 def test_use_and_bond_are_extracted():
-    s = Scenario("""
+    s = Scenario(
+        """
 Am
 A.
-""", mate={"window": 3})
+""",
+        mate={"window": 3},
+    )
     log = EventLog(s.env)
     s.step({0: ("rotate", 3)})  # face the mine on the right
     log.record(1)
@@ -87,10 +96,13 @@ A.
 
 
 def test_an_attack_is_drawn_between_its_cells_then_fades():
-    app = scenario_app("""
+    app = scenario_app(
+        """
 A.m
 A..
-""", buildings={"mine": {"hp": 50}})
+""",
+        buildings={"mine": {"hp": 50}},
+    )
     press(app, pygame.K_RIGHT)  # face right: the mine is two cells ahead
     press(app, pygame.K_a, pygame.K_5)  # argument 4: distance 2, straight ahead
     assert [e.kind for e, _ in app.session.events.recent(app.session.tick)] == ["attack"]
@@ -185,8 +197,14 @@ def test_the_selected_agents_inventory_is_labelled_on_the_map():
 def test_play_screenshot_of_frame_n_is_tick_n(tmp_path):
     out = tmp_path / "shot.png"
     cmd = [sys.executable, "-m", "viewer", "play", LEVEL, "--screenshot", str(out), "--frames", "7"]
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "SDL_VIDEODRIVER": "dummy"})
+    r = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+    )
     assert r.returncode == 0, r.stderr
     assert re.search(r"\(tick 7\)", r.stdout), r.stdout
     assert out.is_file()

@@ -9,8 +9,18 @@ from learn.training.config import load_config
 
 LEVEL = "game/levels/arena.toml"
 # 1 world x 24 agents, 16-step rollouts, 20-step episodes: ~1 s an epoch on one core
-TINY = dict(level=LEVEL, num_worlds=1, horizon=16, max_steps=20, minibatches=2, checkpoint_interval=2,
-            keep_checkpoints=2, quiet=True, torch_threads=1, device="cpu")
+TINY = dict(
+    level=LEVEL,
+    num_worlds=1,
+    horizon=16,
+    max_steps=20,
+    minibatches=2,
+    checkpoint_interval=2,
+    keep_checkpoints=2,
+    quiet=True,
+    torch_threads=1,
+    device="cpu",
+)
 EPOCH = 24 * 16
 
 

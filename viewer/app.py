@@ -32,10 +32,22 @@ DIGITS.update({getattr(pygame, f"K_KP{d}"): d for d in range(1, 10)})
 
 
 class App:
-    def __init__(self, session, *, size=(1280, 800), screenshot: str | None = None, frames: int = 0,
-                 watch: bool = False, record: str | None = None, make_session: Callable | None = None,
-                 keys: list[str] | None = None, speed: float | None = None, title: str = "viewer",
-                 fps_cap: int = 60, turn_based: bool | None = None):
+    def __init__(
+        self,
+        session,
+        *,
+        size=(1280, 800),
+        screenshot: str | None = None,
+        frames: int = 0,
+        watch: bool = False,
+        record: str | None = None,
+        make_session: Callable | None = None,
+        keys: list[str] | None = None,
+        speed: float | None = None,
+        title: str = "viewer",
+        fps_cap: int = 60,
+        turn_based: bool | None = None,
+    ):
         self.session = session
         self.screenshot, self.frames = screenshot, int(frames)
         self.watch, self.record, self.make_session = watch, record, make_session
@@ -157,8 +169,19 @@ class App:
         elif k in (pygame.K_RETURN, pygame.K_KP_ENTER):
             if not replay:
                 s.take_over()
-                self.say(f"you drive agent {s.controlled}" if s.controlled is not None else "agent given back to the policy")
-        elif replay and k in (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_PAGEUP, pygame.K_PAGEDOWN, pygame.K_HOME, pygame.K_END):
+                self.say(
+                    f"you drive agent {s.controlled}"
+                    if s.controlled is not None
+                    else "agent given back to the policy"
+                )
+        elif replay and k in (
+            pygame.K_LEFT,
+            pygame.K_RIGHT,
+            pygame.K_PAGEUP,
+            pygame.K_PAGEDOWN,
+            pygame.K_HOME,
+            pygame.K_END,
+        ):
             d = {pygame.K_LEFT: -1, pygame.K_RIGHT: 1, pygame.K_PAGEUP: -50, pygame.K_PAGEDOWN: 50}
             target = 0 if k == pygame.K_HOME else s.length if k == pygame.K_END else s.tick + d[k]
             self.paused = True
@@ -170,7 +193,11 @@ class App:
             self.say("turn-based: each action key is one tick" if self.turn_based else "real time")
         elif k in ARROWS:
             o = ARROWS[k]
-            if s.controlled is not None and not shift and int(s.env.world["agent"].orientation[0, s.controlled]) == o:
+            if (
+                s.controlled is not None
+                and not shift
+                and int(s.env.world["agent"].orientation[0, s.controlled]) == o
+            ):
                 self.act("move", 0)
             else:
                 self.act("rotate", o)
@@ -329,9 +356,12 @@ class App:
             self.draw_error()
         if self.choice:
             n = len(s.env.resource_names)
-            hint = {"attack": "attack: 1-9 picks a cell of the 3x3 block in front (A again: straight ahead)",
-                    "transfer": "transfer: " + "  ".join(f"{i + 1} {r}" for i, r in enumerate(s.env.resource_names[:n])),
-                    "color": "color: 1 +1   2 -1   3 x2   4 /2"}[self.choice]
+            hint = {
+                "attack": "attack: 1-9 picks a cell of the 3x3 block in front (A again: straight ahead)",
+                "transfer": "transfer: "
+                + "  ".join(f"{i + 1} {r}" for i, r in enumerate(s.env.resource_names[:n])),
+                "color": "color: 1 +1   2 -1   3 x2   4 /2",
+            }[self.choice]
             self.banner(hint, (60, 40, 20))
         elif self.message and time.perf_counter() < self.message[1]:
             self.banner(self.message[0], (30, 50, 80))
@@ -347,7 +377,11 @@ class App:
 
     def draw_bar(self) -> None:
         s = self.session
-        state = "paused" if self.paused else ("waiting for your key" if self.turn_based and s.mode == "play" else f"{self.speed:g} t/s")
+        state = (
+            "paused"
+            if self.paused
+            else ("waiting for your key" if self.turn_based and s.mode == "play" else f"{self.speed:g} t/s")
+        )
         if s.finished:
             state = "end of replay"
         fps = "" if self.screenshot else f"   {self.fps:4.0f} fps"

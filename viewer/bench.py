@@ -13,8 +13,19 @@ import numpy as np
 
 
 def big_map_overrides(agents_per_room: int = 40) -> dict:
-    return {"map": {"generator": "rooms", "params": {"rows": 3, "cols": 3, "room_height": 28, "room_width": 28,
-                                                     "border": 4, "agents_per_room": agents_per_room}}}
+    return {
+        "map": {
+            "generator": "rooms",
+            "params": {
+                "rows": 3,
+                "cols": 3,
+                "room_height": 28,
+                "room_width": 28,
+                "border": 4,
+                "agents_per_room": agents_per_room,
+            },
+        }
+    }
 
 
 def bench(args) -> dict:
@@ -51,11 +62,18 @@ def bench(args) -> dict:
         sim.append(t1 - t0), draw.append(t2 - t1), flip.append(t3 - t2)
     total = time.perf_counter() - t_start
     out = {
-        "map": f"{grid[0]}x{grid[1]}", "agents": env.agents_per_world, "tile": app.cam.tile,
-        "window": args.size, "frames": args.frames, "fps": args.frames / total,
-        "ticks": s.tick - ticks0, "ticks_per_s": (s.tick - ticks0) / total,
-        "ms_draw_mean": 1e3 * float(np.mean(draw)), "ms_draw_p99": 1e3 * float(np.percentile(draw, 99)),
-        "ms_sim_mean": 1e3 * float(np.mean(sim)), "ms_flip_mean": 1e3 * float(np.mean(flip)),
+        "map": f"{grid[0]}x{grid[1]}",
+        "agents": env.agents_per_world,
+        "tile": app.cam.tile,
+        "window": args.size,
+        "frames": args.frames,
+        "fps": args.frames / total,
+        "ticks": s.tick - ticks0,
+        "ticks_per_s": (s.tick - ticks0) / total,
+        "ms_draw_mean": 1e3 * float(np.mean(draw)),
+        "ms_draw_p99": 1e3 * float(np.percentile(draw, 99)),
+        "ms_sim_mean": 1e3 * float(np.mean(sim)),
+        "ms_flip_mean": 1e3 * float(np.mean(flip)),
         "ms_frame_p99": 1e3 * float(np.percentile(np.add(np.add(sim, draw), flip), 99)),
     }
     for k, v in out.items():

@@ -23,41 +23,73 @@ def display_problem() -> str | None:
     """Why no window can be opened, or None if one probably can (pygame decides at last)."""
     if os.environ.get("SDL_VIDEODRIVER"):
         return None
-    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    ):
         return "neither DISPLAY nor WAYLAND_DISPLAY is set"
     return None
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m viewer", description="Play, spectate or replay a level in a pygame window.")
+    p = argparse.ArgumentParser(
+        prog="python -m viewer", description="Play, spectate or replay a level in a pygame window."
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
 
     def common(sp):
         sp.add_argument("--size", default="1280x800", help="window size WxH (the window is resizable)")
         sp.add_argument("--speed", type=float, default=None, help="ticks per second (default 8; replay 15)")
-        sp.add_argument("--screenshot", metavar="FILE", help="render headless and write a PNG after --frames frames")
-        sp.add_argument("--frames", type=int, default=1, help="with --screenshot: frames (= ticks) to run first")
-        sp.add_argument("--keys", default="", help="with --screenshot: comma-separated key names fed one per frame "
-                                                     "before ticking, e.g. 'right,right,e,tab,return'")
+        sp.add_argument(
+            "--screenshot", metavar="FILE", help="render headless and write a PNG after --frames frames"
+        )
+        sp.add_argument(
+            "--frames", type=int, default=1, help="with --screenshot: frames (= ticks) to run first"
+        )
+        sp.add_argument(
+            "--keys",
+            default="",
+            help="with --screenshot: comma-separated key names fed one per frame "
+            "before ticking, e.g. 'right,right,e,tab,return'",
+        )
         sp.add_argument("--select", type=int, default=None, help="agent selected at start")
 
     def live(sp, policy_required: bool):
         sp.add_argument("level", help="level file (or a name in game/levels)")
-        sp.add_argument("--policy", required=policy_required, default=None,
-                        help="checkpoint file, run directory or RUN_DIR@STEP, 'random', 'scripted', 'forager', "
-                             "or module:factory (factory(env) -> obs -> actions)")
+        sp.add_argument(
+            "--policy",
+            required=policy_required,
+            default=None,
+            help="checkpoint file, run directory or RUN_DIR@STEP, 'random', 'scripted', 'forager', "
+            "or module:factory (factory(env) -> obs -> actions)",
+        )
         sp.add_argument("--seed", type=int, default=0)
-        sp.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
-                        help="level override, e.g. --set max_steps=200 (repeatable)")
+        sp.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=JSON",
+            help="level override, e.g. --set max_steps=200 (repeatable)",
+        )
         sp.add_argument("--watch", action="store_true", help="reload the level when its file changes")
         sp.add_argument("--record", metavar="FILE", help="save what was played as a replay (.npz) on exit")
         common(sp)
 
-    live(sub.add_parser("play", help="drive an agent with the keyboard; the others follow --policy or act at random"), False)
+    live(
+        sub.add_parser(
+            "play", help="drive an agent with the keyboard; the others follow --policy or act at random"
+        ),
+        False,
+    )
     live(sub.add_parser("spectate", help="watch a policy; Enter takes over the selected agent"), True)
     r = sub.add_parser("replay", help="watch a replay file, scrub its timeline")
     r.add_argument("replay_file")
-    r.add_argument("--verify", action="store_true", help="re-simulate to the end, compare the traced and the final state hashes, exit")
+    r.add_argument(
+        "--verify",
+        action="store_true",
+        help="re-simulate to the end, compare the traced and the final state hashes, exit",
+    )
     common(r)
     b = sub.add_parser("bench", help="measure frames per second on a big map (headless)")
     b.add_argument("--level", default="arena")
@@ -104,8 +136,15 @@ def build_session(args, old=None):
     overrides = parse_overrides(args.set)
     env = game.make_env(args.level, num_worlds=1, seed=args.seed, **overrides)
     policy = load_policy(args.policy, env, args.seed)
-    s = Session(env, mode=args.cmd, policy=policy, level_path=_level_file(args.level), seed=args.seed,
-                overrides=overrides, controlled=0 if args.cmd == "play" else None)
+    s = Session(
+        env,
+        mode=args.cmd,
+        policy=policy,
+        level_path=_level_file(args.level),
+        seed=args.seed,
+        overrides=overrides,
+        controlled=0 if args.cmd == "play" else None,
+    )
     if old is not None:
         s.select(min(old.selected, s.A - 1))
         if old.controlled is not None and old.controlled < s.A:
@@ -147,7 +186,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         session, make = _make(args)
     except Exception as e:  # a bad level, replay or checkpoint: one clear line, no traceback
-        if type(e).__name__ in ("LevelError", "ReplayError", "PolicyError", "MapError", "BuildError", "CheckpointError", "ValueError"):
+        if type(e).__name__ in (
+            "LevelError",
+            "ReplayError",
+            "PolicyError",
+            "MapError",
+            "BuildError",
+            "CheckpointError",
+            "ValueError",
+        ):
             print(f"viewer: {e}", file=sys.stderr)
             return 1
         raise
@@ -158,9 +205,18 @@ def main(argv: list[str] | None = None) -> int:
         pygame.font.init()
         from viewer.app import App
 
-        app = App(session, size=_size(args.size), screenshot=args.screenshot, frames=args.frames,
-                  watch=getattr(args, "watch", False), record=getattr(args, "record", None), make_session=make,
-                  keys=args.keys.split(","), speed=args.speed, title=f"viewer {args.cmd}: {Path(session.level_path).name}")
+        app = App(
+            session,
+            size=_size(args.size),
+            screenshot=args.screenshot,
+            frames=args.frames,
+            watch=getattr(args, "watch", False),
+            record=getattr(args, "record", None),
+            make_session=make,
+            keys=args.keys.split(","),
+            speed=args.speed,
+            title=f"viewer {args.cmd}: {Path(session.level_path).name}",
+        )
     except pygame.error as e:
         print(NO_DISPLAY.format(why=f"SDL: {e}", cmd=args.cmd), file=sys.stderr)
         return 2
@@ -177,8 +233,15 @@ def _make(args):
 
         rep = load_replay(args.replay_file)
         env = make_replay_env(rep)
-        s = Session(env, mode="replay", replay=rep, level_path=str(resolve_level(rep.level, rep.path)), seed=rep.seed,
-                    overrides=rep.env_overrides(), controlled=None)
+        s = Session(
+            env,
+            mode="replay",
+            replay=rep,
+            level_path=str(resolve_level(rep.level, rep.path)),
+            seed=rep.seed,
+            overrides=rep.env_overrides(),
+            controlled=None,
+        )
         if args.select is not None:
             s.select(args.select)
         return s, None
@@ -194,13 +257,20 @@ def verify(path: str) -> int:
         print(f"viewer: {e}", file=sys.stderr)
         return 1
     if v.ok:
-        print(f"{path}: OK, {v.ticks} ticks re-simulate to the recorded state hash {v.expected}"
-              f" ({v.traced} traced hashes on the way agree)")
+        print(
+            f"{path}: OK, {v.ticks} ticks re-simulate to the recorded state hash {v.expected}"
+            f" ({v.traced} traced hashes on the way agree)"
+        )
         return 0
     if v.first_bad_tick is not None:
-        print(f"{path}: MISMATCH: the re-simulated state differs from the recorded one after tick {v.first_bad_tick}",
-              file=sys.stderr)
+        print(
+            f"{path}: MISMATCH: the re-simulated state differs from the recorded one after tick "
+            f"{v.first_bad_tick}",
+            file=sys.stderr,
+        )
     else:
-        print(f"{path}: MISMATCH after {v.ticks} ticks: recorded {v.expected}, re-simulated {v.actual}",
-              file=sys.stderr)
+        print(
+            f"{path}: MISMATCH after {v.ticks} ticks: recorded {v.expected}, re-simulated {v.actual}",
+            file=sys.stderr,
+        )
     return 1

@@ -45,8 +45,12 @@ class Frame:
     @classmethod
     def of(cls, env) -> Frame:
         A, r = env.agents_per_world, env.world.resources
-        return cls(r.stats[0].copy(), env.world["agent"].frozen[0, :A].copy(), r.bond_partner[0].copy(),
-                   r.bond_until[0].copy())
+        return cls(
+            r.stats[0].copy(),
+            env.world["agent"].frozen[0, :A].copy(),
+            r.bond_partner[0].copy(),
+            r.bond_until[0].copy(),
+        )
 
 
 class StatColumns:
@@ -54,8 +58,9 @@ class StatColumns:
 
     def __init__(self, stat_names: list[str], resource_names: list[str]):
         col = stat_names.index
-        self.attack, self.use, self.transfer = (col(f"action.{a}.success")
-                                                for a in ("attack", "use", "transfer"))
+        self.attack, self.use, self.transfer = (
+            col(f"action.{a}.success") for a in ("attack", "use", "transfer")
+        )
         self.stolen = [col(f"{r}.stolen") for r in resource_names]
         self.given = [col(f"{r}.given") for r in resource_names]
 
@@ -74,8 +79,9 @@ def extract(prev: Frame, now: Frame, r, c, orient, attack_arg, cols: StatColumns
     d = now.stats - prev.stats  # negative across an episode reset: no events then
     out: list[Event] = []
     hit = np.flatnonzero(d[:, cols.attack] > 0)
-    tr, tc = front_cells(r[hit], c[hit], orient[hit], 1 + attack_arg[hit] // ATTACK_WIDTH,
-                        attack_arg[hit] % ATTACK_WIDTH - 1)
+    tr, tc = front_cells(
+        r[hit], c[hit], orient[hit], 1 + attack_arg[hit] // ATTACK_WIDTH, attack_arg[hit] % ATTACK_WIDTH - 1
+    )
     out += [Event(tick, "attack", a, b) for a, b in zip(_cells(r[hit], c[hit]), _cells(tr, tc))]
     stolen = d[hit][:, cols.stolen].sum(axis=1)
     thief = stolen > 0
@@ -117,8 +123,16 @@ class EventLog:
         now = Frame.of(env)
         pos = env.world["position"]
         orient = env.world["agent"].orientation[0, :A].astype(np.int64)
-        new = extract(self.prev, now, pos.r[0, :A], pos.c[0, :A], orient, env.world.resources.intent[0, :, 1],
-                      self.cols, tick)
+        new = extract(
+            self.prev,
+            now,
+            pos.r[0, :A],
+            pos.c[0, :A],
+            orient,
+            env.world.resources.intent[0, :, 1],
+            self.cols,
+            tick,
+        )
         self.prev = now
         self.events = [e for e in self.events if tick - e.tick < FADE_TICKS] + new
         return new

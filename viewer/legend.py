@@ -16,8 +16,14 @@ T = 16  # sample tile size
 ROW = 22
 HEAD = (255, 220, 60)
 # short: the sample beside each shows who acted on whom (docs/viewer.md says it in words)
-EVENT_NAMES = {"attack": "attack", "freeze": "freeze", "use": "use", "transfer": "give", "bond": "bond",
-               "steal": "steal"}
+EVENT_NAMES = {
+    "attack": "attack",
+    "freeze": "freeze",
+    "use": "use",
+    "transfer": "give",
+    "bond": "bond",
+    "steal": "steal",
+}
 
 
 def _sample(kind: str, renderer) -> pygame.Surface:
@@ -60,11 +66,19 @@ def _items(renderer) -> list[tuple[str, list[tuple[pygame.Surface, str]]]]:
     for surf, col in ((selected, HEAD), (you, (255, 255, 255))):
         surf.blit(agent_sprite(renderer.g_colors[0], 3, t), (2, 2))
         pygame.draw.rect(surf, col, surf.get_rect(), 2)
-    agents += [(shielded, "shield on"), (frozen, "frozen"), (marked, "marker color"), (selected, "selected"),
-               (you, "you drive it")]
+    agents += [
+        (shielded, "shield on"),
+        (frozen, "frozen"),
+        (marked, "marker color"),
+        (selected, "selected"),
+        (you, "you drive it"),
+    ]
     events = [(_sample(k, renderer), EVENT_NAMES[k]) for k in EVENT_NAMES]
-    return [("buildings", buildings), ("agents: team colors, states", agents),
-            (f"events (fade in {FADE_TICKS} ticks)", events)]
+    return [
+        ("buildings", buildings),
+        ("agents: team colors, states", agents),
+        (f"events (fade in {FADE_TICKS} ticks)", events),
+    ]
 
 
 def build_legend(renderer, width: int) -> pygame.Surface:

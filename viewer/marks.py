@@ -17,8 +17,12 @@ FLOOR_MIX = (44, 46, 54)
 OUTLINE = (10, 10, 14)
 MIN_TILE = 20
 EVENT_COLORS = {
-    "attack": (255, 60, 40), "freeze": ICE, "use": (255, 255, 255), "transfer": (90, 240, 110),
-    "bond": (255, 120, 200), "steal": (255, 200, 40),
+    "attack": (255, 60, 40),
+    "freeze": ICE,
+    "use": (255, 255, 255),
+    "transfer": (90, 240, 110),
+    "bond": (255, 120, 200),
+    "steal": (255, 200, 40),
 }
 
 
@@ -62,8 +66,13 @@ def _paint(surf, kind: str, a, b, m: float, age: int, col, grow: int) -> None:
         for i in range(8):
             ang = i * math.pi / 4
             r0, r1 = m * 0.45, m * (0.75 if i % 2 else 0.95)
-            pygame.draw.line(surf, col, (a[0] + math.cos(ang) * r0, a[1] + math.sin(ang) * r0),
-                             (a[0] + math.cos(ang) * r1, a[1] + math.sin(ang) * r1), w - 1 + grow)
+            pygame.draw.line(
+                surf,
+                col,
+                (a[0] + math.cos(ang) * r0, a[1] + math.sin(ang) * r0),
+                (a[0] + math.cos(ang) * r1, a[1] + math.sin(ang) * r1),
+                w - 1 + grow,
+            )
     elif kind == "use":  # a ring that widens as it fades
         pygame.draw.circle(surf, col, b, m * (0.6 + 0.1 * age), w - 1 + grow)
     elif kind in ("transfer", "steal"):
@@ -74,8 +83,15 @@ def _paint(surf, kind: str, a, b, m: float, age: int, col, grow: int) -> None:
         sx, sy = _below(ux, uy)
         mid = ((src[0] + dst[0]) / 2 + sx * m * 0.7, (src[1] + dst[1]) / 2 + sy * m * 0.7)
         half = max(math.hypot(dst[0] - src[0], dst[1] - src[1]) / 2, m * 0.6)
-        _arrow(surf, col, (mid[0] - ux * half, mid[1] - uy * half), (mid[0] + ux * half, mid[1] + uy * half),
-               w, max(6, m * 0.45), grow)
+        _arrow(
+            surf,
+            col,
+            (mid[0] - ux * half, mid[1] - uy * half),
+            (mid[0] + ux * half, mid[1] + uy * half),
+            w,
+            max(6, m * 0.45),
+            grow,
+        )
     elif kind == "bond":
         pygame.draw.line(surf, col, a, b, w + grow)
         for p in (a, b):

@@ -20,7 +20,11 @@ def panel_lines(s) -> list[tuple[str, tuple[int, int, int]]]:
     out: list[tuple[str, Any]] = []
     title = {"play": "PLAY", "spectate": "SPECTATE", "replay": "REPLAY"}[s.mode]
     out.append((f"{title}  {Path(s.level_path).name}  seed {s.seed}", SELECT))
-    pol = "keyboard + " + getattr(s.policy, "name", "policy") if s.mode == "play" else getattr(s.policy, "name", "policy")
+    pol = (
+        "keyboard + " + getattr(s.policy, "name", "policy")
+        if s.mode == "play"
+        else getattr(s.policy, "name", "policy")
+    )
     out.append(("actions: " + ("replay file" if s.replay is not None else pol), DIM))
     out.append(("", TEXT))
     gi = env.group_names.index(info["group"])
@@ -28,7 +32,12 @@ def panel_lines(s) -> list[tuple[str, tuple[int, int, int]]]:
     out.append((f"agent {info['agent']}  ({info['group']}){tag}", group_color(info["group"], gi)))
     out.append((f"position {info['position'][0]},{info['position'][1]}  facing {info['orientation']}", TEXT))
     out.append((f"energy {info['energy']} / {info['max_energy']}", TEXT))
-    out.append((f"shield {'on' if info['shield'] else 'off'}   frozen {info['frozen']}   color {info['color']}", TEXT))
+    out.append(
+        (
+            f"shield {'on' if info['shield'] else 'off'}   frozen {info['frozen']}   color {info['color']}",
+            TEXT,
+        )
+    )
     out.append((f"reward so far {info['reward_so_far']:.3f}", TEXT))
     la = info["last_action"]
     if la is None:
@@ -55,8 +64,9 @@ def panel_lines(s) -> list[tuple[str, tuple[int, int, int]]]:
         out.append((f"  bonded to {', '.join(map(str, info['bonds']))}", (255, 120, 200)))
     out.append(("", TEXT))
     out.append(("episode stats (all agents)", SELECT))
-    stats = [f"{k}: {v:.3f}" if k == "mean return" else f"{k}: {int(v)}"
-             for k, v in s.episode_stats().items()]
+    stats = [
+        f"{k}: {v:.3f}" if k == "mean return" else f"{k}: {int(v)}" for k, v in s.episode_stats().items()
+    ]
     for j in range(0, len(stats), 2):  # two a row: room for the legend below
         out.append(("  " + "    ".join(stats[j : j + 2]), TEXT))
     return out
@@ -104,8 +114,11 @@ class Panel:
         for j, v in enumerate(kin.tolist()):
             g = int(groups[j])
             f = 0.25 + 0.75 * max(0.0, min(1.0, v))
-            pygame.draw.rect(surf, tuple(int(x * f) for x in group_color(s.env.group_names[g], g)),
-                             (12 + j * cw, y, max(1, cw - 1), 10))
+            pygame.draw.rect(
+                surf,
+                tuple(int(x * f) for x in group_color(s.env.group_names[g], g)),
+                (12 + j * cw, y, max(1, cw - 1), 10),
+            )
             if j == s.selected:
                 pygame.draw.rect(surf, CONTROL, (12 + j * cw, y + 11, max(1, cw - 1), 2))
         return surf, y + 20

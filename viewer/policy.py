@@ -31,8 +31,18 @@ class RandomPolicy:
     """Random valid actions; moves and rotations are likelier so that the world looks alive."""
 
     name = "random"
-    WEIGHT = {"noop": 1.0, "move": 5.0, "rotate": 3.0, "use": 3.0, "attack": 0.3, "shield": 0.2,
-              "transfer": 0.3, "swap": 0.3, "color": 0.3, "mate": 0.2}
+    WEIGHT = {
+        "noop": 1.0,
+        "move": 5.0,
+        "rotate": 3.0,
+        "use": 3.0,
+        "attack": 0.3,
+        "shield": 0.2,
+        "transfer": 0.3,
+        "swap": 0.3,
+        "color": 0.3,
+        "mate": 0.2,
+    }
 
     def __init__(self, env, seed: int = 0):
         self.rng = np.random.default_rng(seed)
@@ -99,7 +109,8 @@ class BaselinePolicy:
 
 
 class CheckpointPolicy:
-    """A policy from a `learn` checkpoint (feed-forward or LSTM), sampled as learn.evaluation.evaluate does."""
+    """A policy from a `learn` checkpoint (feed-forward or LSTM), sampled as learn.evaluation.evaluate
+    does."""
 
     def __init__(self, path: str | Path, env, greedy: bool = False, device: str = "cpu"):
         try:
@@ -108,8 +119,14 @@ class CheckpointPolicy:
         except ImportError as e:
             raise PolicyError(f"loading a checkpoint needs torch and the learn package: {e}") from None
         try:
-            self.agent = Agent(ckpt.load_checkpoint(path, map_location=device), env, path, env.level_name,
-                               device=device, greedy=greedy)
+            self.agent = Agent(
+                ckpt.load_checkpoint(path, map_location=device),
+                env,
+                path,
+                env.level_name,
+                device=device,
+                greedy=greedy,
+            )
         except ckpt.CheckpointError as e:
             raise PolicyError(str(e)) from None
         self.name = f"checkpoint {ckpt.resolve_checkpoint(path).name}"

@@ -38,6 +38,7 @@ SELECT = (255, 220, 60)
 CONTROL = (255, 255, 255)
 BOND = (255, 120, 200)
 
+
 def marker_color(v: int) -> tuple[int, int, int]:
     """The agent's marker value 0..255 as a hue (0 = no marker)."""
     r, g, b = colorsys.hsv_to_rgb((v % 256) / 256.0, 0.85, 1.0)
@@ -50,8 +51,12 @@ def content_bounds(grid: np.ndarray) -> tuple[int, int, int, int]:
     rr, cc = np.nonzero(grid != TERRAIN_WALL)
     if not len(rr):
         return 0, 0, grid.shape[0], grid.shape[1]
-    return (max(0, int(rr.min()) - 1), max(0, int(cc.min()) - 1),
-            min(grid.shape[0], int(rr.max()) + 2), min(grid.shape[1], int(cc.max()) + 2))
+    return (
+        max(0, int(rr.min()) - 1),
+        max(0, int(cc.min()) - 1),
+        min(grid.shape[0], int(rr.max()) + 2),
+        min(grid.shape[1], int(cc.max()) + 2),
+    )
 
 
 class Camera:
@@ -83,7 +88,10 @@ class Camera:
         return view.height / self.tile >= r1 - r0 and view.width / self.tile >= c1 - c0
 
     def to_screen(self, r: float, c: float, view: pygame.Rect) -> tuple[float, float]:
-        return (view.x + view.width / 2 + (c - self.cc) * self.tile, view.y + view.height / 2 + (r - self.cr) * self.tile)
+        return (
+            view.x + view.width / 2 + (c - self.cc) * self.tile,
+            view.y + view.height / 2 + (r - self.cr) * self.tile,
+        )
 
     def to_cell(self, x: float, y: float, view: pygame.Rect) -> tuple[int, int]:
         c = (x - view.x - view.width / 2) / self.tile + self.cc
@@ -115,8 +123,8 @@ class Renderer:
         self.b_max_stock = tab.b_max_stock
         self.b_hp = tab.b_hp
         self.glyph = [GLYPH.get(n, n[:1].upper()) for n in self.building_names]
-        kind = env.world["building"].kind[0, env.agents_per_world:]
-        placed = set(kind[env.world.alive[0, env.agents_per_world:] & (kind >= 0)].tolist())
+        kind = env.world["building"].kind[0, env.agents_per_world :]
+        placed = set(kind[env.world.alive[0, env.agents_per_world :] & (kind >= 0)].tolist())
         self.placed_kinds = [n for k, n in enumerate(self.building_names) if k in placed]  # for the legend
         grid = env.world.resources.grid[0]
         self.rows, self.cols = grid.shape
@@ -164,8 +172,15 @@ class Renderer:
         self.sprites["frozen"] = frozen_sprite(t)
 
     # ---- the world --------------------------------------------------------------------
-    def draw_world(self, surf: pygame.Surface, view: pygame.Rect, cam: Camera, session, alpha: float = 1.0,
-                   overlay: dict[str, Any] | None = None) -> int:
+    def draw_world(
+        self,
+        surf: pygame.Surface,
+        view: pygame.Rect,
+        cam: Camera,
+        session,
+        alpha: float = 1.0,
+        overlay: dict[str, Any] | None = None,
+    ) -> int:
         """Draw the visible part of the world into `view`; returns the number of entities drawn."""
         t = cam.tile
         self._sprites(t)
@@ -207,8 +222,9 @@ class Renderer:
         idx = rows[alive[A:] & (bkind >= 0) & (pr[A:] >= r0) & (pr[A:] < r1) & (pc[A:] >= c0) & (pc[A:] < c1)]
         small = t >= 14
         kinds, cds, stocks, hps = b.kind[0, idx], b.cooldown[0, idx], b.stock[0, idx], b.hp[0, idx]
-        for k, cd, st, hp, r, c in zip(kinds.tolist(), cds.tolist(), stocks.tolist(), hps.tolist(),
-                                       pr[idx].tolist(), pc[idx].tolist()):
+        for k, cd, st, hp, r, c in zip(
+            kinds.tolist(), cds.tolist(), stocks.tolist(), hps.tolist(), pr[idx].tolist(), pc[idx].tolist()
+        ):
             x, y = cam.to_screen(r, c, view)
             ready = cd == 0 and st != 0
             surf.blit(self.sprites[("b", k, ready)], (x, y))
@@ -220,7 +236,9 @@ class Renderer:
                 surf.blit(self.text(str(st), max(11, t // 2), (255, 255, 255)), (x + 2, y + 1))
             if self.b_hp[k] > 0 and 0 < hp < self.b_hp[k] and t >= 6:
                 frac = hp / self.b_hp[k]
-                pygame.draw.rect(surf, (60, 220, 90), (x + 1, y, max(1, int((t - 2) * frac)), max(2, t // 10)))
+                pygame.draw.rect(
+                    surf, (60, 220, 90), (x + 1, y, max(1, int((t - 2) * frac)), max(2, t // 10))
+                )
         return len(idx)
 
     def _bonds(self, surf, view, cam) -> None:
@@ -250,8 +268,13 @@ class Renderer:
             ac = np.where(step, session.prev_c + dc * alpha, ac)
         idx = np.flatnonzero((ar > r0 - 1) & (ar < r1) & (ac > c0 - 1) & (ac < c1))
         ag = world["agent"]
-        groups, orient, shield, frozen, color = (ag.group[0, idx].tolist(), ag.orientation[0, idx].tolist(),
-                                                 ag.shield[0, idx].tolist(), ag.frozen[0, idx].tolist(), ag.color[0, idx].tolist())
+        groups, orient, shield, frozen, color = (
+            ag.group[0, idx].tolist(),
+            ag.orientation[0, idx].tolist(),
+            ag.shield[0, idx].tolist(),
+            ag.frozen[0, idx].tolist(),
+            ag.color[0, idx].tolist(),
+        )
         sh, fz = self.sprites["shield"], self.sprites["frozen"]
         mrad = max(2, t // 7)
         rows, cols = ar[idx].tolist(), ac[idx].tolist()
@@ -300,15 +323,26 @@ class Renderer:
         pr, pc = world["position"].r[0], world["position"].c[0]
         kind = world["building"].kind[0, A:]
         live = world.alive[0, A:] & (kind >= 0)
-        return self.minimap.draw(surf, view, cam, session.tick, (pr[A:][live], pc[A:][live], kind[live]),
-                                 (pr[:A], pc[:A], world["agent"].group[0, :A]))
+        return self.minimap.draw(
+            surf,
+            view,
+            cam,
+            session.tick,
+            (pr[A:][live], pc[A:][live], kind[live]),
+            (pr[:A], pc[:A], world["agent"].group[0, :A]),
+        )
 
     def _targets(self, surf, view, cam, i: int) -> None:
         """Attack targeting: the 3x3 block in front, numbered 1..9 (argument + 1)."""
         ag, pos = self.env.world["agent"], self.env.world["position"]
         arg = np.arange(9)
-        rr, cc = front_cells(pos.r[0, i], pos.c[0, i], int(ag.orientation[0, i]), 1 + arg // ATTACK_WIDTH,
-                                 arg % ATTACK_WIDTH - 1)
+        rr, cc = front_cells(
+            pos.r[0, i],
+            pos.c[0, i],
+            int(ag.orientation[0, i]),
+            1 + arg // ATTACK_WIDTH,
+            arg % ATTACK_WIDTH - 1,
+        )
         t = cam.tile
         s = pygame.Surface((t, t), pygame.SRCALPHA)
         s.fill((255, 60, 60, 90))

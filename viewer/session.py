@@ -56,9 +56,17 @@ class Session:
     follows `policy` until an agent is taken over) or "replay" (actions come from `replay`).
     """
 
-    def __init__(self, env, mode: str = "play", policy: Callable | None = None, level_path: str | Path = "",
-                 seed: int = 0, overrides: dict[str, Any] | None = None, replay=None,
-                 controlled: int | None = 0):
+    def __init__(
+        self,
+        env,
+        mode: str = "play",
+        policy: Callable | None = None,
+        level_path: str | Path = "",
+        seed: int = 0,
+        overrides: dict[str, Any] | None = None,
+        replay=None,
+        controlled: int | None = 0,
+    ):
         if env.num_worlds != 1:
             raise ValueError("the viewer shows one world: make the env with num_worlds=1")
         if mode not in ("play", "spectate", "replay"):
@@ -145,7 +153,9 @@ class Session:
             return self.replay.actions[self.tick]
         from viewer.policy import check_actions
 
-        a = check_actions(self.policy(self.env.observations), self.A, getattr(self.policy, "name", "policy")).copy()
+        a = check_actions(
+            self.policy(self.env.observations), self.A, getattr(self.policy, "name", "policy")
+        ).copy()
         if self.controlled is not None:
             a[self.controlled] = self.pending if self.pending is not None else (self.noop, 0)
         return a
@@ -241,6 +251,17 @@ class Session:
         over = dict(self.overrides)
         T = len(self.log)
         trace = {t: self.trace[t] for t in trace_ticks(T) if t in self.trace}
-        return save_replay(path, self.level_path, self.seed, actions, self.env.state_hash([0]), trace=trace,
-                           overrides=over, max_steps=self.env.level.max_steps, agents_per_world=self.A,
-                           recorded_by=f"viewer {self.mode}", policy=getattr(self.policy, "name", "callable"), **meta)
+        return save_replay(
+            path,
+            self.level_path,
+            self.seed,
+            actions,
+            self.env.state_hash([0]),
+            trace=trace,
+            overrides=over,
+            max_steps=self.env.level.max_steps,
+            agents_per_world=self.A,
+            recorded_by=f"viewer {self.mode}",
+            policy=getattr(self.policy, "name", "callable"),
+            **meta,
+        )

@@ -15,22 +15,53 @@ from game.tools.palette import building_color
 
 SHIELD = (110, 200, 255)
 ICE = (170, 230, 255)
-GLYPH = {"mine": "M", "generator": "G", "charger": "C", "altar": "A", "armory": "R", "lasery": "L",
-         "lab": "B", "factory": "F", "temple": "T", "wall": "", "block": ""}
+GLYPH = {
+    "mine": "M",
+    "generator": "G",
+    "charger": "C",
+    "altar": "A",
+    "armory": "R",
+    "lasery": "L",
+    "lab": "B",
+    "factory": "F",
+    "temple": "T",
+    "wall": "",
+    "block": "",
+}
 # unit polygons (x, y in -1..1) per kind; agents are discs, so no building is round
 SHAPES = {
     "square": [(-0.8, -0.8), (0.8, -0.8), (0.8, 0.8), (-0.8, 0.8)],
     "diamond": [(0, -1), (1, 0), (0, 1), (-1, 0)],
     "triangle": [(0, -0.95), (0.95, 0.8), (-0.95, 0.8)],
     "down": [(-0.95, -0.8), (0.95, -0.8), (0, 0.95)],
-    "cross": [(-0.35, -0.95), (0.35, -0.95), (0.35, -0.35), (0.95, -0.35), (0.95, 0.35), (0.35, 0.35),
-              (0.35, 0.95), (-0.35, 0.95), (-0.35, 0.35), (-0.95, 0.35), (-0.95, -0.35), (-0.35, -0.35)],
+    "cross": [
+        (-0.35, -0.95),
+        (0.35, -0.95),
+        (0.35, -0.35),
+        (0.95, -0.35),
+        (0.95, 0.35),
+        (0.35, 0.35),
+        (0.35, 0.95),
+        (-0.35, 0.95),
+        (-0.35, 0.35),
+        (-0.95, 0.35),
+        (-0.95, -0.35),
+        (-0.35, -0.35),
+    ],
     "hexagon": [(math.cos(a * math.pi / 3), math.sin(a * math.pi / 3)) for a in range(6)],
     "octagon": [(math.cos((a + 0.5) * math.pi / 4), math.sin((a + 0.5) * math.pi / 4)) for a in range(8)],
 }
-BUILDING_SHAPE = {"mine": "diamond", "generator": "square", "charger": "cross", "altar": "triangle",
-                  "armory": "octagon", "lasery": "down", "lab": "hexagon", "factory": "square",
-                  "temple": "triangle"}
+BUILDING_SHAPE = {
+    "mine": "diamond",
+    "generator": "square",
+    "charger": "cross",
+    "altar": "triangle",
+    "armory": "octagon",
+    "lasery": "down",
+    "lab": "hexagon",
+    "factory": "square",
+    "temple": "triangle",
+}
 GLYPH_MIN_TILE = 18  # below this a letter is a smudge: the shape and color carry the kind
 
 

@@ -54,7 +54,9 @@ def _parse_field(component: str, name: str, spec: Any) -> Field:
     try:
         dtype = np.dtype(dtype_spec)
     except TypeError as exc:
-        raise ComponentError(f"component '{component}' field '{name}': {dtype_spec!r} is not a numpy dtype") from exc
+        raise ComponentError(
+            f"component '{component}' field '{name}': {dtype_spec!r} is not a numpy dtype"
+        ) from exc
     if dtype.kind not in _NUMERIC_KINDS:
         raise ComponentError(
             f"component '{component}' field '{name}': dtype {dtype} is not a fixed-size numeric dtype "

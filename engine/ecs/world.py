@@ -39,8 +39,10 @@ class ComponentView:
         arrays = self.__dict__.get("_arrays")  # absent while copy.deepcopy rebuilds the view
         if arrays is None or name not in arrays:
             spec = self.__dict__.get("spec")
-            raise AttributeError(f"component '{spec.name if spec else '?'}' has no field '{name}'; "
-                                 f"fields are {list(arrays or ())}")
+            raise AttributeError(
+                f"component '{spec.name if spec else '?'}' has no field '{name}'; "
+                f"fields are {list(arrays or ())}"
+            )
         return arrays[name]
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -207,7 +209,9 @@ class World:
         w, r, g = entity
         self._check_world(w)
         if int(self.generation[w, r]) != g or not self.alive[w, r]:
-            raise ComponentError(f"cannot despawn {entity}: it is not alive (stale handle or already removed)")
+            raise ComponentError(
+                f"cannot despawn {entity}: it is not alive (stale handle or already removed)"
+            )
         self._pending_despawn.append(entity)
 
     def flush(self) -> tuple[int, int]:

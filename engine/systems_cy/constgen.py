@@ -40,7 +40,9 @@ def snake_upper(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
 
 
-def table(modules: list[ModuleType], skip: frozenset[str] = frozenset()) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
+def table(
+    modules: list[ModuleType], skip: frozenset[str] = frozenset()
+) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
     """(C name -> value, C array name -> values) of everything the kernels may use; the names in
     `skip` (constants another .pxd already holds, imported into these modules) are left out."""
     ints: dict[str, int] = {}
@@ -60,7 +62,12 @@ def table(modules: list[ModuleType], skip: frozenset[str] = frozenset()) -> tupl
                     put(f"{snake_upper(value.__name__)}_{member.name}", int(member))
             elif name.isupper() and isinstance(value, int) and not isinstance(value, bool):
                 put(name, value)
-            elif name.isupper() and isinstance(value, tuple) and value and all(isinstance(v, int) for v in value):
+            elif (
+                name.isupper()
+                and isinstance(value, tuple)
+                and value
+                and all(isinstance(v, int) for v in value)
+            ):
                 arrays[name] = value
             elif name.endswith("_CHANNELS") and isinstance(value, tuple):
                 for i, channel in enumerate(value):
@@ -68,7 +75,9 @@ def table(modules: list[ModuleType], skip: frozenset[str] = frozenset()) -> tupl
     return ints, arrays
 
 
-def render(root: Path, sources: tuple[str, ...] = SOURCES, skip: frozenset[str] = frozenset(), prefix: str = "KGRID") -> str:
+def render(
+    root: Path, sources: tuple[str, ...] = SOURCES, skip: frozenset[str] = frozenset(), prefix: str = "KGRID"
+) -> str:
     ints, arrays = table([load(root / s) for s in sources], skip)
     return pxd(ints, arrays, " and ".join(sources), prefix)
 
@@ -79,14 +88,22 @@ def pxd(ints: dict[str, int], arrays: dict[str, tuple[int, ...]], src: str, pref
     lines += ["cdef enum:"] + [f"    {name} = {value}" for name, value in ints.items()] if ints else []
     lines += ["", "", "cdef extern from *:", '    """']
     # the C names carry a prefix per .pxd, so that two of them never define the same symbol
-    lines += [f"    static const int {prefix}_{n}[{len(v)}] __attribute__((unused)) = {{{', '.join(map(str, v))}}};" for n, v in arrays.items()]
+    lines += [
+        f"    static const int {prefix}_{n}[{len(v)}] __attribute__((unused)) = {{{', '.join(map(str, v))}}};"
+        for n, v in arrays.items()
+    ]
     lines.append('    """')
     lines += [f'    const int {n} "{prefix}_{n}"[{len(v)}]' for n, v in arrays.items()]
     return "\n".join(lines) + "\n"
 
 
-def generate(directory: Path, root: Path, sources: tuple[str, ...] = SOURCES, skip: frozenset[str] = frozenset(),
-             prefix: str = "KGRID") -> Path:
+def generate(
+    directory: Path,
+    root: Path,
+    sources: tuple[str, ...] = SOURCES,
+    skip: frozenset[str] = frozenset(),
+    prefix: str = "KGRID",
+) -> Path:
     """Write `directory/constants.pxd` from `sources` under `root` (the project) if it changed."""
     return write(directory / "constants.pxd", render(root, sources, skip, prefix))
 

@@ -38,13 +38,22 @@ VERSIONS = (0, 1)
 class GymnasiumGridEnv(gymnasium.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 8}
 
-    def __init__(self, level_path: Any = "arena", seed: int = 0, render_mode: str | None = None, version: int = 0,
-                 **overrides):
+    def __init__(
+        self,
+        level_path: Any = "arena",
+        seed: int = 0,
+        render_mode: str | None = None,
+        version: int = 0,
+        **overrides,
+    ):
         if version not in VERSIONS:
-            raise ValueError(f"version must be one of {VERSIONS} (1: flat actions and final observations), "
-                             f"got {version!r}")
+            raise ValueError(
+                f"version must be one of {VERSIONS} (1: flat actions and final observations), got {version!r}"
+            )
         if render_mode not in (None, *self.metadata["render_modes"]):
-            raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}"
+            )
         self._env: GridEnv = make_env(level_path, num_worlds=1, seed=seed, **overrides)
         self.version, self.render_mode = version, render_mode
         e = self._env
@@ -78,7 +87,9 @@ class GymnasiumGridEnv(gymnasium.Env):
 
     def step(self, action):
         obs, rewards, _, truncations, infos = self._env.step(self._rows(action))
-        self._next_obs = None  # stepping on without reset() plays the env's next episode: reset() starts afresh
+        self._next_obs = (
+            None  # stepping on without reset() plays the env's next episode: reset() starts afresh
+        )
         self._steps += 1
         truncated = bool(truncations.any())
         info: dict[str, Any] = {"agent_rewards": rewards.copy()}
@@ -96,11 +107,15 @@ class GymnasiumGridEnv(gymnasium.Env):
         a = np.asarray(action)
         n, A = len(self._env.flat_actions), self._env.num_agents
         if a.shape != (A,) or a.dtype.kind not in "iu":
-            raise ValueError(f"action must be {A} integer flat-action indices (one per agent, "
-                             f"0..{n - 1}; flat_action_names names them), got {a.dtype} of shape {a.shape}")
+            raise ValueError(
+                f"action must be {A} integer flat-action indices (one per agent, "
+                f"0..{n - 1}; flat_action_names names them), got {a.dtype} of shape {a.shape}"
+            )
         bad = np.flatnonzero((a < 0) | (a >= n))
         if bad.size:
-            raise ValueError(f"action of agent {bad[0]}: flat-action index {a[bad[0]]} is out of range 0..{n - 1}")
+            raise ValueError(
+                f"action of agent {bad[0]}: flat-action index {a[bad[0]]} is out of range 0..{n - 1}"
+            )
         return self._env.flat_actions[a]
 
     def render(self) -> np.ndarray | None:
@@ -119,8 +134,9 @@ def register_levels() -> list[str]:
         for version in VERSIONS:
             env_id = f"KinshipGrid/{path.stem}-v{version}"
             if env_id not in gymnasium.registry:
-                gymnasium.register(env_id, entry_point=GymnasiumGridEnv,
-                                   kwargs={"level_path": path.stem, "version": version})
+                gymnasium.register(
+                    env_id, entry_point=GymnasiumGridEnv, kwargs={"level_path": path.stem, "version": version}
+                )
             ids.append(env_id)
     return ids
 

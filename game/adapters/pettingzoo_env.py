@@ -27,7 +27,9 @@ class PettingZooGridEnv(ParallelEnv):
 
     def __init__(self, level_path: Any = "arena", seed: int = 0, render_mode: str | None = None, **overrides):
         if render_mode not in (None, *self.metadata["render_modes"]):
-            raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}"
+            )
         self._env: GridEnv = make_env(level_path, num_worlds=1, seed=seed, **overrides)
         self._env.keep_final()
         self.render_mode = render_mode
@@ -36,7 +38,9 @@ class PettingZooGridEnv(ParallelEnv):
         self._index = {a: i for i, a in enumerate(self.possible_agents)}
         self._actions = np.zeros((self._env.num_agents, 2), np.int32)
         grid = self._env.world.resources.grid
-        self.state_space = gymnasium.spaces.Box(0, 255, (*grid.shape[1:], len(self._env.feature_names)), np.uint8)
+        self.state_space = gymnasium.spaces.Box(
+            0, 255, (*grid.shape[1:], len(self._env.feature_names)), np.uint8
+        )
 
     @property
     def grid_env(self) -> GridEnv:
@@ -66,7 +70,9 @@ class PettingZooGridEnv(ParallelEnv):
         self._actions[:] = 0  # agents without an action this step do nothing
         for a, act in actions.items():
             if a not in self._index:
-                raise KeyError(f"unknown agent {a!r}; agents are agent_0..agent_{len(self.possible_agents) - 1}")
+                raise KeyError(
+                    f"unknown agent {a!r}; agents are agent_0..agent_{len(self.possible_agents) - 1}"
+                )
             self._actions[self._index[a]] = act
         obs, rewards, terms, truncs, _ = self._env.step(self._actions)
         live = self.agents

@@ -59,15 +59,19 @@ def check_seed(seed: Any) -> int:
     """`seed` as a Python int: an int or numpy integer >= 0 (what `default_rng().integers` returns).
     A float or bool is refused rather than truncated, so that 1.5 cannot run silently as seed 1."""
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be a non-negative integer (int or numpy integer), got {seed!r} "
-                         f"({type(seed).__name__})")
+        raise ValueError(
+            f"seed must be a non-negative integer (int or numpy integer), got {seed!r} "
+            f"({type(seed).__name__})"
+        )
     if seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
     return int(seed)  # numpy integers overflow the C long the map generators take
 
 
 class GridEnv(pufferlib.PufferEnv):
-    def __init__(self, level: Level, num_worlds: int = 1, seed: int = 0, buf: Any = None, name: str = "level"):
+    def __init__(
+        self, level: Level, num_worlds: int = 1, seed: int = 0, buf: Any = None, name: str = "level"
+    ):
         if not isinstance(num_worlds, int) or num_worlds < 1:
             raise ValueError(f"num_worlds must be an int >= 1, got {num_worlds!r}")
         seed = check_seed(seed)
@@ -88,8 +92,9 @@ class GridEnv(pufferlib.PufferEnv):
         self.render_mode = None
         super().__init__(buf)
         self.action_names = list(tab.action_names)
-        self.flat_actions, self.flat_action_names = flat_actions(tab.action_names, tab.action_code, tab.arg_count,
-                                                                 tab.arg_labels)
+        self.flat_actions, self.flat_action_names = flat_actions(
+            tab.action_names, tab.action_code, tab.arg_count, tab.arg_labels
+        )
         self.feature_names = list(tab.features.names)
         self.resource_names = list(tab.resource_names)
         self.group_names = list(tab.group_names)
@@ -138,8 +143,9 @@ class GridEnv(pufferlib.PufferEnv):
         install(self.scheduler, world, tab, level, extra)
         add_system(self.scheduler, "episode_end", When(self._ended_count, self._end_episodes))
         buffers = (self.observations, self.rewards, self.terminals, self.truncations)
-        self._step = EnvStep(loader, self.scheduler.ticker, buffers, self._pending_infos, self._report,
-                             self._other_actions)
+        self._step = EnvStep(
+            loader, self.scheduler.ticker, buffers, self._pending_infos, self._report, self._other_actions
+        )
         self._observe = self.scheduler["observation"].fn  # the reset observes with the same bound kernel
 
     def _buffer_view(self, buf: np.ndarray, name: str) -> np.ndarray:
@@ -184,8 +190,10 @@ class GridEnv(pufferlib.PufferEnv):
 
     def step(self, actions):
         if self._life != "ready":
-            raise EnvStateError(f"{self.level_name}: step() {'after close()' if self._life == 'closed' else 'before reset()'}"
-                                f"{'' if self._life == 'closed' else ': call env.reset() first'}")
+            raise EnvStateError(
+                f"{self.level_name}: step() {'after close()' if self._life == 'closed' else 'before reset()'}"
+                f"{'' if self._life == 'closed' else ': call env.reset() first'}"
+            )
         # in C (engine/systems_cy/envstep.pyx): a C-contiguous int32 (agents, 2) array is copied
         # and range-checked in one loop, then the tick runs; anything else goes through
         # _other_actions first
@@ -250,7 +258,9 @@ class GridEnv(pufferlib.PufferEnv):
         if self.final_observations is None:
             self.final_observations = np.zeros_like(self.observations)
             self.final_returns = np.zeros(self.num_agents, np.float32)
-            self.final_stats = np.zeros((self.num_agents, len(self.stat_names)), self.world.resources.stats.dtype)
+            self.final_stats = np.zeros(
+                (self.num_agents, len(self.stat_names)), self.world.resources.stats.dtype
+            )
             self.final_items = np.zeros((self.num_agents, len(self.resource_names)), np.int32)
 
     def _keep_final_of(self, worlds: np.ndarray) -> None:
@@ -287,7 +297,13 @@ class GridEnv(pufferlib.PufferEnv):
         """
         seed = episode_seed(self.seed, w, int(self.episodes[w]))
         layout = make_layout(self.level, seed)
-        check_fit(layout, self.layouts[0], self.template.capacity, self.tables, f"{self.level_name}: map of seed {seed}")
+        check_fit(
+            layout,
+            self.layouts[0],
+            self.template.capacity,
+            self.tables,
+            f"{self.level_name}: map of seed {seed}",
+        )
         one = self._scratch
         one.copy_world(0, self._blank, 0)
         place_layout(one, 0, self.level, self.tables, layout)
@@ -311,11 +327,15 @@ class GridEnv(pufferlib.PufferEnv):
             raise EnvStateError("final_summary() needs env.keep_final() called before the episode ended")
         return self._episode_summary(self.final_returns[i], self.final_stats[i], self.final_items[i], 1)
 
-    def _episode_summary(self, returns: np.ndarray, stats: np.ndarray, items: np.ndarray,
-                         episodes: int) -> dict[str, Any]:
+    def _episode_summary(
+        self, returns: np.ndarray, stats: np.ndarray, items: np.ndarray, episodes: int
+    ) -> dict[str, Any]:
         """Means over the agents of `returns` (...), `stats` (..., stats), `items` (..., resources)."""
-        out = {"episodes": episodes, "episode_return": float(returns.mean()),
-               "episode_length": int(self.level.max_steps)}
+        out = {
+            "episodes": episodes,
+            "episode_return": float(returns.mean()),
+            "episode_length": int(self.level.max_steps),
+        }
         if "heart" in self.resource_names:
             out["hearts"] = float(stats[..., self.stat_names.index("heart.gained")].mean())
             out["hearts_held"] = float(items[..., self.resource_names.index("heart")].mean())
@@ -379,7 +399,9 @@ class GridEnv(pufferlib.PufferEnv):
         ag, pos = world["agent"], world["position"]
         r = world.resources
         partners = [
-            int(p) for p, until in zip(r.bond_partner[w, k], r.bond_until[w, k]) if p >= 0 and until > r.episode_tick[w]
+            int(p)
+            for p, until in zip(r.bond_partner[w, k], r.bond_until[w, k])
+            if p >= 0 and until > r.episode_tick[w]
         ]
         return {
             "agent": i,
@@ -406,8 +428,10 @@ class GridEnv(pufferlib.PufferEnv):
         channels: each cell as any observer sees it (agent, inventory, wall, building); the
         channels that depend on who looks (kin, bond, self.*) are 0, since no one does."""
         if self.num_worlds != 1:
-            raise ValueError(f"state() shows one world's map; this env has num_worlds={self.num_worlds}: "
-                             f"make it with num_worlds=1")
+            raise ValueError(
+                f"state() shows one world's map; this env has num_worlds={self.num_worlds}: "
+                f"make it with num_worlds=1"
+            )
         # the observation kernel encodes every cell of a world into its record table (row: grid
         # code - TERRAIN_WALL), which holds the last world's records only right after it ran
         self._observe()
@@ -420,7 +444,9 @@ class GridEnv(pufferlib.PufferEnv):
         return self.scheduler.timings()
 
 
-def make_env(level_path: str | Path | Level, num_worlds: int = 1, seed: int = 0, buf: Any = None, **overrides) -> GridEnv:
+def make_env(
+    level_path: str | Path | Level, num_worlds: int = 1, seed: int = 0, buf: Any = None, **overrides
+) -> GridEnv:
     """The env over `num_worlds` worlds of a level file, a shipped level's name ("arena") or a
     Level; `seed` is a non-negative integer (world w is seeded seed + w); `buf` the PufferLib
     buffers to adopt (None: its own); overrides merge onto the level's TOML tables, e.g.

@@ -33,8 +33,6 @@ LEVELS_DIR = Path(__file__).parent.parent / "levels"
 PROJECT_DIR = Path(__file__).parent.parent.parent  # where the paths of the shipped recipes start
 
 
-
-
 def merge(base: dict, over: dict) -> dict:
     """Deep merge: tables merge key by key, everything else in `over` replaces `base`."""
     out = dict(base)
@@ -70,7 +68,9 @@ def read_level_bytes(path: str | Path) -> bytes:
     except OSError as exc:
         raise LevelError(f"{path}: cannot read the level file ({exc.strerror})") from None
     if stat.S_ISDIR(st.st_mode):
-        raise LevelError(f"{path}: is a directory, not a level file; give a .toml file or a name in {LEVELS_DIR}")
+        raise LevelError(
+            f"{path}: is a directory, not a level file; give a .toml file or a name in {LEVELS_DIR}"
+        )
     if not stat.S_ISREG(st.st_mode):
         raise LevelError(f"{path}: not a regular file (a device, pipe or socket); give a level .toml file")
     try:
@@ -79,8 +79,10 @@ def read_level_bytes(path: str | Path) -> bytes:
     except OSError as exc:
         raise LevelError(f"{path}: cannot read the level file ({exc.strerror})") from None
     if len(data) > MAX_LEVEL_BYTES:
-        raise LevelError(f"{path}: over {MAX_LEVEL_BYTES // 2**20} MiB, the limit of a level file "
-                         f"(docs/levels.md, Limits); a level is a short TOML file")
+        raise LevelError(
+            f"{path}: over {MAX_LEVEL_BYTES // 2**20} MiB, the limit of a level file "
+            f"(docs/levels.md, Limits); a level is a short TOML file"
+        )
     return data
 
 

@@ -16,7 +16,9 @@ from game.rules.schema import Level
 class Part(Params):
     """One part of a `compose` map: a generator's map pasted with its top-left corner at `at`."""
 
-    at: Annotated[list[int], doc("[row, col] of the part's top-left cell")] = msgspec.field(default_factory=lambda: [0, 0])
+    at: Annotated[list[int], doc("[row, col] of the part's top-left cell")] = msgspec.field(
+        default_factory=lambda: [0, 0]
+    )
     generator: Annotated[str, doc("the part's generator: rooms, scatter, maze, compose or ascii")] = ""
     params: Annotated[dict[str, Any], doc("the part's generator parameters")] = {}
 
@@ -33,7 +35,9 @@ class ComposeParams(Params):
     doors: Annotated[list[list[int]], doc("[row, col] cells whose walls are removed after pasting")] = []
 
 
-def generate(level: Level, p: ComposeParams, rng: np.random.Generator, where: str, *, run: Callable) -> MapLayout:
+def generate(
+    level: Level, p: ComposeParams, rng: np.random.Generator, where: str, *, run: Callable
+) -> MapLayout:
     """`run(level, generator, params, rng, where)` builds a part (game/maps/generators.py passes its
     `run_generator`)."""
     if p.height < 1 or p.width < 1:
@@ -69,8 +73,12 @@ def generate(level: Level, p: ComposeParams, rng: np.random.Generator, where: st
     occupied = {(r, c) for _, r, c in layout.objects + layout.agents}
     for j, d in enumerate(p.doors):
         if len(d) != 2 or not (0 <= d[0] < p.height and 0 <= d[1] < p.width):
-            raise MapError(f"{where}.doors[{j}]: expected [row, col] inside the {p.height}x{p.width} map, got {d}")
+            raise MapError(
+                f"{where}.doors[{j}]: expected [row, col] inside the {p.height}x{p.width} map, got {d}"
+            )
         if (d[0], d[1]) in occupied:
-            raise MapError(f"{where}.doors[{j}]: cell {d} holds an agent or object; expected a wall or empty cell")
+            raise MapError(
+                f"{where}.doors[{j}]: cell {d} holds an agent or object; expected a wall or empty cell"
+            )
         layout.walls[d[0], d[1]] = False
     return layout

@@ -19,7 +19,9 @@ class MazeParams(Params):
 
     height: Annotated[int, doc("rows, outer wall included; odd sizes use every row", ge=3)] = 21
     width: Annotated[int, doc("columns, outer wall included; odd sizes use every column", ge=3)] = 21
-    loops: Annotated[float, doc("fraction of the remaining inner walls knocked down to make cycles", ge=0, le=1)] = 0.0
+    loops: Annotated[
+        float, doc("fraction of the remaining inner walls knocked down to make cycles", ge=0, le=1)
+    ] = 0.0
     agents: Annotated[int, doc("agents placed at random free cells", ge=0)] = 4
     groups: Annotated[list[str], doc("groups of the agents, cycled; empty = every group in turn")] = []
     objects: Annotated[dict[str, int], doc("building -> count")] = {}
@@ -38,7 +40,11 @@ def carve(h: int, w: int, rng: np.random.Generator, loops: float) -> np.ndarray:
     steps = ((-1, 0), (1, 0), (0, -1), (0, 1))
     while stack:
         i, j = stack[-1]
-        nbrs = [(i + di, j + dj) for di, dj in steps if 0 <= i + di < ch and 0 <= j + dj < cw and not seen[i + di, j + dj]]
+        nbrs = [
+            (i + di, j + dj)
+            for di, dj in steps
+            if 0 <= i + di < ch and 0 <= j + dj < cw and not seen[i + di, j + dj]
+        ]
         if not nbrs:
             stack.pop()
             continue
@@ -50,10 +56,7 @@ def carve(h: int, w: int, rng: np.random.Generator, loops: float) -> np.ndarray:
     if loops > 0:
         # inner walls between two cells (one odd and one even coordinate) that are still standing
         cand = [
-            (r, c)
-            for r in range(1, 2 * ch)
-            for c in range(1, 2 * cw)
-            if walls[r, c] and (r % 2) != (c % 2)
+            (r, c) for r in range(1, 2 * ch) for c in range(1, 2 * cw) if walls[r, c] and (r % 2) != (c % 2)
         ]
         if cand:
             knock = rng.random(len(cand)) < loops

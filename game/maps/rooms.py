@@ -25,17 +25,27 @@ class RoomsParams(Params):
     border: Annotated[int, doc("thickness of the walls around and between rooms", ge=0)] = 6
     agents_per_room: Annotated[int, doc("agents placed in each room", ge=0)] = 6
     objects: Annotated[dict[str, int], doc("building -> count, placed in every room")] = {}
-    room_groups: Annotated[list[str], doc("group of each room, row-major, cycled; empty = every group in turn")] = []
-    corridor_width: Annotated[int, doc("0: sealed rooms; n: corridors n cells wide join neighbouring rooms", ge=0)] = 0
+    room_groups: Annotated[
+        list[str], doc("group of each room, row-major, cycled; empty = every group in turn")
+    ] = []
+    corridor_width: Annotated[
+        int, doc("0: sealed rooms; n: corridors n cells wide join neighbouring rooms", ge=0)
+    ] = 0
 
     def size(self) -> tuple[int, int]:
         """The map's height and width: the rooms and the walls around and between them."""
         b = self.border
-        return self.rows * self.room_height + (self.rows + 1) * b, self.cols * self.room_width + (self.cols + 1) * b
+        return self.rows * self.room_height + (self.rows + 1) * b, self.cols * self.room_width + (
+            self.cols + 1
+        ) * b
 
     def check_size(self, where: str) -> None:
-        check_map_side(where, *self.size(), names=("room_height", "room_width"),
-                       how=("rows * room_height + (rows + 1) * border", "cols * room_width + (cols + 1) * border"))
+        check_map_side(
+            where,
+            *self.size(),
+            names=("room_height", "room_width"),
+            how=("rows * room_height + (rows + 1) * border", "cols * room_width + (cols + 1) * border"),
+        )
 
 
 def generate(level: Level, p: RoomsParams, rng: np.random.Generator, where: str) -> MapLayout:
@@ -82,7 +92,9 @@ def generate(level: Level, p: RoomsParams, rng: np.random.Generator, where: str)
                     layout.walls[r0 + off : r0 + off + cw, c0 + p.room_width : c0 + p.room_width + b] = False
                 if i + 1 < p.rows:  # south neighbour: a vertical corridor
                     off = int(rng.integers(0, max(p.room_width - cw, 0) + 1))
-                    layout.walls[r0 + p.room_height : r0 + p.room_height + b, c0 + off : c0 + off + cw] = False
+                    layout.walls[r0 + p.room_height : r0 + p.room_height + b, c0 + off : c0 + off + cw] = (
+                        False
+                    )
     return layout
 
 

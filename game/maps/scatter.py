@@ -20,7 +20,9 @@ class ScatterParams(Params):
     height: Annotated[int, doc("rows, border included", ge=1)] = 20
     width: Annotated[int, doc("columns, border included", ge=1)] = 20
     border: Annotated[int, doc("thickness of the surrounding wall", ge=0)] = 1
-    wall_density: Annotated[float, doc("fraction of inner cells that become terrain walls", ge=0, le=0.9)] = 0.0
+    wall_density: Annotated[float, doc("fraction of inner cells that become terrain walls", ge=0, le=0.9)] = (
+        0.0
+    )
     agents: Annotated[int, doc("agents placed at random free cells", ge=0)] = 4
     groups: Annotated[list[str], doc("groups of the agents, cycled; empty = every group in turn")] = []
     objects: Annotated[dict[str, int], doc("building -> count, at random free cells")] = {}

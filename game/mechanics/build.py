@@ -62,7 +62,9 @@ def mechanic_constants() -> dict[str, str]:
     for m in MECHANICS:
         ints = {f"ACT_{a.name.upper()}": int(Act[a.name.upper()]) for a in m.actions} | dict(m.constants)
         if ints and any((HERE / m.name).glob("*.pyx")):
-            out[m.name] = constgen.pxd(ints, {}, f"game/mechanics/{m.name}/__init__.py (its declaration)", "K" + m.name.upper())
+            out[m.name] = constgen.pxd(
+                ints, {}, f"game/mechanics/{m.name}/__init__.py (its declaration)", "K" + m.name.upper()
+            )
     return out
 
 

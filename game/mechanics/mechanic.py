@@ -5,8 +5,8 @@ A mechanic is a folder of game/mechanics/ whose __init__.py defines `MECHANIC`, 
 game/mechanics/registry.py lists the folders. Everything the game derives about actions and
 systems comes from these declarations: the action codes (`Act`, in registry order),
 the default costs and priorities, the flat action names, the system table and its run order, the
-scalars bound to kernels, the Level's sections (game/rules/schema.py). Plain data with no compiled import, so loading and checking a level,
-and the build, can read it before any kernel exists.
+scalars bound to kernels, the Level's sections (game/rules/schema.py). Plain data with no compiled
+import, so loading and checking a level, and the build, can read it before any kernel exists.
 """
 
 from __future__ import annotations

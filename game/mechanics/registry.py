@@ -36,7 +36,9 @@ def _check() -> None:
     systems: dict[str, str] = {}
     for name, m in zip(NAMES, MECHANICS):
         if m.name != name:
-            raise ValueError(f"game/mechanics/{name}/__init__.py: MECHANIC.name is {m.name!r}, not its folder's name")
+            raise ValueError(
+                f"game/mechanics/{name}/__init__.py: MECHANIC.name is {m.name!r}, not its folder's name"
+            )
         for names, owners in (([a.name for a in m.actions], actions), ([s.name for s in m.systems], systems)):
             for thing in names:
                 if thing in owners:
@@ -45,8 +47,10 @@ def _check() -> None:
         own = {s.name for s in m.systems}
         for a in m.actions:
             if a.system and a.system not in own:
-                raise ValueError(f"game/mechanics/{m.name}: action {a.name!r} names system {a.system!r}, "
-                                 f"which the mechanic does not declare")
+                raise ValueError(
+                    f"game/mechanics/{m.name}: action {a.name!r} names system {a.system!r}, "
+                    f"which the mechanic does not declare"
+                )
 
 
 _check()

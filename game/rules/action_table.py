@@ -17,8 +17,9 @@ from game.rules.constants import ACTION_RULES, Act
 # the name of each argument, for the actions with named ones (the others have a single argument 0,
 # or, as transfer, profile and build, arguments that index one of the level's lists: their names
 # come from the level, game.state.world.Tables.arg_labels)
-ARG_NAMES: dict[int, tuple[str, ...]] = {Act[r.name.upper()]: r.args for r in ACTION_RULES
-                                         if isinstance(r.args, tuple) and r.args}
+ARG_NAMES: dict[int, tuple[str, ...]] = {
+    Act[r.name.upper()]: r.args for r in ACTION_RULES if isinstance(r.args, tuple) and r.args
+}
 
 
 def flat_actions(action_names, action_code, arg_count, arg_labels) -> tuple[np.ndarray, list[str]]:

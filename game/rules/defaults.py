@@ -26,7 +26,13 @@ BUILDINGS = {
     "mine": {"char": "m", "outputs": {"ore": 1}, "cooldown": 50},
     "generator": {"char": "g", "inputs": {"ore": 1}, "outputs": {"battery": 1}, "cooldown": 25},
     "charger": {"char": "c", "inputs": {"battery": 1}, "output_energy": 100, "cooldown": 2},
-    "altar": {"char": "a", "inputs": {"battery": 3}, "input_energy": 10, "outputs": {"heart": 1}, "cooldown": 10},
+    "altar": {
+        "char": "a",
+        "inputs": {"battery": 3},
+        "input_energy": 10,
+        "outputs": {"heart": 1},
+        "cooldown": 10,
+    },
     "armory": {"char": "r", "inputs": {"ore": 3}, "outputs": {"armor": 1}, "cooldown": 10},
     "lasery": {"char": "l", "inputs": {"ore": 1, "battery": 2}, "outputs": {"laser": 1}, "cooldown": 10},
     "lab": {"char": "b", "inputs": {"ore": 3, "battery": 3}, "outputs": {"blueprint": 1}, "cooldown": 5},
@@ -42,8 +48,10 @@ BUILDINGS = {
 
 # each action's default cost, priority and switch: from its declaration (game/mechanics/); DECLARED
 # holds every action, ACTIONS those every level lists (an unlisted one enters a level that names it)
-DECLARED = {r.name: {"cost": r.cost, "priority": r.priority, **({} if r.enabled else {"enabled": False})}
-            for r in ACTION_RULES}
+DECLARED = {
+    r.name: {"cost": r.cost, "priority": r.priority, **({} if r.enabled else {"enabled": False})}
+    for r in ACTION_RULES
+}
 ACTIONS = {r.name: DECLARED[r.name] for r in ACTION_RULES if r.listed}
 
 

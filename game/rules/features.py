@@ -1,8 +1,9 @@
 """The observation channel table: one list, from which names and kernel offsets are derived.
 
 Cell channels describe whatever occupies a cell (the kernel encodes them once per entity into a
-record table and copies the record each window cell's grid code names); observer channels depend on who looks (kinship, bond) and are written per agent; self channels
-are the observer's own state, written at the centre cell of its window.
+record table and copies the record each window cell's grid code names); observer channels depend
+on who looks (kinship, bond) and are written per agent; self channels are the observer's own
+state, written at the centre cell of its window.
 """
 
 from __future__ import annotations
@@ -28,7 +29,15 @@ class Features:
         return len(self.names)
 
 
-AGENT_CHANNELS = ("agent", "agent.group", "agent.energy", "agent.frozen", "agent.orientation", "agent.shield", "agent.color")
+AGENT_CHANNELS = (
+    "agent",
+    "agent.group",
+    "agent.energy",
+    "agent.frozen",
+    "agent.orientation",
+    "agent.shield",
+    "agent.color",
+)
 BUILDING_CHANNELS = ("building.type", "building.ready", "building.stock", "building.hp")
 PROFILE_CHANNELS = ("agent.profile",)  # only in levels with the `profile` action: the others keep their space
 SELF_CHANNELS = ("self.last_action", "self.last_success", "self.last_reward", "self.progress")

@@ -20,13 +20,20 @@ MAX_LEVEL_BYTES = 16 * 2**20
 MAX_REPLAY_BYTES = 512 * 2**20
 
 
-def check_map_side(where: str, height: int, width: int, names: tuple[str, str] = ("height", "width"),
-                   how: tuple[str, str] = ("", "")) -> None:
+def check_map_side(
+    where: str,
+    height: int,
+    width: int,
+    names: tuple[str, str] = ("height", "width"),
+    how: tuple[str, str] = ("", ""),
+) -> None:
     """Refuse a map past MAX_MAP_SIDE before it is drawn. `names` are the fields the error names
     (under `where`), `how` what each side is made of when it is not a field itself (`rows *
     room_height + (rows + 1) * border`)."""
     for name, v, made, side in zip(names, (height, width), how, ("high", "wide")):
         if v > MAX_MAP_SIDE:
             what = f"the map would be {v} cells {side} ({made}), which" if made else str(v)
-            raise MapError(f"{where}.{name}: {what} is over the limit of {MAX_MAP_SIDE} cells a side "
-                           f"(docs/levels.md, Limits); use a smaller map")
+            raise MapError(
+                f"{where}.{name}: {what} is over the limit of {MAX_MAP_SIDE} cells a side "
+                f"(docs/levels.md, Limits); use a smaller map"
+            )

@@ -27,6 +27,7 @@ from game.rules.defaults import ACTIONS, DECLARED
 from game.rules.limits import MAX_STEPS
 from game.rules.system_table import SYSTEM_NAMES
 
+
 def sections(node: Base, path: str = "$") -> Iterator[tuple[str, Base]]:
     """Every section under `node` (itself first), with its TOML path: fields and table entries."""
     yield path, node
@@ -45,7 +46,9 @@ def field_types(cls: type[Base]) -> dict[str, Any]:
     return get_type_hints(cls)  # resolving the annotations is slow, and they never change
 
 
-def entry_tables(prefix: str, cls: type[Base], entries: list[Base], resources: list[str]) -> dict[str, np.ndarray]:
+def entry_tables(
+    prefix: str, cls: type[Base], entries: list[Base], resources: list[str]
+) -> dict[str, np.ndarray]:
     """A table per field of the entries of a level table (`buildings`, `resources`), in entry
     order, named `<prefix><field>` (`b_cooldown`): (N,) for a number or a flag, (N, R) for counts
     per resource (`b_inputs`). Text (a map character) is not a table. So a field added to the
@@ -66,8 +69,10 @@ def entry_tables(prefix: str, cls: type[Base], entries: list[Base], resources: l
                     per[i, resources.index(r)] = n
             out[prefix + field] = per
         elif kind is not str:  # a kind of field no kernel table is made from yet: say so, not skip it
-            raise TypeError(f"{cls.__name__}.{field}: no table for a field of type {kind}; "
-                            f"use int, float, bool or dict[str, int] (counts per resource)")
+            raise TypeError(
+                f"{cls.__name__}.{field}: no table for a field of type {kind}; "
+                f"use int, float, bool or dict[str, int] (counts per resource)"
+            )
     return out
 
 
@@ -115,16 +120,23 @@ class _Building(Base):
     cooldown: Annotated[int, doc("ticks after a use before the next", ge=0)] = 0
     max_stock: Annotated[int, doc("uses stored; -1 means unlimited", ge=-1)] = -1
     regen: Annotated[int, doc("ticks to regenerate one unit of stock; 0 means never", ge=0)] = 0
-    hp: Annotated[int, doc("hit points; attacks reduce it and at 0 it is destroyed; 0 = indestructible", ge=0)] = 30
+    hp: Annotated[
+        int, doc("hit points; attacks reduce it and at 0 it is destroyed; 0 = indestructible", ge=0)
+    ] = 30
     usable: Annotated[bool, doc("whether `use` works on it (false for walls and blocks)")] = True
     swappable: Annotated[bool, doc("whether `swap` can move it (blocks)")] = False
     # then the fields mechanics add (`building_fields`: creation's build_cost), see Building below
 
     def problems(self, level: Level, path: str) -> Problems:
-        for field in [f for f, kind in field_types(Building).items() if kind == dict[str, int]]:  # per resource
+        for field in [
+            f for f, kind in field_types(Building).items() if kind == dict[str, int]
+        ]:  # per resource
             for r, n in getattr(self, field).items():
                 if r not in level.resources:
-                    yield f"{path}.{field}.{r}", f"unknown resource '{r}'; expected one of {sorted(level.resources)}"
+                    yield (
+                        f"{path}.{field}.{r}",
+                        f"unknown resource '{r}'; expected one of {sorted(level.resources)}",
+                    )
                 if n < 0:
                     yield f"{path}.{field}.{r}", f"expected a count >= 0, got {n}"
         if len(self.char) != 1:
@@ -133,8 +145,16 @@ class _Building(Base):
 
 def _fields(cls: type[Base]) -> list[tuple[str, Any, Any]]:
     """(name, type, default) of each field of `cls`, as msgspec.defstruct takes them."""
-    return [(f.name, f.type, f.default if f.default_factory is msgspec.NODEFAULT
-             else msgspec.field(default_factory=f.default_factory)) for f in msgspec.structs.fields(cls)]
+    return [
+        (
+            f.name,
+            f.type,
+            f.default
+            if f.default_factory is msgspec.NODEFAULT
+            else msgspec.field(default_factory=f.default_factory),
+        )
+        for f in msgspec.structs.fields(cls)
+    ]
 
 
 def _extended(core: type[Base], extra: list[tuple[str, Any, Any]]) -> type[Base]:
@@ -142,8 +162,14 @@ def _extended(core: type[Base], extra: list[tuple[str, Any, Any]]) -> type[Base]
     (without its leading underscore), doc and methods: a section some of whose fields the
     mechanics declare."""
     methods = {k: v for k, v in vars(core).items() if callable(v) and not k.startswith("__")}
-    return msgspec.defstruct(core.__name__.lstrip("_"), _fields(core) + extra, bases=(Base,), module=__name__,
-                             namespace={**methods, "__doc__": core.__doc__}, kw_only=True)
+    return msgspec.defstruct(
+        core.__name__.lstrip("_"),
+        _fields(core) + extra,
+        bases=(Base,),
+        module=__name__,
+        namespace={**methods, "__doc__": core.__doc__},
+        kw_only=True,
+    )
 
 
 # (a declared default is given as a field's own: msgspec takes an empty dict or list as its type's
@@ -166,8 +192,14 @@ def _actions() -> dict[str, Action]:
 class Profile(Base):
     """An energy profile (a posture or mood) the group's agents may switch to with `profile`."""
 
-    max_energy: Annotated[int, doc("energy cap in this profile (energy above it is lost on switching); -1 = the group's",
-                                   ge=-1, le=255)] = -1
+    max_energy: Annotated[
+        int,
+        doc(
+            "energy cap in this profile (energy above it is lost on switching); -1 = the group's",
+            ge=-1,
+            le=255,
+        ),
+    ] = -1
     upkeep: Annotated[int, doc("energy drained every tick in this profile; -1 = the group's", ge=-1)] = -1
     costs: Annotated[dict[str, int], doc("per-action energy costs in this profile, over the group's")] = {}
 
@@ -180,8 +212,13 @@ class Profile(Base):
 class Group(Base):
     """An agent group (team): its body, i.e. its energy profile and action costs."""
 
-    id: Annotated[int, doc("team id used by team kinship (groups with one id are one team); -1 = order of "
-                           "declaration. Observations show the group's place in declaration order, not this id")] = -1
+    id: Annotated[
+        int,
+        doc(
+            "team id used by team kinship (groups with one id are one team); -1 = order of "
+            "declaration. Observations show the group's place in declaration order, not this id"
+        ),
+    ] = -1
     start_energy: Annotated[int, doc("energy at episode start", ge=0)] = 100
     max_energy: Annotated[int, doc("energy cap", ge=1, le=255)] = 255
     upkeep: Annotated[int, doc("energy drained every tick", ge=0)] = 0
@@ -190,12 +227,18 @@ class Group(Base):
     clan: Annotated[int, doc("clan id for `clans` kinship; -1 = the team id")] = -1
     profiles: Annotated[
         dict[str, Profile],
-        doc("energy profiles the `profile` action switches among: argument 0 is the group's own body, k the k-th of these"),
+        doc(
+            "energy profiles the `profile` action switches among: argument 0 is the group's own body, "
+            "k the k-th of these"
+        ),
     ] = {}
     rewards: Annotated[
         dict[str, float],
-        doc("what a unit held is worth to this group's agents, per resource, over `resources.<name>.reward` "
-            "(agents that value a good differently: a gift can cost its giver c and be worth b to its receiver)"),
+        doc(
+            "what a unit held is worth to this group's agents, per resource, over `resources.<name>.reward` "
+            "(agents that value a good differently: a gift can cost its giver c and be worth b to its "
+            "receiver)"
+        ),
     ] = {}
 
     def problems(self, level: Level, path: str) -> Problems:
@@ -204,11 +247,20 @@ class Group(Base):
             if r not in level.resources:
                 yield f"{path}.rewards.{r}", f"unknown resource; expected one of {list(level.resources)}"
         if self.start_energy > self.max_energy:
-            yield f"{path}.start_energy", f"expected at most max_energy ({self.max_energy}), got {self.start_energy}"
+            yield (
+                f"{path}.start_energy",
+                f"expected at most max_energy ({self.max_energy}), got {self.start_energy}",
+            )
         if len(self.profiles) >= MAX_PROFILES:
-            yield f"{path}.profiles", f"expected at most {MAX_PROFILES - 1} profiles, got {len(self.profiles)}"
+            yield (
+                f"{path}.profiles",
+                f"expected at most {MAX_PROFILES - 1} profiles, got {len(self.profiles)}",
+            )
         if self.profiles and not enabled(level, "profile"):  # unreachable bodies are a mistake, not a no-op
-            yield f"{path}.profiles", "profiles need the `profile` action to switch among them; set actions.profile.enabled = true"
+            yield (
+                f"{path}.profiles",
+                "profiles need the `profile` action to switch among them; set actions.profile.enabled = true",
+            )
 
 
 class Agent(Base):
@@ -231,7 +283,11 @@ class MapConfig(Base):
     params: Annotated[dict[str, Any], doc("generator parameters (see the generator's table)")] = {}
     seed: Annotated[
         int,
-        doc("-1: each world's map is drawn from the env seed (seed + world); >= 0: every world gets the map of this seed", ge=-1),
+        doc(
+            "-1: each world's map is drawn from the env seed (seed + world); >= 0: every world gets "
+            "the map of this seed",
+            ge=-1,
+        ),
     ] = -1
     fixed: Annotated[
         bool, doc("true: every episode of a world reuses its first map; false: a fresh map per episode")
@@ -243,11 +299,17 @@ class _Level(Base):
 
     name: Annotated[str, doc("display name")] = ""
     description: Annotated[str, doc("what the level tests")] = ""
-    max_steps: Annotated[int, doc("ticks per episode before truncation (game/rules/limits.py)", ge=1, le=MAX_STEPS)] = 1000
+    max_steps: Annotated[
+        int, doc("ticks per episode before truncation (game/rules/limits.py)", ge=1, le=MAX_STEPS)
+    ] = 1000
     report_interval: Annotated[int, doc("env steps between episode summaries in infos", ge=1)] = 1
     resources: Annotated[dict[str, Resource], doc("inventory items, in observation order")] = {}
-    buildings: Annotated[dict[str, Building], doc("object types; 'wall' and 'block' are added if absent")] = {}
-    actions: Annotated[dict[str, Action], doc("action settings by name")] = msgspec.field(default_factory=_actions)
+    buildings: Annotated[
+        dict[str, Building], doc("object types; 'wall' and 'block' are added if absent")
+    ] = {}
+    actions: Annotated[dict[str, Action], doc("action settings by name")] = msgspec.field(
+        default_factory=_actions
+    )
     groups: Annotated[dict[str, Group], doc("agent groups by name")] = msgspec.field(
         default_factory=lambda: {"agent": Group()}
     )
@@ -259,11 +321,15 @@ class _Level(Base):
         """Every field of the buildings as `b_<field>`, of the resources as `res_<field>`."""
         res = list(self.resources)
         # (groups, resources): a unit's worth to each group's agents (the resource's, or the group's own)
-        group_reward = np.array([[g.rewards.get(r, self.resources[r].reward) for r in res]
-                                 for g in self.groups.values()], np.float32).reshape(len(self.groups), len(res))
-        return {**entry_tables("b_", Building, list(self.buildings.values()), res),
-                **entry_tables("res_", Resource, list(self.resources.values()), res),
-                "group_reward": group_reward}
+        group_reward = np.array(
+            [[g.rewards.get(r, self.resources[r].reward) for r in res] for g in self.groups.values()],
+            np.float32,
+        ).reshape(len(self.groups), len(res))
+        return {
+            **entry_tables("b_", Building, list(self.buildings.values()), res),
+            **entry_tables("res_", Resource, list(self.resources.values()), res),
+            "group_reward": group_reward,
+        }
 
     def problems(self, level: Level, path: str) -> Problems:
         """What concerns the level as a whole; each section checks itself."""
@@ -272,8 +338,10 @@ class _Level(Base):
         chars: dict[str, str] = {}
         for bname, b in self.buildings.items():
             if b.char in chars:
-                yield (f"{path}.buildings.{bname}.char",
-                       f"{b.char!r} is already the character of '{chars[b.char]}'; expected a unique one")
+                yield (
+                    f"{path}.buildings.{bname}.char",
+                    f"{b.char!r} is already the character of '{chars[b.char]}'; expected a unique one",
+                )
             chars[b.char] = bname
         for aname in self.actions:
             if aname not in ACTION_NAMES:
@@ -294,6 +362,12 @@ class _LevelEnd(Base):
 
 # The Level: its own fields, each mechanic's section (game/mechanics/<name>/section.py, declared as
 # `section`), then the map and the systems; resolved Levels encode in this order.
-Level = _extended(_Level, [(s.name, Annotated[s.cls, doc(s.doc)], msgspec.field(default_factory=s.cls))
-                           for s in (m.section for m in MECHANICS) if s is not None]
-                  + _fields(_LevelEnd))
+Level = _extended(
+    _Level,
+    [
+        (s.name, Annotated[s.cls, doc(s.doc)], msgspec.field(default_factory=s.cls))
+        for s in (m.section for m in MECHANICS)
+        if s is not None
+    ]
+    + _fields(_LevelEnd),
+)

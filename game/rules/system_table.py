@@ -2,10 +2,10 @@
 mechanics declare (game/mechanics/registry.py).
 
 The run order (game/systems/install.py installs from it), the system names a level may switch
-(`[systems]`, checked by `Level.problems` in game/rules/schema.py) and the order table of docs/game_systems.md all come
-from `SYSTEMS`. Action systems run between `decode` and `tally` in the level's priority order
-(lower first), which the installer adds as a chain of `after=` constraints. Plain data, so that
-validating a level needs no compiled kernel.
+(`[systems]`, checked by `Level.problems` in game/rules/schema.py) and the order table of
+docs/game_systems.md all come from `SYSTEMS`. Action systems run between `decode` and `tally` in
+the level's priority order (lower first), which the installer adds as a chain of `after=`
+constraints. Plain data, so that validating a level needs no compiled kernel.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from game.rules.constants import ACTION_RULES, Act
 class SystemSpec:
     name: str
     phase: str
-    kernel: str | None  # the module (game.mechanics.<mechanic>.<kernel>) whose KERNELS[name] it runs; None: the env's Python
+    kernel: (
+        str | None
+    )  # the module (game.mechanics.<mechanic>.<kernel>) whose KERNELS[name] it runs; None: the env's Python
     after: tuple[str, ...] = ()
     before: tuple[str, ...] = ()
     acts: tuple[Act, ...] = ()  # an action system: installed when the level enables one of these

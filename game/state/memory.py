@@ -16,7 +16,7 @@ def env_bytes(level, num_worlds: int, name: str = "level") -> int:
     one, tab, _ = build(level, 1, 0, name)
     per_world = sum(a.nbytes for a in one.state_arrays().values())
     agents = one.resources.num_agents
-    obs = agents * level.obs.window ** 2 * tab.features.count
+    obs = agents * level.obs.window**2 * tab.features.count
     return num_worlds * (2 * per_world + 2 * obs)
 
 
@@ -25,8 +25,10 @@ def check_memory(level, num_worlds: int, name: str = "level") -> None:
     need = env_bytes(level, num_worlds, name)
     avail = psutil.virtual_memory().available
     if need > MEMORY_SHARE * avail:
-        raise LevelError(f"{name}: {num_worlds:,} worlds would need about {_gib(need)} of memory and "
-                         f"{_gib(avail)} is available; use fewer worlds (num_worlds) or a smaller map")
+        raise LevelError(
+            f"{name}: {num_worlds:,} worlds would need about {_gib(need)} of memory and "
+            f"{_gib(avail)} is available; use fewer worlds (num_worlds) or a smaller map"
+        )
 
 
 def _gib(n: float) -> str:

@@ -22,7 +22,16 @@ from game.mechanics.observation.observation import record_bytes
 from game.errors import BuildError
 from game.maps.base import MapLayout
 from game.maps.make import make_layout
-from game.rules.constants import ACTION_NAMES, ACTION_RULES, EMPTY, NUM_CODES, SIGNAL_NAMES, TERRAIN_WALL, Act, num_stats
+from game.rules.constants import (
+    ACTION_NAMES,
+    ACTION_RULES,
+    EMPTY,
+    NUM_CODES,
+    SIGNAL_NAMES,
+    TERRAIN_WALL,
+    Act,
+    num_stats,
+)
 from game.rules.features import Features, features
 from game.rules.schema import Level, enabled, sections, setting
 from game.state.kinship import class_count, kinship_classes, set_kinship
@@ -129,7 +138,9 @@ def tables(level: Level) -> Tables:
     max_energy = np.zeros(len(groups) * P, np.int32)
     for gi, g in enumerate(level.groups.values()):
         # rows past the group's own profiles repeat its body: the profile kernel never selects them
-        bodies = [(g.upkeep, g.max_energy, {})] + [(p.upkeep, p.max_energy, p.costs) for p in g.profiles.values()]
+        bodies = [(g.upkeep, g.max_energy, {})] + [
+            (p.upkeep, p.max_energy, p.costs) for p in g.profiles.values()
+        ]
         for k in range(P):
             up, mx, costs = bodies[k] if k < len(bodies) else bodies[0]
             row = gi * P + k
@@ -168,7 +179,9 @@ def derived(level: Level) -> dict[str, Any]:
     for path, section in sections(level):
         for name, value in section.tables(level).items():
             if name in out or name in taken:
-                raise ValueError(f"{path}: table '{name}' is already a table of the level; give it another name")
+                raise ValueError(
+                    f"{path}: table '{name}' is already a table of the level; give it another name"
+                )
             out[name] = value
     return out
 
@@ -271,12 +284,18 @@ def check_fit(layout: MapLayout, first: MapLayout, capacity: int, tab: Tables, w
         raise BuildError(f"{what} differs in size or agent count from world 0's")
     room = capacity - len(first.agents) - tab.reserved_rows
     if len(layout.objects) > room:
-        raise BuildError(f"{what} has {len(layout.objects)} objects, more than the {room} its env was built for")
+        raise BuildError(
+            f"{what} has {len(layout.objects)} objects, more than the {room} its env was built for"
+        )
 
 
-def blank_world(level: Level, tab: Tables, first: MapLayout, num_worlds: int, capacity: int, seed: int) -> World:
+def blank_world(
+    level: Level, tab: Tables, first: MapLayout, num_worlds: int, capacity: int, seed: int
+) -> World:
     """A World with every array of the game allocated and nothing placed (maps like `first`)."""
-    world = World(num_worlds, capacity, COMPONENTS, dims={"num_resources": len(tab.resource_names)}, seed=seed)
+    world = World(
+        num_worlds, capacity, COMPONENTS, dims={"num_resources": len(tab.resource_names)}, seed=seed
+    )
     world.resources.add("num_agents", len(first.agents))
     add_state_arrays(world, level, tab, len(first.agents), first.height, first.width)
     # kernels bind the signal arrays by name; the env dispatches them to listeners

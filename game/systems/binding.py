@@ -59,9 +59,10 @@ def lookup(name: str, world: World, tab: Tables, extra: dict[str, Any], who: str
         return world[comp].has.view("uint8")
     if comp in world and field:
         return world.column(comp, field)
-    raise KeyError(f"{who}: cannot bind argument '{name}': no resource, component field, table or scalar of that name")
+    raise KeyError(
+        f"{who}: cannot bind argument '{name}': no resource, component field, table or scalar of that name"
+    )
 
 
 def bind(kernel: Kernel, world: World, tab: Tables, extra: dict[str, Any]):
     return kernel.bind(**resolve(kernel, world, tab, extra))
-

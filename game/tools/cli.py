@@ -50,7 +50,6 @@ def cmd_render(args) -> int:
     return 0
 
 
-
 def cmd_describe(args) -> int:
     print(describe_text(args.level, seed=args.seed, config=not args.no_config))
     return 0
@@ -70,7 +69,6 @@ def cmd_new(args) -> int:
     return 0
 
 
-
 def cmd_docs(args) -> int:
     text = reference_text()
     if args.check:  # reading is harmless: without -o it checks the project's own docs/levels.md
@@ -79,14 +77,15 @@ def cmd_docs(args) -> int:
             raise CliError(f"{out}: out of date; run `python -m game docs -o {out}`")
         print(f"{out}: up to date")
         return 0
-    if not args.output:  # write only where asked: a default path, run from elsewhere, was the package's own file
+    if (
+        not args.output
+    ):  # write only where asked: a default path, run from elsewhere, was the package's own file
         sys.stdout.write(text)
         return 0
     out = Path(args.output)
     out.write_text(text)
     print(f"wrote {out}")
     return 0
-
 
 
 # ---- entry point ----------------------------------------------------------------------------
@@ -98,8 +97,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m game", description="Level tool: validate, render, describe, new, docs.",
-                epilog=USAGE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(
+        prog="python -m game",
+        description="Level tool: validate, render, describe, new, docs.",
+        epilog=USAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     v = sub.add_parser("validate", help="check levels (exit 2 if any is bad)")
     v.add_argument("levels", nargs="+", metavar="LEVEL")
@@ -123,11 +126,20 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("-o", "--output", help="directory to write NAME.toml into (default: here)")
     n.add_argument("--force", action="store_true", help="overwrite an existing file")
     n.set_defaults(fn=cmd_new)
-    g = sub.add_parser("docs", help="the level reference (docs/levels.md) from the schema: printed, or written with -o")
-    g.add_argument("-o", "--output", help="file to write (default: print it; the project's own is "
-                                          f"-o {DOCS_SHOWN} from the project's root)")
-    g.add_argument("--check", action="store_true",
-                   help=f"exit 2 if the file (-o, default: the project's {DOCS_SHOWN}) is out of date")
+    g = sub.add_parser(
+        "docs", help="the level reference (docs/levels.md) from the schema: printed, or written with -o"
+    )
+    g.add_argument(
+        "-o",
+        "--output",
+        help="file to write (default: print it; the project's own is "
+        f"-o {DOCS_SHOWN} from the project's root)",
+    )
+    g.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 2 if the file (-o, default: the project's {DOCS_SHOWN}) is out of date",
+    )
     g.set_defaults(fn=cmd_docs)
     return p
 
@@ -142,4 +154,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-

@@ -25,13 +25,16 @@ def describe_text(path: str, seed: int = 0, config: bool = True) -> str:
     lines = [
         f"level: {level.name or Path(path).stem}  ({path})",
         f"description: {level.description}",
-        f"map: {lay.height}x{lay.width}, " + (f"generator '{m.generator}'" if m.generator else "ascii")
+        f"map: {lay.height}x{lay.width}, "
+        + (f"generator '{m.generator}'" if m.generator else "ascii")
         + ((f", seed {m.seed}" if m.seed >= 0 else ", seeded per world") if m.generator else "")
         + (", fixed" if m.fixed else ", fresh per episode"),
         f"agents per world: {env.agents_per_world} ({', '.join(f'{g} {n}' for g, n in groups.items())})",
-        f"objects: {', '.join(f'{n} {c}' for n, c in counts.items()) or 'none'}; terrain walls {int(lay.walls.sum())}",
+        f"objects: {', '.join(f'{n} {c}' for n, c in counts.items()) or 'none'}; "
+        f"terrain walls {int(lay.walls.sum())}",
         f"episode: {level.max_steps} ticks; kinship: {level.kinship.mode}",
-        f"observation space: {obs.shape} {obs.dtype.name} ({obs.shape[0]}x{obs.shape[1]} window, {obs.shape[2]} channels)",
+        f"observation space: {obs.shape} {obs.dtype.name} "
+        f"({obs.shape[0]}x{obs.shape[1]} window, {obs.shape[2]} channels)",
         f"action space: MultiDiscrete({act.nvec.tolist()})",
         "actions (id name args cost):",
     ]

@@ -136,7 +136,6 @@ def _level_summary(path: Path) -> list[str]:
 
 
 def _limits_text() -> list[str]:
-
     return [
         "## Limits",
         "",
@@ -145,22 +144,22 @@ def _limits_text() -> list[str]:
         "",
         "| what | limit | why |",
         "| --- | --- | --- |",
-        f"| map height and width (ASCII, any generator's `height` / `width`, or the map `rooms` makes of its rooms "
-        f"and walls), checked before the map is drawn | {limits.MAX_MAP_SIDE} cells a side | "
-        "a 100000x100000 scatter map would take ~20 GB to draw and a 20001x20001 maze hours; the shipped levels "
-        "are at most 40x40 |",
-        f"| a level file | {limits.MAX_LEVEL_BYTES // 2**20} MiB, a regular file | a 1024x1024 ASCII map is 1 MiB; "
-        "a device (`/dev/zero`), a pipe or a huge file would be read until memory runs out |",
+        f"| map height and width (ASCII, any generator's `height` / `width`, or the map `rooms` makes of "
+        f"its rooms and walls), checked before the map is drawn | {limits.MAX_MAP_SIDE} cells a side | "
+        "a 100000x100000 scatter map would take ~20 GB to draw and a 20001x20001 maze hours; the shipped "
+        "levels are at most 40x40 |",
+        f"| a level file | {limits.MAX_LEVEL_BYTES // 2**20} MiB, a regular file | a 1024x1024 ASCII map "
+        "is 1 MiB; a device (`/dev/zero`), a pipe or a huge file would be read until memory runs out |",
         f"| a replay file (`python -m viewer replay`) | {limits.MAX_REPLAY_BYTES // 2**20} MiB of arrays "
-        "(uncompressed), a regular file | 100,000 ticks of 200 agents' actions are 160 MB; a file whose arrays "
-        "claim more than it holds is refused as corrupt before anything is allocated |",
-        f"| `max_steps` (and the trainer's `--max-steps`) | {limits.MAX_STEPS:,} ticks (2**31 - 1) | the episode "
-        "tick is an int32 |",
+        "(uncompressed), a regular file | 100,000 ticks of 200 agents' actions are 160 MB; a file whose "
+        "arrays claim more than it holds is refused as corrupt before anything is allocated |",
+        f"| `max_steps` (and the trainer's `--max-steps`) | {limits.MAX_STEPS:,} ticks (2**31 - 1) | the "
+        "episode tick is an int32 |",
         f"| the memory of an env (`make_env(..., num_worlds=N)`, the trainer's `num_worlds`) | "
-        f"{limits.MEMORY_SHARE:.0%} of the memory available when it is built | measured on one built world (its "
-        "state arrays twice: the worlds and their reset template, plus the observation buffers) times N; the "
-        "refusal says what it would need against what is available, e.g. `arena: 1,000,000 worlds would need "
-        "about 210.1 GiB of memory and 22.4 GiB is available` |",
+        f"{limits.MEMORY_SHARE:.0%} of the memory available when it is built | measured on one built world "
+        "(its state arrays twice: the worlds and their reset template, plus the observation buffers) times "
+        "N; the refusal says what it would need against what is available, e.g. `arena: 1,000,000 worlds "
+        "would need about 210.1 GiB of memory and 22.4 GiB is available` |",
         "",
     ]
 
@@ -212,16 +211,38 @@ def reference_text() -> str:
         if name == "compose":
             out += _struct_table(Part, "Part (an entry of `parts`)", 4)
     out += _limits_text()
-    out += ["## Defaults", "", "### Resources", "", "| resource | reward | reward_max | max |", "| --- | --- | --- | --- |"]
+    out += [
+        "## Defaults",
+        "",
+        "### Resources",
+        "",
+        "| resource | reward | reward_max | max |",
+        "| --- | --- | --- | --- |",
+    ]
     for r, d in RESOURCES.items():
         res = Resource(**d)
         out.append(f"| `{r}` | {res.reward} | {res.reward_max} | {res.max} |")
-    out += ["", "### Buildings", "", "| building | char | inputs | outputs | cooldown | hp | usable |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    out += [
+        "",
+        "### Buildings",
+        "",
+        "| building | char | inputs | outputs | cooldown | hp | usable |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for b, d in BUILDINGS.items():
         bb = Building(**d)
-        ins = ", ".join([f"{n} {k}" for k, n in bb.inputs.items()] + ([f"{bb.input_energy} energy"] if bb.input_energy else []))
-        outs = ", ".join([f"{n} {k}" for k, n in bb.outputs.items()] + ([f"{bb.output_energy} energy"] if bb.output_energy else []))
-        out.append(f"| `{b}` | `{bb.char}` | {ins or '-'} | {outs or '-'} | {bb.cooldown} | {bb.hp} | {str(bb.usable).lower()} |")
+        ins = ", ".join(
+            [f"{n} {k}" for k, n in bb.inputs.items()]
+            + ([f"{bb.input_energy} energy"] if bb.input_energy else [])
+        )
+        outs = ", ".join(
+            [f"{n} {k}" for k, n in bb.outputs.items()]
+            + ([f"{bb.output_energy} energy"] if bb.output_energy else [])
+        )
+        out.append(
+            f"| `{b}` | `{bb.char}` | {ins or '-'} | {outs or '-'} | {bb.cooldown} | {bb.hp} | "
+            f"{str(bb.usable).lower()} |"
+        )
     out += ["", "### Actions", "", "| action | cost | priority |", "| --- | --- | --- |"]
     for a, d in DECLARED.items():  # every action, listed in levels or not
         out.append(f"| `{a}` | {d['cost']} | {d['priority']} |")

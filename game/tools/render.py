@@ -29,7 +29,9 @@ def _text_color(bg: tuple[int, int, int]) -> tuple[int, int, int]:
     return (20, 20, 20) if sum(bg) > 380 else (245, 245, 245)
 
 
-def draw_layout(surface, level: Level, layout: MapLayout, tile: int, origin: tuple[int, int] = (0, 0)) -> None:
+def draw_layout(
+    surface, level: Level, layout: MapLayout, tile: int, origin: tuple[int, int] = (0, 0)
+) -> None:
     """Draw `layout` onto a pygame surface, `tile` pixels per cell, from `origin`.
 
     Letters are drawn from tiles of 8 pixels; agents get an outline and a facing notch from 12."""
@@ -66,7 +68,9 @@ def draw_layout(surface, level: Level, layout: MapLayout, tile: int, origin: tup
         pygame.draw.circle(surface, (15, 15, 15), (cx, cy), rad, max(tile // 12, 1))
         # facing notch: agents start facing up
         pygame.draw.polygon(
-            surface, (15, 15, 15), [(cx, cy - rad + pad), (cx - rad // 2, cy - rad // 4), (cx + rad // 2, cy - rad // 4)]
+            surface,
+            (15, 15, 15),
+            [(cx, cy - rad + pad), (cx - rad // 2, cy - rad // 4), (cx + rad // 2, cy - rad // 4)],
         )
 
 
@@ -80,7 +84,9 @@ def legend_items(level: Level, layout: MapLayout) -> list[tuple[str, tuple[int, 
     return out
 
 
-def render_png(level: Level, path: str | Path, seed: int = 0, tile: int = 16, key: bool = True) -> tuple[int, int]:
+def render_png(
+    level: Level, path: str | Path, seed: int = 0, tile: int = 16, key: bool = True
+) -> tuple[int, int]:
     """Write the map of `level` (as built from `seed`) to a PNG; returns its (width, height)."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")

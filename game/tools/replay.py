@@ -4,14 +4,17 @@ A replay file is an `.npz` (numpy zip, no pickles) with these keys:
 
 | key | what |
 | --- | --- |
-| `format`, `version` | `"game.tools.replay"` (`"game.replay"` in files written before the module moved) and `VERSION`; another version is refused with a clear error |
+| `format`, `version` | `"game.tools.replay"` (`"game.replay"` in files written before the module
+  moved) and `VERSION`; another version is refused with a clear error |
 | `level` | the level path as given when recording (`game/levels/arena.toml`, or a name like `arena`) |
 | `level_sha256` | sha256 of the level file's bytes when recorded |
 | `level_config_hash` | sha256 of the fully resolved level (base levels and defaults merged) |
 | `seed` | the env seed (world 0 of `make_env(level, num_worlds=1, seed=seed)`) |
 | `actions` | int32 `(T, agents_per_world, 2)`: one `(action, argument)` row per agent per tick |
 | `state_hash` | `env.state_hash([0])` after the last action |
-| `trace_ticks`, `trace_hashes` | (version 2) `env.state_hash([0])` after each of these ticks: every `TRACE_EVERY` ticks and the one before the last, so a replay whose last tick resets the world (an eval episode of exactly `max_steps` ticks) is still checked along its trajectory |
+| `trace_ticks`, `trace_hashes` | (version 2) `env.state_hash([0])` after each of these ticks: every
+  `TRACE_EVERY` ticks and the one before the last, so a replay whose last tick resets the world (an
+  eval episode of exactly `max_steps` ticks) is still checked along its trajectory |
 | `max_steps`, `agents_per_world` | the episode length used and the agent count |
 | `overrides` | JSON of the level overrides the env was made with (e.g. `{"max_steps": 200}`) |
 | `meta` | JSON of anything else (`checkpoint`, `recorded_by`, ...) |
@@ -24,9 +27,11 @@ they have no level hash, so a changed level is caught only by the final state ha
 `load_replay` raises `ReplayError` with a plain message naming the file for a missing, truncated,
 corrupt (flipped bits) or foreign file, a directory or device, keys of the wrong kind, or arrays past
 MAX_REPLAY_BYTES (game/rules/limits.py), checked before numpy allocates them. `check_level` raises
-`ReplayError` when the level file is gone or its content changed since recording, or the game's rules did (the level file unchanged, the resolved level not: a
-replay recorded before the profile and build mechanics joined the defaults) (a version 1 or 2 file must carry its level hash: without one it is refused, not
-waved through). `verify_replay` re-simulates and compares the trace and the final state hash.
+`ReplayError` when the level file is gone or its content changed since recording, or the game's
+rules did (the level file unchanged, the resolved level not: a replay recorded before the profile
+and build mechanics joined the defaults) (a version 1 or 2 file must carry its level hash: without
+one it is refused, not waved through). `verify_replay` re-simulates and compares the trace and the
+final state hash.
 """
 
 from __future__ import annotations
@@ -137,8 +142,15 @@ def level_config_hash(path: str | Path) -> str:
 
 
 # ---- save / load -------------------------------------------------------------------------
-def save_replay(path: str | Path, level_path: str | Path, seed: int, actions, state_hash: str,
-                trace: dict[int, str] | None = None, **meta: Any) -> Path:
+def save_replay(
+    path: str | Path,
+    level_path: str | Path,
+    seed: int,
+    actions,
+    state_hash: str,
+    trace: dict[int, str] | None = None,
+    **meta: Any,
+) -> Path:
     """Write a replay atomically. `actions` is `(T, agents, 2)`; `trace` maps ticks to the state hash
     after them (`trace_ticks(T)`, recorded while playing). Keyword arguments `max_steps`,
     `agents_per_world` and `overrides` (a dict) have their own keys; the rest goes into `meta`
@@ -194,8 +206,10 @@ def _scalar(z, key: str, kind: type, default: Any = None) -> Any:
     v = z[key]
     want = {str: "U", int: "iu"}[kind]  # a number where a text belongs (or the reverse): hand-made
     if v.shape != () or v.dtype.kind not in want:
-        raise _BadKey(f"key '{key}' should be a {'text' if kind is str else 'whole number'} scalar, "
-                      f"got {v.dtype} of shape {v.shape}")
+        raise _BadKey(
+            f"key '{key}' should be a {'text' if kind is str else 'whole number'} scalar, "
+            f"got {v.dtype} of shape {v.shape}"
+        )
     return kind(v.item())
 
 
@@ -221,7 +235,9 @@ def _check_file(p: Path) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise ReplayError(f"replay {p} is a directory; give a replay file (.npz)")
     if not stat.S_ISREG(st.st_mode):
-        raise ReplayError(f"replay {p} is not a regular file (a device, pipe or socket); give a replay file (.npz)")
+        raise ReplayError(
+            f"replay {p} is not a regular file (a device, pipe or socket); give a replay file (.npz)"
+        )
     limit = f"over the limit of {_bytes(MAX_REPLAY_BYTES)} of a replay (docs/levels.md, Limits)"
     if st.st_size > MAX_REPLAY_BYTES:
         raise ReplayError(f"replay {p} is {_bytes(st.st_size)}, {limit}")
@@ -235,11 +251,17 @@ def _check_file(p: Path) -> None:
                 continue
             with zf.open(info) as f:
                 version = np.lib.format.read_magic(f)
-                read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                read = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
                 shape, _, dtype = read(f)
             if np.prod(shape, dtype=np.float64) * dtype.itemsize > info.file_size:
-                raise ReplayError(f"replay {p} is corrupt: array '{info.filename[:-4]}' claims shape {shape} of "
-                                  f"{dtype} but holds {info.file_size:,} bytes")
+                raise ReplayError(
+                    f"replay {p} is corrupt: array '{info.filename[:-4]}' claims shape {shape} of "
+                    f"{dtype} but holds {info.file_size:,} bytes"
+                )
 
 
 def load_replay(path: str | Path) -> Replay:
@@ -254,7 +276,8 @@ def load_replay(path: str | Path) -> Replay:
             version = _scalar(z, "version", int, 0)
             if version > VERSION or version < 0:
                 raise ReplayError(
-                    f"replay {p} has format version {version}; this version of the game reads versions 0..{VERSION}"
+                    f"replay {p} has format version {version}; this version of the game reads versions "
+                    f"0..{VERSION}"
                 )
             missing = [k for k in REQUIRED if k not in files]
             if missing:
@@ -285,17 +308,30 @@ def load_replay(path: str | Path) -> Replay:
         raise
     except _BadKey as e:
         raise ReplayError(f"replay {p} is not a replay this game wrote: {e}") from None
-    except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError, ValueError, KeyError,
-            json.JSONDecodeError) as e:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        NotImplementedError,
+        EOFError,
+        OSError,
+        ValueError,
+        KeyError,
+        json.JSONDecodeError,
+    ) as e:
         # zlib.error, NotImplementedError (zipfile's "compression method"): flipped bits in the zip;
         # the rest: a truncated or hand-made file
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise ReplayError(f"replay {p} is corrupt or truncated ({first[:200]})") from None
     if actions.ndim != 3 or actions.shape[2] != 2 or actions.dtype.kind not in "iu":
-        raise ReplayError(f"replay {p}: actions must be integers (T, agents, 2), got {actions.dtype} {actions.shape}")
+        raise ReplayError(
+            f"replay {p}: actions must be integers (T, agents, 2), got {actions.dtype} {actions.shape}"
+        )
     rep.actions = actions.astype(np.int32, copy=False)
     if rep.agents_per_world and rep.agents_per_world != actions.shape[1]:
-        raise ReplayError(f"replay {p}: actions are for {actions.shape[1]} agents but agents_per_world is {rep.agents_per_world}")
+        raise ReplayError(
+            f"replay {p}: actions are for {actions.shape[1]} agents but agents_per_world is "
+            f"{rep.agents_per_world}"
+        )
     return rep
 
 
@@ -304,10 +340,14 @@ def check_level(rep: Replay) -> Path:
     try:
         lp = resolve_level(rep.level, rep.path)
     except ReplayError:
-        raise ReplayError(f"replay {rep.path} was recorded on level {rep.level}, which is not found") from None
+        raise ReplayError(
+            f"replay {rep.path} was recorded on level {rep.level}, which is not found"
+        ) from None
     if not rep.level_config_hash and rep.version >= 1:
-        raise ReplayError(f"replay {rep.path} (format version {rep.version}) carries no level hash, so its "
-                          f"level cannot be checked; record it again")
+        raise ReplayError(
+            f"replay {rep.path} (format version {rep.version}) carries no level hash, so its "
+            f"level cannot be checked; record it again"
+        )
     if rep.level_config_hash:
         try:
             now = level_config_hash(lp)
@@ -316,14 +356,19 @@ def check_level(rep: Replay) -> Path:
         if now != rep.level_config_hash:
             was, name_now = rep.meta.get("level_name"), load_level(lp).name
             if was and name_now != was:
-                raise ReplayError(f"replay {rep.path} was recorded on level {was!r}, but {lp} is now level "
-                                  f"{name_now!r}, another level; it cannot be re-simulated there. Restore the "
-                                  f"level file, or record the replay again.")
+                raise ReplayError(
+                    f"replay {rep.path} was recorded on level {was!r}, but {lp} is now level "
+                    f"{name_now!r}, another level; it cannot be re-simulated there. Restore the "
+                    f"level file, or record the replay again."
+                )
             file_now = level_file_hash(lp)
             if rep.level_sha256 == file_now:  # the same file, resolved otherwise
                 base = read_toml(lp).get("base")
-                changed = (f"the level it builds on ({base}) or the game's rules or defaults" if base
-                           else "the game's rules or defaults")
+                changed = (
+                    f"the level it builds on ({base}) or the game's rules or defaults"
+                    if base
+                    else "the game's rules or defaults"
+                )
                 raise ReplayError(
                     f"replay {rep.path} was recorded by an earlier version of the game: its level file {lp} "
                     f"is unchanged, but {changed} changed since (the resolved level differs), so the "
@@ -346,7 +391,9 @@ def make_replay_env(rep: Replay, check: bool = True):
     try:
         env = make_env(str(lp), num_worlds=1, seed=rep.seed, **rep.env_overrides())
     except ValueError as e:  # LevelError and the env's own checks: a seed or overrides edited by hand
-        raise ReplayError(f"replay {rep.path}: its level {rep.level}, seed and overrides do not make an env: {e}") from None
+        raise ReplayError(
+            f"replay {rep.path}: its level {rep.level}, seed and overrides do not make an env: {e}"
+        ) from None
     if env.agents_per_world != rep.actions.shape[1]:
         raise ReplayError(
             f"replay {rep.path} has actions for {rep.actions.shape[1]} agents, but level {rep.level} has "
@@ -358,9 +405,11 @@ def make_replay_env(rep: Replay, check: bool = True):
         if len(bad):
             t, a = (int(x) for x in bad[0])
             env.close()
-            raise ReplayError(f"replay {rep.path}: tick {t}, agent {a}: {what} {int(rep.actions[t, a, col])} is out "
-                              f"of range 0..{n - 1} for level {rep.level} ({len(bad)} such entries); the file was "
-                              f"edited or recorded for another action set")
+            raise ReplayError(
+                f"replay {rep.path}: tick {t}, agent {a}: {what} {int(rep.actions[t, a, col])} is out "
+                f"of range 0..{n - 1} for level {rep.level} ({len(bad)} such entries); the file was "
+                f"edited or recorded for another action set"
+            )
     env.reset()
     return env
 
@@ -379,10 +428,25 @@ def verify_replay(replay: Replay | str | Path, check: bool = True) -> Verificati
     actual = env.state_hash([0])
     env.close()
     traced = sum(1 for t in rep.trace if t <= rep.ticks)
-    return Verification(actual == rep.state_hash and bad is None, rep.state_hash, actual, rep.ticks, bad, traced)
+    return Verification(
+        actual == rep.state_hash and bad is None, rep.state_hash, actual, rep.ticks, bad, traced
+    )
 
 
 __all__ = [
-    "FORMAT", "TRACE_EVERY", "VERSION", "Replay", "trace_ticks", "ReplayError", "Verification", "check_level",
-    "level_config_hash", "level_file_hash", "load_replay", "make_replay_env", "resolve_level", "save_replay", "verify_replay",
+    "FORMAT",
+    "TRACE_EVERY",
+    "VERSION",
+    "Replay",
+    "trace_ticks",
+    "ReplayError",
+    "Verification",
+    "check_level",
+    "level_config_hash",
+    "level_file_hash",
+    "load_replay",
+    "make_replay_env",
+    "resolve_level",
+    "save_replay",
+    "verify_replay",
 ]

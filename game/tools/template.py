@@ -77,4 +77,3 @@ wall_density = 0.1
 agents = 6
 objects = {{ mine = 6, generator = 3, altar = 3, charger = 1 }}
 '''
-

@@ -88,8 +88,14 @@ class RandomPolicy(EvalPolicy):
 class ScriptedPolicy(EvalPolicy):
     name = "scripted"
 
-    def __init__(self, seed: int = 0, low_energy: int = 30, explore_turn: float = 0.08, memoryless: bool = False,
-                 peaceful: bool = False):
+    def __init__(
+        self,
+        seed: int = 0,
+        low_energy: int = 30,
+        explore_turn: float = 0.08,
+        memoryless: bool = False,
+        peaceful: bool = False,
+    ):
         self.seed = seed
         # peaceful: without the attack and flee rules (only the production chain), a teacher that
         # leaves what a learner does to other agents to the learner's own rewards
@@ -105,8 +111,16 @@ class ScriptedPolicy(EvalPolicy):
         super().bind(env, level)
         f = {n: i for i, n in enumerate(env.feature_names)}
         a = {n: i for i, n in enumerate(env.action_names)}
-        need = ["agent", "agent.energy", "agent.frozen", "agent.orientation", "wall", "building.type",
-                "building.ready", "kin"]
+        need = [
+            "agent",
+            "agent.energy",
+            "agent.frozen",
+            "agent.orientation",
+            "wall",
+            "building.type",
+            "building.ready",
+            "kin",
+        ]
         missing = [n for n in need if n not in f] + [n for n in ("move", "rotate", "use") if n not in a]
         if missing:
             raise CheckpointError(f"scripted policy: level {level} lacks {', '.join(missing)}")
@@ -247,8 +261,15 @@ class CheckpointPolicy(EvalPolicy):
 
     kind = "checkpoint"
 
-    def __init__(self, path: str | Path, device: str = "cpu", greedy: bool = False, label: str | None = None,
-                 seed: int = 0, data: dict | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        device: str = "cpu",
+        greedy: bool = False,
+        label: str | None = None,
+        seed: int = 0,
+        data: dict | None = None,
+    ):
         """`data`: a checkpoint's contents already in memory (the policy a run is training:
         learn/training/periodic_eval.py); `path` then only names it."""
         from learn.rundir import checkpoint as ckpt
@@ -290,8 +311,9 @@ class CheckpointPolicy(EvalPolicy):
         return self.agent.act(obs)
 
 
-def make_eval_policy(spec: str, device: str = "cpu", greedy: bool = False, seed: int = 0,
-                     label: str | None = None) -> EvalPolicy:
+def make_eval_policy(
+    spec: str, device: str = "cpu", greedy: bool = False, seed: int = 0, label: str | None = None
+) -> EvalPolicy:
     """`random`, `scripted`, or the path of a checkpoint (CheckpointError if missing/unusable)."""
     if spec == "random":
         p: EvalPolicy = RandomPolicy(seed)

@@ -39,8 +39,14 @@ ACTS = ("give", "attack")
 class ControlPolicy(EvalPolicy):
     name = "control"
 
-    def __init__(self, act: str, threshold: float | None, actors: list[str] | None = None, seed: int = 0,
-                 memoryless: bool = False):
+    def __init__(
+        self,
+        act: str,
+        threshold: float | None,
+        actors: list[str] | None = None,
+        seed: int = 0,
+        memoryless: bool = False,
+    ):
         """threshold None: the act toward every neighbour, whatever its relatedness (a teacher of how
         to act, learn/training/teacher.py); memoryless: the scripted production explores along the agent's
         facing (a function of the observation alone, as a teacher must be)."""
@@ -49,7 +55,9 @@ class ControlPolicy(EvalPolicy):
         self.act_name, self.threshold, self.actors, self.seed = act, threshold, list(actors or []), seed
         self.memoryless = memoryless
         # the rule on the kin channel's bytes (agents show 1..255; 0 is "no agent")
-        self.cut = (0 if act == "give" else 256) if threshold is None else int(kin_view(np.array([threshold]))[0])
+        self.cut = (
+            (0 if act == "give" else 256) if threshold is None else int(kin_view(np.array([threshold]))[0])
+        )
         self.base: ScriptedPolicy | None = None
 
     def bind(self, env, level: str = "") -> None:
@@ -62,23 +70,31 @@ class ControlPolicy(EvalPolicy):
             raise CheckpointError(f"control policy: level {level} has no {' or '.join(missing)} action")
         unknown = [g for g in self.actors if g not in env.group_names]
         if unknown:
-            raise CheckpointError(f"control policy: level {level} has no group {', '.join(unknown)} "
-                                  f"(groups: {', '.join(env.group_names)})")
+            raise CheckpointError(
+                f"control policy: level {level} has no group {', '.join(unknown)} "
+                f"(groups: {', '.join(env.group_names)})"
+            )
         self.f, self.a = f, a
         self.c = env.single_observation_space.shape[0] // 2
         names = list(env.group_names)  # the agent.group channel shows the group's index + 1
         self.actor_codes = np.array([names.index(g) + 1 for g in (self.actors or names)])
         reach = 3 if self.act_name == "attack" else 1  # the attack block reaches 3 cells ahead
         if self.c < reach:
-            raise CheckpointError(f"control policy: level {level}'s observation window "
-                                  f"({2 * self.c + 1}) does not show the cells the {self.act_name} reaches "
-                                  f"(a window of at least {2 * reach + 1})")
+            raise CheckpointError(
+                f"control policy: level {level}'s observation window "
+                f"({2 * self.c + 1}) does not show the cells the {self.act_name} reaches "
+                f"(a window of at least {2 * reach + 1})"
+            )
         self.inv = [f[f"inv.{r}"] for r in env.resource_names if f"inv.{r}" in f]
         # an attack the level pays with a laser needs one in hand: without, the agent produces
         self.laser = f.get("inv.laser") if env.level.combat.consume_laser else None
         if env.level.combat.consume_laser and self.act_name == "attack" and self.laser is None:
-            raise CheckpointError(f"control policy: level {level}'s attacks consume a laser it has no resource for")
-        self.base = ScriptedPolicy(self.seed, peaceful=True, memoryless=self.memoryless) if "move" in a else None
+            raise CheckpointError(
+                f"control policy: level {level}'s attacks consume a laser it has no resource for"
+            )
+        self.base = (
+            ScriptedPolicy(self.seed, peaceful=True, memoryless=self.memoryless) if "move" in a else None
+        )
         if self.base:
             self.base.bind(env, level)
 
@@ -113,8 +129,13 @@ class ControlPolicy(EvalPolicy):
                 actor &= me[:, self.laser] > 0
             for arg in range(combat.ATTACK_ARGS):
                 d, s = 1 + arg // combat.ATTACK_WIDTH, arg % combat.ATTACK_WIDTH - 1
-                hit = actor & ~decided & self._chosen(obs[rows, c + DR[orient] * d + SR[orient] * s,
-                                                          c + DC[orient] * d + SC[orient] * s])
+                hit = (
+                    actor
+                    & ~decided
+                    & self._chosen(
+                        obs[rows, c + DR[orient] * d + SR[orient] * s, c + DC[orient] * d + SC[orient] * s]
+                    )
+                )
                 out[hit] = (a["attack"], arg)
                 decided |= hit
         else:  # facing a chosen agent, holding something: give the first resource held

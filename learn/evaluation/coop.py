@@ -5,8 +5,9 @@ The env's infos carry means over every episode that ended in a step, and a world
 a system added to the env's scheduler (rewards phase, after kinship, before the env's episode
 system resets the world) copies a world's stats, returns, groups, inventory and live bonds on
 its last tick; a second one sums, per agent, the ticks at which its own (raw, before kinship)
-reward was positive, for the sustainability metric. Transfers to kin and to non-kin come from the transfer kernel's own counters
-(`given.kin`, `given.non_kin`: kin means `K[giver, receiver] > 0`, as for attacks).
+reward was positive, for the sustainability metric. Transfers to kin and to non-kin come from the
+transfer kernel's own counters (`given.kin`, `given.non_kin`: kin means `K[giver, receiver] > 0`,
+as for attacks).
 
 `episode_metrics(record, ...)` turns one record into the row of the `suite_episodes` table
 (per agent-episode means) and the rows of `suite_groups` (one per group); see docs/evaluation.md.
@@ -44,9 +45,13 @@ COOP_COLUMNS = {
     "top_group_heart_share": "largest share of the episode's hearts made by one group; NULL without hearts",
     "frozen_ticks": "ticks frozen per agent",
     # the social outcome metrics of Perolat et al. 2017 (docs/evaluation.md has the formulas)
-    "utilitarian": "U: mean per-capita episode return (the mean_return column under its name in the literature)",
+    "utilitarian": (
+        "U: mean per-capita episode return (the mean_return column under its name in the literature)"
+    ),
     "equality": "E: 1 - Gini of the agents' episode returns; NULL when their sum is <= 0",
-    "sustainability": "S: mean over agents of the mean tick (1..T) of their positive raw rewards; NULL without any",
+    "sustainability": (
+        "S: mean over agents of the mean tick (1..T) of their positive raw rewards; NULL without any"
+    ),
     "peace": "P: share of agent-ticks not frozen, 1 - frozen_ticks / T",
     # acts per opportunity (learn/evaluation/pairs.py): acts over the ticks the target stood within the act's
     # reach; NULL without any such tick. Kin means K > 0; groups are independent of kinship.
@@ -65,12 +70,22 @@ COOP_COLUMNS = {
 _COUNT = (0.0, None)  # counts per agent (or ticks) are never negative
 COOP_RANGES: dict[str, tuple[float | None, float | None]] = {
     "mean_return": (None, None),  # kin weights below 0 (kinship_random) make a return negative
-    "hearts": _COUNT, "hearts_held": _COUNT, "ore_gained": _COUNT, "battery_gained": _COUNT,
-    "attack_kin": _COUNT, "attack_non_kin": _COUNT,
+    "hearts": _COUNT,
+    "hearts_held": _COUNT,
+    "ore_gained": _COUNT,
+    "battery_gained": _COUNT,
+    "attack_kin": _COUNT,
+    "attack_non_kin": _COUNT,
     "kin_attack_share": (0.0, 1.0),
-    "attacked_by_kin": _COUNT, "attacked_by_non_kin": _COUNT, "freezes": _COUNT, "stolen": _COUNT,
-    "given": _COUNT, "given_kin": _COUNT, "given_non_kin": _COUNT,
-    "bonds_formed": _COUNT, "bonds_kept": _COUNT,
+    "attacked_by_kin": _COUNT,
+    "attacked_by_non_kin": _COUNT,
+    "freezes": _COUNT,
+    "stolen": _COUNT,
+    "given": _COUNT,
+    "given_kin": _COUNT,
+    "given_non_kin": _COUNT,
+    "bonds_formed": _COUNT,
+    "bonds_kept": _COUNT,
     "top_group_heart_share": (0.0, 1.0),
     "frozen_ticks": _COUNT,
     "utilitarian": (None, None),
@@ -97,8 +112,12 @@ class EpisodeRecorder:
         self.A = env.agents_per_world
         self.records: list[dict[str, Any]] = []
         # the tick's final rewards, before `episode` hands them over and the ended worlds reset
-        env.scheduler.add("eval.reward_ticks", self._reward_ticks, phase="rewards", after="kinship", before="episode")
-        env.scheduler.add("eval.capture", self._capture, phase="rewards", after="eval.reward_ticks", before="episode")
+        env.scheduler.add(
+            "eval.reward_ticks", self._reward_ticks, phase="rewards", after="kinship", before="episode"
+        )
+        env.scheduler.add(
+            "eval.capture", self._capture, phase="rewards", after="eval.reward_ticks", before="episode"
+        )
         self._agent = w["agent"]
         self.pairs = PairRecorder(env)
         shape = w.resources.raw_reward.shape
@@ -119,25 +138,28 @@ class EpisodeRecorder:
         for w in done:
             tick = int(r.episode_tick[w])
             live = (r.bond_partner[w] >= 0) & (r.bond_until[w] > tick)
-            self.records.append({
-                "world": int(w),
-                "stats": r.stats[w].copy(),
-                "returns": r.episode_return[w].astype(np.float64).copy(),
-                "groups": self._agent.group[w, :A].astype(np.int64).copy(),
-                "inventory": world["inventory"].items[w, :A].copy(),
-                "bonds_kept": live.sum(1),
-                "reward_tick_sum": self._tick_sum[w, :A].copy(),
-                "reward_tick_count": self._tick_count[w, :A].copy(),
-                "max_steps": T,
-                "kinship": dense(r, int(w)).astype(np.float64),
-                "pairs": self.pairs.take(int(w)),
-            })
+            self.records.append(
+                {
+                    "world": int(w),
+                    "stats": r.stats[w].copy(),
+                    "returns": r.episode_return[w].astype(np.float64).copy(),
+                    "groups": self._agent.group[w, :A].astype(np.int64).copy(),
+                    "inventory": world["inventory"].items[w, :A].copy(),
+                    "bonds_kept": live.sum(1),
+                    "reward_tick_sum": self._tick_sum[w, :A].copy(),
+                    "reward_tick_count": self._tick_count[w, :A].copy(),
+                    "max_steps": T,
+                    "kinship": dense(r, int(w)).astype(np.float64),
+                    "pairs": self.pairs.take(int(w)),
+                }
+            )
             self._tick_sum[w] = 0
             self._tick_count[w] = 0
 
 
-def episode_metrics(rec: dict[str, Any], stat_names: list[str], resource_names: list[str],
-                    group_names: list[str]) -> tuple[dict[str, float | None], list[dict[str, Any]], dict[str, float]]:
+def episode_metrics(
+    rec: dict[str, Any], stat_names: list[str], resource_names: list[str], group_names: list[str]
+) -> tuple[dict[str, float | None], list[dict[str, Any]], dict[str, float]]:
     """(the episode's metrics, one row per group, every stat's mean per agent)."""
     S = rec["stats"].astype(np.float64)  # (A, stats)
     idx = {n: i for i, n in enumerate(stat_names)}
@@ -157,20 +179,27 @@ def episode_metrics(rec: dict[str, Any], stat_names: list[str], resource_names: 
     total_hearts = hearts.sum()
     for g in np.unique(groups):
         m = groups == g
-        group_rows.append({
-            "group_name": group_names[int(g)] if int(g) < len(group_names) else str(int(g)),
-            "agents": int(m.sum()),
-            "hearts": float(hearts[m].sum()),
-            "heart_share": float(hearts[m].sum() / total_hearts) if total_hearts > 0 else None,
-            "mean_return": float(rec["returns"][m].mean()),
-            "attack_kin": float(per_agent("attack.kin")[m].sum()),
-            "attack_non_kin": float(per_agent("attack.non_kin")[m].sum()),
-            "given": float(given[m].sum()),
-            "given_kin": float(given_kin[m].sum()),
-        })
+        group_rows.append(
+            {
+                "group_name": group_names[int(g)] if int(g) < len(group_names) else str(int(g)),
+                "agents": int(m.sum()),
+                "hearts": float(hearts[m].sum()),
+                "heart_share": float(hearts[m].sum() / total_hearts) if total_hearts > 0 else None,
+                "mean_return": float(rec["returns"][m].mean()),
+                "attack_kin": float(per_agent("attack.kin")[m].sum()),
+                "attack_non_kin": float(per_agent("attack.non_kin")[m].sum()),
+                "given": float(given[m].sum()),
+                "given_kin": float(given_kin[m].sum()),
+            }
+        )
     shares = [g["heart_share"] for g in group_rows if g["heart_share"] is not None]
-    social = social_metrics(rec["returns"], rec["reward_tick_sum"], rec["reward_tick_count"],
-                            per_agent("status.frozen.ticks"), rec["max_steps"])
+    social = social_metrics(
+        rec["returns"],
+        rec["reward_tick_sum"],
+        rec["reward_tick_count"],
+        per_agent("status.frozen.ticks"),
+        rec["max_steps"],
+    )
     m = {
         "mean_return": float(rec["returns"].mean()),
         "hearts": float(hearts.mean()),
@@ -209,8 +238,13 @@ def gini(x: np.ndarray) -> float | None:
     return float(np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) * total))
 
 
-def social_metrics(returns: np.ndarray, tick_sum: np.ndarray, tick_count: np.ndarray, frozen_ticks: np.ndarray,
-                   max_steps: int) -> dict[str, float | None]:
+def social_metrics(
+    returns: np.ndarray,
+    tick_sum: np.ndarray,
+    tick_count: np.ndarray,
+    frozen_ticks: np.ndarray,
+    max_steps: int,
+) -> dict[str, float | None]:
     """Perolat et al. 2017's four social outcome metrics for one episode of N agents and T ticks:
     U = mean_i R_i; E = 1 - Gini(R); S = mean over the agents with any positive raw reward of
     t_i = mean of the ticks (1..T) at which i's raw reward was positive; P = 1 - mean_i frozen_i / T."""

@@ -28,9 +28,17 @@ from learn.rundir.stats import save_unwritten, write_eval
 from learn.training.config import ConfigError, level_file
 
 
-def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4, seed: int | None = None,
-             device: str = "cpu", greedy: bool = False, max_worlds: int = 16, max_steps: int = 0,
-             run_dir: str | Path | None = None) -> dict[str, Any]:
+def evaluate(
+    checkpoint: str | Path | None,
+    level: str | Path,
+    episodes: int = 4,
+    seed: int | None = None,
+    device: str = "cpu",
+    greedy: bool = False,
+    max_worlds: int = 16,
+    max_steps: int = 0,
+    run_dir: str | Path | None = None,
+) -> dict[str, Any]:
     """Run `episodes` episodes of the checkpoint's policy on `level`; checkpoint=None runs the
     uniform random policy instead (the baseline a learning test compares against), and writes
     its results only if `run_dir` is given."""
@@ -54,7 +62,9 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
     returns, hearts, agent_rows = [], [], []
     replay = None
     done_eps = 0
-    with torch.random.fork_rng():  # sampled actions repeat for the same seed; the caller's RNG is left as it was
+    with (
+        torch.random.fork_rng()
+    ):  # sampled actions repeat for the same seed; the caller's RNG is left as it was
         while done_eps < episodes:
             k = min(max_worlds, episodes - done_eps)
             torch.manual_seed(seed * 100_003 + done_eps)
@@ -82,8 +92,15 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
                 ep_return += rew
                 info_hearts += [(i.get("hearts", 0.0), i.get("episodes", 1)) for i in infos]
             if first_actions is not None:
-                replay = dict(level=str(level), seed=seed, actions=first_actions, state_hash=env.state_hash([0]),
-                              trace=trace, max_steps=T, agents_per_world=A)
+                replay = dict(
+                    level=str(level),
+                    seed=seed,
+                    actions=first_actions,
+                    state_hash=env.state_hash([0]),
+                    trace=trace,
+                    max_steps=T,
+                    agents_per_world=A,
+                )
             per_world = ep_return.reshape(k, A)
             returns += list(per_world.mean(1))
             for w in range(k):
@@ -107,12 +124,21 @@ def evaluate(checkpoint: str | Path | None, level: str | Path, episodes: int = 4
         return result
     eval_id = f"eval-{step}-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**6:06d}"
     replay_path = out_dir / "replays" / f"{eval_id}-ep0.npz"
-    save_replay(replay_path, replay.pop("level"), replay.pop("seed"), replay.pop("actions"), replay.pop("state_hash"),
-                checkpoint=str(checkpoint or "random"), **replay)
+    save_replay(
+        replay_path,
+        replay.pop("level"),
+        replay.pop("seed"),
+        replay.pop("actions"),
+        replay.pop("state_hash"),
+        checkpoint=str(checkpoint or "random"),
+        **replay,
+    )
     try:
         write_eval(out_dir, eval_id, str(checkpoint or "random"), str(level), step, summary, agent_rows)
     except ConfigError as e:  # the database cannot take them: nothing computed is lost
-        saved = save_unwritten(out_dir / "replays" / f"{eval_id}.json", {**result, "checkpoint": str(checkpoint),
-                                                                         "level": str(level)})
+        saved = save_unwritten(
+            out_dir / "replays" / f"{eval_id}.json",
+            {**result, "checkpoint": str(checkpoint), "level": str(level)},
+        )
         raise ConfigError(f"{e}; this evaluation's results are in {saved}") from None
     return {**result, "eval_id": eval_id, "replay": str(replay_path), "run_dir": str(out_dir)}

@@ -23,8 +23,18 @@ from learn.evaluation.coop import COOP_RANGES
 from learn.rundir.atomic import atomic_open
 
 # matplotlib's tab10
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-           "#17becf"]
+PALETTE = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]
 
 # the baselines keep one colour in every figure
 FIXED = {"random": "#7f7f7f", "scripted": "#2ca02c"}
@@ -93,8 +103,13 @@ def new_figure(width_px: int, height_px: int, dpi: int = DPI) -> Figure:
     return fig
 
 
-def legend(fig: Figure, names: Sequence[str], colors: dict[str, str], labels: dict[str, str] | None = None,
-           ncol: int | None = None) -> None:
+def legend(
+    fig: Figure,
+    names: Sequence[str],
+    colors: dict[str, str],
+    labels: dict[str, str] | None = None,
+    ncol: int | None = None,
+) -> None:
     """Swatches and names across the top of the figure (wrapped onto rows as needed)."""
     labels = labels or {}
     texts = [labels.get(n, n) for n in names]
@@ -102,8 +117,14 @@ def legend(fig: Figure, names: Sequence[str], colors: dict[str, str], labels: di
         width = fig.get_figwidth() * fig.dpi
         per = max(len(t) for t in texts) * 7 + 40 if texts else 1
         ncol = max(1, min(len(texts), int(width // per)))
-    fig.legend([Patch(color=colors[n]) for n in names], texts, loc="outside upper center", ncol=ncol,
-               fontsize=LABEL_SIZE + 1, frameon=False)
+    fig.legend(
+        [Patch(color=colors[n]) for n in names],
+        texts,
+        loc="outside upper center",
+        ncol=ncol,
+        fontsize=LABEL_SIZE + 1,
+        frameon=False,
+    )
 
 
 def _clip(v: float, lo: float | None, hi: float | None) -> float:
@@ -188,8 +209,14 @@ def _axes_width_pt(ax) -> float:
     return fig.get_figwidth() * 72 * share * 0.95  # less the y axis and its labels
 
 
-def bar_panel(ax, title: str, groups: Sequence[str], series: dict[str, Sequence[Value]],
-              colors: dict[str, str], metric: str | None = None) -> None:
+def bar_panel(
+    ax,
+    title: str,
+    groups: Sequence[str],
+    series: dict[str, Sequence[Value]],
+    colors: dict[str, str],
+    metric: str | None = None,
+) -> None:
     """Grouped bars: one group per `groups` label, one bar per series in each; `series`
     {name: [(mean, half_width, n) per group]}. Whiskers: the 95% CI, cut at the range of
     `metric` (metric_range), which also bounds the y axis. Every bar has its value above it where
@@ -219,9 +246,17 @@ def bar_panel(ax, title: str, groups: Sequence[str], series: dict[str, Sequence[
             labels.append((x, m, n, top, bottom))
         ax.bar(xs, ms, w * 0.92, color=colors[name], label=name, zorder=2)
         if err_x:
-            ax.errorbar(err_x, [ms[xs.index(x)] for x in err_x], yerr=[err_lo, err_hi], fmt="none",
-                        ecolor="black",
-                        elinewidth=0.9, capsize=min(3.0, bar_pt / 4), capthick=0.9, zorder=3)
+            ax.errorbar(
+                err_x,
+                [ms[xs.index(x)] for x in err_x],
+                yerr=[err_lo, err_hi],
+                fmt="none",
+                ecolor="black",
+                elinewidth=0.9,
+                capsize=min(3.0, bar_pt / 4),
+                capthick=0.9,
+                zorder=3,
+            )
     bottom, top = _limits(lows, highs, rng, from_zero=True)
     ax.set_ylim(bottom, top)
     if bottom < 0 < top:
@@ -234,25 +269,53 @@ def bar_panel(ax, title: str, groups: Sequence[str], series: dict[str, Sequence[
         elif not fits:
             continue
         up = m >= 0
-        ax.annotate(text, (x, hi_end if up else lo_end), xytext=(0, 2 if up else -2),
-                    textcoords="offset points", ha="center", va="bottom" if up else "top",
-                    fontsize=VALUE_SIZE, color="#303030", annotation_clip=False, linespacing=1.0)
+        ax.annotate(
+            text,
+            (x, hi_end if up else lo_end),
+            xytext=(0, 2 if up else -2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if up else "top",
+            fontsize=VALUE_SIZE,
+            color="#303030",
+            annotation_clip=False,
+            linespacing=1.0,
+        )
     if _text_pt("n=0") <= bar_pt - 2:  # a bar with no episode says so, where it fits
         for x in empty:
-            ax.annotate("n=0", (x, max(bottom, 0.0) if top > 0 else top), xytext=(0, 2),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=VALUE_SIZE,
-                        color="#909090")
+            ax.annotate(
+                "n=0",
+                (x, max(bottom, 0.0) if top > 0 else top),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=VALUE_SIZE,
+                color="#909090",
+            )
     ax.set_xticks(range(len(groups)))
     slot = _axes_width_pt(ax) / max(len(groups), 1)  # a label wider than its group's slot is slanted
     long_labels = any(_text_pt(str(g), LABEL_SIZE) > slot - 6 for g in groups)
-    ax.set_xticklabels([str(g) for g in groups], rotation=20 if long_labels else 0,
-                       ha="right" if long_labels else "center", rotation_mode="anchor")
+    ax.set_xticklabels(
+        [str(g) for g in groups],
+        rotation=20 if long_labels else 0,
+        ha="right" if long_labels else "center",
+        rotation_mode="anchor",
+    )
     ax.set_xlim(-0.5, len(groups) - 0.5)
 
 
-def xy_panel(ax, title: str, xs: Sequence[float], series: dict[str, Sequence[Value]], colors: dict[str, str],
-             x_label: str = "", threshold: float | None = None, threshold_label: str = "",
-             metric: str | None = None) -> None:
+def xy_panel(
+    ax,
+    title: str,
+    xs: Sequence[float],
+    series: dict[str, Sequence[Value]],
+    colors: dict[str, str],
+    x_label: str = "",
+    threshold: float | None = None,
+    threshold_label: str = "",
+    metric: str | None = None,
+) -> None:
     """Points joined by lines at numeric `xs`; `series` {name: [(mean, half_width, n) per x]};
     95% CI whiskers cut at the range of `metric`, which also bounds the y axis; an optional
     dashed vertical line at `threshold` with its label. A point of one episode is marked n=1."""
@@ -277,18 +340,42 @@ def xy_panel(ax, title: str, xs: Sequence[float], series: dict[str, Sequence[Val
             highs.append(top)
         ax.plot(px, pm, "-o", color=colors[name], label=name, linewidth=1.5, markersize=4, zorder=3)
         if ex:
-            ax.errorbar(ex, [pm[px.index(x)] for x in ex], yerr=[elo, ehi], fmt="none", ecolor=colors[name],
-                        elinewidth=1.0, capsize=3, capthick=1.0, zorder=3)
+            ax.errorbar(
+                ex,
+                [pm[px.index(x)] for x in ex],
+                yerr=[elo, ehi],
+                fmt="none",
+                ecolor=colors[name],
+                elinewidth=1.0,
+                capsize=3,
+                capthick=1.0,
+                zorder=3,
+            )
         for x, m, n in single:
-            ax.annotate(f"n={n}", (x, m), xytext=(4, 4), textcoords="offset points", fontsize=VALUE_SIZE,
-                        color=colors[name])
+            ax.annotate(
+                f"n={n}",
+                (x, m),
+                xytext=(4, 4),
+                textcoords="offset points",
+                fontsize=VALUE_SIZE,
+                color=colors[name],
+            )
     ax.set_ylim(*_limits(lows, highs, rng, from_zero=False))
     if threshold is not None:
         ax.axvline(threshold, color="#c80000", linestyle="--", linewidth=1.0, zorder=1)
         if threshold_label:
-            ax.text(threshold, 0.98, " " + threshold_label, transform=ax.get_xaxis_transform(),
-                    color="#c80000", fontsize=VALUE_SIZE, va="top", ha="left", zorder=4,
-                    bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1.0))
+            ax.text(
+                threshold,
+                0.98,
+                " " + threshold_label,
+                transform=ax.get_xaxis_transform(),
+                color="#c80000",
+                fontsize=VALUE_SIZE,
+                va="top",
+                ha="left",
+                zorder=4,
+                bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1.0),
+            )
     allx = list(xs) + ([threshold] if threshold is not None else [])
     if allx:
         lo, hi = min(allx), max(allx)

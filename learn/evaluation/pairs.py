@@ -39,8 +39,15 @@ SR, SC = np.array(constants.RIGHT_DR), np.array(constants.RIGHT_DC)
 _AHEAD = 1 + np.arange(combat.ATTACK_ARGS) // combat.ATTACK_WIDTH
 _RIGHT = np.arange(combat.ATTACK_ARGS) % combat.ATTACK_WIDTH - 1
 # reach: the cells of the block for any facing (row, column offsets), and the four neighbours
-_ATTACK_REACH = np.array(sorted({(int(d * DR[o] + s * SR[o]), int(d * DC[o] + s * SC[o]))
-                                 for o in range(4) for d, s in zip(_AHEAD, _RIGHT)}))
+_ATTACK_REACH = np.array(
+    sorted(
+        {
+            (int(d * DR[o] + s * SR[o]), int(d * DC[o] + s * SC[o]))
+            for o in range(4)
+            for d, s in zip(_AHEAD, _RIGHT)
+        }
+    )
+)
 _GIVE_REACH = np.stack([DR, DC], 1)
 
 # the per-pair counts of one episode, in the order of the suite_pairs columns
@@ -72,8 +79,13 @@ class PairRecorder:
             self._can_attack = False  # attacks that need a laser the level has no resource for
         sched = env.scheduler
         installed = [s.name for s in ACTION_SYSTEMS if s.name in sched._systems]
-        sched.add(f"{prefix}.aim", self._aim, phase="actions", after=[n for n in ("freeze",) if n in sched._systems],
-                  before=["decode", *installed])
+        sched.add(
+            f"{prefix}.aim",
+            self._aim,
+            phase="actions",
+            after=[n for n in ("freeze",) if n in sched._systems],
+            before=["decode", *installed],
+        )
         sched.add(f"{prefix}.count", self._count, phase="actions", after=["tally"] + installed)
 
     def _affords(self, world, act: Act) -> np.ndarray:
@@ -107,8 +119,10 @@ class PairRecorder:
         # the target of this tick's attack and transfer, if it is an agent the act can reach
         act = self._code[np.clip(self._actions[:, :A, 0], 0, len(self._code) - 1)]
         arg = np.clip(self._actions[:, :A, 1], 0, combat.ATTACK_ARGS - 1)
-        hit = agents_at((_AHEAD[arg] * DR[o] + _RIGHT[arg] * SR[o])[..., None],
-                        (_AHEAD[arg] * DC[o] + _RIGHT[arg] * SC[o])[..., None])[..., 0]
+        hit = agents_at(
+            (_AHEAD[arg] * DR[o] + _RIGHT[arg] * SR[o])[..., None],
+            (_AHEAD[arg] * DC[o] + _RIGHT[arg] * SC[o])[..., None],
+        )[..., 0]
         ok = (act == Act.ATTACK) & (hit >= 0) & can_attack & unfrozen[w, np.maximum(hit, 0)]
         self._attack_target = np.where(ok, hit, -1)
         front = agents_at(DR[o][..., None], DC[o][..., None])[..., 0]
@@ -143,9 +157,18 @@ def pair_rows(kinship: np.ndarray, groups: np.ndarray, counts: dict[str, np.ndar
     """One row per ordered pair (actor != target) of one episode: relatedness, groups, counts."""
     A = len(groups)
     a, t = np.nonzero(~np.eye(A, dtype=bool))
-    return [dict(actor=int(i), target=int(j), actor_group=int(groups[i]), target_group=int(groups[j]),
-                 same_group=bool(groups[i] == groups[j]), relatedness=float(kinship[i, j]),
-                 **{n: int(counts[n][i, j]) for n in COUNTS}) for i, j in zip(a, t)]
+    return [
+        dict(
+            actor=int(i),
+            target=int(j),
+            actor_group=int(groups[i]),
+            target_group=int(groups[j]),
+            same_group=bool(groups[i] == groups[j]),
+            relatedness=float(kinship[i, j]),
+            **{n: int(counts[n][i, j]) for n in COUNTS},
+        )
+        for i, j in zip(a, t)
+    ]
 
 
 def rates(kinship: np.ndarray, groups: np.ndarray, counts: dict[str, np.ndarray]) -> dict[str, float | None]:
@@ -154,11 +177,17 @@ def rates(kinship: np.ndarray, groups: np.ndarray, counts: dict[str, np.ndarray]
     opportunity of that kind."""
     A = len(groups)
     off = ~np.eye(A, dtype=bool)
-    sets = {"kin": off & (kinship > 0), "non_kin": off & (kinship <= 0),
-            "same_group": off & (groups[:, None] == groups[None, :]),
-            "other_group": off & (groups[:, None] != groups[None, :])}
+    sets = {
+        "kin": off & (kinship > 0),
+        "non_kin": off & (kinship <= 0),
+        "same_group": off & (groups[:, None] == groups[None, :]),
+        "other_group": off & (groups[:, None] != groups[None, :]),
+    }
     out: dict[str, float | None] = {}
-    for act, opp, done in (("attack", "attack_opportunities", "attacks"), ("give", "give_opportunities", "gifts")):
+    for act, opp, done in (
+        ("attack", "attack_opportunities", "attacks"),
+        ("give", "give_opportunities", "gifts"),
+    ):
         for name, m in sets.items():
             n = counts[opp][m].sum()
             out[f"{act}_rate_{name}"] = float(counts[done][m].sum() / n) if n > 0 else None

@@ -41,7 +41,9 @@ def _key(level: str | Path, max_steps: int, episodes: int) -> str:
     return h.hexdigest()[:24]
 
 
-def baseline_scores(level: str | Path, max_steps: int = 0, episodes: int = 8) -> dict[str, dict[str, float] | None]:
+def baseline_scores(
+    level: str | Path, max_steps: int = 0, episodes: int = 8
+) -> dict[str, dict[str, float] | None]:
     """{baseline: {"mean_return", "hearts_per_agent"} or None} on `level`, from the cache when
     it has them (a cache that cannot be written is skipped: the scores are still returned)."""
     path = cache_dir() / f"{Path(level).stem}-{_key(level, max_steps, episodes)}.json"
@@ -58,8 +60,10 @@ def baseline_scores(level: str | Path, max_steps: int = 0, episodes: int = 8) ->
             out[name] = None
             continue
         n = len(rows)
-        out[name] = {"mean_return": sum(r["metrics"]["mean_return"] for r in rows) / n,
-                     "hearts_per_agent": sum(r["metrics"]["hearts"] for r in rows) / n}
+        out[name] = {
+            "mean_return": sum(r["metrics"]["mean_return"] for r in rows) / n,
+            "hearts_per_agent": sum(r["metrics"]["hearts"] for r in rows) / n,
+        }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_text(path, json.dumps(out))
@@ -74,7 +78,9 @@ def failed_action_share(info: dict[str, Any]) -> float | None:
     length = info.get("episode_length")
     if not length:
         return None
-    return (float(info.get("action.invalid_arg", 0.0)) + float(info.get("action.no_energy", 0.0))) / float(length)
+    return (float(info.get("action.invalid_arg", 0.0)) + float(info.get("action.no_energy", 0.0))) / float(
+        length
+    )
 
 
 def verdict(ret: float, first: float, scores: dict[str, dict[str, float] | None]) -> str:
@@ -85,8 +91,11 @@ def verdict(ret: float, first: float, scores: dict[str, dict[str, float] | None]
     parts = []
     if rnd is not None:
         margin = ret - rnd["mean_return"]
-        parts.append("above random" if margin > 0.1 * max(abs(rnd["mean_return"]), 0.01) and ret > 0
-                     else "NOT above random")
+        parts.append(
+            "above random"
+            if margin > 0.1 * max(abs(rnd["mean_return"]), 0.01) and ret > 0
+            else "NOT above random"
+        )
     if scr is not None and scr["mean_return"] > 0:
         parts.append(f"{ret / scr['mean_return']:.0%} of scripted")
     if first == first:

@@ -66,23 +66,33 @@ def connect(paths: Iterable[str | Path]) -> duckdb.DuckDBPyConnection:
             con.execute(f"ATTACH '{_sql_str(str(p))}' AS src{i} (READ_ONLY)")
         except duckdb.Error as e:
             raise ScorecardError(f"{p}: cannot open as DuckDB ({str(e).splitlines()[0][:200]})") from None
-        tables = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_catalog = ?", [f"src{i}"]).fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = ?", [f"src{i}"]
+            ).fetchall()
+        }
         for t in SUITE_TABLES:
             if t in tables:
                 have[t].append(f"SELECT *, '{_sql_str(str(p))}' AS source FROM src{i}.{t}")
     if not have["suite_episodes"]:
-        raise ScorecardError(f"no suite results in {', '.join(map(str, paths))} "
-                             "(write some with: python -m learn eval CHECKPOINT --suite NAME)")
+        raise ScorecardError(
+            f"no suite results in {', '.join(map(str, paths))} "
+            "(write some with: python -m learn eval CHECKPOINT --suite NAME)"
+        )
     empty = duckdb.connect()
     empty.execute(SUITE_SCHEMA)
     for t, selects in have.items():
         if selects:
             con.execute(f"CREATE TEMP VIEW {t} AS " + " UNION ALL BY NAME ".join(selects))
         else:  # an empty view with the current columns
-            cols = ", ".join(f"CAST(NULL AS {ty}) AS {c}" for c, ty in empty.execute(
-                f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{t}' "
-                "ORDER BY ordinal_position").fetchall())
+            cols = ", ".join(
+                f"CAST(NULL AS {ty}) AS {c}"
+                for c, ty in empty.execute(
+                    f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{t}' "
+                    "ORDER BY ordinal_position"
+                ).fetchall()
+            )
             con.execute(f"CREATE TEMP VIEW {t} AS SELECT {cols}, '' AS source WHERE false")
     empty.close()
     return con
@@ -100,7 +110,9 @@ def check_db_target(path: str | Path, flag: str = "--merge") -> None:
     for parent in p.parents:
         if parent.exists():
             if not parent.is_dir():
-                raise ScorecardError(f"{flag} {path}: {parent} is a file, not a directory; give a path in a directory")
+                raise ScorecardError(
+                    f"{flag} {path}: {parent} is a file, not a directory; give a path in a directory"
+                )
             break
     if p.is_dir():
         raise ScorecardError(f"{flag} {path}: is a directory; give a .duckdb file")
@@ -108,8 +120,10 @@ def check_db_target(path: str | Path, flag: str = "--merge") -> None:
         try:
             duckdb.connect(str(p), read_only=True).close()
         except duckdb.Error as e:
-            raise ScorecardError(f"{flag} {path}: cannot be opened as DuckDB ({str(e).splitlines()[0][:200]}); "
-                                 f"give a new path or a DuckDB file") from None
+            raise ScorecardError(
+                f"{flag} {path}: cannot be opened as DuckDB ({str(e).splitlines()[0][:200]}); "
+                f"give a new path or a DuckDB file"
+            ) from None
 
 
 def merge(out: str | Path, inputs: Iterable[str | Path]) -> dict[str, int]:
@@ -127,14 +141,20 @@ def merge(out: str | Path, inputs: Iterable[str | Path]) -> dict[str, int]:
         added = {}
         dst.begin()
         for t in SUITE_TABLES:
-            cols = [r[0] for r in dst.execute(
-                f"SELECT column_name FROM information_schema.columns WHERE table_name = '{t}' "
-                "ORDER BY ordinal_position").fetchall()]
+            cols = [
+                r[0]
+                for r in dst.execute(
+                    f"SELECT column_name FROM information_schema.columns WHERE table_name = '{t}' "
+                    "ORDER BY ordinal_position"
+                ).fetchall()
+            ]
             src_cols = {d[0] for d in src.execute(f"SELECT * FROM {t} LIMIT 0").description}
             sel = ", ".join(c if c in src_cols else "NULL" for c in cols)
             rows = [r for r in src.execute(f"SELECT run_id, {sel} FROM {t}").fetchall() if r[0] not in known]
             if rows:
-                dst.executemany(f"INSERT INTO {t} VALUES ({', '.join('?' * len(cols))})", [r[1:] for r in rows])
+                dst.executemany(
+                    f"INSERT INTO {t} VALUES ({', '.join('?' * len(cols))})", [r[1:] for r in rows]
+                )
             added[t] = len(rows)
         dst.commit()
     finally:
@@ -147,11 +167,14 @@ LATEST = """
 WITH runs AS (SELECT DISTINCT e.run_id, e.policy, e.level, r.time FROM suite_episodes e
               JOIN suite_runs r ON e.run_id = r.run_id),
      latest AS (SELECT policy, level, arg_max(run_id, time) AS run_id FROM runs GROUP BY policy, level)
-SELECT e.* FROM suite_episodes e JOIN latest l ON e.run_id = l.run_id AND e.policy = l.policy AND e.level = l.level
+SELECT e.* FROM suite_episodes e JOIN latest l
+    ON e.run_id = l.run_id AND e.policy = l.policy AND e.level = l.level
 """
 
 
-def scorecard(paths: Iterable[str | Path], metric: str = "mean_return", all_runs: bool = False) -> dict[str, Any]:
+def scorecard(
+    paths: Iterable[str | Path], metric: str = "mean_return", all_runs: bool = False
+) -> dict[str, Any]:
     """The numbers behind the printed tables and the chart. Each policy is scored on each level
     by its most recent run there (re-running an eval replaces its old numbers); `all_runs`
     pools every run instead."""
@@ -161,11 +184,14 @@ def scorecard(paths: Iterable[str | Path], metric: str = "mean_return", all_runs
         if metric not in cols:
             raise ScorecardError(f"unknown metric {metric!r}; columns: {', '.join(sorted(cols))}")
         src = "suite_episodes" if all_runs else f"({LATEST})"
-        rows = con.execute(f"SELECT policy, suite, level, {metric}, "
-                           + ", ".join(c if c in cols else "NULL" for c in COOP_SHOWN)
-                           + f" FROM {src} ORDER BY policy, suite, level, episode").fetchall()
-        runs = con.execute("SELECT DISTINCT policy, version, code_version, source FROM suite_runs "
-                           "ORDER BY policy").fetchall()
+        rows = con.execute(
+            f"SELECT policy, suite, level, {metric}, "
+            + ", ".join(c if c in cols else "NULL" for c in COOP_SHOWN)
+            + f" FROM {src} ORDER BY policy, suite, level, episode"
+        ).fetchall()
+        runs = con.execute(
+            "SELECT DISTINCT policy, version, code_version, source FROM suite_runs ORDER BY policy"
+        ).fetchall()
     finally:
         con.close()
     policies = list(dict.fromkeys(r[0] for r in rows))
@@ -183,8 +209,16 @@ def scorecard(paths: Iterable[str | Path], metric: str = "mean_return", all_runs
             sel = [r for r in rows if r[0] == p and (r[1], r[2]) == lv]
             if sel:
                 coop[(p, lv)] = {k: mean_ci(r[4 + i] for r in sel) for i, k in enumerate(COOP_SHOWN)}
-    return dict(metric=metric, policies=policies, suites=suites, levels=levels, by_suite=by_suite,
-                by_level=by_level, coop=coop, runs=runs)
+    return dict(
+        metric=metric,
+        policies=policies,
+        suites=suites,
+        levels=levels,
+        by_suite=by_suite,
+        by_level=by_level,
+        coop=coop,
+        runs=runs,
+    )
 
 
 def _fmt(m: float, h: float, n: int, digits: int = 3) -> str:
@@ -241,24 +275,51 @@ def write_chart(sc: dict[str, Any], path: str | Path, width: int = 1100) -> Path
 
     policies = sc["policies"]
     colors = figures.colors_for(policies)
-    coop_levels = [lv for lv in sc["levels"] if lv[0] in ("kinship", "cooperation", "competition")] or sc["levels"]
+    coop_levels = [lv for lv in sc["levels"] if lv[0] in ("kinship", "cooperation", "competition")] or sc[
+        "levels"
+    ]
     metric = sc["metric"]
     if len(sc["suites"]) > 1:
-        panels = [(f"{metric} per agent-episode by suite (95% CI)", metric, sc["suites"],
-                   {p: [sc["by_suite"][(p, s)] for s in sc["suites"]] for p in policies})]
+        panels = [
+            (
+                f"{metric} per agent-episode by suite (95% CI)",
+                metric,
+                sc["suites"],
+                {p: [sc["by_suite"][(p, s)] for s in sc["suites"]] for p in policies},
+            )
+        ]
     else:  # one suite: its levels
-        panels = [(f"{metric} per agent-episode by level (95% CI)", metric, [lv[1] for lv in sc["levels"]],
-                   {p: [sc["by_level"][(p, lv)] for lv in sc["levels"]] for p in policies})]
-    for key, title in (("attack_non_kin", "attacks on non-kin per agent-episode"),
-                       ("attack_kin", "attacks on kin per agent-episode"),
-                       ("given_non_kin", "resources given to non-kin per agent-episode"),
-                       ("given_kin", "resources given to kin per agent-episode"),
-                       ("hearts", "hearts made per agent-episode"),
-                       ("equality", "equality (1 - Gini of returns)"),
-                       ("peace", "peace (share of agent-ticks not frozen)")):
-        panels.append((f"{title} (95% CI)", key, [lv[1] for lv in coop_levels],
-                       {p: [sc["coop"].get((p, lv), {}).get(key, (float("nan"), float("nan"), 0))
-                            for lv in coop_levels] for p in policies}))
+        panels = [
+            (
+                f"{metric} per agent-episode by level (95% CI)",
+                metric,
+                [lv[1] for lv in sc["levels"]],
+                {p: [sc["by_level"][(p, lv)] for lv in sc["levels"]] for p in policies},
+            )
+        ]
+    for key, title in (
+        ("attack_non_kin", "attacks on non-kin per agent-episode"),
+        ("attack_kin", "attacks on kin per agent-episode"),
+        ("given_non_kin", "resources given to non-kin per agent-episode"),
+        ("given_kin", "resources given to kin per agent-episode"),
+        ("hearts", "hearts made per agent-episode"),
+        ("equality", "equality (1 - Gini of returns)"),
+        ("peace", "peace (share of agent-ticks not frozen)"),
+    ):
+        panels.append(
+            (
+                f"{title} (95% CI)",
+                key,
+                [lv[1] for lv in coop_levels],
+                {
+                    p: [
+                        sc["coop"].get((p, lv), {}).get(key, (float("nan"), float("nan"), 0))
+                        for lv in coop_levels
+                    ]
+                    for p in policies
+                },
+            )
+        )
     ph = 240
     fig = figures.new_figure(width, 60 + ph * len(panels))
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]

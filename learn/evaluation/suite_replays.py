@@ -17,8 +17,17 @@ class SuiteReplays:
     """Records every world of one batch of a suite entry while it plays, then writes
     `DIR/LEVEL-epNNN.npz` per world (NNN: the episode's number in the suite's tables)."""
 
-    def __init__(self, out_dir: Path, level_name: str, level_path: str, env, first_episode: int, seed: int,
-                 overrides: dict[str, Any], policy: str):
+    def __init__(
+        self,
+        out_dir: Path,
+        level_name: str,
+        level_path: str,
+        env,
+        first_episode: int,
+        seed: int,
+        overrides: dict[str, Any],
+        policy: str,
+    ):
         self.out_dir, self.level_name, self.level_path = Path(out_dir), level_name, level_path
         self.first_episode, self.seed, self.overrides, self.policy = first_episode, seed, overrides, policy
         self.k, self.A, self.T = env.num_worlds, env.agents_per_world, env.level.max_steps
@@ -42,8 +51,18 @@ class SuiteReplays:
         for w in range(self.k):
             ep = self.first_episode + w
             path = self.out_dir / f"{self.level_name}-ep{ep:03d}.npz"
-            save_replay(path, self.level_path, self.seed + w, self.actions[:, w * self.A:(w + 1) * self.A],
-                        self.env.state_hash([w]), trace=self.trace[w], max_steps=self.T,
-                        agents_per_world=self.A, overrides=self.overrides, policy=self.policy, episode=ep)
+            save_replay(
+                path,
+                self.level_path,
+                self.seed + w,
+                self.actions[:, w * self.A : (w + 1) * self.A],
+                self.env.state_hash([w]),
+                trace=self.trace[w],
+                max_steps=self.T,
+                agents_per_world=self.A,
+                overrides=self.overrides,
+                policy=self.policy,
+                episode=ep,
+            )
             paths.append(path)
         return paths

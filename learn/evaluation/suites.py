@@ -55,24 +55,54 @@ class SuiteLevel:
         return str(p if p.is_file() else LEVELS_DIR / self.level)
 
 
-_FORAGING_MAP = {"map": {"generator": "scatter", "fixed": False, "params": {
-    "height": 13, "width": 13, "agents": 4, "objects": {"mine": 8, "generator": 4, "altar": 3}}}}
+_FORAGING_MAP = {
+    "map": {
+        "generator": "scatter",
+        "fixed": False,
+        "params": {
+            "height": 13,
+            "width": 13,
+            "agents": 4,
+            "objects": {"mine": 8, "generator": 4, "altar": 3},
+        },
+    }
+}
 
 SUITES: dict[str, list[SuiteLevel]] = {
-    "navigation": [SuiteLevel("navigation", "navigation.toml", 1000, note="goal altars in a cluttered field")],
+    "navigation": [
+        SuiteLevel("navigation", "navigation.toml", 1000, note="goal altars in a cluttered field")
+    ],
     "maze": [SuiteLevel("maze", "maze.toml", 2000, note="goal altars at the dead ends of a maze")],
     "harvest": [SuiteLevel("harvest", "harvest.toml", 3000, note="the fast mine -> generator -> altar room")],
-    "foraging": [SuiteLevel("foraging", "harvest.toml", 4000, overrides=_FORAGING_MAP,
-                            note="the harvest economy on a fresh random 13x13 layout every episode")],
-    "cooperation": [SuiteLevel("cooperation", "cooperation.toml", 5000, note="miners and crafters, share 0.8"),
-                    SuiteLevel("maze_arena", "maze_arena.toml", 5100, note="maze team brings ore to arena team")],
-    "competition": [SuiteLevel("competition", "competition.toml", 6000, note="red vs blue, scarce resources"),
-                    SuiteLevel("arena_combat", "arena_combat.toml", 6100, note="arena with lasers and armor")],
-    "kinship": [SuiteLevel("kinship_teams", "kinship_teams.toml", 7000, note="4 teams mixed, share 0.5"),
-                SuiteLevel("kinship_none", "kinship_teams.toml", 7000, overrides={"kinship": {"mode": "none"}},
-                           note="kinship_teams without kinship (same maps and seeds)"),
-                SuiteLevel("kinship_clans", "kinship_clans.toml", 7000, note="family/clan/hive weights"),
-                SuiteLevel("kinship_random", "kinship_random.toml", 7000, note="random pairwise kinship")],
+    "foraging": [
+        SuiteLevel(
+            "foraging",
+            "harvest.toml",
+            4000,
+            overrides=_FORAGING_MAP,
+            note="the harvest economy on a fresh random 13x13 layout every episode",
+        )
+    ],
+    "cooperation": [
+        SuiteLevel("cooperation", "cooperation.toml", 5000, note="miners and crafters, share 0.8"),
+        SuiteLevel("maze_arena", "maze_arena.toml", 5100, note="maze team brings ore to arena team"),
+    ],
+    "competition": [
+        SuiteLevel("competition", "competition.toml", 6000, note="red vs blue, scarce resources"),
+        SuiteLevel("arena_combat", "arena_combat.toml", 6100, note="arena with lasers and armor"),
+    ],
+    "kinship": [
+        SuiteLevel("kinship_teams", "kinship_teams.toml", 7000, note="4 teams mixed, share 0.5"),
+        SuiteLevel(
+            "kinship_none",
+            "kinship_teams.toml",
+            7000,
+            overrides={"kinship": {"mode": "none"}},
+            note="kinship_teams without kinship (same maps and seeds)",
+        ),
+        SuiteLevel("kinship_clans", "kinship_clans.toml", 7000, note="family/clan/hive weights"),
+        SuiteLevel("kinship_random", "kinship_random.toml", 7000, note="random pairwise kinship"),
+    ],
 }
 SUITES["all"] = [e for name, entries in SUITES.items() for e in entries]
 # entry name -> the suite it belongs to (the `suite` column of suite_episodes): a run of `all`
@@ -114,17 +144,29 @@ def code_version() -> str:
     """The git commit of the code (with +dirty), or 'unknown' outside a checkout."""
     root = Path(__file__).resolve().parents[2]
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
-                              timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return (head + ("+dirty" if dirty else "")) if head else "unknown"
 
 
-def run_entry(policy: EvalPolicy, entry: SuiteLevel, episodes: int | None = None, max_steps: int = 0,
-              max_worlds: int = 16, replays: Path | None = None) -> list[dict[str, Any]]:
+def run_entry(
+    policy: EvalPolicy,
+    entry: SuiteLevel,
+    episodes: int | None = None,
+    max_steps: int = 0,
+    max_worlds: int = 16,
+    replays: Path | None = None,
+) -> list[dict[str, Any]]:
     """Run `episodes` episodes of `policy` on one suite entry; one dict per episode with its
     metrics, its group rows and its stat means (and its replay file under `replays`, if given)."""
     n_eps = int(episodes or entry.episodes)
@@ -138,8 +180,20 @@ def run_entry(policy: EvalPolicy, entry: SuiteLevel, episodes: int | None = None
         env = game.make_env(entry.path(), num_worlds=k, seed=entry.seed + done, **overrides)
         policy.bind(env, entry.name)
         rec = EpisodeRecorder(env)
-        tape = None if replays is None else SuiteReplays(replays, entry.name, entry.path(), env, done,
-                                                         entry.seed + done, overrides, policy_info(policy)["policy"])
+        tape = (
+            None
+            if replays is None
+            else SuiteReplays(
+                replays,
+                entry.name,
+                entry.path(),
+                env,
+                done,
+                entry.seed + done,
+                overrides,
+                policy_info(policy)["policy"],
+            )
+        )
         obs, _ = env.reset()
         policy.reseed(f"{entry.name}/{done}")  # the same episodes in any suite (and in any order)
         policy.reset(env.num_agents)
@@ -155,18 +209,36 @@ def run_entry(policy: EvalPolicy, entry: SuiteLevel, episodes: int | None = None
         assert len(recs) == k, f"expected {k} finished episodes, recorded {len(recs)}"
         for r in recs:
             metrics, groups, stats = episode_metrics(r, env.stat_names, env.resource_names, env.group_names)
-            out.append(dict(episode=done + r["world"], seed=entry.seed + done + r["world"], agents=env.agents_per_world,
-                            steps=env.level.max_steps, metrics=metrics, groups=groups, stats=stats,
-                            pairs=pair_rows(r["kinship"], r["groups"], r["pairs"]),
-                            replay=files[r["world"]] and str(files[r["world"]])))
+            out.append(
+                dict(
+                    episode=done + r["world"],
+                    seed=entry.seed + done + r["world"],
+                    agents=env.agents_per_world,
+                    steps=env.level.max_steps,
+                    metrics=metrics,
+                    groups=groups,
+                    stats=stats,
+                    pairs=pair_rows(r["kinship"], r["groups"], r["pairs"]),
+                    replay=files[r["world"]] and str(files[r["world"]]),
+                )
+            )
         done += k
         env.close()
     return out
 
 
-def run_suite(policy: EvalPolicy, suite: str | list[SuiteLevel], out: str | Path, episodes: int | None = None,
-              max_steps: int = 0, max_worlds: int = 16, suite_name: str | None = None, greedy: bool = False,
-              progress: Callable[[str], None] | None = None, replays: bool = False) -> dict[str, Any]:
+def run_suite(
+    policy: EvalPolicy,
+    suite: str | list[SuiteLevel],
+    out: str | Path,
+    episodes: int | None = None,
+    max_steps: int = 0,
+    max_worlds: int = 16,
+    suite_name: str | None = None,
+    greedy: bool = False,
+    progress: Callable[[str], None] | None = None,
+    replays: bool = False,
+) -> dict[str, Any]:
     """Run `policy` on every entry of a suite, write the results to the DuckDB file `out` (a
     `.duckdb` path, or a directory that gets `stats.duckdb`) and return a summary. With
     `replays`, every episode's replay goes to `replays/RUN_ID/` beside the database."""
@@ -194,29 +266,62 @@ def run_suite(policy: EvalPolicy, suite: str | list[SuiteLevel], out: str | Path
         t1 = time.perf_counter()
         eps = run_entry(policy, e, episodes, max_steps, max_worlds, replay_dir)
         for ep in eps:
-            base = dict(run_id=run_id, suite=_suite_of(e, name), level=e.name, level_file=Path(e.path()).name, episode=ep["episode"],
-                        seed=ep["seed"])
-            episodes_rows.append({**base, "policy": info["policy"], "agents": ep["agents"], "steps": ep["steps"],
-                                  **ep["metrics"]})
+            base = dict(
+                run_id=run_id,
+                suite=_suite_of(e, name),
+                level=e.name,
+                level_file=Path(e.path()).name,
+                episode=ep["episode"],
+                seed=ep["seed"],
+            )
+            episodes_rows.append(
+                {
+                    **base,
+                    "policy": info["policy"],
+                    "agents": ep["agents"],
+                    "steps": ep["steps"],
+                    **ep["metrics"],
+                }
+            )
             group_rows += [{**base, **g} for g in ep["groups"]]
             stat_rows += [(run_id, e.name, ep["episode"], k, v) for k, v in ep["stats"].items()]
             pairs_out += [dict(run_id=run_id, level=e.name, episode=ep["episode"], **p) for p in ep["pairs"]]
         per_level[e.name] = float(np.mean([ep["metrics"]["mean_return"] for ep in eps]))
         if progress:
-            progress(f"{e.name}: {len(eps)} episodes, mean return {per_level[e.name]:.3f} "
-                     f"({time.perf_counter() - t1:.1f} s)")
-    run_row = dict(run_id=run_id, time=t0, suite=name, **info, version=SUITES_VERSION, code_version=code_version(),
-                   episodes=len(episodes_rows), max_steps=int(max_steps), greedy=bool(greedy),
-                   host=platform.node(), wall_s=time.time() - t0)
+            progress(
+                f"{e.name}: {len(eps)} episodes, mean return {per_level[e.name]:.3f} "
+                f"({time.perf_counter() - t1:.1f} s)"
+            )
+    run_row = dict(
+        run_id=run_id,
+        time=t0,
+        suite=name,
+        **info,
+        version=SUITES_VERSION,
+        code_version=code_version(),
+        episodes=len(episodes_rows),
+        max_steps=int(max_steps),
+        greedy=bool(greedy),
+        host=platform.node(),
+        wall_s=time.time() - t0,
+    )
     try:
         write_suite(db, run_row, episodes_rows, group_rows, stat_rows, pairs_out)
     except ConfigError as e:  # the database cannot take them: nothing computed is lost
         from learn.rundir.stats import save_unwritten
 
-        saved = save_unwritten(db.with_name(f"{db.stem}.unsaved-{run_id}.json"),
-                               dict(run=run_row, episodes=episodes_rows, groups=group_rows, stats=stat_rows,
-                                    pairs=pairs_out))
+        saved = save_unwritten(
+            db.with_name(f"{db.stem}.unsaved-{run_id}.json"),
+            dict(run=run_row, episodes=episodes_rows, groups=group_rows, stats=stat_rows, pairs=pairs_out),
+        )
         raise ConfigError(f"{e}; this run's results are in {saved}") from None
-    return {"run_id": run_id, "db": str(db), "suite": name, "policy": info["policy"], "episodes": len(episodes_rows),
-            "per_level": per_level, "mean_return": float(np.mean([r["mean_return"] for r in episodes_rows])),
-            "replays": str(replay_dir) if replay_dir else None}
+    return {
+        "run_id": run_id,
+        "db": str(db),
+        "suite": name,
+        "policy": info["policy"],
+        "episodes": len(episodes_rows),
+        "per_level": per_level,
+        "mean_return": float(np.mean([r["mean_return"] for r in episodes_rows])),
+        "replays": str(replay_dir) if replay_dir else None,
+    }

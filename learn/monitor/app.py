@@ -150,8 +150,9 @@ class MonitorApp(App[None]):
             with TabPane("1 Overview", id="overview"):
                 with Grid(classes="plots two"):
                     yield LinePlot("episode return", "charts/episode_return", color="green", id="plot-return")
-                    yield LinePlot("hearts per agent per episode", "charts/hearts", color="magenta",
-                                   id="plot-hearts")
+                    yield LinePlot(
+                        "hearts per agent per episode", "charts/hearts", color="magenta", id="plot-hearts"
+                    )
                     yield LinePlot("agent-steps per second", "charts/SPS", color="yellow", id="plot-sps")
                     yield DataTable(id="summary", cursor_type="none", zebra_stripes=True)
             with TabPane("2 Losses", id="losses"):
@@ -182,8 +183,17 @@ class MonitorApp(App[None]):
             "engine": ("system", "phase", "last epoch ms", "run total s", "share of engine", ""),
             "actions": ("action", "success", "failed", "rate", "rate (run)", "success trend"),
             "social": ("stat", "last", "run mean", "trend"),
-            "resources": ("resource", "made", "used", "stolen", "lost", "given", "received", "destroyed",
-                          "made (run)"),
+            "resources": (
+                "resource",
+                "made",
+                "used",
+                "stolen",
+                "lost",
+                "given",
+                "received",
+                "destroyed",
+                "made (run)",
+            ),
         }
         for tid, names in cols.items():
             t = self.main.query_one("#" + tid, DataTable)
@@ -212,8 +222,11 @@ class MonitorApp(App[None]):
         try:
             snap = self.reader.refresh()
         except Exception as e:  # last resort: the app shows the reason instead of a traceback
-            snap = Snapshot(run_dir=self.run_dir, state="unknown",
-                            problem=f"Could not read {self.run_dir}: {type(e).__name__}: {e}")
+            snap = Snapshot(
+                run_dir=self.run_dir,
+                state="unknown",
+                problem=f"Could not read {self.run_dir}: {type(e).__name__}: {e}",
+            )
         self.snapshot = snap
         self.refreshes += 1
         self.show(snap)
@@ -236,16 +249,27 @@ class MonitorApp(App[None]):
     def _summary(self, s: Snapshot) -> None:
         rows = []
         levels = sorted(k for k in s.last if k.startswith("level/"))  # a curriculum's levels
-        for label, key in SUMMARY + tuple((k[len("level/"):].replace("/", " "), k) for k in levels):
-            rows.append((key, [label, _num(s.last.get(key)), Text(sparkline(s.series(key)[1]), style="cyan")]))
-        # the periodic evaluation (learn/training/periodic_eval.py): its last line, which only every Nth epoch has
+        for label, key in SUMMARY + tuple((k[len("level/") :].replace("/", " "), k) for k in levels):
+            rows.append(
+                (key, [label, _num(s.last.get(key)), Text(sparkline(s.series(key)[1]), style="cyan")])
+            )
+        # the periodic evaluation (learn/training/periodic_eval.py): its last line, which only every Nth
+        # epoch has
         evaluated = next((r for r in reversed(s.rows) if "eval/score" in r), {})
         for key in (k for k in evaluated if k.startswith("eval/") and k != "eval/seconds"):
             label = key.replace("/", " ").replace("mean_return", "return")
             rows.append((key, [label, _num(evaluated[key]), Text(sparkline(s.series(key)[1]), style="cyan")]))
         for name, b in s.reference.items():
-            rows.append((f"reference/{name}", [f"{name} baseline return",
-                                               _num(b.get("mean_return") if isinstance(b, dict) else None), Text("")]))
+            rows.append(
+                (
+                    f"reference/{name}",
+                    [
+                        f"{name} baseline return",
+                        _num(b.get("mean_return") if isinstance(b, dict) else None),
+                        Text(""),
+                    ],
+                )
+            )
         if s.first_return is not None:
             rows.append(("reference/first", ["first epoch's return", _num(s.first_return), Text("")]))
         _fill(self.main.query_one("#summary", DataTable), rows)
@@ -256,12 +280,24 @@ class MonitorApp(App[None]):
         rows = []
         for p in PHASES:
             share = total.get(p, 0.0) / run_total
-            rows.append((p, [p, PHASE_DOC[p], _num(last.get(p)), _num(total.get(p)), Text(f"{share:.1%}",
-                         justify="right"), Text(bar(share), style="green")]))
+            rows.append(
+                (
+                    p,
+                    [
+                        p,
+                        PHASE_DOC[p],
+                        _num(last.get(p)),
+                        _num(total.get(p)),
+                        Text(f"{share:.1%}", justify="right"),
+                        Text(bar(share), style="green"),
+                    ],
+                )
+            )
         _fill(self.main.query_one("#phases", DataTable), rows)
         self.main.query_one("#time-note", Static).update(
             f"Seconds per phase, over {len(s.rows)} epochs; share = of the run total. env, inference "
-            "(the rollout) and learn are timed by the trainer; other = the rest of each epoch's wall time.")
+            "(the rollout) and learn are timed by the trainer; other = the rest of each epoch's wall time."
+        )
         elast, etotal = s.latest("engine/"), s.totals("engine/")
         engine_sum = sum(etotal.values())
         rows = []
@@ -269,17 +305,32 @@ class MonitorApp(App[None]):
             phase, _, system = name.partition(".")
             share = etotal[name] / engine_sum if engine_sum else 0.0
             ms = elast.get(name)
-            rows.append((name, [system, phase, _num(None if ms is None else ms * 1000), _num(etotal[name]),
-                                Text(f"{share:.1%}", justify="right"), Text(bar(share), style="magenta")]))
+            rows.append(
+                (
+                    name,
+                    [
+                        system,
+                        phase,
+                        _num(None if ms is None else ms * 1000),
+                        _num(etotal[name]),
+                        Text(f"{share:.1%}", justify="right"),
+                        Text(bar(share), style="magenta"),
+                    ],
+                )
+            )
         _fill(self.main.query_one("#engine", DataTable), rows)
         env = total.get("env", 0.0)
         if etotal:
-            note = (f"Engine systems ran {engine_sum:.3g} s in all"
-                    + (f", {engine_sum / env:.0%} of the env phase (the rest is the vector and its copies)."
-                       if env else "."))
+            note = f"Engine systems ran {engine_sum:.3g} s in all" + (
+                f", {engine_sum / env:.0%} of the env phase (the rest is the vector and its copies)."
+                if env
+                else "."
+            )
         else:
-            note = ("No engine timings in this log: the multiprocessing backend keeps its envs in other "
-                    "processes, and runs logged before engine timings existed have none.")
+            note = (
+                "No engine timings in this log: the multiprocessing backend keeps its envs in other "
+                "processes, and runs logged before engine timings existed have none."
+            )
         self.main.query_one("#engine-note", Static).update(note)
 
     def _game(self, s: Snapshot) -> None:
@@ -291,10 +342,12 @@ class MonitorApp(App[None]):
             last = ep[-1]
             self.main.query_one("#game-note", Static).update(
                 f"Per agent per episode. Last: epoch {int(last['epoch'])} ({int(last['charts/episodes'])} "
-                f"episodes ended); run: {s.episodes_total:,} episodes over {len(ep)} epochs.")
+                f"episodes ended); run: {s.episodes_total:,} episodes over {len(ep)} epochs."
+            )
         else:
-            self.main.query_one("#game-note", Static).update("No episode has ended yet: game stats come at the "
-                                                        "end of each episode.")
+            self.main.query_one("#game-note", Static).update(
+                "No episode has ended yet: game stats come at the end of each episode."
+            )
         found = {n.split(".")[1] for n in names if n.startswith("action.") and n.count(".") == 2}
         actions = [a for a in ACTION_NAMES if a in found] + sorted(found - set(ACTION_NAMES))
         rows = []
@@ -303,15 +356,34 @@ class MonitorApp(App[None]):
             mok, mbad = s.episode_mean(f"action.{a}.success"), s.episode_mean(f"action.{a}.failed")
             rate = ok / (ok + bad) if ok is not None and bad is not None and ok + bad else None
             mrate = mok / (mok + mbad) if mok is not None and mbad is not None and mok + mbad else None
-            rows.append((a, [a, _num(ok), _num(bad), Text("-" if rate is None else f"{rate:.1%}", justify="right"),
-                             Text("-" if mrate is None else f"{mrate:.1%}", justify="right"),
-                             Text(sparkline(s.episode_trend(f"action.{a}.success"), 12), style="cyan")]))
+            rows.append(
+                (
+                    a,
+                    [
+                        a,
+                        _num(ok),
+                        _num(bad),
+                        Text("-" if rate is None else f"{rate:.1%}", justify="right"),
+                        Text("-" if mrate is None else f"{mrate:.1%}", justify="right"),
+                        Text(sparkline(s.episode_trend(f"action.{a}.success"), 12), style="cyan"),
+                    ],
+                )
+            )
         _fill(self.main.query_one("#actions", DataTable), rows)
 
         rows = []
         for key, label in SOCIAL:
-            rows.append((key, [label, _num(s.episode_last(key)), _num(s.episode_mean(key)),
-                               Text(sparkline(s.episode_trend(key), 12), style="cyan")]))
+            rows.append(
+                (
+                    key,
+                    [
+                        label,
+                        _num(s.episode_last(key)),
+                        _num(s.episode_mean(key)),
+                        Text(sparkline(s.episode_trend(key), 12), style="cyan"),
+                    ],
+                )
+            )
         _fill(self.main.query_one("#social", DataTable), rows)
 
         social = {k for k, _ in SOCIAL}
@@ -322,8 +394,14 @@ class MonitorApp(App[None]):
                 resources[r] = None
         rows = []
         for r in resources:
-            rows.append((r, [r] + [_num(s.episode_last(f"{r}.{st}")) for st in RES_STATS]
-                         + [_num(s.episode_mean(f"{r}.gained"))]))
+            rows.append(
+                (
+                    r,
+                    [r]
+                    + [_num(s.episode_last(f"{r}.{st}")) for st in RES_STATS]
+                    + [_num(s.episode_mean(f"{r}.gained"))],
+                )
+            )
         _fill(self.main.query_one("#resources", DataTable), rows)
 
     # ---- actions ------------------------------------------------------------------------

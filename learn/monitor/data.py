@@ -82,7 +82,11 @@ class RunReader:
                 self._db = (key, read_duckdb(path), None)
             except Exception as e:  # duckdb raises many types for a locked, foreign or damaged file
                 first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-                self._db = (key, None, f"stats.duckdb could not be read ({first[:160]}); showing metrics.jsonl")
+                self._db = (
+                    key,
+                    None,
+                    f"stats.duckdb could not be read ({first[:160]}); showing metrics.jsonl",
+                )
         return self._db[1], self._db[2]
 
     def _state(self, status: dict[str, Any] | None, snap: Snapshot) -> tuple[str, str]:
@@ -93,21 +97,27 @@ class RunReader:
         snap = Snapshot(run_dir=self.run_dir, now=self.clock())
         d = self.run_dir
         if not d.exists():
-            snap.problem = f"Run directory {d} does not exist.\nCheck the path (runs are in runs/<level>-<time>)."
+            snap.problem = (
+                f"Run directory {d} does not exist.\nCheck the path (runs are in runs/<level>-<time>)."
+            )
             snap.state = "missing"
             return snap
         if not d.is_dir():
             snap.problem = f"{d} is not a directory: give the run directory (the one holding metrics.jsonl)."
             snap.state = "missing"
             return snap
-        files = {n for n in ("config.toml", "metrics.jsonl", "stats.duckdb", "status.json") if (d / n).exists()}
+        files = {
+            n for n in ("config.toml", "metrics.jsonl", "stats.duckdb", "status.json") if (d / n).exists()
+        }
         if not files and self.proc is not None and self.proc.poll() is not None:
             snap.state, snap.state_detail = self._state(None, snap)
             snap.problem = f"The trainer stopped before writing its run: {snap.state_detail}.{_log_tail(d)}"
             return snap
         if not files:
-            snap.problem = (f"Run directory {d} is empty: no config.toml, metrics.jsonl or stats.duckdb.\n"
-                            "Waiting for a trainer to write here (this view refreshes by itself).")
+            snap.problem = (
+                f"Run directory {d} is empty: no config.toml, metrics.jsonl or stats.duckdb.\n"
+                "Waiting for a trainer to write here (this view refreshes by itself)."
+            )
             snap.state = "waiting"
             return snap
 
@@ -124,7 +134,9 @@ class RunReader:
         snap.total_steps = int(total) if isinstance(total, (int, float)) else None
         snap.started = st.get("started")
         snap.reference = st.get("reference") if isinstance(st.get("reference"), dict) else {}
-        snap.first_return = st.get("first_return") if isinstance(st.get("first_return"), (int, float)) else None
+        snap.first_return = (
+            st.get("first_return") if isinstance(st.get("first_return"), (int, float)) else None
+        )
         snap.ended = st.get("ended") if st.get("state") != "running" else None
 
         new, restart = self.tail.read()
@@ -149,12 +161,16 @@ class RunReader:
         if not snap.rows:
             size = (d / "metrics.jsonl").stat().st_size if "metrics.jsonl" in files else 0
             if self.tail.bad or (size and not self.tail.pending and snap.state != "running"):
-                snap.problem = (f"{d / 'metrics.jsonl'} holds no readable epoch records "
-                                f"({self.tail.bad} corrupt line(s)): the file is damaged or not a metrics log.")
+                snap.problem = (
+                    f"{d / 'metrics.jsonl'} holds no readable epoch records "
+                    f"({self.tail.bad} corrupt line(s)): the file is damaged or not a metrics log."
+                )
                 if snap.warnings:
                     snap.problem += "\n" + "\n".join(snap.warnings)
             elif snap.state == "crashed":
-                snap.problem = f"The trainer crashed before logging an epoch: {snap.state_detail}.{_log_tail(d)}"
+                snap.problem = (
+                    f"The trainer crashed before logging an epoch: {snap.state_detail}.{_log_tail(d)}"
+                )
         return snap
 
 

@@ -80,16 +80,19 @@ def read_duckdb(path: Path) -> list[dict[str, float]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         metrics = con.execute(
-            "SELECT segment, epoch, step, time, name, value FROM metrics ORDER BY segment, epoch").fetchall()
+            "SELECT segment, epoch, step, time, name, value FROM metrics ORDER BY segment, epoch"
+        ).fetchall()
         episodes = con.execute(
             "SELECT segment, epoch, name, sum(value * episodes) FROM episodes WHERE value IS NOT NULL "
-            "GROUP BY segment, epoch, name").fetchall()
+            "GROUP BY segment, epoch, name"
+        ).fetchall()
     finally:
         con.close()
     by_epoch: dict[tuple[int, int], dict[str, float]] = {}
     for seg, ep, step, t, name, value in metrics:
-        row = by_epoch.setdefault((seg, ep), {"segment": float(seg), "epoch": float(ep), "step": float(step),
-                                              "time": float(t)})
+        row = by_epoch.setdefault(
+            (seg, ep), {"segment": float(seg), "epoch": float(ep), "step": float(step), "time": float(t)}
+        )
         if value is not None:
             row[name] = float(value)
     for seg, ep, name, total in episodes:

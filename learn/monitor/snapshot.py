@@ -79,7 +79,9 @@ class Snapshot:
     @property
     def elapsed(self) -> float | None:
         """Wall seconds of this training session (start to now, or to its end)."""
-        start = self.started if self.started is not None else (self.rows[0].get("time") if self.rows else None)
+        start = (
+            self.started if self.started is not None else (self.rows[0].get("time") if self.rows else None)
+        )
         if start is None:
             return None
         if self.state == "running":
@@ -101,7 +103,7 @@ class Snapshot:
         for r in self.rows:
             for k, v in r.items():
                 if k.startswith(prefix) and v is not None and math.isfinite(v):
-                    out[k[len(prefix):]] = out.get(k[len(prefix):], 0.0) + v
+                    out[k[len(prefix) :]] = out.get(k[len(prefix) :], 0.0) + v
         return out
 
     def phase_times(self) -> tuple[dict[str, float], dict[str, float]]:
@@ -116,7 +118,12 @@ class Snapshot:
             if any(v is None for v in t.values()):
                 prev = r
                 continue
-            if prev is not None and prev.get("segment") == r.get("segment") and "time" in prev and "time" in r:
+            if (
+                prev is not None
+                and prev.get("segment") == r.get("segment")
+                and "time" in prev
+                and "time" in r
+            ):
                 wall = r["time"] - prev["time"]
                 t["other"] = max(t["other"], wall - t["env"] - t["inference"] - t["learn"])
             for p in PHASES:
@@ -125,20 +132,24 @@ class Snapshot:
         return last, total
 
     def latest(self, prefix: str) -> dict[str, float]:
-        return {k[len(prefix):]: v for k, v in self.last.items() if k.startswith(prefix) and v is not None}
+        return {k[len(prefix) :]: v for k, v in self.last.items() if k.startswith(prefix) and v is not None}
 
     # ---- episode (game) stats ---------------------------------------------------------
     @property
     def episode_rows(self) -> list[dict[str, float]]:
         """The epochs in which episodes ended (those carry `episode/<stat>` values)."""
-        return [r for r in self.rows if (r.get("charts/episodes") or 0) > 0 and any(k.startswith(EPISODE) for k in r)]
+        return [
+            r
+            for r in self.rows
+            if (r.get("charts/episodes") or 0) > 0 and any(k.startswith(EPISODE) for k in r)
+        ]
 
     def episode_stat_names(self) -> list[str]:
         seen: dict[str, None] = {}
         for r in self.episode_rows:
             for k in r:
                 if k.startswith(EPISODE):
-                    seen[k[len(EPISODE):]] = None
+                    seen[k[len(EPISODE) :]] = None
         return list(seen)
 
     def episode_last(self, stat: str) -> float | None:

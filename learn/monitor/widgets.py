@@ -28,8 +28,14 @@ STATE_STYLE = {
 }
 
 
-def braille_lines(xs: Sequence[float], ys: Sequence[float], width: int, height: int,
-                  xlim: tuple[float, float], ylim: tuple[float, float]) -> list[str]:
+def braille_lines(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    width: int,
+    height: int,
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+) -> list[str]:
     """The points joined by lines, drawn in braille on `width` x `height` cells."""
     W, H = 2 * width, 4 * height
     grid = [[0] * width for _ in range(height)]
@@ -190,8 +196,10 @@ class RunHeader(Static):
         failed = s.last.get("charts/failed_actions")
         if failed is not None and failed > FAILED_ACTION_WARNING:
             t.append("\n")
-            t.append(f"WARNING: {failed:.0%} of actions fail (invalid argument or not enough energy)",
-                     style="bold red")
+            t.append(
+                f"WARNING: {failed:.0%} of actions fail (invalid argument or not enough energy)",
+                style="bold red",
+            )
         if s.state_detail:
             t.append("\n")
             t.append(s.state_detail, style="red" if s.state == "crashed" else "dim")

@@ -24,8 +24,15 @@ from learn.rundir import checkpoint as ckpt
 
 
 class Agent:
-    def __init__(self, data: dict[str, Any], env, where: str | Path, level: str = "", device: str = "cpu",
-                 greedy: bool = False):
+    def __init__(
+        self,
+        data: dict[str, Any],
+        env,
+        where: str | Path,
+        level: str = "",
+        device: str = "cpu",
+        greedy: bool = False,
+    ):
         """`data` is a loaded checkpoint (ckpt.load_checkpoint); `where` names it in errors.
         Raises CheckpointError when it does not fit the env or its policy."""
         ckpt.check_spaces(data["spaces"], ckpt.spaces_of(env), level or getattr(env, "level_name", ""), where)
@@ -34,7 +41,9 @@ class Agent:
         try:
             self.policy.load_state_dict(data["model"])
         except (RuntimeError, KeyError) as e:
-            raise ckpt.CheckpointError(f"checkpoint {where} does not fit its policy: {str(e)[:300]}") from None
+            raise ckpt.CheckpointError(
+                f"checkpoint {where} does not fit its policy: {str(e)[:300]}"
+            ) from None
         self.policy.eval()
         self.pairs = torch.as_tensor(env.flat_actions, dtype=torch.int32, device=device)
         self.device, self.greedy = device, greedy
@@ -49,7 +58,9 @@ class Agent:
     def _choose(self, obs: np.ndarray) -> torch.Tensor:
         if self.batch != obs.shape[0]:
             self.reset(obs.shape[0])
-        logits, _, self.state = self.policy(torch.from_numpy(np.ascontiguousarray(obs)).to(self.device), self.state)
+        logits, _, self.state = self.policy(
+            torch.from_numpy(np.ascontiguousarray(obs)).to(self.device), self.state
+        )
         return greedy_actions(logits) if self.greedy else sample_actions(logits)[0]
 
     def act(self, obs: np.ndarray) -> np.ndarray:

@@ -29,8 +29,14 @@ from learn.policies.layers import init_layer
 
 
 class CellEncoder(CellInputs):
-    def __init__(self, obs_shape: tuple[int, int, int], feature_names: list[str], hidden: int = 128,
-                 cell_dim: int = 16, self_dim: int = 64):
+    def __init__(
+        self,
+        obs_shape: tuple[int, int, int],
+        feature_names: list[str],
+        hidden: int = 128,
+        cell_dim: int = 16,
+        self_dim: int = 64,
+    ):
         super().__init__(obs_shape, feature_names)
         self.cell_fc = init_layer(nn.Linear(self.cell_width, cell_dim))
         self.fc = init_layer(nn.Linear(self.cells * cell_dim, hidden))
@@ -44,5 +50,5 @@ class CellEncoder(CellInputs):
         cells = self.cell_inputs(raw)
         z = F.relu(F.linear(cells, self.cell_fc.weight * self.input_scale(), self.cell_fc.bias))
         grid = F.relu(self.fc(z.flatten(1)))
-        me = F.relu(self.self_fc(self.self_inputs(cells[:, self.centre, :raw.shape[2]])))
+        me = F.relu(self.self_fc(self.self_inputs(cells[:, self.centre, : raw.shape[2]])))
         return F.relu(self.out(torch.cat([grid, me], 1)))

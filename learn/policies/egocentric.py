@@ -1,9 +1,9 @@
 """The egocentric frame: the observation turned so that the agent's facing is up.
 
-The game's observations are egocentric in position but not in rotation (docs/game_systems.md, item 17: not rotated
-with the agent's facing), so "the cell in front" is a different cell of the window for each of
-the four facings, and a policy must learn every rule four times. In this frame the cell in
-front is always the one above the centre, and the relative actions (move forward/backward,
+The game's observations are egocentric in position but not in rotation (docs/game_systems.md,
+item 17: not rotated with the agent's facing), so "the cell in front" is a different cell of the
+window for each of the four facings, and a policy must learn every rule four times. In this frame
+the cell in front is always the one above the centre, and the relative actions (move forward/backward,
 attack's 3x3 block in front) mean the same as before. The absolute ones (rotate_up ...) are
 read in the frame too: the policy's `rotate_up` means "face the way I face", `rotate_left`
 "turn to my left", and `to_absolute` maps those logits back to the env's absolute rotations.
@@ -61,7 +61,9 @@ def action_maps(flat_action_names: list[str]) -> np.ndarray:
 class EgoFrame(nn.Module):
     """Turns (B, H, W, C) observations into the frame and frame logits back to env actions."""
 
-    def __init__(self, obs_shape: tuple[int, int, int], feature_names: list[str], flat_action_names: list[str]):
+    def __init__(
+        self, obs_shape: tuple[int, int, int], feature_names: list[str], flat_action_names: list[str]
+    ):
         super().__init__()
         h, w, c = obs_shape
         if h != w:

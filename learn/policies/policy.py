@@ -7,9 +7,10 @@ level's flat action list (`env.flat_actions`: every valid (action, argument) pai
 game/rules/action_table.py) and a value. Recurrent policies also take and return a state. Register
 your own with `@register_policy("name")`; the class is built as `cls(spaces, **kwargs)`, where
 `spaces` is the level's `learn.rundir.checkpoint.spaces_of` dict (obs_shape, feature_names,
-flat_action_names...) and kwargs are `policy_kwargs(config)`, and must provide `forward(obs, state) -> (logits, value, state)` where `logits` is
-(B, num_actions) and `value` is (B,), plus `initial_state(batch, device)` (None for feed-forward
-policies). learn/policies/agent.py turns chosen indices into the env's (action, argument) rows.
+flat_action_names...) and kwargs are `policy_kwargs(config)`, and must provide
+`forward(obs, state) -> (logits, value, state)` where `logits` is (B, num_actions) and `value` is
+(B,), plus `initial_state(batch, device)` (None for feed-forward policies). learn/policies/agent.py
+turns chosen indices into the env's (action, argument) rows.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ class Encoder(ObsScaled):
       inventory, energy, last action...) is embedded apart and joined before the last layer.
     """
 
-    def __init__(self, obs_shape: tuple[int, int, int], conv: int = 16, hidden: int = 128, self_dim: int = 32):
+    def __init__(
+        self, obs_shape: tuple[int, int, int], conv: int = 16, hidden: int = 128, self_dim: int = 32
+    ):
         h, w, c = obs_shape
         super().__init__(c)
         self.centre = (h // 2, w // 2)
@@ -145,8 +148,9 @@ class TypedPolicy(CNNPolicy):
 
     @staticmethod
     def make_encoder(spaces: dict[str, Any], hidden: int, egocentric: bool) -> nn.Module:
-        return TypedEncoder(tuple(spaces["obs_shape"]), spaces["feature_names"], hidden=hidden,
-                            egocentric=egocentric)
+        return TypedEncoder(
+            tuple(spaces["obs_shape"]), spaces["feature_names"], hidden=hidden, egocentric=egocentric
+        )
 
 
 @register_policy("lstm")

@@ -31,8 +31,15 @@ TYPED_KINDS = 12
 
 
 class TypedEncoder(CellInputs):
-    def __init__(self, obs_shape: tuple[int, int, int], feature_names: list[str], hidden: int = 128,
-                 conv: int = 16, self_dim: int = 64, egocentric: bool = False):
+    def __init__(
+        self,
+        obs_shape: tuple[int, int, int],
+        feature_names: list[str],
+        hidden: int = 128,
+        conv: int = 16,
+        self_dim: int = 64,
+        egocentric: bool = False,
+    ):
         super().__init__(obs_shape, feature_names, kinds=TYPED_KINDS, spatial_only=True)
         h, w, c = obs_shape
         self.shape = (h, w, c)

@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import IO, Iterator
 
 # errors that mean "this place cannot take the file" rather than a bug: reported in one line
-DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EISDIR}
+DISK_ERRNOS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+    errno.ENOTDIR,
+    errno.EISDIR,
+}
 
 
 @contextmanager

@@ -51,9 +51,13 @@ def spaces_of(env) -> dict[str, Any]:
 
 def check_spaces(saved: dict[str, Any], current: dict[str, Any], level: str, path: str | Path) -> None:
     diffs = []
-    for key, what in (("obs_shape", "observation shape"), ("action_nvec", "action dims"),
-                      ("feature_names", "observation channels"), ("action_names", "actions"),
-                      ("flat_action_names", "flat action list")):
+    for key, what in (
+        ("obs_shape", "observation shape"),
+        ("action_nvec", "action dims"),
+        ("feature_names", "observation channels"),
+        ("action_names", "actions"),
+        ("flat_action_names", "flat action list"),
+    ):
         if saved.get(key) != current.get(key):
             diffs.append(f"{what}: checkpoint {saved.get(key)} vs level {current.get(key)}")
     if diffs:
@@ -139,21 +143,27 @@ def resolve_checkpoint(spec: str | Path) -> Path:
     run, at, step = text.rpartition("@")
     if at and step == "best" and not Path(text).exists():
         if not best_path(run).is_file():
-            raise CheckpointError(f"checkpoint {text}: run {run} has no {best_path(run)} (it is written by "
-                                  f"training with --eval-interval N)")
+            raise CheckpointError(
+                f"checkpoint {text}: run {run} has no {best_path(run)} (it is written by "
+                f"training with --eval-interval N)"
+            )
         return best_path(run)
     if at and step.isdigit() and not Path(text).exists():
         found = {int(_NAME.match(p.name).group(1)): p for p in list_checkpoints(run)}
         if int(step) not in found:
             have = ", ".join(str(k) for k in sorted(found)) or "none"
-            raise CheckpointError(f"checkpoint {text}: run {run} has no checkpoint of step {step} (steps: {have})")
+            raise CheckpointError(
+                f"checkpoint {text}: run {run} has no checkpoint of step {step} (steps: {have})"
+            )
         return found[int(step)]
     p = Path(text)
     if p.is_dir():
         found = list_checkpoints(p)
         if not found:
-            raise CheckpointError(f"checkpoint {p}: the directory holds no checkpoints "
-                                  f"(a run directory keeps them in {checkpoint_dir(p)})")
+            raise CheckpointError(
+                f"checkpoint {p}: the directory holds no checkpoints "
+                f"(a run directory keeps them in {checkpoint_dir(p)})"
+            )
         return found[-1]
     return p
 
@@ -172,19 +182,28 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointError(f"{p} is not a checkpoint written by `python -m learn train`")
     if data.get("version") == 1:
-        raise CheckpointError(f"checkpoint {p} was made for the MultiDiscrete (action, argument) policy heads of an "
-                              f"earlier version; policies now choose from the flat action list: retrain it")
+        raise CheckpointError(
+            f"checkpoint {p} was made for the MultiDiscrete (action, argument) policy heads of an "
+            f"earlier version; policies now choose from the flat action list: retrain it"
+        )
     if data.get("version") != VERSION:
         raise CheckpointError(f"checkpoint {p} has format version {data.get('version')}, expected {VERSION}")
-    missing = [k for k in ("model", "optimizer", "spaces", "config", "policy", "global_step") if k not in data]
+    missing = [
+        k for k in ("model", "optimizer", "spaces", "config", "policy", "global_step") if k not in data
+    ]
     if missing:
         raise CheckpointError(f"checkpoint {p} is incomplete: missing {', '.join(missing)}")
     # torch.load does not check the zip's CRCs: damaged bytes inside can load as NaN weights
-    bad = [k for k, v in data["model"].items()
-           if isinstance(v, torch.Tensor) and v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    bad = [
+        k
+        for k, v in data["model"].items()
+        if isinstance(v, torch.Tensor) and v.is_floating_point() and not bool(torch.isfinite(v).all())
+    ]
     if bad:
-        raise CheckpointError(f"checkpoint {p} is damaged: non-finite values in {', '.join(bad[:3])}"
-                              f"{' ...' if len(bad) > 3 else ''}")
+        raise CheckpointError(
+            f"checkpoint {p} is damaged: non-finite values in {', '.join(bad[:3])}"
+            f"{' ...' if len(bad) > 3 else ''}"
+        )
     return data
 
 

@@ -20,8 +20,10 @@ def refuse_used_run_dir(run_dir: Path) -> None:
     to the old metrics, and the checkpoint rotation would delete the new run's checkpoints."""
     held = [n for n in RUN_FILES if (run_dir / n).exists()]
     if held:
-        raise ConfigError(f"run directory {run_dir} already holds a run ({', '.join(held)}): continue it with "
-                          f"--resume, or give another --run-dir (or delete that one to start it afresh)")
+        raise ConfigError(
+            f"run directory {run_dir} already holds a run ({', '.join(held)}): continue it with "
+            f"--resume, or give another --run-dir (or delete that one to start it afresh)"
+        )
 
 
 class RunLock:
@@ -40,8 +42,10 @@ class RunLock:
             pid = self.f.read().strip() or "?"
             self.f.close()
             kind = "study" if who != "trainer" else "run"
-            raise ConfigError(f"{kind} directory {run_dir} is in use by another {who} (pid {pid}); "
-                              f"wait for it to finish or {fix}") from None
+            raise ConfigError(
+                f"{kind} directory {run_dir} is in use by another {who} (pid {pid}); "
+                f"wait for it to finish or {fix}"
+            ) from None
         self.f.seek(0)
         self.f.truncate()
         self.f.write(str(os.getpid()))
@@ -98,8 +102,9 @@ def claim_run_dir(run_dir: Path, fresh: bool) -> RunLock:
     except OSError as e:
         if not atomic.is_disk_error(e):
             raise
-        raise ConfigError(f"run directory {run_dir}: cannot be created or written ({e.strerror}); "
-                          f"give a writable --run-dir") from None
+        raise ConfigError(
+            f"run directory {run_dir}: cannot be created or written ({e.strerror}); give a writable --run-dir"
+        ) from None
 
 
 def abandon_run_dir(run_dir: Path) -> None:
@@ -119,16 +124,19 @@ def writable_dir(d: Path, what: str) -> Path:
     `what` (the flag or the run) when it is a file, or cannot be made or written."""
     d = Path(d)
     if d.exists() and not d.is_dir():
-        raise ConfigError(f"{what} {d} is a file, not a directory: move it aside, or give another directory "
-                          f"(eval: --out DIR)")
+        raise ConfigError(
+            f"{what} {d} is a file, not a directory: move it aside, or give another directory "
+            f"(eval: --out DIR)"
+        )
     try:
         d.mkdir(parents=True, exist_ok=True)
         probe = d / f".write-probe-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as e:
-        raise ConfigError(f"{what} {d}: cannot be written ({e.strerror}); give a writable directory "
-                          f"(eval: --out DIR)") from None
+        raise ConfigError(
+            f"{what} {d}: cannot be written ({e.strerror}); give a writable directory (eval: --out DIR)"
+        ) from None
     return d
 
 
@@ -182,8 +190,10 @@ def kept_levels(run_dir: Path, saved: dict) -> dict:
     if isinstance(out.get("eval_levels"), list):  # suite names among them have no copy and stay as they are
         out["eval_levels"] = [kept(p) if isinstance(p, str) else p for p in out["eval_levels"]]
     if isinstance(out.get("curriculum"), list):
-        out["curriculum"] = [dict(e, level=kept(e["level"])) if isinstance(e, dict) and isinstance(e.get("level"), str)
-                             else e for e in out["curriculum"]]
+        out["curriculum"] = [
+            dict(e, level=kept(e["level"])) if isinstance(e, dict) and isinstance(e.get("level"), str) else e
+            for e in out["curriculum"]
+        ]
     return out
 
 

@@ -57,10 +57,14 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     from learn.training.config import ConfigError
 
     if locked:
-        raise ConfigError(f"{path}: in use by another process ({first}); wait for it to finish, or close "
-                          f"what holds it (waited {LOCK_WAIT_S:g} s)") from None
-    raise ConfigError(f"{path}: cannot be opened as a DuckDB database ({first}); move it aside (for example "
-                      f"to {Path(path).name}.bad) and run again") from None
+        raise ConfigError(
+            f"{path}: in use by another process ({first}); wait for it to finish, or close "
+            f"what holds it (waited {LOCK_WAIT_S:g} s)"
+        ) from None
+    raise ConfigError(
+        f"{path}: cannot be opened as a DuckDB database ({first}); move it aside (for example "
+        f"to {Path(path).name}.bad) and run again"
+    ) from None
 
 
 def save_unwritten(path: Path, data: Any) -> Path:
@@ -107,8 +111,8 @@ class RunStats:
     """The run's DuckDB file and metrics log; use as a context manager or call close()."""
 
     def __init__(self, run_dir: str | Path, tensorboard=None):
-        """`tensorboard`: a learn.training.tracking.TensorBoardLog that gets every metrics.jsonl line's numbers
-        (closed with the stats), or None."""
+        """`tensorboard`: a learn.training.tracking.TensorBoardLog that gets every metrics.jsonl line's
+        numbers (closed with the stats), or None."""
         self.run_dir = Path(run_dir)
         self.tensorboard = tensorboard
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -119,7 +123,9 @@ class RunStats:
         _drop_torn_line(self.run_dir / "metrics.jsonl")
         self._log = open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8")
 
-    def write_epoch(self, epoch: int, step: int, metrics: dict[str, Any], infos: Iterable[dict[str, Any]]) -> None:
+    def write_epoch(
+        self, epoch: int, step: int, metrics: dict[str, Any], infos: Iterable[dict[str, Any]]
+    ) -> None:
         """One epoch: a line in metrics.jsonl and one committed DuckDB transaction. The line also
         carries the epoch's episode stats (`episode/<name>`, episode-weighted means) so that the
         monitor can show them without opening the database while the trainer holds it."""
@@ -136,8 +142,11 @@ class RunStats:
         erows = []
         for info in infos:
             n = int(info.get("episodes", 1))
-            erows += [(self.segment, epoch, step, now, n, k, _num(v)) for k, v in info.items()
-                      if k != "episodes" and not isinstance(v, str)]  # a curriculum's "level" is in the metrics
+            erows += [
+                (self.segment, epoch, step, now, n, k, _num(v))
+                for k, v in info.items()
+                if k != "episodes" and not isinstance(v, str)
+            ]  # a curriculum's "level" is in the metrics
         self.con.begin()
         try:
             self.con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)", mrows)
@@ -200,18 +209,29 @@ def write_status(run_dir: str | Path, **fields: Any) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def write_eval(run_dir: str | Path, eval_id: str, checkpoint: str, level: str, step: int,
-               summary: dict[str, float], agent_returns: list[tuple[int, int, float]]) -> None:
+def write_eval(
+    run_dir: str | Path,
+    eval_id: str,
+    checkpoint: str,
+    level: str,
+    step: int,
+    summary: dict[str, float],
+    agent_returns: list[tuple[int, int, float]],
+) -> None:
     con = connect(Path(run_dir) / "stats.duckdb")
     try:
         con.execute(SCHEMA)
         now = time.time()
         con.begin()
-        con.executemany("INSERT INTO evals VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [(eval_id, now, checkpoint, level, step, k, _num(v)) for k, v in summary.items()])
+        con.executemany(
+            "INSERT INTO evals VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(eval_id, now, checkpoint, level, step, k, _num(v)) for k, v in summary.items()],
+        )
         if agent_returns:
-            con.executemany("INSERT INTO eval_agents VALUES (?, ?, ?, ?)",
-                            [(eval_id, e, a, float(r)) for e, a, r in agent_returns])
+            con.executemany(
+                "INSERT INTO eval_agents VALUES (?, ?, ?, ?)",
+                [(eval_id, e, a, float(r)) for e, a, r in agent_returns],
+            )
         con.commit()
     finally:
         con.close()
@@ -219,9 +239,20 @@ def write_eval(run_dir: str | Path, eval_id: str, checkpoint: str, level: str, s
 
 # ---- evaluation suites (learn/evaluation/suites.py; columns documented in docs/evaluation.md) -----------
 # columns added after the first files were written: older files get them (NULL in their rows)
-ADDED_EPISODE_COLUMNS = ("utilitarian", "equality", "sustainability", "peace", "attack_rate_kin", "attack_rate_non_kin",
-                         "attack_rate_same_group", "attack_rate_other_group", "give_rate_kin", "give_rate_non_kin",
-                         "give_rate_same_group", "give_rate_other_group")
+ADDED_EPISODE_COLUMNS = (
+    "utilitarian",
+    "equality",
+    "sustainability",
+    "peace",
+    "attack_rate_kin",
+    "attack_rate_non_kin",
+    "attack_rate_same_group",
+    "attack_rate_other_group",
+    "give_rate_kin",
+    "give_rate_non_kin",
+    "give_rate_same_group",
+    "give_rate_other_group",
+)
 SUITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS suite_runs (
     run_id VARCHAR, time DOUBLE, suite VARCHAR, policy VARCHAR, policy_kind VARCHAR, checkpoint VARCHAR,
@@ -235,8 +266,8 @@ CREATE TABLE IF NOT EXISTS suite_episodes (
     attacked_by_non_kin DOUBLE, freezes DOUBLE, stolen DOUBLE, given DOUBLE, given_kin DOUBLE,
     given_non_kin DOUBLE, bonds_formed DOUBLE, bonds_kept DOUBLE, top_group_heart_share DOUBLE,
     frozen_ticks DOUBLE, utilitarian DOUBLE, equality DOUBLE, sustainability DOUBLE, peace DOUBLE);
-{added}-- one row per ordered agent pair of an episode (learn/evaluation/pairs.py): the relatedness it was played at
--- and the acts per opportunity between the two
+{added}-- one row per ordered agent pair of an episode (learn/evaluation/pairs.py): the relatedness it
+-- was played at and the acts per opportunity between the two
 CREATE TABLE IF NOT EXISTS suite_pairs (
     run_id VARCHAR, level VARCHAR, episode INTEGER, actor INTEGER, target INTEGER, actor_group INTEGER,
     target_group INTEGER, same_group BOOLEAN, relatedness DOUBLE, attack_opportunities BIGINT, attacks BIGINT,
@@ -247,7 +278,11 @@ CREATE TABLE IF NOT EXISTS suite_groups (
     attack_kin DOUBLE, attack_non_kin DOUBLE, given DOUBLE, given_kin DOUBLE);
 CREATE TABLE IF NOT EXISTS suite_stats (
     run_id VARCHAR, level VARCHAR, episode INTEGER, name VARCHAR, value DOUBLE);
-""".format(added="".join(f"ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS {c} DOUBLE;\n" for c in ADDED_EPISODE_COLUMNS))
+""".format(
+    added="".join(
+        f"ALTER TABLE suite_episodes ADD COLUMN IF NOT EXISTS {c} DOUBLE;\n" for c in ADDED_EPISODE_COLUMNS
+    )
+)
 SUITE_TABLES = ("suite_runs", "suite_episodes", "suite_groups", "suite_stats", "suite_pairs")
 
 
@@ -255,12 +290,20 @@ def _insert_dicts(con, table: str, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     cols = list(rows[0])
-    con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                    [[r[c] for c in cols] for r in rows])
+    con.executemany(
+        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        [[r[c] for c in cols] for r in rows],
+    )
 
 
-def write_suite(db: str | Path, run: dict[str, Any], episodes: list[dict[str, Any]], groups: list[dict[str, Any]],
-                stats: list[tuple], pairs: list[dict[str, Any]] = ()) -> None:
+def write_suite(
+    db: str | Path,
+    run: dict[str, Any],
+    episodes: list[dict[str, Any]],
+    groups: list[dict[str, Any]],
+    stats: list[tuple],
+    pairs: list[dict[str, Any]] = (),
+) -> None:
     """One suite run (learn/evaluation/suites.py) into `db`, in one transaction."""
     Path(db).parent.mkdir(parents=True, exist_ok=True)
     con = connect(db)

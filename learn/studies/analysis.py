@@ -35,7 +35,9 @@ from scipy import optimize, special, stats
 # curve crosses from floor to ceiling within 1/25 of that gap
 MAX_STEEPNESS = 100.0
 MIN_ACTS = 5  # fewer acts in all make no curve
-STEP_EDGE = 0.01  # a grid point this close to the floor or the ceiling (as a share of the way) is off the slope
+STEP_EDGE = (
+    0.01  # a grid point this close to the floor or the ceiling (as a share of the way) is off the slope
+)
 
 
 def clean(values: Iterable[float | None]) -> list[float]:
@@ -135,8 +137,12 @@ def fit_threshold(x: Sequence[float], acts: Sequence[float], trials: Sequence[fl
         p = np.clip(top * g, 1e-12, 1 - 1e-12)
         d = -(k / p - (n - k) / (1 - p))  # d nll / d p
         slope_part = top * (1 - e) * sig * (1 - sig)
-        grad = [np.sum(d * top * (1 - top) * g), np.sum(d * top * e * (1 - e) * (1 - sig)),
-                np.sum(d * slope_part * (x - theta[3])), np.sum(d * slope_part * -theta[2])]
+        grad = [
+            np.sum(d * top * (1 - top) * g),
+            np.sum(d * top * e * (1 - e) * (1 - sig)),
+            np.sum(d * slope_part * (x - theta[3])),
+            np.sum(d * slope_part * -theta[2]),
+        ]
         return -float(np.sum(k * np.log(p) + (n - k) * np.log1p(-p))), np.array(grad)
 
     qmax = min(max(q.max(), 1e-3), 1 - 1e-3)
@@ -151,8 +157,14 @@ def fit_threshold(x: Sequence[float], acts: Sequence[float], trials: Sequence[fl
     mids.add(gaps[int(np.argmax(np.abs(np.diff(rates_at))))])
     for mid in sorted(mids):
         for slope in (8 / span, -8 / span, max_slope / 4, -max_slope / 4):
-            r = optimize.minimize(nll, [*start, slope, mid], jac=True, method="L-BFGS-B", bounds=bounds,
-                                  options={"maxiter": 300})
+            r = optimize.minimize(
+                nll,
+                [*start, slope, mid],
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": 300},
+            )
             if best is None or r.fun < best.fun:
                 best = r
     theta = best.x
@@ -164,8 +176,11 @@ def fit_threshold(x: Sequence[float], acts: Sequence[float], trials: Sequence[fl
     p_flat = float(stats.chi2.sf(max(0.0, 2 * (-float(best.fun) - flat)), df=3))
     fit = dict(top=top, floor=floor, slope=slope, p_flat=p_flat)
     if p_flat >= 0.05:
-        return Fit("none", reason=f"the rates do not differ from one flat rate (likelihood ratio p = {p_flat:.3g})",
-                   **fit)
+        return Fit(
+            "none",
+            reason=f"the rates do not differ from one flat rate (likelihood ratio p = {p_flat:.3g})",
+            **fit,
+        )
     where = (rate(theta, ux) - floor) / max(top - floor, 1e-12)  # 0 at the floor, 1 at the ceiling
     if np.all((where < STEP_EDGE) | (where > 1 - STEP_EDGE)):
         # no grid point on the slope: a step, and r* anywhere between the two points it steps
@@ -177,8 +192,11 @@ def fit_threshold(x: Sequence[float], acts: Sequence[float], trials: Sequence[fl
         i = int(cross[0])
         return Fit("step", float((ux[i] + ux[i + 1]) / 2), **fit)
     if not lo <= mid <= hi:
-        return Fit("none", reason=f"the fitted halfway point ({mid:.3g}) lies outside the treatment values "
-                                  f"[{lo:g}, {hi:g}]", **fit)
+        return Fit(
+            "none",
+            reason=f"the fitted halfway point ({mid:.3g}) lies outside the treatment values [{lo:g}, {hi:g}]",
+            **fit,
+        )
     return Fit("logistic", mid, **fit)
 
 
@@ -216,7 +234,9 @@ def contrast(diffs: Iterable[float | None], alternative: str = "two-sided") -> C
     return Contrast(m, float(ci.low), float(ci.high), n, m / sd, float(t.pvalue), alternative)
 
 
-def difference(a: Iterable[float | None], b: Iterable[float | None], alternative: str = "two-sided") -> Contrast:
+def difference(
+    a: Iterable[float | None], b: Iterable[float | None], alternative: str = "two-sided"
+) -> Contrast:
     """mean(a) - mean(b) over two independent groups of seeds: Welch's t-test and its 95% interval;
     d_z here is Cohen's d with the pooled sd."""
     xa, xb = clean(a), clean(b)
@@ -226,8 +246,9 @@ def difference(a: Iterable[float | None], b: Iterable[float | None], alternative
     n = min(len(xa), len(xb))
     if len(xa) < 2 or len(xb) < 2:
         return Contrast(m, None, None, n, None, None, alternative)
-    pooled = math.sqrt(((len(xa) - 1) * np.var(xa, ddof=1) + (len(xb) - 1) * np.var(xb, ddof=1))
-                       / (len(xa) + len(xb) - 2))
+    pooled = math.sqrt(
+        ((len(xa) - 1) * np.var(xa, ddof=1) + (len(xb) - 1) * np.var(xb, ddof=1)) / (len(xa) + len(xb) - 2)
+    )
     if pooled == 0:
         return Contrast(m, m, m, n, None, _degenerate_p(m, n, alternative), alternative)
     with _quiet():
@@ -252,8 +273,8 @@ def _degenerate_p(m: float, n: int, alternative: str) -> float:
     if m == 0:
         return 1.0
     if alternative == "two-sided":
-        return min(1.0, 2 * 0.5 ** n)
-    return 0.5 ** n if (m > 0) == (alternative == "greater") else 1.0
+        return min(1.0, 2 * 0.5**n)
+    return 0.5**n if (m > 0) == (alternative == "greater") else 1.0
 
 
 def holm(contrasts: Sequence[Contrast]) -> None:

@@ -21,12 +21,33 @@ def _f(description: str, **kw) -> msgspec.Meta:
 
 
 class Resources(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    cpus: Annotated[float, _f("CPUs a run takes on a Ray cluster (default: its torch threads, torch_threads "
-                              "else 1; a fraction shares a core).", gt=0)] | None = None
-    gpus: Annotated[float, _f("GPUs a run takes on a Ray cluster (0: it trains on the CPU, even on a node with a "
-                              "GPU; a fraction shares one).", ge=0)] = 0.0
-    retries: Annotated[int, _f("Times Ray runs a run again whose worker process died (killed, out of memory, a "
-                               "node lost); a run that fails for its own reason is not retried.", ge=0)] = 3
+    cpus: (
+        Annotated[
+            float,
+            _f(
+                "CPUs a run takes on a Ray cluster (default: its torch threads, torch_threads "
+                "else 1; a fraction shares a core).",
+                gt=0,
+            ),
+        ]
+        | None
+    ) = None
+    gpus: Annotated[
+        float,
+        _f(
+            "GPUs a run takes on a Ray cluster (0: it trains on the CPU, even on a node with a "
+            "GPU; a fraction shares one).",
+            ge=0,
+        ),
+    ] = 0.0
+    retries: Annotated[
+        int,
+        _f(
+            "Times Ray runs a run again whose worker process died (killed, out of memory, a "
+            "node lost); a run that fails for its own reason is not retried.",
+            ge=0,
+        ),
+    ] = 3
 
 
 def run_cpus(res: Resources, threads: int) -> float:
@@ -34,17 +55,23 @@ def run_cpus(res: Resources, threads: int) -> float:
     return float(res.cpus) if res.cpus is not None else float(threads)
 
 
-def check_resources(res: Resources, configs: dict[str, dict[str, Any]], file: str, error: type[Exception]) -> None:
+def check_resources(
+    res: Resources, configs: dict[str, dict[str, Any]], file: str, error: type[Exception]
+) -> None:
     """`error` naming `$.resources.gpus` when the runs' `device` (by name: an arm, or the sweep)
     cannot use what the table gives them: a GPU to a CPU run, or none to a CUDA one."""
     for who, config in configs.items():
         device = str(config.get("device", "auto"))
         if res.gpus and device == "cpu":
-            raise error(f"{file}: $.resources.gpus: {res.gpus:g} GPUs a run, but {who} trains on "
-                        f"device = \"cpu\"; set gpus = 0, or device = \"auto\" or \"cuda\" in [train]")
+            raise error(
+                f"{file}: $.resources.gpus: {res.gpus:g} GPUs a run, but {who} trains on "
+                f'device = "cpu"; set gpus = 0, or device = "auto" or "cuda" in [train]'
+            )
         if not res.gpus and device.startswith("cuda"):
-            raise error(f"{file}: $.resources.gpus: 0, but {who} trains on device = \"{device}\": a Ray task "
-                        f"without a GPU sees none; give gpus = 1 (or a fraction), or device = \"auto\"")
+            raise error(
+                f'{file}: $.resources.gpus: 0, but {who} trains on device = "{device}": a Ray task '
+                f'without a GPU sees none; give gpus = 1 (or a fraction), or device = "auto"'
+            )
 
 
 def device_for(res: Resources, config: dict[str, Any]) -> dict[str, Any]:

@@ -67,8 +67,13 @@ class Cluster:
     def submit(self, payload: dict[str, Any], cpus: float, gpus: float, retries: int):
         threads = str(payload["threads"])
         env = {k: os.environ.get(k, threads) for k in THREAD_VARS}  # as a --jobs worker inherits them
-        return self._task.options(num_cpus=cpus, num_gpus=gpus, max_retries=retries,
-                                  runtime_env={"env_vars": env}, name=payload.get("name", "run")).remote(payload)
+        return self._task.options(
+            num_cpus=cpus,
+            num_gpus=gpus,
+            max_retries=retries,
+            runtime_env={"env_vars": env},
+            name=payload.get("name", "run"),
+        ).remote(payload)
 
     def wait(self, refs: list, timeout: float) -> list:
         import ray
@@ -84,13 +89,27 @@ class Cluster:
             return ray.get(ref)
         except rex.TaskCancelledError:
             why, interrupted = "interrupted before it wrote a checkpoint", True
-        except (rex.WorkerCrashedError, rex.NodeDiedError, rex.OutOfMemoryError, rex.LocalRayletDiedError) as e:
-            why = (f"its worker died {retries + 1} times (Ray retried it {retries} times; [resources] retries): "
-                   f"{_first_line(e)}")
+        except (
+            rex.WorkerCrashedError,
+            rex.NodeDiedError,
+            rex.OutOfMemoryError,
+            rex.LocalRayletDiedError,
+        ) as e:
+            why = (
+                f"its worker died {retries + 1} times (Ray retried it {retries} times; [resources] retries): "
+                f"{_first_line(e)}"
+            )
             interrupted = False
         except rex.RayError as e:
             why, interrupted = f"{type(e).__name__}: {_first_line(e)}", False
-        return {"ok": False, "value": why, "interrupted": interrupted, "runs": {}, "shared": False, "node": "?"}
+        return {
+            "ok": False,
+            "value": why,
+            "interrupted": interrupted,
+            "runs": {},
+            "shared": False,
+            "node": "?",
+        }
 
     def cancel(self, refs: list) -> list:
         """Stop the tasks (KeyboardInterrupt in each: a training writes a checkpoint); the refs
@@ -126,8 +145,9 @@ def connect(address: str, error: type[Exception], progress: Callable[[str], None
     try:
         import ray
     except ImportError:
-        raise error("--ray: the ray package is not installed (pip install ray==2.60.0; `make setup` installs "
-                    "it)") from None
+        raise error(
+            "--ray: the ray package is not installed (pip install ray==2.60.0; `make setup` installs it)"
+        ) from None
     if ray.is_initialized():  # this program connected itself: use that connection, and leave it open
         yield Cluster(address, started=False)
         return
@@ -142,9 +162,11 @@ def connect(address: str, error: type[Exception], progress: Callable[[str], None
     try:
         ray.init(logging_level=logging.WARNING, **kwargs)
     except Exception as e:  # ConnectionError, a timeout of the client, a malformed address
-        raise error(f"--ray {address}: no Ray cluster answers there ({_first_line(e)}); start one with "
-                    f"`ray start --head` and give `--ray auto` on one of its machines or `--ray ray://HEAD:10001` "
-                    f"from elsewhere, or give `--ray local` to start one on this machine") from None
+        raise error(
+            f"--ray {address}: no Ray cluster answers there ({_first_line(e)}); start one with "
+            f"`ray start --head` and give `--ray auto` on one of its machines or `--ray ray://HEAD:10001` "
+            f"from elsewhere, or give `--ray local` to start one on this machine"
+        ) from None
     try:
         yield Cluster(address, started)
     finally:

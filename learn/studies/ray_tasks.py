@@ -54,13 +54,22 @@ def run(payload: dict[str, Any]) -> dict[str, Any]:
         except BaseException as e:
             value = f"{type(e).__name__}: {e}"
         back = {here: there for there, here in place.items()}
-        runs = {} if tmp is None else {rd: pack_run(place[rd], back) for rd in payload["runs"]
-                                       if Path(place[rd]).is_dir()}
+        runs = (
+            {}
+            if tmp is None
+            else {rd: pack_run(place[rd], back) for rd in payload["runs"] if Path(place[rd]).is_dir()}
+        )
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-    return {"ok": ok, "value": value, "interrupted": interrupted, "shared": shared, "node": socket.gethostname(),
-            "runs": runs}
+    return {
+        "ok": ok,
+        "value": value,
+        "interrupted": interrupted,
+        "shared": shared,
+        "node": socket.gethostname(),
+        "runs": runs,
+    }
 
 
 def sees(path: str, token: str) -> bool:

@@ -84,21 +84,35 @@ class Job:
 # every shipped study): two seeds, a few thousand agent-steps on one small env, two short episodes
 # (at each grid value of r: a level with one opportunity an episode, as kin_aggression, still gives
 # the control's fit the acts it needs, learn.studies.analysis.MIN_ACTS)
-SMOKE_TRAIN = {"total_steps": 2048, "num_envs": 1, "num_worlds": 1, "horizon": 32, "minibatch_size": 512,
-               "checkpoint_interval": 1}
+SMOKE_TRAIN = {
+    "total_steps": 2048,
+    "num_envs": 1,
+    "num_worlds": 1,
+    "horizon": 32,
+    "minibatch_size": 512,
+    "checkpoint_interval": 1,
+}
 SMOKE_EVAL = {"episodes": 2, "max_steps": 40}
 
 
 class StudyRunner:
-    def __init__(self, study_file: str | Path, out: str | Path | None = None,
-                 progress: Callable[[str], None] | None = print, smoke: bool = False, command: str = ""):
+    def __init__(
+        self,
+        study_file: str | Path,
+        out: str | Path | None = None,
+        progress: Callable[[str], None] | None = print,
+        smoke: bool = False,
+        command: str = "",
+    ):
         self.study, self.file = load_study(study_file)
         self.declared = self.study  # as written: a smoke run checks it too, so that it hides no bad field
         self.command = command or f"python -m learn study {study_file}" + (" --smoke" if smoke else "")
         self.smoke = smoke
         if smoke:
             s = self.study
-            self.study = msgspec.structs.replace(s, seeds=s.seeds[:2], eval=msgspec.structs.replace(s.eval, **SMOKE_EVAL))
+            self.study = msgspec.structs.replace(
+                s, seeds=s.seeds[:2], eval=msgspec.structs.replace(s.eval, **SMOKE_EVAL)
+            )
         suffix = "-smoke" if smoke else ""
         self.out = Path(out) if out else Path("runs") / f"study-{self.study.name}{suffix}"
         self.db = self.out / "study.duckdb"
@@ -202,8 +216,10 @@ class StudyRunner:
         from learn.training.config import CurriculumLevel
 
         if not isinstance(entries, list):
-            raise StudyError(f"{self.file}: {where}: expected a list of {{level, weight}} tables, got "
-                             f"{type(entries).__name__}")
+            raise StudyError(
+                f"{self.file}: {where}: expected a list of {{level, weight}} tables, got "
+                f"{type(entries).__name__}"
+            )
         out, names = [], {}
         for i, e in enumerate(entries):
             try:
@@ -213,11 +229,15 @@ class StudyRunner:
             try:
                 path = self._find_level(entry.level, file)
             except ConfigError:
-                raise StudyError(f"{self.file}: {where}[{i}].level: level file {entry.level} not found (relative to "
-                                 f"{file.name}, or a level in game/levels)") from None
+                raise StudyError(
+                    f"{self.file}: {where}[{i}].level: level file {entry.level} not found (relative to "
+                    f"{file.name}, or a level in game/levels)"
+                ) from None
             if path.stem in names:
-                raise StudyError(f"{self.file}: {where}[{i}].level: a second level named {path.stem!r} (the first is "
-                                 f"{where}[{names[path.stem]}]); a curriculum names each level once")
+                raise StudyError(
+                    f"{self.file}: {where}[{i}].level: a second level named {path.stem!r} (the first is "
+                    f"{where}[{names[path.stem]}]); a curriculum names each level once"
+                )
             names[path.stem] = i
             out.append({"level": str(path), "weight": float(entry.weight)})
         return out
@@ -229,16 +249,32 @@ class StudyRunner:
     def plan(self) -> dict[str, Any]:
         """What the study is: written to plan.json, compared on every later start."""
         s = self.study
-        return {"study": s.name, "file": str(self.file), "seeds": list(s.seeds),
-                "arms": {a.name: {"level": str(self._level_of(a)), "overrides": a.overrides,
-                                  "train_level": self._train_level(a.name), "train": self.configs[a.name],
-                                  "x": a.x} for a in s.arms},
-                "eval": msgspec.to_builtins(s.eval)}
+        return {
+            "study": s.name,
+            "file": str(self.file),
+            "seeds": list(s.seeds),
+            "arms": {
+                a.name: {
+                    "level": str(self._level_of(a)),
+                    "overrides": a.overrides,
+                    "train_level": self._train_level(a.name),
+                    "train": self.configs[a.name],
+                    "x": a.x,
+                }
+                for a in s.arms
+            },
+            "eval": msgspec.to_builtins(s.eval),
+        }
 
     def _write_plan(self) -> None:
-        keep_plan(self.out, self.plan(), StudyError(
-            f"{self.out} holds a study made from another version of {self.file.name} (its plan.json differs): "
-            f"give another --out, or restore the study file"))
+        keep_plan(
+            self.out,
+            self.plan(),
+            StudyError(
+                f"{self.out} holds a study made from another version of {self.file.name} "
+                f"(its plan.json differs): give another --out, or restore the study file"
+            ),
+        )
 
     def _check_levels(self) -> None:
         """Every arm's level (and training level, and curriculum level with the arm's overrides)
@@ -256,45 +292,59 @@ class StudyRunner:
                 env.close()
                 unknown = [g for g in self.study.actors if g not in groups]
                 if unknown:  # caught now, not at the first evaluation after hours of training
-                    raise StudyError(f"{self.file}: $.actors: arm {a.name!r}'s level has no group "
-                                     f"{', '.join(map(repr, unknown))}; its groups: {', '.join(groups)}")
+                    raise StudyError(
+                        f"{self.file}: $.actors: arm {a.name!r}'s level has no group "
+                        f"{', '.join(map(repr, unknown))}; its groups: {', '.join(groups)}"
+                    )
                 steps = self.declared.eval.max_steps
                 if steps:  # the eval episodes' length, as declared (a smoke run shortens them)
-                    game.make_env(str(self._level_of(a)), num_worlds=1, **merge(a.overrides, {"max_steps": steps}))\
-                        .close()
+                    game.make_env(
+                        str(self._level_of(a)), num_worlds=1, **merge(a.overrides, {"max_steps": steps})
+                    ).close()
                 if not self.curriculum(a.name):
-                    env = game.make_env(str(self._level_of(a)), num_worlds=1,
-                                        **merge(a.overrides, self._train_level(a.name)))
+                    env = game.make_env(
+                        str(self._level_of(a)), num_worlds=1, **merge(a.overrides, self._train_level(a.name))
+                    )
                     got = _spaces(env)
                     env.close()
                     diff = [f"{k}: {want[k]} vs {got[k]}" for k in want if want[k] != got[k]]
                     if diff:  # the policy trained there is evaluated on the arm's level
-                        raise StudyError(f"{self.file}: $.train_level (arm {a.name!r}): the training level does not "
-                                         f"share the spaces of the arm's level, where the runs are evaluated: "
-                                         + "; ".join(diff))
+                        raise StudyError(
+                            f"{self.file}: $.train_level (arm {a.name!r}): the training level does not "
+                            f"share the spaces of the arm's level, where the runs are evaluated: "
+                            + "; ".join(diff)
+                        )
             except game.LevelError as e:
                 raise StudyError(f"{self.file}: arm {a.name!r}: {e}") from None
             where, counts = self._curriculum_from[a.name], []
             for i, e in enumerate(self.curriculum(a.name)):
                 name = Path(e["level"]).name
                 try:
-                    env = game.make_env(e["level"], num_worlds=1, **merge(a.overrides, self._train_level(a.name)))
+                    env = game.make_env(
+                        e["level"], num_worlds=1, **merge(a.overrides, self._train_level(a.name))
+                    )
                 except game.LevelError as err:
-                    raise StudyError(f"{self.file}: arm {a.name!r}: {where}[{i}].level: {name} with the arm's "
-                                     f"overrides and training tables merged on does not build: {err}") from None
+                    raise StudyError(
+                        f"{self.file}: arm {a.name!r}: {where}[{i}].level: {name} with the arm's "
+                        f"overrides and training tables merged on does not build: {err}"
+                    ) from None
                 got = _spaces(env)
                 counts.append(env.agents_per_world)
                 env.close()
                 diff = [f"{k}: {want[k]} vs {got[k]}" for k in want if want[k] != got[k]]
                 if diff:
-                    raise StudyError(f"{self.file}: arm {a.name!r}: {where}[{i}].level: {name} does not share the "
-                                     f"spaces of the arm's level {self._level_of(a).name}, where the runs are "
-                                     f"evaluated: " + "; ".join(diff))
+                    raise StudyError(
+                        f"{self.file}: arm {a.name!r}: {where}[{i}].level: {name} does not share the "
+                        f"spaces of the arm's level {self._level_of(a).name}, where the runs are "
+                        f"evaluated: " + "; ".join(diff)
+                    )
             worlds = int(self.configs[a.name].get("num_worlds", TrainConfig().num_worlds))
             if any((worlds * max(counts)) % n for n in counts):
-                raise StudyError(f"{self.file}: arm {a.name!r}: num_worlds: {worlds} worlds of {max(counts)} agents "
-                                 f"do not split into whole worlds of every level of {where} (agents per world: "
-                                 f"{counts}); choose num_worlds so that they do")
+                raise StudyError(
+                    f"{self.file}: arm {a.name!r}: num_worlds: {worlds} worlds of {max(counts)} agents "
+                    f"do not split into whole worlds of every level of {where} (agents per world: "
+                    f"{counts}); choose num_worlds so that they do"
+                )
 
     def _level_files(self, arm: str) -> dict[str, dict[str, Any]]:
         """The arm's level files, by path under levels/: ARM.toml (its level plus its overrides:
@@ -325,8 +375,10 @@ class StudyRunner:
         levels = levels or self.out / "levels"
         out: dict[str, Any] = {"level": str(levels / f"{arm}.toml")}
         if self.curriculum(arm):
-            out["curriculum"] = [{"level": str(levels / arm / f"{Path(e['level']).stem}.toml"), "weight": e["weight"]}
-                                 for e in self.curriculum(arm)]
+            out["curriculum"] = [
+                {"level": str(levels / arm / f"{Path(e['level']).stem}.toml"), "weight": e["weight"]}
+                for e in self.curriculum(arm)
+            ]
         elif self._train_level(arm):
             out["curriculum"] = [{"level": str(levels / f"{arm}_train.toml"), "weight": 1.0}]
         return out
@@ -344,10 +396,14 @@ class StudyRunner:
             return set()
         con = connect(self.db, read_only=True)
         try:
-            tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            tables = {
+                r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+            }
             if "study_runs" not in tables:
                 return set()
-            return {(a, int(s), k) for a, s, k in con.execute("SELECT arm, seed, kind FROM study_runs").fetchall()}
+            return {
+                (a, int(s), k) for a, s, k in con.execute("SELECT arm, seed, kind FROM study_runs").fetchall()
+            }
         finally:
             con.close()
 
@@ -361,14 +417,17 @@ class StudyRunner:
         if not st.exists():
             return False
         status = json.loads(st.read_text())
-        return status.get("state") == "finished" and int(status.get("global_step", 0)) >= self.total_steps(job.arm)
+        return status.get("state") == "finished" and int(status.get("global_step", 0)) >= self.total_steps(
+            job.arm
+        )
 
     def total_steps(self, arm: str) -> int:
         return int(self.configs[arm].get("total_steps", TrainConfig().total_steps))
 
     # ---- running ---------------------------------------------------------------------------
-    def run(self, report: bool = True, jobs: int | None = None, ray: str | None = None,
-            ray_copy: bool = False) -> dict[str, Any]:
+    def run(
+        self, report: bool = True, jobs: int | None = None, ray: str | None = None, ray_copy: bool = False
+    ) -> dict[str, Any]:
         """Every job not done yet, `jobs` trainings at once (module docstring); then the report.
         `ray`: a Ray address (learn/studies/ray_cluster.py): every training a Ray task, `jobs` of them
         submitted at once (default: as many as the cluster holds); `ray_copy`: the workers train
@@ -387,8 +446,12 @@ class StudyRunner:
                 from learn.studies.cluster_spec import check_resources
                 from learn.studies.ray_cluster import connect
 
-                check_resources(self.study.resources, {f"arm {a!r}": c for a, c in self.configs.items()},
-                                str(self.file), StudyError)
+                check_resources(
+                    self.study.resources,
+                    {f"arm {a!r}": c for a, c in self.configs.items()},
+                    str(self.file),
+                    StudyError,
+                )
                 cluster = stack.enter_context(connect(ray, StudyError, self.progress))
             lock = self._lock()
             try:
@@ -405,11 +468,19 @@ class StudyRunner:
         try:
             self.out.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise StudyError(f"--out {self.out}: cannot be created ({e.strerror}); give a writable directory") from None
+            raise StudyError(
+                f"--out {self.out}: cannot be created ({e.strerror}); give a writable directory"
+            ) from None
         return RunLock(self.out, who="`learn study`", fix="give another --out")
 
-    def _run(self, report: bool, jobs: int | None, cluster=None, copy: bool = False,
-             disconnect: Callable[[], None] = lambda: None) -> dict[str, Any]:
+    def _run(
+        self,
+        report: bool,
+        jobs: int | None,
+        cluster=None,
+        copy: bool = False,
+        disconnect: Callable[[], None] = lambda: None,
+    ) -> dict[str, Any]:
         from learn.studies.run_transfer import recover
 
         self._write_plan()
@@ -424,8 +495,10 @@ class StudyRunner:
         else:
             jobs = jobs or 1
             where = f", up to {jobs} trainings at once" if jobs > 1 else ""
-        self.progress(f"study {self.study.name}: {len(self.jobs())} jobs ({len(self.jobs()) - len(todo)} done) "
-                      f"in {self.out}{where}")
+        self.progress(
+            f"study {self.study.name}: {len(self.jobs())} jobs ({len(self.jobs()) - len(todo)} done) "
+            f"in {self.out}{where}"
+        )
         t0 = time.perf_counter()
         old = pin_threads(RUN_THREADS)
         try:
@@ -437,9 +510,13 @@ class StudyRunner:
             pin_threads(old)
             disconnect()  # a Ray instance started for the trainings is not kept through the report
         if failed:
-            raise StudyError(f"study {self.study.name}: {len(failed)} of {len(todo)} jobs failed (the others are "
-                             f"done; the same command tries the failed ones again): " + "; ".join(failed))
-        self.progress(f"study {self.study.name}: all jobs done ({clock(time.perf_counter() - t0)} this session)")
+            raise StudyError(
+                f"study {self.study.name}: {len(failed)} of {len(todo)} jobs failed (the others are "
+                f"done; the same command tries the failed ones again): " + "; ".join(failed)
+            )
+        self.progress(
+            f"study {self.study.name}: all jobs done ({clock(time.perf_counter() - t0)} this session)"
+        )
         if report:
             from learn.studies.study_report import write_report
 
@@ -489,7 +566,9 @@ class StudyRunner:
                 # start trainings while there is room; what needs no training is evaluated here at once
                 while queue and (len(running) < jobs or not self._needs_training(queue[0])):
                     job = queue.pop(0)
-                    left = sum(1 for j in queue if j.kind == "trained") + len(running) + (job.kind == "trained")
+                    left = (
+                        sum(1 for j in queue if j.kind == "trained") + len(running) + (job.kind == "trained")
+                    )
                     self._announce(n - len(queue), n, job, left, spent, jobs)
                     try:
                         data = self._prepare(job) if self._needs_training(job) else None
@@ -503,8 +582,11 @@ class StudyRunner:
                         failed.append(self._failed(job, e))
                         continue
                     recv, send = ctx.Pipe(duplex=False)
-                    proc = ctx.Process(target=train_worker, args=(data, self.threads(job.arm), send),
-                                       name=f"study {job.policy}")
+                    proc = ctx.Process(
+                        target=train_worker,
+                        args=(data, self.threads(job.arm), send),
+                        name=f"study {job.policy}",
+                    )
                     with thread_env(self.threads(job.arm)):
                         proc.start()
                     send.close()
@@ -515,14 +597,19 @@ class StudyRunner:
                     try:
                         what, value = recv.recv()
                     except (EOFError, OSError):  # it died before it reported (killed, out of memory)
-                        what, value = "error", f"its process ended (exit code {proc.exitcode}) before it reported"
+                        what, value = (
+                            "error",
+                            f"its process ended (exit code {proc.exitcode}) before it reported",
+                        )
                     recv.close()
                     proc.close()
                     try:
                         if what != "ok":
                             raise RunFailed(value)
-                        self.progress(f"  trained {job.policy} in {clock(value['wall_s'])} "
-                                      f"({value['SPS']:,.0f} agent-steps/s)")
+                        self.progress(
+                            f"  trained {job.policy} in {clock(value['wall_s'])} "
+                            f"({value['SPS']:,.0f} agent-steps/s)"
+                        )
                         self._evaluate_trained(job)
                         spent.append(time.perf_counter() - t1)
                     except Exception as e:
@@ -535,7 +622,7 @@ class StudyRunner:
             guard.restore()
         return failed
 
-    # ---- --ray: the trainings as Ray tasks (learn/studies/ray_cluster.py, learn/studies/ray_tasks.py) ----------
+    # ---- --ray: the trainings as Ray tasks (learn/studies/ray_cluster.py, learn/studies/ray_tasks.py) ------
     def _ray_cpus(self, arm: str) -> float:
         from learn.studies.cluster_spec import run_cpus
 
@@ -550,10 +637,14 @@ class StudyRunner:
             need = f"{cpus:g} CPUs and {res.gpus:g} GPUs a run ($.resources in {self.file.name})"
             have = f"{cluster.cpus:g} CPUs and {cluster.gpus:g} GPUs"
             if cluster.started:
-                raise StudyError(f"--ray {cluster.address}: this machine has {have}; the study asks {need}: lower "
-                                 f"[resources] cpus / gpus")
-            self.progress(f"  the Ray cluster has {have} now; the study asks {need}: its tasks wait until nodes "
-                          f"that fit join")
+                raise StudyError(
+                    f"--ray {cluster.address}: this machine has {have}; the study asks {need}: lower "
+                    f"[resources] cpus / gpus"
+                )
+            self.progress(
+                f"  the Ray cluster has {have} now; the study asks {need}: its tasks wait until nodes "
+                f"that fit join"
+            )
         return cluster.slots(cpus, res.gpus)
 
     def _run_on_ray(self, todo: list[Job], cluster, jobs: int, copy: bool) -> list[str]:
@@ -571,7 +662,11 @@ class StudyRunner:
                 while queue or running:
                     while queue and (len(running) < jobs or not self._needs_training(queue[0])):
                         job = queue.pop(0)
-                        left = sum(1 for j in queue if j.kind == "trained") + len(running) + (job.kind == "trained")
+                        left = (
+                            sum(1 for j in queue if j.kind == "trained")
+                            + len(running)
+                            + (job.kind == "trained")
+                        )
                         self._announce(n - len(queue), n, job, left, spent, jobs)
                         try:
                             data = self._prepare(job) if self._needs_training(job) else None
@@ -609,8 +704,9 @@ class StudyRunner:
                 guard.restore()
         return failed
 
-    def _ray_payload(self, job: Job, data: dict[str, Any], probe: list[str], send_run: bool,
-                     copy: bool) -> dict[str, Any]:
+    def _ray_payload(
+        self, job: Job, data: dict[str, Any], probe: list[str], send_run: bool, copy: bool
+    ) -> dict[str, Any]:
         """The task of the job's training (learn/studies/ray_tasks.py): its config with absolute paths
         (a worker's working directory is not this one's), its levels written out whole, and the
         run to continue when a worker may not see it (`send_run`)."""
@@ -619,10 +715,17 @@ class StudyRunner:
 
         data = device_for(self.study.resources, absolute_paths(data))
         rd = data["run_dir"]
-        return {"name": f"study {self.study.name} {job.policy}", "fn": workers.study_run, "args": data,
-                "threads": self.threads(job.arm), "copy": copy, "probe": probe,
-                "levels": level_texts(config_levels(data)), "runs": [rd],
-                "seeds": {rd: pack_run(rd)} if send_run and data["resume"] else {}}
+        return {
+            "name": f"study {self.study.name} {job.policy}",
+            "fn": workers.study_run,
+            "args": data,
+            "threads": self.threads(job.arm),
+            "copy": copy,
+            "probe": probe,
+            "levels": level_texts(config_levels(data)),
+            "runs": [rd],
+            "seeds": {rd: pack_run(rd)} if send_run and data["resume"] else {},
+        }
 
     def _ray_result(self, job: Job, result: dict[str, Any]) -> None:
         """A task's result: the run sent back (a worker without this filesystem) put in place
@@ -634,8 +737,10 @@ class StudyRunner:
         if not result["ok"]:
             raise RunFailed(result["value"])
         v = result["value"]
-        self.progress(f"  trained {job.policy} in {clock(v['wall_s'])} ({v['SPS']:,.0f} agent-steps/s)"
-                      + ("" if result["shared"] else f" on {result['node']}, sent back"))
+        self.progress(
+            f"  trained {job.policy} in {clock(v['wall_s'])} ({v['SPS']:,.0f} agent-steps/s)"
+            + ("" if result["shared"] else f" on {result['node']}, sent back")
+        )
 
     def _failed(self, job: Job, e: BaseException) -> str:
         why = str(e) if isinstance(e, RunFailed) else f"{type(e).__name__}: {e}"
@@ -654,7 +759,9 @@ class StudyRunner:
         train_s, ckpt_path, step = self._train(job)
         self._evaluate_now(job, ckpt_path, step, train_s)
 
-    def _evaluate_now(self, job: Job, checkpoint: str | None = None, step: int = 0, train_s: float = 0.0) -> None:
+    def _evaluate_now(
+        self, job: Job, checkpoint: str | None = None, step: int = 0, train_s: float = 0.0
+    ) -> None:
         pin_threads(RUN_THREADS)  # a run trained in this process may have set its own
         self._evaluate(job, checkpoint, step, train_s)
 
@@ -670,15 +777,29 @@ class StudyRunner:
         rd = self.run_dir(job)
         holder = lock_holder(rd)
         if holder is not None:  # a trainer outlived the study that started it: never train beside it
-            raise StudyError(f"{rd} is in use by a trainer (pid {holder}) that this study did not start; wait for "
-                             f"it to finish (or stop it), then run the study again")
+            raise StudyError(
+                f"{rd} is in use by a trainer (pid {holder}) that this study did not start; wait for "
+                f"it to finish (or stop it), then run the study again"
+            )
         resume = reclaim_run_dir(rd)  # killed before its first checkpoint: kept aside, started again
-        data = {**self.configs[job.arm], **self.run_levels(job.arm), "seed": job.seed, "run_dir": str(rd),
-                "resume": resume, "torch_threads": self.threads(job.arm),
-                "tags": {**self.configs[job.arm].get("tags", {}), "study": self.study.name, "arm": job.arm,
-                         "seed": str(job.seed)}}
-        self.progress(f"  training {job.policy}: {self.total_steps(job.arm):,} agent-steps"
-                      f"{' (resumed)' if resume else ''} -> {rd}")
+        data = {
+            **self.configs[job.arm],
+            **self.run_levels(job.arm),
+            "seed": job.seed,
+            "run_dir": str(rd),
+            "resume": resume,
+            "torch_threads": self.threads(job.arm),
+            "tags": {
+                **self.configs[job.arm].get("tags", {}),
+                "study": self.study.name,
+                "arm": job.arm,
+                "seed": str(job.seed),
+            },
+        }
+        self.progress(
+            f"  training {job.policy}: {self.total_steps(job.arm):,} agent-steps"
+            f"{' (resumed)' if resume else ''} -> {rd}"
+        )
         return data
 
     def _finished(self, job: Job) -> tuple[float, str, int]:
@@ -689,8 +810,10 @@ class StudyRunner:
         status = json.loads((rd / "status.json").read_text())
         found = ckpt.list_checkpoints(rd)
         if not found:
-            raise StudyError(f"{rd}: finished, but its checkpoints are gone: restore them, or move the run directory "
-                             f"aside and run the study again to train it anew")
+            raise StudyError(
+                f"{rd}: finished, but its checkpoints are gone: restore them, or move the run directory "
+                f"aside and run the study again to train it anew"
+            )
         last = found[-1]
         wall = float(status.get("ended", 0)) - float(status.get("started", 0))
         return wall, str(last), int(status.get("global_step", 0))
@@ -702,8 +825,9 @@ class StudyRunner:
         data = self._prepare(job)
         if data is not None:
             summary = train(from_dict(data, f"study {self.study.name}"))
-            self.progress(f"  trained {job.policy} in {clock(summary['wall_s'])} "
-                          f"({summary['SPS']:,.0f} agent-steps/s)")
+            self.progress(
+                f"  trained {job.policy} in {clock(summary['wall_s'])} ({summary['SPS']:,.0f} agent-steps/s)"
+            )
         return self._finished(job)
 
     def _evaluate(self, job: Job, checkpoint: str | None, step: int, train_s: float) -> None:
@@ -721,18 +845,33 @@ class StudyRunner:
         t1 = time.perf_counter()
         r = run_suite(policy, self.eval_entries(job.arm), self.db, max_steps=e.max_steps, suite_name=s.name)
         eval_s = time.perf_counter() - t1
-        row = dict(study=self.study.name, arm=job.arm, seed=job.seed, kind=job.kind, policy=job.policy,
-                   x=job.x, run_id=r["run_id"], run_dir=str(self.run_dir(job)) if checkpoint else None,
-                   checkpoint=checkpoint, global_step=step, train_s=train_s, eval_s=eval_s, time=time.time())
+        row = dict(
+            study=self.study.name,
+            arm=job.arm,
+            seed=job.seed,
+            kind=job.kind,
+            policy=job.policy,
+            x=job.x,
+            run_id=r["run_id"],
+            run_dir=str(self.run_dir(job)) if checkpoint else None,
+            checkpoint=checkpoint,
+            global_step=step,
+            train_s=train_s,
+            eval_s=eval_s,
+            time=time.time(),
+        )
         con = connect(self.db)
         try:
             con.execute(STUDY_SCHEMA)
-            con.execute(f"INSERT INTO study_runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                        list(row.values()))
+            con.execute(
+                f"INSERT INTO study_runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
         finally:
             con.close()
-        self.progress(f"  eval {job.policy}: {e.episodes} episodes, mean return {r['mean_return']:.3f} "
-                      f"({eval_s:.0f} s)")
+        self.progress(
+            f"  eval {job.policy}: {e.episodes} episodes, mean return {r['mean_return']:.3f} ({eval_s:.0f} s)"
+        )
 
     def eval_entries(self, arm: str) -> list:
         """What a policy of the arm is evaluated on: the arm's level, or, with a relatedness grid,
@@ -744,8 +883,10 @@ class StudyRunner:
         level = str(self.level_path(arm))
         if not e.relatedness:
             return [SuiteLevel(arm, level, e.seed, e.episodes)]
-        return [SuiteLevel(grid_name(r), level, e.seed, e.episodes, overrides={"kinship": fixed_kinship(r)})
-                for r in e.relatedness]
+        return [
+            SuiteLevel(grid_name(r), level, e.seed, e.episodes, overrides={"kinship": fixed_kinship(r)})
+            for r in e.relatedness
+        ]
 
     # ---- the estimate for --dry-run ----------------------------------------------------------
     def calibrate(self, epochs: int = 2, jobs: int = 1) -> dict[str, float]:
@@ -771,9 +912,17 @@ class StudyRunner:
             with tempfile.TemporaryDirectory() as tmp:
                 levels = Path(tmp) / "levels"
                 self._write_levels(levels, [arm])
-                c = from_dict({**self.configs[arm], **self.run_levels(arm, levels), "seed": 0,
-                               "torch_threads": self.threads(arm), "run_dir": str(Path(tmp) / "run"),
-                               "checkpoint_interval": 10**6}, "estimate")
+                c = from_dict(
+                    {
+                        **self.configs[arm],
+                        **self.run_levels(arm, levels),
+                        "seed": 0,
+                        "torch_threads": self.threads(arm),
+                        "run_dir": str(Path(tmp) / "run"),
+                        "checkpoint_interval": 10**6,
+                    },
+                    "estimate",
+                )
                 t0 = time.perf_counter()
                 trainer = Trainer(c)
                 try:
@@ -787,7 +936,9 @@ class StudyRunner:
                     for _ in range(epochs):
                         trainer.epoch_once()
                     sps = (trainer.global_step - steps) / (time.perf_counter() - t)
-                    roll = sum(trainer.timer.total.get(p, 0.0) - before.get(p, 0.0) for p in ("env", "inference"))
+                    roll = sum(
+                        trainer.timer.total.get(p, 0.0) - before.get(p, 0.0) for p in ("env", "inference")
+                    )
                     eval_sps = (trainer.global_step - steps) / roll if roll > 0 else sps
                     t0 = time.perf_counter()
                     saved = trainer.save()
@@ -797,19 +948,30 @@ class StudyRunner:
                     trainer.close()
                     close_s = time.perf_counter() - t0
                 t0 = time.perf_counter()
-                run_suite(make_eval_policy(str(saved), seed=0, label="estimate"),
-                          [SuiteLevel(arm, str(levels / f"{arm}.toml"), self.study.eval.seed, 1)],
-                          Path(tmp) / "eval.duckdb", max_steps=1, suite_name="estimate")
+                run_suite(
+                    make_eval_policy(str(saved), seed=0, label="estimate"),
+                    [SuiteLevel(arm, str(levels / f"{arm}.toml"), self.study.eval.seed, 1)],
+                    Path(tmp) / "eval.duckdb",
+                    max_steps=1,
+                    suite_name="estimate",
+                )
                 eval_fixed_s = time.perf_counter() - t0
         finally:
             pin_threads(old)
         spawn_s = _spawn_seconds() if jobs > 1 else 0.0
-        return {"threads": self.threads(arm), "train_sps": sps, "eval_sps": eval_sps,
-                "run_fixed_s": build_s + max(0.0, first_s - per_epoch / sps) + close_s, "save_s": save_s,
-                "spawn_s": spawn_s, "eval_fixed_s": eval_fixed_s}
+        return {
+            "threads": self.threads(arm),
+            "train_sps": sps,
+            "eval_sps": eval_sps,
+            "run_fixed_s": build_s + max(0.0, first_s - per_epoch / sps) + close_s,
+            "save_s": save_s,
+            "spawn_s": spawn_s,
+            "eval_fixed_s": eval_fixed_s,
+        }
 
-    def estimate(self, jobs: int = 1, calibration: dict[str, float] | None = None,
-                 calibrate_epochs: int = 2) -> dict[str, Any]:
+    def estimate(
+        self, jobs: int = 1, calibration: dict[str, float] | None = None, calibrate_epochs: int = 2
+    ) -> dict[str, Any]:
         """Seconds the remaining jobs would take, from `calibration` (default: `calibrate()` now).
         A run: its agent-steps at train_sps, plus run_fixed_s, plus save_s per checkpoint it
         writes, plus spawn_s when it runs in a worker (jobs > 1); the runs' sum is divided by the
@@ -824,47 +986,78 @@ class StudyRunner:
         runs = [j for j in todo if j.kind == "trained" and not self.trained(j)]
         agents, agent_steps = {}, {}  # per arm: agents per world; one eval run's agent-steps
         for name in {j.arm for j in todo}:
-            env = game.make_env(str(self._level_of(self.arms[name])), num_worlds=1, **self.arms[name].overrides)
+            env = game.make_env(
+                str(self._level_of(self.arms[name])), num_worlds=1, **self.arms[name].overrides
+            )
             agents[name] = env.agents_per_world
-            agent_steps[name] = len(self.eval_entries(name)) * self.study.eval.episodes \
-                * (self.study.eval.max_steps or env.level.max_steps) * env.agents_per_world
+            agent_steps[name] = (
+                len(self.eval_entries(name))
+                * self.study.eval.episodes
+                * (self.study.eval.max_steps or env.level.max_steps)
+                * env.agents_per_world
+            )
             env.close()
 
         def run_s(arm: str) -> float:
             c = from_dict({**self.configs[arm], "level": str(self._level_of(self.arms[arm]))}, "estimate")
             epochs = math.ceil(c.total_steps / (c.horizon * c.num_envs * c.num_worlds * agents[arm]))
             saves = epochs // c.checkpoint_interval + 1
-            return (c.total_steps / cal["train_sps"] + cal["run_fixed_s"] + saves * cal["save_s"]
-                    + (cal["spawn_s"] if jobs > 1 else 0.0))
+            return (
+                c.total_steps / cal["train_sps"]
+                + cal["run_fixed_s"]
+                + saves * cal["save_s"]
+                + (cal["spawn_s"] if jobs > 1 else 0.0)
+            )
 
         work = sum(run_s(j.arm) for j in runs)
         at_once = max(1, min(jobs, len(runs), workers.cores() // int(cal["threads"]))) if runs else 1
         train_s = work / at_once
         eval_s = sum(agent_steps[j.arm] / cal["eval_sps"] + cal["eval_fixed_s"] for j in todo)
-        return {"jobs": len(self.jobs()), "todo": len(todo), "runs": len(runs), "at_once": at_once,
-                "threads": int(cal["threads"]), "train_sps": cal["train_sps"], "eval_sps": cal["eval_sps"],
-                "run_fixed_s": cal["run_fixed_s"], "save_s": cal["save_s"],
-                "spawn_s": cal["spawn_s"] if jobs > 1 else 0.0,
-                "train_work_s": work, "train_s": train_s, "eval_s": eval_s, "total_s": train_s + eval_s}
+        return {
+            "jobs": len(self.jobs()),
+            "todo": len(todo),
+            "runs": len(runs),
+            "at_once": at_once,
+            "threads": int(cal["threads"]),
+            "train_sps": cal["train_sps"],
+            "eval_sps": cal["eval_sps"],
+            "run_fixed_s": cal["run_fixed_s"],
+            "save_s": cal["save_s"],
+            "spawn_s": cal["spawn_s"] if jobs > 1 else 0.0,
+            "train_work_s": work,
+            "train_s": train_s,
+            "eval_s": eval_s,
+            "total_s": train_s + eval_s,
+        }
 
     def describe(self) -> list[str]:
         s = self.study
         done = self.evaluated()
         default_policy = TrainConfig().policy
-        lines = [f"study {s.name}: {len(s.arms)} arms x {len(s.seeds)} seeds (+ {len(s.eval.baselines)} baselines "
-                 f"per arm), {s.eval.episodes} eval episodes each; out: {self.out}"]
+        lines = [
+            f"study {s.name}: {len(s.arms)} arms x {len(s.seeds)} seeds (+ {len(s.eval.baselines)} baselines "
+            f"per arm), {s.eval.episodes} eval episodes each; out: {self.out}"
+        ]
         for a in s.arms:
             c = self.configs[a.name]
             tl = self._train_level(a.name)
             cur = ", ".join(f"{Path(e['level']).stem} ({e['weight']:g})" for e in self.curriculum(a.name))
-            lines.append(f"  {a.name}: {self._level_of(a).name}" + (f" + {json.dumps(a.overrides)}" if a.overrides else "")
-                         + (f"; trains on the curriculum {cur} (with the arm's overrides)" if cur else "")
-                         + (f"; trains with {json.dumps(tl)}" if tl else "")
-                         + f"; {self.total_steps(a.name):,} agent-steps, policy {c.get('policy', default_policy)}"
-                         + (f", x = {a.x:g}" if a.x is not None else ""))
+            lines.append(
+                f"  {a.name}: {self._level_of(a).name}"
+                + (f" + {json.dumps(a.overrides)}" if a.overrides else "")
+                + (f"; trains on the curriculum {cur} (with the arm's overrides)" if cur else "")
+                + (f"; trains with {json.dumps(tl)}" if tl else "")
+                + f"; {self.total_steps(a.name):,} agent-steps, policy {c.get('policy', default_policy)}"
+                + (f", x = {a.x:g}" if a.x is not None else "")
+            )
         for j in self.jobs():
-            state = ("evaluated" if (j.arm, j.seed, j.kind) in done else
-                     "trained" if j.kind == "trained" and self.trained(j) else "to do")
+            state = (
+                "evaluated"
+                if (j.arm, j.seed, j.kind) in done
+                else "trained"
+                if j.kind == "trained" and self.trained(j)
+                else "to do"
+            )
             lines.append(f"  - {j.policy}: {state}")
         return lines
 
@@ -877,7 +1070,9 @@ def _spawn_seconds() -> float:
     root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import learn.training.train"], env=env, check=False, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", "import learn.training.train"], env=env, check=False, capture_output=True
+    )
     return time.perf_counter() - t0
 
 

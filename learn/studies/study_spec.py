@@ -22,8 +22,8 @@ Every field is documented on its struct below; paths are relative to the study f
 name in game/levels). A curriculum (in the recipe, [train] or an arm's train; the last of them
 that sets one gives the whole list) is trained with the arm's overrides and training-only
 tables merged onto each of its levels; its level paths are relative to the file that names them.
-The arm's level stays the one its runs are evaluated on. `load_study` checks the file and raises StudyError naming the file and
-the field.
+The arm's level stays the one its runs are evaluated on. `load_study` checks the file and raises
+StudyError naming the file and the field.
 """
 
 from __future__ import annotations
@@ -39,8 +39,19 @@ from learn.studies.spec_file import decode_spec
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # what a report shows when the study names no metrics (columns of suite_episodes, learn/evaluation/coop.py)
-DEFAULT_METRICS = ["hearts", "mean_return", "equality", "sustainability", "peace", "attack_kin", "attack_non_kin",
-                   "given_kin", "given_non_kin", "stolen", "frozen_ticks"]
+DEFAULT_METRICS = [
+    "hearts",
+    "mean_return",
+    "equality",
+    "sustainability",
+    "peace",
+    "attack_kin",
+    "attack_non_kin",
+    "given_kin",
+    "given_non_kin",
+    "stolen",
+    "frozen_ticks",
+]
 
 
 class StudyError(ValueError):
@@ -52,28 +63,53 @@ def _f(description: str, **kw) -> msgspec.Meta:
 
 
 class Arm(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    name: Annotated[str, _f("Arm name (letters, digits, _ . -): its runs go to runs/NAME/seed-S.", pattern=_NAME)]
+    name: Annotated[
+        str, _f("Arm name (letters, digits, _ . -): its runs go to runs/NAME/seed-S.", pattern=_NAME)
+    ]
     level: Annotated[str, _f("Level file (default: the study's `level`).")] = ""
-    overrides: Annotated[dict[str, Any], _f("Level tables merged onto the level, for training and eval.")] = {}
-    train: Annotated[dict[str, Any], _f("TrainConfig fields for this arm only (over the study's [train]).")] = {}
-    train_level: Annotated[dict[str, Any], _f("Level tables merged for training only (over the study's).")] = {}
+    overrides: Annotated[
+        dict[str, Any], _f("Level tables merged onto the level, for training and eval.")
+    ] = {}
+    train: Annotated[
+        dict[str, Any], _f("TrainConfig fields for this arm only (over the study's [train]).")
+    ] = {}
+    train_level: Annotated[
+        dict[str, Any], _f("Level tables merged for training only (over the study's).")
+    ] = {}
     x: Annotated[float | None, _f("The arm's position on the study's x axis (e.g. relatedness r).")] = None
-    threshold: Annotated[float | None, _f("The arm's own predicted threshold (e.g. its c/b), over the study's.")] = None
-    reference: Annotated[bool, _f("A reference arm (e.g. trained at a fixed r): evaluated, drawn and fitted like "
-                                  "the others, but not tested against the prediction.")] = False
+    threshold: Annotated[
+        float | None, _f("The arm's own predicted threshold (e.g. its c/b), over the study's.")
+    ] = None
+    reference: Annotated[
+        bool,
+        _f(
+            "A reference arm (e.g. trained at a fixed r): evaluated, drawn and fitted like "
+            "the others, but not tested against the prediction."
+        ),
+    ] = False
 
 
 class Eval(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    episodes: Annotated[int, _f("Eval episodes per run (each in its own world, seeds seed..seed+episodes-1).",
-                                ge=1)] = 8
+    episodes: Annotated[
+        int, _f("Eval episodes per run (each in its own world, seeds seed..seed+episodes-1).", ge=1)
+    ] = 8
     seed: Annotated[int, _f("First eval seed (the same episodes for every arm and seed).", ge=0)] = 100
     max_steps: Annotated[int, _f("Eval episode length (0 = the arm's level's own).", ge=0)] = 0
-    baselines: Annotated[list[str], _f('Baselines scored once per arm on the same episodes ("random", '
-                                       '"scripted", "control": the study\'s scripted control, learn/evaluation/control.py).')] = \
-        msgspec.field(default_factory=lambda: ["random", "scripted"])
-    relatedness: Annotated[list[float], _f("A grid of relatedness values: every policy is evaluated at each, on the "
-                                           "same episodes, with K = r between every two agents (a dose-response "
-                                           "curve; 0.1 apart or finer). Empty: each arm's own kinship.")] = []
+    baselines: Annotated[
+        list[str],
+        _f(
+            'Baselines scored once per arm on the same episodes ("random", '
+            '"scripted", "control": the study\'s scripted control, learn/evaluation/control.py).'
+        ),
+    ] = msgspec.field(default_factory=lambda: ["random", "scripted"])
+    relatedness: Annotated[
+        list[float],
+        _f(
+            "A grid of relatedness values: every policy is evaluated at each, on the "
+            "same episodes, with K = r between every two agents (a dose-response "
+            "curve; 0.1 apart or finer). Empty: each arm's own kinship."
+        ),
+    ] = []
 
 
 class Ratio(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -89,26 +125,51 @@ class Study(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     question: Annotated[str, _f("The question the report answers.")] = ""
     seeds: Annotated[list[int], _f("Training seeds; every arm trains once per seed.", min_length=1)]
     level: Annotated[str, _f("Default level for arms that name none.")] = ""
-    config: Annotated[str, _f("Training recipe TOML (TrainConfig fields); its level is the arm's; its curriculum, if any, "
-                              "is trained with the arm's overrides merged onto each of its levels.")] = ""
+    config: Annotated[
+        str,
+        _f(
+            "Training recipe TOML (TrainConfig fields); its level is the arm's; its curriculum, if any, "
+            "is trained with the arm's overrides merged onto each of its levels."
+        ),
+    ] = ""
     train: Annotated[dict[str, Any], _f("TrainConfig fields for every arm (over the recipe).")] = {}
-    train_level: Annotated[dict[str, Any], _f("Level tables merged onto every arm's level for training only.")] = {}
+    train_level: Annotated[
+        dict[str, Any], _f("Level tables merged onto every arm's level for training only.")
+    ] = {}
     eval: Eval = msgspec.field(default_factory=Eval)
-    metrics: Annotated[list[str], _f("suite_episodes columns the report shows (learn/evaluation/coop.py).")] = msgspec.field(
-        default_factory=lambda: list(DEFAULT_METRICS))
+    metrics: Annotated[
+        list[str], _f("suite_episodes columns the report shows (learn/evaluation/coop.py).")
+    ] = msgspec.field(default_factory=lambda: list(DEFAULT_METRICS))
     ratios: Annotated[list[Ratio], _f("Derived metrics: sum(numerator) / sum(denominator) per run.")] = []
     x_label: Annotated[str, _f("Meaning of the arms' `x` (a chart of each metric against x is drawn).")] = ""
-    threshold: Annotated[float | None, _f("The predicted threshold (e.g. Hamilton's r = c/b): marked on the charts, "
-                                          "played by the control, compared with the fitted r*.")] = None
+    threshold: Annotated[
+        float | None,
+        _f(
+            "The predicted threshold (e.g. Hamilton's r = c/b): marked on the charts, "
+            "played by the control, compared with the fitted r*."
+        ),
+    ] = None
     threshold_label: str = ""
-    act: Annotated[Literal["", "give", "attack"], _f("The act whose rate per opportunity (learn/evaluation/pairs.py) the dose-"
-                                                     "response reads: give (predicted to rise with r) or attack "
-                                                     "(predicted to fall).")] = ""
-    actors: Annotated[list[str], _f("Groups whose acts the dose-response reads and the control plays (default: "
-                                    "every group).")] = []
+    act: Annotated[
+        Literal["", "give", "attack"],
+        _f(
+            "The act whose rate per opportunity (learn/evaluation/pairs.py) the dose-"
+            "response reads: give (predicted to rise with r) or attack "
+            "(predicted to fall)."
+        ),
+    ] = ""
+    actors: Annotated[
+        list[str],
+        _f("Groups whose acts the dose-response reads and the control plays (default: every group)."),
+    ] = []
     arms: Annotated[list[Arm], _f("The arms compared.", min_length=1)]
-    resources: Annotated[Resources, _f("What each run asks of a Ray cluster (`--ray`): cpus, gpus, retries "
-                                       "(learn/studies/cluster_spec.py).")] = msgspec.field(default_factory=Resources)
+    resources: Annotated[
+        Resources,
+        _f(
+            "What each run asks of a Ray cluster (`--ray`): cpus, gpus, retries "
+            "(learn/studies/cluster_spec.py)."
+        ),
+    ] = msgspec.field(default_factory=Resources)
 
 
 # the fields a study sets on every run itself (a curriculum it takes, with the arm's overrides on)
@@ -135,15 +196,21 @@ def _check(s: Study, p: Path) -> None:
         raise StudyError(f"{p}: $.seeds: give distinct seeds >= 0, got {s.seeds}")
     for i, a in enumerate(s.arms):
         if not (a.level or s.level):
-            raise StudyError(f"{p}: $.arms[{i}].level: arm {a.name!r} names no level and the study has no `level`")
+            raise StudyError(
+                f"{p}: $.arms[{i}].level: arm {a.name!r} names no level and the study has no `level`"
+            )
     for where, d in [("train", s.train)] + [(f"arms[{i}].train", a.train) for i, a in enumerate(s.arms)]:
         owned = sorted(_STUDY_OWNED & set(d))
         if owned:
-            raise StudyError(f"{p}: $.{where}: {', '.join(owned)} are set by the study for every run "
-                             f"(levels come from the arms, seeds from `seeds`, run directories from --out)")
+            raise StudyError(
+                f"{p}: $.{where}: {', '.join(owned)} are set by the study for every run "
+                f"(levels come from the arms, seeds from `seeds`, run directories from --out)"
+            )
     if not s.metrics:
-        raise StudyError(f"{p}: $.metrics: give at least one metric, or leave `metrics` out for the defaults "
-                         f"({', '.join(DEFAULT_METRICS)})")
+        raise StudyError(
+            f"{p}: $.metrics: give at least one metric, or leave `metrics` out for the defaults "
+            f"({', '.join(DEFAULT_METRICS)})"
+        )
     known = set(COOP_COLUMNS) | {r.name for r in s.ratios}
     for i, m in enumerate(s.metrics):
         if m not in known:
@@ -151,34 +218,47 @@ def _check(s: Study, p: Path) -> None:
     for i, r in enumerate(s.ratios):
         for side in ("numerator", "denominator"):
             if getattr(r, side) not in COOP_COLUMNS:
-                raise StudyError(f"{p}: $.ratios[{i}].{side}: unknown column {getattr(r, side)!r}; "
-                                 f"known: {', '.join(COOP_COLUMNS)}")
+                raise StudyError(
+                    f"{p}: $.ratios[{i}].{side}: unknown column {getattr(r, side)!r}; "
+                    f"known: {', '.join(COOP_COLUMNS)}"
+                )
     for i, b in enumerate(s.eval.baselines):
         if b not in ("random", "scripted", "control"):
-            raise StudyError(f"{p}: $.eval.baselines[{i}]: unknown baseline {b!r}; use \"random\", \"scripted\" "
-                             f"or \"control\"")
+            raise StudyError(
+                f'{p}: $.eval.baselines[{i}]: unknown baseline {b!r}; use "random", "scripted" or "control"'
+            )
     twice = sorted({b for b in s.eval.baselines if s.eval.baselines.count(b) > 1})
     if twice:
         raise StudyError(f"{p}: $.eval.baselines: each baseline once; repeated: {', '.join(twice)}")
     grid = s.eval.relatedness
     if grid:
         if len(set(grid)) != len(grid) or len(grid) < 3 or any(not -1 <= r <= 1 for r in grid):
-            raise StudyError(f"{p}: $.eval.relatedness: give at least 3 distinct values in [-1, 1], got {grid}")
+            raise StudyError(
+                f"{p}: $.eval.relatedness: give at least 3 distinct values in [-1, 1], got {grid}"
+            )
         if not s.act:
-            raise StudyError(f"{p}: $.act: a relatedness grid needs the act it reads: act = \"give\" or \"attack\"")
+            raise StudyError(
+                f'{p}: $.act: a relatedness grid needs the act it reads: act = "give" or "attack"'
+            )
     if "control" in s.eval.baselines and not s.act:
-        raise StudyError(f"{p}: $.act: the control plays the prediction for an act: act = \"give\" or \"attack\"")
+        raise StudyError(f'{p}: $.act: the control plays the prediction for an act: act = "give" or "attack"')
     for i, a in enumerate(s.arms):
         t = predicted(s, a)
         where = f"arms[{i}].threshold" if a.threshold is not None else "threshold"
         if "control" in s.eval.baselines and t is None:
-            raise StudyError(f"{p}: $.{where}: the control plays the prediction: arm {a.name!r} needs a threshold")
+            raise StudyError(
+                f"{p}: $.{where}: the control plays the prediction: arm {a.name!r} needs a threshold"
+            )
         if t is not None and grid and not min(grid) < t < max(grid):
-            raise StudyError(f"{p}: $.{where}: the prediction {t} lies outside the relatedness grid "
-                             f"[{min(grid)}, {max(grid)}]: the dose-response cannot show it")
+            raise StudyError(
+                f"{p}: $.{where}: the prediction {t} lies outside the relatedness grid "
+                f"[{min(grid)}, {max(grid)}]: the dose-response cannot show it"
+            )
     if s.x_label and any(a.x is None for a in s.arms):
         missing = [a.name for a in s.arms if a.x is None]
-        raise StudyError(f"{p}: $.arms: x_label is set, so every arm needs `x`; missing in {', '.join(missing)}")
+        raise StudyError(
+            f"{p}: $.arms: x_label is set, so every arm needs `x`; missing in {', '.join(missing)}"
+        )
 
 
 def predicted(study: Study, arm: Arm) -> float | None:

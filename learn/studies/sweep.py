@@ -41,7 +41,7 @@ import tomli_w
 from learn.rundir.atomic import write_text
 from learn.rundir.rundir import keep_plan
 from learn.studies.study import SMOKE_EVAL, SMOKE_TRAIN
-from learn.studies.sweep_spec import (SweepError, grid_values, is_level_param, kind, level_table, load_sweep)
+from learn.studies.sweep_spec import SweepError, grid_values, is_level_param, kind, level_table, load_sweep
 from learn.studies.workers import RUN_THREADS, PassOnSigterm, pin_threads, thread_env, trial_worker
 from learn.training.config import ConfigError, check_policy, from_dict, level_file, read_toml, recipe_file
 from learn.training.progress import clock
@@ -54,9 +54,14 @@ COUNTED = ("COMPLETE", "PRUNED")
 
 
 class SweepRunner:
-    def __init__(self, sweep_file: str | Path, out: str | Path | None = None,
-                 progress: Callable[[str], None] | None = print, smoke: bool = False,
-                 trial_fn: Callable[[dict[str, Any]], dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        sweep_file: str | Path,
+        out: str | Path | None = None,
+        progress: Callable[[str], None] | None = print,
+        smoke: bool = False,
+        trial_fn: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ):
         from game.load.level import merge
 
         self.sweep, self.file = load_sweep(sweep_file)
@@ -65,27 +70,35 @@ class SweepRunner:
         if smoke:
             o = s.objective
             self.sweep = s = msgspec.structs.replace(
-                s, budget=min(s.budget, SMOKE_BUDGET),
-                objective=msgspec.structs.replace(o, seeds=o.seeds[:1], episodes=SMOKE_EVAL["episodes"],
-                                                  max_steps=SMOKE_EVAL["max_steps"]))
+                s,
+                budget=min(s.budget, SMOKE_BUDGET),
+                objective=msgspec.structs.replace(
+                    o, seeds=o.seeds[:1], episodes=SMOKE_EVAL["episodes"], max_steps=SMOKE_EVAL["max_steps"]
+                ),
+            )
         self.out = Path(out) if out else Path("runs") / f"sweep-{s.name}{'-smoke' if smoke else ''}"
         self.progress = progress or (lambda _m: None)
         self.trial_fn = trial_fn
         self.level = self._find_level(s.level, "$.level")
-        self.eval_levels = [self._find_level(x, f"$.objective.levels[{i}]") for i, x in enumerate(s.objective.levels)] \
-            or [self.level]
+        self.eval_levels = [
+            self._find_level(x, f"$.objective.levels[{i}]") for i, x in enumerate(s.objective.levels)
+        ] or [self.level]
         self.config = self._config()  # what best.toml starts from
         # every trial: quiet, no baselines of its own, scored by the sweep's evaluation alone
         self.trial_config = merge(self.config, {"quiet": True, "reference": False, "final_eval": 0})
         self.shaped = bool(s.train_level) or any(is_level_param(n) for n in s.space)
         if self.shaped and self.config.get("curriculum"):
-            raise SweepError(f"{self.file}: $.train_level / $.space: level fields need one training level, and the "
-                             f"config has a curriculum; set `curriculum = []` in [train], or search no level fields")
+            raise SweepError(
+                f"{self.file}: $.train_level / $.space: level fields need one training level, and the "
+                f"config has a curriculum; set `curriculum = []` in [train], or search no level fields"
+            )
 
     # ---- what the sweep is ---------------------------------------------------------------
     def _rel(self, path: str) -> Path:
         p = Path(path)
-        return (self.file.parent / p).resolve() if not p.is_absolute() and (self.file.parent / p).exists() else p
+        return (
+            (self.file.parent / p).resolve() if not p.is_absolute() and (self.file.parent / p).exists() else p
+        )
 
     def _find_level(self, name: str, where: str) -> str:
         try:
@@ -95,8 +108,10 @@ class SweepRunner:
         try:  # a sweep copied out of sweeps/ still finds the shipped `../game/levels/NAME.toml`
             return str(level_file(Path(name).name).resolve())
         except ConfigError:
-            raise SweepError(f"{self.file}: {where}: level file {name} not found (relative to {self.file.name}, "
-                             f"or a level in game/levels)") from None
+            raise SweepError(
+                f"{self.file}: {where}: level file {name} not found (relative to {self.file.name}, "
+                f"or a level in game/levels)"
+            ) from None
 
     def _config(self) -> dict[str, Any]:
         """Recipe < [train] (< the smoke budget): the TrainConfig fields every trial shares."""
@@ -111,9 +126,19 @@ class SweepRunner:
                 raise SweepError(f"{self.file}: $.config: {e}") from None
             data.pop("level", None)  # the sweep's level is the one trained on
             if data.get("curriculum"):  # the recipe's levels, found from the recipe's own directory
-                data["curriculum"] = [{**e, "level": str(level_file(
-                    recipe.parent / e["level"] if (recipe.parent / e["level"]).exists() else e["level"]))}
-                    for e in data["curriculum"]]
+                data["curriculum"] = [
+                    {
+                        **e,
+                        "level": str(
+                            level_file(
+                                recipe.parent / e["level"]
+                                if (recipe.parent / e["level"]).exists()
+                                else e["level"]
+                            )
+                        ),
+                    }
+                    for e in data["curriculum"]
+                ]
         data = merge(data, dict(s.train))
         if self.smoke:
             data = merge(data, SMOKE_TRAIN)
@@ -130,8 +155,13 @@ class SweepRunner:
         may grow: the same command with a larger budget runs more trials; [resources] say where
         trials run, not what they are)."""
         sweep = {k: v for k, v in msgspec.to_builtins(self.sweep).items() if k not in ("budget", "resources")}
-        return {"sweep": sweep, "file": str(self.file), "level": self.level,
-                "eval_levels": self.eval_levels, "config": self.config}
+        return {
+            "sweep": sweep,
+            "file": str(self.file),
+            "level": self.level,
+            "eval_levels": self.eval_levels,
+            "config": self.config,
+        }
 
     def check(self) -> None:
         """Everything a trial could be refused for, before any trial trains: each value of the
@@ -149,7 +179,9 @@ class SweepRunner:
                 if is_level_param(name):
                     continue
                 try:
-                    c = from_dict({**self.trial_config, name: v, "level": self.level}, f"{self.file} {where} = {v!r}")
+                    c = from_dict(
+                        {**self.trial_config, name: v, "level": self.level}, f"{self.file} {where} = {v!r}"
+                    )
                     check_policy(c.policy)
                 except ConfigError as e:
                     raise SweepError(str(e)) from None
@@ -162,8 +194,9 @@ class SweepRunner:
                 raise SweepError(f"{self.file}: $.objective: level {Path(lv).name}: {e}") from None
             want[lv] = _spaces(env)
             env.close()
-        for name, value in [("$.train_level", None)] + [(n, v) for n, p in s.space.items() if is_level_param(n)
-                                                         for v in (p.choices or [p.low, p.high])]:
+        for name, value in [("$.train_level", None)] + [
+            (n, v) for n, p in s.space.items() if is_level_param(n) for v in (p.choices or [p.low, p.high])
+        ]:
             where = name if value is None else f'$.space."{name}" = {value!r}'
             tables = merge(s.train_level, level_table(name, value)) if value is not None else s.train_level
             try:
@@ -175,8 +208,10 @@ class SweepRunner:
             for lv, w in want.items():
                 diff = [f"{k}: {w[k]} vs {got[k]}" for k in w if w[k] != got[k]]
                 if diff:  # the policy trained there is evaluated on lv
-                    raise SweepError(f"{self.file}: {where}: the training level does not share the spaces of "
-                                     f"{Path(lv).name}, where trials are evaluated: " + "; ".join(diff))
+                    raise SweepError(
+                        f"{self.file}: {where}: the training level does not share the spaces of "
+                        f"{Path(lv).name}, where trials are evaluated: " + "; ".join(diff)
+                    )
 
     # ---- the study -----------------------------------------------------------------------
     @property
@@ -197,9 +232,14 @@ class SweepRunner:
             n = len(optuna.load_study(study_name=s.name, storage=storage).trials)
         except KeyError:
             n = 0
-        return optuna.create_study(storage=storage, study_name=s.name, direction=s.objective.direction,
-                                   sampler=self._sampler(s.sampler.seed + n), pruner=make_pruner(self._pruner()),
-                                   load_if_exists=True)
+        return optuna.create_study(
+            storage=storage,
+            study_name=s.name,
+            direction=s.objective.direction,
+            sampler=self._sampler(s.sampler.seed + n),
+            pruner=make_pruner(self._pruner()),
+            load_if_exists=True,
+        )
 
     def _sampler(self, seed: int):
         import optuna
@@ -231,7 +271,9 @@ class SweepRunner:
         for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             study.tell(t.number, state=TrialState.FAIL)
             study.enqueue_trial(dict(t.params), user_attrs={"retry_of": t.number})
-            self.progress(f"  trial {t.number} was left running (killed): marked failed, its parameters queued again")
+            self.progress(
+                f"  trial {t.number} was left running (killed): marked failed, its parameters queued again"
+            )
 
     # ---- one trial -----------------------------------------------------------------------
     def suggest(self, trial) -> dict[str, Any]:
@@ -274,14 +316,34 @@ class SweepRunner:
     def task(self, trial, params: dict[str, Any]) -> dict[str, Any]:
         """What `run_trial` needs (learn/studies/sweep_trial.py), as plain data."""
         o, d = self.sweep.objective, self.trial_dir(trial.number)
-        base = {**self.trial_config, **self.config_fields(params), **self.level_fields(params, d / "level.toml"),
-                "torch_threads": self.threads()}
+        base = {
+            **self.trial_config,
+            **self.config_fields(params),
+            **self.level_fields(params, d / "level.toml"),
+            "torch_threads": self.threads(),
+        }
         tags = {**self.trial_config.get("tags", {}), "sweep": self.sweep.name, "trial": str(trial.number)}
-        runs = [{**base, "seed": seed, "run_dir": str((d / f"seed-{seed}").resolve()),
-                 "tags": {**tags, "seed": str(seed)}} for seed in o.seeds]
-        return {"storage": self.storage_url, "study": self.sweep.name, "number": trial.number,
-                "pruner": self._pruner(), "runs": runs, "levels": self.eval_levels, "metric": o.metric,
-                "episodes": o.episodes, "eval_seed": o.eval_seed, "eval_max_steps": o.max_steps}
+        runs = [
+            {
+                **base,
+                "seed": seed,
+                "run_dir": str((d / f"seed-{seed}").resolve()),
+                "tags": {**tags, "seed": str(seed)},
+            }
+            for seed in o.seeds
+        ]
+        return {
+            "storage": self.storage_url,
+            "study": self.sweep.name,
+            "number": trial.number,
+            "pruner": self._pruner(),
+            "runs": runs,
+            "levels": self.eval_levels,
+            "metric": o.metric,
+            "episodes": o.episodes,
+            "eval_seed": o.eval_seed,
+            "eval_max_steps": o.max_steps,
+        }
 
     def _ask(self, study) -> tuple[Any, dict[str, Any]]:
         trial = study.ask()
@@ -297,11 +359,15 @@ class SweepRunner:
         if state == "complete":
             trial.set_user_attr("values", result["values"])
             study.tell(trial, result["value"])
-            self.progress(f"  trial {trial.number} ({shown}): {self.sweep.objective.metric} {result['value']:.4f}")
+            self.progress(
+                f"  trial {trial.number} ({shown}): {self.sweep.objective.metric} {result['value']:.4f}"
+            )
         elif state == "pruned":
             trial.set_user_attr("why", result["why"])
             study.tell(trial, state=TrialState.PRUNED)
-            self.progress(f"  trial {trial.number} ({shown}): pruned at step {result['step']:,} ({result['why']})")
+            self.progress(
+                f"  trial {trial.number} ({shown}): pruned at step {result['step']:,} ({result['why']})"
+            )
         else:
             trial.set_user_attr("error", result["error"])
             study.tell(trial, state=TrialState.FAIL)
@@ -312,8 +378,9 @@ class SweepRunner:
             self.progress(f"  trial {trial.number} ({shown}): FAILED: {result['error']}")
 
     # ---- running -------------------------------------------------------------------------
-    def run(self, jobs: int | None = None, report: bool = True, ray: str | None = None,
-            ray_copy: bool = False) -> dict[str, Any]:
+    def run(
+        self, jobs: int | None = None, report: bool = True, ray: str | None = None, ray_copy: bool = False
+    ) -> dict[str, Any]:
         """Trials until `budget` have ended complete or pruned (module docstring); then the report.
         `ray`: a Ray address: every trial a Ray task, `jobs` at once (default: as many as the
         cluster holds); `ray_copy`: as on workers without this filesystem (learn/studies/ray_cluster.py).
@@ -333,13 +400,16 @@ class SweepRunner:
                 from learn.studies.cluster_spec import check_resources
                 from learn.studies.ray_cluster import connect
 
-                check_resources(self.sweep.resources, {"every trial": self.config}, str(self.file), SweepError)
+                check_resources(
+                    self.sweep.resources, {"every trial": self.config}, str(self.file), SweepError
+                )
                 cluster = stack.enter_context(connect(ray, SweepError, self.progress))
             try:
                 self.out.mkdir(parents=True, exist_ok=True)
             except OSError as e:
-                raise SweepError(f"--out {self.out}: cannot be created ({e.strerror}); give a writable directory") \
-                    from None
+                raise SweepError(
+                    f"--out {self.out}: cannot be created ({e.strerror}); give a writable directory"
+                ) from None
             lock = RunLock(self.out, who="`learn sweep`", fix="give another --out")
             try:
                 self._write_plan()
@@ -349,21 +419,34 @@ class SweepRunner:
             finally:
                 lock.release()
         if failed:
-            raise SweepError(f"sweep {self.sweep.name}: {len(failed)} trials failed (they do not count toward the "
-                             f"budget; the same command runs others in their place): " + "; ".join(failed))
+            raise SweepError(
+                f"sweep {self.sweep.name}: {len(failed)} trials failed (they do not count toward the "
+                f"budget; the same command runs others in their place): " + "; ".join(failed)
+            )
         if not report:
             return {"out": str(self.out)}
         from learn.studies.sweep_report import write_report
 
         paths = write_report(self)
-        self.progress(f"report: {paths['md']}" + (f"; best config: {paths['best']}" if "best" in paths else
-                                                  "; no trial completed, so no best config"))
+        self.progress(
+            f"report: {paths['md']}"
+            + (
+                f"; best config: {paths['best']}"
+                if "best" in paths
+                else "; no trial completed, so no best config"
+            )
+        )
         return {"out": str(self.out), **{k: str(v) for k, v in paths.items()}}
 
     def _write_plan(self) -> None:
-        keep_plan(self.out, self.plan(), SweepError(
-            f"{self.out} holds a sweep made from another version of {self.file.name} (its plan.json differs): "
-            f"give another --out, or restore the sweep file"))
+        keep_plan(
+            self.out,
+            self.plan(),
+            SweepError(
+                f"{self.out} holds a sweep made from another version of {self.file.name} "
+                f"(its plan.json differs): give another --out, or restore the sweep file"
+            ),
+        )
 
     def _run(self, study, jobs: int | None, cluster=None, copy: bool = False) -> list[str]:
         c = self.counts(study)
@@ -375,8 +458,10 @@ class SweepRunner:
         else:
             jobs = jobs or 1
             where = f", up to {jobs} at once" if jobs > 1 else ""
-        self.progress(f"sweep {self.sweep.name}: {done} of {self.sweep.budget} trials done, {left} to run in "
-                      f"{self.out}{where}")
+        self.progress(
+            f"sweep {self.sweep.name}: {done} of {self.sweep.budget} trials done, {left} to run in "
+            f"{self.out}{where}"
+        )
         failed: list[str] = []
         requeue: list[dict] = []
         t0 = time.perf_counter()
@@ -392,7 +477,9 @@ class SweepRunner:
             pin_threads(old)
             for params in requeue:
                 study.enqueue_trial(params)
-        self.progress(f"sweep {self.sweep.name}: {left} trials run ({clock(time.perf_counter() - t0)} this session)")
+        self.progress(
+            f"sweep {self.sweep.name}: {left} trials run ({clock(time.perf_counter() - t0)} this session)"
+        )
         return failed
 
     def _trial_fn(self):
@@ -434,8 +521,11 @@ class SweepRunner:
                     asked += 1
                     self.progress(f"[{asked}/{left}] trial {trial.number}")
                     recv, send = ctx.Pipe(duplex=False)
-                    proc = ctx.Process(target=trial_worker, args=(fn, task, self.threads(), send),
-                                       name=f"sweep trial {trial.number}")
+                    proc = ctx.Process(
+                        target=trial_worker,
+                        args=(fn, task, self.threads(), send),
+                        name=f"sweep trial {trial.number}",
+                    )
                     with thread_env(self.threads()):
                         proc.start()
                     send.close()
@@ -449,8 +539,10 @@ class SweepRunner:
                         # stopped by a signal we pass on (Ctrl-C, SIGTERM): tried again; died on its own
                         # (out of memory, a crash): the parameters' fault as far as anyone can tell, named
                         stopped = proc.exitcode in (-signal.SIGTERM, -signal.SIGINT)
-                        result = {"state": "interrupted" if stopped else "error",
-                                  "error": f"its process ended (exit code {proc.exitcode}) before it reported"}
+                        result = {
+                            "state": "interrupted" if stopped else "error",
+                            "error": f"its process ended (exit code {proc.exitcode}) before it reported",
+                        }
                     recv.close()
                     proc.close()
                     self._tell(study, trial, result, failed, requeue)
@@ -462,12 +554,14 @@ class SweepRunner:
                     result = recv.recv() if recv.poll() else None
                 except (EOFError, OSError):  # the signal ended it before it reported (the group's SIGTERM)
                     result = None
-                self._tell(study, trial, result or {"state": "interrupted", "error": "interrupted"}, failed, requeue)
+                self._tell(
+                    study, trial, result or {"state": "interrupted", "error": "interrupted"}, failed, requeue
+                )
             raise
         finally:
             guard.restore()
 
-    # ---- --ray: the trials as Ray tasks (learn/studies/ray_cluster.py, learn/studies/ray_tasks.py) -----------
+    # ---- --ray: the trials as Ray tasks (learn/studies/ray_cluster.py, learn/studies/ray_tasks.py) ---------
     def _ray_slots(self, cluster) -> int:
         """Trials the cluster holds at once (a cluster started here that holds none is refused)."""
         from learn.studies.cluster_spec import run_cpus
@@ -478,14 +572,19 @@ class SweepRunner:
             need = f"{cpus:g} CPUs and {res.gpus:g} GPUs a trial ($.resources in {self.file.name})"
             have = f"{cluster.cpus:g} CPUs and {cluster.gpus:g} GPUs"
             if cluster.started:
-                raise SweepError(f"--ray {cluster.address}: this machine has {have}; the sweep asks {need}: lower "
-                                 f"[resources] cpus / gpus")
-            self.progress(f"  the Ray cluster has {have} now; the sweep asks {need}: its tasks wait until nodes "
-                          f"that fit join")
+                raise SweepError(
+                    f"--ray {cluster.address}: this machine has {have}; the sweep asks {need}: lower "
+                    f"[resources] cpus / gpus"
+                )
+            self.progress(
+                f"  the Ray cluster has {have} now; the sweep asks {need}: its tasks wait until nodes "
+                f"that fit join"
+            )
         return cluster.slots(cpus, res.gpus)
 
-    def _run_on_ray(self, study, left: int, jobs: int, failed: list[str], requeue: list[dict], cluster,
-                    copy: bool) -> None:
+    def _run_on_ray(
+        self, study, left: int, jobs: int, failed: list[str], requeue: list[dict], cluster, copy: bool
+    ) -> None:
         """--ray: up to `jobs` trials at once, each a Ray task. Only this process opens optuna.db:
         a trial's curve points come here through a Mailbox actor, are reported to its trial here,
         and the pruner's answer goes back (so the storage needs no filesystem the workers share)."""
@@ -509,20 +608,27 @@ class SweepRunner:
                     _serve(mailbox, {t.number: t for t in running.values()})
                     for ref in ready:
                         trial = running.pop(ref)
-                        self._tell(study, trial, _safe_result(cluster.outcome, ref, res.retries), failed, requeue)
+                        self._tell(
+                            study, trial, _safe_result(cluster.outcome, ref, res.retries), failed, requeue
+                        )
                     guard.check()
             except BaseException:
                 # Ctrl-C, SIGTERM or a bug here: the trials are cancelled; their results are told
                 ended = set(cluster.cancel(list(running)))
                 for ref, trial in running.items():
-                    result = _safe_result(cluster.outcome, ref, res.retries) if ref in ended else \
-                        {"state": "interrupted", "error": "interrupted"}
+                    result = (
+                        _safe_result(cluster.outcome, ref, res.retries)
+                        if ref in ended
+                        else {"state": "interrupted", "error": "interrupted"}
+                    )
                     self._tell(study, trial, result, failed, requeue)
                 raise
             finally:
                 guard.restore()
 
-    def _ray_payload(self, trial, task: dict[str, Any], mailbox, probe: list[str], copy: bool) -> dict[str, Any]:
+    def _ray_payload(
+        self, trial, task: dict[str, Any], mailbox, probe: list[str], copy: bool
+    ) -> dict[str, Any]:
         """The trial's Ray task (learn/studies/ray_tasks.py): its runs' configs, its levels written out
         whole, and the Mailbox its curve goes through."""
         from learn.studies import workers
@@ -530,11 +636,20 @@ class SweepRunner:
         from learn.studies.run_transfer import config_levels, level_texts
 
         runs = [device_for(self.sweep.resources, r) for r in task["runs"]]
-        levels = [p for r in runs for p in config_levels(r)] + [p for p in task["levels"] if Path(p).is_file()]
-        return {"name": f"sweep {self.sweep.name} trial {trial.number}", "fn": workers.sweep_trial,
-                "args": {"fn": self.trial_fn, "task": {**task, "runs": runs, "mailbox": mailbox}},
-                "threads": self.threads(), "copy": copy, "probe": probe, "levels": level_texts(levels),
-                "runs": [r["run_dir"] for r in runs], "seeds": {}}
+        levels = [p for r in runs for p in config_levels(r)] + [
+            p for p in task["levels"] if Path(p).is_file()
+        ]
+        return {
+            "name": f"sweep {self.sweep.name} trial {trial.number}",
+            "fn": workers.sweep_trial,
+            "args": {"fn": self.trial_fn, "task": {**task, "runs": runs, "mailbox": mailbox}},
+            "threads": self.threads(),
+            "copy": copy,
+            "probe": probe,
+            "levels": level_texts(levels),
+            "runs": [r["run_dir"] for r in runs],
+            "seeds": {},
+        }
 
 
 def _serve(mailbox, trials: dict[int, Any]) -> None:

@@ -78,43 +78,69 @@ class Param(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     low: Annotated[int | float | None, _f("Lowest value (inclusive).")] = None
     high: Annotated[int | float | None, _f("Highest value (inclusive).")] = None
     log: Annotated[bool, _f("Sample on a log scale (low > 0).")] = False
-    step: Annotated[int | float | None, _f("Values low, low + step, ... high only (> 0; needed by the grid sampler "
-                                           "for a float range).")] = None
+    step: Annotated[
+        int | float | None,
+        _f("Values low, low + step, ... high only (> 0; needed by the grid sampler for a float range)."),
+    ] = None
     choices: Annotated[list[Choice], _f("The values to choose from (instead of a range).")] = []
 
 
 class Objective(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     metric: Annotated[str, _f(f"The eval metric a trial is scored by: {', '.join(METRICS)}.")] = "mean_return"
-    direction: Annotated[Literal["maximize", "minimize"], _f("Whether a higher metric is better.")] = "maximize"
-    levels: Annotated[list[str], _f("Levels the trial's policy is evaluated on (default: the sweep's level, "
-                                    "without its training-only tables).")] = []
-    seeds: Annotated[list[int], _f("Training seeds of every trial: the objective is the metric's mean over seeds "
-                                   "and levels; the first seed's curve is the one the pruner reads.",
-                                   min_length=1)] = msgspec.field(default_factory=lambda: [0])
+    direction: Annotated[Literal["maximize", "minimize"], _f("Whether a higher metric is better.")] = (
+        "maximize"
+    )
+    levels: Annotated[
+        list[str],
+        _f(
+            "Levels the trial's policy is evaluated on (default: the sweep's level, "
+            "without its training-only tables)."
+        ),
+    ] = []
+    seeds: Annotated[
+        list[int],
+        _f(
+            "Training seeds of every trial: the objective is the metric's mean over seeds "
+            "and levels; the first seed's curve is the one the pruner reads.",
+            min_length=1,
+        ),
+    ] = msgspec.field(default_factory=lambda: [0])
     episodes: Annotated[int, _f("Eval episodes per level and seed.", ge=1)] = 8
     eval_seed: Annotated[int, _f("First eval seed (the same episodes for every trial).", ge=0)] = 100
     max_steps: Annotated[int, _f("Eval episode length (0 = the level's own).", ge=0)] = 0
 
 
 class Sampler(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    kind: Annotated[Literal["tpe", "random", "grid"], _f("Optuna sampler: TPE, random, or every point of the grid "
-                                                         "(choices and stepped ranges) in a seeded order.")] = "tpe"
+    kind: Annotated[
+        Literal["tpe", "random", "grid"],
+        _f(
+            "Optuna sampler: TPE, random, or every point of the grid "
+            "(choices and stepped ranges) in a seeded order."
+        ),
+    ] = "tpe"
     seed: Annotated[int, _f("Sampler seed: the same file proposes the same trials.", ge=0)] = 0
     startup_trials: Annotated[int, _f("TPE: random trials before it models the objective.", ge=1)] = 5
 
 
 class Pruner(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    kind: Annotated[Literal["none", "median", "hyperband", "threshold"],
-                    _f("Optuna pruner: stops a trial whose training curve (the mean episode return) falls behind "
-                       "(median: the other trials' median at the same step; hyperband; threshold: lower/upper)."
-                       )] = "median"
-    report_every: Annotated[int, _f("Epochs between two points of a trial's curve (each read by the pruner).",
-                                    ge=1)] = 1
+    kind: Annotated[
+        Literal["none", "median", "hyperband", "threshold"],
+        _f(
+            "Optuna pruner: stops a trial whose training curve (the mean episode return) falls behind "
+            "(median: the other trials' median at the same step; hyperband; threshold: lower/upper)."
+        ),
+    ] = "median"
+    report_every: Annotated[
+        int, _f("Epochs between two points of a trial's curve (each read by the pruner).", ge=1)
+    ] = 1
     warmup_steps: Annotated[int, _f("median: agent-steps before a trial can be pruned.", ge=0)] = 0
     startup_trials: Annotated[int, _f("median: trials that finish before any is pruned.", ge=0)] = 2
-    min_steps: Annotated[int, _f("hyperband: agent-steps every trial gets (its min_resource; 0 = one epoch).",
-                                 ge=0)] = 0
-    reduction_factor: Annotated[int, _f("hyperband: the share 1/N of trials promoted at each rung.", ge=2)] = 3
+    min_steps: Annotated[
+        int, _f("hyperband: agent-steps every trial gets (its min_resource; 0 = one epoch).", ge=0)
+    ] = 0
+    reduction_factor: Annotated[
+        int, _f("hyperband: the share 1/N of trials promoted at each rung.", ge=2)
+    ] = 3
     lower: Annotated[float | None, _f("threshold: prune a curve that goes below this.")] = None
     upper: Annotated[float | None, _f("threshold: prune a curve that goes above this.")] = None
 
@@ -123,18 +149,30 @@ class Sweep(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: Annotated[str, _f("Sweep name (default output: runs/sweep-NAME).", pattern=_NAME)]
     description: Annotated[str, _f("What the sweep is, one line.")] = ""
     level: Annotated[str, _f("Level file trained on (relative to this file, or a name in game/levels).")]
-    config: Annotated[str, _f("Training recipe TOML (TrainConfig fields), relative to this file or a recipe "
-                              "name.")] = ""
+    config: Annotated[
+        str, _f("Training recipe TOML (TrainConfig fields), relative to this file or a recipe name.")
+    ] = ""
     budget: Annotated[int, _f("Trials that end complete or pruned (failed ones are tried again).", ge=1)]
     train: Annotated[dict[str, Any], _f("TrainConfig fields of every trial (over the recipe).")] = {}
     train_level: Annotated[dict[str, Any], _f("Level tables merged onto the level for training only.")] = {}
-    space: Annotated[dict[str, Param], _f("The search space: TrainConfig field names, or `level.TABLE.FIELD` for "
-                                          "a field of the training level.", min_length=1)]
+    space: Annotated[
+        dict[str, Param],
+        _f(
+            "The search space: TrainConfig field names, or `level.TABLE.FIELD` for "
+            "a field of the training level.",
+            min_length=1,
+        ),
+    ]
     objective: Objective = msgspec.field(default_factory=Objective)
     sampler: Sampler = msgspec.field(default_factory=Sampler)
     pruner: Pruner = msgspec.field(default_factory=Pruner)
-    resources: Annotated[Resources, _f("What each trial asks of a Ray cluster (`--ray`): cpus, gpus, retries "
-                                       "(learn/studies/cluster_spec.py).")] = msgspec.field(default_factory=Resources)
+    resources: Annotated[
+        Resources,
+        _f(
+            "What each trial asks of a Ray cluster (`--ray`): cpus, gpus, retries "
+            "(learn/studies/cluster_spec.py)."
+        ),
+    ] = msgspec.field(default_factory=Resources)
 
 
 def load_sweep(path: str | Path) -> tuple[Sweep, Path]:
@@ -152,13 +190,13 @@ def is_level_param(name: str) -> bool:
 def level_table(name: str, value: Any) -> dict[str, Any]:
     """The level tables that set space entry `level.A.B` to value: {"A": {"B": value}}."""
     out: Any = value
-    for part in reversed(name[len(LEVEL_PREFIX):].split(".")):
+    for part in reversed(name[len(LEVEL_PREFIX) :].split(".")):
         out = {part: out}
     return out
 
 
 def kind(name: str, p: Param) -> str:
-    """"categorical", "int" or "float": an int range for an int TrainConfig field, or for a level
+    """ "categorical", "int" or "float": an int range for an int TrainConfig field, or for a level
     field whose ends (and step) are whole numbers."""
     if p.choices:
         return "categorical"
@@ -186,20 +224,26 @@ def _field_type(name: str) -> Any:
 def _check(s: Sweep, p: Path) -> None:
     owned = sorted(SWEEP_OWNED & set(s.train))
     if owned:
-        raise SweepError(f"{p}: $.train: {', '.join(owned)} are set by the sweep for every trial (the level from "
-                         f"`level`, seeds from [objective] seeds, run directories from --out)")
+        raise SweepError(
+            f"{p}: $.train: {', '.join(owned)} are set by the sweep for every trial (the level from "
+            f"`level`, seeds from [objective] seeds, run directories from --out)"
+        )
     fields = [f for f in TrainConfig.__struct_fields__ if f not in SWEEP_OWNED]
     for name, param in s.space.items():
         where = f"$.space.{name}" if "." not in name else f'$.space."{name}"'
         if is_level_param(name):
-            if not all(name[len(LEVEL_PREFIX):].split(".")):
-                raise SweepError(f"{p}: {where}: a level field is written `level.TABLE.FIELD` (e.g. "
-                                 f"\"level.resources.ore.reward\")")
+            if not all(name[len(LEVEL_PREFIX) :].split(".")):
+                raise SweepError(
+                    f"{p}: {where}: a level field is written `level.TABLE.FIELD` (e.g. "
+                    f'"level.resources.ore.reward")'
+                )
         elif name not in TrainConfig.__struct_fields__:
             near = difflib.get_close_matches(name, fields, n=1)
             hint = f"did you mean {near[0]!r}? " if near else ""
-            raise SweepError(f"{p}: {where}: unknown TrainConfig field {name!r}; {hint}a space entry is a TrainConfig "
-                             f"field (python -m learn train --help) or `level.TABLE.FIELD` for a level field")
+            raise SweepError(
+                f"{p}: {where}: unknown TrainConfig field {name!r}; {hint}a space entry is a TrainConfig "
+                f"field (python -m learn train --help) or `level.TABLE.FIELD` for a level field"
+            )
         elif name in SWEEP_OWNED or name == "curriculum":
             raise SweepError(f"{p}: {where}: {name} cannot be searched (the sweep sets it for every trial)")
         _check_param(name, param, where, p)
@@ -213,12 +257,16 @@ def _check(s: Sweep, p: Path) -> None:
         size = 1
         for name, param in s.space.items():
             if not param.choices and param.step is None and kind(name, param) == "float":
-                raise SweepError(f'{p}: $.space."{name}": the grid sampler needs discrete values: give `choices`, '
-                                 f"or a `step` for the range")
+                raise SweepError(
+                    f'{p}: $.space."{name}": the grid sampler needs discrete values: give `choices`, '
+                    f"or a `step` for the range"
+                )
             size *= len(grid_values(name, param))
         if s.budget > size:
-            raise SweepError(f"{p}: $.budget: {s.budget} trials, but the grid has only {size} points; lower the "
-                             f"budget to {size} at most")
+            raise SweepError(
+                f"{p}: $.budget: {s.budget} trials, but the grid has only {size} points; lower the "
+                f"budget to {size} at most"
+            )
     pr = s.pruner
     if pr.kind == "threshold" and pr.lower is None and pr.upper is None:
         raise SweepError(f"{p}: $.pruner: a threshold pruner needs `lower` or `upper` (or both)")
@@ -229,7 +277,9 @@ def _check(s: Sweep, p: Path) -> None:
 def _check_param(name: str, q: Param, where: str, p: Path) -> None:
     if q.choices:
         if q.low is not None or q.high is not None or q.step is not None or q.log:
-            raise SweepError(f"{p}: {where}: give either `choices` or a range (low, high, step, log), not both")
+            raise SweepError(
+                f"{p}: {where}: give either `choices` or a range (low, high, step, log), not both"
+            )
         if len({repr(c) for c in q.choices}) != len(q.choices):
             raise SweepError(f"{p}: {where}.choices: each value once, got {q.choices}")
         return
@@ -244,8 +294,14 @@ def _check_param(name: str, q: Param, where: str, p: Path) -> None:
     if q.log and q.low <= 0:
         raise SweepError(f"{p}: {where}.low: a log scale needs low > 0, got {q.low}")
     if q.log and q.step is not None:
-        raise SweepError(f"{p}: {where}: `log` and `step` do not go together (Optuna samples one or the other)")
+        raise SweepError(
+            f"{p}: {where}: `log` and `step` do not go together (Optuna samples one or the other)"
+        )
     if kind(name, q) == "int" and not is_level_param(name):
-        bad = [k for k in ("low", "high", "step") if getattr(q, k) is not None and not isinstance(getattr(q, k), int)]
+        bad = [
+            k
+            for k in ("low", "high", "step")
+            if getattr(q, k) is not None and not isinstance(getattr(q, k), int)
+        ]
         if bad:
             raise SweepError(f"{p}: {where}.{bad[0]}: {name} is a whole number, got {getattr(q, bad[0])}")

@@ -10,12 +10,12 @@ The task (a dict that pickles and JSON-encodes: what a spawned worker, or a Ray 
 - `levels`, `metric`, `episodes`, `eval_seed`, `eval_max_steps`: the objective.
 
 The first run reports its training curve (the mean return of the episodes that ended in each
-`report_every` epochs, at its agent-step) to the study, and stops when the pruner says so; the later seeds are not
-pruned (their curves would land on the same steps). Every finished run is evaluated on every
-level with `learn.evaluation.evaluate.evaluate`. Returns {"state": "complete", "value", "values"} (the
-objective: the metric's mean over seeds and levels; `values` per LEVEL/seed-S), or {"state":
-"pruned", "step", "why"}. A run whose losses diverge (NonFiniteError) is a pruned trial too:
-its configuration is a poor one, not a broken sweep.
+`report_every` epochs, at its agent-step) to the study, and stops when the pruner says so; the
+later seeds are not pruned (their curves would land on the same steps). Every finished run is
+evaluated on every level with `learn.evaluation.evaluate.evaluate`. Returns {"state": "complete",
+"value", "values"} (the objective: the metric's mean over seeds and levels; `values` per
+LEVEL/seed-S), or {"state": "pruned", "step", "why"}. A run whose losses diverge (NonFiniteError)
+is a pruned trial too: its configuration is a poor one, not a broken sweep.
 """
 
 from __future__ import annotations
@@ -48,12 +48,15 @@ def make_pruner(table: dict[str, Any]):
 
     k = table["kind"]
     if k == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=table["startup_trials"],
-                                           n_warmup_steps=table["warmup_steps"])
+        return optuna.pruners.MedianPruner(
+            n_startup_trials=table["startup_trials"], n_warmup_steps=table["warmup_steps"]
+        )
     if k == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=max(1, table["min_steps"]),
-                                              max_resource=int(table["max_steps"]),
-                                              reduction_factor=table["reduction_factor"])
+        return optuna.pruners.HyperbandPruner(
+            min_resource=max(1, table["min_steps"]),
+            max_resource=int(table["max_steps"]),
+            reduction_factor=table["reduction_factor"],
+        )
     if k == "threshold":
         return optuna.pruners.ThresholdPruner(lower=table["lower"], upper=table["upper"])
     return optuna.pruners.NopPruner()
@@ -94,9 +97,12 @@ class _StorageJudge:
         import optuna
 
         storage = open_storage(task["storage"])
-        study = optuna.load_study(study_name=task["study"], storage=storage, pruner=make_pruner(task["pruner"]))
-        trial_id = storage.get_trial_id_from_study_id_trial_number(storage.get_study_id_from_name(task["study"]),
-                                                                   task["number"])
+        study = optuna.load_study(
+            study_name=task["study"], storage=storage, pruner=make_pruner(task["pruner"])
+        )
+        trial_id = storage.get_trial_id_from_study_id_trial_number(
+            storage.get_study_id_from_name(task["study"]), task["number"]
+        )
         self.trial = optuna.trial.Trial(study, trial_id)
 
     def __call__(self, value: float, step: int) -> bool:
@@ -129,7 +135,9 @@ class _CurveTrainer(Trainer):
     def epoch_once(self) -> dict[str, float]:
         metrics = super().epoch_once()
         ended = int(metrics.get("charts/episodes", 0))
-        if self._on_epoch is not None and self._on_epoch(self.epoch, self.global_step, self.episode_return, ended):
+        if self._on_epoch is not None and self._on_epoch(
+            self.epoch, self.global_step, self.episode_return, ended
+        ):
             raise Pruned(f"pruned at step {self.global_step}")
         return metrics
 
@@ -166,8 +174,13 @@ def run_trial(task: dict[str, Any]) -> dict[str, Any]:
         if checkpoint is None:
             return {"state": "pruned", "step": reporter.step, "why": "the pruner stopped its curve"}
         for level in task["levels"]:
-            r = evaluate(checkpoint, level, episodes=task["episodes"], seed=task["eval_seed"],
-                         max_steps=task["eval_max_steps"])
+            r = evaluate(
+                checkpoint,
+                level,
+                episodes=task["episodes"],
+                seed=task["eval_seed"],
+                max_steps=task["eval_max_steps"],
+            )
             values[f"{Path(level).stem}/seed-{run['seed']}"] = float(r[task["metric"]])
     value = sum(values.values()) / len(values)
     if not math.isfinite(value):

@@ -14,8 +14,16 @@ from learn.training.ppo import PPOSettings, Rollout, ppo_update
 from learn.training.timing import sync
 
 
-def measure_bound(policy: torch.nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout, ppo: PPOSettings,
-                  lr: float, eps: float, device: torch.device, repeats: int = 1) -> dict[str, float]:
+def measure_bound(
+    policy: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    ro: Rollout,
+    ppo: PPOSettings,
+    lr: float,
+    eps: float,
+    device: torch.device,
+    repeats: int = 1,
+) -> dict[str, float]:
     """Inference over the rollout `ro` (in env-step chunks) plus one PPO update of that same
     batch, on copies of the policy and optimizer (Adam with `lr`, `eps`), so that the trainer's
     own are untouched; the best of `repeats`."""
@@ -38,5 +46,9 @@ def measure_bound(policy: torch.nn.Module, optimizer: torch.optim.Optimizer, ro:
         ppo_update(policy, opt, ro, ppo)
         sync(device)
         best_upd = min(best_upd, time.perf_counter() - t0)
-    return {"samples": samples, "inference_sps": samples / best_inf, "update_sps": samples / best_upd,
-            "bound_sps": samples / (best_inf + best_upd)}
+    return {
+        "samples": samples,
+        "inference_sps": samples / best_inf,
+        "update_sps": samples / best_upd,
+        "bound_sps": samples / (best_inf + best_upd),
+    }

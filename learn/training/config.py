@@ -40,44 +40,65 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Everything a training run needs; the resolved copy is saved as `config.toml` in the run."""
 
     # ---- what to train on ------------------------------------------------------------------
-    level: Annotated[str, _f("Level TOML file to train on (with a curriculum: the level the run is scored on).")] = (
-        "game/levels/arena.toml"
-    )
+    level: Annotated[
+        str, _f("Level TOML file to train on (with a curriculum: the level the run is scored on).")
+    ] = "game/levels/arena.toml"
     curriculum: Annotated[
         list[CurriculumLevel],
-        _f('Levels to train on, with weights (learn/training/curriculum.py); on the command line "a.toml:1,b.toml:3". '
-           "Empty: train on `level` alone."),
+        _f(
+            "Levels to train on, with weights (learn/training/curriculum.py); on the command line "
+            '"a.toml:1,b.toml:3". Empty: train on `level` alone.'
+        ),
     ] = []
     curriculum_sampler: Annotated[
         Literal["learning_progress", "weights"],
         _f("How a curriculum picks each episode's level: by learning progress, or by the plain weights."),
     ] = "learning_progress"
     total_steps: Annotated[int, _f("Agent-steps to train for (summed over all agents).", ge=1)] = 20_000_000
-    num_worlds: Annotated[int, _f("Worlds simulated by each env (agents = worlds * agents per world; with a curriculum, "
-                                      "worlds of its most crowded level).", ge=1)] = 32
+    num_worlds: Annotated[
+        int,
+        _f(
+            "Worlds simulated by each env (agents = worlds * agents per world; with a curriculum, "
+            "worlds of its most crowded level).",
+            ge=1,
+        ),
+    ] = 32
     num_envs: Annotated[int, _f("Env objects in the vector (each with num_worlds worlds).", ge=1)] = 1
-    vector: Annotated[
-        Literal["serial", "multiprocessing"], _f("pufferlib.vector backend for the envs.")
-    ] = "serial"
-    num_workers: Annotated[int, _f("Worker processes for the multiprocessing backend (0 = num_envs).", ge=0)] = 0
-    max_steps: Annotated[int, _f("Episode length override (0 = the level's own max_steps).", ge=0,
-                                 le=MAX_STEPS)] = 0
-    seed: Annotated[int, _f("Seed for the envs (world w of env e gets seed + e + w) and for torch.", ge=0,
-                            le=2**63 - 1)] = 0
-    device: Annotated[str, _f('Torch device: "auto" (cuda if available, else cpu), "cpu", "cuda", "cuda:1"...')] = (
-        "auto"
+    vector: Annotated[Literal["serial", "multiprocessing"], _f("pufferlib.vector backend for the envs.")] = (
+        "serial"
     )
+    num_workers: Annotated[
+        int, _f("Worker processes for the multiprocessing backend (0 = num_envs).", ge=0)
+    ] = 0
+    max_steps: Annotated[
+        int, _f("Episode length override (0 = the level's own max_steps).", ge=0, le=MAX_STEPS)
+    ] = 0
+    seed: Annotated[
+        int, _f("Seed for the envs (world w of env e gets seed + e + w) and for torch.", ge=0, le=2**63 - 1)
+    ] = 0
+    device: Annotated[
+        str, _f('Torch device: "auto" (cuda if available, else cpu), "cpu", "cuda", "cuda:1"...')
+    ] = "auto"
     torch_threads: Annotated[int, _f("torch CPU threads (0 = all cores).", ge=0)] = 0
 
     # ---- the policy ------------------------------------------------------------------------
-    policy: Annotated[str, _f('Registered policy name: "typed" (default, feed-forward: a CNN over cells read by building '
-                              'type, the agent\'s own state and the cell in front; learn/policies/typed_encoder.py), "cnn" (the '
-                              'lean CNN over raw channels), "grid" (each cell read apart; learn/policies/cell_encoder.py) or '
-                              '"lstm".')] = "typed"
+    policy: Annotated[
+        str,
+        _f(
+            'Registered policy name: "typed" (default, feed-forward: a CNN over cells read by building '
+            "type, the agent's own state and the cell in front; learn/policies/typed_encoder.py), "
+            '"cnn" (the lean CNN over raw channels), "grid" (each cell read apart; '
+            "learn/policies/cell_encoder.py) or "
+            '"lstm".'
+        ),
+    ] = "typed"
     hidden: Annotated[int, _f("Width of the policy's hidden layers.", ge=8)] = 128
     egocentric: Annotated[
-        bool, _f("Turn each observation so the agent's facing is up (learn/policies/egocentric.py); --no-egocentric for "
-                 "the game's own frame.")
+        bool,
+        _f(
+            "Turn each observation so the agent's facing is up (learn/policies/egocentric.py); "
+            "--no-egocentric for the game's own frame."
+        ),
     ] = True
 
     # ---- PPO -------------------------------------------------------------------------------
@@ -90,30 +111,48 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     clip: Annotated[float, _f("PPO ratio clip.", gt=0)] = 0.2
     clip_vloss: Annotated[bool, _f("Clip the value loss around the rollout's values.")] = True
     ent_coef: Annotated[float, _f("Entropy bonus coefficient.", ge=0)] = 0.01
-    ent_coef_final: Annotated[float, _f("The entropy bonus at the end of the run: it moves linearly from ent_coef to "
-                                        "this over total_steps (-1 = constant ent_coef). Much exploration early, a "
-                                        "sharp policy late.", ge=-1)] = -1.0
+    ent_coef_final: Annotated[
+        float,
+        _f(
+            "The entropy bonus at the end of the run: it moves linearly from ent_coef to "
+            "this over total_steps (-1 = constant ent_coef). Much exploration early, a "
+            "sharp policy late.",
+            ge=-1,
+        ),
+    ] = -1.0
     vf_coef: Annotated[float, _f("Value loss coefficient.", ge=0)] = 0.5
     max_grad_norm: Annotated[float, _f("Gradient norm clip.", gt=0)] = 0.5
     update_epochs: Annotated[int, _f("Passes over each rollout (4: docs/training.md has the A/B).", ge=1)] = 4
     minibatch_size: Annotated[
-        int, _f("Samples per gradient step: each pass cuts the rollout into horizon * agents / this minibatches.",
-                ge=1)
+        int,
+        _f(
+            "Samples per gradient step: each pass cuts the rollout into horizon * agents / this minibatches.",
+            ge=1,
+        ),
     ] = 2048
     minibatches: Annotated[
-        int, _f("Minibatches per pass, overriding minibatch_size (0 = from minibatch_size; recurrent policies "
-                "split over agents, whole sequences).", ge=0)
+        int,
+        _f(
+            "Minibatches per pass, overriding minibatch_size (0 = from minibatch_size; recurrent policies "
+            "split over agents, whole sequences).",
+            ge=0,
+        ),
     ] = 0
     norm_adv: Annotated[bool, _f("Normalize advantages per minibatch.")] = True
-    target_kl: Annotated[float, _f("Stop the passes early when approx KL exceeds this (0 = never).", ge=0)] = 0.0
+    target_kl: Annotated[
+        float, _f("Stop the passes early when approx KL exceeds this (0 = never).", ge=0)
+    ] = 0.0
 
     # ---- kickstarting (learn/training/teacher.py) ----------------------------------------------------
     teacher: Annotated[
         Literal["", "scripted", "scripted_peaceful", "giver", "attacker"],
-        _f('Kickstart from a teacher: "scripted" (the scripted baseline) labels the states the policy visits '
-           'and the loss pulls the policy toward its actions, with a weight falling to 0; "scripted_peaceful": '
-           'the same without its attack and flee rules; "giver" / "attacker": turn to any agent beside and give '
-           '(strike) it whatever its relatedness, produce otherwise (how to act, never when); "" = none.'),
+        _f(
+            'Kickstart from a teacher: "scripted" (the scripted baseline) labels the states the policy '
+            "visits and the loss pulls the policy toward its actions, with a weight falling to 0; "
+            '"scripted_peaceful": the same without its attack and flee rules; "giver" / "attacker": turn '
+            "to any agent beside and give (strike) it whatever its relatedness, produce otherwise (how to "
+            'act, never when); "" = none.'
+        ),
     ] = ""
     teacher_coef: Annotated[float, _f("The teacher loss's starting weight.", ge=0)] = 1.0
     teacher_steps: Annotated[
@@ -122,37 +161,57 @@ class TrainConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     # ---- the run ---------------------------------------------------------------------------
     run_dir: Annotated[str, _f('Run directory; "" = runs/<level>-<time>.')] = ""
-    checkpoint_interval: Annotated[int, _f("Epochs between checkpoints (one is always written at the end).", ge=1)] = (
-        50
-    )
+    checkpoint_interval: Annotated[
+        int, _f("Epochs between checkpoints (one is always written at the end).", ge=1)
+    ] = 50
     keep_checkpoints: Annotated[int, _f("Checkpoints kept in the run (oldest deleted first).", ge=1)] = 3
     resume: Annotated[bool, _f("Continue the run in run_dir from its last checkpoint.")] = False
     quiet: Annotated[bool, _f("No progress bar and no summary (for scripts).")] = False
     reference: Annotated[
-        bool, _f("Score the random and scripted baselines on the level first (cached; learn/evaluation/reference.py), "
-                 "shown beside the run's return in the summary and the monitor.")
+        bool,
+        _f(
+            "Score the random and scripted baselines on the level first (cached; "
+            "learn/evaluation/reference.py), shown beside the run's return in the summary and the monitor."
+        ),
     ] = True
     final_eval: Annotated[
-        int, _f("Episodes of `level` that the final checkpoint plays when training ends (as `python -m learn eval "
-                "CKPT LEVEL --episodes N` does; results in the run's DuckDB and the summary); 0 = none.", ge=0)
+        int,
+        _f(
+            "Episodes of `level` that the final checkpoint plays when training ends (as `python -m learn "
+            "eval CKPT LEVEL --episodes N` does; results in the run's DuckDB and the summary); 0 = none.",
+            ge=0,
+        ),
     ] = 8
 
-    # ---- tracking and periodic evaluation (learn/training/tracking.py, learn/training/periodic_eval.py) --------
+    # ---- tracking and periodic evaluation (learn/training/tracking.py, learn/training/periodic_eval.py) ----
     tensorboard: Annotated[
-        bool, _f("Write TensorBoard event files in RUN/tb (the scalars of metrics.jsonl; `tensorboard --logdir runs/`); "
-                 "--no-tensorboard for none.")
+        bool,
+        _f(
+            "Write TensorBoard event files in RUN/tb (the scalars of metrics.jsonl; "
+            "`tensorboard --logdir runs/`); --no-tensorboard for none."
+        ),
     ] = True
     tags: Annotated[
-        dict[str, str], _f("Labels of the run (a study sets study, arm and seed): in status.json and in TensorBoard "
-                           "(text and hparams); on the command line --tag KEY=VALUE, repeatable.")
+        dict[str, str],
+        _f(
+            "Labels of the run (a study sets study, arm and seed): in status.json and in TensorBoard "
+            "(text and hparams); on the command line --tag KEY=VALUE, repeatable."
+        ),
     ] = {}
     eval_interval: Annotated[
-        int, _f("Epochs between evaluations of the current policy on eval_levels during training (0 = none); the "
-                "best-scoring policy is kept as RUN/checkpoints/best.pt.", ge=0)
+        int,
+        _f(
+            "Epochs between evaluations of the current policy on eval_levels during training (0 = none); the "
+            "best-scoring policy is kept as RUN/checkpoints/best.pt.",
+            ge=0,
+        ),
     ] = 0
     eval_levels: Annotated[
-        list[str], _f('What the periodic evaluation plays: level files and eval suite names (learn/evaluation/suites.py); on the '
-                      'command line "a.toml,harvest". Empty: `level`.')
+        list[str],
+        _f(
+            "What the periodic evaluation plays: level files and eval suite names "
+            '(learn/evaluation/suites.py); on the command line "a.toml,harvest". Empty: `level`.'
+        ),
     ] = []
     eval_episodes: Annotated[int, _f("Episodes per level of each periodic evaluation.", ge=1)] = 4
 
@@ -219,9 +278,13 @@ def resolve_device(device: str) -> str:
     try:
         kind = torch.device(device).type
     except (RuntimeError, ValueError):
-        raise ConfigError(f'device {device!r}: not a torch device (use "auto", "cpu", "cuda" or "cuda:N")') from None
+        raise ConfigError(
+            f'device {device!r}: not a torch device (use "auto", "cpu", "cuda" or "cuda:N")'
+        ) from None
     if kind == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device {device!r}: CUDA is not available on this machine (use --device cpu or auto)")
+        raise ConfigError(
+            f"device {device!r}: CUDA is not available on this machine (use --device cpu or auto)"
+        )
     if kind not in ("cpu", "cuda"):
         raise ConfigError(f'device {device!r}: only "cpu" and "cuda" devices are supported (or "auto")')
     return device

@@ -69,7 +69,9 @@ def parse_curriculum(text: str) -> list[Entry]:
         try:
             out.append(Entry(level, float(weight)))
         except ValueError:
-            raise CurriculumError(f"--curriculum: bad weight {weight!r} in {part!r} (use LEVEL.toml:WEIGHT)") from None
+            raise CurriculumError(
+                f"--curriculum: bad weight {weight!r} in {part!r} (use LEVEL.toml:WEIGHT)"
+            ) from None
     return out
 
 
@@ -84,15 +86,22 @@ def check_entries(entries: list[Entry]) -> None:
             raise CurriculumError(f"curriculum: level {e.level} has weight {e.weight}; weights must be > 0")
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise CurriculumError(f"curriculum: level name(s) {', '.join(dup)} appear twice (each level once, "
-                              f"with its weight)")
+        raise CurriculumError(
+            f"curriculum: level name(s) {', '.join(dup)} appear twice (each level once, with its weight)"
+        )
 
 
 class LearningProgress:
     """The learning-progress sampler over `weights` (see the module docstring)."""
 
-    def __init__(self, weights, rng: np.random.Generator, explore: float = EXPLORE, fast: float = FAST,
-                 slow: float = SLOW):
+    def __init__(
+        self,
+        weights,
+        rng: np.random.Generator,
+        explore: float = EXPLORE,
+        fast: float = FAST,
+        slow: float = SLOW,
+    ):
         self.weights = np.asarray(weights, np.float64)
         self.rng, self.explore, self.rates = rng, explore, (fast, slow)
         self.fast = np.zeros(len(self.weights))
@@ -133,17 +142,27 @@ SAMPLERS = {"learning_progress": LearningProgress, "weights": FixedWeights}
 
 
 def _spaces(env) -> dict[str, Any]:
-    return {"observation shape": tuple(env.single_observation_space.shape),
-            "observation channels": list(env.feature_names), "actions": list(env.action_names),
-            "flat action list": list(env.flat_action_names)}
+    return {
+        "observation shape": tuple(env.single_observation_space.shape),
+        "observation channels": list(env.feature_names),
+        "actions": list(env.action_names),
+        "flat action list": list(env.flat_action_names),
+    }
 
 
 class CurriculumEnv(pufferlib.PufferEnv):
     """One env over the agents of `num_worlds` worlds of its most crowded level, playing its
     curriculum's levels in turn (each level with as many worlds as fill those agents)."""
 
-    def __init__(self, entries: list[Entry], num_worlds: int, seed: int = 0, buf: Any = None,
-                 sampler: str = "learning_progress", **overrides):
+    def __init__(
+        self,
+        entries: list[Entry],
+        num_worlds: int,
+        seed: int = 0,
+        buf: Any = None,
+        sampler: str = "learning_progress",
+        **overrides,
+    ):
         check_entries(entries)
         if sampler not in SAMPLERS:
             raise CurriculumError(f"curriculum sampler {sampler!r}: use one of {', '.join(SAMPLERS)}")
@@ -159,8 +178,18 @@ class CurriculumEnv(pufferlib.PufferEnv):
         self.resource_names = first.resource_names
         self.level_name = first.level_name
         super().__init__(buf)
-        shared = {k: getattr(self, k) for k in ("observations", "rewards", "terminals", "truncations", "masks",
-                                                "actions", "teacher_actions")}
+        shared = {
+            k: getattr(self, k)
+            for k in (
+                "observations",
+                "rewards",
+                "terminals",
+                "truncations",
+                "masks",
+                "actions",
+                "teacher_actions",
+            )
+        }
         # every episode's summary comes back at its last step, so the sampler sees it before the draw
         overrides = {**overrides, "report_interval": 1}
         want = _spaces(first)
@@ -169,15 +198,26 @@ class CurriculumEnv(pufferlib.PufferEnv):
             got = _spaces(probe)
             diff = [f"{k}: {want[k]} vs {got[k]}" for k in want if want[k] != got[k]]
             if diff:
-                raise CurriculumError(f"curriculum: level {e.level} does not share the spaces of {entries[0].level}:"
-                                      f" " + "; ".join(diff))
+                raise CurriculumError(
+                    f"curriculum: level {e.level} does not share the spaces of {entries[0].level}:"
+                    f" " + "; ".join(diff)
+                )
             A = probe.agents_per_world
             if self.num_agents % A:
-                raise CurriculumError(f"curriculum: level {e.level} has {A} agents per world, which does not divide "
-                                      f"the {self.num_agents} agents of each env ({num_worlds} worlds of the most "
-                                      f"crowded level): make num_worlds such that they do")
-            self.envs.append(game.make_env(e.level, num_worlds=self.num_agents // A, seed=_level_seed(seed, i),
-                                           buf=shared, **overrides))
+                raise CurriculumError(
+                    f"curriculum: level {e.level} has {A} agents per world, which does not divide "
+                    f"the {self.num_agents} agents of each env ({num_worlds} worlds of the most "
+                    f"crowded level): make num_worlds such that they do"
+                )
+            self.envs.append(
+                game.make_env(
+                    e.level,
+                    num_worlds=self.num_agents // A,
+                    seed=_level_seed(seed, i),
+                    buf=shared,
+                    **overrides,
+                )
+            )
         self.seed = seed
         self.sampler = SAMPLERS[sampler]([e.weight for e in entries], np.random.default_rng(seed))
         self.current = 0

@@ -88,9 +88,13 @@ def setup(backend: str, device: torch.device, timeout_s: float) -> DistContext:
     """Join the process group torchrun describes (or the one already initialized); a disabled
     context when not launched by torchrun."""
     if dist.is_available() and dist.is_initialized():
-        return DistContext(enabled=dist.get_world_size() > 1, rank=dist.get_rank(),
-                           world_size=dist.get_world_size(), local_rank=int(os.environ.get("LOCAL_RANK", 0)),
-                           backend=str(dist.get_backend()))
+        return DistContext(
+            enabled=dist.get_world_size() > 1,
+            rank=dist.get_rank(),
+            world_size=dist.get_world_size(),
+            local_rank=int(os.environ.get("LOCAL_RANK", 0)),
+            backend=str(dist.get_backend()),
+        )
     if not under_torchrun():
         return DistContext()
     world = int(os.environ["WORLD_SIZE"])
@@ -108,8 +112,14 @@ def setup(backend: str, device: torch.device, timeout_s: float) -> DistContext:
     except TypeError:  # older torch without device_id
         kw.pop("device_id", None)
         dist.init_process_group(**kw)
-    return DistContext(enabled=True, rank=dist.get_rank(), world_size=dist.get_world_size(),
-                       local_rank=local_rank, backend=be, owns_group=True)
+    return DistContext(
+        enabled=True,
+        rank=dist.get_rank(),
+        world_size=dist.get_world_size(),
+        local_rank=local_rank,
+        backend=be,
+        owns_group=True,
+    )
 
 
 def shutdown(ctx: DistContext, ok: bool) -> None:
@@ -169,7 +179,9 @@ def all_mean(ctx: DistContext, x: float, device: torch.device) -> float:
     return float(t) / ctx.world_size
 
 
-def main_decides(ctx: DistContext, fn: Callable[[], Any], refusal: type[Exception], share: bool = True) -> Any:
+def main_decides(
+    ctx: DistContext, fn: Callable[[], Any], refusal: type[Exception], share: bool = True
+) -> Any:
     """Rank 0 alone runs `fn` (it names, reads or creates the run's files, which the other ranks
     need not see). A `refusal` that fn raises reaches every rank as the same error, so that all
     ranks stop together rather than the others waiting in the next collective. `share`: the
@@ -299,8 +311,10 @@ class SigtermGuard:
         if not self.ctx.enabled:
             self.pending = signum  # acted on at the next epoch boundary (check)
             return
-        raise RankTerminated(f"rank {self.ctx.rank} got signal {signum} from torchrun: another rank failed "
-                             "or the job was stopped")
+        raise RankTerminated(
+            f"rank {self.ctx.rank} got signal {signum} from torchrun: another rank failed "
+            "or the job was stopped"
+        )
 
     def shield(self) -> None:
         if self.old is not None:
@@ -326,8 +340,7 @@ def explain(ctx: DistContext, e: BaseException) -> str:
     e = _terminated_cause(e) or e
     msg = f"{type(e).__name__}: {e}".strip()
     if ctx.enabled and not isinstance(e, RankTerminated) and _is_comm_error(e):
-        msg = (f"rank {ctx.rank}: a collective failed or timed out; another rank probably died or hung "
-               f"({msg})")
+        msg = f"rank {ctx.rank}: a collective failed or timed out; another rank probably died or hung ({msg})"
     return msg[:500]
 
 
@@ -348,7 +361,8 @@ def _is_comm_error(e: BaseException) -> bool:
     names = {c.__name__ for c in type(e).__mro__}
     text = str(e)
     return bool(names & {"DistError", "DistBackendError", "DistNetworkError"}) or any(
-        w in text for w in ("Connection closed", "Connection reset", "Timed out", "timed out", "NCCL"))
+        w in text for w in ("Connection closed", "Connection reset", "Timed out", "timed out", "NCCL")
+    )
 
 
 # ---- test hooks --------------------------------------------------------------------------------
@@ -366,8 +380,16 @@ def debug_epoch(ctx: DistContext, policy: nn.Module, epoch: int, global_step: in
     then maybe an injected failure."""
     out = os.environ.get("LEARN_DIST_DEBUG_DIR")
     if out:
-        rec = dict(rank=ctx.rank, world_size=ctx.world_size, pid=os.getpid(), epoch=epoch,
-                   global_step=global_step, checksum=state_checksum(policy.state_dict()), time=time.time(), **local)
+        rec = dict(
+            rank=ctx.rank,
+            world_size=ctx.world_size,
+            pid=os.getpid(),
+            epoch=epoch,
+            global_step=global_step,
+            checksum=state_checksum(policy.state_dict()),
+            time=time.time(),
+            **local,
+        )
         Path(out).mkdir(parents=True, exist_ok=True)
         with open(Path(out) / f"rank{ctx.rank}.jsonl", "a", encoding="utf-8") as f:
             f.write(json.dumps(rec) + "\n")

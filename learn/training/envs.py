@@ -28,8 +28,10 @@ def check_levels(c: TrainConfig) -> None:
 def check_workers(c: TrainConfig) -> None:
     """ConfigError when the multiprocessing backend's workers cannot share the envs evenly."""
     if c.vector != "serial" and c.num_envs % (c.num_workers or c.num_envs):
-        raise ConfigError(f"num_workers: {c.num_workers} workers cannot share {c.num_envs} envs evenly; choose "
-                          f"num_envs a multiple of num_workers (or num_workers = 0: one per env)")
+        raise ConfigError(
+            f"num_workers: {c.num_workers} workers cannot share {c.num_envs} envs evenly; choose "
+            f"num_envs a multiple of num_workers (or num_workers = 0: one per env)"
+        )
 
 
 def _seed_per_world(env, num_worlds: int):
@@ -53,8 +55,9 @@ def env_seed(config: TrainConfig, rank: int = 0) -> int:
     return config.seed + rank * config.num_envs
 
 
-def curriculum_env_creator(entries: list[dict[str, Any]], num_worlds: int, sampler: str, buf=None, seed: int = 0,
-                           **overrides):
+def curriculum_env_creator(
+    entries: list[dict[str, Any]], num_worlds: int, sampler: str, buf=None, seed: int = 0, **overrides
+):
     """Env i of a curriculum vector: `num_worlds` worlds of its most crowded level (every level
     fills as many agents); seeds as env_creator's."""
     from learn.training.curriculum import CurriculumEnv, Entry
@@ -68,16 +71,27 @@ def make_vecenv(config: TrainConfig, rank: int = 0):
     overrides = {"max_steps": config.max_steps} if config.max_steps else {}
     if config.curriculum:
         creator = curriculum_env_creator
-        kwargs = dict(entries=to_dict(config)["curriculum"], num_worlds=config.num_worlds,
-                      sampler=config.curriculum_sampler, **overrides)
+        kwargs = dict(
+            entries=to_dict(config)["curriculum"],
+            num_worlds=config.num_worlds,
+            sampler=config.curriculum_sampler,
+            **overrides,
+        )
     else:
         creator = env_creator
         kwargs = dict(level_path=config.level, num_worlds=config.num_worlds, **overrides)
     seed = env_seed(config, rank)
     if config.vector == "serial":
-        return pufferlib.vector.make(creator, backend=pufferlib.vector.Serial, num_envs=config.num_envs,
-                                     env_kwargs=kwargs, seed=seed)
+        return pufferlib.vector.make(
+            creator, backend=pufferlib.vector.Serial, num_envs=config.num_envs, env_kwargs=kwargs, seed=seed
+        )
     workers = config.num_workers or config.num_envs
-    return pufferlib.vector.make(creator, backend=pufferlib.vector.Multiprocessing, num_envs=config.num_envs,
-                                 num_workers=workers, batch_size=config.num_envs, env_kwargs=kwargs,
-                                 seed=seed)
+    return pufferlib.vector.make(
+        creator,
+        backend=pufferlib.vector.Multiprocessing,
+        num_envs=config.num_envs,
+        num_workers=workers,
+        batch_size=config.num_envs,
+        env_kwargs=kwargs,
+        seed=seed,
+    )

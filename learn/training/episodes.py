@@ -33,7 +33,9 @@ def per_level(infos: list[dict[str, Any]]) -> dict[str, float]:
         out[f"level/{name}/hearts"] = weighted(group, "hearts")
         out[f"level/{name}/episodes"] = float(count(group))
         # the sampler's probability of the level when these episodes ended
-        out[f"level/{name}/p"] = weighted([i for i in infos if f"curriculum.{name}" in i], f"curriculum.{name}")
+        out[f"level/{name}/p"] = weighted(
+            [i for i in infos if f"curriculum.{name}" in i], f"curriculum.{name}"
+        )
     return out
 
 

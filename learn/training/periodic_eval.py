@@ -35,8 +35,8 @@ from learn.training.config import ConfigError, TrainConfig
 
 
 def eval_entries(levels: list[str], default: str) -> list:
-    """The suite entries (learn.evaluation.suites.SuiteLevel) that `levels` names: each a suite name or a level
-    file; none: the level `default`. ConfigError naming the field when one is neither."""
+    """The suite entries (learn.evaluation.suites.SuiteLevel) that `levels` names: each a suite name or
+    a level file; none: the level `default`. ConfigError naming the field when one is neither."""
     import game
     from learn.evaluation.suites import SUITES, get_suite, level_suite
 
@@ -48,13 +48,16 @@ def eval_entries(levels: list[str], default: str) -> list:
         try:
             entries += level_suite(name)
         except game.LevelError:
-            raise ConfigError(f"eval_levels: {name} is neither a level file nor an eval suite "
-                              f"(suites: {', '.join(SUITES)})") from None
+            raise ConfigError(
+                f"eval_levels: {name} is neither a level file nor an eval suite (suites: {', '.join(SUITES)})"
+            ) from None
     names = [e.name for e in entries]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise ConfigError(f"eval_levels: {', '.join(twice)} named twice (a level file and a suite entry of one name, "
-                          f"or a suite given twice); give each level once")
+        raise ConfigError(
+            f"eval_levels: {', '.join(twice)} named twice (a level file and a suite entry of one name, "
+            f"or a suite given twice); give each level once"
+        )
     return entries
 
 
@@ -70,7 +73,11 @@ class PeriodicEval:
     """One run's periodic evaluation (rank 0 only): what it plays, and the best score so far."""
 
     def __init__(self, config: TrainConfig, run_dir: Path, spaces: dict[str, Any], device: torch.device):
-        self.interval, self.episodes, self.max_steps = config.eval_interval, config.eval_episodes, config.max_steps
+        self.interval, self.episodes, self.max_steps = (
+            config.eval_interval,
+            config.eval_episodes,
+            config.max_steps,
+        )
         self.seed = config.seed
         self.run_dir, self.device = Path(run_dir), device
         self.entries = eval_entries(config.eval_levels, config.level)
@@ -87,9 +94,11 @@ class PeriodicEval:
             env.close()
             differ = [k for k in spaces if spaces[k] != theirs.get(k)]
             if differ:
-                raise ConfigError(f"eval_levels: {e.name} does not fit the policy trained on {level} (its "
-                                  f"{', '.join(differ)} differ); evaluate on levels with the training level's "
-                                  f"observations and actions")
+                raise ConfigError(
+                    f"eval_levels: {e.name} does not fit the policy trained on {level} (its "
+                    f"{', '.join(differ)} differ); evaluate on levels with the training level's "
+                    f"observations and actions"
+                )
 
     def _previous_best(self) -> dict[str, Any] | None:
         """A resumed run's best so far, from its best.pt, if it was scored on the same levels and
@@ -135,10 +144,14 @@ class PeriodicEval:
         from learn.evaluation.suites import run_entry
 
         where = f"{self.run_dir}@{step}"
-        policy = CheckpointPolicy(where, device=str(self.device), seed=self.seed, label=f"{self.run_dir.name}@{step}",
-                                  data=payload)
-        cuda = [self.device.index if self.device.index is not None else torch.cuda.current_device()] \
-            if self.device.type == "cuda" else []
+        policy = CheckpointPolicy(
+            where, device=str(self.device), seed=self.seed, label=f"{self.run_dir.name}@{step}", data=payload
+        )
+        cuda = (
+            [self.device.index if self.device.index is not None else torch.cuda.current_device()]
+            if self.device.type == "cuda"
+            else []
+        )
         np_state, py_state = np.random.get_state(), random.getstate()
         out = {}
         with torch.random.fork_rng(devices=cuda):  # the policy's sampling reseeds torch per batch
@@ -146,10 +159,14 @@ class PeriodicEval:
                 for e in self.entries:
                     eps = run_entry(policy, e, self.episodes, self.max_steps)
                     returns = [ep["metrics"]["mean_return"] for ep in eps]
-                    out[e.name] = dict(episodes=float(len(eps)), mean_return=float(np.mean(returns)),
-                                       std_return=float(np.std(returns)),
-                                       hearts_per_agent=float(np.mean([ep["metrics"]["hearts"] for ep in eps])),
-                                       greedy=0.0, seed=float(e.seed))
+                    out[e.name] = dict(
+                        episodes=float(len(eps)),
+                        mean_return=float(np.mean(returns)),
+                        std_return=float(np.std(returns)),
+                        hearts_per_agent=float(np.mean([ep["metrics"]["hearts"] for ep in eps])),
+                        greedy=0.0,
+                        seed=float(e.seed),
+                    )
             finally:
                 np.random.set_state(np_state)
                 random.setstate(py_state)

@@ -35,7 +35,8 @@ class Rollout:
         self.starts = torch.zeros((T, N), dtype=torch.bool, **z)
         self.advantages = torch.zeros((T, N), **z)
         self.returns = torch.zeros((T, N), **z)
-        # the teacher's flat action index per step (-1: no label), when kickstarting (learn/training/teacher.py)
+        # the teacher's flat action index per step (-1: no label), when kickstarting
+        # (learn/training/teacher.py)
         self.teacher = torch.full((T, N), -1, dtype=torch.int64, **z)
         self.initial_state = state  # recurrent state at step 0 (None for feed-forward policies)
 
@@ -97,8 +98,15 @@ def minibatch_count(s: PPOSettings, T: int, N: int) -> int:
 SAMPLED = ("obs", "actions", "logprobs", "values", "advantages", "returns", "teacher")
 
 
-def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout, s: PPOSettings, generator=None,
-               kl_mean=None, teacher_coef: float = 0.0):
+def ppo_update(
+    policy: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    ro: Rollout,
+    s: PPOSettings,
+    generator=None,
+    kl_mean=None,
+    teacher_coef: float = 0.0,
+):
     """One PPO update (s.update_epochs passes over the rollout in minibatches) on a filled rollout
     whose advantages and returns are computed. Returns the mean losses, with stable names.
     `kl_mean` (data-parallel training) maps this rank's mean approx KL to the mean over ranks,
@@ -110,7 +118,9 @@ def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout,
     # feed-forward: shuffle single samples; recurrent: shuffle agents, keep whole sequences
     units = N if recurrent else T * N
     mb_size = max(1, units // minibatch_count(s, T, N))
-    flat = None if recurrent else {k: getattr(ro, k).reshape(T * N, *getattr(ro, k).shape[2:]) for k in SAMPLED}
+    flat = (
+        None if recurrent else {k: getattr(ro, k).reshape(T * N, *getattr(ro, k).shape[2:]) for k in SAMPLED}
+    )
     sums = dict(policy=0.0, value=0.0, entropy=0.0, approx_kl=0.0, clipfrac=0.0)
     if teacher_coef > 0:
         sums["teacher"] = 0.0
@@ -124,7 +134,9 @@ def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout,
             if recurrent:
                 state = tuple(x[idx] for x in ro.initial_state)
                 seq = {k: getattr(ro, k).index_select(1, idx) for k in SAMPLED}
-                logits, newvalue, _ = policy.forward_sequence(seq["obs"], ro.starts.index_select(1, idx), state)
+                logits, newvalue, _ = policy.forward_sequence(
+                    seq["obs"], ro.starts.index_select(1, idx), state
+                )
                 mb = {k: v.reshape(-1) for k, v in seq.items() if k != "obs"}
             else:
                 mb = {k: v.index_select(0, idx) for k, v in flat.items()}
@@ -158,8 +170,13 @@ def ppo_update(policy: nn.Module, optimizer: torch.optim.Optimizer, ro: Rollout,
             nn.utils.clip_grad_norm_(policy.parameters(), s.max_grad_norm)
             optimizer.step()
 
-            for k, v in (("policy", pg_loss), ("value", v_loss), ("entropy", ent), ("approx_kl", approx_kl),
-                         ("clipfrac", clipfrac)):
+            for k, v in (
+                ("policy", pg_loss),
+                ("value", v_loss),
+                ("entropy", ent),
+                ("approx_kl", approx_kl),
+                ("clipfrac", clipfrac),
+            ):
                 sums[k] += float(v.detach())
             n += 1
         if s.target_kl:

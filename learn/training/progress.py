@@ -23,9 +23,14 @@ class TrainProgress:
         if self.plain:
             return
         self.p = Progress(
-            TextColumn("[bold]train"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"),
-            TextColumn("{task.fields[sps]:>8,.0f} SPS"), TextColumn("return {task.fields[ret]}"),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            TextColumn("[bold]train"),
+            BarColumn(),
+            TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"),
+            TextColumn("{task.fields[sps]:>8,.0f} SPS"),
+            TextColumn("return {task.fields[ret]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
         )
         self.task = self.p.add_task("train", total=total, completed=done, sps=0.0, ret="-")
         self.p.start()
@@ -37,8 +42,9 @@ class TrainProgress:
             if time.perf_counter() - self.last_line >= self.LINE_EVERY:
                 self._line()
             return
-        self.p.update(self.task, completed=step, sps=m.get("charts/SPS", 0.0),
-                      ret="-" if ret != ret else f"{ret:.3f}")
+        self.p.update(
+            self.task, completed=step, sps=m.get("charts/SPS", 0.0), ret="-" if ret != ret else f"{ret:.3f}"
+        )
 
     def _line(self) -> None:
         now = time.perf_counter()
@@ -47,8 +53,11 @@ class TrainProgress:
         elapsed = now - self.t0
         rate = (self.step - self.start_step) / elapsed if elapsed > 0 else 0.0
         eta = max(0, self.total - self.step) / rate if rate > 0 else float("nan")
-        print(f"train {self.step:,}/{self.total:,} steps  {self.m.get('charts/SPS', 0.0):,.0f} SPS  return "
-              f"{'-' if ret != ret else f'{ret:.3f}'}  elapsed {clock(elapsed)}  ETA {clock(eta)}", flush=True)
+        print(
+            f"train {self.step:,}/{self.total:,} steps  {self.m.get('charts/SPS', 0.0):,.0f} SPS  return "
+            f"{'-' if ret != ret else f'{ret:.3f}'}  elapsed {clock(elapsed)}  ETA {clock(eta)}",
+            flush=True,
+        )
 
     def stop(self) -> None:
         if self.plain:

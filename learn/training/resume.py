@@ -18,7 +18,9 @@ from learn.training import distributed
 from learn.training.config import TrainConfig
 
 
-def find_resume(ctx: distributed.DistContext, run_dir: Path, device: torch.device) -> tuple[Path, dict[str, Any]]:
+def find_resume(
+    ctx: distributed.DistContext, run_dir: Path, device: torch.device
+) -> tuple[Path, dict[str, Any]]:
     """The run's last checkpoint, loaded (onto the CPU when distributed: it is broadcast);
     CheckpointError on every rank when there is none or it is damaged."""
 
@@ -38,15 +40,23 @@ def find_resume(ctx: distributed.DistContext, run_dir: Path, device: torch.devic
     return Path(found), data
 
 
-def restore(path: Path, data: dict[str, Any], config: TrainConfig, spaces: dict[str, Any], policy: torch.nn.Module,
-            optimizer: torch.optim.Optimizer, ctx: distributed.DistContext) -> tuple[int, int]:
+def restore(
+    path: Path,
+    data: dict[str, Any],
+    config: TrainConfig,
+    spaces: dict[str, Any],
+    policy: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    ctx: distributed.DistContext,
+) -> tuple[int, int]:
     """Load checkpoint `data` (read from `path`) into `policy` and `optimizer` and restore the
     RNGs; returns its (global_step, epoch). CheckpointError when it is for other spaces or
     another policy."""
     ckpt.check_spaces(data["spaces"], spaces, config.level, path)
     if data["policy"] != config.policy:
-        raise ckpt.CheckpointError(f"checkpoint {path} is for policy {data['policy']!r}, "
-                                   f"config says {config.policy!r}")
+        raise ckpt.CheckpointError(
+            f"checkpoint {path} is for policy {data['policy']!r}, config says {config.policy!r}"
+        )
     try:
         policy.load_state_dict(data["model"])
         optimizer.load_state_dict(data["optimizer"])
@@ -68,6 +78,8 @@ def _older_good(older: list[Path], map_location) -> str:
             ckpt.load_checkpoint(p, map_location=map_location)
         except ckpt.CheckpointError:
             continue
-        return (f"the run also holds {p.name}, which loads: move the damaged file out of {p.parent} and "
-                f"--resume continues from {p.name}")
+        return (
+            f"the run also holds {p.name}, which loads: move the damaged file out of {p.parent} and "
+            f"--resume continues from {p.name}"
+        )
     return "no older checkpoint of the run loads; start the run afresh in another --run-dir"

@@ -24,11 +24,13 @@ import numpy as np
 from game.rules.action_table import flat_index
 from learn.training.config import ConfigError
 
+
 def _scripted(**options):
     def make(seed: int):
         from learn.evaluation.baselines import ScriptedPolicy
 
         return ScriptedPolicy(seed, memoryless=True, **options)
+
     return make
 
 
@@ -37,6 +39,7 @@ def _act(act: str):
         from learn.evaluation.control import ControlPolicy
 
         return ControlPolicy(act, None, seed=seed, memoryless=True)
+
     return make
 
 
@@ -44,8 +47,12 @@ def _act(act: str):
 # chain only; "giver" and "attacker" show how to do the social act (turn to the other agent and
 # give, or strike), to any agent at any relatedness, and produce otherwise: they teach how, never
 # when, so what a learner does about relatedness it learns from its rewards alone
-TEACHERS = {"scripted": _scripted(), "scripted_peaceful": _scripted(peaceful=True), "giver": _act("give"),
-            "attacker": _act("attack")}
+TEACHERS = {
+    "scripted": _scripted(),
+    "scripted_peaceful": _scripted(peaceful=True),
+    "giver": _act("give"),
+    "attacker": _act("attack"),
+}
 
 
 def teacher_coef(coef: float, steps: int, global_step: int) -> float:
@@ -64,11 +71,12 @@ class Teacher:
 
     def __init__(self, name: str, vecenv, seed: int = 0):
         if name not in TEACHERS:
-            raise ConfigError(f"teacher: unknown teacher {name!r}; choose one of {', '.join(TEACHERS)} "
-                              f"(or \"\" for none)")
+            raise ConfigError(
+                f'teacher: unknown teacher {name!r}; choose one of {", ".join(TEACHERS)} (or "" for none)'
+            )
         envs = getattr(vecenv, "envs", None)
         if not envs:
-            raise ConfigError("teacher: needs vector = \"serial\" (the teacher reads each env object's level)")
+            raise ConfigError('teacher: needs vector = "serial" (the teacher reads each env object\'s level)')
         self.envs = envs
         self.rows = [e.num_agents for e in envs]
         self.policies: list[dict[str, Any]] = []
@@ -82,7 +90,9 @@ class Teacher:
                 per_level[level_env.level_name] = p
                 if level_env.level_name not in self.tables:
                     nvec = level_env.single_action_space.nvec
-                    self.tables[level_env.level_name] = flat_index(level_env.flat_actions, int(nvec[0]), int(nvec[1]))
+                    self.tables[level_env.level_name] = flat_index(
+                        level_env.flat_actions, int(nvec[0]), int(nvec[1])
+                    )
             self.policies.append(per_level)
 
     def label(self, obs: np.ndarray) -> np.ndarray:

@@ -32,32 +32,48 @@ def check_tensorboard() -> None:
     import importlib.util
 
     if importlib.util.find_spec("tensorboard") is None:
-        raise ConfigError("tensorboard: the tensorboard package is not installed (pip install "
-                          "tensorboard==2.21.0), or train with --no-tensorboard")
+        raise ConfigError(
+            "tensorboard: the tensorboard package is not installed (pip install "
+            "tensorboard==2.21.0), or train with --no-tensorboard"
+        )
 
 
 class TensorBoardLog:
     """One session's SummaryWriter on RUN/tb."""
 
-    def __init__(self, run_dir: str | Path, start_step: int, tags: dict[str, str], config: dict[str, Any],
-                 config_text: str):
+    def __init__(
+        self,
+        run_dir: str | Path,
+        start_step: int,
+        tags: dict[str, str],
+        config: dict[str, Any],
+        config_text: str,
+    ):
         try:
             from torch.utils.tensorboard import SummaryWriter
             from torch.utils.tensorboard.summary import hparams
         except ImportError:
-            raise ConfigError("tensorboard: the tensorboard package is not installed (pip install "
-                              "tensorboard==2.21.0), or train with --no-tensorboard") from None
+            raise ConfigError(
+                "tensorboard: the tensorboard package is not installed (pip install "
+                "tensorboard==2.21.0), or train with --no-tensorboard"
+            ) from None
 
         self.log_dir = Path(run_dir) / TB_DIR
         # purge_step hides what an interrupted session logged past the checkpoint this one resumes
         # from (events of steps >= purge_step): the checkpoint's own epoch stays
-        self.writer = SummaryWriter(str(self.log_dir), purge_step=start_step + 1 if start_step else None,
-                                    flush_secs=30)
+        self.writer = SummaryWriter(
+            str(self.log_dir), purge_step=start_step + 1 if start_step else None, flush_secs=30
+        )
         if tags:
             rows = "\n".join(f"| {k} | {v} |" for k, v in tags.items())
             self.writer.add_text("run/tags", f"| tag | value |\n|---|---|\n{rows}", global_step=start_step)
-        self.writer.add_text("run/config", "    " + config_text.replace("\n", "\n    "), global_step=start_step)
-        values = {**{f: config[f] for f in HPARAM_FIELDS if f in config}, **{f"tag/{k}": v for k, v in tags.items()}}
+        self.writer.add_text(
+            "run/config", "    " + config_text.replace("\n", "\n    "), global_step=start_step
+        )
+        values = {
+            **{f: config[f] for f in HPARAM_FIELDS if f in config},
+            **{f"tag/{k}": v for k, v in tags.items()},
+        }
         file_writer = self.writer._get_file_writer()  # hparams into this run's own directory, not a new one
         for summary in hparams(values, dict.fromkeys(HPARAM_METRICS)):
             file_writer.add_summary(summary, global_step=start_step)

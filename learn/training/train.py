@@ -36,8 +36,16 @@ from learn.rundir.rundir import abandon_run_dir, claim_run_dir, keep_levels
 from learn.rundir.stats import RunStats, process_identity, write_status
 from learn.training import distributed, episodes
 from learn.training.bound import measure_bound
-from learn.training.config import (ConfigError, NonFiniteError, TrainConfig, check_policy, default_run_dir,
-                                   dumps, resolve_device, to_dict)
+from learn.training.config import (
+    ConfigError,
+    NonFiniteError,
+    TrainConfig,
+    check_policy,
+    default_run_dir,
+    dumps,
+    resolve_device,
+    to_dict,
+)
 from learn.training.envs import check_levels, check_workers, env_seed, make_vecenv
 from learn.training.periodic_eval import PeriodicEval, eval_level_files
 from learn.training.ppo import PPOSettings, Rollout, compute_gae, ppo_update
@@ -47,6 +55,7 @@ from learn.training.summary import print_summary, summarize
 from learn.training.teacher import Teacher, teacher_coef
 from learn.training.timing import PHASES, EngineTimings, Timer
 from learn.training.tracking import TensorBoardLog, check_tensorboard
+
 
 class Trainer:
     """One rank's training run, built from a config (it claims the run directory at once)."""
@@ -64,8 +73,9 @@ class Trainer:
         self.run_dir = Path(distributed.broadcast(self.dist, c.run_dir or default_run_dir(c.level)))
         resume = find_resume(self.dist, self.run_dir, self.device) if c.resume else None
         made = not self.run_dir.exists()
-        self._lock = distributed.main_decides(self.dist, lambda: claim_run_dir(self.run_dir, fresh=resume is None),
-                                              ConfigError, share=False)
+        self._lock = distributed.main_decides(
+            self.dist, lambda: claim_run_dir(self.run_dir, fresh=resume is None), ConfigError, share=False
+        )
         self.config = c = msgspec.structs.replace(c, run_dir=str(self.run_dir), resume=False)
         try:
             self._build(c, resume)
@@ -93,21 +103,28 @@ class Trainer:
         self.resumed_from = None
         if resume is not None:
             path, data = resume
-            self.global_step, self.epoch = restore(path, data, c, self.spaces, self.policy, self.optimizer,
-                                                   self.dist)
+            self.global_step, self.epoch = restore(
+                path, data, c, self.spaces, self.policy, self.optimizer, self.dist
+            )
             self.resumed_from = str(path)
         # the module PPO trains: the policy, or the policy in DDP (which broadcasts rank 0's weights)
         self.train_policy = distributed.wrap_policy(self.dist, self.policy, self.device)
         self._build_rollout(c)
         # rank 0 alone evaluates and writes (every rank trains the same policy)
-        self.evaluator = PeriodicEval(c, self.run_dir, self.spaces, self.device) \
-            if c.eval_interval and self.dist.is_main else None
+        self.evaluator = (
+            PeriodicEval(c, self.run_dir, self.spaces, self.device)
+            if c.eval_interval and self.dist.is_main
+            else None
+        )
         self.stats = RunStats(self.run_dir) if self.dist.is_main else None
         if self.stats is not None:  # only once the database opens: a refused start leaves no tb/ behind
             self.stats.tensorboard = self._tensorboard(c)
         if self.dist.is_main:  # only now that the level, policy, checkpoint and stats are known to fit
-            keep_levels(self.run_dir, c.level, [e.level for e in c.curriculum]
-                        + (eval_level_files(c.eval_levels) if self.evaluator else []))
+            keep_levels(
+                self.run_dir,
+                c.level,
+                [e.level for e in c.curriculum] + (eval_level_files(c.eval_levels) if self.evaluator else []),
+            )
             atomic.write_text(self.run_dir / "config.toml", dumps(c))
         self._reset_figures()
         self._first_observation(c, fresh=resume is None)
@@ -166,13 +183,23 @@ class Trainer:
         also saves on Ctrl-C, when the other ranks may be gone."""
         if not self.dist.is_main:
             return None
-        return ckpt.save_checkpoint(self.run_dir, self.payload(), self.global_step, self.config.keep_checkpoints)
+        return ckpt.save_checkpoint(
+            self.run_dir, self.payload(), self.global_step, self.config.keep_checkpoints
+        )
 
     def payload(self) -> dict[str, Any]:
         """What a checkpoint holds (learn/rundir/checkpoint.py), as of now."""
-        return dict(model=self.policy.state_dict(), optimizer=self.optimizer.state_dict(), rng=ckpt.rng_state(),
-                    global_step=self.global_step, epoch=self.epoch, config=to_dict(self.config),
-                    policy=self.config.policy, spaces=self.spaces, world_size=self.dist.world_size)
+        return dict(
+            model=self.policy.state_dict(),
+            optimizer=self.optimizer.state_dict(),
+            rng=ckpt.rng_state(),
+            global_step=self.global_step,
+            epoch=self.epoch,
+            config=to_dict(self.config),
+            policy=self.config.policy,
+            spaces=self.spaces,
+            world_size=self.dist.world_size,
+        )
 
     # ---- one epoch -----------------------------------------------------------------------
     def rollout(self) -> list[dict[str, Any]]:
@@ -219,11 +246,19 @@ class Trainer:
             done = min(1.0, self.global_step / c.total_steps)
             self.ppo.ent_coef = c.ent_coef + (c.ent_coef_final - c.ent_coef) * done
         weight = self._teacher_weight()
-        metrics = ppo_update(self.train_policy, self.optimizer, ro, self.ppo,
-                             kl_mean=distributed.kl_mean(self.dist, self.device), teacher_coef=weight)
+        metrics = ppo_update(
+            self.train_policy,
+            self.optimizer,
+            ro,
+            self.ppo,
+            kl_mean=distributed.kl_mean(self.dist, self.device),
+            teacher_coef=weight,
+        )
         if weight > 0:
             labelled = ro.teacher >= 0
-            metrics["charts/teacher_agreement"] = float((ro.actions[labelled] == ro.teacher[labelled]).float().mean())
+            metrics["charts/teacher_agreement"] = float(
+                (ro.actions[labelled] == ro.teacher[labelled]).float().mean()
+            )
         # widen the observation scale only between updates, so a rollout and its update agree
         self.policy.update_obs_scale(ro.obs[:: max(1, ro.T // 8)])
         distributed.sync_obs_scale(self.dist, self.policy)
@@ -240,7 +275,11 @@ class Trainer:
 
     def _teacher_weight(self) -> float:
         c = self.config
-        return teacher_coef(c.teacher_coef, c.teacher_steps, self.global_step) if self.teacher is not None else 0.0
+        return (
+            teacher_coef(c.teacher_coef, c.teacher_steps, self.global_step)
+            if self.teacher is not None
+            else 0.0
+        )
 
     def epoch_once(self) -> dict[str, float]:
         t0 = time.perf_counter()
@@ -248,11 +287,17 @@ class Trainer:
         infos = self.rollout()
         with self.timer("learn"):
             metrics = self.learn()
-        lost = [k for k in ("losses/policy", "losses/value", "losses/entropy") if not np.isfinite(metrics.get(k, 0.0))]
+        lost = [
+            k
+            for k in ("losses/policy", "losses/value", "losses/entropy")
+            if not np.isfinite(metrics.get(k, 0.0))
+        ]
         if lost:  # stop before anything is written: the last checkpoint on disk is the last good one
-            raise NonFiniteError(f"training diverged at epoch {self.epoch + 1} (step {self.global_step}): "
-                                 f"{', '.join(lost)} not finite; the last good checkpoint is the run's latest "
-                                 f"(lower --learning-rate or check the level's rewards)")
+            raise NonFiniteError(
+                f"training diverged at epoch {self.epoch + 1} (step {self.global_step}): "
+                f"{', '.join(lost)} not finite; the last good checkpoint is the run's latest "
+                f"(lower --learning-rate or check the level's rewards)"
+            )
         with self.timer("other"):
             local_steps = self.storage.T * self.N
             local_episodes = episodes.count(infos)
@@ -262,21 +307,25 @@ class Trainer:
             self.epoch += 1
             n_ep = self._tally_episodes(infos, metrics)
             dt = time.perf_counter() - t0
-            metrics.update({
-                "charts/SPS": steps / dt,
-                "charts/episode_return": self.episode_return,
-                "charts/hearts": self.hearts,
-                "charts/failed_actions": self.failed_share,
-                "charts/episodes": n_ep,
-                "charts/learning_rate": self.optimizer.param_groups[0]["lr"],
-                "charts/ent_coef": self.ppo.ent_coef,
-            })
+            metrics.update(
+                {
+                    "charts/SPS": steps / dt,
+                    "charts/episode_return": self.episode_return,
+                    "charts/hearts": self.hearts,
+                    "charts/failed_actions": self.failed_share,
+                    "charts/episodes": n_ep,
+                    "charts/learning_rate": self.optimizer.param_groups[0]["lr"],
+                    "charts/ent_coef": self.ppo.ent_coef,
+                }
+            )
             for p in PHASES:
                 metrics[f"timing/{p}"] = self.timer.total[p] - before[p]
             metrics.update(self._engine_timings.since_last(self.vecenv))
             if self.dist.enabled:
                 metrics["dist/world_size"] = self.dist.world_size
-            if self.evaluator is not None and self.evaluator.due(self.epoch):  # after SPS, which leaves it out
+            if self.evaluator is not None and self.evaluator.due(
+                self.epoch
+            ):  # after SPS, which leaves it out
                 metrics.update(self.evaluator.run(self.payload()))
             if self.stats is not None:
                 self.stats.write_epoch(self.epoch, self.global_step, metrics, infos)
@@ -285,8 +334,15 @@ class Trainer:
         # 'other' for this epoch includes its own logging; fix up the share after the fact
         metrics["timing/other"] = self.timer.total["other"] - before["other"]
         self.last_metrics = metrics
-        distributed.debug_epoch(self.dist, self.policy, self.epoch, self.global_step, local_steps=local_steps,
-                                local_episodes=local_episodes, env_seed=env_seed(self.config, self.rank))
+        distributed.debug_epoch(
+            self.dist,
+            self.policy,
+            self.epoch,
+            self.global_step,
+            local_steps=local_steps,
+            local_episodes=local_episodes,
+            env_seed=env_seed(self.config, self.rank),
+        )
         return metrics
 
     def _tally_episodes(self, infos: list[dict[str, Any]], metrics: dict[str, float]) -> int:
@@ -313,8 +369,15 @@ class Trainer:
         c = self.config
         main = self.dist.is_main
         start_step, t0 = self.global_step, time.perf_counter()
-        status = dict(state="running", **process_identity(), started=time.time(), level=c.level,
-                      total_steps=c.total_steps, start_step=start_step, **distributed.status_fields(self.dist))
+        status = dict(
+            state="running",
+            **process_identity(),
+            started=time.time(),
+            level=c.level,
+            total_steps=c.total_steps,
+            start_step=start_step,
+            **distributed.status_fields(self.dist),
+        )
         if main and c.reference and not self.reference:
             self.reference = baseline_scores(c.level, c.max_steps)
         if self.reference:
@@ -358,7 +421,9 @@ class Trainer:
             if progress:
                 progress.stop()
             failing = status["state"] == "running"
-            evaluating = main and status["state"] == "finished" and bool(c.final_eval) and last_ckpt is not None
+            evaluating = (
+                main and status["state"] == "finished" and bool(c.final_eval) and last_ckpt is not None
+            )
             with atomic.unless_failing(failing):  # a full disk must not bury the first error under more
                 self.close(keep_lock=evaluating)  # the final evaluation still writes to the run
             # after close(): a monitor that sees the final state may open the database
@@ -402,9 +467,11 @@ class Trainer:
     def _disk_message(self, e: OSError) -> str:
         good = ckpt.list_checkpoints(self.run_dir)
         kept = f"its last good checkpoint {good[-1]} is kept" if good else "it has no checkpoint yet"
-        return (f"cannot write {e.filename or 'a file of the run'}: {e.strerror}; the run stopped at step "
-                f"{self.global_step:,} and {kept}: free space (or make {self.run_dir} writable), then continue "
-                f"it with `python -m learn train --resume --run-dir {self.run_dir}`")
+        return (
+            f"cannot write {e.filename or 'a file of the run'}: {e.strerror}; the run stopped at step "
+            f"{self.global_step:,} and {kept}: free space (or make {self.run_dir} writable), then continue "
+            f"it with `python -m learn train --resume --run-dir {self.run_dir}`"
+        )
 
     def close(self, keep_lock: bool = False) -> None:
         if getattr(self, "stats", None) is not None:
@@ -420,8 +487,16 @@ class Trainer:
     def measure_bound(self, repeats: int = 1) -> dict[str, float]:
         """The policy's own compute bound over the last rollout (learn/training/bound.py)."""
         c = self.config
-        return measure_bound(self.policy, self.optimizer, self.storage, self.ppo, c.learning_rate, c.adam_eps,
-                             self.device, repeats)
+        return measure_bound(
+            self.policy,
+            self.optimizer,
+            self.storage,
+            self.ppo,
+            c.learning_rate,
+            c.adam_eps,
+            self.device,
+            repeats,
+        )
 
 
 def train(config: TrainConfig) -> dict[str, Any]:

@@ -42,19 +42,28 @@ def main(out: str, runs: str = "runs") -> None:
     colors = figures.colors_for(SEEDS)
     for i, (study, arm, title) in enumerate(PANELS):
         con = duckdb.connect(str(Path(runs) / f"study-{study}" / "study.duckdb"), read_only=True)
-        found = con.execute("""SELECT r.seed, p.level, sum(gifts), sum(give_opportunities)
+        found = con.execute(
+            """SELECT r.seed, p.level, sum(gifts), sum(give_opportunities)
             FROM study_runs r JOIN suite_pairs p USING (run_id)
-            WHERE p.actor_group = 0 AND r.kind = 'trained' AND r.arm = ? GROUP BY ALL ORDER BY r.seed, p.level""",
-                            [arm]).fetchall()
+            WHERE p.actor_group = 0 AND r.kind = 'trained' AND r.arm = ?
+            GROUP BY ALL ORDER BY r.seed, p.level""",
+            [arm],
+        ).fetchall()
         con.close()
         series = defaultdict(dict)
         for seed, level, acts, opps in found:  # the giver's acts (group 0) at grid entry "r=VALUE"
             series[f"seed {seed}"][float(level[2:])] = acts / opps if opps else float("nan")
         xs = sorted({x for s in series.values() for x in s})
         ax = axes[i // cols][i % cols]
-        figures.xy_panel(ax, title, xs, {s: [(v.get(x, float("nan")), float("nan"), 2) for x in xs]
-                                          for s, v in sorted(series.items())}, colors, "relatedness r",
-                         metric="give_rate")
+        figures.xy_panel(
+            ax,
+            title,
+            xs,
+            {s: [(v.get(x, float("nan")), float("nan"), 2) for x in xs] for s, v in sorted(series.items())},
+            colors,
+            "relatedness r",
+            metric="give_rate",
+        )
         ax.set_ylim(-0.02, 0.55)  # one scale for all (at most 0.5 here: a gift takes a turn and a transfer)
         ax.set_xticks([0.05, 0.25, 0.5, 0.75, 0.95])
     for j in range(len(PANELS), rows * cols):

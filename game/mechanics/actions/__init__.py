@@ -8,10 +8,25 @@ MECHANIC = Mechanic(
     name="actions",
     actions=(Action(name="noop", cost=0, priority=90),),
     systems=(
-        System(name="freeze", phase="actions", kernel="freeze", does="frozen agents lose their action and count down"),
-        System(name="decode", phase="actions", kernel="decode", after=("freeze",),
-               does="env actions to intents: argument, energy, agent order"),
-        System(name="tally", phase="actions", kernel="decode", after=("decode",),
-               does="count each intent's success or failure"),
+        System(
+            name="freeze",
+            phase="actions",
+            kernel="freeze",
+            does="frozen agents lose their action and count down",
+        ),
+        System(
+            name="decode",
+            phase="actions",
+            kernel="decode",
+            after=("freeze",),
+            does="env actions to intents: argument, energy, agent order",
+        ),
+        System(
+            name="tally",
+            phase="actions",
+            kernel="decode",
+            after=("decode",),
+            does="count each intent's success or failure",
+        ),
     ),
 )

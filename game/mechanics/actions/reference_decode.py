@@ -1,10 +1,26 @@
-
 from engine.rng import permutation
 from game.rules.constants import ACTION_STATS, STAT_BAD_ARG, STAT_NO_ENERGY, Misc
 
 
-def decode(actions, t_action_code, t_arg_count, t_cost, agent_group, agent_profile, agent_energy, active, intent,
-           success, last_action, raw_reward, stats, rng, order, stat_misc, profiles):
+def decode(
+    actions,
+    t_action_code,
+    t_arg_count,
+    t_cost,
+    agent_group,
+    agent_profile,
+    agent_energy,
+    active,
+    intent,
+    success,
+    last_action,
+    raw_reward,
+    stats,
+    rng,
+    order,
+    stat_misc,
+    profiles,
+):
     W, A = active.shape
     for w in range(W):
         order[w] = permutation(rng[w : w + 1].reshape(()), A)

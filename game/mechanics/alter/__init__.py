@@ -14,6 +14,13 @@ MECHANIC = Mechanic(
     name="alter",
     # unlisted: the levels that do not name it resolve as they did before it existed
     actions=(Action(name="push", cost=1, priority=55, system="push", enabled=False, listed=False),),
-    systems=(System(name="push", phase="actions", kernel="push", acts=("push",),
-                    does="push the building in front one cell further, into an empty cell"),),
+    systems=(
+        System(
+            name="push",
+            phase="actions",
+            kernel="push",
+            acts=("push",),
+            does="push the building in front one cell further, into an empty cell",
+        ),
+    ),
 )

@@ -5,10 +5,33 @@ import numpy as np
 from game.rules.constants import DC, DR, RES_STATS, STAT_RES, Act, Misc, ResStat
 
 
-def use(grid, position_r, position_c, agent_orientation, agent_energy, agent_max_energy, inventory_items,
-        building_kind, building_cooldown, building_stock, intent, order, success, stats, raw_reward,
-        t_b_inputs, t_b_input_energy, t_b_outputs, t_b_output_energy, t_b_reward, t_b_cooldown, t_b_usable, t_res_max,
-        inventory_max, stat_misc):
+def use(
+    grid,
+    position_r,
+    position_c,
+    agent_orientation,
+    agent_energy,
+    agent_max_energy,
+    inventory_items,
+    building_kind,
+    building_cooldown,
+    building_stock,
+    intent,
+    order,
+    success,
+    stats,
+    raw_reward,
+    t_b_inputs,
+    t_b_input_energy,
+    t_b_outputs,
+    t_b_output_energy,
+    t_b_reward,
+    t_b_cooldown,
+    t_b_usable,
+    t_res_max,
+    inventory_max,
+    stat_misc,
+):
     nw, h, wd = grid.shape
     A = intent.shape[1]
     for w in range(nw):

@@ -1,8 +1,16 @@
 """Plain-Python reference for engine/systems_cy/cooldown.pyx: the spec, written for clarity."""
 
 
-def cooldown(building_kind, building_cooldown, building_stock, building_regen_timer, active, alive,
-             t_b_regen, t_b_max_stock):
+def cooldown(
+    building_kind,
+    building_cooldown,
+    building_stock,
+    building_regen_timer,
+    active,
+    alive,
+    t_b_regen,
+    t_b_max_stock,
+):
     nw, rows = building_kind.shape
     A = active.shape[1]  # agents are rows 0..A-1; objects follow
     for w in range(nw):

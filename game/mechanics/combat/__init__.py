@@ -6,7 +6,9 @@ from game.mechanics.mechanic import Action, Mechanic, Section, System
 
 ATTACK = Action(name="attack", cost=10, priority=20, system="attack", args=tuple(str(i) for i in range(9)))
 ATTACK_ARGS = len(ATTACK.args)  # attack's argument: a cell of the 3x3 block in front
-ATTACK_WIDTH = 3  # the block's cells across (left, ahead, right); argument k is k // 3 + 1 ahead, k % 3 - 1 right
+ATTACK_WIDTH = (
+    3  # the block's cells across (left, ahead, right); argument k is k // 3 + 1 ahead, k % 3 - 1 right
+)
 
 
 def scalars(level, tab) -> dict:
@@ -29,8 +31,13 @@ MECHANIC = Mechanic(
         Action(name="shield", cost=0, priority=10, system="shield"),
     ),
     systems=(
-        System(name="attack", phase="actions", kernel="combat", acts=("attack",),
-               does="freeze, damage or rob what is ahead"),
+        System(
+            name="attack",
+            phase="actions",
+            kernel="combat",
+            acts=("attack",),
+            does="freeze, damage or rob what is ahead",
+        ),
         System(name="shield", phase="actions", kernel="combat", acts=("shield",), does="toggle the shield"),
     ),
     scalars=scalars,

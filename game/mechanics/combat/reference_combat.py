@@ -39,10 +39,36 @@ def emit(buf, count, enabled, kind, w, e, v):
     count[0] = n + 1
 
 
-def attack(grid, intent, order, success, position_r, position_c, agent_orientation, agent_energy,
-           agent_shield, agent_frozen, inventory_items, building_kind, building_hp, stats, kin_class, kin_weight,
-           t_res_max, signal_buffer, signal_count, signal_enabled, damage, freeze_duration, consume_laser, steal,
-           laser, armor, stat_misc, inventory_max):
+def attack(
+    grid,
+    intent,
+    order,
+    success,
+    position_r,
+    position_c,
+    agent_orientation,
+    agent_energy,
+    agent_shield,
+    agent_frozen,
+    inventory_items,
+    building_kind,
+    building_hp,
+    stats,
+    kin_class,
+    kin_weight,
+    t_res_max,
+    signal_buffer,
+    signal_count,
+    signal_enabled,
+    damage,
+    freeze_duration,
+    consume_laser,
+    steal,
+    laser,
+    armor,
+    stat_misc,
+    inventory_max,
+):
     nw, h, wd = grid.shape
     na = intent.shape[1]
     nres = inventory_items.shape[2]

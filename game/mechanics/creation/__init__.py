@@ -10,12 +10,34 @@ from game.mechanics.section import doc
 
 MECHANIC = Mechanic(
     name="creation",
-    actions=(Action(name="build", cost=0, priority=45, system="build", enabled=False,
-                    args=lambda level: tuple(level.build.buildings)),),  # build_wall, ...
-    systems=(System(name="build", phase="actions", kernel="creation", acts=("build",),
-                    does="create a building in the empty cell in front, paying its build cost"),),
+    actions=(
+        Action(
+            name="build",
+            cost=0,
+            priority=45,
+            system="build",
+            enabled=False,
+            args=lambda level: tuple(level.build.buildings),
+        ),
+    ),  # build_wall, ...
+    systems=(
+        System(
+            name="build",
+            phase="actions",
+            kernel="creation",
+            acts=("build",),
+            does="create a building in the empty cell in front, paying its build cost",
+        ),
+    ),
     constants={"MAX_BUILDABLES": MAX_BUILDABLES},
     section=Section(name="build", cls=Build, doc="what agents may build"),
-    building_fields=(Field(name="build_cost", default={}, type=Annotated[
-        dict[str, int], doc("resources the builder pays to create one with `build` ([build])")]),),
+    building_fields=(
+        Field(
+            name="build_cost",
+            default={},
+            type=Annotated[
+                dict[str, int], doc("resources the builder pays to create one with `build` ([build])")
+            ],
+        ),
+    ),
 )

@@ -10,9 +10,29 @@ import numpy as np
 from game.rules.constants import DC, DR, EMPTY, RES_STATS, STAT_RES, Act, ResStat
 
 
-def build(grid, alive, position_has, building_has, position_r, position_c, agent_orientation, inventory_items,
-          building_kind, building_cooldown, building_stock, building_hp, building_regen_timer, intent, order, success,
-          stats, t_build_kind, t_build_cost, t_b_max_stock, t_b_hp):
+def build(
+    grid,
+    alive,
+    position_has,
+    building_has,
+    position_r,
+    position_c,
+    agent_orientation,
+    inventory_items,
+    building_kind,
+    building_cooldown,
+    building_stock,
+    building_hp,
+    building_regen_timer,
+    intent,
+    order,
+    success,
+    stats,
+    t_build_kind,
+    t_build_cost,
+    t_b_max_stock,
+    t_b_hp,
+):
     W, A = intent.shape[:2]
     H, Wd = grid.shape[1:]
     R = inventory_items.shape[2]
@@ -39,7 +59,11 @@ def build(grid, alive, position_has, building_has, position_r, position_c, agent
             alive[w, row] = position_has[w, row] = building_has[w, row] = 1
             position_r[w, row], position_c[w, row] = r, c
             building_kind[w, row], building_cooldown[w, row] = t, 0
-            building_stock[w, row], building_hp[w, row], building_regen_timer[w, row] = t_b_max_stock[t], t_b_hp[t], 0
+            building_stock[w, row], building_hp[w, row], building_regen_timer[w, row] = (
+                t_b_max_stock[t],
+                t_b_hp[t],
+                0,
+            )
             grid[w, r, c] = row
             success[w, a] = 1
 
@@ -50,8 +74,28 @@ def build_system(env):
     pos, ag, inv, b = world["position"], world["agent"], world["inventory"], world["building"]
 
     def run(_world):
-        build(res.grid, world.alive.view(np.uint8), pos.has.view(np.uint8), b.has.view(np.uint8), pos.r, pos.c,
-              ag.orientation, inv.items, b.kind, b.cooldown, b.stock, b.hp, b.regen_timer, res.intent, res.order,
-              res.success, res.stats, tab.build_kind, tab.build_cost, tab.b_max_stock, tab.b_hp)
+        build(
+            res.grid,
+            world.alive.view(np.uint8),
+            pos.has.view(np.uint8),
+            b.has.view(np.uint8),
+            pos.r,
+            pos.c,
+            ag.orientation,
+            inv.items,
+            b.kind,
+            b.cooldown,
+            b.stock,
+            b.hp,
+            b.regen_timer,
+            res.intent,
+            res.order,
+            res.success,
+            res.stats,
+            tab.build_kind,
+            tab.build_cost,
+            tab.b_max_stock,
+            tab.b_hp,
+        )
 
     return run

@@ -11,10 +11,22 @@ def scalars(level, tab) -> dict:
 MECHANIC = Mechanic(
     name="episode",
     systems=(
-        System(name="episode", phase="rewards", kernel="episode", after=("kinship",), switchable=False,
-               does="count the tick, hand rewards and truncations to the env"),
-        System(name="episode_end", phase="rewards", kernel=None, after=("episode",), switchable=False,
-               does="reset the worlds whose episode ended (Python, on those ticks only)"),
+        System(
+            name="episode",
+            phase="rewards",
+            kernel="episode",
+            after=("kinship",),
+            switchable=False,
+            does="count the tick, hand rewards and truncations to the env",
+        ),
+        System(
+            name="episode_end",
+            phase="rewards",
+            kernel=None,
+            after=("episode",),
+            switchable=False,
+            does="reset the worlds whose episode ended (Python, on those ticks only)",
+        ),
     ),
     scalars=scalars,
 )

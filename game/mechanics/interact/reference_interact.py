@@ -14,8 +14,20 @@ def front(grid, position_r, position_c, agent_orientation, w, a):
 
 
 def transfer(
-    grid, position_r, position_c, agent_orientation, inventory_items, intent, order, success, stats,
-    kin_class, kin_weight, t_res_max, inventory_max, stat_misc,
+    grid,
+    position_r,
+    position_c,
+    agent_orientation,
+    inventory_items,
+    intent,
+    order,
+    success,
+    stats,
+    kin_class,
+    kin_weight,
+    t_res_max,
+    inventory_max,
+    stat_misc,
 ):
     A, R = intent.shape[1], inventory_items.shape[2]
     for w in range(grid.shape[0]):
@@ -41,8 +53,16 @@ def transfer(
 
 
 def swap(
-    grid, position_r, position_c, agent_orientation, agent_frozen, building_kind, t_b_swappable,
-    intent, order, success,
+    grid,
+    position_r,
+    position_c,
+    agent_orientation,
+    agent_frozen,
+    building_kind,
+    t_b_swappable,
+    intent,
+    order,
+    success,
 ):
     A = intent.shape[1]
     for w in range(grid.shape[0]):

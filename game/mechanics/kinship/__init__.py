@@ -5,7 +5,14 @@ from game.mechanics.mechanic import Mechanic, Section, System
 
 MECHANIC = Mechanic(
     name="kinship",
-    systems=(System(name="kinship", phase="rewards", kernel="kinship", after=("inventory_reward",),
-                    does="mix rewards by kinship and bonds"),),
+    systems=(
+        System(
+            name="kinship",
+            phase="rewards",
+            kernel="kinship",
+            after=("inventory_reward",),
+            does="mix rewards by kinship and bonds",
+        ),
+    ),
     section=Section(name="kinship", cls=Kinship, doc="how rewards are shared between agents"),
 )

@@ -4,8 +4,21 @@ from game.state.kinship import random_matrix
 from game.state.kinship import group_ids
 
 
-def kinship(raw_reward, kin_class, kin_weight, kin_self, bond_partner, bond_until, episode_tick, kin_scratch,
-            kin_sum, kin_mixed, reward, episode_return, mate_share):
+def kinship(
+    raw_reward,
+    kin_class,
+    kin_weight,
+    kin_self,
+    bond_partner,
+    bond_until,
+    episode_tick,
+    kin_scratch,
+    kin_sum,
+    kin_mixed,
+    reward,
+    episode_return,
+    mate_share,
+):
     """Per agent: K[i, j] * raw[j] summed per class of j (the kernel's float32 order), then bonds."""
     W, A = raw_reward.shape
     C = kin_weight.shape[1]
@@ -52,12 +65,18 @@ def kinship_matrix(level, agent_groups, seed):
         own = -1 - np.arange(n)  # family -1: every agent its own family
         family = np.array([g.family for g in groups])[agent_groups]
         fam = np.where(family >= 0, family, own)
-        clan = np.array([g.clan if g.clan >= 0 else t for g, t in zip(groups, group_ids(level))])[agent_groups]
-        K = (k.family_weight * (fam[:, None] == fam[None, :])
-             + k.clan_weight * (clan[:, None] == clan[None, :])
-             + k.hive_weight)
+        clan = np.array([g.clan if g.clan >= 0 else t for g, t in zip(groups, group_ids(level))])[
+            agent_groups
+        ]
+        K = (
+            k.family_weight * (fam[:, None] == fam[None, :])
+            + k.clan_weight * (clan[:, None] == clan[None, :])
+            + k.hive_weight
+        )
         np.fill_diagonal(K, 1.0)
         return K.astype(np.float32)
-    if k.mode == "random":  # the draw itself is game/state/kinship.py's (tests check its symmetry and seeding)
+    if (
+        k.mode == "random"
+    ):  # the draw itself is game/state/kinship.py's (tests check its symmetry and seeding)
         return random_matrix(level, n, seed).astype(np.float32)
     return np.asarray(k.matrix, dtype=np.float32)

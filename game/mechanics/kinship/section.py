@@ -14,7 +14,9 @@ class Kinship(Base):
         Literal["none", "teams", "clans", "random", "matrix"],
         doc("none: K = I; teams: share within a team; clans: nested weights; random: drawn; matrix: given"),
     ] = "none"
-    share: Annotated[float, doc("teams: fraction of each reward pooled and split equally in the team", ge=0, le=1)] = 0.5
+    share: Annotated[
+        float, doc("teams: fraction of each reward pooled and split equally in the team", ge=0, le=1)
+    ] = 0.5
     family_weight: Annotated[float, doc("clans: K between agents of one family")] = 0.5
     clan_weight: Annotated[float, doc("clans: K between agents of one clan (added to family)")] = 0.2
     hive_weight: Annotated[float, doc("clans: K between any two agents of the world (added)")] = 0.0
@@ -25,12 +27,16 @@ class Kinship(Base):
     high: Annotated[float, doc("random/uniform: upper bound", ge=-1, le=1)] = 1.0
     mean: Annotated[float, doc("random/normal: mean (clipped to [-1, 1])")] = 0.0
     std: Annotated[float, doc("random/normal: standard deviation", ge=0)] = 0.3
-    matrix: Annotated[list[list[float]], doc("matrix: K per agent pair, agents_per_world x agents_per_world")] = []
+    matrix: Annotated[
+        list[list[float]], doc("matrix: K per agent pair, agents_per_world x agents_per_world")
+    ] = []
     draw: Annotated[
         Literal["world", "episode"],
-        doc("random: draw K once per world for the whole run (world), or anew at the start of every "
+        doc(
+            "random: draw K once per world for the whole run (world), or anew at the start of every "
             "episode (episode: one run covers the distribution's range of relatedness; episode 0 uses "
-            "the world's draw)"),
+            "the world's draw)"
+        ),
     ] = "world"
 
     def problems(self, level: Any, path: str) -> Problems:

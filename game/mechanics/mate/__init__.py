@@ -12,7 +12,9 @@ def scalars(level, tab) -> dict:
 MECHANIC = Mechanic(
     name="mate",
     actions=(Action(name="mate", cost=10, priority=80, system="mate"),),
-    systems=(System(name="mate", phase="actions", kernel="mate", acts=("mate",), does="propose and form bonds"),),
+    systems=(
+        System(name="mate", phase="actions", kernel="mate", acts=("mate",), does="propose and form bonds"),
+    ),
     scalars=scalars,
     section=Section(name="mate", cls=Mate, doc="mate selection (bonds)"),
 )

@@ -6,10 +6,27 @@ from game.mechanics.interact.reference_interact import front
 
 
 def mate(
-    grid, position_r, position_c, agent_orientation, agent_energy, intent, order, success, stats,
-    proposal, proposal_tick, bond_partner, bond_until, episode_tick,
-    signal_buffer, signal_count, signal_enabled,
-    mate_window, mate_cost, mate_duration, stat_misc,
+    grid,
+    position_r,
+    position_c,
+    agent_orientation,
+    agent_energy,
+    intent,
+    order,
+    success,
+    stats,
+    proposal,
+    proposal_tick,
+    bond_partner,
+    bond_until,
+    episode_tick,
+    signal_buffer,
+    signal_count,
+    signal_enabled,
+    mate_window,
+    mate_cost,
+    mate_duration,
+    stat_misc,
 ):
     A = intent.shape[1]
     for w in range(grid.shape[0]):

@@ -8,6 +8,13 @@ MECHANIC = Mechanic(
         Action(name="move", cost=1, priority=50, system="move", args=("forward", "backward")),
         Action(name="rotate", cost=0, priority=60, system="move", args=("up", "down", "left", "right")),
     ),
-    systems=(System(name="move", phase="actions", kernel="movement", acts=("move", "rotate"),
-                    does="move and rotate (one kernel)"),),
+    systems=(
+        System(
+            name="move",
+            phase="actions",
+            kernel="movement",
+            acts=("move", "rotate"),
+            does="move and rotate (one kernel)",
+        ),
+    ),
 )

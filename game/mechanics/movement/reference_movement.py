@@ -1,6 +1,5 @@
 """Plain-Python reference for engine/systems_cy/movement.pyx: the spec, written for clarity."""
 
-
 from game.rules.constants import DC, DR, EMPTY, NUM_DIRS, Act
 
 

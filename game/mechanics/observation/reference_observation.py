@@ -9,11 +9,45 @@ def sat(v):
     return int(min(max(v, 0), 255))
 
 
-def observe(grid, alive, position_r, position_c, agent_group, agent_orientation, agent_energy, agent_shield,
-            agent_frozen, agent_color, agent_profile, inventory_items, building_kind, building_cooldown, building_stock,
-            building_hp, t_b_usable, t_b_swappable, kin_class, kin_view, kin_self_view, bond_partner, bond_until,
-            episode_tick, last_action, success, reward, cell_records, obs, ch_inventory, ch_wall, ch_building,
-            ch_kin, ch_bond, ch_self, ch_profile, max_steps):
+def observe(
+    grid,
+    alive,
+    position_r,
+    position_c,
+    agent_group,
+    agent_orientation,
+    agent_energy,
+    agent_shield,
+    agent_frozen,
+    agent_color,
+    agent_profile,
+    inventory_items,
+    building_kind,
+    building_cooldown,
+    building_stock,
+    building_hp,
+    t_b_usable,
+    t_b_swappable,
+    kin_class,
+    kin_view,
+    kin_self_view,
+    bond_partner,
+    bond_until,
+    episode_tick,
+    last_action,
+    success,
+    reward,
+    cell_records,
+    obs,
+    ch_inventory,
+    ch_wall,
+    ch_building,
+    ch_kin,
+    ch_bond,
+    ch_self,
+    ch_profile,
+    max_steps,
+):
     W, A, win = obs.shape[:3]
     half = win // 2
     H, Wd = grid.shape[1:]
@@ -32,9 +66,15 @@ def observe(grid, alive, position_r, position_c, agent_group, agent_orientation,
                         cell[ch_wall] = 1
                     elif 0 <= e < A:
                         if alive[w, e]:
-                            cell[:7] = (1, sat(agent_group[w, e] + 1), sat(agent_energy[w, e]),
-                                        sat(agent_frozen[w, e]), agent_orientation[w, e], agent_shield[w, e],
-                                        agent_color[w, e])
+                            cell[:7] = (
+                                1,
+                                sat(agent_group[w, e] + 1),
+                                sat(agent_energy[w, e]),
+                                sat(agent_frozen[w, e]),
+                                agent_orientation[w, e],
+                                agent_shield[w, e],
+                                agent_color[w, e],
+                            )
                             for q in range(inventory_items.shape[2]):
                                 cell[ch_inventory + q] = sat(inventory_items[w, e, q])
                             if ch_profile >= 0:
@@ -42,7 +82,10 @@ def observe(grid, alive, position_r, position_c, agent_group, agent_orientation,
                         mine = kin_class[w, k]
                         seen = kin_self_view[w, mine] if e == k else kin_view[w, mine, kin_class[w, e]]
                         cell[ch_kin] = seen
-                        bonded = any(p == e and u > episode_tick[w] for p, u in zip(bond_partner[w, k], bond_until[w, k]))
+                        bonded = any(
+                            p == e and u > episode_tick[w]
+                            for p, u in zip(bond_partner[w, k], bond_until[w, k])
+                        )
                         if bonded:
                             cell[ch_bond] = 1
                     elif e >= A and alive[w, e] and building_kind[w, e] >= 0:
@@ -50,7 +93,9 @@ def observe(grid, alive, position_r, position_c, agent_group, agent_orientation,
                         if t_b_usable[kind]:
                             cell[ch_building] = sat(kind + 1)
                             cell[ch_building + 1] = building_cooldown[w, e] == 0 and building_stock[w, e] != 0
-                            cell[ch_building + 2] = 255 if building_stock[w, e] < 0 else sat(building_stock[w, e])
+                            cell[ch_building + 2] = (
+                                255 if building_stock[w, e] < 0 else sat(building_stock[w, e])
+                            )
                         else:
                             cell[ch_wall] = 2 if t_b_swappable[kind] else 1
                         cell[ch_building + 3] = sat(building_hp[w, e])

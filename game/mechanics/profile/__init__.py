@@ -17,10 +17,27 @@ def scalars(level, tab) -> dict:
 MECHANIC = Mechanic(
     name="profile",
     # argument k: the body k of the group (0: its own), up to the most profiles any group declares
-    actions=(Action(name="profile", cost=0, priority=75, system="profile", enabled=False,
-                    args=lambda level: tuple(map(str, range(1 + max(len(g.profiles) for g in level.groups.values()))))),),
-    systems=(System(name="profile", phase="actions", kernel="profile", acts=("profile",),
-                    does="switch to another energy profile of the group"),),
+    actions=(
+        Action(
+            name="profile",
+            cost=0,
+            priority=75,
+            system="profile",
+            enabled=False,
+            args=lambda level: tuple(
+                map(str, range(1 + max(len(g.profiles) for g in level.groups.values())))
+            ),
+        ),
+    ),
+    systems=(
+        System(
+            name="profile",
+            phase="actions",
+            kernel="profile",
+            acts=("profile",),
+            does="switch to another energy profile of the group",
+        ),
+    ),
     scalars=scalars,
     constants={"MAX_PROFILES": MAX_PROFILES},
 )

@@ -9,8 +9,17 @@ import numpy as np
 from game.rules.constants import Act
 
 
-def profile(agent_profile, agent_max_energy, agent_energy, agent_group, intent, success, t_profile_count,
-            t_max_energy, profiles):
+def profile(
+    agent_profile,
+    agent_max_energy,
+    agent_energy,
+    agent_group,
+    intent,
+    success,
+    t_profile_count,
+    t_max_energy,
+    profiles,
+):
     A = intent.shape[1]
     mine = intent[:, :, 0] == Act.PROFILE
     k = intent[:, :, 1]
@@ -29,7 +38,16 @@ def profile_system(env):
     ag = world["agent"]
 
     def run(_world):
-        profile(ag.profile, ag.max_energy, ag.energy, ag.group, world.resources.intent, world.resources.success,
-                tab.profile_count, tab.max_energy, tab.profiles)
+        profile(
+            ag.profile,
+            ag.max_energy,
+            ag.energy,
+            ag.group,
+            world.resources.intent,
+            world.resources.success,
+            tab.profile_count,
+            tab.max_energy,
+            tab.profiles,
+        )
 
     return run

@@ -4,6 +4,12 @@ from game.mechanics.mechanic import Mechanic, System
 
 MECHANIC = Mechanic(
     name="rewards",
-    systems=(System(name="inventory_reward", phase="rewards", kernel="inventory_reward",
-                    does="reward for what agents hold"),),
+    systems=(
+        System(
+            name="inventory_reward",
+            phase="rewards",
+            kernel="inventory_reward",
+            does="reward for what agents hold",
+        ),
+    ),
 )
