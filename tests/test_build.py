@@ -1,8 +1,8 @@
 """Board modification by creation (creation.pyx): the `build` action creates a building of the
 level's [build] list in the empty cell in front, paying its build cost from inventory.
 
-The mechanic was first a numpy system (tests/reference/creation.py); it is kept as the reference,
-compared with the kernel on random states and, inside the env, over whole trajectories.
+The mechanic was first a numpy system (game/mechanics/creation/reference_creation.py); it is kept
+as the reference, compared with the kernel on random states and, inside the env, over whole trajectories.
 """
 
 import re

@@ -1,4 +1,4 @@
-"""transfer, swap and color (engine/systems_cy/interact.pyx): differential and scenario tests."""
+"""transfer, swap and color (game/mechanics/interact/interact.pyx): differential and scenario tests."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""mate (engine/systems_cy/mate.pyx): differential and scenario tests of proposals and bonds."""
+"""mate (game/mechanics/mate/mate.pyx): differential and scenario tests of proposals and bonds."""
 
 import numpy as np
 import pytest

@@ -1,8 +1,8 @@
 """Dynamic energy profiles (profile.pyx): the agent's body (action costs, upkeep, maximum energy)
 switched by the `profile` action among the profiles its group declares.
 
-The mechanic was first a numpy system (tests/reference/profile.py); it is kept as the reference,
-compared with the kernel on random states and, inside the env, over whole trajectories.
+The mechanic was first a numpy system (game/mechanics/profile/reference_profile.py); it is kept as
+the reference, compared with the kernel on random states and, inside the env, over whole trajectories.
 """
 
 import re

@@ -565,22 +565,10 @@ class StudyRunner:
             while queue or running:
                 # start trainings while there is room; what needs no training is evaluated here at once
                 while queue and (len(running) < jobs or not self._needs_training(queue[0])):
-                    job = queue.pop(0)
-                    left = (
-                        sum(1 for j in queue if j.kind == "trained") + len(running) + (job.kind == "trained")
-                    )
-                    self._announce(n - len(queue), n, job, left, spent, jobs)
-                    try:
-                        data = self._prepare(job) if self._needs_training(job) else None
-                        if data is None:  # a baseline, or a run finished before a restart
-                            if job.kind == "trained":
-                                self._evaluate_trained(job)
-                            else:
-                                self._evaluate_now(job)
-                            continue
-                    except Exception as e:
-                        failed.append(self._failed(job, e))
+                    taken = self._take_next(queue, len(running), n, spent, jobs, failed)
+                    if taken is None:
                         continue
+                    job, data = taken
                     recv, send = ctx.Pipe(duplex=False)
                     proc = ctx.Process(
                         target=train_worker,
@@ -647,6 +635,28 @@ class StudyRunner:
             )
         return cluster.slots(cpus, res.gpus)
 
+    def _take_next(
+        self, queue: list[Job], running: int, n: int, spent: list[float], jobs: int, failed: list[str]
+    ) -> tuple[Job, Any] | None:
+        """Take the queue's next job (both runners: --jobs N and --ray): announce it, evaluate it
+        here at once if it needs no training (a baseline, or a run finished before a restart), else
+        return it with its training's data. A job that fails to prepare is named in `failed`."""
+        job = queue.pop(0)
+        left = sum(1 for j in queue if j.kind == "trained") + running + (job.kind == "trained")
+        self._announce(n - len(queue), n, job, left, spent, jobs)
+        try:
+            data = self._prepare(job) if self._needs_training(job) else None
+            if data is None:
+                if job.kind == "trained":
+                    self._evaluate_trained(job)
+                else:
+                    self._evaluate_now(job)
+                return None
+        except Exception as e:
+            failed.append(self._failed(job, e))
+            return None
+        return job, data
+
     def _run_on_ray(self, todo: list[Job], cluster, jobs: int, copy: bool) -> list[str]:
         """--ray: up to `jobs` trainings submitted at once, each a Ray task; this process
         evaluates every job as it comes back (the study's only DuckDB writer), and evaluates what
@@ -661,21 +671,11 @@ class StudyRunner:
             try:
                 while queue or running:
                     while queue and (len(running) < jobs or not self._needs_training(queue[0])):
-                        job = queue.pop(0)
-                        left = (
-                            sum(1 for j in queue if j.kind == "trained")
-                            + len(running)
-                            + (job.kind == "trained")
-                        )
-                        self._announce(n - len(queue), n, job, left, spent, jobs)
+                        taken = self._take_next(queue, len(running), n, spent, jobs, failed)
+                        if taken is None:
+                            continue
+                        job, data = taken
                         try:
-                            data = self._prepare(job) if self._needs_training(job) else None
-                            if data is None:  # a baseline, or a run finished before a restart
-                                if job.kind == "trained":
-                                    self._evaluate_trained(job)
-                                else:
-                                    self._evaluate_now(job)
-                                continue
                             payload = self._ray_payload(job, data, probe, copy or cluster.may_copy, copy)
                         except Exception as e:
                             failed.append(self._failed(job, e))

@@ -1,4 +1,4 @@
-"""Plain-Python reference for engine/systems_cy/buildings.pyx (`use`): the spec, written for clarity."""
+"""Plain-Python reference for game/mechanics/buildings/buildings.pyx (`use`): the spec, for clarity."""
 
 import numpy as np
 

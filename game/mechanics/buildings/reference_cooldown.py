@@ -1,4 +1,4 @@
-"""Plain-Python reference for engine/systems_cy/cooldown.pyx: the spec, written for clarity."""
+"""Plain-Python reference for game/mechanics/buildings/cooldown.pyx: the spec, written for clarity."""
 
 
 def cooldown(

@@ -1,4 +1,4 @@
-"""Plain-Python reference for engine/systems_cy/combat.pyx: docs/game_systems.md items 3 and 4."""
+"""Plain-Python reference for game/mechanics/combat/combat.pyx: docs/game_systems.md items 3 and 4."""
 
 from game.mechanics.combat import ATTACK_WIDTH
 from game.rules.constants import DR, DC, RES_STATS, STAT_RES, Act, Misc, ResStat, Signal

@@ -1,4 +1,4 @@
-"""Reference for engine/systems_cy/creation.pyx (`build`), and the mechanic's first form: the numpy
+"""Reference for game/mechanics/creation/creation.pyx (`build`), and the mechanic's first form: the numpy
 system it was prototyped as. Builds interact (two agents may build into one cell, or take the
 last free row), so agents go in the tick's `order`, each step on numpy arrays.
 

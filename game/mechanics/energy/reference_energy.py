@@ -1,4 +1,4 @@
-"""Plain-Python reference for engine/systems_cy/energy.pyx: the spec, written for clarity."""
+"""Plain-Python reference for game/mechanics/energy/energy.pyx: the spec, written for clarity."""
 
 
 def energy(agent_energy, agent_shield, agent_group, agent_profile, active, t_upkeep, shield_upkeep, profiles):

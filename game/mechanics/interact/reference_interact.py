@@ -1,4 +1,4 @@
-"""Plain-Python reference for engine/systems_cy/interact.pyx (docs/game_systems.md items 6, 7, 9)."""
+"""Plain-Python reference for game/mechanics/interact/interact.pyx (docs/game_systems.md items 6, 7, 9)."""
 
 from game.rules.constants import DC, DR, RES_STATS, STAT_RES, Act, Misc, ResStat
 

@@ -1,4 +1,4 @@
-"""Plain-Python reference for engine/systems_cy/mate.pyx (docs/game_systems.md item 10)."""
+"""Plain-Python reference for game/mechanics/mate/mate.pyx (docs/game_systems.md item 10)."""
 
 from game.rules.constants import Act, Misc, Signal
 from game.mechanics.combat.reference_combat import emit

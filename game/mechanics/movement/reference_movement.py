@@ -1,4 +1,4 @@
-"""Plain-Python reference for engine/systems_cy/movement.pyx: the spec, written for clarity."""
+"""Plain-Python reference for game/mechanics/movement/movement.pyx: the spec, written for clarity."""
 
 from game.rules.constants import DC, DR, EMPTY, NUM_DIRS, Act
 

@@ -1,4 +1,4 @@
-"""Reference for engine/systems_cy/profile.pyx, and the mechanic's first form: the numpy system
+"""Reference for game/mechanics/profile/profile.pyx, and the mechanic's first form: the numpy system
 it was prototyped as (vectorized over every world and agent, no Python loop per agent).
 
 `profile_system(env)` is that prototype as a system `fn(world)` for `env.scheduler`; the kernel
