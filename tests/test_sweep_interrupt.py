@@ -38,8 +38,12 @@ def test_a_trial_killed_by_the_groups_sigterm_before_it_reports_is_queued_again(
     with pytest.raises(Terminated):
         runner.run(jobs=2)
     ts = trials(tmp_path / "out")
-    assert [t.state.name for t in ts] == ["FAIL", "FAIL", "WAITING"]  # nothing left RUNNING
+    # trial 0 is in the group too: the SIGTERM the sweep passes on can reach it before its own exit
+    # (then it was stopped, and is queued again as well) or after (it died on its own: named, not
+    # queued); which one is a race of two processes, both told exactly
+    stopped0 = ts[0].user_attrs["error"] == "interrupted"
+    assert [t.state.name for t in ts] == ["FAIL", "FAIL"] + ["WAITING"] * (1 + stopped0)  # none RUNNING
     assert ts[1].user_attrs["error"] == "interrupted"
-    assert (
-        ts[2].params == {} and ts[2].system_attrs["fixed_params"] == ts[1].params
-    )  # trial 1's, queued again
+    queued = [t.system_attrs["fixed_params"] for t in ts[2:]]
+    assert all(t.params == {} for t in ts[2:])
+    assert sorted(map(str, queued)) == sorted(map(str, [ts[1].params] + [ts[0].params] * stopped0))

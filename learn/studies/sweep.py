@@ -507,6 +507,24 @@ class SweepRunner:
                 result = {"state": "error", "error": f"{type(e).__name__}: {e}"}
             self._tell(study, trial, result, failed, requeue)
 
+    def _reap(self, study, entry: tuple[Any, ...], failed: list[str], requeue: list[dict]) -> None:
+        """Tell the result of a trial whose process ended: its report, or why it has none."""
+        trial, proc, recv, _ = entry
+        proc.join()
+        try:
+            result = recv.recv()
+        except (EOFError, OSError):  # it died before it reported (killed, out of memory)
+            # stopped by a signal we pass on (Ctrl-C, SIGTERM): tried again; died on its own
+            # (out of memory, a crash): the parameters' fault as far as anyone can tell, named
+            stopped = proc.exitcode in (-signal.SIGTERM, -signal.SIGINT)
+            result = {
+                "state": "interrupted" if stopped else "error",
+                "error": f"its process ended (exit code {proc.exitcode}) before it reported",
+            }
+        recv.close()
+        proc.close()
+        self._tell(study, trial, result, failed, requeue)
+
     def _run_at_once(self, study, left: int, jobs: int, failed: list[str], requeue: list[dict]) -> None:
         import multiprocessing as mp
         from multiprocessing.connection import wait
@@ -531,23 +549,13 @@ class SweepRunner:
                     send.close()
                     running[proc.sentinel] = (trial, proc, recv, time.perf_counter())
                 for sentinel in wait(list(running), timeout=1.0):
-                    trial, proc, recv, _ = running.pop(sentinel)
-                    proc.join()
-                    try:
-                        result = recv.recv()
-                    except (EOFError, OSError):  # it died before it reported (killed, out of memory)
-                        # stopped by a signal we pass on (Ctrl-C, SIGTERM): tried again; died on its own
-                        # (out of memory, a crash): the parameters' fault as far as anyone can tell, named
-                        stopped = proc.exitcode in (-signal.SIGTERM, -signal.SIGINT)
-                        result = {
-                            "state": "interrupted" if stopped else "error",
-                            "error": f"its process ended (exit code {proc.exitcode}) before it reported",
-                        }
-                    recv.close()
-                    proc.close()
-                    self._tell(study, trial, result, failed, requeue)
+                    self._reap(study, running.pop(sentinel), failed, requeue)
                 guard.check()
         except BaseException:
+            # the trials that ended before the sweep stops them are told as the loop tells them (one
+            # that died on its own is the parameters' fault, whenever the sweep noticed it)
+            for sentinel in wait(list(running), timeout=0):
+                self._reap(study, running.pop(sentinel), failed, requeue)
             guard.stop_all()  # Ctrl-C, SIGTERM or a bug here: the trials stop; their results are told
             for trial, proc, recv, _ in running.values():
                 try:
