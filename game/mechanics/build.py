@@ -14,9 +14,9 @@ Plain module, read before anything of the game is compiled.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
+from engine.systems_cy import constgen, stepgen  # plain modules of the engine's build
 from game.mechanics.registry import MECHANICS
 from game.rules.constants import Act
 
@@ -30,17 +30,8 @@ def kernel_dirs() -> list[str]:
     return sorted(os.path.relpath(p.parent, ROOT) for p in HERE.glob("*/*.pyx"))
 
 
-def _tools():
-    sys.path.insert(0, str(ROOT / "engine" / "systems_cy"))
-    import constgen
-    import stepgen
-
-    return constgen, stepgen
-
-
 def geometry() -> frozenset[str]:
     """The names of the engine's constants (engine/grid.py), which the game's .pxd leaves out."""
-    constgen, _ = _tools()
     return frozenset(vars(constgen.load(ROOT / "engine" / "grid.py")))
 
 
@@ -50,14 +41,12 @@ OWN = frozenset({"Act"})
 
 def render_constants() -> str:
     """What game/mechanics/constants.pxd holds."""
-    constgen, _ = _tools()
     return constgen.render(ROOT, SOURCES, skip=geometry() | OWN, prefix="KGAME")
 
 
 def mechanic_constants() -> dict[str, str]:
     """{mechanic folder name: the text of its constants.pxd} for each mechanic with kernels and
     something to hold: its actions' codes and its declared constants."""
-    constgen, _ = _tools()
     out = {}
     for m in MECHANICS:
         ints = {f"ACT_{a.name.upper()}": int(Act[a.name.upper()]) for a in m.actions} | dict(m.constants)
@@ -69,7 +58,6 @@ def mechanic_constants() -> dict[str, str]:
 
 
 def generate() -> None:
-    constgen, stepgen = _tools()
     constgen.generate(HERE, ROOT, SOURCES, skip=geometry() | OWN, prefix="KGAME")
     for name, text in mechanic_constants().items():
         constgen.write(HERE / name / "constants.pxd", text)
