@@ -1,6 +1,6 @@
 """A schema section carries its mechanic's checks (`problems()`) and tables (`tables()`) beside
-its fields: level validation walks every section, and kernels bind a section's tables as
-`t_<name>` like any other table."""
+its fields: level validation walks every section, and a kernel declares a section's table as
+`table(name)` like any other table."""
 
 import numpy as np
 import pytest
@@ -11,7 +11,9 @@ from game.mechanics.creation.section import Build
 from game.mechanics.observation.section import Observation
 from game.rules import schema
 from game.state.world import build, tables
-from game.systems.binding import lookup
+from game.mechanics.args import table
+from game.mechanics.creation.creation import KERNELS
+from game.systems.binding import resolve, scalars, source
 
 BUILDER = {
     "actions": {"build": {"enabled": True}},
@@ -30,7 +32,7 @@ def test_sections_are_every_struct_of_the_level_with_its_toml_path():
     assert isinstance(paths["$.actions.move"], schema.Action)
 
 
-def test_a_sections_tables_are_bound_to_kernels_by_name():
+def test_a_sections_tables_are_bound_to_kernels_as_declared():
     level = load_level("arena", BUILDER)
     world, tab, _ = build(level, num_worlds=1, seed=0)
     res, names = tab.resource_names, tab.building_names
@@ -39,10 +41,13 @@ def test_a_sections_tables_are_bound_to_kernels_by_name():
     assert cost[0, res.index("ore")] == 2 and cost[1, res.index("battery")] == 4 and cost.sum() == 7
     assert list(tab.build_kind) == [names.index("block"), names.index("mine")]
     assert tab.reserved_rows == 3
-    assert lookup("t_build_cost", world, tab, {}) is cost  # what the build kernel receives
-    assert lookup("t_b_hp", world, tab, {}) is tab.b_hp  # the fields of Tables bind the same way
-    with pytest.raises(KeyError, match="cannot bind argument 't_nope'"):
-        lookup("t_nope", world, tab, {}, "k")
+    bound = resolve(KERNELS["build"], world, tab, scalars(level, tab))
+    assert bound["t_build_cost"] is cost  # what the build kernel receives
+    assert bound["t_b_hp"] is tab.b_hp  # the fields of Tables bind the same way
+    with pytest.raises(
+        KeyError, match="k: argument 't_nope' \\(table nope\\): the level's Tables have no table 'nope'"
+    ):
+        source(table("nope", "types"), world, tab, "k")
     off = load_level("arena", {**BUILDER, "actions": {"build": {"enabled": False}}})
     assert tables(off).reserved_rows == 0  # no rows are reserved when nobody can build
 

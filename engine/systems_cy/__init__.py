@@ -1,2 +1,3 @@
-"""Cython kernels: a module holds one system or a few, each listed in its `KERNELS` dict (system
-name -> checked entry point); step.pyx and envstep.pyx are the compiled tick and env step."""
+"""Cython kernels: a module holds one system or a few, each in its generated `KERNELS` dict (kernel
+name -> checked entry point; args.py declares their arguments); step.pyx and envstep.pyx are the
+compiled tick and env step."""

@@ -5,8 +5,7 @@ from engine.systems_cy.rng cimport shuffle
 from engine.systems_cy.step cimport Step
 
 
-cdef int draw_orders(uint64_t[::1] rng,  # (worlds,)
-                     int32_t[:, ::1] order) except -1:  # (worlds, agents)
+cdef int order(uint64_t[::1] rng, int32_t[:, ::1] order) except -1:
     """order[w] = a Fisher-Yates permutation of range(agents) from rng[w] (see engine.rng)."""
     cdef Py_ssize_t w
     for w in range(order.shape[0]):
@@ -15,6 +14,3 @@ cdef int draw_orders(uint64_t[::1] rng,  # (worlds,)
 
 
 include "order_steps.pxi"
-
-
-KERNELS = {"order": draw_orders_kernel}

@@ -7,7 +7,7 @@
 - each mechanic folder's constants.pxd: its actions' codes (`ACT_<NAME>`) and the `constants` its
   declaration names, from the declaration itself.
 - each mechanic folder's `<module>_steps.pxi`: the Step classes and binding tables of its kernels,
-  by the engine's stepgen.
+  by the engine's stepgen, from the kernels' signatures and the arguments its systems declare.
 Plain module, read before anything of the game is compiled.
 """
 
@@ -57,9 +57,20 @@ def mechanic_constants() -> dict[str, str]:
     return out
 
 
+def declared(m) -> dict[str, dict[str, tuple]]:
+    """{kernel module: {kernel: its declared arguments}} of mechanic `m`: each system's kernel is
+    the function of the system's name in its module."""
+    out: dict[str, dict[str, tuple]] = {}
+    for s in m.systems:
+        if s.kernel is not None:
+            out.setdefault(s.kernel, {})[s.name] = s.args
+    return out
+
+
 def generate() -> None:
     constgen.generate(HERE, ROOT, SOURCES, skip=geometry() | OWN, prefix="KGAME")
     for name, text in mechanic_constants().items():
         constgen.write(HERE / name / "constants.pxd", text)
-    for d in kernel_dirs():
-        stepgen.generate(ROOT / d)
+    for m in MECHANICS:
+        if any((HERE / m.name).glob("*.pyx")) or declared(m):
+            stepgen.generate(HERE / m.name, declared(m), f"game/mechanics/{m.name}/__init__.py")

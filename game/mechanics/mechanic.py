@@ -37,7 +37,8 @@ class Action:
 @dataclass(frozen=True, kw_only=True)
 class System:
     """One system: the phase it runs in, the kernel module of its mechanic's folder that holds it
-    (`KERNELS[name]` there; None: the env's own Python), and its named order."""
+    (the kernel `name` there; None: the env's own Python), its named order and its kernel's
+    arguments."""
 
     name: str
     phase: str
@@ -47,6 +48,9 @@ class System:
     before: tuple[str, ...] = ()
     switchable: bool = True  # whether a level's [systems] table may turn it off
     does: str = ""  # what it does (the system table of docs/game_systems.md)
+    # its kernel's arguments in the signature's order, each with its source and dims
+    # (game/mechanics/args.py); the kernel is the function of the system's name in the module
+    args: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

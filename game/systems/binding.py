@@ -1,15 +1,11 @@
-"""Binding kernels to the game state by argument name.
+"""Binding kernels to the game state by their declared arguments.
 
-A kernel argument named
-  - like a World resource (`grid`, `intent`, `stats`, ...) gets that array;
-  - `<component>_<field>` (`agent_energy`, `inventory_items`) gets that component column;
-  - `t_<table>` (`t_b_inputs`, `t_build_cost`) gets that table of `game.state.world.Tables` (one of its
-    fields, or one a section of the schema derives);
-  - `alive` gets the World's row-occupancy mask as uint8;
-  - anything else is a scalar from `scalars(level, tables)`: the game's shared ones and those each
-    mechanic declares (game/mechanics/<name>/__init__.py).
-So a kernel's signature is its documentation of what it reads and writes, and the env, the
-tests and the benchmarks all bind it the same way.
+Each system declares its kernel's arguments with their sources (`System(args=...)`, see
+game/mechanics/args.py): a World resource, a component's column or presence mask, the row
+occupancy, a table of `game.state.world.Tables`, an array the env hands in, or a scalar of
+`scalars(level, tables)`. `resolve` takes each argument from its source; `Kernel.bind` then
+checks the arrays' dtypes and dims (engine/kernel.py). The env, the tests and the benchmarks all
+bind a kernel the same way.
 """
 
 from __future__ import annotations
@@ -18,10 +14,16 @@ from typing import Any
 
 from engine.ecs import World
 from engine.kernel import Kernel
+from game.mechanics.args import Arg
 from game.mechanics.registry import MECHANICS
 from game.rules.schema import Level
 from game.rules.constants import stat_misc_base
 from game.state.world import Tables
+
+# every kernel's declared arguments, by kernel (= system) name
+DECLARED: dict[str, tuple[Arg, ...]] = {
+    s.name: s.args for m in MECHANICS for s in m.systems if s.kernel is not None
+}
 
 
 def scalars(level: Level, tab: Tables) -> dict[str, Any]:
@@ -38,31 +40,47 @@ def scalars(level: Level, tab: Tables) -> dict[str, Any]:
     return out
 
 
-def resolve(kernel: Kernel, world: World, tab: Tables, extra: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for name in [a.name for a in kernel.args] + list(kernel.scalars):
-        out[name] = lookup(name, world, tab, extra, kernel.name)
-    return out
+def resolve(kernel: Kernel, world: World, tab: Tables, given: dict[str, Any]) -> dict[str, Any]:
+    """Each argument of `kernel` from its declared source. `given` holds the scalars and the env's
+    arrays; an argument it names is taken from it whatever the source (tests hand in their own)."""
+    declared = DECLARED.get(kernel.name)
+    if declared is None:
+        raise KeyError(
+            f"{kernel.name}: no system declares this kernel's arguments (game/mechanics/*/__init__.py)"
+        )
+    names = [a.name for a in kernel.args] + list(kernel.scalars)
+    if names != [a.name for a in declared]:
+        raise RuntimeError(
+            f"{kernel.name}: the compiled kernel takes {names}, its declaration lists "
+            f"{[a.name for a in declared]}: the build is stale, run make build"
+        )
+    return {
+        a.name: given[a.name] if a.name in given else source(a, world, tab, kernel.name) for a in declared
+    }
 
 
-def lookup(name: str, world: World, tab: Tables, extra: dict[str, Any], who: str = "") -> Any:
-    if name in extra:
-        return extra[name]
-    if name in world.resources:
-        return getattr(world.resources, name)
-    if name == "alive":  # which rows hold an entity; bool viewed as bytes for typed memoryviews
+def source(a: Arg, world: World, tab: Tables, who: str = "") -> Any:
+    """The value of argument `a` from its declared source (not a scalar or an env array: those
+    come in `given`)."""
+    where = f"{who}: argument '{a.name}' ({a.source} {'.'.join(a.key)})"
+    if a.source == "state":
+        if a.key[0] not in world.resources:
+            raise KeyError(f"{where}: the World has no resource {a.key[0]!r}")
+        return getattr(world.resources, a.key[0])
+    if a.source == "alive":  # bool viewed as bytes for typed memoryviews
         return world.alive.view("uint8")
-    if name.startswith("t_") and hasattr(tab, name[2:]):
-        return getattr(tab, name[2:])
-    comp, _, field = name.partition("_")
-    if comp in world and field == "has":  # which rows hold the component (a kernel that creates sets it)
-        return world[comp].has.view("uint8")
-    if comp in world and field:
-        return world.column(comp, field)
-    raise KeyError(
-        f"{who}: cannot bind argument '{name}': no resource, component field, table or scalar of that name"
-    )
+    if a.source in ("column", "has") and a.key[0] not in world:
+        raise KeyError(f"{where}: the World has no component {a.key[0]!r}")
+    if a.source == "has":  # which rows hold the component (a kernel that creates sets it)
+        return world[a.key[0]].has.view("uint8")
+    if a.source == "column":
+        return world.column(*a.key)
+    if a.source == "table":
+        if not hasattr(tab, a.key[0]):
+            raise KeyError(f"{where}: the level's Tables have no table {a.key[0]!r}")
+        return getattr(tab, a.key[0])
+    raise KeyError(f"{where}: not given (the env hands in scalars and its own arrays)")
 
 
-def bind(kernel: Kernel, world: World, tab: Tables, extra: dict[str, Any]):
-    return kernel.bind(**resolve(kernel, world, tab, extra))
+def bind(kernel: Kernel, world: World, tab: Tables, given: dict[str, Any]):
+    return kernel.bind(**resolve(kernel, world, tab, given))

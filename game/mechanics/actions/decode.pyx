@@ -8,21 +8,21 @@ from engine.systems_cy.rng cimport shuffle
 from engine.systems_cy.step cimport Step
 
 
-cdef int decode(const int32_t[:, :, ::1] actions,  # (worlds, agents, 2)
-                const int32_t[::1] t_action_code,  # (num_actions,)
-                const int32_t[::1] t_arg_count,  # (NUM_CODES,)
-                const int32_t[:, ::1] t_cost,  # (bodies, NUM_CODES)
-                const int32_t[:, ::1] agent_group,  # (worlds, rows)
-                const uint8_t[:, ::1] agent_profile,  # (worlds, rows)
-                int32_t[:, ::1] agent_energy,  # (worlds, rows)
-                uint8_t[:, ::1] active,  # (worlds, agents)
-                int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-                uint8_t[:, ::1] success,  # (worlds, agents)
-                int32_t[:, ::1] last_action,  # (worlds, agents)
-                float[:, ::1] raw_reward,  # (worlds, agents)
-                int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
-                uint64_t[::1] rng,  # (worlds,)
-                int32_t[:, ::1] order,  # (worlds, agents)
+cdef int decode(const int32_t[:, :, ::1] actions,
+                const int32_t[::1] t_action_code,
+                const int32_t[::1] t_arg_count,
+                const int32_t[:, ::1] t_cost,
+                const int32_t[:, ::1] agent_group,
+                const uint8_t[:, ::1] agent_profile,
+                int32_t[:, ::1] agent_energy,
+                uint8_t[:, ::1] active,
+                int32_t[:, :, ::1] intent,
+                uint8_t[:, ::1] success,
+                int32_t[:, ::1] last_action,
+                float[:, ::1] raw_reward,
+                int32_t[:, :, ::1] stats,
+                uint64_t[::1] rng,
+                int32_t[:, ::1] order,
                 int stat_misc,
                 int profiles) except -1:
     """Env action ids must already be in range (the env checks them, naming the agent). An action
@@ -58,9 +58,9 @@ cdef int decode(const int32_t[:, :, ::1] actions,  # (worlds, agents, 2)
     return 0
 
 
-cdef int tally(const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-               const uint8_t[:, ::1] success,  # (worlds, agents)
-               int32_t[:, :, ::1] stats) except -1:  # (worlds, agents, stats)
+cdef int tally(const int32_t[:, :, ::1] intent,
+               const uint8_t[:, ::1] success,
+               int32_t[:, :, ::1] stats) except -1:
     cdef Py_ssize_t w, a
     cdef int code
     for w in range(intent.shape[0]):
@@ -72,6 +72,3 @@ cdef int tally(const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
 
 
 include "decode_steps.pxi"
-
-
-KERNELS = {"decode": decode_kernel, "tally": tally_kernel}

@@ -6,10 +6,10 @@ from game.mechanics.constants cimport MISC_FROZEN_TICKS, STAT_FROZEN
 from engine.systems_cy.step cimport Step
 
 
-cdef int freeze(int32_t[:, ::1] agent_frozen,  # (worlds, rows)
-                uint8_t[:, ::1] active,  # (worlds, agents)
-                int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-                int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
+cdef int freeze(int32_t[:, ::1] agent_frozen,
+                uint8_t[:, ::1] active,
+                int32_t[:, :, ::1] intent,
+                int32_t[:, :, ::1] stats,
                 int stat_misc) except -1:
     cdef Py_ssize_t w, a
     for w in range(active.shape[0]):
@@ -26,6 +26,3 @@ cdef int freeze(int32_t[:, ::1] agent_frozen,  # (worlds, rows)
 
 
 include "freeze_steps.pxi"
-
-
-KERNELS = {"freeze": freeze_kernel}

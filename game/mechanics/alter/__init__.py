@@ -8,6 +8,7 @@ move's priority) and before color (70). Any building is pushed, whatever its kin
 cooldown: it is the same row at another cell, so it keeps all of them; terrain walls (map walls
 with hp 0) are not buildings and never move."""
 
+from game.mechanics.args import column, state
 from game.mechanics.mechanic import Action, Mechanic, System
 
 MECHANIC = Mechanic(
@@ -21,6 +22,16 @@ MECHANIC = Mechanic(
             kernel="push",
             acts=("push",),
             does="push the building in front one cell further, into an empty cell",
+            args=(
+                state("grid", "worlds", "height", "width"),
+                column("position", "r", "worlds", "rows"),
+                column("position", "c", "worlds", "rows"),
+                column("agent", "orientation", "worlds", "rows"),
+                column("building", "kind", "worlds", "rows"),
+                state("intent", "worlds", "agents", 2),
+                state("order", "worlds", "agents"),
+                state("success", "worlds", "agents"),
+            ),
         ),
     ),
 )

@@ -8,14 +8,14 @@ from engine.systems_cy.grid cimport ahead, code_at
 from engine.systems_cy.step cimport Step
 
 
-cdef int push(int32_t[:, :, ::1] grid,  # (worlds, height, width)
-              int32_t[:, ::1] position_r,  # (worlds, rows)
-              int32_t[:, ::1] position_c,  # (worlds, rows)
-              const uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
-              const int32_t[:, ::1] building_kind,  # (worlds, rows)
-              const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-              const int32_t[:, ::1] order,  # (worlds, agents)
-              uint8_t[:, ::1] success) except -1:  # (worlds, agents)
+cdef int push(int32_t[:, :, ::1] grid,
+              int32_t[:, ::1] position_r,
+              int32_t[:, ::1] position_c,
+              const uint8_t[:, ::1] agent_orientation,
+              const int32_t[:, ::1] building_kind,
+              const int32_t[:, :, ::1] intent,
+              const int32_t[:, ::1] order,
+              uint8_t[:, ::1] success) except -1:
     """Every agent whose intent is `push`, in `order`: the cell in front must hold a building
     (a row past the agents with `kind >= 0`: not an agent, not a terrain wall, not off the map)
     and the cell beyond it, along the agent's facing, must be on the map and empty. Then the
@@ -48,6 +48,3 @@ cdef int push(int32_t[:, :, ::1] grid,  # (worlds, height, width)
 
 
 include "push_steps.pxi"
-
-
-KERNELS = {"push": push_kernel}

@@ -1,6 +1,7 @@
 """Buildings: `use` runs the recipe of the building in front (buildings.pyx); cooldowns and stock
 regeneration (cooldown.pyx)."""
 
+from game.mechanics.args import alive, column, scalar, state, table
 from game.mechanics.mechanic import Action, Mechanic, System
 
 MECHANIC = Mechanic(
@@ -13,6 +14,33 @@ MECHANIC = Mechanic(
             kernel="buildings",
             acts=("use",),
             does="run the recipe of the building in front",
+            args=(
+                state("grid", "worlds", "height", "width"),
+                column("position", "r", "worlds", "rows"),
+                column("position", "c", "worlds", "rows"),
+                column("agent", "orientation", "worlds", "rows"),
+                column("agent", "energy", "worlds", "rows"),
+                column("agent", "max_energy", "worlds", "rows"),
+                column("inventory", "items", "worlds", "rows", "resources"),
+                column("building", "kind", "worlds", "rows"),
+                column("building", "cooldown", "worlds", "rows"),
+                column("building", "stock", "worlds", "rows"),
+                state("intent", "worlds", "agents", 2),
+                state("order", "worlds", "agents"),
+                state("success", "worlds", "agents"),
+                state("stats", "worlds", "agents", "stats"),
+                state("raw_reward", "worlds", "agents"),
+                table("b_inputs", "types", "resources"),
+                table("b_input_energy", "types"),
+                table("b_outputs", "types", "resources"),
+                table("b_output_energy", "types"),
+                table("b_reward", "types"),
+                table("b_cooldown", "types"),
+                table("b_usable", "types"),
+                table("res_max", "resources"),
+                scalar("inventory_max"),
+                scalar("stat_misc"),
+            ),
         ),
         System(
             name="cooldown",
@@ -20,6 +48,16 @@ MECHANIC = Mechanic(
             kernel="cooldown",
             after=("energy",),
             does="building cooldowns and stock regeneration",
+            args=(
+                column("building", "kind", "worlds", "rows"),
+                column("building", "cooldown", "worlds", "rows"),
+                column("building", "stock", "worlds", "rows"),
+                column("building", "regen_timer", "worlds", "rows"),
+                state("active", "worlds", "agents"),
+                alive("worlds", "rows"),
+                table("b_regen", "types"),
+                table("b_max_stock", "types"),
+            ),
         ),
     ),
 )

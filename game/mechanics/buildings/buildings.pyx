@@ -8,29 +8,29 @@ from engine.systems_cy.grid cimport front
 from engine.systems_cy.step cimport Step
 
 
-cdef int use(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
-             const int32_t[:, ::1] position_r,  # (worlds, rows)
-             const int32_t[:, ::1] position_c,  # (worlds, rows)
-             const uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
-             int32_t[:, ::1] agent_energy,  # (worlds, rows)
-             const int32_t[:, ::1] agent_max_energy,  # (worlds, rows)
-             int32_t[:, :, ::1] inventory_items,  # (worlds, rows, resources)
-             const int32_t[:, ::1] building_kind,  # (worlds, rows)
-             int32_t[:, ::1] building_cooldown,  # (worlds, rows)
-             int32_t[:, ::1] building_stock,  # (worlds, rows)
-             const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-             const int32_t[:, ::1] order,  # (worlds, agents)
-             uint8_t[:, ::1] success,  # (worlds, agents)
-             int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
-             float[:, ::1] raw_reward,  # (worlds, agents)
-             const int32_t[:, ::1] t_b_inputs,  # (types, resources)
-             const int32_t[::1] t_b_input_energy,  # (types,)
-             const int32_t[:, ::1] t_b_outputs,  # (types, resources)
-             const int32_t[::1] t_b_output_energy,  # (types,)
-             const float[::1] t_b_reward,  # (types,)
-             const int32_t[::1] t_b_cooldown,  # (types,)
-             const uint8_t[::1] t_b_usable,  # (types,)
-             const int32_t[::1] t_res_max,  # (resources,)
+cdef int use(const int32_t[:, :, ::1] grid,
+             const int32_t[:, ::1] position_r,
+             const int32_t[:, ::1] position_c,
+             const uint8_t[:, ::1] agent_orientation,
+             int32_t[:, ::1] agent_energy,
+             const int32_t[:, ::1] agent_max_energy,
+             int32_t[:, :, ::1] inventory_items,
+             const int32_t[:, ::1] building_kind,
+             int32_t[:, ::1] building_cooldown,
+             int32_t[:, ::1] building_stock,
+             const int32_t[:, :, ::1] intent,
+             const int32_t[:, ::1] order,
+             uint8_t[:, ::1] success,
+             int32_t[:, :, ::1] stats,
+             float[:, ::1] raw_reward,
+             const int32_t[:, ::1] t_b_inputs,
+             const int32_t[::1] t_b_input_energy,
+             const int32_t[:, ::1] t_b_outputs,
+             const int32_t[::1] t_b_output_energy,
+             const float[::1] t_b_reward,
+             const int32_t[::1] t_b_cooldown,
+             const uint8_t[::1] t_b_usable,
+             const int32_t[::1] t_res_max,
              int inventory_max,
              int stat_misc) except -1:
     """Every agent whose intent is `use`, in `order`, tries the building in front (see the spec)."""
@@ -94,6 +94,3 @@ cdef int use(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
 
 
 include "buildings_steps.pxi"
-
-
-KERNELS = {"use": use_kernel}

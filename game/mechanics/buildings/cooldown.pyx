@@ -4,14 +4,14 @@ from engine.systems_cy.step cimport Step
 
 
 
-cdef int cooldown(const int32_t[:, ::1] building_kind,  # (worlds, rows)
-                  int32_t[:, ::1] building_cooldown,  # (worlds, rows)
-                  int32_t[:, ::1] building_stock,  # (worlds, rows)
-                  int32_t[:, ::1] building_regen_timer,  # (worlds, rows)
-                  const uint8_t[:, ::1] active,  # (worlds, agents)
-                  const uint8_t[:, ::1] alive,  # (worlds, rows)
-                  const int32_t[::1] t_b_regen,  # (types,)
-                  const int32_t[::1] t_b_max_stock) except -1:  # (types,)
+cdef int cooldown(const int32_t[:, ::1] building_kind,
+                  int32_t[:, ::1] building_cooldown,
+                  int32_t[:, ::1] building_stock,
+                  int32_t[:, ::1] building_regen_timer,
+                  const uint8_t[:, ::1] active,
+                  const uint8_t[:, ::1] alive,
+                  const int32_t[::1] t_b_regen,
+                  const int32_t[::1] t_b_max_stock) except -1:
     """Count every building's cooldown down to 0 and regenerate its limited stock up to the max.
 
     `active` is only read for its shape: it tells the number of agents A, and objects are rows
@@ -39,6 +39,3 @@ cdef int cooldown(const int32_t[:, ::1] building_kind,  # (worlds, rows)
 
 
 include "cooldown_steps.pxi"
-
-
-KERNELS = {"cooldown": cooldown_kernel}

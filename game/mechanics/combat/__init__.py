@@ -2,6 +2,7 @@
 is k // 3 + 1 cells ahead, k % 3 - 1 to the right), `shield` toggles the shield."""
 
 from game.mechanics.combat.section import Combat
+from game.mechanics.args import column, scalar, state, table
 from game.mechanics.mechanic import Action, Mechanic, Section, System
 
 ATTACK = Action(name="attack", cost=10, priority=20, system="attack", args=tuple(str(i) for i in range(9)))
@@ -37,8 +38,51 @@ MECHANIC = Mechanic(
             kernel="combat",
             acts=("attack",),
             does="freeze, damage or rob what is ahead",
+            args=(
+                state("grid", "worlds", "height", "width"),
+                state("intent", "worlds", "agents", 2),
+                state("order", "worlds", "agents"),
+                state("success", "worlds", "agents"),
+                column("position", "r", "worlds", "rows"),
+                column("position", "c", "worlds", "rows"),
+                column("agent", "orientation", "worlds", "rows"),
+                column("agent", "energy", "worlds", "rows"),
+                column("agent", "shield", "worlds", "rows"),
+                column("agent", "frozen", "worlds", "rows"),
+                column("inventory", "items", "worlds", "rows", "resources"),
+                column("building", "kind", "worlds", "rows"),
+                column("building", "hp", "worlds", "rows"),
+                state("stats", "worlds", "agents", "stats"),
+                state("kin_class", "worlds", "agents"),
+                state("kin_weight", "worlds", "kin_classes", "kin_classes"),
+                table("res_max", "resources"),
+                state("signal_buffer", "signal_capacity", 4),
+                state("signal_count", 1),
+                state("signal_enabled", "signal_kinds"),
+                scalar("damage"),
+                scalar("freeze_duration"),
+                scalar("consume_laser"),
+                scalar("steal"),
+                scalar("laser"),
+                scalar("armor"),
+                scalar("stat_misc"),
+                scalar("inventory_max"),
+            ),
         ),
-        System(name="shield", phase="actions", kernel="combat", acts=("shield",), does="toggle the shield"),
+        System(
+            name="shield",
+            phase="actions",
+            kernel="combat",
+            acts=("shield",),
+            does="toggle the shield",
+            args=(
+                state("intent", "worlds", "agents", 2),
+                state("success", "worlds", "agents"),
+                column("agent", "energy", "worlds", "rows"),
+                column("agent", "shield", "worlds", "rows"),
+                scalar("shield_upkeep"),
+            ),
+        ),
     ),
     scalars=scalars,
     constants={"ATTACK_ARGS": ATTACK_ARGS, "ATTACK_WIDTH": ATTACK_WIDTH},

@@ -13,10 +13,10 @@ from engine.systems_cy.signals cimport emit
 from engine.systems_cy.step cimport Step
 
 
-cdef int shield(const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-                uint8_t[:, ::1] success,  # (worlds, agents)
-                const int32_t[:, ::1] agent_energy,  # (worlds, rows)
-                uint8_t[:, ::1] agent_shield,  # (worlds, rows)
+cdef int shield(const int32_t[:, :, ::1] intent,
+                uint8_t[:, ::1] success,
+                const int32_t[:, ::1] agent_energy,
+                uint8_t[:, ::1] agent_shield,
                 int shield_upkeep) except -1:
     """Toggle the shield of every agent whose intent is `shield`: on needs energy >= upkeep."""
     cdef Py_ssize_t nw = intent.shape[0], na = intent.shape[1]
@@ -37,26 +37,26 @@ cdef int shield(const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
     return 0
 
 
-cdef int attack(int32_t[:, :, ::1] grid,  # (worlds, height, width)
-                const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-                const int32_t[:, ::1] order,  # (worlds, agents)
-                uint8_t[:, ::1] success,  # (worlds, agents)
-                const int32_t[:, ::1] position_r,  # (worlds, rows)
-                const int32_t[:, ::1] position_c,  # (worlds, rows)
-                const uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
-                int32_t[:, ::1] agent_energy,  # (worlds, rows)
-                uint8_t[:, ::1] agent_shield,  # (worlds, rows)
-                int32_t[:, ::1] agent_frozen,  # (worlds, rows)
-                int32_t[:, :, ::1] inventory_items,  # (worlds, rows, resources)
-                int32_t[:, ::1] building_kind,  # (worlds, rows)
-                int32_t[:, ::1] building_hp,  # (worlds, rows)
-                int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
-                const int32_t[:, ::1] kin_class,  # (worlds, agents)
-                const float[:, :, ::1] kin_weight,  # (worlds, kin_classes, kin_classes)
-                const int32_t[::1] t_res_max,  # (resources,)
-                int32_t[:, ::1] signal_buffer,  # (signal_capacity, 4)
-                int64_t[::1] signal_count,  # (1,)
-                const uint8_t[::1] signal_enabled,  # (signal_kinds,)
+cdef int attack(int32_t[:, :, ::1] grid,
+                const int32_t[:, :, ::1] intent,
+                const int32_t[:, ::1] order,
+                uint8_t[:, ::1] success,
+                const int32_t[:, ::1] position_r,
+                const int32_t[:, ::1] position_c,
+                const uint8_t[:, ::1] agent_orientation,
+                int32_t[:, ::1] agent_energy,
+                uint8_t[:, ::1] agent_shield,
+                int32_t[:, ::1] agent_frozen,
+                int32_t[:, :, ::1] inventory_items,
+                int32_t[:, ::1] building_kind,
+                int32_t[:, ::1] building_hp,
+                int32_t[:, :, ::1] stats,
+                const int32_t[:, ::1] kin_class,
+                const float[:, :, ::1] kin_weight,
+                const int32_t[::1] t_res_max,
+                int32_t[:, ::1] signal_buffer,
+                int64_t[::1] signal_count,
+                const uint8_t[::1] signal_enabled,
                 int damage,
                 int freeze_duration,
                 int consume_laser,
@@ -144,6 +144,3 @@ cdef int attack(int32_t[:, :, ::1] grid,  # (worlds, height, width)
 
 
 include "combat_steps.pxi"
-
-
-KERNELS = {"shield": shield_kernel, "attack": attack_kernel}

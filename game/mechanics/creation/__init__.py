@@ -5,6 +5,7 @@ this tick already blocks the agent stepping there."""
 from typing import Annotated
 
 from game.mechanics.creation.section import MAX_BUILDABLES, Build
+from game.mechanics.args import alive, column, has, state, table
 from game.mechanics.mechanic import Action, Field, Mechanic, Section, System
 from game.mechanics.section import doc
 
@@ -27,6 +28,29 @@ MECHANIC = Mechanic(
             kernel="creation",
             acts=("build",),
             does="create a building in the empty cell in front, paying its build cost",
+            args=(
+                state("grid", "worlds", "height", "width"),
+                alive("worlds", "rows"),
+                has("position", "worlds", "rows"),
+                has("building", "worlds", "rows"),
+                column("position", "r", "worlds", "rows"),
+                column("position", "c", "worlds", "rows"),
+                column("agent", "orientation", "worlds", "rows"),
+                column("inventory", "items", "worlds", "rows", "resources"),
+                column("building", "kind", "worlds", "rows"),
+                column("building", "cooldown", "worlds", "rows"),
+                column("building", "stock", "worlds", "rows"),
+                column("building", "hp", "worlds", "rows"),
+                column("building", "regen_timer", "worlds", "rows"),
+                state("intent", "worlds", "agents", 2),
+                state("order", "worlds", "agents"),
+                state("success", "worlds", "agents"),
+                state("stats", "worlds", "agents", "stats"),
+                table("build_kind", "buildables"),
+                table("build_cost", "buildables", "resources"),
+                table("b_max_stock", "types"),
+                table("b_hp", "types"),
+            ),
         ),
     ),
     constants={"MAX_BUILDABLES": MAX_BUILDABLES},

@@ -9,27 +9,27 @@ from engine.systems_cy.grid cimport ahead, code_at
 from engine.systems_cy.step cimport Step
 
 
-cdef int build(int32_t[:, :, ::1] grid,  # (worlds, height, width)
-               uint8_t[:, ::1] alive,  # (worlds, rows)
-               uint8_t[:, ::1] position_has,  # (worlds, rows)
-               uint8_t[:, ::1] building_has,  # (worlds, rows)
-               int32_t[:, ::1] position_r,  # (worlds, rows)
-               int32_t[:, ::1] position_c,  # (worlds, rows)
-               const uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
-               int32_t[:, :, ::1] inventory_items,  # (worlds, rows, resources)
-               int32_t[:, ::1] building_kind,  # (worlds, rows)
-               int32_t[:, ::1] building_cooldown,  # (worlds, rows)
-               int32_t[:, ::1] building_stock,  # (worlds, rows)
-               int32_t[:, ::1] building_hp,  # (worlds, rows)
-               int32_t[:, ::1] building_regen_timer,  # (worlds, rows)
-               const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-               const int32_t[:, ::1] order,  # (worlds, agents)
-               uint8_t[:, ::1] success,  # (worlds, agents)
-               int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
-               const int32_t[::1] t_build_kind,  # (buildables,)
-               const int32_t[:, ::1] t_build_cost,  # (buildables, resources)
-               const int32_t[::1] t_b_max_stock,  # (types,)
-               const int32_t[::1] t_b_hp) except -1:  # (types,)
+cdef int build(int32_t[:, :, ::1] grid,
+               uint8_t[:, ::1] alive,
+               uint8_t[:, ::1] position_has,
+               uint8_t[:, ::1] building_has,
+               int32_t[:, ::1] position_r,
+               int32_t[:, ::1] position_c,
+               const uint8_t[:, ::1] agent_orientation,
+               int32_t[:, :, ::1] inventory_items,
+               int32_t[:, ::1] building_kind,
+               int32_t[:, ::1] building_cooldown,
+               int32_t[:, ::1] building_stock,
+               int32_t[:, ::1] building_hp,
+               int32_t[:, ::1] building_regen_timer,
+               const int32_t[:, :, ::1] intent,
+               const int32_t[:, ::1] order,
+               uint8_t[:, ::1] success,
+               int32_t[:, :, ::1] stats,
+               const int32_t[::1] t_build_kind,
+               const int32_t[:, ::1] t_build_cost,
+               const int32_t[::1] t_b_max_stock,
+               const int32_t[::1] t_b_hp) except -1:
     """Every agent whose intent is `build`, in `order`: the cell in front must be on the map and
     empty, the builder must hold the whole build cost of buildable `arg`, and the world must have
     a row no entity holds (the level's `[build] capacity` reserves them). Then the cost is taken
@@ -82,6 +82,3 @@ cdef int build(int32_t[:, :, ::1] grid,  # (worlds, height, width)
 
 
 include "creation_steps.pxi"
-
-
-KERNELS = {"build": build_kernel}

@@ -4,12 +4,12 @@ from engine.systems_cy.step cimport Step
 
 
 
-cdef int energy(int32_t[:, ::1] agent_energy,  # (worlds, rows)
-                uint8_t[:, ::1] agent_shield,  # (worlds, rows)
-                const int32_t[:, ::1] agent_group,  # (worlds, rows)
-                const uint8_t[:, ::1] agent_profile,  # (worlds, rows)
-                const uint8_t[:, ::1] active,  # (worlds, agents)
-                const int32_t[::1] t_upkeep,  # (bodies,)
+cdef int energy(int32_t[:, ::1] agent_energy,
+                uint8_t[:, ::1] agent_shield,
+                const int32_t[:, ::1] agent_group,
+                const uint8_t[:, ::1] agent_profile,
+                const uint8_t[:, ::1] active,
+                const int32_t[::1] t_upkeep,
                 int shield_upkeep,
                 int profiles) except -1:
     """Every agent pays its body's upkeep (its group's, or its energy profile's), then its shield's;
@@ -35,6 +35,3 @@ cdef int energy(int32_t[:, ::1] agent_energy,  # (worlds, rows)
 
 
 include "energy_steps.pxi"
-
-
-KERNELS = {"energy": energy_kernel}

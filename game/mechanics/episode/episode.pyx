@@ -6,12 +6,12 @@ from libc.stdint cimport int32_t, uint8_t
 from engine.systems_cy.step cimport Step
 
 
-cdef int episode(int32_t[::1] episode_tick,  # (worlds,)
-                 const float[:, ::1] reward,  # (worlds, agents)
-                 float[:, ::1] env_rewards,  # (worlds, agents)
-                 uint8_t[:, ::1] env_truncations,  # (worlds, agents)
-                 uint8_t[::1] ended,  # (worlds,)
-                 int32_t[::1] ended_count,  # (1,)
+cdef int episode(int32_t[::1] episode_tick,
+                 const float[:, ::1] reward,
+                 float[:, ::1] env_rewards,
+                 uint8_t[:, ::1] env_truncations,
+                 uint8_t[::1] ended,
+                 int32_t[::1] ended_count,
                  int max_steps) except -1:
     cdef Py_ssize_t w, a
     cdef int32_t count = 0
@@ -29,6 +29,3 @@ cdef int episode(int32_t[::1] episode_tick,  # (worlds,)
 
 
 include "episode_steps.pxi"
-
-
-KERNELS = {"episode": episode_kernel}

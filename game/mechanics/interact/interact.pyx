@@ -8,18 +8,18 @@ from engine.systems_cy.grid cimport front
 from engine.systems_cy.step cimport Step
 
 
-cdef int transfer(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
-                  const int32_t[:, ::1] position_r,  # (worlds, rows)
-                  const int32_t[:, ::1] position_c,  # (worlds, rows)
-                  const uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
-                  int32_t[:, :, ::1] inventory_items,  # (worlds, rows, resources)
-                  const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-                  const int32_t[:, ::1] order,  # (worlds, agents)
-                  uint8_t[:, ::1] success,  # (worlds, agents)
-                  int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
-                  const int32_t[:, ::1] kin_class,  # (worlds, agents)
-                  const float[:, :, ::1] kin_weight,  # (worlds, kin_classes, kin_classes)
-                  const int32_t[::1] t_res_max,  # (resources,)
+cdef int transfer(const int32_t[:, :, ::1] grid,
+                  const int32_t[:, ::1] position_r,
+                  const int32_t[:, ::1] position_c,
+                  const uint8_t[:, ::1] agent_orientation,
+                  int32_t[:, :, ::1] inventory_items,
+                  const int32_t[:, :, ::1] intent,
+                  const int32_t[:, ::1] order,
+                  uint8_t[:, ::1] success,
+                  int32_t[:, :, ::1] stats,
+                  const int32_t[:, ::1] kin_class,
+                  const float[:, :, ::1] kin_weight,
+                  const int32_t[::1] t_res_max,
                   int inventory_max,
                   int stat_misc) except -1:
     """One unit of resource `arg` from the agent to the agent in front, if it fits the receiver's caps.
@@ -60,16 +60,16 @@ cdef int transfer(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
     return 0
 
 
-cdef int swap(int32_t[:, :, ::1] grid,  # (worlds, height, width)
-              int32_t[:, ::1] position_r,  # (worlds, rows)
-              int32_t[:, ::1] position_c,  # (worlds, rows)
-              const uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
-              const int32_t[:, ::1] agent_frozen,  # (worlds, rows)
-              const int32_t[:, ::1] building_kind,  # (worlds, rows)
-              const uint8_t[::1] t_b_swappable,  # (types,)
-              const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-              const int32_t[:, ::1] order,  # (worlds, agents)
-              uint8_t[:, ::1] success) except -1:  # (worlds, agents)
+cdef int swap(int32_t[:, :, ::1] grid,
+              int32_t[:, ::1] position_r,
+              int32_t[:, ::1] position_c,
+              const uint8_t[:, ::1] agent_orientation,
+              const int32_t[:, ::1] agent_frozen,
+              const int32_t[:, ::1] building_kind,
+              const uint8_t[::1] t_b_swappable,
+              const int32_t[:, :, ::1] intent,
+              const int32_t[:, ::1] order,
+              uint8_t[:, ::1] success) except -1:
     """Trade cells with a frozen agent or a swappable object in front."""
     cdef Py_ssize_t nw = grid.shape[0], na = intent.shape[1]
     cdef Py_ssize_t w, i
@@ -106,10 +106,10 @@ cdef int swap(int32_t[:, :, ::1] grid,  # (worlds, height, width)
     return 0
 
 
-cdef int color(uint8_t[:, ::1] agent_color,  # (worlds, rows)
-               const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-               const int32_t[:, ::1] order,  # (worlds, agents)
-               uint8_t[:, ::1] success) except -1:  # (worlds, agents)
+cdef int color(uint8_t[:, ::1] agent_color,
+               const int32_t[:, :, ::1] intent,
+               const int32_t[:, ::1] order,
+               uint8_t[:, ::1] success) except -1:
     """arg 0..3: color +1, -1, x2, //2, clamped to 0..255 (a clamped change still succeeds)."""
     cdef Py_ssize_t nw = intent.shape[0], na = intent.shape[1]
     cdef Py_ssize_t w, i
@@ -138,6 +138,3 @@ cdef int color(uint8_t[:, ::1] agent_color,  # (worlds, rows)
 
 
 include "interact_steps.pxi"
-
-
-KERNELS = {"transfer": transfer_kernel, "swap": swap_kernel, "color": color_kernel}

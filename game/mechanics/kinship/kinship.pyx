@@ -10,18 +10,18 @@ from engine.systems_cy.step cimport Step
 
 
 
-cdef int kinship(const float[:, ::1] raw_reward,  # (worlds, agents)
-                 const int32_t[:, ::1] kin_class,  # (worlds, agents)
-                 const float[:, :, ::1] kin_weight,  # (worlds, kin_classes, kin_classes)
-                 const float[:, ::1] kin_self,  # (worlds, kin_classes)
-                 const int32_t[:, :, ::1] bond_partner,  # (worlds, agents, bonds)
-                 const int32_t[:, :, ::1] bond_until,  # (worlds, agents, bonds)
-                 const int32_t[::1] episode_tick,  # (worlds,)
-                 int32_t[:, ::1] kin_scratch,  # (worlds, kin_classes)
-                 float[:, ::1] kin_sum,  # (worlds, kin_classes)
-                 float[:, ::1] kin_mixed,  # (worlds, kin_classes)
-                 float[:, ::1] reward,  # (worlds, agents)
-                 float[:, ::1] episode_return,  # (worlds, agents)
+cdef int kinship(const float[:, ::1] raw_reward,
+                 const int32_t[:, ::1] kin_class,
+                 const float[:, :, ::1] kin_weight,
+                 const float[:, ::1] kin_self,
+                 const int32_t[:, :, ::1] bond_partner,
+                 const int32_t[:, :, ::1] bond_until,
+                 const int32_t[::1] episode_tick,
+                 int32_t[:, ::1] kin_scratch,
+                 float[:, ::1] kin_sum,
+                 float[:, ::1] kin_mixed,
+                 float[:, ::1] reward,
+                 float[:, ::1] episode_return,
                  float mate_share) except -1:
     cdef Py_ssize_t nw = raw_reward.shape[0], na = raw_reward.shape[1], nb = bond_partner.shape[2]
     cdef Py_ssize_t nc = kin_weight.shape[1]
@@ -62,6 +62,3 @@ cdef int kinship(const float[:, ::1] raw_reward,  # (worlds, agents)
 
 
 include "kinship_steps.pxi"
-
-
-KERNELS = {"kinship": kinship_kernel}

@@ -26,23 +26,23 @@ cdef inline bint bonded(const int32_t[:, :, ::1] bond_partner, const int32_t[:, 
     return False
 
 
-cdef int mate(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
-              const int32_t[:, ::1] position_r,  # (worlds, rows)
-              const int32_t[:, ::1] position_c,  # (worlds, rows)
-              const uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
-              int32_t[:, ::1] agent_energy,  # (worlds, rows)
-              const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-              const int32_t[:, ::1] order,  # (worlds, agents)
-              uint8_t[:, ::1] success,  # (worlds, agents)
-              int32_t[:, :, ::1] stats,  # (worlds, agents, stats)
-              int32_t[:, ::1] proposal,  # (worlds, agents)
-              int32_t[:, ::1] proposal_tick,  # (worlds, agents)
-              int32_t[:, :, ::1] bond_partner,  # (worlds, agents, bonds)
-              int32_t[:, :, ::1] bond_until,  # (worlds, agents, bonds)
-              const int32_t[::1] episode_tick,  # (worlds,)
-              int32_t[:, ::1] signal_buffer,  # (signal_capacity, 4)
-              int64_t[::1] signal_count,  # (1,)
-              const uint8_t[::1] signal_enabled,  # (signal_kinds,)
+cdef int mate(const int32_t[:, :, ::1] grid,
+              const int32_t[:, ::1] position_r,
+              const int32_t[:, ::1] position_c,
+              const uint8_t[:, ::1] agent_orientation,
+              int32_t[:, ::1] agent_energy,
+              const int32_t[:, :, ::1] intent,
+              const int32_t[:, ::1] order,
+              uint8_t[:, ::1] success,
+              int32_t[:, :, ::1] stats,
+              int32_t[:, ::1] proposal,
+              int32_t[:, ::1] proposal_tick,
+              int32_t[:, :, ::1] bond_partner,
+              int32_t[:, :, ::1] bond_until,
+              const int32_t[::1] episode_tick,
+              int32_t[:, ::1] signal_buffer,
+              int64_t[::1] signal_count,
+              const uint8_t[::1] signal_enabled,
               int mate_window,
               int mate_cost,
               int mate_duration,
@@ -95,6 +95,3 @@ cdef int mate(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
 
 
 include "mate_steps.pxi"
-
-
-KERNELS = {"mate": mate_kernel}

@@ -8,14 +8,14 @@ from engine.systems_cy.grid cimport ahead, code_at
 from engine.systems_cy.step cimport Step
 
 
-cdef int move_rotate(int32_t[:, :, ::1] grid,  # (worlds, height, width)
-                     int32_t[:, ::1] position_r,  # (worlds, rows)
-                     int32_t[:, ::1] position_c,  # (worlds, rows)
-                     uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
-                     const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-                     const uint8_t[:, ::1] active,  # (worlds, agents)
-                     const int32_t[:, ::1] order,  # (worlds, agents)
-                     uint8_t[:, ::1] success) except -1:  # (worlds, agents)
+cdef int move(int32_t[:, :, ::1] grid,
+              int32_t[:, ::1] position_r,
+              int32_t[:, ::1] position_c,
+              uint8_t[:, ::1] agent_orientation,
+              const int32_t[:, :, ::1] intent,
+              const uint8_t[:, ::1] active,
+              const int32_t[:, ::1] order,
+              uint8_t[:, ::1] success) except -1:
     """Apply `move` and `rotate` intents of agents (rows 0..A-1), in `order` per world.
 
     intent[w, a] = (action code, argument). Only agents with active[w, a] act (the caller has
@@ -59,6 +59,3 @@ cdef int move_rotate(int32_t[:, :, ::1] grid,  # (worlds, height, width)
 
 
 include "movement_steps.pxi"
-
-
-KERNELS = {"move": move_rotate_kernel}

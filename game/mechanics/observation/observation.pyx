@@ -87,7 +87,7 @@ cdef void fill_records(Py_ssize_t w, uint8_t* records, Py_ssize_t stride, Py_ssi
                        int ch_inventory, int ch_wall, int ch_building, int ch_profile) noexcept nogil:
     """Step 1 for world `w`: every row's record, in one pass (each zeroed right before it is
     filled, while in L1: for big worlds the table outgrows the cache, and a separate clearing pass
-    would move it through memory twice). A function of its own, not inline in `observe()`: with it
+    would move it through memory twice). A function of its own, not inline in `observation()`: with it
     inline, the profile channel's write cost the window loop ~8% (AMD EPYC, gcc -O3: 175 against
     162 ns/agent-step for 64 arena worlds), though gcc still inlines the call."""
     cdef Py_ssize_t rows = alive.shape[1], nres = inventory_items.shape[2], e, i
@@ -127,37 +127,37 @@ cdef void fill_records(Py_ssize_t w, uint8_t* records, Py_ssize_t stride, Py_ssi
         rec[ch_building + CH_BUILDING_HP] = sat(building_hp[w, e])
 
 
-cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
-                 const uint8_t[:, ::1] alive,  # (worlds, rows)
-                 const int32_t[:, ::1] position_r,  # (worlds, rows)
-                 const int32_t[:, ::1] position_c,  # (worlds, rows)
-                 const int32_t[:, ::1] agent_group,  # (worlds, rows)
-                 const uint8_t[:, ::1] agent_orientation,  # (worlds, rows)
-                 const int32_t[:, ::1] agent_energy,  # (worlds, rows)
-                 const uint8_t[:, ::1] agent_shield,  # (worlds, rows)
-                 const int32_t[:, ::1] agent_frozen,  # (worlds, rows)
-                 const uint8_t[:, ::1] agent_color,  # (worlds, rows)
-                 const uint8_t[:, ::1] agent_profile,  # (worlds, rows)
-                 const int32_t[:, :, ::1] inventory_items,  # (worlds, rows, resources)
-                 const int32_t[:, ::1] building_kind,  # (worlds, rows)
-                 const int32_t[:, ::1] building_cooldown,  # (worlds, rows)
-                 const int32_t[:, ::1] building_stock,  # (worlds, rows)
-                 const int32_t[:, ::1] building_hp,  # (worlds, rows)
-                 const uint8_t[::1] t_b_usable,  # (types,)
-                 const uint8_t[::1] t_b_swappable,  # (types,)
-                 const int32_t[:, ::1] kin_class,  # (worlds, agents)
-                 const uint8_t[:, :, ::1] kin_view,  # (worlds, kin_classes, kin_classes)
-                 const uint8_t[:, ::1] kin_self_view,  # (worlds, kin_classes)
-                 const int32_t[:, :, ::1] bond_partner,  # (worlds, agents, bonds)
-                 const int32_t[:, :, ::1] bond_until,  # (worlds, agents, bonds)
-                 const int32_t[::1] episode_tick,  # (worlds,)
-                 const int32_t[:, ::1] last_action,  # (worlds, agents)
-                 const uint8_t[:, ::1] success,  # (worlds, agents)
-                 const float[:, ::1] reward,  # (worlds, agents)
-                 uint8_t[:, ::1] cell_records,  # (records, record_bytes)
-                 uint8_t[:, :, :, :, ::1] obs,  # (worlds, agents, window, window, channels)
-                 int ch_inventory, int ch_wall, int ch_building, int ch_kin, int ch_bond, int ch_self,
-                 int ch_profile, int max_steps) except -1:
+cdef int observation(const int32_t[:, :, ::1] grid,
+                     const uint8_t[:, ::1] alive,
+                     const int32_t[:, ::1] position_r,
+                     const int32_t[:, ::1] position_c,
+                     const int32_t[:, ::1] agent_group,
+                     const uint8_t[:, ::1] agent_orientation,
+                     const int32_t[:, ::1] agent_energy,
+                     const uint8_t[:, ::1] agent_shield,
+                     const int32_t[:, ::1] agent_frozen,
+                     const uint8_t[:, ::1] agent_color,
+                     const uint8_t[:, ::1] agent_profile,
+                     const int32_t[:, :, ::1] inventory_items,
+                     const int32_t[:, ::1] building_kind,
+                     const int32_t[:, ::1] building_cooldown,
+                     const int32_t[:, ::1] building_stock,
+                     const int32_t[:, ::1] building_hp,
+                     const uint8_t[::1] t_b_usable,
+                     const uint8_t[::1] t_b_swappable,
+                     const int32_t[:, ::1] kin_class,
+                     const uint8_t[:, :, ::1] kin_view,
+                     const uint8_t[:, ::1] kin_self_view,
+                     const int32_t[:, :, ::1] bond_partner,
+                     const int32_t[:, :, ::1] bond_until,
+                     const int32_t[::1] episode_tick,
+                     const int32_t[:, ::1] last_action,
+                     const uint8_t[:, ::1] success,
+                     const float[:, ::1] reward,
+                     uint8_t[:, ::1] cell_records,
+                     uint8_t[:, :, :, :, ::1] obs,
+                     int ch_inventory, int ch_wall, int ch_building, int ch_kin, int ch_bond, int ch_self,
+                     int ch_profile, int max_steps) except -1:
     """`ch_profile` < 0: the level has no profile channel (game/rules/features.py)."""
     cdef Py_ssize_t nw = obs.shape[0], na = obs.shape[1], win = obs.shape[2], nch = obs.shape[4]
     cdef Py_ssize_t rows = alive.shape[1], nb = bond_partner.shape[2]
@@ -250,6 +250,3 @@ cdef int observe(const int32_t[:, :, ::1] grid,  # (worlds, height, width)
 
 
 include "observation_steps.pxi"
-
-
-KERNELS = {"observation": observe_kernel}

@@ -4,6 +4,7 @@ their action space. The profile also changes what decode charges (decode.pyx rea
 row), what energy charges (energy.pyx: t_upkeep, t_max_energy) and what observation shows
 (observation.pyx: the profile channel)."""
 
+from game.mechanics.args import column, scalar, state, table
 from game.mechanics.mechanic import Action, Mechanic, System
 
 MAX_PROFILES = 16  # profile's argument: the group's own body (0) and up to 15 declared profiles
@@ -36,6 +37,17 @@ MECHANIC = Mechanic(
             kernel="profile",
             acts=("profile",),
             does="switch to another energy profile of the group",
+            args=(
+                column("agent", "profile", "worlds", "rows"),
+                column("agent", "max_energy", "worlds", "rows"),
+                column("agent", "energy", "worlds", "rows"),
+                column("agent", "group", "worlds", "rows"),
+                state("intent", "worlds", "agents", 2),
+                state("success", "worlds", "agents"),
+                table("profile_count", "groups"),
+                table("max_energy", "bodies"),
+                scalar("profiles"),
+            ),
         ),
     ),
     scalars=scalars,

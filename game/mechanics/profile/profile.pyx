@@ -6,14 +6,14 @@ from game.mechanics.profile.constants cimport ACT_PROFILE
 from engine.systems_cy.step cimport Step
 
 
-cdef int profile(uint8_t[:, ::1] agent_profile,  # (worlds, rows)
-                 int32_t[:, ::1] agent_max_energy,  # (worlds, rows)
-                 int32_t[:, ::1] agent_energy,  # (worlds, rows)
-                 const int32_t[:, ::1] agent_group,  # (worlds, rows)
-                 const int32_t[:, :, ::1] intent,  # (worlds, agents, 2)
-                 uint8_t[:, ::1] success,  # (worlds, agents)
-                 const int32_t[::1] t_profile_count,  # (groups,)
-                 const int32_t[::1] t_max_energy,  # (bodies,)
+cdef int profile(uint8_t[:, ::1] agent_profile,
+                 int32_t[:, ::1] agent_max_energy,
+                 int32_t[:, ::1] agent_energy,
+                 const int32_t[:, ::1] agent_group,
+                 const int32_t[:, :, ::1] intent,
+                 uint8_t[:, ::1] success,
+                 const int32_t[::1] t_profile_count,
+                 const int32_t[::1] t_max_energy,
                  int profiles) except -1:
     """arg k: take the group's k-th profile (0: the group's own body). k past the group's profiles
     fails. The new body's maximum applies at once (energy above it is lost); its costs and upkeep
@@ -41,6 +41,3 @@ cdef int profile(uint8_t[:, ::1] agent_profile,  # (worlds, rows)
 
 
 include "profile_steps.pxi"
-
-
-KERNELS = {"profile": profile_kernel}

@@ -6,12 +6,12 @@ from engine.systems_cy.step cimport Step
 
 
 
-cdef int inventory_reward(const int32_t[:, :, ::1] inventory_items,  # (worlds, rows, resources)
-                          const int32_t[:, ::1] agent_group,  # (worlds, rows)
-                          const float[:, ::1] t_group_reward,  # (groups, resources): a unit's worth to a group
-                          const float[::1] t_res_reward_max,  # (resources,): < 0 uncapped
-                          float[:, ::1] held,  # (worlds, agents)
-                          float[:, ::1] raw_reward) except -1:  # (worlds, agents)
+cdef int inventory_reward(const int32_t[:, :, ::1] inventory_items,
+                          const int32_t[:, ::1] agent_group,
+                          const float[:, ::1] t_group_reward,
+                          const float[::1] t_res_reward_max,
+                          float[:, ::1] held,
+                          float[:, ::1] raw_reward) except -1:
     cdef Py_ssize_t w, a, r, g
     cdef float v, x
     for w in range(held.shape[0]):
@@ -30,6 +30,3 @@ cdef int inventory_reward(const int32_t[:, :, ::1] inventory_items,  # (worlds, 
 
 
 include "inventory_reward_steps.pxi"
-
-
-KERNELS = {"inventory_reward": inventory_reward_kernel}
