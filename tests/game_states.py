@@ -77,7 +77,7 @@ def scramble(world, tab, rng: np.random.Generator) -> None:
     W = world.num_worlds
     group = ag.group[:, :A]
     ag.profile[:, :A] = rng.integers(0, tab.profile_count[group])
-    ag.max_energy[:, :A] = tab.max_energy[group * tab.profiles + ag.profile[:, :A]]
+    ag.max_energy[:, :A] = tab.max_energy[group * tab.body_rows + ag.profile[:, :A]]
     ag.energy[:, :A] = rng.integers(0, ag.max_energy[:, :A] + 1)
     ag.frozen[:, :A] = np.where(rng.random((W, A)) < 0.3, rng.integers(1, 5, (W, A)), 0)
     ag.shield[:, :A] = rng.random((W, A)) < 0.3

@@ -41,7 +41,7 @@ from game.state.kinship import KIN_ARRAYS, kinship_classes, set_kinship
 from game.load.level import decode, load_level, merge
 from game.maps.make import episode_seed, make_layout
 from game.state.memory import check_memory
-from game.state.world import blank_world, build, check_fit, place_layout, scratch_arrays
+from game.state.world import AGENT_COLUMNS, blank_world, build, check_fit, place_layout, scratch_arrays
 from game.env.stats import stat_names, summarize
 from game.systems.install import add_system, install
 from engine.systems_cy.envstep import ActionLoader, EnvStep
@@ -415,7 +415,8 @@ class GridEnv(pufferlib.PufferEnv):
             "frozen": int(ag.frozen[w, k]),
             "shield": bool(ag.shield[w, k]),
             "color": int(ag.color[w, k]),
-            "profile": int(ag.profile[w, k]),  # 0: the group's own body; k: its k-th declared profile
+            # the state mechanics add (profile's `profile`: its meaning is the column's doc)
+            **{c.name: int(getattr(ag, c.name)[w, k]) for c in AGENT_COLUMNS},
             "group": self.group_names[int(ag.group[w, k])],
             "bonds": partners,
             "episode_return": float(r.episode_return[w, k]),

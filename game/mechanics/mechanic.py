@@ -1,5 +1,6 @@
-"""What a mechanic declares: its actions, its systems, the scalars its kernels read, its level
-section and the fields it adds to buildings.
+"""What a mechanic declares: its actions, its systems, the scalars and tables its kernels read,
+its level section, the fields it adds to buildings and groups, the state it adds to agents, its
+observation channels and the bodies it adds to groups.
 
 A mechanic is a folder of game/mechanics/ whose __init__.py defines `MECHANIC`, a `Mechanic`;
 game/mechanics/registry.py lists the folders. Everything the game derives about actions and
@@ -12,7 +13,7 @@ import, so loading and checking a level, and the build, can read it before any k
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,11 +66,29 @@ class Section:
 
 @dataclass(frozen=True, kw_only=True)
 class Field:
-    """A field a mechanic adds to another section's entries (`build_cost` of every building)."""
+    """A field a mechanic adds to another section's entries (`build_cost` of every building,
+    `profiles` of every group)."""
 
     name: str
     type: Any  # Annotated[type, doc(...)], as a section's own fields
     default: Any
+    # the section's field it follows (None: the last): a field moved out of a section into its
+    # mechanic keeps its place, so resolved Levels keep their bytes
+    after: str | None = None
+    # its checks that types cannot say: (value, the entry, level, the entry's TOML path) -> problems,
+    # run after the entry's own
+    problems: Callable[[Any, Any, Any, str], Iterator[tuple[str, str]]] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Column:
+    """A column a mechanic adds to the agent component (game/state/world.py `Agent`): per-agent
+    state, shown by `GridEnv.inspect_agent`."""
+
+    name: str
+    dtype: str  # its numpy dtype
+    default: int = 0
+    doc: str = ""
 
 
 # The scalars a mechanic's kernels read, from a level and its tables (game.state.world.Tables).
@@ -87,6 +106,15 @@ class Mechanic:
     constants: dict[str, int] = field(default_factory=dict)
     section: Section | None = None  # its table of a level file
     building_fields: tuple[Field, ...] = ()  # what it adds to every [buildings.NAME]
+    group_fields: tuple[Field, ...] = ()  # what it adds to every [groups.NAME]
+    agent_columns: tuple[Column, ...] = ()  # what it adds to every agent's state
+    # the observation's cell channels it adds (after the buildings', in registry order) in a level
+    # that enables one of its actions; a level without them keeps its observation space
+    channels: tuple[str, ...] = ()
+    # the bodies a group's agents may take besides the group's own: group -> [(upkeep, max_energy,
+    # {action: cost})], -1 for the group's (game/state/world.py makes the body tables of them)
+    bodies: Callable[[Any], list[tuple[int, int, dict[str, int]]]] | None = None
+    tables: Callable[[Any], dict[str, Any]] | None = None  # arrays its kernels take as `table(name)`
 
     def kernel_module(self, system: System) -> str | None:
         """The dotted module path of `system`'s kernel, or None for a Python system."""

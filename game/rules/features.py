@@ -18,7 +18,6 @@ class Features:
     inventory: int  # first of num_resources inventory channels (any agent's inventory)
     wall: int  # 1 wall, 2 block
     building: int  # type (+1), ready, stock, hp
-    profile: int  # the seen agent's energy profile (+1); -1: the level has no `profile` action
     kin: int  # kinship of the seen agent to the observer: 128 + 127 * K, 0 where no agent
     bond: int  # 1 if the seen agent is bonded to the observer
     self_: int  # last_action (+1), last_success, last_reward (128 + 64 * r, clipped), progress (0..255)
@@ -27,6 +26,11 @@ class Features:
     @property
     def count(self) -> int:
         return len(self.names)
+
+    def channel(self, name: str) -> int:
+        """The place of channel `name`, or -1 where the level has no such channel (a mechanic's
+        channel in a level that does not enable it)."""
+        return self.names.index(name) if name in self.names else -1
 
 
 AGENT_CHANNELS = (
@@ -39,14 +43,13 @@ AGENT_CHANNELS = (
     "agent.color",
 )
 BUILDING_CHANNELS = ("building.type", "building.ready", "building.stock", "building.hp")
-PROFILE_CHANNELS = ("agent.profile",)  # only in levels with the `profile` action: the others keep their space
 SELF_CHANNELS = ("self.last_action", "self.last_success", "self.last_reward", "self.progress")
 
 
-def features(resources: list[str], profiles: bool = False) -> Features:
-    names = [*AGENT_CHANNELS, *(f"inv.{r}" for r in resources), "wall", *BUILDING_CHANNELS]
-    if profiles:
-        names += PROFILE_CHANNELS
+def features(resources: list[str], channels: tuple[str, ...] = ()) -> Features:
+    """The channel table of a level with `resources`, plus the cell `channels` its mechanics add
+    (game/mechanics/mechanic.py `channels`: profile's `agent.profile` where it is enabled)."""
+    names = [*AGENT_CHANNELS, *(f"inv.{r}" for r in resources), "wall", *BUILDING_CHANNELS, *channels]
     cell = len(names)
     names += ["kin", "bond", *SELF_CHANNELS]
     idx = names.index
@@ -56,7 +59,6 @@ def features(resources: list[str], profiles: bool = False) -> Features:
         inventory=len(AGENT_CHANNELS),
         wall=idx("wall"),
         building=idx("building.type"),
-        profile=idx(PROFILE_CHANNELS[0]) if profiles else -1,
         kin=idx("kin"),
         bond=idx("bond"),
         self_=idx("self.last_action"),

@@ -19,8 +19,8 @@ import msgspec
 import numpy as np
 from msgspec import Meta
 
+from game.mechanics.mechanic import Field
 from game.mechanics.section import Base, Problems, doc
-from game.mechanics.profile import MAX_PROFILES
 from game.mechanics.registry import MECHANICS
 from game.rules.constants import ACTION_NAMES
 from game.rules.defaults import ACTIONS, DECLARED
@@ -157,14 +157,33 @@ def _fields(cls: type[Base]) -> list[tuple[str, Any, Any]]:
     ]
 
 
-def _extended(core: type[Base], extra: list[tuple[str, Any, Any]]) -> type[Base]:
-    """`core`'s fields then `extra` ((name, type, default) each), as one Struct with `core`'s name
-    (without its leading underscore), doc and methods: a section some of whose fields the
-    mechanics declare."""
+def _extended(
+    core: type[Base], extra: list[tuple[str, Any, Any]], declared: tuple[Field, ...] = ()
+) -> type[Base]:
+    """`core`'s fields, then `extra` ((name, type, default) each), with each of the mechanics'
+    `declared` fields after the field it names (or last), as one Struct with `core`'s name (without
+    its leading underscore), doc and methods, whose `problems()` runs the declared fields' checks
+    after its own: a section some of whose fields the mechanics declare."""
+    fields = _fields(core) + extra
+    for f in declared:
+        at = len(fields) if f.after is None else [name for name, *_ in fields].index(f.after) + 1
+        while at < len(fields) and fields[at][0] in {d.name for d in declared}:  # declared in turn
+            at += 1
+        fields.insert(at, (f.name, f.type, f.default))
     methods = {k: v for k, v in vars(core).items() if callable(v) and not k.startswith("__")}
+    checks = [f for f in declared if f.problems is not None]
+    if checks:
+        own = methods.get("problems", Base.problems)
+
+        def problems(self, level: Level, path: str) -> Problems:
+            yield from own(self, level, path)
+            for f in checks:
+                yield from f.problems(getattr(self, f.name), self, level, path)
+
+        methods["problems"] = problems
     return msgspec.defstruct(
         core.__name__.lstrip("_"),
-        _fields(core) + extra,
+        fields,
         bases=(Base,),
         module=__name__,
         namespace={**methods, "__doc__": core.__doc__},
@@ -174,7 +193,7 @@ def _extended(core: type[Base], extra: list[tuple[str, Any, Any]]) -> type[Base]
 
 # (a declared default is given as a field's own: msgspec takes an empty dict or list as its type's
 # factory and leaves it out of an encoded level, as it did the field written in the class)
-Building = _extended(_Building, [(f.name, f.type, f.default) for m in MECHANICS for f in m.building_fields])
+Building = _extended(_Building, [], tuple(f for m in MECHANICS for f in m.building_fields))
 
 
 class Action(Base):
@@ -189,27 +208,7 @@ def _actions() -> dict[str, Action]:
     return {name: Action(**a) for name, a in ACTIONS.items()}
 
 
-class Profile(Base):
-    """An energy profile (a posture or mood) the group's agents may switch to with `profile`."""
-
-    max_energy: Annotated[
-        int,
-        doc(
-            "energy cap in this profile (energy above it is lost on switching); -1 = the group's",
-            ge=-1,
-            le=255,
-        ),
-    ] = -1
-    upkeep: Annotated[int, doc("energy drained every tick in this profile; -1 = the group's", ge=-1)] = -1
-    costs: Annotated[dict[str, int], doc("per-action energy costs in this profile, over the group's")] = {}
-
-    def problems(self, level: Level, path: str) -> Problems:
-        if self.max_energy == 0:
-            yield f"{path}.max_energy", "expected -1 (the group's cap) or a cap of 1..255, got 0"
-        yield from cost_problems(f"{path}.costs", self.costs)
-
-
-class Group(Base):
+class _Group(Base):
     """An agent group (team): its body, i.e. its energy profile and action costs."""
 
     id: Annotated[
@@ -225,13 +224,7 @@ class Group(Base):
     costs: Annotated[dict[str, int], doc("per-action energy cost overrides for this group")] = {}
     family: Annotated[int, doc("family id for `clans` kinship; -1 = one family per agent")] = -1
     clan: Annotated[int, doc("clan id for `clans` kinship; -1 = the team id")] = -1
-    profiles: Annotated[
-        dict[str, Profile],
-        doc(
-            "energy profiles the `profile` action switches among: argument 0 is the group's own body, "
-            "k the k-th of these"
-        ),
-    ] = {}
+    # here the fields mechanics add (`group_fields`: profile's `profiles`), see Group below
     rewards: Annotated[
         dict[str, float],
         doc(
@@ -251,16 +244,9 @@ class Group(Base):
                 f"{path}.start_energy",
                 f"expected at most max_energy ({self.max_energy}), got {self.start_energy}",
             )
-        if len(self.profiles) >= MAX_PROFILES:
-            yield (
-                f"{path}.profiles",
-                f"expected at most {MAX_PROFILES - 1} profiles, got {len(self.profiles)}",
-            )
-        if self.profiles and not enabled(level, "profile"):  # unreachable bodies are a mistake, not a no-op
-            yield (
-                f"{path}.profiles",
-                "profiles need the `profile` action to switch among them; set actions.profile.enabled = true",
-            )
+
+
+Group = _extended(_Group, [], tuple(f for m in MECHANICS for f in m.group_fields))
 
 
 class Agent(Base):
@@ -330,6 +316,16 @@ class _Level(Base):
             **entry_tables("res_", Resource, list(self.resources.values()), res),
             "group_reward": group_reward,
         }
+
+    # for the checks of mechanics' sections and fields, which cannot import this module (it
+    # derives the action names from the registry that imports them)
+    def enabled(self, action: str) -> bool:
+        """Whether `action` is in this level's action space."""
+        return enabled(self, action)
+
+    def cost_problems(self, path: str, costs: dict[str, int]) -> Problems:
+        """Per-action energy costs at `path`: known actions, counts >= 0."""
+        return cost_problems(path, costs)
 
     def problems(self, level: Level, path: str) -> Problems:
         """What concerns the level as a whole; each section checks itself."""

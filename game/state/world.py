@@ -22,6 +22,7 @@ from game.mechanics.observation.observation import record_bytes
 from game.errors import BuildError
 from game.maps.base import MapLayout
 from game.maps.make import make_layout
+from game.mechanics.registry import MECHANICS
 from game.rules.constants import (
     ACTION_NAMES,
     ACTION_RULES,
@@ -43,17 +44,7 @@ class Position(msgspec.Struct):
     c: int = 0
 
 
-@component(
-    group=np.int32,
-    orientation=np.uint8,
-    energy=np.int32,
-    max_energy=np.int32,
-    shield=np.uint8,
-    frozen=np.int32,
-    color=np.uint8,
-    profile=np.uint8,
-)
-class Agent(msgspec.Struct):
+class _Agent(msgspec.Struct):
     group: int = 0
     orientation: int = 0
     energy: int = 100
@@ -61,7 +52,28 @@ class Agent(msgspec.Struct):
     shield: int = 0
     frozen: int = 0
     color: int = 0
-    profile: int = 0  # 0: the group's own body; k: the group's k-th declared profile
+    # then the columns mechanics add (`agent_columns`: profile's `profile`), see Agent below
+
+
+AGENT_DTYPES = dict(
+    group=np.int32,
+    orientation=np.uint8,
+    energy=np.int32,
+    max_energy=np.int32,
+    shield=np.uint8,
+    frozen=np.int32,
+    color=np.uint8,
+)
+AGENT_COLUMNS = tuple(c for m in MECHANICS for c in m.agent_columns)  # the mechanics' agent state
+# the agent component: its own columns, then the mechanics' in registry order
+Agent = component("agent", **AGENT_DTYPES, **{c.name: np.dtype(c.dtype) for c in AGENT_COLUMNS})(
+    msgspec.defstruct(
+        "Agent",
+        [(f.name, f.type, f.default) for f in msgspec.structs.fields(_Agent)]
+        + [(c.name, int, c.default) for c in AGENT_COLUMNS],
+        module=__name__,
+    )
+)
 
 
 @component(items=(np.int32, "num_resources"))
@@ -99,13 +111,13 @@ class Tables:
     priority: list[int]  # Act codes in resolution order
     arg_count: np.ndarray  # (NUM_CODES,) int32: valid arguments are 0..arg_count-1
     arg_labels: tuple[tuple[str, ...], ...]  # per code: its arguments' names (the flat action names)
-    # an agent's body is row `group * profiles + profile` of cost, upkeep and max_energy (one row
-    # per group when no group declares a profile)
-    profiles: int  # profiles per group: 1 + the most any group declares
-    profile_count: np.ndarray  # (groups,) int32: 1 + the group's declared profiles
-    cost: np.ndarray  # (groups * profiles, NUM_CODES) int32
-    upkeep: np.ndarray  # (groups * profiles,) int32
-    max_energy: np.ndarray  # (groups * profiles,) int32
+    # an agent's body is row `group * body_rows + k` of cost, upkeep and max_energy: k = 0 its
+    # group's own, k > 0 the k-th the mechanics add (`bodies`: profile's profiles, selected by the
+    # agent's `profile` column); one row per group where no group has another body
+    body_rows: int  # rows per group: 1 + the most bodies any group has besides its own
+    cost: np.ndarray  # (groups * body_rows, NUM_CODES) int32
+    upkeep: np.ndarray  # (groups * body_rows,) int32
+    max_energy: np.ndarray  # (groups * body_rows,) int32
     inventory_max: int
     laser: int  # resource id of "laser" or -1
     armor: int  # resource id of "armor" or -1
@@ -128,7 +140,12 @@ def tables(level: Level) -> Tables:
     groups = list(level.groups)
     on = [a for a in ACTION_NAMES if enabled(level, a)]
     code = {a.name.lower(): int(a) for a in Act}
-    P = 1 + max(len(g.profiles) for g in level.groups.values())
+    # each group's bodies: its own, then those the mechanics add
+    bodies = {
+        name: [(g.upkeep, g.max_energy, {})] + [b for m in MECHANICS if m.bodies for b in m.bodies(g)]
+        for name, g in level.groups.items()
+    }
+    P = max(len(b) for b in bodies.values())
     # each action's argument names: its own, or those of the level's list it indexes (at least one argument)
     arg_labels = tuple(r.args if isinstance(r.args, tuple) else r.args(level) for r in ACTION_RULES)
     arg_count = np.array([max(len(labels), 1) for labels in arg_labels], np.int32)
@@ -136,13 +153,10 @@ def tables(level: Level) -> Tables:
     cost = np.tile(base_cost, (len(groups) * P, 1))
     upkeep = np.zeros(len(groups) * P, np.int32)
     max_energy = np.zeros(len(groups) * P, np.int32)
-    for gi, g in enumerate(level.groups.values()):
-        # rows past the group's own profiles repeat its body: the profile kernel never selects them
-        bodies = [(g.upkeep, g.max_energy, {})] + [
-            (p.upkeep, p.max_energy, p.costs) for p in g.profiles.values()
-        ]
+    for gi, (name, g) in enumerate(level.groups.items()):
+        # rows past the group's own bodies repeat its first: no agent of the group takes them
         for k in range(P):
-            up, mx, costs = bodies[k] if k < len(bodies) else bodies[0]
+            up, mx, costs = bodies[name][k] if k < len(bodies[name]) else bodies[name][0]
             row = gi * P + k
             for a, c in {**g.costs, **costs}.items():
                 cost[row, code[a]] = c
@@ -158,8 +172,7 @@ def tables(level: Level) -> Tables:
         priority=prio,
         arg_count=arg_count,
         arg_labels=arg_labels,
-        profiles=P,
-        profile_count=np.array([1 + len(g.profiles) for g in level.groups.values()], np.int32),
+        body_rows=P,
         cost=cost,
         upkeep=upkeep,
         max_energy=max_energy,
@@ -167,20 +180,29 @@ def tables(level: Level) -> Tables:
         laser=rid.get("laser", -1),
         armor=rid.get("armor", -1),
         max_arg=int(max(arg_count[code[a]] for a in on)),
-        features=features(res, enabled(level, "profile")),
+        features=features(res, channels(level)),
         derived=derived(level),
     )
 
 
+def channels(level: Level) -> tuple[str, ...]:
+    """The observation channels the mechanics add in `level`: those of each mechanic one of whose
+    actions the level enables, in registry order."""
+    return tuple(c for m in MECHANICS if any(enabled(level, a.name) for a in m.actions) for c in m.channels)
+
+
 def derived(level: Level) -> dict[str, Any]:
-    """The tables of every section of the level, by name (names must not repeat, nor be a field's)."""
+    """The tables of every section of the level, then the mechanics' own (`tables`), by name (names
+    must not repeat, nor be a field's)."""
     out: dict[str, Any] = {}
     taken = {f.name for f in fields(Tables)}
-    for path, section in sections(level):
-        for name, value in section.tables(level).items():
+    found = [(path, section.tables(level)) for path, section in sections(level)]
+    found += [(f"game/mechanics/{m.name}", m.tables(level)) for m in MECHANICS if m.tables]
+    for where, tabs in found:
+        for name, value in tabs.items():
             if name in out or name in taken:
                 raise ValueError(
-                    f"{path}: table '{name}' is already a table of the level; give it another name"
+                    f"{where}: table '{name}' is already a table of the level; give it another name"
                 )
             out[name] = value
     return out

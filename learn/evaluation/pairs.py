@@ -69,7 +69,7 @@ class PairRecorder:
         tab = env.tables
         self._actions = env._actions  # (W, A, 2) env action ids and arguments: the kernels' input
         self._code = np.asarray(tab.action_code)  # env action id -> Act code
-        self._cost, self._profiles = np.asarray(tab.cost), int(tab.profiles)
+        self._cost, self._body_rows = np.asarray(tab.cost), int(tab.body_rows)
         codes = set(int(c) for c in self._code)
         # an act the level does not enable has no opportunities
         self._can_attack, self._can_give = int(Act.ATTACK) in codes, int(Act.TRANSFER) in codes
@@ -89,9 +89,10 @@ class PairRecorder:
         sched.add(f"{prefix}.count", self._count, phase="actions", after=["tally"] + installed)
 
     def _affords(self, world, act: Act) -> np.ndarray:
-        """(W, A): whether each agent has the energy `act` costs its body (row group * profiles + profile)."""
+        """(W, A): whether each agent has the energy `act` costs its body (row group * body_rows +
+        profile)."""
         ag = world["agent"]
-        body = ag.group[:, : self.A] * self._profiles + ag.profile[:, : self.A]
+        body = ag.group[:, : self.A] * self._body_rows + ag.profile[:, : self.A]
         return ag.energy[:, : self.A] >= self._cost[body, int(act)]
 
     def _aim(self, world) -> None:

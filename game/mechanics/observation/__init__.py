@@ -11,7 +11,6 @@ def scalars(level, tab) -> dict:
         "ch_inventory": f.inventory,
         "ch_wall": f.wall,
         "ch_building": f.building,
-        "ch_profile": f.profile,
         "ch_kin": f.kin,
         "ch_bond": f.bond,
         "ch_self": f.self_,

@@ -19,7 +19,7 @@ from libc.string cimport memcpy, memset
 
 from engine.systems_cy.constants cimport TERRAIN_WALL
 from game.mechanics.constants cimport (CH_AGENT, CH_AGENT_COLOR, CH_AGENT_ENERGY, CH_AGENT_FROZEN,
-                                       CH_AGENT_GROUP, CH_AGENT_ORIENTATION, CH_AGENT_PROFILE,
+                                       CH_AGENT_GROUP, CH_AGENT_ORIENTATION,
                                        CH_AGENT_SHIELD, CH_BUILDING_HP, CH_BUILDING_READY,
                                        CH_BUILDING_STOCK, CH_BUILDING_TYPE, CH_SELF_LAST_ACTION,
                                        CH_SELF_LAST_REWARD, CH_SELF_LAST_SUCCESS, CH_SELF_PROGRESS)
@@ -110,7 +110,7 @@ cdef void fill_records(Py_ssize_t w, uint8_t* records, Py_ssize_t stride, Py_ssi
             rec[CH_AGENT_SHIELD] = agent_shield[w, e]
             rec[CH_AGENT_COLOR] = agent_color[w, e]
             if ch_profile >= 0:
-                rec[ch_profile + CH_AGENT_PROFILE] = agent_profile[w, e] + 1
+                rec[ch_profile] = agent_profile[w, e] + 1  # profile's channel (game/mechanics/profile)
             for i in range(nres):
                 rec[ch_inventory + i] = sat(inventory_items[w, e, i])
             continue

@@ -1,18 +1,33 @@
 """Energy profiles: `profile` switches the agent to another energy profile of its group (its
-argument indexes the group's profiles). Off by default, so that the levels without profiles keep
-their action space. The profile also changes what decode charges (decode.pyx reads t_cost by body
-row), what energy charges (energy.pyx: t_upkeep, t_max_energy) and what observation shows
-(observation.pyx: the profile channel)."""
+argument indexes the group's profiles, `[groups.NAME.profiles]`). Off by default, so that the levels
+without profiles keep their action and observation spaces. A profile is a body besides the
+group's own (`bodies`), so it also changes what other mechanics' kernels charge and show:
+decode.pyx charges an action's cost by body row (t_cost), energy.pyx the upkeep and cap by body
+(t_upkeep), observation.pyx writes the `agent.profile` channel (its place: the `ch_profile`
+scalar, -1 where the level has no such channel)."""
+
+import numpy as np
 
 from game.mechanics.args import column, scalar, state, table
-from game.mechanics.mechanic import Action, Mechanic, System
-
-MAX_PROFILES = 16  # profile's argument: the group's own body (0) and up to 15 declared profiles
+from game.mechanics.mechanic import Action, Column, Field, Mechanic, System
+from game.mechanics.profile.section import MAX_PROFILES, PROFILES, group_problems
 
 
 def scalars(level, tab) -> dict:
-    # an agent's body row in t_cost, t_upkeep, t_max_energy: group * profiles + profile
-    return {"profiles": tab.profiles}
+    return {
+        # an agent's body row in t_cost, t_upkeep, t_max_energy: group * profiles + profile
+        "profiles": tab.body_rows,
+        "ch_profile": tab.features.channel("agent.profile"),
+    }
+
+
+def bodies(group) -> list[tuple[int, int, dict[str, int]]]:
+    return [(p.upkeep, p.max_energy, p.costs) for p in group.profiles.values()]
+
+
+def tables(level) -> dict:
+    # (groups,): the bodies each group has, its own and its profiles (the kernel's argument range)
+    return {"profile_count": np.array([1 + len(g.profiles) for g in level.groups.values()], np.int32)}
 
 
 MECHANIC = Mechanic(
@@ -52,4 +67,11 @@ MECHANIC = Mechanic(
     ),
     scalars=scalars,
     constants={"MAX_PROFILES": MAX_PROFILES},
+    group_fields=(Field(name="profiles", type=PROFILES, default={}, after="clan", problems=group_problems),),
+    agent_columns=(
+        Column(name="profile", dtype="uint8", doc="0: the group's own body; k: its k-th declared profile"),
+    ),
+    channels=("agent.profile",),
+    bodies=bodies,
+    tables=tables,
 )

@@ -47,7 +47,7 @@ def profile_system(env):
             world.resources.success,
             tab.profile_count,
             tab.max_energy,
-            tab.profiles,
+            tab.body_rows,
         )
 
     return run
