@@ -50,8 +50,8 @@ def brawl(world, tab, rng):
     r.intent[..., 1] = np.where(r.intent[..., 0] == Act.ATTACK, rng.integers(0, 9, (W, A_)), r.intent[..., 1])
     ag.shield[:, :A_] &= rng.random((W, A_)) < 0.3
     ag.frozen[:, :A_] *= rng.random((W, A_)) < 0.3
-    world["inventory"].items[:, :A_, tab.armor] *= rng.random((W, A_)) < 0.3
-    world["inventory"].items[:, :A_, tab.laser] += rng.integers(0, 2, (W, A_))
+    world["inventory"].items[:, :A_, tab.resource_names.index("armor")] *= rng.random((W, A_)) < 0.3
+    world["inventory"].items[:, :A_, tab.resource_names.index("laser")] += rng.integers(0, 2, (W, A_))
 
 
 @pytest.mark.parametrize("variant", [None, *sorted(VARIANTS)])
@@ -129,6 +129,11 @@ def misc(tab, k):
     return stat_misc_base(len(tab.resource_names)) + k
 
 
+def rid(tab, name):
+    """The id of resource `name` (what combat's `laser` and `armor` scalars hold)."""
+    return tab.resource_names.index(name)
+
+
 def test_shield_toggles_on_only_with_energy_for_upkeep_and_off_always():
     world, tab, level = scene()
     ag, r = world["agent"], world.resources
@@ -187,15 +192,16 @@ def test_shielded_target_loses_energy_but_never_below_zero():
 def test_armor_absorbs_a_hit_and_kin_attacks_are_counted_as_kin():
     world, tab, level = scene()
     ag, st, inv = world["agent"], world.resources.stats, world["inventory"].items
+    armor = tab.resource_names.index("armor")
     place(world, ME, 4, 4), place(world, MATE, 3, 4)
-    inv[0, MATE, tab.armor] = 2
+    inv[0, MATE, armor] = 2
     inv[0, MATE, 0] = 5
     ag.energy[0, MATE] = 40
     attack(world, ME)
     run("attack", world, tab, level, consume_laser=0)
-    assert inv[0, MATE, tab.armor] == 1 and inv[0, MATE, 0] == 5 and inv[0, ME].sum() == 0
+    assert inv[0, MATE, armor] == 1 and inv[0, MATE, 0] == 5 and inv[0, ME].sum() == 0
     assert ag.frozen[0, MATE] == 0 and ag.energy[0, MATE] == 40
-    assert st[0, MATE, res_stat(tab.armor, ResStat.DESTROYED)] == 1
+    assert st[0, MATE, res_stat(armor, ResStat.DESTROYED)] == 1
     assert st[0, ME, misc(tab, Misc.ATTACK_KIN)] == 1 and st[0, MATE, misc(tab, Misc.ATTACKED_BY_KIN)] == 1
     assert st[0, ME, misc(tab, Misc.FREEZES_CAUSED)] == 0
     assert world.resources.success[0, ME] == 1
@@ -257,12 +263,12 @@ def test_attack_on_a_frozen_agent_fails_but_still_burns_the_laser():
     ag, st, inv = world["agent"], world.resources.stats, world["inventory"].items
     place(world, ME, 4, 4), place(world, FOE, 3, 4)
     ag.frozen[0, FOE], ag.energy[0, FOE] = 2, 30
-    inv[0, ME, tab.laser] = 2
+    inv[0, ME, rid(tab, "laser")] = 2
     inv[0, FOE, 0] = 3
     attack(world, ME)
     run("attack", world, tab, level, consume_laser=1)
     assert world.resources.success[0, ME] == 0
-    assert inv[0, ME, tab.laser] == 1 and st[0, ME, res_stat(tab.laser, ResStat.USED)] == 1
+    assert inv[0, ME, rid(tab, "laser")] == 1 and st[0, ME, res_stat(rid(tab, "laser"), ResStat.USED)] == 1
     assert ag.frozen[0, FOE] == 2 and ag.energy[0, FOE] == 30 and inv[0, FOE, 0] == 3
     assert st[0, FOE].sum() == 0 and st[0, ME, misc(tab, Misc.ATTACK_NON_KIN)] == 0
 
@@ -310,11 +316,11 @@ def test_attack_on_nothing_destructible_fails_and_still_uses_a_laser(what):
         grid[0, 3, 4] = -2
     if what == "hp0_object":
         target = building(world, 3, 4, hp=0)
-    inv[0, ME, tab.laser] = 1
+    inv[0, ME, rid(tab, "laser")] = 1
     attack(world, ME)
     run("attack", world, tab, level, consume_laser=1)
     assert world.resources.success[0, ME] == 0
-    assert inv[0, ME, tab.laser] == 0 and st[0, ME, res_stat(tab.laser, ResStat.USED)] == 1
+    assert inv[0, ME, rid(tab, "laser")] == 0 and st[0, ME, res_stat(rid(tab, "laser"), ResStat.USED)] == 1
     assert st[0, ME, misc(tab, Misc.ATTACK_BUILDING)] == 0
     if what == "hp0_object":
         assert grid[0, 3, 4] == target and world["building"].kind[0, target] == 2

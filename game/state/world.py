@@ -95,13 +95,15 @@ COMPONENTS = [Position, Agent, Inventory, Building]
 
 @dataclass
 class Tables:
-    """Level lookup tables, as arrays the kernels take directly.
+    """Level lookup tables, as arrays the kernels take directly (a kernel declares one as
+    `table(name)`, game/mechanics/args.py).
 
-    Besides these fields, `derived` holds every field of the buildings as `b_<field>` (T,) or
-    (T, R) and of the resources as `res_<field>` (R,), each meaning what its field's doc in
-    game/rules/schema.py says (`b_max_stock` -1: unlimited; `res_reward_max` < 0: uncapped), and
-    the tables a section's `tables()` gives (`build_kind`, `build_cost`, `reserved_rows`: the rows
-    each world keeps free for objects made during an episode)."""
+    Besides these fields, every table in `derived` is an attribute too, set when the Tables are
+    made: every field of the buildings as `b_<field>` (T,) or (T, R) and of the resources as
+    `res_<field>` (R,), each meaning what its field's doc in game/rules/schema.py says
+    (`b_max_stock` -1: unlimited; `res_reward_max` < 0: uncapped), the tables a section's
+    `tables()` gives (`build_kind`, `build_cost`, `reserved_rows`: the rows each world keeps free
+    for objects made during an episode) and those the mechanics declare (`profile_count`)."""
 
     resource_names: list[str]
     building_names: list[str]
@@ -119,23 +121,16 @@ class Tables:
     upkeep: np.ndarray  # (groups * body_rows,) int32
     max_energy: np.ndarray  # (groups * body_rows,) int32
     inventory_max: int
-    laser: int  # resource id of "laser" or -1
-    armor: int  # resource id of "armor" or -1
     max_arg: int
     features: Features
-    derived: dict[str, Any]  # what the level's sections derive (their `tables()` in game/rules/schema.py)
+    derived: dict[str, Any]  # what the level's sections and the mechanics derive (`derived()` below)
 
-    def __getattr__(self, name: str) -> Any:
-        """A derived table reads like the fields (`tab.build_cost`), and binds like them (`t_build_cost`)."""
-        derived = self.__dict__.get("derived", {})
-        if name in derived:
-            return derived[name]
-        raise AttributeError(f"the level has no table '{name}' (Tables fields, or a section's tables())")
+    def __post_init__(self) -> None:
+        vars(self).update(self.derived)  # `derived()` refuses a name a field has
 
 
 def tables(level: Level) -> Tables:
     res = list(level.resources)
-    rid = {r: i for i, r in enumerate(res)}
     bnames = list(level.buildings)
     groups = list(level.groups)
     on = [a for a in ACTION_NAMES if enabled(level, a)]
@@ -177,8 +172,6 @@ def tables(level: Level) -> Tables:
         upkeep=upkeep,
         max_energy=max_energy,
         inventory_max=level.agent.inventory_max,
-        laser=rid.get("laser", -1),
-        armor=rid.get("armor", -1),
         max_arg=int(max(arg_count[code[a]] for a in on)),
         features=features(res, channels(level)),
         derived=derived(level),

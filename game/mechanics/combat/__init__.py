@@ -12,16 +12,22 @@ ATTACK_WIDTH = (
 )
 
 
+# the resources combat knows by name: an attack may consume a laser, and armor absorbs a hit
+# (docs/game_systems.md, attack); a level without them has attacks that need no laser and no armor
+LASER, ARMOR = "laser", "armor"
+
+
 def scalars(level, tab) -> dict:
     c = level.combat
+    res = tab.resource_names
     return {
         "damage": c.damage,
         "freeze_duration": c.freeze_duration,
         "consume_laser": int(c.consume_laser),
         "shield_upkeep": c.shield_upkeep,
         "steal": int(c.steal),
-        "laser": tab.laser,
-        "armor": tab.armor,
+        "laser": res.index(LASER) if LASER in res else -1,  # its resource id, or -1
+        "armor": res.index(ARMOR) if ARMOR in res else -1,
     }
 
 
