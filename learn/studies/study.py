@@ -55,7 +55,16 @@ from learn.rundir.rundir import keep_plan, lock_holder, reclaim_run_dir
 from learn.rundir.stats import connect
 from learn.studies import workers
 from learn.studies.study_spec import StudyError, load_study, predicted
-from learn.studies.workers import RUN_THREADS, PassOnSigterm, RunFailed, pin_threads, thread_env, train_worker
+from learn.studies.workers import (
+    RUN_THREADS,
+    PassOnSigterm,
+    RunFailed,
+    check_jobs,
+    pin_threads,
+    running,
+    thread_env,
+    train_worker,
+)
 from learn.training.config import ConfigError, TrainConfig, from_dict, read_toml
 from learn.training.progress import clock
 
@@ -433,45 +442,23 @@ class StudyRunner:
         submitted at once (default: as many as the cluster holds); `ray_copy`: the workers train
         in temporary directories and send the runs back, as on a cluster without the study
         directory's filesystem. StudyError, once every other job is done, if one failed."""
-        from contextlib import ExitStack
-
-        if jobs is not None and jobs < 1:
-            raise StudyError(f"--jobs must be at least 1, got {jobs}")
-        if ray_copy and not ray:
-            raise StudyError("--ray-copy: only with --ray ADDRESS (it says how Ray workers send runs back)")
+        check_jobs(jobs, ray, ray_copy, StudyError)
         self._check_levels()
-        with ExitStack() as stack:
-            cluster = None
-            if ray:
-                from learn.studies.cluster_spec import check_resources
-                from learn.studies.ray_cluster import connect
-
-                check_resources(
-                    self.study.resources,
-                    {f"arm {a!r}": c for a, c in self.configs.items()},
-                    str(self.file),
-                    StudyError,
-                )
-                cluster = stack.enter_context(connect(ray, StudyError, self.progress))
-            lock = self._lock()
-            try:
-                return self._run(report, jobs, cluster, ray_copy, stack.close)
-            finally:
-                lock.release()
-
-    def _lock(self):
-        """One `learn study` process per study directory: a second one would take the first's live
-        runs for killed ones and train them again beside it (its own --jobs workers lock only
-        their run directories, under this one)."""
-        from learn.rundir.rundir import RunLock
-
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise StudyError(
-                f"--out {self.out}: cannot be created ({e.strerror}); give a writable directory"
-            ) from None
-        return RunLock(self.out, who="`learn study`", fix="give another --out")
+        # one `learn study` process per study directory: a second one would take the first's live
+        # runs for killed ones and train them again beside it (its own --jobs workers lock only
+        # their run directories, under this one)
+        configs = {f"arm {a!r}": c for a, c in self.configs.items()}
+        with running(
+            self.out,
+            "`learn study`",
+            StudyError,
+            self.progress,
+            ray,
+            self.study.resources,
+            configs,
+            str(self.file),
+        ) as (cluster, disconnect):
+            return self._run(report, jobs, cluster, ray_copy, disconnect)
 
     def _run(
         self,

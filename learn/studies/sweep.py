@@ -42,7 +42,15 @@ from learn.rundir.atomic import write_text
 from learn.rundir.rundir import keep_plan
 from learn.studies.study import SMOKE_EVAL, SMOKE_TRAIN
 from learn.studies.sweep_spec import SweepError, grid_values, is_level_param, kind, level_table, load_sweep
-from learn.studies.workers import RUN_THREADS, PassOnSigterm, pin_threads, thread_env, trial_worker
+from learn.studies.workers import (
+    RUN_THREADS,
+    PassOnSigterm,
+    check_jobs,
+    pin_threads,
+    running,
+    thread_env,
+    trial_worker,
+)
 from learn.training.config import ConfigError, check_policy, from_dict, level_file, read_toml, recipe_file
 from learn.training.progress import clock
 
@@ -385,39 +393,22 @@ class SweepRunner:
         `ray`: a Ray address: every trial a Ray task, `jobs` at once (default: as many as the
         cluster holds); `ray_copy`: as on workers without this filesystem (learn/studies/ray_cluster.py).
         SweepError, after the others, when a trial failed."""
-        from contextlib import ExitStack
-
-        from learn.rundir.rundir import RunLock
-
-        if jobs is not None and jobs < 1:
-            raise SweepError(f"--jobs must be at least 1, got {jobs}")
-        if ray_copy and not ray:
-            raise SweepError("--ray-copy: only with --ray ADDRESS (it says how Ray workers send runs back)")
+        check_jobs(jobs, ray, ray_copy, SweepError)
         self.check()
-        with ExitStack() as stack:
-            cluster = None
-            if ray:
-                from learn.studies.cluster_spec import check_resources
-                from learn.studies.ray_cluster import connect
-
-                check_resources(
-                    self.sweep.resources, {"every trial": self.config}, str(self.file), SweepError
-                )
-                cluster = stack.enter_context(connect(ray, SweepError, self.progress))
-            try:
-                self.out.mkdir(parents=True, exist_ok=True)
-            except OSError as e:
-                raise SweepError(
-                    f"--out {self.out}: cannot be created ({e.strerror}); give a writable directory"
-                ) from None
-            lock = RunLock(self.out, who="`learn sweep`", fix="give another --out")
-            try:
-                self._write_plan()
-                study = self.open_study(create=True)
-                self._recover(study)
-                failed = self._run(study, jobs, cluster, ray_copy)
-            finally:
-                lock.release()
+        with running(
+            self.out,
+            "`learn sweep`",
+            SweepError,
+            self.progress,
+            ray,
+            self.sweep.resources,
+            {"every trial": self.config},
+            str(self.file),
+        ) as (cluster, _):
+            self._write_plan()
+            study = self.open_study(create=True)
+            self._recover(study)
+            failed = self._run(study, jobs, cluster, ray_copy)
         if failed:
             raise SweepError(
                 f"sweep {self.sweep.name}: {len(failed)} trials failed (they do not count toward the "

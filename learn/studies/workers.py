@@ -1,6 +1,7 @@
 """What `learn study` and `learn sweep` share to run trainings beside the process that drives them:
 the torch threads every run is pinned to, the worker-process functions of `--jobs N` (spawned
-processes that report over a pipe), and the SIGTERM guard that passes a stop on to them.
+processes that report over a pipe), the SIGTERM guard that passes a stop on to them, and the
+set-up both runners do before their first run (`check_jobs`, `running`).
 
 A run's numbers must not depend on where it trains: in the driving process (`--jobs 1`), in a
 spawned process (`--jobs N`) or in a Ray task (learn/studies/ray_tasks.py). Each pins its torch threads to
@@ -13,6 +14,8 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +189,48 @@ class PassOnSigterm:
         if self.old is not None:
             signal.signal(signal.SIGTERM, self.old)
             self.old = None
+
+
+def check_jobs(jobs: int | None, ray: str | None, ray_copy: bool, error: type[Exception]) -> None:
+    """`--jobs` and `--ray-copy` as both runners take them; `error` is the runner's own."""
+    if jobs is not None and jobs < 1:
+        raise error(f"--jobs must be at least 1, got {jobs}")
+    if ray_copy and not ray:
+        raise error("--ray-copy: only with --ray ADDRESS (it says how Ray workers send runs back)")
+
+
+@contextmanager
+def running(
+    out: Path,
+    who: str,
+    error: type[Exception],
+    progress: Callable[[str], None],
+    ray: str | None = None,
+    resources: Any = None,
+    configs: dict[str, Any] | None = None,
+    file: str = "",
+) -> Iterator[tuple[Any, Callable[[], None]]]:
+    """What a study or a sweep holds while it runs: with `ray`, the Ray connection (after checking
+    the file's [resources] against the `configs` it trains, {what: config}), then `out` made and
+    locked, so one runner owns it (`who` names the command in the refusal). Yields the cluster
+    (None without Ray) and a function that disconnects early (a Ray instance started for the
+    trainings is not kept through the report)."""
+    from learn.rundir.rundir import RunLock
+
+    with ExitStack() as stack:
+        cluster = None
+        if ray:
+            from learn.studies.cluster_spec import check_resources
+            from learn.studies.ray_cluster import connect
+
+            check_resources(resources, configs or {}, file, error)
+            cluster = stack.enter_context(connect(ray, error, progress))
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise error(f"--out {out}: cannot be created ({e.strerror}); give a writable directory") from None
+        lock = RunLock(out, who=who, fix="give another --out")
+        try:
+            yield cluster, stack.close
+        finally:
+            lock.release()
