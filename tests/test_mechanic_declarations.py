@@ -101,3 +101,13 @@ def test_a_mechanics_table_may_not_take_a_name_already_taken(monkeypatch):
         ValueError, match="game/mechanics/profile: table 'b_hp' is already a table of the level"
     ):
         tables(level)
+
+
+def test_observer_channels_are_the_mechanics_own_in_every_level():
+    for over in ({}, PROFILE_ON):
+        f = tables(load_level("arena", over)).features
+        kin, bond = f.channel("kin"), f.channel("bond")
+        # kinship's, then mate's (registry order), right after the cell channels, before the self channels
+        assert (kin, bond) == (f.cell_channels, f.cell_channels + 1) and f.self_ == bond + 1
+    declared = {m.name: m.observer_channels for m in world_mod.MECHANICS if m.observer_channels}
+    assert declared == {"kinship": ("kin",), "mate": ("bond",)}

@@ -66,7 +66,7 @@ def test_observer_sees_itself_its_kin_and_its_bond():
     assert me[f.self_ + 3] == 25 * 255 // level.max_steps
     n = int((ag.group[0, : r.num_agents] == ag.group[0, 0]).sum())
     assert (
-        me[f.kin] == kin_view(kin_row(r, 0, 0))[0] == round(128 + 127 * (0.5 + 0.5 / n))
+        me[f.channel("kin")] == kin_view(kin_row(r, 0, 0))[0] == round(128 + 127 * (0.5 + 0.5 / n))
     )  # K[i, i] under team sharing
     # a team mate bonded to agent 0, placed right next to it
     mate = int(np.flatnonzero(ag.group[0, : r.num_agents] == ag.group[0, 0])[1])
@@ -77,8 +77,13 @@ def test_observer_sees_itself_its_kin_and_its_bond():
     mr, mc = world["position"].r[0, mate], world["position"].c[0, mate]
     i, j = half + mr - pr, half + mc - pc
     if 0 <= i < level.obs.window and 0 <= j < level.obs.window:
-        assert seen[i, j, f.bond] == 1 and seen[i, j, f.kin] == kin_view(kin_row(r, 0, 0))[mate]
-    assert seen[..., f.bond].sum() == (1 if 0 <= i < level.obs.window and 0 <= j < level.obs.window else 0)
+        assert (
+            seen[i, j, f.channel("bond")] == 1
+            and seen[i, j, f.channel("kin")] == kin_view(kin_row(r, 0, 0))[mate]
+        )
+    assert seen[..., f.channel("bond")].sum() == (
+        1 if 0 <= i < level.obs.window and 0 <= j < level.obs.window else 0
+    )
 
 
 def test_feature_table_matches_kernel_layout():

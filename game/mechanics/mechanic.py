@@ -111,6 +111,9 @@ class Mechanic:
     # the observation's cell channels it adds (after the buildings', in registry order) in a level
     # that enables one of its actions; a level without them keeps its observation space
     channels: tuple[str, ...] = ()
+    # the observer channels it adds in every level: what the seen agent is to the observer
+    # (kinship's `kin`, mate's `bond`), after the cell channels, in registry order
+    observer_channels: tuple[str, ...] = ()
     # the bodies a group's agents may take besides the group's own: group -> [(upkeep, max_energy,
     # {action: cost})], -1 for the group's (game/state/world.py makes the body tables of them)
     bodies: Callable[[Any], list[tuple[int, int, dict[str, int]]]] | None = None

@@ -18,8 +18,6 @@ class Features:
     inventory: int  # first of num_resources inventory channels (any agent's inventory)
     wall: int  # 1 wall, 2 block
     building: int  # type (+1), ready, stock, hp
-    kin: int  # kinship of the seen agent to the observer: 128 + 127 * K, 0 where no agent
-    bond: int  # 1 if the seen agent is bonded to the observer
     self_: int  # last_action (+1), last_success, last_reward (128 + 64 * r, clipped), progress (0..255)
     cell_channels: int  # channels [0, cell_channels) come from the cell records
 
@@ -46,12 +44,16 @@ BUILDING_CHANNELS = ("building.type", "building.ready", "building.stock", "build
 SELF_CHANNELS = ("self.last_action", "self.last_success", "self.last_reward", "self.progress")
 
 
-def features(resources: list[str], channels: tuple[str, ...] = ()) -> Features:
-    """The channel table of a level with `resources`, plus the cell `channels` its mechanics add
-    (game/mechanics/mechanic.py `channels`: profile's `agent.profile` where it is enabled)."""
+def features(
+    resources: list[str], channels: tuple[str, ...] = (), observer: tuple[str, ...] = ()
+) -> Features:
+    """The channel table of a level with `resources`, plus the cell `channels` and the `observer`
+    channels its mechanics add (game/mechanics/mechanic.py: profile's `agent.profile` where it is
+    enabled; kinship's `kin`, the seen agent's kinship to the observer, 128 + 127 K, 0 where no
+    agent; mate's `bond`, 1 where the seen agent is bonded to the observer)."""
     names = [*AGENT_CHANNELS, *(f"inv.{r}" for r in resources), "wall", *BUILDING_CHANNELS, *channels]
     cell = len(names)
-    names += ["kin", "bond", *SELF_CHANNELS]
+    names += [*observer, *SELF_CHANNELS]
     idx = names.index
     return Features(
         names=tuple(names),
@@ -59,8 +61,6 @@ def features(resources: list[str], channels: tuple[str, ...] = ()) -> Features:
         inventory=len(AGENT_CHANNELS),
         wall=idx("wall"),
         building=idx("building.type"),
-        kin=idx("kin"),
-        bond=idx("bond"),
         self_=idx("self.last_action"),
         cell_channels=cell,
     )

@@ -173,7 +173,7 @@ def tables(level: Level) -> Tables:
         max_energy=max_energy,
         inventory_max=level.agent.inventory_max,
         max_arg=int(max(arg_count[code[a]] for a in on)),
-        features=features(res, channels(level)),
+        features=features(res, channels(level), tuple(c for m in MECHANICS for c in m.observer_channels)),
         derived=derived(level),
     )
 

@@ -4,6 +4,11 @@ from game.mechanics.kinship.section import Kinship
 from game.mechanics.args import given, scalar, state
 from game.mechanics.mechanic import Mechanic, Section, System
 
+
+def scalars(level, tab) -> dict:
+    return {"ch_kin": tab.features.channel("kin")}  # where observation.pyx writes the seen agent's kinship
+
+
 MECHANIC = Mechanic(
     name="kinship",
     systems=(
@@ -30,5 +35,7 @@ MECHANIC = Mechanic(
             ),
         ),
     ),
+    scalars=scalars,
+    observer_channels=("kin",),
     section=Section(name="kinship", cls=Kinship, doc="how rewards are shared between agents"),
 )

@@ -7,7 +7,13 @@ from game.mechanics.mechanic import Action, Mechanic, Section, System
 
 def scalars(level, tab) -> dict:
     m = level.mate
-    return {"mate_window": m.window, "mate_cost": m.cost, "mate_share": m.share, "mate_duration": m.duration}
+    return {
+        "mate_window": m.window,
+        "mate_cost": m.cost,
+        "mate_share": m.share,
+        "mate_duration": m.duration,
+        "ch_bond": tab.features.channel("bond"),  # where observation.pyx marks a bonded agent
+    }
 
 
 MECHANIC = Mechanic(
@@ -46,5 +52,6 @@ MECHANIC = Mechanic(
         ),
     ),
     scalars=scalars,
+    observer_channels=("bond",),
     section=Section(name="mate", cls=Mate, doc="mate selection (bonds)"),
 )

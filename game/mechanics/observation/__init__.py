@@ -11,8 +11,6 @@ def scalars(level, tab) -> dict:
         "ch_inventory": f.inventory,
         "ch_wall": f.wall,
         "ch_building": f.building,
-        "ch_kin": f.kin,
-        "ch_bond": f.bond,
         "ch_self": f.self_,
     }
 
