@@ -24,13 +24,13 @@ GAME = ROOT / "game" / "mechanics"
 @pytest.fixture(scope="module")
 def table():
     """Every table, merged: the engine's geometry, the game's shared ids and each mechanic's own (its
-    actions' codes and declared constants); no name is in two of them."""
+    actions' codes, its counters' offsets and declared constants); no name is in two of them."""
     ints, arrays = constgen.table([constgen.load(ROOT / s) for s in constgen.SOURCES])
     skip = game_build.geometry() | game_build.OWN
     game_ints, game_arrays = constgen.table([constgen.load(ROOT / s) for s in game_build.SOURCES], skip)
     assert not (set(ints) | set(arrays)) & (set(game_ints) | set(game_arrays))
     for m in MECHANICS:
-        own = {f"ACT_{a.name.upper()}": int(Act[a.name.upper()]) for a in m.actions} | m.constants
+        own = game_build.mechanic_ints(m)
         assert not set(own) & (set(ints) | set(game_ints)), m.name
         game_ints |= own
     return ints | game_ints, arrays | game_arrays

@@ -111,3 +111,15 @@ def test_observer_channels_are_the_mechanics_own_in_every_level():
         assert (kin, bond) == (f.cell_channels, f.cell_channels + 1) and f.self_ == bond + 1
     declared = {m.name: m.observer_channels for m in world_mod.MECHANICS if m.observer_channels}
     assert declared == {"kinship": ("kin",), "mate": ("bond",)}
+
+
+def test_a_mechanics_counters_follow_the_game_counters_in_registry_order():
+    from game.env.stats import stat_names
+    from game.rules.constants import Misc, stat_misc_base
+
+    names = stat_names(["ore", "heart"])
+    declared = [(m.name, key, name) for m in world_mod.MECHANICS for key, name in m.stats.items()]
+    assert names[stat_misc_base(2) :] == [name for _, _, name in declared]
+    assert [int(Misc[key]) for _, key, _ in declared] == list(range(len(declared)))
+    assert {m for m, _, _ in declared} == {"actions", "buildings", "combat", "interact", "mate"}
+    assert names.index("attack.kin") == stat_misc_base(2) + Misc.ATTACK_KIN

@@ -4,8 +4,8 @@
   the stats layout, signals, the number of action codes; game/rules/features.py: the observation's
   channel offsets), by the engine's constgen; the grid's geometry is the engine's
   (engine/systems_cy/constants.pxd) and is left out here, so each C constant has one .pxd.
-- each mechanic folder's constants.pxd: its actions' codes (`ACT_<NAME>`) and the `constants` its
-  declaration names, from the declaration itself.
+- each mechanic folder's constants.pxd: its actions' codes (`ACT_<NAME>`), its counters' offsets
+  (`MISC_<KEY>`) and the `constants` its declaration names, from the declaration itself.
 - each mechanic folder's `<module>_steps.pxi`: the Step classes and binding tables of its kernels,
   by the engine's stepgen, from the kernels' signatures and the arguments its systems declare.
 Plain module, read before anything of the game is compiled.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from engine.systems_cy import constgen, stepgen  # plain modules of the engine's build
 from game.mechanics.registry import MECHANICS
-from game.rules.constants import Act
+from game.rules.constants import Act, Misc
 
 HERE = Path(__file__).resolve().parent  # game/mechanics/
 ROOT = HERE.parents[1]
@@ -35,8 +35,8 @@ def geometry() -> frozenset[str]:
     return frozenset(vars(constgen.load(ROOT / "engine" / "grid.py")))
 
 
-# left out of the shared .pxd: each action's code goes to its own mechanic's (`mechanic_constants`)
-OWN = frozenset({"Act"})
+# left out of the shared .pxd: each action's code and counter go to its own mechanic's (`mechanic_constants`)
+OWN = frozenset({"Act", "Misc"})
 
 
 def render_constants() -> str:
@@ -44,12 +44,22 @@ def render_constants() -> str:
     return constgen.render(ROOT, SOURCES, skip=geometry() | OWN, prefix="KGAME")
 
 
+def mechanic_ints(m) -> dict[str, int]:
+    """The C constants of mechanic `m`'s constants.pxd: its actions' codes, its counters' offsets
+    from stat_misc, its declared constants."""
+    return (
+        {f"ACT_{a.name.upper()}": int(Act[a.name.upper()]) for a in m.actions}
+        | {f"MISC_{key}": int(Misc[key]) for key in m.stats}
+        | dict(m.constants)
+    )
+
+
 def mechanic_constants() -> dict[str, str]:
     """{mechanic folder name: the text of its constants.pxd} for each mechanic with kernels and
     something to hold: its actions' codes and its declared constants."""
     out = {}
     for m in MECHANICS:
-        ints = {f"ACT_{a.name.upper()}": int(Act[a.name.upper()]) for a in m.actions} | dict(m.constants)
+        ints = mechanic_ints(m)
         if ints and any((HERE / m.name).glob("*.pyx")):
             out[m.name] = constgen.pxd(
                 ints, {}, f"game/mechanics/{m.name}/__init__.py (its declaration)", "K" + m.name.upper()

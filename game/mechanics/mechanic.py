@@ -104,6 +104,10 @@ class Mechanic:
     # numbers its kernels need: written with its actions' codes (ACT_<NAME>) into the folder's
     # generated constants.pxd (game/mechanics/build.py), which its kernels cimport
     constants: dict[str, int] = field(default_factory=dict)
+    # its own counters of the stats, {KEY: "dotted.name"} (`attack.kin`): they follow the game's
+    # per-action and per-resource counters, mechanic by mechanic in registry order (Misc in
+    # game/rules/constants.py); its kernels add to stat_misc + MISC_<KEY> (its constants.pxd)
+    stats: dict[str, str] = field(default_factory=dict)
     section: Section | None = None  # its table of a level file
     building_fields: tuple[Field, ...] = ()  # what it adds to every [buildings.NAME]
     group_fields: tuple[Field, ...] = ()  # what it adds to every [groups.NAME]

@@ -14,7 +14,7 @@ from enum import IntEnum
 
 from engine.grid import DC, DR, EMPTY, NUM_DIRS, RIGHT_DC, RIGHT_DR, TERRAIN_WALL, Dir  # noqa: F401  (the engine's geometry)
 from game.mechanics.mechanic import Action
-from game.mechanics.registry import ACTIONS
+from game.mechanics.registry import ACTIONS, MECHANICS
 
 
 # Every action of the game, in code order: each mechanic's declared actions (game/mechanics/<name>/
@@ -37,7 +37,7 @@ ACTION_NAMES = tuple(a.name.lower() for a in Act)
 #   STAT_BAD_ARG   argument out of range for its action
 #   STAT_NO_ENERGY action unaffordable (failed, not paid)
 #   STAT_RES + RES_STATS * r + k, k in ResStat: per-resource flows
-#   STAT_MISC + k, k in Misc
+#   STAT_MISC + k, k in Misc: the mechanics' own counters
 ACTION_STATS = 2
 STAT_FROZEN = ACTION_STATS * NUM_CODES
 STAT_BAD_ARG = STAT_FROZEN + 1
@@ -58,21 +58,10 @@ class ResStat(IntEnum):
 RES_STATS = len(ResStat)
 
 
-class Misc(IntEnum):
-    ATTACK_KIN = 0
-    ATTACK_NON_KIN = 1
-    ATTACKED_BY_KIN = 2
-    ATTACKED_BY_NON_KIN = 3
-    ATTACK_BUILDING = 4
-    FROZEN_TICKS = 5
-    ENERGY_SPENT = 6
-    BONDS_FORMED = 7
-    SHIELD_ABSORBED = 8
-    FREEZES_CAUSED = 9
-    BUILDINGS_DESTROYED = 10
-    REWARD_BUILDING = 11  # reward paid by buildings, in milli-units
-    GIVEN_KIN = 12  # units transferred to kin (kin_weight > 0), any resource
-    GIVEN_NON_KIN = 13  # units transferred to non-kin
+# The mechanics' own counters (each declaration's `stats`), mechanic by mechanic in registry order:
+# (KEY, name); Misc.KEY is the counter's offset from STAT_MISC.
+COUNTERS: tuple[tuple[str, str], ...] = tuple((key, name) for m in MECHANICS for key, name in m.stats.items())
+Misc = IntEnum("Misc", [(key, i) for i, (key, _) in enumerate(COUNTERS)])
 
 
 def stat_misc_base(num_resources: int) -> int:

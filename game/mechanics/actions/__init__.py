@@ -61,4 +61,7 @@ MECHANIC = Mechanic(
             ),
         ),
     ),
+    # its counters, after the per-action and per-resource ones (game/env/stats.py), in registry
+    # order: {KEY: name}; its kernels add to stat_misc + MISC_<KEY>
+    stats={"FROZEN_TICKS": "status.frozen.ticks", "ENERGY_SPENT": "energy.spent"},
 )

@@ -2,8 +2,8 @@
 # energy, paying costs, drawing the per-tick agent order); `tally` counts successes at the end.
 from libc.stdint cimport int32_t, uint8_t, uint64_t
 
-from game.mechanics.actions.constants cimport ACT_NOOP
-from game.mechanics.constants cimport ACTION_STATS, MISC_ENERGY_SPENT, NUM_CODES, STAT_BAD_ARG, STAT_NO_ENERGY
+from game.mechanics.actions.constants cimport ACT_NOOP, MISC_ENERGY_SPENT
+from game.mechanics.constants cimport ACTION_STATS, NUM_CODES, STAT_BAD_ARG, STAT_NO_ENERGY
 from engine.systems_cy.rng cimport shuffle
 from engine.systems_cy.step cimport Step
 

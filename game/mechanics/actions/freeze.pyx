@@ -2,7 +2,8 @@
 # It runs first in the action phase and owns `active`: decode only looks at active agents.
 from libc.stdint cimport int32_t, uint8_t
 
-from game.mechanics.constants cimport MISC_FROZEN_TICKS, STAT_FROZEN
+from game.mechanics.constants cimport STAT_FROZEN
+from game.mechanics.actions.constants cimport MISC_FROZEN_TICKS
 from engine.systems_cy.step cimport Step
 
 

@@ -60,4 +60,5 @@ MECHANIC = Mechanic(
             ),
         ),
     ),
+    stats={"REWARD_BUILDING": "reward.building_milli"},  # reward paid by buildings, in milli-units
 )

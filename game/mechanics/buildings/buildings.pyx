@@ -1,9 +1,8 @@
 # The `use` action: an agent runs the recipe of the building in front of it (docs/game_systems.md, 5).
 from libc.math cimport rint
 from libc.stdint cimport int32_t, uint8_t
-from game.mechanics.buildings.constants cimport ACT_USE
-from game.mechanics.constants cimport (MISC_REWARD_BUILDING, RES_STAT_GAINED, RES_STAT_USED, RES_STATS,
-                                       STAT_RES)
+from game.mechanics.buildings.constants cimport ACT_USE, MISC_REWARD_BUILDING
+from game.mechanics.constants cimport RES_STAT_GAINED, RES_STAT_USED, RES_STATS, STAT_RES
 from engine.systems_cy.grid cimport front
 from engine.systems_cy.step cimport Step
 

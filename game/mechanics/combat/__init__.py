@@ -93,4 +93,14 @@ MECHANIC = Mechanic(
     scalars=scalars,
     constants={"ATTACK_ARGS": ATTACK_ARGS, "ATTACK_WIDTH": ATTACK_WIDTH},
     section=Section(name="combat", cls=Combat, doc="attack and shield rules"),
+    stats={
+        "ATTACK_KIN": "attack.kin",
+        "ATTACK_NON_KIN": "attack.non_kin",
+        "ATTACKED_BY_KIN": "attacked.by_kin",
+        "ATTACKED_BY_NON_KIN": "attacked.by_non_kin",
+        "ATTACK_BUILDING": "attack.building",
+        "SHIELD_ABSORBED": "shield.absorbed",
+        "FREEZES_CAUSED": "freeze.caused",
+        "BUILDINGS_DESTROYED": "building.destroyed",
+    },
 )

@@ -2,11 +2,12 @@
 from libc.stdint cimport int32_t, int64_t, uint8_t
 
 from engine.systems_cy.constants cimport DC, DR, EMPTY, RIGHT_DC, RIGHT_DR
-from game.mechanics.combat.constants cimport ACT_ATTACK, ACT_SHIELD, ATTACK_ARGS, ATTACK_WIDTH
-from game.mechanics.constants cimport (MISC_ATTACK_BUILDING, MISC_ATTACK_KIN, MISC_ATTACK_NON_KIN,
-                                       MISC_ATTACKED_BY_KIN, MISC_ATTACKED_BY_NON_KIN,
-                                       MISC_BUILDINGS_DESTROYED, MISC_FREEZES_CAUSED, MISC_SHIELD_ABSORBED,
-                                       RES_STAT_DESTROYED, RES_STAT_LOST, RES_STAT_STOLEN, RES_STAT_USED,
+from game.mechanics.combat.constants cimport (ACT_ATTACK, ACT_SHIELD, ATTACK_ARGS, ATTACK_WIDTH,
+                                              MISC_ATTACK_BUILDING, MISC_ATTACK_KIN, MISC_ATTACK_NON_KIN,
+                                              MISC_ATTACKED_BY_KIN, MISC_ATTACKED_BY_NON_KIN,
+                                              MISC_BUILDINGS_DESTROYED, MISC_FREEZES_CAUSED,
+                                              MISC_SHIELD_ABSORBED)
+from game.mechanics.constants cimport (RES_STAT_DESTROYED, RES_STAT_LOST, RES_STAT_STOLEN, RES_STAT_USED,
                                        RES_STATS, SIGNAL_AGENT_FROZEN, SIGNAL_BUILDING_DESTROYED, STAT_RES)
 from engine.systems_cy.grid cimport code_at
 from engine.systems_cy.signals cimport emit

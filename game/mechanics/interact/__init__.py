@@ -70,4 +70,6 @@ MECHANIC = Mechanic(
             ),
         ),
     ),
+    # units transferred to kin (kin_weight > 0) and to non-kin, any resource
+    stats={"GIVEN_KIN": "given.kin", "GIVEN_NON_KIN": "given.non_kin"},
 )

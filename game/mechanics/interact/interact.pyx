@@ -1,9 +1,8 @@
 # Agent-to-neighbour actions: transfer (give one unit), swap (trade cells), color (marker).
 from libc.stdint cimport int32_t, uint8_t
 
-from game.mechanics.interact.constants cimport ACT_COLOR, ACT_SWAP, ACT_TRANSFER
-from game.mechanics.constants cimport (MISC_GIVEN_KIN, MISC_GIVEN_NON_KIN, RES_STAT_GIVEN,
-                                       RES_STAT_RECEIVED, RES_STATS, STAT_RES)
+from game.mechanics.interact.constants cimport ACT_COLOR, ACT_SWAP, ACT_TRANSFER, MISC_GIVEN_KIN, MISC_GIVEN_NON_KIN
+from game.mechanics.constants cimport RES_STAT_GIVEN, RES_STAT_RECEIVED, RES_STATS, STAT_RES
 from engine.systems_cy.grid cimport front
 from engine.systems_cy.step cimport Step
 

@@ -54,4 +54,5 @@ MECHANIC = Mechanic(
     scalars=scalars,
     observer_channels=("bond",),
     section=Section(name="mate", cls=Mate, doc="mate selection (bonds)"),
+    stats={"BONDS_FORMED": "bonds.formed"},
 )

@@ -1,8 +1,8 @@
 # Mate proposals and bonds (docs/game_systems.md item 10), all worlds in one call.
 from libc.stdint cimport int32_t, int64_t, uint8_t
 
-from game.mechanics.mate.constants cimport ACT_MATE
-from game.mechanics.constants cimport MISC_BONDS_FORMED, SIGNAL_BOND_FORMED
+from game.mechanics.mate.constants cimport ACT_MATE, MISC_BONDS_FORMED
+from game.mechanics.constants cimport SIGNAL_BOND_FORMED
 from engine.systems_cy.grid cimport front
 from engine.systems_cy.signals cimport emit
 from engine.systems_cy.step cimport Step
