@@ -353,10 +353,12 @@ class SweepRunner:
             "eval_max_steps": o.max_steps,
         }
 
-    def _ask(self, study) -> tuple[Any, dict[str, Any]]:
+    def _ask(self, study, n: int, left: int) -> tuple[Any, dict[str, Any]]:
+        """The sampler's next trial and its task, said as the `n`-th of the `left` this run asks."""
         trial = study.ask()
         params = self.suggest(trial)
         trial.set_user_attr("dir", str(self.trial_dir(trial.number)))
+        self.progress(f"[{n}/{left}] trial {trial.number}")
         return trial, self.task(trial, params)
 
     def _tell(self, study, trial, result: dict[str, Any], failed: list[str], requeue: list[dict]) -> None:
@@ -485,8 +487,7 @@ class SweepRunner:
 
         fn = self._trial_fn()
         for i in range(left):
-            trial, task = self._ask(study)
-            self.progress(f"[{i + 1}/{left}] trial {trial.number}")
+            trial, task = self._ask(study, i + 1, left)
             try:
                 result = fn(task)
             except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the trial is tried again on the next start
@@ -526,9 +527,8 @@ class SweepRunner:
         try:
             while asked < left or running:
                 while asked < left and len(running) < jobs:
-                    trial, task = self._ask(study)
                     asked += 1
-                    self.progress(f"[{asked}/{left}] trial {trial.number}")
+                    trial, task = self._ask(study, asked, left)
                     recv, send = ctx.Pipe(duplex=False)
                     proc = ctx.Process(
                         target=trial_worker,
@@ -598,9 +598,8 @@ class SweepRunner:
             try:
                 while asked < left or running:
                     while asked < left and len(running) < jobs:
-                        trial, task = self._ask(study)
                         asked += 1
-                        self.progress(f"[{asked}/{left}] trial {trial.number}")
+                        trial, task = self._ask(study, asked, left)
                         payload = self._ray_payload(trial, task, mailbox, probe, copy)
                         running[cluster.submit(payload, cpus, res.gpus, res.retries)] = trial
                     ready = cluster.wait(list(running), timeout=0.2)
