@@ -20,10 +20,6 @@ class Param:
     name: str  # the kernel's argument
     dims: tuple[str | int, ...] = ()  # an array's dims, one per axis; () for a scalar
 
-    @property
-    def is_array(self) -> bool:
-        return bool(self.dims)
-
 
 def array(name: str, *dims: str | int) -> Param:
     return Param(name=name, dims=tuple(dims))

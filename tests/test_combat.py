@@ -50,8 +50,8 @@ def brawl(world, tab, rng):
     r.intent[..., 1] = np.where(r.intent[..., 0] == Act.ATTACK, rng.integers(0, 9, (W, A_)), r.intent[..., 1])
     ag.shield[:, :A_] &= rng.random((W, A_)) < 0.3
     ag.frozen[:, :A_] *= rng.random((W, A_)) < 0.3
-    world["inventory"].items[:, :A_, tab.resource_names.index("armor")] *= rng.random((W, A_)) < 0.3
-    world["inventory"].items[:, :A_, tab.resource_names.index("laser")] += rng.integers(0, 2, (W, A_))
+    world["inventory"].items[:, :A_, rid(tab, "armor")] *= rng.random((W, A_)) < 0.3
+    world["inventory"].items[:, :A_, rid(tab, "laser")] += rng.integers(0, 2, (W, A_))
 
 
 @pytest.mark.parametrize("variant", [None, *sorted(VARIANTS)])
@@ -192,7 +192,7 @@ def test_shielded_target_loses_energy_but_never_below_zero():
 def test_armor_absorbs_a_hit_and_kin_attacks_are_counted_as_kin():
     world, tab, level = scene()
     ag, st, inv = world["agent"], world.resources.stats, world["inventory"].items
-    armor = tab.resource_names.index("armor")
+    armor = rid(tab, "armor")
     place(world, ME, 4, 4), place(world, MATE, 3, 4)
     inv[0, MATE, armor] = 2
     inv[0, MATE, 0] = 5

@@ -48,9 +48,12 @@ def test_declared_fields_are_placed_in_turn_and_checked_in_turn():
         Field(name="y", type=Annotated[int, doc("y")], default=2, after="a", problems=check("y")),
         Field(name="z", type=Annotated[int, doc("z")], default=3),
     )
-    Core = schema._extended(_Core, [], declared)
+    Core = schema._extended(_Core, [], tuple(("m", f) for f in declared))
     assert [f.name for f in msgspec.structs.fields(Core)] == ["a", "x", "y", "b", "z"]
     assert list(Core().problems(None, "$")) == [("$.a", "own"), ("$.x", "1"), ("$.y", "2")]
+    lost = Field(name="w", type=Annotated[int, doc("w")], default=0, after="nope")
+    with pytest.raises(ValueError, match=r"game/mechanics/m: field 'w' follows 'nope', which Core has not"):
+        schema._extended(_Core, [], (("m", lost),))
 
 
 def test_a_mechanics_channel_is_in_the_observation_only_where_its_action_is_enabled():

@@ -7,7 +7,8 @@ declaration after checking it against the Cython signature (engine/systems_cy/st
 game/systems/binding.py binds each argument from its declared source, so no name is read for its
 pattern. The sources:
 
-  state("grid", dims...)              a World resource (game/state/world.py `world_arrays`)
+  state("grid", dims...)              a World resource (game/state/world.py `add_state_arrays`;
+                                      the signal arrays: `blank_world`)
   column("agent", "energy", dims...)  a component's column; the argument is `agent_energy`
   has("building", dims...)            which rows hold the component (a kernel that creates sets
                                       it); the argument is `building_has`
@@ -25,12 +26,10 @@ from dataclasses import dataclass
 
 from engine.params import Param
 
-SOURCES = ("state", "column", "has", "alive", "table", "given", "scalar")
-
 
 @dataclass(frozen=True, kw_only=True)
 class Arg(Param):
-    source: str  # one of SOURCES
+    source: str  # state, column, has, alive, table, given or scalar: the constructors below
     key: tuple[str, ...] = ()  # what names it in its source: the resource, (component, field), ...
 
 

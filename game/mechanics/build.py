@@ -56,7 +56,7 @@ def mechanic_ints(m) -> dict[str, int]:
 
 def mechanic_constants() -> dict[str, str]:
     """{mechanic folder name: the text of its constants.pxd} for each mechanic with kernels and
-    something to hold: its actions' codes and its declared constants."""
+    something to hold (`mechanic_ints`)."""
     out = {}
     for m in MECHANICS:
         ints = mechanic_ints(m)

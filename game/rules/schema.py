@@ -52,7 +52,8 @@ def entry_tables(
     """A table per field of the entries of a level table (`buildings`, `resources`), in entry
     order, named `<prefix><field>` (`b_cooldown`): (N,) for a number or a flag, (N, R) for counts
     per resource (`b_inputs`). Text (a map character) is not a table. So a field added to the
-    section is a kernel argument `t_<prefix><field>` with no other change."""
+    section is a table a kernel can declare as `table("<prefix><field>", ...)` with no other
+    change."""
     out = {}
     for field, kind in field_types(cls).items():
         values = [getattr(e, field) for e in entries]
@@ -158,20 +159,27 @@ def _fields(cls: type[Base]) -> list[tuple[str, Any, Any]]:
 
 
 def _extended(
-    core: type[Base], extra: list[tuple[str, Any, Any]], declared: tuple[Field, ...] = ()
+    core: type[Base], extra: list[tuple[str, Any, Any]], declared: tuple[tuple[str, Field], ...] = ()
 ) -> type[Base]:
     """`core`'s fields, then `extra` ((name, type, default) each), with each of the mechanics'
-    `declared` fields after the field it names (or last), as one Struct with `core`'s name (without
-    its leading underscore), doc and methods, whose `problems()` runs the declared fields' checks
-    after its own: a section some of whose fields the mechanics declare."""
+    `declared` fields ((mechanic, Field) each) after the field it names (or last), as one Struct
+    with `core`'s name (without its leading underscore), doc and methods, whose `problems()` runs
+    the declared fields' checks after its own: a section some of whose fields the mechanics
+    declare."""
     fields = _fields(core) + extra
-    for f in declared:
-        at = len(fields) if f.after is None else [name for name, *_ in fields].index(f.after) + 1
-        while at < len(fields) and fields[at][0] in {d.name for d in declared}:  # declared in turn
+    for owner, f in declared:
+        names = [name for name, *_ in fields]
+        if f.after is not None and f.after not in names:
+            raise ValueError(
+                f"game/mechanics/{owner}: field {f.name!r} follows {f.after!r}, which "
+                f"{core.__name__.lstrip('_')} has not; expected one of {names}"
+            )
+        at = len(fields) if f.after is None else names.index(f.after) + 1
+        while at < len(fields) and fields[at][0] in {d.name for _, d in declared}:  # declared in turn
             at += 1
         fields.insert(at, (f.name, f.type, f.default))
     methods = {k: v for k, v in vars(core).items() if callable(v) and not k.startswith("__")}
-    checks = [f for f in declared if f.problems is not None]
+    checks = [f for _, f in declared if f.problems is not None]
     if checks:
         own = methods.get("problems", Base.problems)
 
@@ -193,7 +201,7 @@ def _extended(
 
 # (a declared default is given as a field's own: msgspec takes an empty dict or list as its type's
 # factory and leaves it out of an encoded level, as it did the field written in the class)
-Building = _extended(_Building, [], tuple(f for m in MECHANICS for f in m.building_fields))
+Building = _extended(_Building, [], tuple((m.name, f) for m in MECHANICS for f in m.building_fields))
 
 
 class Action(Base):
@@ -246,7 +254,7 @@ class _Group(Base):
             )
 
 
-Group = _extended(_Group, [], tuple(f for m in MECHANICS for f in m.group_fields))
+Group = _extended(_Group, [], tuple((m.name, f) for m in MECHANICS for f in m.group_fields))
 
 
 class Agent(Base):

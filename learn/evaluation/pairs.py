@@ -74,9 +74,8 @@ class PairRecorder:
         # an act the level does not enable has no opportunities
         self._can_attack, self._can_give = int(Act.ATTACK) in codes, int(Act.TRANSFER) in codes
         res = list(env.resource_names)
-        self._laser = (
-            res.index(combat.LASER) if env.level.combat.consume_laser and combat.LASER in res else None
-        )
+        laser = combat.resource_id(res, combat.LASER)
+        self._laser = laser if env.level.combat.consume_laser and laser >= 0 else None
         if env.level.combat.consume_laser and self._laser is None:
             self._can_attack = False  # attacks that need a laser the level has no resource for
         sched = env.scheduler

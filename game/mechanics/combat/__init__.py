@@ -17,17 +17,21 @@ ATTACK_WIDTH = (
 LASER, ARMOR = "laser", "armor"
 
 
+def resource_id(resources: list[str], name: str) -> int:
+    """The id of resource `name` (LASER, ARMOR) in a level's `resources`, or -1 where it has none."""
+    return resources.index(name) if name in resources else -1
+
+
 def scalars(level, tab) -> dict:
     c = level.combat
-    res = tab.resource_names
     return {
         "damage": c.damage,
         "freeze_duration": c.freeze_duration,
         "consume_laser": int(c.consume_laser),
         "shield_upkeep": c.shield_upkeep,
         "steal": int(c.steal),
-        "laser": res.index(LASER) if LASER in res else -1,  # its resource id, or -1
-        "armor": res.index(ARMOR) if ARMOR in res else -1,
+        "laser": resource_id(tab.resource_names, LASER),
+        "armor": resource_id(tab.resource_names, ARMOR),
     }
 
 

@@ -2,7 +2,7 @@
 argument indexes the group's profiles, `[groups.NAME.profiles]`). Off by default, so that the levels
 without profiles keep their action and observation spaces. A profile is a body besides the
 group's own (`bodies`), so it also changes what other mechanics' kernels charge and show:
-decode.pyx charges an action's cost by body row (t_cost), energy.pyx the upkeep and cap by body
+decode.pyx charges an action's cost by body row (t_cost), energy.pyx the upkeep by body
 (t_upkeep), observation.pyx writes the `agent.profile` channel (its place: the `ch_profile`
 scalar, -1 where the level has no such channel)."""
 
