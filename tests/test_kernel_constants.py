@@ -1,7 +1,8 @@
 """The kernels get their ids from one source each: engine/systems_cy/constgen.py turns engine/grid.py
-into engine/systems_cy/constants.pxd (the grid's geometry), and game/rules/constants.py and
-game/rules/features.py into game/mechanics/constants.pxd (game/mechanics/build.py), which the
-kernels cimport. These tests check the generated tables against the Python originals, that the
+into engine/systems_cy/constants.pxd (the grid's geometry), game/rules/constants.py into
+game/mechanics/constants.pxd, and each mechanic's declaration (action codes, counters, constants
+such as the observation's channel offsets) into its folder's constants.pxd (game/mechanics/build.py),
+which the kernels cimport. These tests check the generated tables against the Python originals, that the
 built files are current, and that no kernel writes a number of its own (a copy that could drift)."""
 
 import re
@@ -13,7 +14,8 @@ from engine.systems_cy import constgen
 from game.mechanics import build as game_build
 from game.mechanics.combat import ATTACK_ARGS, ATTACK_WIDTH
 from game.mechanics.registry import MECHANICS
-from game.rules import constants, features
+from game.mechanics.observation import features
+from game.rules import constants
 from game.rules.constants import Act, Dir, Misc, ResStat, Signal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +94,6 @@ def test_two_values_for_one_name_stop_the_build(tmp_path):
     (rules / "constants.py").write_text(
         "from enum import IntEnum\nclass Act(IntEnum):\n    MOVE = 1\nACT_MOVE = 2\n"
     )
-    (rules / "features.py").write_text("")
     with pytest.raises(SystemExit, match="two values for ACT_MOVE"):
         constgen.render(tmp_path, game_build.SOURCES)
 

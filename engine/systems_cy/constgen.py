@@ -6,9 +6,7 @@ becomes engine/systems_cy/constants.pxd, which grid.pxd uses. A game hands its o
 tables, their loops touch no Python object and no kernel writes a number by hand:
   - each IntEnum member becomes `<CLASS>_<MEMBER>` (`Act.MOVE` -> `ACT_MOVE`,
     `ResStat.GIVEN` -> `RES_STAT_GIVEN`), each int constant keeps its name (`STAT_RES`);
-  - each tuple of ints becomes a `const int NAME[n]` array (`DR`, `DC`, `RIGHT_DR`, `RIGHT_DC`);
-  - each `*_CHANNELS` tuple of names gives `CH_<NAME>` = its index in the group
-    (`agent.energy` -> `CH_AGENT_ENERGY`), an offset from the group's first channel.
+  - each tuple of ints becomes a `const int NAME[n]` array (`DR`, `DC`, `RIGHT_DR`, `RIGHT_DC`).
 The files are read by path (not imported as packages), since no compiled module exists yet.
 """
 
@@ -69,9 +67,6 @@ def table(
                 and all(isinstance(v, int) for v in value)
             ):
                 arrays[name] = value
-            elif name.endswith("_CHANNELS") and isinstance(value, tuple):
-                for i, channel in enumerate(value):
-                    put("CH_" + re.sub(r"\W", "_", channel).upper(), i)
     return ints, arrays
 
 

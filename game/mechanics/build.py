@@ -1,11 +1,12 @@
 """The game's generated kernel files (setup.py runs `generate` before it builds).
 
 - game/mechanics/constants.pxd: the ids all mechanics share as C constants (game/rules/constants.py:
-  the stats layout, signals, the number of action codes; game/rules/features.py: the observation's
-  channel offsets), by the engine's constgen; the grid's geometry is the engine's
-  (engine/systems_cy/constants.pxd) and is left out here, so each C constant has one .pxd.
+  the stats layout, signals, the number of action codes), by the engine's constgen; the grid's
+  geometry is the engine's (engine/systems_cy/constants.pxd) and is left out here, so each C
+  constant has one .pxd.
 - each mechanic folder's constants.pxd: its actions' codes (`ACT_<NAME>`), its counters' offsets
-  (`MISC_<KEY>`) and the `constants` its declaration names, from the declaration itself.
+  (`MISC_<KEY>`) and the `constants` its declaration names (the observation's channel offsets
+  `CH_<NAME>`), from the declaration itself.
 - each mechanic folder's `<module>_steps.pxi`: the Step classes and binding tables of its kernels,
   by the engine's stepgen, from the kernels' signatures and the arguments its systems declare.
 Plain module, read before anything of the game is compiled.
@@ -22,7 +23,7 @@ from game.rules.constants import Act, Misc
 
 HERE = Path(__file__).resolve().parent  # game/mechanics/
 ROOT = HERE.parents[1]
-SOURCES = ("game/rules/constants.py", "game/rules/features.py")
+SOURCES = ("game/rules/constants.py",)
 
 
 def kernel_dirs() -> list[str]:

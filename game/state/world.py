@@ -33,7 +33,7 @@ from game.rules.constants import (
     Act,
     num_stats,
 )
-from game.rules.features import Features, features
+from game.mechanics.observation.features import Features, features
 from game.rules.schema import Level, enabled, sections, setting
 from game.state.kinship import class_count, kinship_classes, set_kinship
 

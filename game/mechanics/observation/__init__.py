@@ -2,6 +2,7 @@
 
 from game.mechanics.args import alive, column, given, scalar, state, table
 from game.mechanics.mechanic import Mechanic, Section, System
+from game.mechanics.observation.features import offsets
 from game.mechanics.observation.section import Observation
 
 
@@ -65,5 +66,6 @@ MECHANIC = Mechanic(
         ),
     ),
     scalars=scalars,
+    constants=offsets(),  # the channels' offsets within their groups
     section=Section(name="obs", cls=Observation, doc="the observation window"),
 )

@@ -11,18 +11,18 @@
 # the large traffic left is writing the observation buffer itself. (Streaming that buffer past
 # the cache with non-temporal stores was measured and lost to writing it in place, at 4,096
 # agents too.)
-# Channels come from game/rules/features.py: each group's first channel through the `ch_*` scalars (the
+# Channels come from features.py: each group's first channel through the `ch_*` scalars (the
 # inventory's place depends on the level's resources), the offsets within a group as C constants.
 from libc.stdint cimport int32_t, uint8_t, uint32_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
 from engine.systems_cy.constants cimport TERRAIN_WALL
-from game.mechanics.constants cimport (CH_AGENT, CH_AGENT_COLOR, CH_AGENT_ENERGY, CH_AGENT_FROZEN,
-                                       CH_AGENT_GROUP, CH_AGENT_ORIENTATION,
-                                       CH_AGENT_SHIELD, CH_BUILDING_HP, CH_BUILDING_READY,
-                                       CH_BUILDING_STOCK, CH_BUILDING_TYPE, CH_SELF_LAST_ACTION,
-                                       CH_SELF_LAST_REWARD, CH_SELF_LAST_SUCCESS, CH_SELF_PROGRESS)
+from game.mechanics.observation.constants cimport (CH_AGENT, CH_AGENT_COLOR, CH_AGENT_ENERGY, CH_AGENT_FROZEN,
+                                                   CH_AGENT_GROUP, CH_AGENT_ORIENTATION,
+                                                   CH_AGENT_SHIELD, CH_BUILDING_HP, CH_BUILDING_READY,
+                                                   CH_BUILDING_STOCK, CH_BUILDING_TYPE, CH_SELF_LAST_ACTION,
+                                                   CH_SELF_LAST_REWARD, CH_SELF_LAST_SUCCESS, CH_SELF_PROGRESS)
 from engine.systems_cy.step cimport Step
 
 

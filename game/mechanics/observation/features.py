@@ -8,6 +8,7 @@ state, written at the centre cell of its window.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -64,3 +65,10 @@ def features(
         self_=idx("self.last_action"),
         cell_channels=cell,
     )
+
+
+def offsets() -> dict[str, int]:
+    """The observation kernel's C constants (its constants.pxd): each channel's offset from its
+    group's first channel, `CH_<NAME>` (`agent.energy` -> `CH_AGENT_ENERGY`)."""
+    groups = (AGENT_CHANNELS, BUILDING_CHANNELS, SELF_CHANNELS)
+    return {"CH_" + re.sub(r"\W", "_", name).upper(): i for group in groups for i, name in enumerate(group)}
